@@ -1,0 +1,524 @@
+/*
+ * emit_nodes.c - one cvrt call per IR node.
+ *
+ * Shapes are resolved here, at compile time: broadcast strides, transpose
+ * and slice strides, concat offsets; the kernels only see numbers.
+ */
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backends/c/emit_internal.h"
+
+#define P(v) emit_ptr(e, (v))
+
+/* A C float literal for x: "0.5f", "1.0f", "3.40282347e+38f"; +-inf and NaN
+ * become +-FLT_MAX and 0 (never produced by a verified graph's attrs). */
+static const char *flit(emitter *e, float x)
+{
+	char *buf = e->fbuf[e->fi++ % 8];
+
+	if (x != x)
+		x = 0;
+	if (isinf(x))
+		x = x > 0 ? FLT_MAX : -FLT_MAX;
+	snprintf(buf, sizeof e->fbuf[0], "%.9g", x);
+	if (!strpbrk(buf, ".e"))
+		strcat(buf, ".0");
+	strcat(buf, "f");
+	return buf;
+}
+
+static const char *act_enum(cv_act_kind k)
+{
+	static const char *const names[] = {
+		"CVRT_ACT_NONE",    "CVRT_ACT_RELU",         "CVRT_ACT_CLIP",       "CVRT_ACT_LEAKY_RELU",
+		"CVRT_ACT_SIGMOID", "CVRT_ACT_HARD_SIGMOID", "CVRT_ACT_HARD_SWISH", "CVRT_ACT_SILU",
+	};
+	return names[k];
+}
+
+static void put_act(emitter *e, FILE *f, const cv_act *a)
+{
+	fprintf(f, "{%s, %s, %s}", act_enum(a->kind), flit(e, a->a), flit(e, a->b));
+}
+
+static void put_i64s(FILE *f, const char *name, const int64_t *v, int n)
+{
+	int k;
+
+	fprintf(f, "\t\tstatic const int64_t %s[] = {", name);
+	for (k = 0; k < n; k++)
+		fprintf(f, "%s%" PRId64, k ? ", " : "", v[k]);
+	fprintf(f, "%s};\n", n ? "" : "0");
+}
+
+/* Dense C-order strides of t, in elements. */
+static void strides_of(const cv_type *t, int64_t *s)
+{
+	int64_t acc = 1;
+	int k;
+
+	for (k = t->rank - 1; k >= 0; k--) {
+		s[k] = acc;
+		acc *= t->dims[k];
+	}
+}
+
+static int64_t prod(const int64_t *d, int from, int to)
+{
+	int64_t p = 1;
+
+	for (; from < to; from++)
+		p *= d[from];
+	return p;
+}
+
+cv_status emit_check(emitter *e)
+{
+	const cv_node *n;
+	int i;
+
+	cv_graph_for_each_node(&e->m->graph, n) {
+		for (i = 0; i < n->num_inputs; i++)
+			if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
+				return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+						     "%s '%s': operand %d is %s; the C backend computes float32 only",
+						     cv_op_name(n->op), n->name, i, cv_dtype_name(n->inputs[i]->type.dtype));
+	}
+	for (i = 0; i < e->m->graph.num_outputs; i++)
+		if (e->m->graph.outputs[i]->kind == CV_VALUE_CONST)
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+					     "graph output %%%s is a constant; the C backend needs it computed",
+					     e->m->graph.outputs[i]->name);
+	return CV_OK;
+}
+
+/* ---- conv: parameters at file scope (the workspace depends on them) ---- */
+
+static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
+{
+	const cv_conv_attrs *a = &n->attrs.conv;
+	const cv_type *x = &n->inputs[0]->type, *w = &n->inputs[1]->type, *y = &n->outputs[0]->type;
+	const char *kind = n->op == CV_OP_CONV2D ? "conv2d" : "conv_transpose2d";
+
+	fprintf(f, "static const cvrt_%s_params conv_%d = {%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", ",
+		kind, id, x->dims[0], x->dims[1], x->dims[2], x->dims[3], y->dims[1], y->dims[2], y->dims[3],
+		w->dims[2], w->dims[3], a->strides[0], a->strides[1], a->dilations[0], a->dilations[1],
+		a->pads[0], a->pads[1], a->group);
+	put_act(e, f, &a->act);
+	fputs("};\n", f);
+}
+
+void emit_params(emitter *e, FILE *f)
+{
+	const cv_node *n;
+	int id = 0;
+
+	cv_graph_for_each_node(&e->m->graph, n)
+		if (n->op == CV_OP_CONV2D || n->op == CV_OP_CONV_TRANSPOSE2D)
+			conv_params(e, f, n, id++);
+	fputs("\n/* Floats of kernel workspace: the largest any conv asks for. */\n"
+	      "static size_t scratch_floats(void)\n{\n\tsize_t most = 0;\n", f);
+	id = 0;
+	cv_graph_for_each_node(&e->m->graph, n) {
+		if (n->op == CV_OP_CONV2D)
+			fprintf(f, "\tif (cvrt_conv2d_workspace(&conv_%d) > most)\n"
+				   "\t\tmost = cvrt_conv2d_workspace(&conv_%d);\n", id, id);
+		if (n->op == CV_OP_CONV2D || n->op == CV_OP_CONV_TRANSPOSE2D)
+			id++;
+	}
+	fputs("\treturn most;\n}\n\n", f);
+}
+
+/* ---- one function per op family ---- */
+
+static void emit_conv(emitter *e, FILE *f, int id)
+{
+	const cv_node *n = e->node;
+	const char *x = P(n->inputs[0]), *w = P(n->inputs[1]);
+	const char *b = n->num_inputs > 2 && n->inputs[2] ? P(n->inputs[2]) : "NULL";
+
+	if (n->op == CV_OP_CONV2D)
+		fprintf(f, "\tcvrt_conv2d(&conv_%d, %s, %s, %s, %s, scratch);\n", id, x, w, b, P(n->outputs[0]));
+	else
+		fprintf(f, "\tcvrt_conv_transpose2d(&conv_%d, %s, %s, %s, %s);\n", id, x, w, b, P(n->outputs[0]));
+}
+
+static void emit_batchnorm(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+
+	fprintf(f, "\tcvrt_batchnorm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, ", x->dims[0], x->dims[1],
+		prod(x->dims, 2, x->rank), P(n->inputs[0]));
+	fprintf(f, "%s, %s, ", P(n->inputs[1]), P(n->inputs[2]));
+	fprintf(f, "%s, %s, ", P(n->inputs[3]), P(n->inputs[4]));
+	fprintf(f, "%s, %s);\n", flit(e, n->attrs.bn_eps), P(n->outputs[0]));
+}
+
+static void emit_unary(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+
+	fprintf(f, "\t{\n\t\tstatic const cvrt_act act = ");
+	put_act(e, f, &n->attrs.act);
+	fprintf(f, ";\n\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
+	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
+}
+
+/* Strides of operand t broadcast to out (0 on broadcast dims). */
+static void bcast_strides(const cv_type *t, const cv_type *out, int64_t *s)
+{
+	int64_t dense[CV_MAX_RANK];
+	int k, off = out->rank - t->rank;
+
+	strides_of(t, dense);
+	for (k = 0; k < out->rank; k++)
+		s[k] = k < off || t->dims[k - off] == 1 ? 0 : dense[k - off];
+}
+
+static void emit_binary(emitter *e, FILE *f)
+{
+	static const char *const ops[] = {"CVRT_ADD", "CVRT_SUB", "CVRT_MUL", "CVRT_DIV"};
+	const cv_node *n = e->node;
+	const cv_type *y = &n->outputs[0]->type;
+	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
+	int rank = y->rank ? y->rank : 1;
+	int64_t one = 1;
+
+	bcast_strides(&n->inputs[0]->type, y, sa);
+	bcast_strides(&n->inputs[1]->type, y, sb);
+	if (!y->rank)
+		sa[0] = sb[0] = 0;
+	fputs("\t{\n", f);
+	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
+	put_i64s(f, "sa", sa, rank);
+	put_i64s(f, "sb", sb, rank);
+	fputs("\t\tstatic const cvrt_act act = ", f);
+	put_act(e, f, &n->attrs.act);
+	fprintf(f, ";\n\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
+	fprintf(f, "%s, sb, %s, act);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
+}
+
+static void emit_pool(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_pool_attrs *a = &n->attrs.pool;
+	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
+
+	fprintf(f, "\t{\n\t\tstatic const cvrt_pool2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %d};\n",
+		x->dims[0], x->dims[1], x->dims[2], x->dims[3], y->dims[2], y->dims[3], a->kernel[0],
+		a->kernel[1], a->strides[0], a->strides[1], a->dilations[0], a->dilations[1], a->pads[0],
+		a->pads[1], a->pads[2], a->pads[3], a->count_include_pad);
+	fprintf(f, "\t\tcvrt_%spool2d(&p, %s, ", a->kind == CV_POOL_MAX ? "max" : "avg", P(n->inputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
+}
+
+static void emit_reduce(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	int64_t one = 1;
+	int k;
+
+	fputs("\t{\n", f);
+	put_i64s(f, "dims", x->rank ? x->dims : &one, x->rank ? x->rank : 1);
+	fputs("\t\tstatic const int red[] = {", f);
+	for (k = 0; k < (x->rank ? x->rank : 1); k++)
+		fprintf(f, "%s%d", k ? ", " : "", (n->attrs.reduce.axes >> k) & 1);
+	fprintf(f, "};\n\t\tcvrt_reduce(CVRT_REDUCE_MEAN, %d, dims, red, %s, ", x->rank ? x->rank : 1,
+		P(n->inputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
+}
+
+static void emit_gemm(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_gemm_attrs *a = &n->attrs.gemm;
+	const cv_type *y = &n->outputs[0]->type, *ta = &n->inputs[0]->type;
+	const cv_value *c = n->num_inputs > 2 ? n->inputs[2] : NULL;
+	int64_t sm = 0, sn = 0, k = a->trans_a ? ta->dims[0] : ta->dims[1];
+
+	if (c && c->type.rank == 2) {
+		sm = c->type.dims[0] == 1 ? 0 : c->type.dims[1];
+		sn = c->type.dims[1] == 1 ? 0 : 1;
+	} else if (c && c->type.rank == 1) {
+		sn = c->type.dims[0] == 1 ? 0 : 1;
+	}
+	fputs("\t{\n\t\tstatic const cvrt_act act = ", f);
+	put_act(e, f, &a->act);
+	fprintf(f, ";\n\t\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, ", y->dims[0], y->dims[1], k,
+		P(n->inputs[0]), a->trans_a);
+	fprintf(f, "%s, %d, %s, %s, %" PRId64 ", %" PRId64 ", %s, ", P(n->inputs[1]), a->trans_b,
+		flit(e, a->alpha), c ? P(c) : "NULL", sm, sn, flit(e, a->beta));
+	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
+}
+
+/* MatMul: 1-D operands promoted ([K] -> [1,K] for A, [K,1] for B), batch
+ * dims broadcast with 0 strides. */
+static void emit_matmul(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *a = &n->inputs[0]->type, *b = &n->inputs[1]->type;
+	int64_t m = a->rank > 1 ? a->dims[a->rank - 2] : 1, k = a->dims[a->rank - 1];
+	int64_t nn = b->rank > 1 ? b->dims[b->rank - 1] : 1;
+	int ab = a->rank > 2 ? a->rank - 2 : 0, bb = b->rank > 2 ? b->rank - 2 : 0;
+	int nb = ab > bb ? ab : bb, i;
+	int64_t bd[CV_MAX_RANK], sa[CV_MAX_RANK], sb[CV_MAX_RANK], acc_a = m * k, acc_b = k * nn;
+
+	for (i = nb - 1; i >= 0; i--) {
+		int ia = i - (nb - ab), ib = i - (nb - bb);
+		int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+		bd[i] = da > db ? da : db;
+		sa[i] = da == 1 ? 0 : acc_a;
+		sb[i] = db == 1 ? 0 : acc_b;
+		acc_a *= da;
+		acc_b *= db;
+	}
+	fputs("\t{\n", f);
+	put_i64s(f, "bd", bd, nb);
+	put_i64s(f, "sa", sa, nb);
+	put_i64s(f, "sb", sb, nb);
+	fprintf(f, "\t\tcvrt_matmul(%d, bd, sa, sb, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, ", nb, m, nn, k,
+		P(n->inputs[0]));
+	fprintf(f, "%s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
+}
+
+/* y = x read at `base` elements with per-dim strides s (dims of y). */
+static void strided(emitter *e, FILE *f, const cv_value *x, int64_t base, const int64_t *s,
+		    const cv_value *y)
+{
+	const cv_type *t = &y->type;
+	int64_t one = 1, zero = 0;
+
+	fputs("\t{\n", f);
+	put_i64s(f, "dims", t->rank ? t->dims : &one, t->rank ? t->rank : 1);
+	put_i64s(f, "st", t->rank ? s : &zero, t->rank ? t->rank : 1);
+	fprintf(f, "\t\tcvrt_strided_copy(%d, dims, %s + %" PRId64 ", st, ", t->rank ? t->rank : 1, P(x), base);
+	fprintf(f, "%s);\n\t}\n", P(y));
+}
+
+static void emit_transpose(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	int64_t dense[CV_MAX_RANK], s[CV_MAX_RANK];
+	int k;
+
+	strides_of(&n->inputs[0]->type, dense);
+	for (k = 0; k < n->outputs[0]->type.rank; k++)
+		s[k] = dense[n->attrs.perm[k]];
+	strided(e, f, n->inputs[0], 0, s, n->outputs[0]);
+}
+
+static void emit_slice(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	int64_t dense[CV_MAX_RANK], s[CV_MAX_RANK], base = 0;
+	int k;
+
+	strides_of(&n->inputs[0]->type, dense);
+	for (k = 0; k < n->inputs[0]->type.rank; k++) {
+		base += n->attrs.slice.starts[k] * dense[k];
+		s[k] = n->attrs.slice.steps[k] * dense[k];
+	}
+	strided(e, f, n->inputs[0], base, s, n->outputs[0]);
+}
+
+static void emit_split(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	int64_t dense[CV_MAX_RANK], start = 0;
+	int i;
+
+	strides_of(&n->inputs[0]->type, dense);
+	for (i = 0; i < n->num_outputs; i++) {
+		strided(e, f, n->inputs[0], start * dense[n->attrs.axis], dense, n->outputs[i]);
+		start += n->outputs[i]->type.dims[n->attrs.axis];
+	}
+}
+
+static void emit_concat(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *y = &n->outputs[0]->type;
+	int64_t axis = n->attrs.axis, outer = prod(y->dims, 0, (int)axis), inner = prod(y->dims, (int)axis + 1, y->rank);
+	int64_t off = 0;
+	int i;
+
+	for (i = 0; i < n->num_inputs; i++) {
+		int64_t row = n->inputs[i]->type.dims[axis] * inner;
+		fprintf(f, "\tcvrt_copy_rows(%" PRId64 ", %" PRId64 ", %s, ", outer, row, P(n->inputs[i]));
+		fprintf(f, "%s + %" PRId64 ", %" PRId64 ");\n", P(n->outputs[0]), off, y->dims[axis] * inner);
+		off += row;
+	}
+}
+
+static void emit_pad(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+
+	fputs("\t{\n", f);
+	put_i64s(f, "in", x->dims, x->rank);
+	put_i64s(f, "out", n->outputs[0]->type.dims, x->rank);
+	put_i64s(f, "begin", n->attrs.pad.pads, x->rank);
+	fprintf(f, "\t\tcvrt_pad(%d, in, out, begin, %d, %s, %s, ", x->rank, (int)n->attrs.pad.mode,
+		flit(e, n->attrs.pad.value), P(n->inputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
+}
+
+static void emit_resize(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_resize_attrs *a = &n->attrs.resize;
+	const cv_type *x = &n->inputs[0]->type;
+
+	fprintf(f, "\t{\n\t\tstatic const cvrt_resize2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %s, %s, %d, %d, %d};\n",
+		prod(x->dims, 0, x->rank - 2), x->dims[x->rank - 2], x->dims[x->rank - 1], a->sizes[0],
+		a->sizes[1], flit(e, a->scales[0]), flit(e, a->scales[1]), (int)a->mode, (int)a->coord,
+		(int)a->nearest);
+	fprintf(f, "\t\tcvrt_resize2d(&p, %s, ", P(n->inputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
+}
+
+static void emit_softmax(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	int axis = (int)n->attrs.softmax.axis, rank = x->rank;
+	int64_t outer = prod(x->dims, 0, axis);
+	int64_t len = n->attrs.softmax.flatten ? prod(x->dims, axis, rank) : rank ? x->dims[axis] : 1;
+	int64_t inner = n->attrs.softmax.flatten ? 1 : prod(x->dims, axis + 1, rank);
+
+	fprintf(f, "\tcvrt_softmax(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, ", outer, len, inner, P(n->inputs[0]));
+	fprintf(f, "%s);\n", P(n->outputs[0]));
+}
+
+void emit_node(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+
+	switch (n->op) {
+	case CV_OP_CONV2D:
+	case CV_OP_CONV_TRANSPOSE2D:
+		emit_conv(e, f, e->conv_id++);
+		break;
+	case CV_OP_BATCHNORM:
+		emit_batchnorm(e, f);
+		break;
+	case CV_OP_RELU:
+	case CV_OP_CLIP:
+	case CV_OP_LEAKY_RELU:
+	case CV_OP_SIGMOID:
+	case CV_OP_HARD_SIGMOID:
+	case CV_OP_HARD_SWISH:
+		emit_unary(e, f);
+		break;
+	case CV_OP_ADD:
+	case CV_OP_SUB:
+	case CV_OP_MUL:
+	case CV_OP_DIV:
+		emit_binary(e, f);
+		break;
+	case CV_OP_POOL2D:
+		emit_pool(e, f);
+		break;
+	case CV_OP_REDUCE_MEAN:
+		emit_reduce(e, f);
+		break;
+	case CV_OP_GEMM:
+		emit_gemm(e, f);
+		break;
+	case CV_OP_MATMUL:
+		emit_matmul(e, f);
+		break;
+	case CV_OP_RESHAPE:
+		/* Same bytes: the memory plan aliases result and operand; only a
+		 * constant operand needs copying in. */
+		if (n->inputs[0]->kind == CV_VALUE_CONST) {
+			fprintf(f, "\tmemcpy(%s, ", P(n->outputs[0]));
+			fprintf(f, "%s, %zu);\n", P(n->inputs[0]), n->inputs[0]->nbytes);
+		}
+		break;
+	case CV_OP_TRANSPOSE:
+		emit_transpose(e, f);
+		break;
+	case CV_OP_CONCAT:
+		emit_concat(e, f);
+		break;
+	case CV_OP_SPLIT:
+		emit_split(e, f);
+		break;
+	case CV_OP_SLICE:
+		emit_slice(e, f);
+		break;
+	case CV_OP_PAD:
+		emit_pad(e, f);
+		break;
+	case CV_OP_RESIZE:
+		emit_resize(e, f);
+		break;
+	case CV_OP_SOFTMAX:
+		emit_softmax(e, f);
+		break;
+	case CV_OP_COUNT:
+		break;
+	}
+}
+
+const char emit_api_source[] =
+	"size_t model_workspace_bytes(void)\n{\n"
+	"\treturn ARENA_BYTES + scratch_floats() * sizeof(float);\n}\n\n"
+	"static void set_err(char *err, size_t size, const char *msg, const char *path)\n{\n"
+	"\tif (err && size)\n\t\tsnprintf(err, size, \"%s: %s\", path, msg);\n}\n\n"
+	"static unsigned char *load_weights(const char *path, char *err, size_t err_size)\n{\n"
+	"\tunsigned char *buf;\n\tuint64_t h = UINT64_C(0xcbf29ce484222325);\n\tsize_t i, got;\n"
+	"\tFILE *f = fopen(path, \"rb\");\n\n"
+	"\tif (!f) {\n\t\tset_err(err, err_size, \"cannot open the weights file\", path);\n\t\treturn NULL;\n\t}\n"
+	"\tbuf = malloc(WEIGHTS_BYTES + 64);\n"
+	"\tif (!buf) {\n\t\tfclose(f);\n\t\tset_err(err, err_size, \"out of memory for the weights\", path);\n\t\treturn NULL;\n\t}\n"
+	"\tgot = fread(buf, 1, WEIGHTS_BYTES + 1, f);\n\tfclose(f);\n"
+	"\tif (got != WEIGHTS_BYTES) {\n\t\tfree(buf);\n"
+	"\t\tset_err(err, err_size, \"weights file has the wrong size for this model\", path);\n\t\treturn NULL;\n\t}\n"
+	"\tfor (i = 0; i < WEIGHTS_BYTES; i++) {\n\t\th ^= buf[i];\n\t\th *= UINT64_C(0x100000001b3);\n\t}\n"
+	"\tif (h != WEIGHTS_FNV1A) {\n\t\tfree(buf);\n"
+	"\t\tset_err(err, err_size, \"weights file does not belong to this model (checksum mismatch)\", path);\n"
+	"\t\treturn NULL;\n\t}\n\treturn buf;\n}\n\n"
+	"/* malloc'd blocks are 16-byte aligned; kernels want 64 for vector loads. */\n"
+	"static void *alloc64(size_t n, void **base)\n{\n"
+	"\t*base = malloc(n + 64);\n"
+	"\treturn *base ? (void *)(((uintptr_t)*base + 63) & ~(uintptr_t)63) : NULL;\n}\n\n"
+	"struct model_alloc {\n\tstruct model_ctx ctx;\n\tvoid *weights_base, *arena_base, *scratch_base;\n};\n\n"
+	"model_ctx *model_create(const char *weights_path, int num_threads, char *err, size_t err_size)\n{\n"
+	"\tstruct model_alloc *m = calloc(1, sizeof *m);\n\tunsigned char *wb;\n\n"
+	"\tif (!m) {\n\t\tset_err(err, err_size, \"out of memory\", \"model\");\n\t\treturn NULL;\n\t}\n"
+	"\twb = load_weights(weights_path, err, err_size);\n"
+	"\tif (!wb) {\n\t\tfree(m);\n\t\treturn NULL;\n\t}\n"
+	"\t/* Realign: copy the weights to a 64-byte boundary. */\n"
+	"\tm->ctx.weights = alloc64(WEIGHTS_BYTES + 1, &m->weights_base);\n"
+	"\tm->ctx.arena = alloc64(ARENA_BYTES + 1, &m->arena_base);\n"
+	"\tm->ctx.scratch = alloc64(scratch_floats() * sizeof(float) + 1, &m->scratch_base);\n"
+	"\tif (!m->ctx.weights || !m->ctx.arena || !m->ctx.scratch) {\n\t\tfree(wb);\n\t\tmodel_free(&m->ctx);\n"
+	"\t\tset_err(err, err_size, \"out of memory for the workspace\", \"model\");\n\t\treturn NULL;\n\t}\n"
+	"\tmemcpy(m->ctx.weights, wb, WEIGHTS_BYTES);\n\tfree(wb);\n"
+	"\tm->ctx.threads = num_threads > 0 ? num_threads : 1;\n\treturn &m->ctx;\n}\n\n"
+	"int model_run(model_ctx *ctx, const float *const *inputs, float *const *outputs)\n{\n"
+	"\tint i;\n\n"
+	"#ifdef _OPENMP\n\tomp_set_num_threads(ctx->threads);\n#endif\n"
+	"\tfor (i = 0; i < model_num_inputs(); i++)\n"
+	"\t\tmemcpy(ctx->arena + input_desc[i].offset, inputs[i], (size_t)input_desc[i].numel * sizeof(float));\n"
+	"\trun_nodes(ctx->weights, ctx->arena, ctx->scratch);\n"
+	"\tfor (i = 0; i < model_num_outputs(); i++)\n"
+	"\t\tmemcpy(outputs[i], ctx->arena + output_desc[i].offset, (size_t)output_desc[i].numel * sizeof(float));\n"
+	"\treturn 0;\n}\n\n"
+	"void model_free(model_ctx *ctx)\n{\n"
+	"\tstruct model_alloc *m = (struct model_alloc *)ctx;\n\n"
+	"\tif (!m)\n\t\treturn;\n\tfree(m->weights_base);\n\tfree(m->arena_base);\n\tfree(m->scratch_base);\n\tfree(m);\n}\n";

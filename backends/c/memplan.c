@@ -1,0 +1,150 @@
+/*
+ * memplan.c - liveness-based offsets in the activation arena.
+ *
+ * Values are placed in definition order, each at the lowest 64-byte-aligned
+ * offset where it overlaps no live block (first fit). Simple and good on
+ * CNN chains, where the working set is two or three activations.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "backends/c/memplan.h"
+
+#define ALIGN 64
+
+struct mp_slot {
+	const cv_value *v;
+	struct mp_slot *root; /* itself, or the slot whose bytes it aliases */
+	size_t off, size;
+	int def, last;        /* node indices: defined at, last used at */
+	UT_hash_handle hh;
+};
+
+static struct mp_slot *find(const cv_memplan *p, const cv_value *v)
+{
+	struct mp_slot *s;
+
+	HASH_FIND_PTR(p->slots, &v, s);
+	return s;
+}
+
+size_t cv_memplan_offset(const cv_memplan *p, const cv_value *v)
+{
+	struct mp_slot *s = find(p, v);
+
+	return s ? s->root->off : (size_t)-1;
+}
+
+static struct mp_slot *add(cv_memplan *p, const cv_value *v, int def, cv_diag *d)
+{
+	struct mp_slot *s = calloc(1, sizeof *s);
+	int64_t numel = cv_type_numel(&v->type);
+
+	if (!s || numel < 0 || (uint64_t)numel > (SIZE_MAX - ALIGN) / 8) {
+		free(s);
+		cv_diag_error(d, CV_ERR_NOMEM, "value %%%s: cannot plan its memory", v->name);
+		return NULL;
+	}
+	s->v = v;
+	s->root = s;
+	s->size = ((size_t)numel * cv_dtype_size(v->type.dtype) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	s->def = s->last = def;
+	HASH_ADD_PTR(p->slots, v, s);
+	if (!find(p, v)) {
+		free(s);
+		cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+static void touch(cv_memplan *p, const cv_value *v, int at)
+{
+	struct mp_slot *s = v ? find(p, v) : NULL;
+
+	if (s && s->root->last < at)
+		s->root->last = at;
+}
+
+/* Lifetimes: definitions and uses, with reshape results aliasing. */
+static cv_status liveness(const cv_graph *g, cv_memplan *p, int *count, cv_diag *d)
+{
+	const cv_node *n;
+	int i, at = 0;
+
+	for (i = 0; i < g->num_inputs; i++)
+		if (!add(p, g->inputs[i], 0, d))
+			return d->status;
+	cv_graph_for_each_node(g, n) {
+		at++;
+		for (i = 0; i < n->num_inputs; i++)
+			touch(p, n->inputs[i], at);
+		for (i = 0; i < n->num_outputs; i++) {
+			struct mp_slot *s = add(p, n->outputs[i], at, d);
+			if (!s)
+				return d->status;
+			if (n->op == CV_OP_RESHAPE && n->inputs[0]->kind != CV_VALUE_CONST)
+				s->root = find(p, n->inputs[0])->root;
+		}
+	}
+	*count = at + 1;
+	for (i = 0; i < g->num_outputs; i++)
+		touch(p, g->outputs[i], *count);
+	return CV_OK;
+}
+
+static int overlaps(const struct mp_slot *a, const struct mp_slot *b)
+{
+	return a->def <= b->last && b->def <= a->last;
+}
+
+cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d)
+{
+	struct mp_slot *s, **placed = NULL;
+	size_t nplaced = 0, n;
+	int count;
+	cv_status st;
+
+	memset(p, 0, sizeof *p);
+	if ((st = liveness(g, p, &count, d)))
+		return st;
+	placed = malloc((HASH_COUNT(p->slots) + 1) * sizeof *placed);
+	if (!placed)
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	for (s = p->slots; s; s = s->hh.next) { /* insertion = definition order */
+		size_t off = 0;
+		int moved = 1;
+		if (s->root != s)
+			continue;
+		p->naive_bytes += s->size;
+		while (moved) { /* first fit: bump past every overlapping block */
+			moved = 0;
+			for (n = 0; n < nplaced; n++) {
+				const struct mp_slot *q = placed[n];
+				if (overlaps(q, s) && off < q->off + q->size && q->off < off + s->size) {
+					off = q->off + q->size;
+					moved = 1;
+				}
+			}
+		}
+		s->off = off;
+		placed[nplaced++] = s;
+		if (off + s->size > p->arena_bytes)
+			p->arena_bytes = off + s->size;
+	}
+	free(placed);
+	return CV_OK;
+}
+
+void cv_memplan_free(cv_memplan *p)
+{
+	struct mp_slot *s, *tmp;
+
+	HASH_ITER(hh, p->slots, s, tmp) {
+		HASH_DEL(p->slots, s);
+		free(s);
+	}
+}

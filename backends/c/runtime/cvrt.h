@@ -1,0 +1,255 @@
+/*
+ * cvrt.h - the kernel library that convc copies into every output directory.
+ *
+ * The emitted model.c calls these kernels once per IR node, with every shape and
+ * attribute known at compile time passed as constants. All tensors are float32,
+ * dense, C order (row-major). Spatial kernels take activations in NCHW
+ * (N = batch, C = channels, H = height, W = width) and conv weights in OIHW
+ * (O = output channels, I = input channels per group, H/W = kernel height/width).
+ *
+ * Units: every count and dim is in elements, never bytes. Pointers are borrowed:
+ * the caller owns all buffers; kernels never allocate. Output buffers never alias
+ * inputs unless a kernel says so. Kernels cannot fail: convc has checked every
+ * shape at compile time, so they return nothing.
+ *
+ * Threads: kernels parallelize with OpenMP when compiled with -fopenmp and use
+ * the team size the caller set (omp_set_num_threads); without OpenMP they run
+ * serially. C99, libc + libm only.
+ */
+#ifndef CVRT_H
+#define CVRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CVRT_MAX_RANK 8
+
+/* Activation applied elementwise, alone (cvrt_unary) or as a fused epilogue. */
+enum cvrt_act_kind {
+	CVRT_ACT_NONE = 0,     /* y = x */
+	CVRT_ACT_RELU,         /* y = max(x, 0) */
+	CVRT_ACT_CLIP,         /* y = min(max(x, a), b); a = min, b = max */
+	CVRT_ACT_LEAKY_RELU,   /* y = x >= 0 ? x : a * x; a = alpha */
+	CVRT_ACT_SIGMOID,      /* y = 1 / (1 + exp(-x)) */
+	CVRT_ACT_HARD_SIGMOID, /* y = max(0, min(1, a * x + b)); a = alpha, b = beta */
+	CVRT_ACT_HARD_SWISH,   /* y = x * max(0, min(1, x / 6 + 1 / 2)) (ONNX HardSwish) */
+	CVRT_ACT_SILU          /* y = x * sigmoid(x) */
+};
+
+typedef struct cvrt_act {
+	int kind;    /* enum cvrt_act_kind */
+	float a, b;  /* parameters as listed above; unused ones are 0 */
+} cvrt_act;
+
+/*
+ * 2-D convolution, NCHW activations, OIHW weights, optional bias and fused
+ * activation.
+ *   x:    [n, c, h, w]
+ *   w:    [m, c / group, kh, kw]
+ *   bias: [m] or NULL
+ *   y:    [n, m, oh, ow]
+ * with (ONNX Conv) out_h = (h + pad_t + pad_b - dh*(kh-1) - 1) / sh + 1, and the
+ * same for out_w; the caller passes the result as oh/ow, so pad_b/pad_r are
+ * implied. Input positions outside [0,h)x[0,w) read as zero.
+ * ws: scratch of cvrt_conv2d_workspace(p) floats (may be NULL when that is 0).
+ */
+typedef struct cvrt_conv2d_params {
+	int n, c, h, w;   /* input dims */
+	int m, oh, ow;    /* output channels and spatial dims */
+	int kh, kw;       /* kernel */
+	int sh, sw;       /* strides */
+	int dh, dw;       /* dilations */
+	int pad_t, pad_l; /* top and left zero padding */
+	int group;        /* c % group == 0 and m % group == 0 */
+	cvrt_act act;     /* fused epilogue applied after bias */
+} cvrt_conv2d_params;
+
+size_t cvrt_conv2d_workspace(const cvrt_conv2d_params *p);
+void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
+		 const float *bias, float *y, float *ws);
+
+/*
+ * 2-D transposed convolution (ONNX ConvTranspose), NCHW.
+ *   x:    [n, c, h, w]
+ *   w:    [c, m / group, kh, kw]   (ONNX's IOHW-style weight layout)
+ *   bias: [m] or NULL
+ *   y:    [n, m, oh, ow]
+ * Each input pixel (ih, iw) scatters into output (ih*sh - pad_t + kh_i*dh,
+ * iw*sw - pad_l + kw_i*dw); positions outside [0,oh)x[0,ow) are dropped.
+ * oh = (h-1)*sh - pad_t - pad_b + dh*(kh-1) + output_padding_h + 1 (computed by
+ * convc).
+ */
+typedef struct cvrt_conv_transpose2d_params {
+	int n, c, h, w;
+	int m, oh, ow;
+	int kh, kw;
+	int sh, sw;
+	int dh, dw;
+	int pad_t, pad_l;
+	int group;
+	cvrt_act act;
+} cvrt_conv_transpose2d_params;
+
+void cvrt_conv_transpose2d(const cvrt_conv_transpose2d_params *p, const float *x,
+			   const float *w, const float *bias, float *y);
+
+/*
+ * Inference batch normalization (ONNX BatchNormalization, training_mode = 0).
+ *   x, y: [n, c, hw] (hw = product of the spatial dims, 1 for 2-D input)
+ *   scale, shift, mean, var: [c]
+ * y = (x - mean) / sqrt(var + eps) * scale + shift. y may alias x.
+ */
+void cvrt_batchnorm(int n, int c, int64_t hw, const float *x, const float *scale,
+		    const float *shift, const float *mean, const float *var,
+		    float eps, float *y);
+
+/* y[i] = act(x[i]) for i < count. y may alias x. */
+void cvrt_unary(int64_t count, const float *x, float *y, cvrt_act act);
+
+/*
+ * Broadcasting binary op, then act.
+ *   y: dense [out_dims[0], ..., out_dims[ndim-1]]
+ *   a, b: read at sum_k idx_k * a_strides[k] (strides in elements; 0 on a
+ *         broadcast dim), the NumPy broadcasting rule resolved by convc.
+ * 1 <= ndim <= CVRT_MAX_RANK. y may alias a or b when that operand is dense
+ * with the output's shape.
+ */
+enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV };
+void cvrt_binary(int op, int ndim, const int64_t *out_dims, const float *a,
+		 const int64_t *a_strides, const float *b, const int64_t *b_strides,
+		 float *y, cvrt_act act);
+
+/*
+ * 2-D max or average pooling, NCHW.
+ *   x: [n, c, h, w], y: [n, c, oh, ow]
+ * Window of output (oy, ox) covers rows oy*sh - pad_t + i*dh, i < kh (cols alike).
+ * Max: padding never wins (positions outside the input are skipped).
+ * Average: sum over in-input positions divided by
+ *   count_include_pad ? number of window positions inside the padded input
+ *                       [-pad_t, h + pad_b) x [-pad_l, w + pad_r)
+ *                     : number of window positions inside the input,
+ * which is what ONNX Runtime does, including for ceil_mode windows that run
+ * past the padding. Dilation applies to max pooling only (dh = dw = 1 for avg).
+ */
+typedef struct cvrt_pool2d_params {
+	int n, c, h, w;
+	int oh, ow;
+	int kh, kw;
+	int sh, sw;
+	int dh, dw;
+	int pad_t, pad_l, pad_b, pad_r;
+	int count_include_pad;
+} cvrt_pool2d_params;
+
+void cvrt_maxpool2d(const cvrt_pool2d_params *p, const float *x, float *y);
+void cvrt_avgpool2d(const cvrt_pool2d_params *p, const float *x, float *y);
+
+/*
+ * Reduction over the dims with reduce[k] != 0.
+ *   x: dense [in_dims[0], ..., in_dims[ndim-1]]
+ *   y: dense over the kept dims, in order (keepdims only changes the type).
+ * Mean divides by the number of reduced elements; an empty reduction yields 0
+ * for sum/mean.
+ */
+enum cvrt_reduce_op { CVRT_REDUCE_MEAN = 0, CVRT_REDUCE_SUM, CVRT_REDUCE_MAX, CVRT_REDUCE_MIN };
+void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
+		 const float *x, float *y);
+
+/*
+ * Y = act(alpha * op(A) * op(B) + beta * C) (ONNX Gemm).
+ *   A: [m, k] row-major, or [k, m] when trans_a
+ *   B: [k, n], or [n, k] when trans_b
+ *   C: read at i*c_stride_m + j*c_stride_n (0 strides broadcast), or NULL
+ *   Y: [m, n]
+ */
+void cvrt_gemm(int m, int n, int k, const float *a, int trans_a, const float *b,
+	       int trans_b, float alpha, const float *c, int64_t c_stride_m,
+	       int64_t c_stride_n, float beta, float *y, cvrt_act act);
+
+/*
+ * Batched matrix product with broadcast batch dims (ONNX MatMul after convc has
+ * promoted 1-D operands to 2-D).
+ *   Y: dense [batch_dims..., m, n]
+ *   A: matrix for batch index (i_0..i_{nb-1}) starts at sum i_k * a_bstrides[k],
+ *      then is dense [m, k]; B likewise dense [k, n]. Strides in elements, 0
+ *      on broadcast batch dims. nb may be 0 (a single product).
+ */
+void cvrt_matmul(int nb, const int64_t *batch_dims, const int64_t *a_bstrides,
+		 const int64_t *b_bstrides, int m, int n, int k, const float *a,
+		 const float *b, float *y);
+
+/*
+ * y dense [out_dims...] = x read at sum idx_k * x_strides[k] (elements; may be
+ * 0 or any positive value; x already points at the first element). Serves
+ * transpose, slice (positive steps), split, expand. No aliasing.
+ */
+void cvrt_strided_copy(int ndim, const int64_t *out_dims, const float *x,
+		       const int64_t *x_strides, float *y);
+
+/*
+ * Copy `outer` rows of `row` contiguous elements from x (dense [outer, row])
+ * into y, whose rows are `y_stride` elements apart: one operand of a concat.
+ */
+void cvrt_copy_rows(int64_t outer, int64_t row, const float *x, float *y,
+		    int64_t y_stride);
+
+/*
+ * ONNX Pad.
+ *   x: dense [in_dims...], y: dense [out_dims...],
+ *   out_dims[k] = in_dims[k] + pad_begin[k] + pad_end[k] (pads may be negative:
+ *   a crop). mode: 0 constant (fill `value`), 1 reflect (mirror without the
+ *   edge), 2 edge (repeat the edge).
+ */
+enum cvrt_pad_mode { CVRT_PAD_CONSTANT = 0, CVRT_PAD_REFLECT, CVRT_PAD_EDGE };
+void cvrt_pad(int ndim, const int64_t *in_dims, const int64_t *out_dims,
+	      const int64_t *pad_begin, int mode, float value, const float *x,
+	      float *y);
+
+/*
+ * ONNX Resize on the last two dims of an NCHW tensor (n*c planes).
+ *   x: [nc, h, w], y: [nc, oh, ow]
+ * For output coordinate o along an axis with input length L, output length O
+ * and scale s (ONNX: the given scale, or O/L when sizes were given):
+ *   half_pixel:         i = (o + 0.5) / s - 0.5
+ *   pytorch_half_pixel: i = O > 1 ? (o + 0.5) / s - 0.5 : 0
+ *   align_corners:      i = O > 1 ? o * (L - 1) / (O - 1) : 0
+ *   asymmetric:         i = o / s
+ *   tf_half_pixel_for_nearest: i = (o + 0.5) / s
+ * nearest picks round per nearest_mode, clamped to [0, L-1]; linear
+ * interpolates between floor(i) and floor(i)+1 with i clamped to [0, L-1].
+ */
+enum cvrt_resize_mode { CVRT_RESIZE_NEAREST = 0, CVRT_RESIZE_LINEAR };
+enum cvrt_resize_coord {
+	CVRT_COORD_HALF_PIXEL = 0,
+	CVRT_COORD_PYTORCH_HALF_PIXEL,
+	CVRT_COORD_ALIGN_CORNERS,
+	CVRT_COORD_ASYMMETRIC,
+	CVRT_COORD_TF_HALF_PIXEL_FOR_NEAREST
+};
+enum cvrt_nearest_mode {
+	CVRT_NEAREST_ROUND_PREFER_FLOOR = 0,
+	CVRT_NEAREST_ROUND_PREFER_CEIL,
+	CVRT_NEAREST_FLOOR,
+	CVRT_NEAREST_CEIL
+};
+typedef struct cvrt_resize2d_params {
+	int64_t nc;
+	int h, w, oh, ow;
+	float scale_h, scale_w;
+	int mode;         /* enum cvrt_resize_mode */
+	int coord;        /* enum cvrt_resize_coord */
+	int nearest_mode; /* enum cvrt_nearest_mode */
+} cvrt_resize2d_params;
+
+void cvrt_resize2d(const cvrt_resize2d_params *p, const float *x, float *y);
+
+/*
+ * Softmax over the middle dim of x viewed as [outer, axis_len, inner]:
+ * y[o, a, i] = exp(x[o, a, i] - max_a) / sum_a exp(x[o, a, i] - max_a).
+ * (ONNX opset < 13 flattens at `axis` first: convc passes inner = 1 and
+ * axis_len = product of the trailing dims.) y may alias x.
+ */
+void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x,
+		  float *y);
+
+#endif

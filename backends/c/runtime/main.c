@@ -1,0 +1,662 @@
+/*
+ * main.c - command-line runner for a network compiled by convc.
+ *
+ *   model -i in.npy [-i in2.npy ...] -o out.npy [-o ...] [--threads T]
+ *         [--bench N] [--weights FILE]
+ *
+ * Uses only the API of model.h. Tensors travel as NumPy .npy files holding
+ * little-endian float32 in C order. Errors print one line
+ * "model: error: <what>" on stderr and exit 1 (2 for usage errors).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "model.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define MAX_NPY_RANK 32
+#define SHAPE_TEXT 512
+
+static const char *usage_text =
+	"usage: model -i in.npy [-i in2.npy ...] [-o out.npy ...] [--threads T]\n"
+	"             [--bench N] [--weights FILE] [-h|--help]\n"
+	"  -i FILE         input .npy (float32), one per graph input, in order\n"
+	"  -o FILE         output .npy, one per graph output, in order (optional)\n"
+	"  --threads T     number of threads (default 1)\n"
+	"  --bench N       time N runs after one warm-up; print latency stats\n"
+	"  --weights FILE  weights file (default: weights.bin next to the executable)\n";
+
+static void error_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("model: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shapes as text                                                           */
+/* ------------------------------------------------------------------------ */
+
+static void format_shape(char *buf, size_t size, int rank, const int64_t *dims)
+{
+	size_t used = 0;
+	int k;
+
+	buf[0] = '\0';
+	used += (size_t)snprintf(buf, size, "[");
+	for (k = 0; k < rank && used < size; k++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", k ? "," : "",
+					 (long long)dims[k]);
+	if (used < size)
+		snprintf(buf + used, size - used, "]");
+}
+
+/* ------------------------------------------------------------------------ */
+/* .npy reading                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct npy_header {
+	int have_descr, have_fortran, have_shape;
+	int descr_ok;     /* descr was '<f4' */
+	int fortran;      /* fortran_order value */
+	int rank;
+	int64_t dims[MAX_NPY_RANK];
+} npy_header;
+
+/* A tiny parser for the Python dict literal of an .npy header. */
+typedef struct cursor {
+	const char *s, *end;
+} cursor;
+
+static void skip_ws(cursor *c)
+{
+	while (c->s < c->end && (*c->s == ' ' || *c->s == '\t' || *c->s == '\n' || *c->s == '\r'))
+		c->s++;
+}
+
+static int accept(cursor *c, char ch)
+{
+	skip_ws(c);
+	if (c->s < c->end && *c->s == ch) {
+		c->s++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Quoted string into out (truncated to out_size - 1); 0 when malformed. */
+static int parse_string(cursor *c, char *out, size_t out_size)
+{
+	char q;
+	size_t n = 0;
+
+	skip_ws(c);
+	if (c->s >= c->end || (*c->s != '\'' && *c->s != '"'))
+		return 0;
+	q = *c->s++;
+	while (c->s < c->end && *c->s != q) {
+		if (n + 1 < out_size)
+			out[n++] = *c->s;
+		c->s++;
+	}
+	if (c->s >= c->end)
+		return 0;
+	c->s++;
+	out[n] = '\0';
+	return 1;
+}
+
+static int parse_word(cursor *c, const char *word)
+{
+	size_t len = strlen(word);
+
+	skip_ws(c);
+	if ((size_t)(c->end - c->s) >= len && memcmp(c->s, word, len) == 0) {
+		c->s += len;
+		return 1;
+	}
+	return 0;
+}
+
+/* Non-negative integer that must fit in int64 (also rejects absurd dims). */
+static int parse_dim(cursor *c, int64_t *out)
+{
+	int64_t v = 0;
+	int digits = 0;
+
+	skip_ws(c);
+	while (c->s < c->end && *c->s >= '0' && *c->s <= '9') {
+		int d = *c->s - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+		digits++;
+		c->s++;
+	}
+	if (c->s < c->end && *c->s == 'L') /* Python 2 long suffix */
+		c->s++;
+	*out = v;
+	return digits > 0;
+}
+
+static int parse_shape(cursor *c, npy_header *h)
+{
+	h->rank = 0;
+	if (!accept(c, '('))
+		return 0;
+	if (accept(c, ')'))
+		return 1;
+	for (;;) {
+		int64_t d;
+		if (h->rank >= MAX_NPY_RANK || !parse_dim(c, &d))
+			return 0;
+		h->dims[h->rank++] = d;
+		if (accept(c, ')'))
+			return 1;
+		if (!accept(c, ','))
+			return 0;
+		if (accept(c, ')'))
+			return 1;
+	}
+}
+
+static int parse_header_dict(const char *text, size_t len, npy_header *h)
+{
+	cursor c;
+
+	c.s = text;
+	c.end = text + len;
+	memset(h, 0, sizeof(*h));
+	if (!accept(&c, '{'))
+		return 0;
+	for (;;) {
+		char key[32], val[32];
+		if (accept(&c, '}'))
+			break;
+		if (!parse_string(&c, key, sizeof(key)) || !accept(&c, ':'))
+			return 0;
+		if (strcmp(key, "descr") == 0) {
+			if (!parse_string(&c, val, sizeof(val)))
+				return 0;
+			h->have_descr = 1;
+			h->descr_ok = strcmp(val, "<f4") == 0;
+		} else if (strcmp(key, "fortran_order") == 0) {
+			if (parse_word(&c, "True"))
+				h->fortran = 1;
+			else if (parse_word(&c, "False"))
+				h->fortran = 0;
+			else
+				return 0;
+			h->have_fortran = 1;
+		} else if (strcmp(key, "shape") == 0) {
+			if (!parse_shape(&c, h))
+				return 0;
+			h->have_shape = 1;
+		} else {
+			return 0;
+		}
+		if (accept(&c, '}'))
+			break;
+		if (!accept(&c, ','))
+			return 0;
+	}
+	return h->have_descr && h->have_fortran && h->have_shape;
+}
+
+static uint32_t read_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Byte order independent: the file is little-endian whatever the host is. */
+static void decode_f32(const unsigned char *bytes, size_t count, float *out)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		uint32_t u = read_le32(bytes + 4 * i);
+		memcpy(&out[i], &u, sizeof(u));
+	}
+}
+
+/*
+ * Read path into data (model_input_size floats) after checking that the file
+ * holds exactly a float32 C-order array of the expected shape. Returns 0 on
+ * success; on failure has printed the reason.
+ */
+static int read_npy(const char *path, int rank, const int64_t *dims, size_t count,
+		    float *data)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char pre[12], chunk[4096];
+	char *text = NULL;
+	size_t prelen, hlen, done;
+	npy_header h;
+	int ok = 0, k;
+
+	if (!f) {
+		error_msg("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+		error_msg("'%s' is not a .npy file", path);
+		goto out;
+	}
+	if (pre[6] == 1) {
+		prelen = 10;
+		hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
+	} else if (pre[6] == 2 || pre[6] == 3) {
+		if (fread(pre + 10, 1, 2, f) != 2) {
+			error_msg("'%s': truncated .npy header", path);
+			goto out;
+		}
+		prelen = 12;
+		hlen = (size_t)read_le32(pre + 8);
+	} else {
+		error_msg("'%s': unsupported .npy format version %d.%d", path, pre[6], pre[7]);
+		goto out;
+	}
+	if (hlen > (1u << 20)) {
+		error_msg("'%s': .npy header too large (%zu bytes)", path, hlen);
+		goto out;
+	}
+	text = malloc(hlen + 1);
+	if (!text) {
+		error_msg("out of memory reading '%s'", path);
+		goto out;
+	}
+	if (fread(text, 1, hlen, f) != hlen) {
+		error_msg("'%s': truncated .npy header", path);
+		goto out;
+	}
+	text[hlen] = '\0';
+	(void)prelen;
+	if (!parse_header_dict(text, hlen, &h)) {
+		error_msg("'%s': malformed .npy header", path);
+		goto out;
+	}
+	if (!h.descr_ok) {
+		error_msg("'%s': dtype must be little-endian float32 ('<f4')", path);
+		goto out;
+	}
+	if (h.fortran) {
+		error_msg("'%s': fortran_order arrays are not supported", path);
+		goto out;
+	}
+	{
+		int same = h.rank == rank;
+		for (k = 0; same && k < rank; k++)
+			same = h.dims[k] == dims[k];
+		if (!same) {
+			char want[SHAPE_TEXT], got[SHAPE_TEXT];
+			format_shape(want, sizeof(want), rank, dims);
+			format_shape(got, sizeof(got), h.rank, h.dims);
+			error_msg("'%s': shape mismatch: expected %s, found %s", path, want, got);
+			goto out;
+		}
+	}
+	/* The shape equals the model's, so count (already allocated) is exact. */
+	for (done = 0; done < count;) {
+		size_t want = count - done, got;
+		if (want > sizeof(chunk) / 4)
+			want = sizeof(chunk) / 4;
+		got = fread(chunk, 4, want, f);
+		if (got != want) {
+			error_msg("'%s': truncated data (%zu of %zu floats)", path, done + got,
+				  count);
+			goto out;
+		}
+		decode_f32(chunk, got, data + done);
+		done += got;
+	}
+	if (fgetc(f) != EOF) {
+		error_msg("'%s': unexpected data after the array", path);
+		goto out;
+	}
+	ok = 1;
+out:
+	free(text);
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* .npy writing                                                             */
+/* ------------------------------------------------------------------------ */
+
+static int write_npy(const char *path, int rank, const int64_t *dims, size_t count,
+		     const float *data)
+{
+	char header[SHAPE_TEXT + 128], shape[SHAPE_TEXT];
+	unsigned char chunk[4096];
+	size_t used = 0, total, i, done;
+	int k, ok;
+	FILE *f;
+
+	/* Python tuple syntax: "()", "(3,)", "(1, 3, 224, 224)". */
+	shape[0] = '\0';
+	for (k = 0; k < rank && used < sizeof(shape); k++)
+		used += (size_t)snprintf(shape + used, sizeof(shape) - used, "%s%lld",
+					 k ? ", " : "", (long long)dims[k]);
+	if (rank == 1 && used < sizeof(shape))
+		snprintf(shape + used, sizeof(shape) - used, ",");
+	used = (size_t)snprintf(header + 10, sizeof(header) - 10,
+				"{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape);
+	/* Pad with spaces and a final newline so the data starts 64-aligned. */
+	total = 10 + used + 1;
+	total = (total + 63) / 64 * 64;
+	if (total > sizeof(header) || total - 10 > 65535) {
+		error_msg("cannot write '%s': shape too long for a .npy header", path);
+		return -1;
+	}
+	for (i = 10 + used; i < total - 1; i++)
+		header[i] = ' ';
+	header[total - 1] = '\n';
+	memcpy(header, "\x93NUMPY\x01\x00", 8);
+	header[8] = (char)((total - 10) & 0xff);
+	header[9] = (char)((total - 10) >> 8);
+
+	f = fopen(path, "wb");
+	if (!f) {
+		error_msg("cannot create '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	ok = fwrite(header, 1, total, f) == total;
+	for (done = 0; ok && done < count;) {
+		size_t n = count - done;
+		if (n > sizeof(chunk) / 4)
+			n = sizeof(chunk) / 4;
+		for (i = 0; i < n; i++) {
+			uint32_t u;
+			memcpy(&u, &data[done + i], sizeof(u));
+			chunk[4 * i] = (unsigned char)(u & 0xff);
+			chunk[4 * i + 1] = (unsigned char)(u >> 8 & 0xff);
+			chunk[4 * i + 2] = (unsigned char)(u >> 16 & 0xff);
+			chunk[4 * i + 3] = (unsigned char)(u >> 24);
+		}
+		ok = fwrite(chunk, 4, n, f) == n;
+		done += n;
+	}
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok) {
+		error_msg("cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct options {
+	const char **inputs, **outputs;
+	int n_inputs, n_outputs;
+	int threads;
+	int bench; /* 0: single run */
+	const char *weights;
+} options;
+
+static int parse_int(const char *s, int min, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > INT_MAX)
+		return 0;
+	*out = (int)v;
+	return 1;
+}
+
+/* Returns 0 on success, 1 when help was printed, -1 after a usage error. */
+static int parse_options(int argc, char **argv, options *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return 1;
+		}
+		if (strcmp(a, "-i") != 0 && strcmp(a, "-o") != 0 && strcmp(a, "--threads") != 0 &&
+		    strcmp(a, "--bench") != 0 && strcmp(a, "--weights") != 0) {
+			error_msg("unknown argument '%s' (see --help)", a);
+			return -1;
+		}
+		if (!val) {
+			error_msg("option %s needs a value (see --help)", a);
+			return -1;
+		}
+		i++;
+		if (strcmp(a, "-i") == 0) {
+			o->inputs[o->n_inputs++] = val;
+		} else if (strcmp(a, "-o") == 0) {
+			o->outputs[o->n_outputs++] = val;
+		} else if (strcmp(a, "--threads") == 0) {
+			if (!parse_int(val, 1, &o->threads)) {
+				error_msg("--threads needs a positive integer, got '%s'", val);
+				return -1;
+			}
+		} else if (strcmp(a, "--bench") == 0) {
+			if (!parse_int(val, 1, &o->bench)) {
+				error_msg("--bench needs a positive integer, got '%s'", val);
+				return -1;
+			}
+		} else {
+			o->weights = val;
+		}
+	}
+	return 0;
+}
+
+/* weights.bin next to the executable: /proc/self/exe, else argv[0]'s directory. */
+static char *default_weights_path(const char *argv0)
+{
+	static const char name[] = "weights.bin";
+	char exe[4096];
+	const char *dir = NULL;
+	size_t dir_len = 0;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *path;
+
+	if (n > 0 && (size_t)n < sizeof(exe) - 1) {
+		exe[n] = '\0';
+		dir = exe;
+	} else if (argv0 && strchr(argv0, '/')) {
+		dir = argv0;
+	}
+	if (dir) {
+		const char *slash = strrchr(dir, '/');
+		dir_len = slash ? (size_t)(slash - dir) + 1 : 0;
+	}
+	path = malloc(dir_len + sizeof(name));
+	if (!path)
+		return NULL;
+	memcpy(path, dir, dir_len);
+	memcpy(path + dir_len, name, sizeof(name));
+	return path;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Running                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static float *alloc_floats(size_t count)
+{
+	if (count > SIZE_MAX / sizeof(float))
+		return NULL;
+	return malloc(count ? count * sizeof(float) : 1);
+}
+
+static int bench(model_ctx *ctx, const float *const *in, float *const *out, int runs)
+{
+	double *t = malloc((size_t)runs * sizeof(double));
+	double med;
+	int r;
+
+	if (!t) {
+		error_msg("out of memory");
+		return -1;
+	}
+	model_run(ctx, in, out);
+	for (r = 0; r < runs; r++) {
+		double t0 = now_ms();
+		model_run(ctx, in, out);
+		t[r] = now_ms() - t0;
+	}
+	qsort(t, (size_t)runs, sizeof(double), cmp_double);
+	med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
+	printf("latency_ms median=%.3f min=%.3f max=%.3f runs=%d\n", med, t[0], t[runs - 1],
+	       runs);
+	free(t);
+	return 0;
+}
+
+static void print_outputs(float *const *out, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char shape[SHAPE_TEXT];
+		size_t count = model_output_size(i), k;
+		format_shape(shape, sizeof(shape), model_output_rank(i), model_output_dims(i));
+		printf("output %s: shape %s, first values:", model_output_name(i), shape);
+		for (k = 0; k < count && k < 5; k++)
+			printf(" %.6g", out[i][k]);
+		printf("\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	options o;
+	int n_in = model_num_inputs(), n_out = model_num_outputs();
+	float **in = NULL, **out = NULL;
+	char *weights = NULL;
+	model_ctx *ctx = NULL;
+	char err[512];
+	int rc = 1, i, st;
+
+	memset(&o, 0, sizeof(o));
+	o.threads = 1;
+	/* At most argc/2 files of each kind, so these never overflow. */
+	o.inputs = calloc((size_t)argc + 1, sizeof(char *));
+	o.outputs = calloc((size_t)argc + 1, sizeof(char *));
+	in = calloc((size_t)n_in + 1, sizeof(float *));
+	out = calloc((size_t)n_out + 1, sizeof(float *));
+	if (!o.inputs || !o.outputs || !in || !out) {
+		error_msg("out of memory");
+		goto done;
+	}
+	st = parse_options(argc, argv, &o);
+	if (st != 0) {
+		rc = st > 0 ? 0 : EXIT_USAGE;
+		goto done;
+	}
+	if (o.n_inputs != n_in) {
+		error_msg("the model has %d input(s) but %d -i file(s) were given (see --help)",
+			  n_in, o.n_inputs);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (o.n_outputs > n_out) {
+		error_msg("the model has %d output(s) but %d -o file(s) were given (see --help)",
+			  n_out, o.n_outputs);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+
+	for (i = 0; i < n_in; i++) {
+		in[i] = alloc_floats(model_input_size(i));
+		if (!in[i]) {
+			error_msg("out of memory for input %d", i);
+			goto done;
+		}
+		if (read_npy(o.inputs[i], model_input_rank(i), model_input_dims(i),
+			     model_input_size(i), in[i]) != 0)
+			goto done;
+	}
+	for (i = 0; i < n_out; i++) {
+		out[i] = alloc_floats(model_output_size(i));
+		if (!out[i]) {
+			error_msg("out of memory for output %d", i);
+			goto done;
+		}
+	}
+
+	if (!o.weights) {
+		weights = default_weights_path(argv[0]);
+		if (!weights) {
+			error_msg("out of memory");
+			goto done;
+		}
+	}
+	err[0] = '\0';
+	ctx = model_create(o.weights ? o.weights : weights, o.threads, err, sizeof(err));
+	if (!ctx) {
+		error_msg("%s", err[0] ? err : "cannot create the model context");
+		goto done;
+	}
+
+	if (o.bench > 0) {
+		if (bench(ctx, (const float *const *)in, out, o.bench) != 0)
+			goto done;
+	} else {
+		double t0 = now_ms(), ms;
+		model_run(ctx, (const float *const *)in, out);
+		ms = now_ms() - t0;
+		print_outputs(out, n_out);
+		printf("time_ms=%.3f\n", ms);
+	}
+	for (i = 0; i < o.n_outputs; i++)
+		if (write_npy(o.outputs[i], model_output_rank(i), model_output_dims(i),
+			      model_output_size(i), out[i]) != 0)
+			goto done;
+	rc = 0;
+done:
+	model_free(ctx);
+	if (in)
+		for (i = 0; i < n_in; i++)
+			free(in[i]);
+	if (out)
+		for (i = 0; i < n_out; i++)
+			free(out[i]);
+	free(in);
+	free(out);
+	free(weights);
+	free(o.inputs);
+	free(o.outputs);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * model.h - the API of a network compiled by convc.
+ *
+ * convc writes this header, model.c (the network), cvrt.c/cvrt.h (kernels),
+ * main.c (a command-line runner), weights.bin and a Makefile into the output
+ * directory. The code needs libc, libm and, for threads, OpenMP.
+ *
+ * Tensors crossing the API are float32, dense, C order, in the layout the
+ * ONNX model declares (NCHW for image tensors); their dims are fixed at
+ * compile time and reported by model_input_dims()/model_output_dims().
+ */
+#ifndef CONVC_MODEL_H
+#define CONVC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct model_ctx model_ctx;
+
+/* Graph inputs/outputs, in the order of the ONNX graph. i is 0-based; out of
+ * range returns NULL / 0. Names and dims are static storage. */
+int model_num_inputs(void);
+int model_num_outputs(void);
+const char *model_input_name(int i);
+const char *model_output_name(int i);
+int model_input_rank(int i);
+int model_output_rank(int i);
+const int64_t *model_input_dims(int i);
+const int64_t *model_output_dims(int i);
+/* Number of float32 elements of input/output i. */
+size_t model_input_size(int i);
+size_t model_output_size(int i);
+
+/* Bytes of activation workspace one context allocates (the static arena that
+ * holds every intermediate tensor, reused by liveness). */
+size_t model_workspace_bytes(void);
+
+/*
+ * Create a context: reads the weights written by convc from weights_path
+ * (weights.bin) and allocates the workspace. num_threads <= 0 means 1.
+ * Returns NULL on failure and writes a one-line reason into err (err_size
+ * bytes, may be 0): file missing or unreadable, size or checksum mismatch,
+ * out of memory. The caller owns the context; free it with model_free().
+ */
+model_ctx *model_create(const char *weights_path, int num_threads, char *err,
+			size_t err_size);
+
+/*
+ * Run the network once. inputs[i] points at model_input_size(i) floats,
+ * outputs[i] at model_output_size(i) floats; both are owned by the caller and
+ * may not overlap. Returns 0. Allocates nothing. A context runs one call at a
+ * time.
+ */
+int model_run(model_ctx *ctx, const float *const *inputs, float *const *outputs);
+
+/* Free a context and everything it owns; NULL is allowed. */
+void model_free(model_ctx *ctx);
+
+#endif

@@ -1,0 +1,435 @@
+/*
+ * onnx_import.c - ModelProto -> IR: file reading, graph inputs, initializers,
+ * and the walk over nodes that hands each one to its lowering (onnx_ops.c)
+ * or to the constant folder (onnx_fold.c).
+ *
+ * Before lowering anything, every node's op type is checked against the
+ * supported list so an unsupported model gets one message naming all of its
+ * unsupported op types with their counts.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "frontends/onnx/onnx_internal.h"
+#include "frontends/onnx/onnx_ops.h"
+
+struct vmap {
+	const char *name;
+	cv_value *v;
+	UT_hash_handle hh;
+};
+
+cv_status imp_error(imp *im, cv_status st, const char *fmt, ...)
+{
+	char what[CV_DIAG_MSG_MAX - 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (!im->node)
+		return cv_diag_error(im->d, st, "%s", what);
+	return cv_diag_error(im->d, st, "%s '%s': %s", im->node->op_type ? im->node->op_type : "?",
+			     im->node_name, what);
+}
+
+cv_value *imp_lookup(imp *im, const char *name)
+{
+	struct vmap *e;
+
+	HASH_FIND_STR(im->map, name, e);
+	return e ? e->v : NULL;
+}
+
+cv_status imp_bind(imp *im, const char *name, cv_value *v)
+{
+	struct vmap *e;
+
+	HASH_FIND_STR(im->map, name, e);
+	if (e) {
+		/* SSA: ONNX requires every name to be assigned once. */
+		return imp_error(im, CV_ERR_INPUT, "value '%s' is defined more than once", name);
+	}
+	e = cv_alloc(im->m, sizeof *e);
+	if (!e || !(e->name = cv_strdup(im->m, name)))
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	e->v = v;
+	HASH_ADD_KEYPTR(hh, im->map, e->name, strlen(e->name), e);
+	if (!imp_lookup(im, name))
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	return CV_OK;
+}
+
+static void vmap_free(imp *im)
+{
+	struct vmap *e, *tmp;
+
+	HASH_ITER(hh, im->map, e, tmp) {
+		HASH_DEL(im->map, e);
+	}
+}
+
+cv_value *imp_input(imp *im, int i, cv_status *st)
+{
+	const Onnx__NodeProto *n = im->node;
+	cv_value *v;
+
+	if ((size_t)i >= n->n_input || !n->input[i] || !n->input[i][0])
+		return NULL;
+	v = imp_lookup(im, n->input[i]);
+	if (!v)
+		*st = imp_error(im, CV_ERR_INPUT, "operand %d '%s' is not defined before its use", i,
+				n->input[i]);
+	return v;
+}
+
+/* ---- reading the file ---- */
+
+static cv_status read_file(const char *path, unsigned char **buf, size_t *len, cv_diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+
+	if (!f)
+		return cv_diag_error(d, CV_ERR_IO, "cannot open: %s", strerror(errno));
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return cv_diag_error(d, CV_ERR_IO, "cannot read: not a regular file");
+	}
+	*buf = malloc(size ? (size_t)size : 1);
+	if (!*buf) {
+		fclose(f);
+		return cv_diag_error(d, CV_ERR_NOMEM, "cannot allocate %ld bytes to read the model", size);
+	}
+	*len = fread(*buf, 1, (size_t)size, f);
+	if (ferror(f) || *len != (size_t)size) {
+		fclose(f);
+		free(*buf);
+		*buf = NULL;
+		return cv_diag_error(d, CV_ERR_IO, "cannot read: %s", strerror(errno ? errno : EIO));
+	}
+	fclose(f);
+	return CV_OK;
+}
+
+/* ---- op type check ---- */
+
+struct op_count {
+	const char *op;
+	int count;
+	UT_hash_handle hh;
+};
+
+static int by_op_name(const void *a, const void *b)
+{
+	return strcmp(((const struct op_count *)a)->op, ((const struct op_count *)b)->op);
+}
+
+static int op_supported(const char *op)
+{
+	return lower_find(op) != NULL || fold_supports(op);
+}
+
+/* One message for all unsupported op types (sorted by name, with counts). */
+static cv_status check_op_types(imp *im, const Onnx__GraphProto *g)
+{
+	struct op_count *set = NULL, *e, *tmp;
+	char list[CV_DIAG_MSG_MAX - 256];
+	size_t off = 0, i;
+	int kinds = 0, oom = 0;
+
+	for (i = 0; i < g->n_node; i++) {
+		const Onnx__NodeProto *n = g->node[i];
+		const char *op = n->op_type ? n->op_type : "";
+		int foreign = n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx");
+		if (!foreign && op_supported(op))
+			continue;
+		HASH_FIND_STR(set, op, e);
+		if (!e) {
+			e = calloc(1, sizeof *e);
+			if (!e) {
+				oom = 1;
+				break;
+			}
+			e->op = op;
+			HASH_ADD_KEYPTR(hh, set, e->op, strlen(e->op), e);
+			kinds++;
+		}
+		e->count++;
+	}
+	HASH_SRT(hh, set, by_op_name);
+	list[0] = '\0';
+	HASH_ITER(hh, set, e, tmp) {
+		if (off < sizeof list)
+			off += (size_t)snprintf(list + off, sizeof list - off, "%s%s x%d",
+						off ? ", " : "", e->op[0] ? e->op : "(empty)", e->count);
+		HASH_DEL(set, e);
+		free(e);
+	}
+	if (oom)
+		return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
+	if (kinds)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+				     "unsupported op type%s: %s", kinds > 1 ? "s" : "", list);
+	return CV_OK;
+}
+
+/* ---- graph inputs ---- */
+
+static const cv_input_shape *find_pin(const cv_input_shape *pins, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(pins[i].name, name))
+			return &pins[i];
+	return NULL;
+}
+
+static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_input_shape *pin,
+			    cv_type *t)
+{
+	const Onnx__TypeProto *tp = vi->type;
+	const Onnx__TensorShapeProto *shape;
+	const char *name = vi->name ? vi->name : "";
+	int dt;
+	size_t k;
+
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s' is not a tensor", name);
+	dt = onnx_dtype(tp->tensor_type->elem_type);
+	if (dt != CV_F32)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+				     "graph input '%s' has ONNX element type %d; convc runs float32 inputs only",
+				     name, (int)tp->tensor_type->elem_type);
+	shape = tp->tensor_type->shape;
+	if (!shape && !pin)
+		return cv_diag_error(im->d, CV_ERR_INPUT,
+				     "graph input '%s' has no shape; pin it with --input-shape %s=...", name, name);
+	memset(t, 0, sizeof *t);
+	t->dtype = CV_F32;
+	if (pin) {
+		if (shape && shape->n_dim != (size_t)pin->rank)
+			return cv_diag_error(im->d, CV_ERR_INPUT,
+					     "--input-shape %s has %d dims, the model's input has %zu", name,
+					     pin->rank, shape->n_dim);
+		t->rank = pin->rank;
+		memcpy(t->dims, pin->dims, sizeof t->dims);
+	} else {
+		if (shape->n_dim > CV_MAX_RANK)
+			return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s' has rank %zu > %d",
+					     name, shape->n_dim, CV_MAX_RANK);
+		t->rank = (int)shape->n_dim;
+	}
+	for (k = 0; shape && k < shape->n_dim; k++) {
+		const Onnx__TensorShapeProto__Dimension *dim = shape->dim[k];
+		int known = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+			    dim->dim_value >= 0;
+		if (pin && known && dim->dim_value != pin->dims[k])
+			return cv_diag_error(im->d, CV_ERR_INPUT,
+					     "--input-shape %s: dim %zu is %lld, the model fixes it to %lld", name,
+					     k, (long long)pin->dims[k], (long long)dim->dim_value);
+		if (pin)
+			continue;
+		if (!known)
+			return cv_diag_error(im->d, CV_ERR_INPUT,
+					     "graph input '%s': dim %zu%s%s%s is dynamic; pin it with --input-shape %s=d0,d1,...",
+					     name, k,
+					     dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? " ('" : "",
+					     dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? dim->dim_param : "",
+					     dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? "')" : "",
+					     name);
+		t->dims[k] = dim->dim_value;
+	}
+	t->layout = t->rank == 4 ? CV_LAYOUT_NCHW : CV_LAYOUT_PLAIN;
+	if (cv_type_numel(t) < 0)
+		return cv_diag_error(im->d, CV_ERR_INPUT, "graph input '%s' is too large", name);
+	return CV_OK;
+}
+
+static cv_status import_inputs(imp *im, const Onnx__GraphProto *g, const cv_input_shape *pins,
+			       int num_pins)
+{
+	cv_status st;
+	size_t i;
+	int p;
+
+	for (p = 0; p < num_pins; p++) {
+		for (i = 0; i < g->n_input; i++)
+			if (g->input[i]->name && !strcmp(g->input[i]->name, pins[p].name))
+				break;
+		if (i == g->n_input)
+			return cv_diag_error(im->d, CV_ERR_INPUT, "--input-shape names '%s', which is not a graph input",
+					     pins[p].name);
+	}
+	for (i = 0; i < g->n_initializer; i++) {
+		const Onnx__TensorProto *t = g->initializer[i];
+		const char *name = t->name ? t->name : "";
+		cv_value *v;
+		if ((st = tensor_to_const(im, t, name, &v)) || (st = imp_bind(im, name, v)))
+			return st;
+	}
+	for (i = 0; i < g->n_input; i++) {
+		const Onnx__ValueInfoProto *vi = g->input[i];
+		const char *name = vi->name ? vi->name : "";
+		cv_type t;
+		cv_value *v;
+		if (imp_lookup(im, name))
+			continue; /* an initializer: a constant, not a runtime input */
+		if ((st = input_type(im, vi, find_pin(pins, num_pins, name), &t)))
+			return st;
+		v = cv_graph_add_input(im->g, name, &t);
+		if (!v)
+			return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
+		if ((st = imp_bind(im, name, v)))
+			return st;
+	}
+	return CV_OK;
+}
+
+static cv_status import_nodes(imp *im, const Onnx__GraphProto *g)
+{
+	char fallback[96];
+	size_t i;
+	cv_status st;
+
+	for (i = 0; i < g->n_node; i++) {
+		const Onnx__NodeProto *n = g->node[i];
+		const struct lower_entry *le;
+		int folded = 0;
+
+		im->node = n;
+		if (n->name && n->name[0]) {
+			im->node_name = n->name;
+		} else {
+			snprintf(fallback, sizeof fallback, "%s_%zu", n->op_type ? n->op_type : "node", i);
+			im->node_name = fallback;
+		}
+		if ((st = fold_node(im, &folded)))
+			return st;
+		if (folded)
+			continue;
+		le = lower_find(n->op_type);
+		if (!le)
+			return imp_error(im, CV_ERR_UNSUPPORTED,
+					 "computes at run time on values convc only handles as constants");
+		if ((st = le->lower(im)))
+			return st;
+	}
+	im->node = NULL;
+	return CV_OK;
+}
+
+static cv_status import_outputs(imp *im, const Onnx__GraphProto *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_output; i++) {
+		const char *name = g->output[i]->name ? g->output[i]->name : "";
+		cv_value *v = imp_lookup(im, name);
+		if (!v)
+			return cv_diag_error(im->d, CV_ERR_INPUT, "graph output '%s' is never computed", name);
+		if (v->type.dtype != CV_F32)
+			return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+					     "graph output '%s' is %s; convc produces float32 outputs only", name,
+					     cv_dtype_name(v->type.dtype));
+		if (cv_graph_add_output(im->g, v))
+			return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
+	}
+	return CV_OK;
+}
+
+static cv_status check_opset(imp *im, const Onnx__ModelProto *mp)
+{
+	size_t i;
+
+	im->opset = -1;
+	for (i = 0; i < mp->n_opset_import; i++) {
+		const Onnx__OperatorSetIdProto *o = mp->opset_import[i];
+		if (!o->domain || !o->domain[0] || !strcmp(o->domain, "ai.onnx"))
+			im->opset = o->has_version ? o->version : 1;
+	}
+	if (im->opset < 0)
+		return cv_diag_error(im->d, CV_ERR_INPUT, "the model imports no opset of the default ONNX domain");
+	if (im->opset < 9 || im->opset > 17)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "opset %lld; convc supports opsets 9 to 17",
+				     (long long)im->opset);
+	return CV_OK;
+}
+
+/* The model's name: the file's base name without ".onnx". */
+static void model_name(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > 5 && !strcmp(base + len - 5, ".onnx"))
+		len -= 5;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, base, len);
+	buf[len] = '\0';
+}
+
+cv_status cv_onnx_import(const char *path, const cv_input_shape *pins, int num_pins,
+			 cv_module **out, cv_diag *d)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	Onnx__ModelProto *mp = NULL;
+	imp im = {0};
+	char name[256];
+	cv_status st;
+
+	*out = NULL;
+	im.d = d;
+	if ((st = read_file(path, &buf, &len, d)))
+		return st;
+	if (len == 0) {
+		free(buf);
+		return cv_diag_error(d, CV_ERR_INPUT, "not a valid ONNX model: the file is empty");
+	}
+	mp = onnx__model_proto__unpack(NULL, len, buf);
+	free(buf);
+	if (!mp)
+		return cv_diag_error(d, CV_ERR_INPUT,
+				     "not a valid ONNX model: protobuf parsing failed (truncated or not an ONNX file)");
+	if (!mp->graph) {
+		st = cv_diag_error(d, CV_ERR_INPUT, "not a valid ONNX model: it has no graph");
+		goto fail;
+	}
+	model_name(path, name, sizeof name);
+	if ((st = check_opset(&im, mp)) || (st = check_op_types(&im, mp->graph)))
+		goto fail;
+	im.m = cv_module_new(name);
+	if (!im.m) {
+		st = cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	im.g = &im.m->graph;
+	im.m->opset = im.opset;
+	if ((st = import_inputs(&im, mp->graph, pins, num_pins)) ||
+	    (st = import_nodes(&im, mp->graph)) || (st = import_outputs(&im, mp->graph)))
+		goto fail;
+	if ((st = cv_verify(im.m, d)))
+		goto fail;
+	vmap_free(&im);
+	onnx__model_proto__free_unpacked(mp, NULL);
+	*out = im.m;
+	return CV_OK;
+fail:
+	if (im.m) {
+		vmap_free(&im);
+		cv_module_free(im.m);
+	}
+	onnx__model_proto__free_unpacked(mp, NULL);
+	return st;
+}

@@ -1,0 +1,94 @@
+/*
+ * onnx_internal.h - shared state of the ONNX frontend (private).
+ *
+ * onnx_import.c walks the graph and lowers each node; onnx_attrs.c reads
+ * attributes and tensors; onnx_fold.c evaluates nodes whose operands are all
+ * constants (the shape chains exporters emit).
+ */
+#ifndef CONVC_ONNX_INTERNAL_H
+#define CONVC_ONNX_INTERNAL_H
+
+#include <onnx.pb-c.h>
+
+#include "convc/ir.h"
+#include "convc/onnx.h"
+
+struct vmap;
+
+typedef struct imp {
+	cv_module *m;
+	cv_graph *g;
+	cv_diag *d;
+	int64_t opset;
+	struct vmap *map;            /* ONNX value name -> cv_value */
+	const Onnx__NodeProto *node; /* the node being lowered */
+	const char *node_name;       /* its name, or "<OpType>_<index>" if unnamed */
+} imp;
+
+/* Errors about the current node: "<op> '<name>': <fact>". */
+cv_status imp_error(imp *im, cv_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* ---- values ---- */
+
+/* Operand i of the current node: NULL when absent (index past the end or an
+ * empty name). Unknown names are an error, reported through *st. */
+cv_value *imp_input(imp *im, int i, cv_status *st);
+/* Bind ONNX name -> value. */
+cv_status imp_bind(imp *im, const char *name, cv_value *v);
+cv_value *imp_lookup(imp *im, const char *name);
+
+/* ---- attributes (onnx_attrs.c) ---- */
+
+const Onnx__AttributeProto *attr_find(const Onnx__NodeProto *n, const char *name);
+int64_t attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt);
+float attr_float(const Onnx__NodeProto *n, const char *name, float dflt);
+/* Copies the string (NUL-terminated, truncated to size) or dflt into buf. */
+const char *attr_string(const Onnx__NodeProto *n, const char *name, const char *dflt,
+			char *buf, size_t size);
+/* Fills out[] with up to max ints; returns the count, -1 when absent, -2
+ * when there are more than max. */
+int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max);
+
+/* ONNX TensorProto data type -> cv_dtype; -1 when convc has no such dtype. */
+int onnx_dtype(int32_t onnx_type);
+
+/*
+ * Turn a TensorProto into a constant of g named `name`: dense C-order data in
+ * the arena. Errors: unsupported dtype or external data (UNSUPPORTED), a data
+ * field whose size disagrees with the dims (INPUT).
+ */
+cv_status tensor_to_const(imp *im, const Onnx__TensorProto *t, const char *name,
+			  cv_value **out);
+
+/* ---- constants ---- */
+
+/* Read a constant integer tensor (any integer dtype) into out[max]; returns
+ * the count, or -1 if v is not a constant integer tensor or has > max items. */
+int const_ints(const cv_value *v, int64_t *out, int max);
+/* Read a constant float tensor (f32/f64) element i; 0 if out of range. */
+double const_float_at(const cv_value *v, int64_t i);
+
+/* ---- constant folding (onnx_fold.c) ---- */
+
+/* If the current node can be evaluated at compile time (all operands
+ * constants, or Shape of a typed value), do it and bind its outputs;
+ * *folded tells whether it did. */
+cv_status fold_node(imp *im, int *folded);
+
+/* Ops onnx_fold.c evaluates when all their operands are constant. */
+int fold_supports(const char *op_type);
+
+/* ---- shape helpers shared by lowering and folding (onnx_ops.c) ---- */
+
+/* ONNX Reshape target resolution (0 copies a dim unless allowzero, one -1 is
+ * inferred) into out[rank]; -1 when the shape does not fit x. */
+int resolve_reshape(const cv_type *x, const int64_t *shape, int rank, int allowzero, int64_t *out);
+/* Dims after Squeeze (n < 0: all 1-dims) or Unsqueeze of axes[n]; -1 on bad axes. */
+int squeeze_shape(const cv_type *x, const int64_t *axes, int n, int unsqueeze, int64_t *dims,
+		  int *rank);
+
+#endif

@@ -1,0 +1,979 @@
+/*
+ * onnx_ops.c - one lowering per ONNX op type into convc's dialect.
+ *
+ * Each function reads the current node's operands and attributes (ONNX
+ * defaults applied, per opset), rejects what convc does not implement with
+ * CV_ERR_UNSUPPORTED naming the fact, builds the IR node, runs shape
+ * inference and binds the ONNX result names.
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "frontends/onnx/onnx_ops.h"
+
+#define NODE (im->node)
+
+/* Operand i; a missing required operand is an input error. */
+static cv_value *operand(imp *im, int i, int required, cv_status *st)
+{
+	cv_value *v = imp_input(im, i, st);
+
+	if (!v && !*st && required)
+		*st = imp_error(im, CV_ERR_INPUT, "required operand %d is missing", i);
+	return v;
+}
+
+/* Runtime operands must be float32: that is all the C backend computes. */
+static cv_status need_f32(imp *im, const cv_value *v, int i)
+{
+	if (v && v->type.dtype != CV_F32)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "operand %d is %s; convc computes float32 only", i,
+				 cv_dtype_name(v->type.dtype));
+	return CV_OK;
+}
+
+/* Only result 0 may be used: extra results (indices, masks, BN running
+ * statistics) are training or index outputs convc does not produce. */
+static cv_status only_first_result(imp *im)
+{
+	size_t i;
+
+	for (i = 1; i < NODE->n_output; i++)
+		if (NODE->output[i] && NODE->output[i][0])
+			return imp_error(im, CV_ERR_UNSUPPORTED, "result %zu ('%s') is not supported", i,
+					 NODE->output[i]);
+	return CV_OK;
+}
+
+/* Build the node (attrs copied from *a), infer types, bind results. */
+static cv_status finish(imp *im, cv_op op, cv_value **ins, int nin, const cv_attrs *a,
+			int nout, const cv_type *preset)
+{
+	const char *names[64];
+	cv_node *n;
+	cv_status st;
+	int i;
+
+	for (i = 0; i < nout; i++)
+		names[i] = (size_t)i < NODE->n_output && NODE->output[i] ? NODE->output[i] : "";
+	n = cv_graph_add_node(im->g, op, im->node_name, ins, nin, names, nout);
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if (a)
+		n->attrs = *a;
+	for (i = 0; preset && i < nout; i++)
+		n->outputs[i]->type = preset[i];
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	for (i = 0; i < nout; i++)
+		if ((size_t)i < NODE->n_output && NODE->output[i] && NODE->output[i][0] &&
+		    (st = imp_bind(im, NODE->output[i], n->outputs[i])))
+			return st;
+	return CV_OK;
+}
+
+/* Bind result 0 of the current node to an existing value (Identity & co). */
+static cv_status alias(imp *im, cv_value *v)
+{
+	if (NODE->n_output < 1 || !NODE->output[0])
+		return CV_OK;
+	return imp_bind(im, NODE->output[0], v);
+}
+
+/* ---- spatial attributes shared by Conv, ConvTranspose and pooling ---- */
+
+struct spatial {
+	int64_t kernel[2], strides[2], dilations[2], pads[4], output_padding[2];
+};
+
+static cv_status read_pair(imp *im, const char *name, int64_t *out, int64_t dflt)
+{
+	int64_t v[4];
+	int n = attr_ints(NODE, name, v, 4);
+
+	if (n < 0) {
+		out[0] = out[1] = dflt;
+		return CV_OK;
+	}
+	if (n != 2)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "attribute %s has %d values; convc supports 2-D only",
+				 name, n);
+	out[0] = v[0];
+	out[1] = v[1];
+	return CV_OK;
+}
+
+/*
+ * auto_pad SAME_*: the output is ceil(in / stride) and the total padding
+ * max(0, (out - 1) * stride + (k - 1) * dil + 1 - in) is split with the odd
+ * one at the end (SAME_UPPER) or the beginning (SAME_LOWER).
+ */
+static cv_status read_spatial(imp *im, const cv_type *x, struct spatial *s, int transpose)
+{
+	char pad_mode[32];
+	int64_t pads[8];
+	int k, n;
+	cv_status st;
+
+	if ((st = read_pair(im, "strides", s->strides, 1)) ||
+	    (st = read_pair(im, "dilations", s->dilations, 1)) ||
+	    (st = read_pair(im, "output_padding", s->output_padding, 0)))
+		return st;
+	n = attr_ints(NODE, "pads", pads, 8);
+	if (n >= 0 && n != 4)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "pads has %d values; convc supports 2-D only", n);
+	for (k = 0; k < 4; k++)
+		s->pads[k] = n == 4 ? pads[k] : 0;
+	attr_string(NODE, "auto_pad", "NOTSET", pad_mode, sizeof pad_mode);
+	if (!strcmp(pad_mode, "VALID")) {
+		memset(s->pads, 0, sizeof s->pads);
+	} else if (!strcmp(pad_mode, "SAME_UPPER") || !strcmp(pad_mode, "SAME_LOWER")) {
+		for (k = 0; k < 2; k++) {
+			int64_t in = x->dims[2 + k], ext = (s->kernel[k] - 1) * s->dilations[k] + 1;
+			int64_t out = transpose ? in * s->strides[k] : (in + s->strides[k] - 1) / s->strides[k];
+			int64_t total = transpose ? s->strides[k] * (in - 1) + s->output_padding[k] + ext - out
+						  : (out - 1) * s->strides[k] + ext - in;
+			int upper = !strcmp(pad_mode, "SAME_UPPER");
+			if (total < 0)
+				total = 0;
+			s->pads[k] = upper ? total / 2 : total - total / 2;
+			s->pads[k + 2] = total - s->pads[k];
+		}
+	} else if (strcmp(pad_mode, "NOTSET")) {
+		return imp_error(im, CV_ERR_INPUT, "unknown auto_pad '%s'", pad_mode);
+	}
+	return CV_OK;
+}
+
+/* ---- Conv, ConvTranspose ---- */
+
+static cv_status lower_conv_common(imp *im, int transpose)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *w = operand(im, 1, 1, &st), *b = operand(im, 2, 0, &st);
+	cv_value *ins[3];
+	struct spatial s;
+	cv_attrs a;
+	int64_t out_shape[2];
+	int k;
+
+	if (st || (st = need_f32(im, x, 0)) || (st = need_f32(im, w, 1)) || (st = need_f32(im, b, 2)))
+		return st;
+	if (x->type.rank != 4 || w->type.rank != 4)
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "only 2-D convolution (rank-4 input and weight) is supported; input has rank %d",
+				 x->type.rank);
+	memset(&a, 0, sizeof a);
+	s.kernel[0] = w->type.dims[2];
+	s.kernel[1] = w->type.dims[3];
+	if ((st = read_spatial(im, &x->type, &s, transpose)))
+		return st;
+	if (transpose && attr_ints(NODE, "output_shape", out_shape, 2) == 2) {
+		/* total padding = stride*(in-1) + output_padding + (k-1)*dil + 1 - output_shape */
+		for (k = 0; k < 2; k++) {
+			int64_t total = s.strides[k] * (x->type.dims[2 + k] - 1) + s.output_padding[k] +
+					(s.kernel[k] - 1) * s.dilations[k] + 1 - out_shape[k];
+			if (total < 0) {
+				s.output_padding[k] += -total;
+				total = 0;
+			}
+			s.pads[k] = total / 2;
+			s.pads[k + 2] = total - total / 2;
+		}
+	}
+	memcpy(a.conv.strides, s.strides, sizeof s.strides);
+	memcpy(a.conv.dilations, s.dilations, sizeof s.dilations);
+	memcpy(a.conv.pads, s.pads, sizeof s.pads);
+	if (transpose)
+		memcpy(a.conv.output_padding, s.output_padding, sizeof s.output_padding);
+	a.conv.group = attr_int(NODE, "group", 1);
+	w->type.layout = transpose ? CV_LAYOUT_IOHW : CV_LAYOUT_OIHW;
+	ins[0] = x;
+	ins[1] = w;
+	ins[2] = b;
+	return finish(im, transpose ? CV_OP_CONV_TRANSPOSE2D : CV_OP_CONV2D, ins, b ? 3 : 2, &a, 1, NULL);
+}
+
+static cv_status lower_conv(imp *im)
+{
+	return lower_conv_common(im, 0);
+}
+
+static cv_status lower_conv_transpose(imp *im)
+{
+	return lower_conv_common(im, 1);
+}
+
+static cv_status lower_batchnorm(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[5];
+	cv_attrs a;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!(ins[i] = operand(im, i, 1, &st)) || (st = need_f32(im, ins[i], i)))
+			return st;
+	if ((st = only_first_result(im)))
+		return st;
+	if (attr_int(NODE, "training_mode", 0))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode=1 is not supported");
+	memset(&a, 0, sizeof a);
+	a.bn_eps = attr_float(NODE, "epsilon", 1e-5f);
+	return finish(im, CV_OP_BATCHNORM, ins, 5, &a, 1, NULL);
+}
+
+/* ---- activations ---- */
+
+static cv_status lower_act(imp *im, cv_op op, cv_act_kind kind, float pa, float pb)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	a.act.kind = kind;
+	a.act.a = pa;
+	a.act.b = pb;
+	return finish(im, op, &x, 1, &a, 1, NULL);
+}
+
+static cv_status lower_relu(imp *im)
+{
+	return lower_act(im, CV_OP_RELU, CV_ACT_RELU, 0, 0);
+}
+
+static cv_status lower_sigmoid(imp *im)
+{
+	return lower_act(im, CV_OP_SIGMOID, CV_ACT_SIGMOID, 0, 0);
+}
+
+static cv_status lower_hard_swish(imp *im)
+{
+	return lower_act(im, CV_OP_HARD_SWISH, CV_ACT_HARD_SWISH, 0, 0);
+}
+
+static cv_status lower_leaky_relu(imp *im)
+{
+	return lower_act(im, CV_OP_LEAKY_RELU, CV_ACT_LEAKY_RELU, attr_float(NODE, "alpha", 0.01f), 0);
+}
+
+static cv_status lower_hard_sigmoid(imp *im)
+{
+	return lower_act(im, CV_OP_HARD_SIGMOID, CV_ACT_HARD_SIGMOID, attr_float(NODE, "alpha", 0.2f),
+			 attr_float(NODE, "beta", 0.5f));
+}
+
+/* Clip: attributes min/max before opset 11, optional constant operands after. */
+static cv_status lower_clip(imp *im)
+{
+	cv_status st = CV_OK;
+	float lo = -FLT_MAX, hi = FLT_MAX;
+	int i;
+
+	if (im->opset < 11) {
+		lo = attr_float(NODE, "min", -FLT_MAX);
+		hi = attr_float(NODE, "max", FLT_MAX);
+	} else {
+		for (i = 1; i <= 2; i++) {
+			cv_value *b = imp_input(im, i, &st);
+			if (st)
+				return st;
+			if (!b)
+				continue;
+			if (b->kind != CV_VALUE_CONST || cv_type_numel(&b->type) != 1)
+				return imp_error(im, CV_ERR_UNSUPPORTED,
+						 "the %s bound must be a constant scalar", i == 1 ? "min" : "max");
+			if (i == 1)
+				lo = (float)const_float_at(b, 0);
+			else
+				hi = (float)const_float_at(b, 0);
+		}
+	}
+	return lower_act(im, CV_OP_CLIP, CV_ACT_CLIP, lo, hi);
+}
+
+/* ---- elementwise binary ---- */
+
+static cv_status lower_binary(imp *im, cv_op op)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[2];
+
+	ins[0] = operand(im, 0, 1, &st);
+	ins[1] = operand(im, 1, 1, &st);
+	if (st || (st = need_f32(im, ins[0], 0)) || (st = need_f32(im, ins[1], 1)))
+		return st;
+	return finish(im, op, ins, 2, NULL, 1, NULL);
+}
+
+static cv_status lower_add(imp *im) { return lower_binary(im, CV_OP_ADD); }
+static cv_status lower_sub(imp *im) { return lower_binary(im, CV_OP_SUB); }
+static cv_status lower_mul(imp *im) { return lower_binary(im, CV_OP_MUL); }
+static cv_status lower_div(imp *im) { return lower_binary(im, CV_OP_DIV); }
+
+/* ---- pooling and reductions ---- */
+
+static cv_status lower_pool(imp *im, cv_pool_kind kind)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	struct spatial s;
+	cv_attrs a;
+	int n;
+
+	if (st || (st = need_f32(im, x, 0)) || (st = only_first_result(im)))
+		return st;
+	if (x->type.rank != 4)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 input) is supported; input has rank %d",
+				 x->type.rank);
+	n = attr_ints(NODE, "kernel_shape", s.kernel, 2);
+	if (n != 2)
+		return imp_error(im, n == -1 ? CV_ERR_INPUT : CV_ERR_UNSUPPORTED,
+				 "kernel_shape must have 2 values");
+	if (attr_int(NODE, "storage_order", 0))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "storage_order=1 is not supported");
+	if ((st = read_spatial(im, &x->type, &s, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	a.pool.kind = kind;
+	memcpy(a.pool.kernel, s.kernel, sizeof s.kernel);
+	memcpy(a.pool.strides, s.strides, sizeof s.strides);
+	memcpy(a.pool.dilations, s.dilations, sizeof s.dilations);
+	memcpy(a.pool.pads, s.pads, sizeof s.pads);
+	a.pool.ceil_mode = (int)attr_int(NODE, "ceil_mode", 0);
+	a.pool.count_include_pad = (int)attr_int(NODE, "count_include_pad", 0);
+	if (kind == CV_POOL_AVG && (s.dilations[0] != 1 || s.dilations[1] != 1))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "dilated average pooling is not supported");
+	return finish(im, CV_OP_POOL2D, &x, 1, &a, 1, NULL);
+}
+
+static cv_status lower_maxpool(imp *im) { return lower_pool(im, CV_POOL_MAX); }
+static cv_status lower_avgpool(imp *im) { return lower_pool(im, CV_POOL_AVG); }
+
+static cv_status reduce_mean(imp *im, cv_value *x, uint32_t axes, int keepdims)
+{
+	cv_attrs a;
+
+	memset(&a, 0, sizeof a);
+	a.reduce.axes = axes;
+	a.reduce.keepdims = keepdims;
+	return finish(im, CV_OP_REDUCE_MEAN, &x, 1, &a, 1, NULL);
+}
+
+static cv_status lower_global_avgpool(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	uint32_t axes = 0;
+	int k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank < 3)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d < 3", x->type.rank);
+	for (k = 2; k < x->type.rank; k++)
+		axes |= 1u << k;
+	return reduce_mean(im, x, axes, 1);
+}
+
+/* Normalize an axis against rank: ONNX allows [-rank, rank). */
+static cv_status norm_axis(imp *im, int64_t axis, int rank, int64_t *out)
+{
+	*out = 0;
+	if (axis < -rank || axis >= (rank ? rank : 1))
+		return imp_error(im, CV_ERR_INPUT, "axis %lld is out of range for rank %d", (long long)axis,
+				 rank);
+	*out = axis < 0 ? axis + rank : axis;
+	return CV_OK;
+}
+
+static cv_status lower_reduce_mean(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	int64_t axes[CV_MAX_RANK], ax;
+	uint32_t mask = 0;
+	int n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	/* opset < 18: axes is an attribute; absent means all dims. */
+	n = attr_ints(NODE, "axes", axes, CV_MAX_RANK);
+	if (n == -2)
+		return imp_error(im, CV_ERR_INPUT, "too many axes");
+	for (k = 0; k < n; k++) {
+		if ((st = norm_axis(im, axes[k], x->type.rank, &ax)))
+			return st;
+		mask |= 1u << ax;
+	}
+	if (n < 0)
+		mask = x->type.rank ? (1u << x->type.rank) - 1 : 0;
+	return reduce_mean(im, x, mask, (int)attr_int(NODE, "keepdims", 1));
+}
+
+/* ---- matrix products ---- */
+
+static cv_status lower_gemm(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[3];
+	cv_attrs a;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ins[i] = operand(im, i, i < 2, &st);
+	if (st || (st = need_f32(im, ins[0], 0)) || (st = need_f32(im, ins[1], 1)) ||
+	    (st = need_f32(im, ins[2], 2)))
+		return st;
+	memset(&a, 0, sizeof a);
+	a.gemm.trans_a = (int)attr_int(NODE, "transA", 0);
+	a.gemm.trans_b = (int)attr_int(NODE, "transB", 0);
+	a.gemm.alpha = attr_float(NODE, "alpha", 1.0f);
+	a.gemm.beta = attr_float(NODE, "beta", 1.0f);
+	return finish(im, CV_OP_GEMM, ins, ins[2] ? 3 : 2, &a, 1, NULL);
+}
+
+static cv_status lower_matmul(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[2];
+
+	ins[0] = operand(im, 0, 1, &st);
+	ins[1] = operand(im, 1, 1, &st);
+	if (st || (st = need_f32(im, ins[0], 0)) || (st = need_f32(im, ins[1], 1)))
+		return st;
+	return finish(im, CV_OP_MATMUL, ins, 2, NULL, 1, NULL);
+}
+
+/* ---- shape ops on runtime values ---- */
+
+static cv_status reshape_to(imp *im, cv_value *x, const int64_t *dims, int rank)
+{
+	cv_type t = x->type;
+
+	t.rank = rank;
+	memcpy(t.dims, dims, (size_t)rank * sizeof *dims);
+	t.layout = CV_LAYOUT_PLAIN;
+	if (cv_type_equal(&t, &x->type))
+		return alias(im, x);
+	return finish(im, CV_OP_RESHAPE, &x, 1, NULL, 1, &t);
+}
+
+/*
+ * ONNX Reshape target: 0 copies the input dim (unless allowzero), one -1 is
+ * inferred from the element count.
+ */
+int resolve_reshape(const cv_type *x, const int64_t *shape, int rank, int allowzero, int64_t *out)
+{
+	int64_t known = 1, numel = cv_type_numel(x);
+	int k, infer = -1;
+
+	for (k = 0; k < rank; k++) {
+		out[k] = shape[k];
+		if (shape[k] == 0 && !allowzero) {
+			if (k >= x->rank)
+				return -1;
+			out[k] = x->dims[k];
+		}
+		if (out[k] == -1) {
+			if (infer >= 0)
+				return -1;
+			infer = k;
+		} else if (out[k] < 0) {
+			return -1;
+		} else {
+			known *= out[k];
+		}
+	}
+	if (infer >= 0) {
+		if (known == 0 || numel % known)
+			return -1;
+		out[infer] = numel / known;
+	}
+	return 0;
+}
+
+static cv_status lower_reshape(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *s = operand(im, 1, 1, &st);
+	int64_t shape[CV_MAX_RANK], dims[CV_MAX_RANK];
+	int rank;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	rank = const_ints(s, shape, CV_MAX_RANK);
+	if (rank < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "the target shape must be a constant (or computed from static shapes) of rank <= %d",
+				 CV_MAX_RANK);
+	if (resolve_reshape(&x->type, shape, rank, (int)attr_int(NODE, "allowzero", 0), dims))
+		return imp_error(im, CV_ERR_INPUT, "target shape does not fit %lld elements",
+				 (long long)cv_type_numel(&x->type));
+	return reshape_to(im, x, dims, rank);
+}
+
+static cv_status lower_flatten(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	int64_t axis, dims[2] = {1, 1};
+	int k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if ((st = norm_axis(im, attr_int(NODE, "axis", 1), x->type.rank + 1, &axis)))
+		return st;
+	for (k = 0; k < x->type.rank; k++)
+		dims[k >= axis] *= x->type.dims[k];
+	return reshape_to(im, x, dims, 2);
+}
+
+/* Squeeze/Unsqueeze of a runtime tensor are reshapes; axes from the
+ * attribute (opset < 13) or a constant operand. */
+static cv_status squeeze_axes(imp *im, int64_t *axes, int *n)
+{
+	cv_status st = CV_OK;
+	cv_value *a;
+
+	if (im->opset < 13) {
+		*n = attr_ints(NODE, "axes", axes, CV_MAX_RANK);
+		return *n == -2 ? imp_error(im, CV_ERR_INPUT, "too many axes") : CV_OK;
+	}
+	a = imp_input(im, 1, &st);
+	if (st)
+		return st;
+	*n = a ? const_ints(a, axes, CV_MAX_RANK) : -1;
+	if (a && *n < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant");
+	return CV_OK;
+}
+
+int squeeze_shape(const cv_type *x, const int64_t *axes, int n, int unsqueeze, int64_t *dims, int *rank)
+{
+	uint32_t mask = 0;
+	int k, j = 0, out_rank = unsqueeze ? x->rank + n : x->rank;
+
+	for (k = 0; k < n; k++) {
+		int64_t ax = axes[k] < 0 ? axes[k] + out_rank : axes[k];
+		if (ax < 0 || ax >= out_rank || (mask & (1u << ax)))
+			return -1;
+		mask |= 1u << ax;
+	}
+	if (unsqueeze) {
+		if (out_rank > CV_MAX_RANK)
+			return -1;
+		for (k = 0; k < out_rank; k++)
+			dims[k] = (mask & (1u << k)) ? 1 : x->dims[j++];
+		*rank = out_rank;
+		return 0;
+	}
+	for (k = 0; k < x->rank; k++) {
+		int drop = n < 0 ? x->dims[k] == 1 : (mask & (1u << k)) != 0;
+		if (drop && x->dims[k] != 1)
+			return -1;
+		if (!drop)
+			dims[j++] = x->dims[k];
+	}
+	*rank = j;
+	return 0;
+}
+
+static cv_status lower_squeeze_common(imp *im, int unsqueeze)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	int64_t axes[CV_MAX_RANK], dims[CV_MAX_RANK];
+	int n, rank;
+
+	if (st || (st = need_f32(im, x, 0)) || (st = squeeze_axes(im, axes, &n)))
+		return st;
+	if ((unsqueeze && n < 0) || squeeze_shape(&x->type, axes, n, unsqueeze, dims, &rank))
+		return imp_error(im, CV_ERR_INPUT, "axes do not fit an input of rank %d", x->type.rank);
+	return reshape_to(im, x, dims, rank);
+}
+
+static cv_status lower_squeeze(imp *im) { return lower_squeeze_common(im, 0); }
+static cv_status lower_unsqueeze(imp *im) { return lower_squeeze_common(im, 1); }
+
+static cv_status lower_transpose(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	cv_attrs a;
+	int n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	n = attr_ints(NODE, "perm", a.perm, CV_MAX_RANK);
+	if (n < 0) /* default: reverse the dims */
+		for (k = 0; k < x->type.rank; k++)
+			a.perm[k] = x->type.rank - 1 - k;
+	else if (n != x->type.rank)
+		return imp_error(im, CV_ERR_INPUT, "perm has %d entries for rank %d", n, x->type.rank);
+	return finish(im, CV_OP_TRANSPOSE, &x, 1, &a, 1, NULL);
+}
+
+static cv_status lower_concat(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[64];
+	cv_attrs a;
+	int n = 0;
+	size_t i;
+
+	if (NODE->n_input > 64)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "more than 64 operands");
+	for (i = 0; i < NODE->n_input; i++) {
+		cv_value *v = imp_input(im, (int)i, &st);
+		if (st || (st = need_f32(im, v, (int)i)))
+			return st;
+		if (v)
+			ins[n++] = v;
+	}
+	if (!n)
+		return imp_error(im, CV_ERR_INPUT, "no operands");
+	memset(&a, 0, sizeof a);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), ins[0]->type.rank, &a.axis)))
+		return st;
+	return finish(im, CV_OP_CONCAT, ins, n, &a, 1, NULL);
+}
+
+static cv_status lower_split(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *sv;
+	int64_t sizes[64], axis;
+	cv_type types[64];
+	cv_attrs a;
+	int nout = (int)NODE->n_output, n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (nout < 1 || nout > 64)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "%d results", nout);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), x->type.rank, &axis)))
+		return st;
+	if (im->opset < 13) {
+		n = attr_ints(NODE, "split", sizes, 64);
+	} else {
+		sv = imp_input(im, 1, &st);
+		if (st)
+			return st;
+		n = sv ? const_ints(sv, sizes, 64) : -1;
+		if (sv && n < 0)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "split sizes must be a constant");
+	}
+	if (n < 0) { /* equal parts */
+		if (x->type.dims[axis] % nout)
+			return imp_error(im, CV_ERR_INPUT, "dim %lld of size %lld does not split into %d equal parts",
+					 (long long)axis, (long long)x->type.dims[axis], nout);
+		for (k = 0; k < nout; k++)
+			sizes[k] = x->type.dims[axis] / nout;
+	} else if (n != nout) {
+		return imp_error(im, CV_ERR_INPUT, "%d split sizes for %d results", n, nout);
+	}
+	for (k = 0; k < nout; k++) {
+		types[k] = x->type;
+		types[k].dims[axis] = sizes[k];
+	}
+	memset(&a, 0, sizeof a);
+	a.axis = axis;
+	return finish(im, CV_OP_SPLIT, &x, 1, &a, nout, types);
+}
+
+/*
+ * Slice: starts/ends/axes/steps from attributes (opset < 10) or constant
+ * operands; each start and end is made non-negative and clamped to the dim
+ * as ONNX specifies. Negative steps are not supported.
+ */
+static cv_status slice_params(imp *im, int64_t p[4][CV_MAX_RANK], int n[4])
+{
+	static const char *const names[4] = {"starts", "ends", "axes", "steps"};
+	cv_status st = CV_OK;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		cv_value *v;
+		if (im->opset < 10) {
+			n[i] = i < 3 ? attr_ints(NODE, names[i], p[i], CV_MAX_RANK) : -1;
+			continue;
+		}
+		v = imp_input(im, i + 1, &st);
+		if (st)
+			return st;
+		n[i] = v ? const_ints(v, p[i], CV_MAX_RANK) : -1;
+		if (v && n[i] < 0)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "%s must be a constant", names[i]);
+	}
+	if (n[0] < 0 || n[1] != n[0] || (n[2] >= 0 && n[2] != n[0]) || (n[3] >= 0 && n[3] != n[0]))
+		return imp_error(im, CV_ERR_INPUT, "starts, ends, axes and steps differ in length");
+	return CV_OK;
+}
+
+static cv_status lower_slice(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	int64_t p[4][CV_MAX_RANK];
+	int n[4], k;
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)) || (st = slice_params(im, p, n)))
+		return st;
+	memset(&a, 0, sizeof a);
+	for (k = 0; k < x->type.rank; k++) {
+		a.slice.ends[k] = x->type.dims[k];
+		a.slice.steps[k] = 1;
+	}
+	for (k = 0; k < n[0]; k++) {
+		int64_t ax, dim, start = p[0][k], end = p[1][k], step = n[3] >= 0 ? p[3][k] : 1;
+		if ((st = norm_axis(im, n[2] >= 0 ? p[2][k] : k, x->type.rank, &ax)))
+			return st;
+		dim = x->type.dims[ax];
+		if (step <= 0)
+			return imp_error(im, step ? CV_ERR_UNSUPPORTED : CV_ERR_INPUT,
+					 "step %lld on axis %lld; convc supports positive steps", (long long)step,
+					 (long long)ax);
+		start = start < 0 ? start + dim : start;
+		end = end < 0 ? end + dim : end;
+		start = start < 0 ? 0 : start > dim ? dim : start;
+		end = end < start ? start : end > dim ? dim : end;
+		a.slice.starts[ax] = start;
+		a.slice.ends[ax] = end;
+		a.slice.steps[ax] = step;
+	}
+	return finish(im, CV_OP_SLICE, &x, 1, &a, 1, NULL);
+}
+
+static cv_status lower_pad(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *pv, *cv;
+	char mode[32];
+	cv_attrs a;
+	int n, rank;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	rank = x->type.rank;
+	memset(&a, 0, sizeof a);
+	if (im->opset < 11) {
+		n = attr_ints(NODE, "pads", a.pad.pads, 2 * CV_MAX_RANK);
+		a.pad.value = attr_float(NODE, "value", 0);
+	} else {
+		pv = imp_input(im, 1, &st);
+		cv = imp_input(im, 2, &st);
+		if (st)
+			return st;
+		n = const_ints(pv, a.pad.pads, 2 * CV_MAX_RANK);
+		if (n < 0)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "pads must be a constant");
+		if (cv && (cv->kind != CV_VALUE_CONST || cv_type_numel(&cv->type) != 1))
+			return imp_error(im, CV_ERR_UNSUPPORTED, "constant_value must be a constant scalar");
+		a.pad.value = cv ? (float)const_float_at(cv, 0) : 0.0f;
+		if (imp_input(im, 3, &st) || st)
+			return st ? st : imp_error(im, CV_ERR_UNSUPPORTED, "the axes operand is not supported");
+	}
+	if (n != 2 * rank)
+		return imp_error(im, CV_ERR_INPUT, "pads has %d values for rank %d", n, rank);
+	attr_string(NODE, "mode", "constant", mode, sizeof mode);
+	if (!strcmp(mode, "reflect"))
+		a.pad.mode = CV_PAD_REFLECT;
+	else if (!strcmp(mode, "edge"))
+		a.pad.mode = CV_PAD_EDGE;
+	else if (strcmp(mode, "constant"))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "pad mode '%s'", mode);
+	return finish(im, CV_OP_PAD, &x, 1, &a, 1, NULL);
+}
+
+static int resize_coord(const char *s)
+{
+	static const char *const names[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
+					    "asymmetric", "tf_half_pixel_for_nearest"};
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static int nearest_mode(const char *s)
+{
+	static const char *const names[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* Resize/Upsample scales or sizes: only the last two dims may change. */
+static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
+{
+	cv_status st = CV_OK;
+	int rank = x->type.rank, k, si = im->opset < 11 ? 1 : 2;
+	cv_value *scales = imp_input(im, si, &st), *sizes = im->opset < 11 ? NULL : imp_input(im, 3, &st);
+	int64_t sz[CV_MAX_RANK];
+
+	if (st)
+		return st;
+	if (scales && cv_type_numel(&scales->type) == 0)
+		scales = NULL; /* an empty scales operand means "use sizes" */
+	if (sizes) {
+		if (const_ints(sizes, sz, CV_MAX_RANK) != rank)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "sizes must be a constant with %d values", rank);
+	} else if (scales) {
+		if (scales->kind != CV_VALUE_CONST || cv_type_numel(&scales->type) != rank)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "scales must be a constant with %d values", rank);
+		for (k = 0; k < rank; k++) /* ONNX: out = floor(in * scale) */
+			sz[k] = (int64_t)floor((double)x->type.dims[k] * const_float_at(scales, k));
+	} else {
+		return imp_error(im, CV_ERR_INPUT, "neither scales nor sizes is given");
+	}
+	for (k = 0; k < rank - 2; k++)
+		if (sz[k] != x->type.dims[k])
+			return imp_error(im, CV_ERR_UNSUPPORTED, "resizing dim %d; convc resizes the last two dims only", k);
+	for (k = 0; k < 2; k++) {
+		int64_t in = x->type.dims[rank - 2 + k];
+		a->resize.sizes[k] = sz[rank - 2 + k];
+		a->resize.scales[k] = scales ? (float)const_float_at(scales, rank - 2 + k)
+					     : in ? (float)sz[rank - 2 + k] / (float)in : 1.0f;
+	}
+	return CV_OK;
+}
+
+static cv_status lower_resize(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	char mode[32], coord[48], nearest[32];
+	cv_attrs a;
+	int c;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank < 2)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "input rank %d < 2", x->type.rank);
+	memset(&a, 0, sizeof a);
+	if ((st = resize_target(im, x, &a)))
+		return st;
+	attr_string(NODE, "mode", "nearest", mode, sizeof mode);
+	if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))
+		a.resize.mode = CV_RESIZE_LINEAR;
+	else if (strcmp(mode, "nearest"))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'", mode);
+	if (im->opset < 11) {
+		/* Opset 10 Resize: asymmetric coordinates; nearest takes floor when
+		 * upsampling and ceil when downsampling, as ONNX Runtime does. */
+		a.resize.coord = CV_COORD_ASYMMETRIC;
+		a.resize.nearest = a.resize.scales[0] < 1 || a.resize.scales[1] < 1 ? CV_NEAREST_CEIL
+										  : CV_NEAREST_FLOOR;
+		return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
+	}
+	c = resize_coord(attr_string(NODE, "coordinate_transformation_mode", "half_pixel", coord, sizeof coord));
+	if (c < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "coordinate_transformation_mode '%s'", coord);
+	a.resize.coord = (cv_resize_coord)c;
+	c = nearest_mode(attr_string(NODE, "nearest_mode", "round_prefer_floor", nearest, sizeof nearest));
+	if (c < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "nearest_mode '%s'", nearest);
+	a.resize.nearest = (cv_nearest_mode)c;
+	if (attr_int(NODE, "exclude_outside", 0))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "exclude_outside=1");
+	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
+}
+
+static cv_status lower_softmax(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	/* Opset < 13: coerce to 2-D at axis (default 1); 13+: one axis (default -1). */
+	a.softmax.flatten = im->opset < 13;
+	if ((st = norm_axis(im, attr_int(NODE, "axis", im->opset < 13 ? 1 : -1), x->type.rank, &a.softmax.axis)))
+		return st;
+	return finish(im, CV_OP_SOFTMAX, &x, 1, &a, 1, NULL);
+}
+
+/* Identity, Dropout (inference) and float-to-float Cast forward their input. */
+static cv_status lower_identity(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+
+	if (st || (st = only_first_result(im)))
+		return st;
+	return alias(im, x);
+}
+
+static cv_status lower_cast(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+
+	if (st)
+		return st;
+	if (x->type.dtype != CV_F32 || attr_int(NODE, "to", 0) != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "casts a run-time %s tensor to ONNX type %lld; only float32 to float32 is supported at run time",
+				 cv_dtype_name(x->type.dtype), (long long)attr_int(NODE, "to", 0));
+	return alias(im, x);
+}
+
+static const struct lower_entry table[] = {
+	{"Conv", lower_conv},
+	{"ConvTranspose", lower_conv_transpose},
+	{"BatchNormalization", lower_batchnorm},
+	{"Relu", lower_relu},
+	{"Clip", lower_clip},
+	{"LeakyRelu", lower_leaky_relu},
+	{"Sigmoid", lower_sigmoid},
+	{"HardSigmoid", lower_hard_sigmoid},
+	{"HardSwish", lower_hard_swish},
+	{"Add", lower_add},
+	{"Sub", lower_sub},
+	{"Mul", lower_mul},
+	{"Div", lower_div},
+	{"MaxPool", lower_maxpool},
+	{"AveragePool", lower_avgpool},
+	{"GlobalAveragePool", lower_global_avgpool},
+	{"ReduceMean", lower_reduce_mean},
+	{"Gemm", lower_gemm},
+	{"MatMul", lower_matmul},
+	{"Flatten", lower_flatten},
+	{"Reshape", lower_reshape},
+	{"Squeeze", lower_squeeze},
+	{"Unsqueeze", lower_unsqueeze},
+	{"Transpose", lower_transpose},
+	{"Concat", lower_concat},
+	{"Split", lower_split},
+	{"Slice", lower_slice},
+	{"Pad", lower_pad},
+	{"Resize", lower_resize},
+	{"Softmax", lower_softmax},
+	{"Identity", lower_identity},
+	{"Dropout", lower_identity},
+	{"Cast", lower_cast},
+};
+
+const struct lower_entry *lower_find(const char *op_type)
+{
+	size_t i;
+
+	if (!op_type)
+		return NULL;
+	for (i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (!strcmp(table[i].op_type, op_type))
+			return &table[i];
+	return NULL;
+}

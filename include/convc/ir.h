@@ -1,0 +1,349 @@
+/*
+ * convc/ir.h - convc's conv-graph IR: module, graph, values, nodes, types.
+ *
+ * Ownership: a cv_module owns everything reachable from it (nodes, values,
+ * names, constant data) in one arena; cv_module_free() releases it all. Every
+ * pointer returned by the functions below is borrowed from the module and
+ * stays valid until the module is freed (removed nodes stay allocated).
+ *
+ * Invariants the verifier checks (cv_verify):
+ *   - every value is a graph input, a constant, or the result of exactly one
+ *     node; nodes are in topological order;
+ *   - every dim is known and >= 0 (dynamic ONNX dims are pinned on import);
+ *   - each node's operand count is in its op's range (ops.def) and its result
+ *     types equal what shape inference computes from its operands and attrs.
+ */
+#ifndef CONVC_IR_H
+#define CONVC_IR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convc/diag.h"
+
+#define CV_MAX_RANK 8
+
+typedef enum cv_dtype {
+	CV_F32 = 0,
+	CV_F64,
+	CV_F16,
+	CV_I64,
+	CV_I32,
+	CV_I8,
+	CV_U8,
+	CV_BOOL,
+	CV_DTYPE_COUNT
+} cv_dtype;
+
+/* How a tensor's dims are to be read. Layout is data, never implied. */
+typedef enum cv_layout {
+	CV_LAYOUT_PLAIN = 0, /* no spatial meaning */
+	CV_LAYOUT_NCHW,      /* activations: batch, channels, height, width */
+	CV_LAYOUT_NHWC,
+	CV_LAYOUT_OIHW,      /* conv weights: out channels, in channels/group, kh, kw */
+	CV_LAYOUT_OHWI,
+	CV_LAYOUT_HWIO,
+	CV_LAYOUT_IOHW,      /* conv-transpose weights: in channels, out channels/group, kh, kw */
+	CV_LAYOUT_COUNT
+} cv_layout;
+
+typedef struct cv_type {
+	cv_dtype dtype;
+	int rank;                    /* 0..CV_MAX_RANK; 0 is a scalar */
+	int64_t dims[CV_MAX_RANK];   /* elements along each dim, all >= 0 */
+	cv_layout layout;
+} cv_type;
+
+typedef enum cv_op {
+#define OP(id, text, attrs, min_in, max_in, outs) CV_OP_##id,
+#include "convc/ops.def"
+#undef OP
+	CV_OP_COUNT
+} cv_op;
+
+typedef enum cv_attrs_kind {
+	CV_ATTRS_NONE = 0,
+	CV_ATTRS_CONV,
+	CV_ATTRS_BN,
+	CV_ATTRS_ACT,
+	CV_ATTRS_POOL,
+	CV_ATTRS_REDUCE,
+	CV_ATTRS_GEMM,
+	CV_ATTRS_PERM,
+	CV_ATTRS_AXIS,
+	CV_ATTRS_SLICE,
+	CV_ATTRS_PAD,
+	CV_ATTRS_RESIZE,
+	CV_ATTRS_SOFTMAX
+} cv_attrs_kind;
+
+/* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
+ * fused into a conv, gemm or binary op. */
+typedef enum cv_act_kind {
+	CV_ACT_NONE = 0,
+	CV_ACT_RELU,
+	CV_ACT_CLIP,         /* a = min, b = max */
+	CV_ACT_LEAKY_RELU,   /* a = alpha */
+	CV_ACT_SIGMOID,
+	CV_ACT_HARD_SIGMOID, /* a = alpha, b = beta */
+	CV_ACT_HARD_SWISH,
+	CV_ACT_SILU
+} cv_act_kind;
+
+typedef struct cv_act {
+	cv_act_kind kind;
+	float a, b;
+} cv_act;
+
+typedef struct cv_conv_attrs {
+	int64_t strides[2];        /* h, w */
+	int64_t pads[4];           /* top, left, bottom, right */
+	int64_t dilations[2];      /* h, w */
+	int64_t group;
+	int64_t output_padding[2]; /* conv_transpose2d only; 0 for conv2d */
+	cv_act act;                /* fused epilogue, applied after the bias */
+} cv_conv_attrs;
+
+typedef enum cv_pool_kind { CV_POOL_MAX = 0, CV_POOL_AVG } cv_pool_kind;
+
+typedef struct cv_pool_attrs {
+	cv_pool_kind kind;
+	int64_t kernel[2];
+	int64_t strides[2];
+	int64_t pads[4];     /* top, left, bottom, right (auto_pad already resolved) */
+	int64_t dilations[2];
+	int count_include_pad; /* avg: padded positions count in the divisor */
+	int ceil_mode;         /* out = ceil(...) + 1; a window starting in the end padding is dropped */
+} cv_pool_attrs;
+
+typedef struct cv_reduce_attrs {
+	uint32_t axes;   /* bit k set: dim k is reduced */
+	int keepdims;
+} cv_reduce_attrs;
+
+typedef struct cv_gemm_attrs {
+	int trans_a, trans_b;
+	float alpha, beta;
+	cv_act act;
+} cv_gemm_attrs;
+
+typedef struct cv_slice_attrs {
+	int64_t starts[CV_MAX_RANK]; /* first element taken, per dim, clamped to [0, dim] */
+	int64_t ends[CV_MAX_RANK];   /* one past the last, clamped to [start, dim] */
+	int64_t steps[CV_MAX_RANK];  /* > 0; count = ceil((end - start) / step) */
+} cv_slice_attrs;
+
+typedef enum cv_pad_mode { CV_PAD_CONSTANT = 0, CV_PAD_REFLECT, CV_PAD_EDGE } cv_pad_mode;
+
+typedef struct cv_pad_attrs {
+	cv_pad_mode mode;
+	int64_t pads[2 * CV_MAX_RANK]; /* begin for each dim, then end for each dim (ONNX order) */
+	float value;
+} cv_pad_attrs;
+
+typedef enum cv_resize_mode { CV_RESIZE_NEAREST = 0, CV_RESIZE_LINEAR } cv_resize_mode;
+typedef enum cv_resize_coord {
+	CV_COORD_HALF_PIXEL = 0,
+	CV_COORD_PYTORCH_HALF_PIXEL,
+	CV_COORD_ALIGN_CORNERS,
+	CV_COORD_ASYMMETRIC,
+	CV_COORD_TF_HALF_PIXEL_FOR_NEAREST
+} cv_resize_coord;
+typedef enum cv_nearest_mode {
+	CV_NEAREST_ROUND_PREFER_FLOOR = 0,
+	CV_NEAREST_ROUND_PREFER_CEIL,
+	CV_NEAREST_FLOOR,
+	CV_NEAREST_CEIL
+} cv_nearest_mode;
+
+/* Resize of the last two dims (h, w); other dims are unchanged. */
+typedef struct cv_resize_attrs {
+	cv_resize_mode mode;
+	cv_resize_coord coord;
+	cv_nearest_mode nearest;
+	float scales[2]; /* h, w: the ONNX scale, or out/in when sizes were given */
+	int64_t sizes[2]; /* h, w of the result (ONNX: floor(in * scale), or the given sizes) */
+} cv_resize_attrs;
+
+typedef struct cv_softmax_attrs {
+	int64_t axis;   /* normalized to [0, rank) */
+	int flatten;    /* opset < 13: softmax over all dims from axis on */
+} cv_softmax_attrs;
+
+typedef union cv_attrs {
+	cv_conv_attrs conv;
+	float bn_eps;            /* CV_ATTRS_BN */
+	cv_act act;              /* CV_ATTRS_ACT */
+	cv_pool_attrs pool;
+	cv_reduce_attrs reduce;
+	cv_gemm_attrs gemm;
+	int64_t perm[CV_MAX_RANK]; /* CV_ATTRS_PERM: result dim k is operand dim perm[k] */
+	int64_t axis;            /* CV_ATTRS_AXIS, normalized to [0, rank) */
+	cv_slice_attrs slice;
+	cv_pad_attrs pad;
+	cv_resize_attrs resize;
+	cv_softmax_attrs softmax;
+} cv_attrs;
+
+typedef struct cv_node cv_node;
+typedef struct cv_value cv_value;
+typedef struct cv_graph cv_graph;
+typedef struct cv_module cv_module;
+
+typedef enum cv_value_kind { CV_VALUE_INPUT = 0, CV_VALUE_CONST, CV_VALUE_RESULT } cv_value_kind;
+
+typedef struct cv_use {
+	cv_node *node; /* the consumer */
+	int operand;   /* index into node->inputs */
+} cv_use;
+
+struct cv_value {
+	const char *name;   /* unique in the graph; printed as %name */
+	cv_type type;
+	cv_value_kind kind;
+	cv_node *producer;  /* CV_VALUE_RESULT: the node; else NULL */
+	int result_index;   /* CV_VALUE_RESULT: index into producer->outputs */
+	void *data;         /* CV_VALUE_CONST: dense C-order elements of type.dtype */
+	size_t nbytes;      /* CV_VALUE_CONST: bytes at data */
+	cv_use *uses;       /* consumers (nodes only; graph outputs are not uses) */
+	int num_uses, cap_uses;
+	int is_output;      /* listed in the graph's outputs */
+};
+
+struct cv_node {
+	cv_op op;
+	const char *name;    /* the ONNX node name it came from (never NULL; may be "") */
+	cv_value **inputs;   /* NULL entries mark absent optional operands */
+	int num_inputs;
+	cv_value **outputs;
+	int num_outputs;
+	cv_attrs attrs;
+	cv_node *prev, *next; /* graph order (topological) */
+	cv_graph *graph;      /* the graph the node belongs to */
+};
+
+struct cv_graph {
+	cv_module *module;
+	cv_node *first, *last;
+	cv_value **inputs;
+	int num_inputs;
+	cv_value **outputs;
+	int num_outputs;
+	cv_value **consts;
+	int num_consts, cap_consts;
+	int cap_inputs, cap_outputs;
+	int name_counter; /* for fresh value names */
+	struct cv_name_entry *name_table; /* private: names in use (uthash) */
+};
+
+struct cv_module {
+	const char *name;       /* model name (used for output naming) */
+	int64_t opset;          /* ONNX default-domain opset the model was imported from */
+	cv_graph graph;
+	struct cv_arena *arena;
+};
+
+/* ---- module and arena ---- */
+
+/* New empty module named `name` (copied). NULL when out of memory. */
+cv_module *cv_module_new(const char *name);
+void cv_module_free(cv_module *m);
+
+/* Arena allocation, zeroed; NULL when out of memory. Freed with the module. */
+void *cv_alloc(cv_module *m, size_t nbytes);
+char *cv_strdup(cv_module *m, const char *s);
+
+/* ---- types ---- */
+
+const char *cv_dtype_name(cv_dtype t);       /* "f32", "i64", ... */
+size_t cv_dtype_size(cv_dtype t);            /* bytes per element */
+const char *cv_layout_name(cv_layout l);     /* "plain", "nchw", ... */
+/* Number of elements of t; returns -1 if it overflows int64. */
+int64_t cv_type_numel(const cv_type *t);
+int cv_type_equal(const cv_type *a, const cv_type *b);
+/* "f32[1,3,224,224]" into buf (always NUL-terminated); returns buf. */
+char *cv_type_str(const cv_type *t, char *buf, size_t size);
+
+/* ---- graph building ---- */
+
+/* Add a graph input / constant; name is copied and made unique if taken.
+ * cv_graph_add_const takes ownership of nothing: `data` (nbytes must equal
+ * numel * dtype size) is copied into the arena, or the bytes are zeroed when
+ * data is NULL. NULL when out of memory. */
+cv_value *cv_graph_add_input(cv_graph *g, const char *name, const cv_type *t);
+cv_value *cv_graph_add_const(cv_graph *g, const char *name, const cv_type *t,
+			     const void *data, size_t nbytes);
+int cv_graph_add_output(cv_graph *g, cv_value *v);
+
+/*
+ * Append a node with `num_inputs` operands (NULL for an absent optional one)
+ * and `num_outputs` results whose types are filled by shape inference by the
+ * caller (cv_node_infer) or set directly. Result names are copied and made
+ * unique. Returns NULL when out of memory.
+ */
+cv_node *cv_graph_add_node(cv_graph *g, cv_op op, const char *node_name,
+			   cv_value *const *inputs, int num_inputs,
+			   const char *const *out_names, int num_outputs);
+
+/* Insert a new node before `before` (NULL appends), same contract as above. */
+cv_node *cv_graph_insert_node(cv_graph *g, cv_node *before, cv_op op,
+			      const char *node_name, cv_value *const *inputs,
+			      int num_inputs, const char *const *out_names,
+			      int num_outputs);
+
+/* Unlink n from the graph and drop its operand uses. Its results must have no
+ * uses left (and must not be graph outputs). */
+void cv_graph_remove_node(cv_graph *g, cv_node *n);
+
+/* Make every use of `from` (and its graph-output slots) use `to` instead. */
+void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to);
+
+/* Set operand i of n to v (NULL allowed), keeping use lists right. 0 on
+ * success, -1 when out of memory. */
+int cv_node_set_input(cv_node *n, int i, cv_value *v);
+
+/* A name not used yet in g, "<base>.<k>", copied into the arena. */
+const char *cv_graph_fresh_name(cv_graph *g, const char *base);
+
+/* Iterate nodes in order, skipping removed ones. */
+#define cv_graph_for_each_node(g, n) for ((n) = (g)->first; (n); (n) = (n)->next)
+
+int cv_graph_num_nodes(const cv_graph *g);
+
+/* ---- the op table ---- */
+
+const char *cv_op_name(cv_op op);
+cv_attrs_kind cv_op_attrs_kind(cv_op op);
+int cv_op_min_inputs(cv_op op);
+int cv_op_max_inputs(cv_op op);
+/* 0 means one or more */
+int cv_op_num_outputs(cv_op op);
+/* Operation for `text` ("conv2d"), or CV_OP_COUNT if there is none. */
+cv_op cv_op_from_name(const char *text);
+
+/* ---- shape inference and verification ---- */
+
+/*
+ * Compute the result types of n from its operand types and attrs into out[]
+ * (n->num_outputs entries). Split keeps the result dims already set along the
+ * split axis. Errors (CV_ERR_INPUT, naming the node and the fact): operand
+ * count, rank or dtype mismatch, incompatible broadcast, non-positive result
+ * dims, overflow.
+ */
+cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d);
+
+/* Run cv_node_infer on n and store the result types. */
+cv_status cv_node_infer_types(cv_node *n, cv_diag *d);
+
+/* Check the invariants listed at the top of this header. CV_ERR_INTERNAL with
+ * the first violation, naming the node. */
+cv_status cv_verify(const cv_module *m, cv_diag *d);
+
+/* ---- printing ---- */
+
+#include <stdio.h>
+/* Write the module in convc's text IR (docs/ir.md) to f. Constants with more
+ * than 16 elements print as a digest. Returns 0, or -1 on a write error. */
+int cv_module_print(const cv_module *m, FILE *f);
+
+#endif

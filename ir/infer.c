@@ -1,0 +1,452 @@
+/*
+ * infer.c - shape inference: result types from operand types and attrs.
+ *
+ * One function per op family; cv_node_infer dispatches over the op table.
+ * Every formula is the ONNX operator's, written out where it is computed.
+ */
+#include <string.h>
+
+#include "convc/ir.h"
+
+#define ERR(...) cv_diag_error(d, CV_ERR_INPUT, __VA_ARGS__)
+
+static const cv_type *in_type(const cv_node *n, int i)
+{
+	return n->inputs[i] ? &n->inputs[i]->type : NULL;
+}
+
+static cv_status need_rank(const cv_node *n, int i, int rank, cv_diag *d)
+{
+	const cv_type *t = in_type(n, i);
+
+	if (t && t->rank != rank)
+		return ERR("%s '%s': operand %d has rank %d, expected %d", cv_op_name(n->op),
+			   n->name, i, t->rank, rank);
+	return CV_OK;
+}
+
+static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_conv_attrs *a = &n->attrs.conv;
+	const cv_type *x = in_type(n, 0), *w = in_type(n, 1), *b = in_type(n, 2);
+	int transpose = n->op == CV_OP_CONV_TRANSPOSE2D;
+	int64_t m, ext, len;
+	int k;
+
+	if (need_rank(n, 0, 4, d) || need_rank(n, 1, 4, d))
+		return CV_ERR_INPUT;
+	if (a->group < 1 || x->dims[1] % a->group)
+		return ERR("%s '%s': %lld input channels are not divisible by group %lld",
+			   cv_op_name(n->op), n->name, (long long)x->dims[1], (long long)a->group);
+	if (!transpose && w->dims[1] * a->group != x->dims[1])
+		return ERR("%s '%s': weight has %lld input channels per group, input has %lld channels in %lld groups",
+			   cv_op_name(n->op), n->name, (long long)w->dims[1], (long long)x->dims[1],
+			   (long long)a->group);
+	if (transpose && w->dims[0] != x->dims[1])
+		return ERR("%s '%s': weight has %lld input channels, input has %lld",
+			   cv_op_name(n->op), n->name, (long long)w->dims[0], (long long)x->dims[1]);
+	m = transpose ? w->dims[1] * a->group : w->dims[0];
+	if (!transpose && m % a->group)
+		return ERR("%s '%s': %lld output channels are not divisible by group %lld",
+			   cv_op_name(n->op), n->name, (long long)m, (long long)a->group);
+	if (b && (b->rank != 1 || b->dims[0] != m))
+		return ERR("%s '%s': bias must be [%lld]", cv_op_name(n->op), n->name, (long long)m);
+	*out = *x;
+	out->dims[1] = m;
+	out->layout = CV_LAYOUT_NCHW;
+	for (k = 0; k < 2; k++) {
+		if (a->strides[k] < 1 || a->dilations[k] < 1 || a->pads[k] < 0 || a->pads[k + 2] < 0)
+			return ERR("%s '%s': strides and dilations must be >= 1 and pads >= 0",
+				   cv_op_name(n->op), n->name);
+		ext = a->dilations[k] * (w->dims[2 + k] - 1) + 1;
+		if (transpose) /* out = (in-1)*s - pad_begin - pad_end + dil*(k-1) + out_pad + 1 */
+			len = (x->dims[2 + k] - 1) * a->strides[k] - a->pads[k] - a->pads[k + 2] +
+			      ext + a->output_padding[k];
+		else /* out = (in + pad_begin + pad_end - dil*(k-1) - 1) / s + 1 */
+			len = (x->dims[2 + k] + a->pads[k] + a->pads[k + 2] - ext) / a->strides[k] + 1;
+		if (len < 1 || (!transpose && x->dims[2 + k] + a->pads[k] + a->pads[k + 2] < ext))
+			return ERR("%s '%s': kernel %lld (dilated %lld) does not fit input %lld with pads %lld+%lld",
+				   cv_op_name(n->op), n->name, (long long)w->dims[2 + k], (long long)ext,
+				   (long long)x->dims[2 + k], (long long)a->pads[k], (long long)a->pads[k + 2]);
+		out->dims[2 + k] = len;
+	}
+	return CV_OK;
+}
+
+static cv_status infer_pool(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_pool_attrs *a = &n->attrs.pool;
+	const cv_type *x = in_type(n, 0);
+	int64_t ext, span, len;
+	int k;
+
+	if (need_rank(n, 0, 4, d))
+		return CV_ERR_INPUT;
+	*out = *x;
+	for (k = 0; k < 2; k++) {
+		if (a->strides[k] < 1 || a->dilations[k] < 1 || a->kernel[k] < 1)
+			return ERR("pool2d '%s': kernel, strides and dilations must be >= 1", n->name);
+		ext = a->dilations[k] * (a->kernel[k] - 1) + 1;
+		span = x->dims[2 + k] + a->pads[k] + a->pads[k + 2] - ext;
+		if (span < 0)
+			return ERR("pool2d '%s': window %lld does not fit input %lld with pads %lld+%lld",
+				   n->name, (long long)ext, (long long)x->dims[2 + k],
+				   (long long)a->pads[k], (long long)a->pads[k + 2]);
+		/* floor or ceil of span / stride, plus one */
+		len = (a->ceil_mode ? (span + a->strides[k] - 1) : span) / a->strides[k] + 1;
+		/* ceil_mode: a last window that starts inside the end padding is dropped */
+		if (a->ceil_mode && (len - 1) * a->strides[k] >= x->dims[2 + k] + a->pads[k])
+			len--;
+		out->dims[2 + k] = len;
+	}
+	return CV_OK;
+}
+
+/* NumPy broadcasting of two shapes; the result takes the layout of the
+ * operand whose rank matches it. */
+static cv_status infer_broadcast(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *a = in_type(n, 0), *b = in_type(n, 1);
+	const cv_type *big = a->rank >= b->rank ? a : b;
+	int k;
+
+	if (a->dtype != b->dtype)
+		return ERR("%s '%s': operand dtypes differ (%s, %s)", cv_op_name(n->op), n->name,
+			   cv_dtype_name(a->dtype), cv_dtype_name(b->dtype));
+	*out = *big;
+	for (k = 0; k < big->rank; k++) {
+		int ia = k - (big->rank - a->rank), ib = k - (big->rank - b->rank);
+		int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+		if (da != db && da != 1 && db != 1)
+			return ERR("%s '%s': cannot broadcast dim %d: %lld vs %lld", cv_op_name(n->op),
+				   n->name, k, (long long)da, (long long)db);
+		out->dims[k] = da == 1 ? db : da;
+	}
+	return CV_OK;
+}
+
+static cv_status infer_gemm(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_gemm_attrs *a = &n->attrs.gemm;
+	const cv_type *ta = in_type(n, 0), *tb = in_type(n, 1), *tc = in_type(n, 2);
+	int64_t m, k, k2, nn;
+
+	if (need_rank(n, 0, 2, d) || need_rank(n, 1, 2, d))
+		return CV_ERR_INPUT;
+	m = a->trans_a ? ta->dims[1] : ta->dims[0];
+	k = a->trans_a ? ta->dims[0] : ta->dims[1];
+	k2 = a->trans_b ? tb->dims[1] : tb->dims[0];
+	nn = a->trans_b ? tb->dims[0] : tb->dims[1];
+	if (k != k2)
+		return ERR("gemm '%s': A has %lld columns, B has %lld rows", n->name, (long long)k,
+			   (long long)k2);
+	*out = *ta;
+	out->layout = CV_LAYOUT_PLAIN;
+	out->dims[0] = m;
+	out->dims[1] = nn;
+	if (tc) {
+		int i;
+		if (tc->rank > 2)
+			return ERR("gemm '%s': C has rank %d", n->name, tc->rank);
+		for (i = 0; i < tc->rank; i++) {
+			int64_t want = out->dims[2 - tc->rank + i];
+			if (tc->dims[i] != 1 && tc->dims[i] != want)
+				return ERR("gemm '%s': C dim %d is %lld, cannot broadcast to %lld", n->name, i,
+					   (long long)tc->dims[i], (long long)want);
+		}
+	}
+	return CV_OK;
+}
+
+/* NumPy matmul: 1-D operands are promoted, batch dims broadcast. */
+static cv_status infer_matmul(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *a = in_type(n, 0), *b = in_type(n, 1);
+	cv_type ba = *a, bb = *b, batch;
+	int kb, k;
+
+	if (a->rank < 1 || b->rank < 1)
+		return ERR("matmul '%s': operands must have rank >= 1", n->name);
+	if (a->dims[a->rank - 1] != (b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2]))
+		return ERR("matmul '%s': inner dims differ: %lld vs %lld", n->name,
+			   (long long)a->dims[a->rank - 1],
+			   (long long)(b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2]));
+	ba.rank = a->rank > 2 ? a->rank - 2 : 0;
+	bb.rank = b->rank > 2 ? b->rank - 2 : 0;
+	kb = ba.rank >= bb.rank ? ba.rank : bb.rank;
+	batch = ba.rank >= bb.rank ? ba : bb;
+	for (k = 0; k < kb; k++) {
+		int ia = k - (kb - ba.rank), ib = k - (kb - bb.rank);
+		int64_t da = ia >= 0 ? ba.dims[ia] : 1, db = ib >= 0 ? bb.dims[ib] : 1;
+		if (da != db && da != 1 && db != 1)
+			return ERR("matmul '%s': cannot broadcast batch dim %d: %lld vs %lld", n->name, k,
+				   (long long)da, (long long)db);
+		batch.dims[k] = da == 1 ? db : da;
+	}
+	*out = *a;
+	out->layout = CV_LAYOUT_PLAIN;
+	out->rank = kb;
+	memcpy(out->dims, batch.dims, sizeof out->dims);
+	if (a->rank > 1)
+		out->dims[out->rank++] = a->dims[a->rank - 2];
+	if (b->rank > 1)
+		out->dims[out->rank++] = b->dims[b->rank - 1];
+	return CV_OK;
+}
+
+static cv_status infer_same_numel(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+
+	*out = n->outputs[0]->type;
+	out->dtype = x->dtype;
+	if (cv_type_numel(out) != cv_type_numel(x))
+		return ERR("reshape '%s': %lld elements cannot become %lld", n->name,
+			   (long long)cv_type_numel(x), (long long)cv_type_numel(out));
+	return CV_OK;
+}
+
+static cv_status infer_transpose(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	unsigned seen = 0;
+	int k;
+
+	*out = *x;
+	out->layout = CV_LAYOUT_PLAIN;
+	for (k = 0; k < x->rank; k++) {
+		int64_t p = n->attrs.perm[k];
+		if (p < 0 || p >= x->rank || (seen & (1u << p)))
+			return ERR("transpose '%s': perm is not a permutation of %d dims", n->name, x->rank);
+		seen |= 1u << p;
+		out->dims[k] = x->dims[p];
+	}
+	return CV_OK;
+}
+
+static cv_status infer_concat(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	int64_t axis = n->attrs.axis;
+	int i, k;
+
+	*out = *in_type(n, 0);
+	if (axis < 0 || axis >= out->rank)
+		return ERR("concat '%s': axis %lld out of range for rank %d", n->name, (long long)axis,
+			   out->rank);
+	out->dims[axis] = 0;
+	for (i = 0; i < n->num_inputs; i++) {
+		const cv_type *t = in_type(n, i);
+		if (!t || t->rank != out->rank || t->dtype != out->dtype)
+			return ERR("concat '%s': operand %d differs in rank or dtype", n->name, i);
+		for (k = 0; k < t->rank; k++)
+			if (k != axis && t->dims[k] != out->dims[k])
+				return ERR("concat '%s': operand %d dim %d is %lld, expected %lld", n->name, i, k,
+					   (long long)t->dims[k], (long long)out->dims[k]);
+		out->dims[axis] += t->dims[axis];
+	}
+	return CV_OK;
+}
+
+static cv_status infer_split(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int64_t axis = n->attrs.axis, sum = 0;
+	int i;
+
+	if (axis < 0 || axis >= x->rank)
+		return ERR("split '%s': axis %lld out of range", n->name, (long long)axis);
+	for (i = 0; i < n->num_outputs; i++) {
+		out[i] = *x;
+		out[i].dims[axis] = n->outputs[i]->type.dims[axis];
+		if (out[i].dims[axis] < 0)
+			return ERR("split '%s': negative split size", n->name);
+		sum += out[i].dims[axis];
+	}
+	if (sum != x->dims[axis])
+		return ERR("split '%s': sizes add up to %lld, dim is %lld", n->name, (long long)sum,
+			   (long long)x->dims[axis]);
+	return CV_OK;
+}
+
+static cv_status infer_slice(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_slice_attrs *a = &n->attrs.slice;
+	const cv_type *x = in_type(n, 0);
+	int k;
+
+	*out = *x;
+	for (k = 0; k < x->rank; k++) {
+		if (a->steps[k] < 1 || a->starts[k] < 0 || a->starts[k] > x->dims[k] ||
+		    a->ends[k] < a->starts[k] || a->ends[k] > x->dims[k])
+			return ERR("slice '%s': dim %d: start %lld, end %lld, step %lld not normalized for size %lld",
+				   n->name, k, (long long)a->starts[k], (long long)a->ends[k],
+				   (long long)a->steps[k], (long long)x->dims[k]);
+		out->dims[k] = (a->ends[k] - a->starts[k] + a->steps[k] - 1) / a->steps[k];
+	}
+	return CV_OK;
+}
+
+static cv_status infer_pad(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int k;
+
+	*out = *x;
+	for (k = 0; k < x->rank; k++) {
+		out->dims[k] += n->attrs.pad.pads[k] + n->attrs.pad.pads[x->rank + k];
+		if (out->dims[k] < 0)
+			return ERR("pad '%s': dim %d becomes negative", n->name, k);
+	}
+	return CV_OK;
+}
+
+static cv_status infer_resize(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+
+	if (x->rank < 2)
+		return ERR("resize '%s': rank %d < 2", n->name, x->rank);
+	*out = *x;
+	out->dims[x->rank - 2] = n->attrs.resize.sizes[0];
+	out->dims[x->rank - 1] = n->attrs.resize.sizes[1];
+	if (out->dims[x->rank - 2] < 0 || out->dims[x->rank - 1] < 0)
+		return ERR("resize '%s': negative output size", n->name);
+	return CV_OK;
+}
+
+static cv_status infer_reduce(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	const cv_reduce_attrs *a = &n->attrs.reduce;
+	int k;
+
+	if (a->axes >> x->rank)
+		return ERR("reduce_mean '%s': axes out of range for rank %d", n->name, x->rank);
+	*out = *x;
+	out->rank = 0;
+	for (k = 0; k < x->rank; k++) {
+		if (!(a->axes & (1u << k)))
+			out->dims[out->rank++] = x->dims[k];
+		else if (a->keepdims)
+			out->dims[out->rank++] = 1;
+	}
+	if (!a->keepdims)
+		out->layout = CV_LAYOUT_PLAIN;
+	return CV_OK;
+}
+
+static cv_status infer_bn(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int i;
+
+	if (x->rank < 2)
+		return ERR("batchnorm '%s': input rank %d < 2", n->name, x->rank);
+	for (i = 1; i < 5; i++) {
+		const cv_type *p = in_type(n, i);
+		if (!p || p->rank != 1 || p->dims[0] != x->dims[1])
+			return ERR("batchnorm '%s': operand %d must be [%lld]", n->name, i,
+				   (long long)x->dims[1]);
+	}
+	*out = *x;
+	return CV_OK;
+}
+
+static cv_status infer_softmax(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	*out = *in_type(n, 0);
+	if (n->attrs.softmax.axis < 0 || n->attrs.softmax.axis >= (out->rank ? out->rank : 1))
+		return ERR("softmax '%s': axis %lld out of range", n->name,
+			   (long long)n->attrs.softmax.axis);
+	return CV_OK;
+}
+
+static cv_status check_operands(const cv_node *n, cv_diag *d)
+{
+	int min = cv_op_min_inputs(n->op), max = cv_op_max_inputs(n->op);
+	int outs = cv_op_num_outputs(n->op), i;
+
+	if (n->num_inputs < min || n->num_inputs > max)
+		return ERR("%s '%s': %d operands, expected %d to %d", cv_op_name(n->op), n->name,
+			   n->num_inputs, min, max);
+	if (outs ? n->num_outputs != outs : n->num_outputs < 1)
+		return ERR("%s '%s': %d results", cv_op_name(n->op), n->name, n->num_outputs);
+	for (i = 0; i < min; i++)
+		if (!n->inputs[i])
+			return ERR("%s '%s': operand %d is missing", cv_op_name(n->op), n->name, i);
+	return CV_OK;
+}
+
+cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	cv_status st = check_operands(n, d);
+
+	if (st)
+		return st;
+	switch (n->op) {
+	case CV_OP_CONV2D:
+	case CV_OP_CONV_TRANSPOSE2D:
+		return infer_conv(n, out, d);
+	case CV_OP_BATCHNORM:
+		return infer_bn(n, out, d);
+	case CV_OP_RELU:
+	case CV_OP_CLIP:
+	case CV_OP_LEAKY_RELU:
+	case CV_OP_SIGMOID:
+	case CV_OP_HARD_SIGMOID:
+	case CV_OP_HARD_SWISH:
+		*out = *in_type(n, 0);
+		return CV_OK;
+	case CV_OP_ADD:
+	case CV_OP_SUB:
+	case CV_OP_MUL:
+	case CV_OP_DIV:
+		return infer_broadcast(n, out, d);
+	case CV_OP_POOL2D:
+		return infer_pool(n, out, d);
+	case CV_OP_REDUCE_MEAN:
+		return infer_reduce(n, out, d);
+	case CV_OP_GEMM:
+		return infer_gemm(n, out, d);
+	case CV_OP_MATMUL:
+		return infer_matmul(n, out, d);
+	case CV_OP_RESHAPE:
+		return infer_same_numel(n, out, d);
+	case CV_OP_TRANSPOSE:
+		return infer_transpose(n, out, d);
+	case CV_OP_CONCAT:
+		return infer_concat(n, out, d);
+	case CV_OP_SPLIT:
+		return infer_split(n, out, d);
+	case CV_OP_SLICE:
+		return infer_slice(n, out, d);
+	case CV_OP_PAD:
+		return infer_pad(n, out, d);
+	case CV_OP_RESIZE:
+		return infer_resize(n, out, d);
+	case CV_OP_SOFTMAX:
+		return infer_softmax(n, out, d);
+	case CV_OP_COUNT:
+		break;
+	}
+	return cv_diag_error(d, CV_ERR_INTERNAL, "node '%s': unknown op %d", n->name, (int)n->op);
+}
+
+cv_status cv_node_infer_types(cv_node *n, cv_diag *d)
+{
+	cv_type out[64];
+	cv_status st;
+	int i;
+
+	if (n->num_outputs > 64)
+		return ERR("%s '%s': too many results (%d)", cv_op_name(n->op), n->name, n->num_outputs);
+	st = cv_node_infer(n, out, d);
+	if (st)
+		return st;
+	for (i = 0; i < n->num_outputs; i++) {
+		if (cv_type_numel(&out[i]) < 0)
+			return ERR("%s '%s': result %d has too many elements", cv_op_name(n->op), n->name, i);
+		n->outputs[i]->type = out[i];
+	}
+	return CV_OK;
+}

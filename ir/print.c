@@ -1,0 +1,326 @@
+/*
+ * print.c - the text IR (docs/ir.md): one line per input, constant, node and
+ * output, stable names, so that a diff between two pipeline stages reads well.
+ *
+ *   module @mobilenet_v2 opset 13
+ *   input %input: f32[1,3,224,224] nchw
+ *   const %w: f32[32,3,3,3] oihw #9f2c4e0d1a7b3356
+ *   %y: f32[1,32,112,112] nchw = conv2d %input, %w, _ {strides=[2,2], ...} @"Conv_0"
+ *   output %y
+ *
+ * Constants of up to 16 elements print their values; larger ones a 64-bit
+ * FNV-1a digest of their bytes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "convc/ir.h"
+
+#define INLINE_CONST_MAX 16
+
+static const char *const act_names[] = {
+	[CV_ACT_NONE] = "none",       [CV_ACT_RELU] = "relu",
+	[CV_ACT_CLIP] = "clip",       [CV_ACT_LEAKY_RELU] = "leaky_relu",
+	[CV_ACT_SIGMOID] = "sigmoid", [CV_ACT_HARD_SIGMOID] = "hard_sigmoid",
+	[CV_ACT_HARD_SWISH] = "hard_swish", [CV_ACT_SILU] = "silu",
+};
+
+static int is_plain_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || *s == '.' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z')))
+			return 0;
+	return 1;
+}
+
+static void print_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_value_name(FILE *f, const cv_value *v)
+{
+	fputc('%', f);
+	if (is_plain_name(v->name))
+		fputs(v->name, f);
+	else
+		print_quoted(f, v->name);
+}
+
+static void print_type(FILE *f, const cv_type *t)
+{
+	char buf[256];
+
+	fputs(cv_type_str(t, buf, sizeof buf), f);
+	if (t->layout != CV_LAYOUT_PLAIN)
+		fprintf(f, " %s", cv_layout_name(t->layout));
+}
+
+static void print_ints(FILE *f, const char *key, const int64_t *v, int n)
+{
+	int i;
+
+	fprintf(f, "%s=[", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%" PRId64, i ? "," : "", v[i]);
+	fputc(']', f);
+}
+
+static void print_act(FILE *f, const char *sep, const cv_act *a)
+{
+	if (a->kind == CV_ACT_NONE)
+		return;
+	fprintf(f, "%sact=%s", sep, act_names[a->kind]);
+	if (a->kind == CV_ACT_CLIP || a->kind == CV_ACT_HARD_SIGMOID)
+		fprintf(f, "(%.9g,%.9g)", a->a, a->b);
+	else if (a->kind == CV_ACT_LEAKY_RELU)
+		fprintf(f, "(%.9g)", a->a);
+}
+
+/* An activation op's own parameters, e.g. clip {min=0, max=6}. */
+static void print_act_params(FILE *f, const cv_node *n)
+{
+	const cv_act *a = &n->attrs.act;
+
+	switch (n->op) {
+	case CV_OP_CLIP:
+		fprintf(f, " {min=%.9g, max=%.9g}", a->a, a->b);
+		break;
+	case CV_OP_LEAKY_RELU:
+		fprintf(f, " {alpha=%.9g}", a->a);
+		break;
+	case CV_OP_HARD_SIGMOID:
+		fprintf(f, " {alpha=%.9g, beta=%.9g}", a->a, a->b);
+		break;
+	case CV_OP_ADD:
+	case CV_OP_SUB:
+	case CV_OP_MUL:
+	case CV_OP_DIV:
+		if (a->kind != CV_ACT_NONE) {
+			fputs(" {", f);
+			print_act(f, "", a);
+			fputc('}', f);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void print_conv(FILE *f, const cv_node *n)
+{
+	const cv_conv_attrs *a = &n->attrs.conv;
+
+	fputs(" {", f);
+	print_ints(f, "strides", a->strides, 2);
+	print_ints(f, ", pads", a->pads, 4);
+	print_ints(f, ", dilations", a->dilations, 2);
+	fprintf(f, ", group=%" PRId64, a->group);
+	if (n->op == CV_OP_CONV_TRANSPOSE2D)
+		print_ints(f, ", output_padding", a->output_padding, 2);
+	print_act(f, ", ", &a->act);
+	fputc('}', f);
+}
+
+static void print_pool(FILE *f, const cv_pool_attrs *a)
+{
+	fprintf(f, " {kind=%s, ", a->kind == CV_POOL_MAX ? "max" : "avg");
+	print_ints(f, "kernel", a->kernel, 2);
+	print_ints(f, ", strides", a->strides, 2);
+	print_ints(f, ", pads", a->pads, 4);
+	print_ints(f, ", dilations", a->dilations, 2);
+	fprintf(f, ", ceil_mode=%d, count_include_pad=%d}", a->ceil_mode, a->count_include_pad);
+}
+
+static void print_attrs(FILE *f, const cv_node *n)
+{
+	const cv_attrs *a = &n->attrs;
+	int rank = n->inputs[0] ? n->inputs[0]->type.rank : 0, k;
+	static const char *const pad_modes[] = {"constant", "reflect", "edge"};
+	static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
+					     "asymmetric", "tf_half_pixel_for_nearest"};
+	static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
+					      "ceil"};
+
+	switch (cv_op_attrs_kind(n->op)) {
+	case CV_ATTRS_NONE:
+		break;
+	case CV_ATTRS_CONV:
+		print_conv(f, n);
+		break;
+	case CV_ATTRS_BN:
+		fprintf(f, " {epsilon=%.9g}", a->bn_eps);
+		break;
+	case CV_ATTRS_ACT:
+		print_act_params(f, n);
+		break;
+	case CV_ATTRS_POOL:
+		print_pool(f, &a->pool);
+		break;
+	case CV_ATTRS_REDUCE: {
+		int64_t axes[CV_MAX_RANK];
+		int na = 0;
+		for (k = 0; k < rank; k++)
+			if (a->reduce.axes & (1u << k))
+				axes[na++] = k;
+		fputs(" {", f);
+		print_ints(f, "axes", axes, na);
+		fprintf(f, ", keepdims=%d}", a->reduce.keepdims);
+		break;
+	}
+	case CV_ATTRS_GEMM:
+		fprintf(f, " {trans_a=%d, trans_b=%d, alpha=%.9g, beta=%.9g", a->gemm.trans_a,
+			a->gemm.trans_b, a->gemm.alpha, a->gemm.beta);
+		print_act(f, ", ", &a->gemm.act);
+		fputc('}', f);
+		break;
+	case CV_ATTRS_PERM:
+		fputs(" {", f);
+		print_ints(f, "perm", a->perm, rank);
+		fputc('}', f);
+		break;
+	case CV_ATTRS_AXIS:
+		fprintf(f, " {axis=%" PRId64 "}", a->axis);
+		break;
+	case CV_ATTRS_SLICE:
+		fputs(" {", f);
+		print_ints(f, "starts", a->slice.starts, rank);
+		print_ints(f, ", ends", a->slice.ends, rank);
+		print_ints(f, ", steps", a->slice.steps, rank);
+		fputc('}', f);
+		break;
+	case CV_ATTRS_PAD:
+		fprintf(f, " {mode=%s, ", pad_modes[a->pad.mode]);
+		print_ints(f, "pads", a->pad.pads, 2 * rank);
+		fprintf(f, ", value=%.9g}", a->pad.value);
+		break;
+	case CV_ATTRS_RESIZE:
+		fprintf(f, " {mode=%s, coord=%s, nearest=%s, scales=[%.9g,%.9g], ",
+			a->resize.mode == CV_RESIZE_NEAREST ? "nearest" : "linear",
+			coords[a->resize.coord], nearest[a->resize.nearest], a->resize.scales[0],
+			a->resize.scales[1]);
+		print_ints(f, "sizes", a->resize.sizes, 2);
+		fputc('}', f);
+		break;
+	case CV_ATTRS_SOFTMAX:
+		fprintf(f, " {axis=%" PRId64 ", flatten=%d}", a->softmax.axis, a->softmax.flatten);
+		break;
+	}
+}
+
+static uint64_t fnv1a(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void print_const_data(FILE *f, const cv_value *c)
+{
+	int64_t numel = cv_type_numel(&c->type), i;
+
+	if (numel > INLINE_CONST_MAX) {
+		fprintf(f, " #%016" PRIx64, fnv1a(c->data, c->nbytes));
+		return;
+	}
+	fputs(" = [", f);
+	for (i = 0; i < numel; i++) {
+		const char *sep = i ? ", " : "";
+		switch (c->type.dtype) {
+		case CV_F32: fprintf(f, "%s%.9g", sep, ((const float *)c->data)[i]); break;
+		case CV_F64: fprintf(f, "%s%.17g", sep, ((const double *)c->data)[i]); break;
+		case CV_I64: fprintf(f, "%s%" PRId64, sep, ((const int64_t *)c->data)[i]); break;
+		case CV_I32: fprintf(f, "%s%" PRId32, sep, ((const int32_t *)c->data)[i]); break;
+		case CV_I8: fprintf(f, "%s%d", sep, ((const int8_t *)c->data)[i]); break;
+		case CV_U8:
+		case CV_BOOL: fprintf(f, "%s%u", sep, ((const uint8_t *)c->data)[i]); break;
+		default: fprintf(f, "%s0x%04x", sep, ((const uint16_t *)c->data)[i]); break;
+		}
+	}
+	fputc(']', f);
+}
+
+static void print_node(FILE *f, const cv_node *n)
+{
+	int i;
+
+	for (i = 0; i < n->num_outputs; i++) {
+		fputs(i ? ", " : "", f);
+		print_value_name(f, n->outputs[i]);
+		fputs(": ", f);
+		print_type(f, &n->outputs[i]->type);
+	}
+	fprintf(f, " = %s", cv_op_name(n->op));
+	for (i = 0; i < n->num_inputs; i++) {
+		fputs(i ? ", " : " ", f);
+		if (n->inputs[i])
+			print_value_name(f, n->inputs[i]);
+		else
+			fputc('_', f);
+	}
+	print_attrs(f, n);
+	if (n->name[0]) {
+		fputs(" @", f);
+		print_quoted(f, n->name);
+	}
+	fputc('\n', f);
+}
+
+int cv_module_print(const cv_module *m, FILE *f)
+{
+	const cv_graph *g = &m->graph;
+	const cv_node *n;
+	int i;
+
+	fputs("module @", f);
+	if (is_plain_name(m->name))
+		fputs(m->name, f);
+	else
+		print_quoted(f, m->name);
+	fprintf(f, " opset %" PRId64 "\n", m->opset);
+	for (i = 0; i < g->num_inputs; i++) {
+		fputs("input ", f);
+		print_value_name(f, g->inputs[i]);
+		fputs(": ", f);
+		print_type(f, &g->inputs[i]->type);
+		fputc('\n', f);
+	}
+	for (i = 0; i < g->num_consts; i++) {
+		const cv_value *c = g->consts[i];
+		if (!c->num_uses && !c->is_output)
+			continue; /* dead constants are not part of the program */
+		fputs("const ", f);
+		print_value_name(f, c);
+		fputs(": ", f);
+		print_type(f, &c->type);
+		print_const_data(f, c);
+		fputc('\n', f);
+	}
+	cv_graph_for_each_node(g, n)
+		print_node(f, n);
+	for (i = 0; i < g->num_outputs; i++) {
+		fputs("output ", f);
+		print_value_name(f, g->outputs[i]);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
+}

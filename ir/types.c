@@ -1,0 +1,122 @@
+/* types.c - dtypes, layouts, type helpers and the op table accessors. */
+#include <stdio.h>
+#include <string.h>
+
+#include "convc/ir.h"
+
+static const struct {
+	const char *name;
+	size_t size;
+} dtypes[CV_DTYPE_COUNT] = {
+	[CV_F32] = {"f32", 4}, [CV_F64] = {"f64", 8}, [CV_F16] = {"f16", 2},
+	[CV_I64] = {"i64", 8}, [CV_I32] = {"i32", 4}, [CV_I8] = {"i8", 1},
+	[CV_U8] = {"u8", 1},   [CV_BOOL] = {"bool", 1},
+};
+
+static const char *const layouts[CV_LAYOUT_COUNT] = {
+	[CV_LAYOUT_PLAIN] = "plain", [CV_LAYOUT_NCHW] = "nchw", [CV_LAYOUT_NHWC] = "nhwc",
+	[CV_LAYOUT_OIHW] = "oihw",   [CV_LAYOUT_OHWI] = "ohwi", [CV_LAYOUT_HWIO] = "hwio",
+	[CV_LAYOUT_IOHW] = "iohw",
+};
+
+static const struct {
+	const char *name;
+	cv_attrs_kind attrs;
+	int min_in, max_in, outs;
+} ops[CV_OP_COUNT] = {
+#define OP(id, text, attrs, min_in, max_in, outs) \
+	[CV_OP_##id] = {text, CV_ATTRS_##attrs, min_in, max_in, outs},
+#include "convc/ops.def"
+#undef OP
+};
+
+const char *cv_dtype_name(cv_dtype t)
+{
+	return (unsigned)t < CV_DTYPE_COUNT ? dtypes[t].name : "?";
+}
+
+size_t cv_dtype_size(cv_dtype t)
+{
+	return (unsigned)t < CV_DTYPE_COUNT ? dtypes[t].size : 0;
+}
+
+const char *cv_layout_name(cv_layout l)
+{
+	return (unsigned)l < CV_LAYOUT_COUNT ? layouts[l] : "?";
+}
+
+int64_t cv_type_numel(const cv_type *t)
+{
+	int64_t n = 1;
+	int i;
+
+	for (i = 0; i < t->rank; i++) {
+		if (t->dims[i] < 0)
+			return -1;
+		if (t->dims[i] && n > INT64_MAX / t->dims[i])
+			return -1;
+		n *= t->dims[i];
+	}
+	return n;
+}
+
+int cv_type_equal(const cv_type *a, const cv_type *b)
+{
+	int i;
+
+	if (a->dtype != b->dtype || a->rank != b->rank || a->layout != b->layout)
+		return 0;
+	for (i = 0; i < a->rank; i++)
+		if (a->dims[i] != b->dims[i])
+			return 0;
+	return 1;
+}
+
+char *cv_type_str(const cv_type *t, char *buf, size_t size)
+{
+	size_t off;
+	int i;
+
+	off = (size_t)snprintf(buf, size, "%s[", cv_dtype_name(t->dtype));
+	for (i = 0; i < t->rank && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%lld", i ? "," : "",
+					(long long)t->dims[i]);
+	if (off < size)
+		snprintf(buf + off, size - off, "]");
+	return buf;
+}
+
+const char *cv_op_name(cv_op op)
+{
+	return (unsigned)op < CV_OP_COUNT ? ops[op].name : "?";
+}
+
+cv_attrs_kind cv_op_attrs_kind(cv_op op)
+{
+	return ops[op].attrs;
+}
+
+int cv_op_min_inputs(cv_op op)
+{
+	return ops[op].min_in;
+}
+
+int cv_op_max_inputs(cv_op op)
+{
+	return ops[op].max_in;
+}
+
+int cv_op_num_outputs(cv_op op)
+{
+	return ops[op].outs;
+}
+
+cv_op cv_op_from_name(const char *text)
+{
+	int i;
+
+	for (i = 0; i < CV_OP_COUNT; i++)
+		if (!strcmp(ops[i].name, text))
+			return (cv_op)i;
+	return CV_OP_COUNT;
+}

@@ -1,0 +1,118 @@
+/*
+ * verify.c - the IR invariants of convc/ir.h, checked after import and
+ * after every pass.
+ */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include <stdlib.h>
+
+#include "convc/ir.h"
+
+#define BAD(...) cv_diag_error(d, CV_ERR_INTERNAL, __VA_ARGS__)
+
+struct seen {
+	const cv_value *v;
+	UT_hash_handle hh;
+};
+
+static int seen_has(struct seen *set, const cv_value *v)
+{
+	struct seen *e;
+
+	HASH_FIND_PTR(set, &v, e);
+	return e != NULL;
+}
+
+static int seen_add(struct seen **set, struct seen *slot, const cv_value *v)
+{
+	slot->v = v;
+	HASH_ADD_PTR(*set, v, slot);
+	return seen_has(*set, v) ? 0 : -1;
+}
+
+static cv_status check_node(const cv_node *n, struct seen *defined, cv_diag *d)
+{
+	cv_type want[64];
+	int i;
+
+	for (i = 0; i < n->num_inputs; i++) {
+		const cv_value *v = n->inputs[i];
+		if (v && !seen_has(defined, v))
+			return BAD("%s '%s': operand %d (%%%s) is used before it is defined",
+				   cv_op_name(n->op), n->name, i, v->name);
+	}
+	if (n->num_outputs > 64)
+		return BAD("%s '%s': too many results", cv_op_name(n->op), n->name);
+	if (cv_node_infer(n, want, d))
+		return d->status;
+	for (i = 0; i < n->num_outputs; i++) {
+		const cv_value *v = n->outputs[i];
+		char a[128], b[128];
+		if (v->producer != n || v->result_index != i || v->kind != CV_VALUE_RESULT)
+			return BAD("%s '%s': result %d is not linked to its node", cv_op_name(n->op),
+				   n->name, i);
+		/* Layout is a pass's choice; dims and dtype are not. */
+		want[i].layout = v->type.layout;
+		if (!cv_type_equal(&want[i], &v->type))
+			return BAD("%s '%s': result %%%s has type %s, shape inference says %s",
+				   cv_op_name(n->op), n->name, v->name, cv_type_str(&v->type, a, sizeof a),
+				   cv_type_str(&want[i], b, sizeof b));
+	}
+	return CV_OK;
+}
+
+static void seen_free(struct seen **set)
+{
+	struct seen *e, *tmp;
+
+	HASH_ITER(hh, *set, e, tmp) {
+		HASH_DEL(*set, e);
+		free(e);
+	}
+}
+
+static cv_status define(struct seen **set, const cv_value *v, cv_diag *d)
+{
+	struct seen *slot;
+
+	if (seen_has(*set, v))
+		return BAD("value %%%s is defined twice", v->name);
+	slot = malloc(sizeof *slot);
+	if (!slot || seen_add(set, slot, v)) {
+		free(slot);
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory while verifying");
+	}
+	return CV_OK;
+}
+
+cv_status cv_verify(const cv_module *m, cv_diag *d)
+{
+	const cv_graph *g = &m->graph;
+	struct seen *defined = NULL;
+	const cv_node *n;
+	cv_status st = CV_OK;
+	int i;
+
+	for (i = 0; i < g->num_inputs && !st; i++)
+		st = define(&defined, g->inputs[i], d);
+	for (i = 0; i < g->num_consts && !st; i++) {
+		const cv_value *c = g->consts[i];
+		int64_t numel = cv_type_numel(&c->type);
+		if (numel < 0 || (size_t)numel * cv_dtype_size(c->type.dtype) != c->nbytes)
+			st = BAD("constant %%%s holds %zu bytes, its type needs %lld elements", c->name,
+				 c->nbytes, (long long)numel);
+		else
+			st = define(&defined, c, d);
+	}
+	for (n = g->first; n && !st; n = n->next) {
+		st = check_node(n, defined, d);
+		for (i = 0; i < n->num_outputs && !st; i++)
+			st = define(&defined, n->outputs[i], d);
+	}
+	for (i = 0; i < g->num_outputs && !st; i++)
+		if (!seen_has(defined, g->outputs[i]))
+			st = BAD("graph output %%%s is not defined", g->outputs[i]->name);
+	seen_free(&defined);
+	return st;
+}

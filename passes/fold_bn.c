@@ -1,0 +1,192 @@
+/*
+ * fold_bn.c - `fold-bn`: fold inference BatchNorm into the producer.
+ *
+ * Matches: batchnorm(x, gamma, beta, mean, var) with constant parameters.
+ * Rewrites, with s = gamma / sqrt(var + eps) per channel c:
+ *   - x from conv2d / conv_transpose2d / gemm with constant weight (and
+ *     bias), whose result has no other use: W' = W * s (per output channel),
+ *     b' = (b - mean) * s + beta; the BN disappears. New constants are made,
+ *     so a weight shared with another node is copied, never changed.
+ *   - otherwise: x * s + (beta - mean * s), as mul and add by [C,1,...]
+ *     constants (a per-channel scale and shift).
+ * Preconditions: types verified. Invalidates: the old weight constants may
+ * become unused (dce-free: unused constants are not emitted).
+ * Stats: folded, converted.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/passes.h"
+
+/* Per-channel scale s and shift t of a batchnorm: y = x * s + t. */
+static int bn_affine(const cv_node *bn, float *s, float *t, int64_t c)
+{
+	const float *gamma = bn->inputs[1]->data, *beta = bn->inputs[2]->data;
+	const float *mean = bn->inputs[3]->data, *var = bn->inputs[4]->data;
+	int64_t i;
+
+	for (i = 0; i < c; i++) {
+		s[i] = gamma[i] / sqrtf(var[i] + bn->attrs.bn_eps);
+		t[i] = beta[i] - mean[i] * s[i];
+	}
+	return 0;
+}
+
+static int consts_ok(const cv_node *n, int from, int to)
+{
+	int i;
+
+	for (i = from; i < to; i++)
+		if (!n->inputs[i] || n->inputs[i]->kind != CV_VALUE_CONST || n->inputs[i]->type.dtype != CV_F32)
+			return 0;
+	return 1;
+}
+
+/* Output channel of weight element i for the producer's weight layout. */
+static int64_t out_channel(const cv_node *p, int64_t i)
+{
+	const cv_type *w = &p->inputs[1]->type;
+
+	if (p->op == CV_OP_CONV2D) /* OIHW: o = i / (I*KH*KW) */
+		return i / (w->dims[1] * w->dims[2] * w->dims[3]);
+	if (p->op == CV_OP_CONV_TRANSPOSE2D) { /* IOHW, groups: o = grp*(M/g) + j */
+		int64_t khw = w->dims[2] * w->dims[3], j = (i / khw) % w->dims[1];
+		int64_t c = i / (w->dims[1] * khw), per_group = w->dims[0] / p->attrs.conv.group;
+		return (c / per_group) * w->dims[1] + j;
+	}
+	/* gemm: B is [K,N] (column n) or [N,K] with trans_b (row n) */
+	return p->attrs.gemm.trans_b ? i / w->dims[1] : i % w->dims[1];
+}
+
+static int foldable_producer(const cv_node *bn)
+{
+	const cv_value *x = bn->inputs[0];
+	const cv_node *p = x->producer;
+
+	if (!p || x->num_uses != 1 || x->is_output)
+		return 0;
+	if (p->op != CV_OP_CONV2D && p->op != CV_OP_CONV_TRANSPOSE2D && p->op != CV_OP_GEMM)
+		return 0;
+	if (p->op == CV_OP_GEMM && (p->attrs.gemm.act.kind != CV_ACT_NONE || x->type.rank != 2 ||
+				    (p->num_inputs > 2 && p->inputs[2] && p->inputs[2]->type.rank == 2)))
+		return 0;
+	if (p->op != CV_OP_GEMM && p->attrs.conv.act.kind != CV_ACT_NONE)
+		return 0;
+	return consts_ok(p, 1, p->num_inputs > 2 && p->inputs[2] ? 3 : 2);
+}
+
+/* Replace the producer's weight and bias with scaled copies; the BN's
+ * result is then the producer's. */
+static cv_status fold_into(cv_module *m, cv_node *bn, const float *s, const float *t, cv_diag *d)
+{
+	cv_graph *g = &m->graph;
+	cv_node *p = bn->inputs[0]->producer;
+	const cv_value *w = p->inputs[1], *b = p->num_inputs > 2 ? p->inputs[2] : NULL;
+	int64_t c = bn->inputs[1]->type.dims[0], numel = cv_type_numel(&w->type), i;
+	cv_type bt = {CV_F32, 1, {c}, CV_LAYOUT_PLAIN};
+	cv_value *nw, *nb;
+	float *wd, *bd;
+	/* gemm: y = alpha*A*B + beta*C, so scaling B and taking C' = beta*C*s + t
+	 * with beta' = 1 folds the BN; conv is the case beta = 1. */
+	float beta = p->op == CV_OP_GEMM ? p->attrs.gemm.beta : 1.0f;
+
+	nw = cv_graph_add_const(g, w->name, &w->type, w->data, w->nbytes);
+	nb = cv_graph_add_const(g, b ? b->name : "bias", &bt, NULL, (size_t)c * sizeof(float));
+	if (!nw || !nb)
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	wd = nw->data;
+	bd = nb->data;
+	for (i = 0; i < numel; i++)
+		wd[i] *= s[out_channel(p, i)];
+	for (i = 0; i < c; i++) {
+		float bias = b ? ((const float *)b->data)[b->type.rank && b->type.dims[0] == c ? i : 0] : 0.0f;
+		bd[i] = beta * bias * s[i] + t[i];
+	}
+	if (p->op == CV_OP_GEMM)
+		p->attrs.gemm.beta = 1.0f;
+	if (cv_node_set_input(p, 1, nw))
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	if (p->num_inputs > 2) {
+		if (cv_node_set_input(p, 2, nb))
+			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	} else {
+		/* grow the operand list by one for the new bias */
+		cv_value **ins = cv_alloc(m, 3 * sizeof *ins);
+		if (!ins)
+			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		memcpy(ins, p->inputs, (size_t)p->num_inputs * sizeof *ins);
+		p->inputs = ins;
+		p->num_inputs = 3;
+		p->inputs[2] = NULL;
+		if (cv_node_set_input(p, 2, nb))
+			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	}
+	cv_value_replace_uses(g, bn->outputs[0], p->outputs[0]);
+	cv_graph_remove_node(g, bn);
+	return CV_OK;
+}
+
+/* x * s + t with s, t shaped [C, 1, ..., 1] to broadcast over NC... */
+static cv_status convert(cv_module *m, cv_node *bn, const float *s, const float *t, cv_diag *d)
+{
+	cv_graph *g = &m->graph;
+	const cv_type *x = &bn->inputs[0]->type;
+	cv_type ct = {CV_F32, x->rank - 1, {0}, CV_LAYOUT_PLAIN};
+	cv_value *sv, *tv, *ins[2];
+	cv_node *mul, *add;
+	int k;
+
+	ct.dims[0] = x->dims[1];
+	for (k = 1; k < ct.rank; k++)
+		ct.dims[k] = 1;
+	sv = cv_graph_add_const(g, "bn_scale", &ct, s, (size_t)x->dims[1] * sizeof(float));
+	tv = cv_graph_add_const(g, "bn_shift", &ct, t, (size_t)x->dims[1] * sizeof(float));
+	if (!sv || !tv)
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	ins[0] = bn->inputs[0];
+	ins[1] = sv;
+	mul = cv_graph_insert_node(g, bn, CV_OP_MUL, bn->name, ins, 2, NULL, 1);
+	if (!mul || cv_node_infer_types(mul, d))
+		return d->status ? d->status : cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	ins[0] = mul->outputs[0];
+	ins[1] = tv;
+	add = cv_graph_insert_node(g, bn, CV_OP_ADD, bn->name, ins, 2, NULL, 1);
+	if (!add || cv_node_infer_types(add, d))
+		return d->status ? d->status : cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	cv_value_replace_uses(g, bn->outputs[0], add->outputs[0]);
+	cv_graph_remove_node(g, bn);
+	return CV_OK;
+}
+
+static cv_status run_fold_bn(cv_module *m, cv_pass_stats *stats, cv_diag *d)
+{
+	cv_node *n, *next;
+	cv_status st = CV_OK;
+
+	for (n = m->graph.first; n && !st; n = next) {
+		int64_t c;
+		float *s;
+		next = n->next;
+		if (n->op != CV_OP_BATCHNORM || !consts_ok(n, 1, 5))
+			continue;
+		c = n->inputs[1]->type.dims[0];
+		s = malloc((size_t)c * 2 * sizeof *s);
+		if (!s)
+			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		bn_affine(n, s, s + c, c);
+		if (foldable_producer(n)) {
+			st = fold_into(m, n, s, s + c, d);
+			cv_stat_add(stats, "folded", 1);
+		} else {
+			st = convert(m, n, s, s + c, d);
+			cv_stat_add(stats, "converted", 1);
+		}
+		free(s);
+	}
+	return st;
+}
+
+const cv_pass cv_pass_fold_bn = {
+	"fold-bn", "fold inference BatchNorm into the preceding conv/gemm weights, else a scale and shift",
+	run_fold_bn};

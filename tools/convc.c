@@ -1,0 +1,259 @@
+/*
+ * convc - compile an ONNX model into C.
+ *
+ *   convc MODEL.onnx [-O0..-O3] [-o OUT] [--input-shape NAME=d0,d1,...]
+ *         [--emit=c|ir] [-passes=LIST] [--print-pipeline] [--list-passes]
+ *         [--stats] [--verify-each]
+ *
+ * Exit status: 0 success, 1 bad input or I/O error, 2 command-line usage
+ * error, 3 the model uses something convc does not support.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convc/backend_c.h"
+#include "convc/onnx.h"
+#include "convc/pass.h"
+
+#define EXIT_USAGE 2
+#define MAX_PINS 32
+
+static const char usage[] =
+	"usage: convc MODEL.onnx [options]\n"
+	"\n"
+	"Compile an ONNX model (opsets 9-17) into self-contained C: model.c, model.h,\n"
+	"cvrt.c/.h (kernels), main.c (runner), weights.bin and a Makefile. `make -C OUT`\n"
+	"builds OUT/model: OUT/model -i in.npy -o out.npy [--threads T] [--bench N].\n"
+	"\n"
+	"options:\n"
+	"  -O0 | -O1 | -O2 | -O3     optimization level (default -O2); --print-pipeline\n"
+	"                            shows the passes each one runs\n"
+	"  -o PATH                   output directory (--emit=c; default: the model's\n"
+	"                            name without .onnx, in the current directory) or\n"
+	"                            file (--emit=ir; default: standard output)\n"
+	"  --emit=c | --emit=ir      write C (default) or the IR after the pipeline as text\n"
+	"  --input-shape NAME=D0,D1,...\n"
+	"                            fix the dims of graph input NAME (repeatable); needed\n"
+	"                            for every input with a dynamic dim\n"
+	"  -passes=P1,P2,...         run this pipeline instead of the -O level's\n"
+	"  --print-pipeline          print the pipeline that would run, then exit\n"
+	"  --list-passes             list the passes with one-line summaries, then exit\n"
+	"  --stats                   print pass statistics (pass.counter = value) to stderr\n"
+	"  --verify-each             verify the IR after every pass\n"
+	"  -h, --help                this help\n"
+	"  --version                 print the version\n"
+	"\n"
+	"exit status: 0 ok, 1 bad input or I/O error, 2 usage error, 3 unsupported model\n";
+
+struct options {
+	const char *model, *out, *pipeline;
+	int level, emit_ir, print_pipeline, list_passes, stats, verify_each;
+	cv_input_shape pins[MAX_PINS];
+	int num_pins;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "convc: error: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(run convc --help for usage)\n");
+	return EXIT_USAGE;
+}
+
+/* NAME=d0,d1,... : the name is everything before the last '='. */
+static int parse_pin(const char *arg, cv_input_shape *pin)
+{
+	const char *eq = strrchr(arg, '='), *s;
+	char *end;
+
+	if (!eq || eq == arg)
+		return usage_error("--input-shape '%s': expected NAME=D0,D1,...", arg);
+	pin->rank = 0;
+	for (s = eq + 1; *s;) {
+		long long v;
+		if (pin->rank == CV_MAX_RANK)
+			return usage_error("--input-shape '%s': more than 8 dims", arg);
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (end == s || errno || v < 0 || (*end && *end != ','))
+			return usage_error("--input-shape '%s': dims must be non-negative integers", arg);
+		pin->dims[pin->rank++] = v;
+		s = *end ? end + 1 : end;
+		if (*end == ',' && !*s)
+			return usage_error("--input-shape '%s': trailing comma", arg);
+	}
+	if (!pin->rank)
+		return usage_error("--input-shape '%s': no dims", arg);
+	/* The name stays in argv; cut it off at '=' in a copy. */
+	pin->name = strndup(arg, (size_t)(eq - arg));
+	return pin->name ? 0 : usage_error("%s", "out of memory");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int i, rc;
+
+	memset(o, 0, sizeof *o);
+	o->level = 2;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (!strcmp(a, "--version")) {
+			puts("convc 0.1.0");
+			exit(0);
+		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+			o->level = a[2] - '0';
+		} else if (!strcmp(a, "-o")) {
+			if (++i == argc)
+				return usage_error("%s needs a path", a);
+			o->out = argv[i];
+		} else if (!strcmp(a, "--emit=c") || !strcmp(a, "--emit=ir")) {
+			o->emit_ir = !strcmp(a, "--emit=ir");
+		} else if (!strcmp(a, "--input-shape") || !strncmp(a, "--input-shape=", 14)) {
+			const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
+			if (!v)
+				return usage_error("%s needs NAME=D0,D1,...", a);
+			if (o->num_pins == MAX_PINS)
+				return usage_error("%s", "too many --input-shape options");
+			if ((rc = parse_pin(v, &o->pins[o->num_pins])))
+				return rc;
+			o->num_pins++;
+		} else if (!strncmp(a, "-passes=", 8) || !strncmp(a, "--passes=", 9)) {
+			o->pipeline = strchr(a, '=') + 1;
+		} else if (!strcmp(a, "--print-pipeline")) {
+			o->print_pipeline = 1;
+		} else if (!strcmp(a, "--list-passes")) {
+			o->list_passes = 1;
+		} else if (!strcmp(a, "--stats")) {
+			o->stats = 1;
+		} else if (!strcmp(a, "--verify-each")) {
+			o->verify_each = 1;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else if (o->model) {
+			return usage_error("more than one model given ('%s')", a);
+		} else {
+			o->model = a;
+		}
+	}
+	if (!o->model && !o->print_pipeline && !o->list_passes)
+		return usage_error("%s", "no model given");
+	return 0;
+}
+
+static void free_pins(struct options *o)
+{
+	int i;
+
+	for (i = 0; i < o->num_pins; i++)
+		free((char *)o->pins[i].name);
+}
+
+/* Default output directory: the model's base name without .onnx. */
+static char *default_out(const char *model)
+{
+	const char *base = strrchr(model, '/');
+	size_t len;
+	char *s;
+
+	base = base ? base + 1 : model;
+	len = strlen(base);
+	if (len > 5 && !strcmp(base + len - 5, ".onnx"))
+		len -= 5;
+	s = strndup(base, len ? len : 1);
+	return s;
+}
+
+/* IR text to path (via a temp file renamed into place) or stdout. */
+static cv_status write_ir(const cv_module *m, const char *path, cv_diag *d)
+{
+	char *tmp;
+	FILE *f;
+	size_t n;
+
+	if (!path)
+		return cv_module_print(m, stdout) ? cv_diag_error(d, CV_ERR_IO, "cannot write to stdout") : CV_OK;
+	n = strlen(path) + 32;
+	if (!(tmp = malloc(n)))
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	snprintf(tmp, n, "%s.convc-tmp-%ld", path, (long)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		cv_diag_error(d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+		free(tmp);
+		return d->status;
+	}
+	if (cv_module_print(m, f) | fclose(f) || rename(tmp, path)) {
+		cv_diag_error(d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return d->status;
+}
+
+static int list_passes(void)
+{
+	const cv_pass *const *p;
+
+	for (p = cv_pass_list(); *p; p++)
+		printf("  %-16s %s\n", (*p)->name, (*p)->summary);
+	return 0;
+}
+
+static int compile(const struct options *o)
+{
+	const char *pipeline = o->pipeline ? o->pipeline : cv_pipeline_for_level(o->level);
+	cv_pipeline_opts popts = {o->verify_each, o->stats};
+	cv_module *m = NULL;
+	char *out = NULL;
+	cv_diag d;
+	cv_status st;
+
+	cv_diag_init(&d, o->model);
+	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)))
+		goto done;
+	if ((st = cv_pipeline_run(m, pipeline, &popts, &d)))
+		goto done;
+	if (o->emit_ir) {
+		d.file = o->out ? o->out : o->model;
+		st = write_ir(m, o->out, &d);
+		goto done;
+	}
+	out = o->out ? strdup(o->out) : default_out(o->model);
+	if (!out) {
+		st = cv_diag_error(&d, CV_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	st = cv_emit_c(m, out, &d);
+done:
+	if (st)
+		cv_diag_print(&d);
+	free(out);
+	cv_module_free(m);
+	return cv_status_exit_code(st);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc) {
+		free_pins(&o);
+		return rc;
+	}
+	if (o.list_passes) {
+		rc = list_passes();
+	} else if (o.print_pipeline) {
+		puts(o.pipeline ? o.pipeline : cv_pipeline_for_level(o.level));
+	} else {
+		rc = compile(&o);
+	}
+	free_pins(&o);
+	return rc;
+}
