@@ -18,7 +18,8 @@
 
 static const char *const foldable[] = {
 	"Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Reshape",
-	"Flatten", "Slice", "Add", "Sub", "Mul", "Div", "ConstantOfShape", "Identity", NULL,
+	"Flatten", "Slice", "Add", "Sub", "Mul", "Div", "ConstantOfShape", "Identity", "Transpose",
+	NULL,
 };
 
 int fold_supports(const char *op_type)
@@ -379,15 +380,21 @@ static cv_status fold_slice(imp *im, const cv_value *x, cv_value **ins, int nin)
 			return imp_error(im, CV_ERR_INPUT, "axis out of range");
 		dim = x->type.dims[ax];
 		c = n[3] >= 0 ? p[3][j] : 1;
-		if (c <= 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "non-positive slice step %lld", (long long)c);
+		if (c == 0)
+			return imp_error(im, CV_ERR_INPUT, "slice step 0 on axis %lld", (long long)ax);
 		s = p[0][j] < 0 ? p[0][j] + dim : p[0][j];
 		e = p[1][j] < 0 ? p[1][j] + dim : p[1][j];
-		s = s < 0 ? 0 : s > dim ? dim : s;
-		e = e < s ? s : e > dim ? dim : e;
+		if (c > 0) { /* ONNX: clamp to [0, dim] */
+			s = s < 0 ? 0 : s > dim ? dim : s;
+			e = e < s ? s : e > dim ? dim : e;
+			t.dims[ax] = (e - s + c - 1) / c;
+		} else { /* negative step: clamp to [-1, dim-1] and walk down */
+			s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
+			e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+			t.dims[ax] = s > e ? (s - e + (-c) - 1) / (-c) : 0;
+		}
 		start[ax] = s;
 		step[ax] = c;
-		t.dims[ax] = (e - s + c - 1) / c;
 	}
 	if ((st = new_result(im, &t, &data)))
 		return st;
@@ -397,6 +404,48 @@ static cv_status fold_slice(imp *im, const cv_value *x, cv_value **ins, int nin)
 			src += (start[k] + idx[k] * step[k]) * stride;
 			stride *= x->type.dims[k];
 		}
+		memcpy((char *)data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
+		for (k = rank - 1; k >= 0; k--) {
+			if (++idx[k] < t.dims[k])
+				break;
+			idx[k] = 0;
+		}
+	}
+	return CV_OK;
+}
+
+static cv_status fold_transpose(imp *im, const cv_value *x)
+{
+	int64_t perm[CV_MAX_RANK], src_stride[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, numel, i, acc = 1, src;
+	int rank = x->type.rank, n = attr_ints(NODE, "perm", perm, CV_MAX_RANK), k;
+	size_t es = cv_dtype_size(x->type.dtype);
+	unsigned seen = 0;
+	cv_type t = x->type;
+	void *data;
+	cv_status st;
+
+	if (n < 0)
+		for (n = 0; n < rank; n++)
+			perm[n] = rank - 1 - n;
+	if (n != rank)
+		return imp_error(im, CV_ERR_INPUT, "perm has %d entries for rank %d", n, rank);
+	for (k = rank - 1; k >= 0; k--) {
+		src_stride[k] = acc;
+		acc *= x->type.dims[k];
+	}
+	for (k = 0; k < rank; k++) {
+		if (perm[k] < 0 || perm[k] >= rank || (seen & (1u << perm[k])))
+			return imp_error(im, CV_ERR_INPUT, "perm is not a permutation");
+		seen |= 1u << perm[k];
+		t.dims[k] = x->type.dims[perm[k]];
+	}
+	t.layout = CV_LAYOUT_PLAIN;
+	if ((st = new_result(im, &t, &data)))
+		return st;
+	numel = cv_type_numel(&t);
+	for (i = 0; i < numel; i++) {
+		for (k = 0, src = 0; k < rank; k++)
+			src += idx[k] * src_stride[perm[k]];
 		memcpy((char *)data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
 		for (k = rank - 1; k >= 0; k--) {
 			if (++idx[k] < t.dims[k])
@@ -475,6 +524,8 @@ cv_status fold_node(imp *im, int *folded)
 		return fold_constant_of_shape(im, ins[0]);
 	if (!strcmp(op, "Slice"))
 		return fold_slice(im, ins[0], ins, nin);
+	if (!strcmp(op, "Transpose"))
+		return fold_transpose(im, ins[0]);
 	if (!strcmp(op, "Identity"))
 		return NODE->n_output ? imp_bind(im, NODE->output[0], ins[0]) : CV_OK;
 	if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div"))

@@ -89,6 +89,21 @@ cv_value *imp_input(imp *im, int i, cv_status *st)
 	return v;
 }
 
+int imp_name_used(const imp *im, const char *name)
+{
+	const Onnx__GraphProto *g = im->gp;
+	size_t i, k;
+
+	for (i = 0; i < g->n_output; i++)
+		if (g->output[i]->name && !strcmp(g->output[i]->name, name))
+			return 1;
+	for (i = 0; i < g->n_node; i++)
+		for (k = 0; k < g->node[i]->n_input; k++)
+			if (g->node[i]->input[k] && !strcmp(g->node[i]->input[k], name))
+				return 1;
+	return 0;
+}
+
 /* ---- reading the file ---- */
 
 static cv_status read_file(const char *path, unsigned char **buf, size_t *len, cv_diag *d)
@@ -415,6 +430,7 @@ cv_status cv_onnx_import(const char *path, const cv_input_shape *pins, int num_p
 		goto fail;
 	}
 	im.g = &im.m->graph;
+	im.gp = mp->graph;
 	im.m->opset = im.opset;
 	if ((st = import_inputs(&im, mp->graph, pins, num_pins)) ||
 	    (st = import_nodes(&im, mp->graph)) || (st = import_outputs(&im, mp->graph)))

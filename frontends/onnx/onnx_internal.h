@@ -23,7 +23,11 @@ typedef struct imp {
 	struct vmap *map;            /* ONNX value name -> cv_value */
 	const Onnx__NodeProto *node; /* the node being lowered */
 	const char *node_name;       /* its name, or "<OpType>_<index>" if unnamed */
+	const Onnx__GraphProto *gp;  /* the graph being imported */
 } imp;
+
+/* Whether ONNX value `name` is read by any node or is a graph output. */
+int imp_name_used(const imp *im, const char *name);
 
 /* Errors about the current node: "<op> '<name>': <fact>". */
 cv_status imp_error(imp *im, cv_status st, const char *fmt, ...)

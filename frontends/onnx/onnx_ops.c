@@ -34,13 +34,14 @@ static cv_status need_f32(imp *im, const cv_value *v, int i)
 }
 
 /* Only result 0 may be used: extra results (indices, masks, BN running
- * statistics) are training or index outputs convc does not produce. */
+ * statistics) are training or index outputs convc does not produce. Named
+ * but unread ones (exporters name Dropout masks) are fine. */
 static cv_status only_first_result(imp *im)
 {
 	size_t i;
 
 	for (i = 1; i < NODE->n_output; i++)
-		if (NODE->output[i] && NODE->output[i][0])
+		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i]))
 			return imp_error(im, CV_ERR_UNSUPPORTED, "result %zu ('%s') is not supported", i,
 					 NODE->output[i]);
 	return CV_OK;
