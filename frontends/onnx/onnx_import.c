@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define HASH_NONFATAL_OOM 1
 #include <uthash.h>
@@ -109,21 +110,24 @@ int imp_name_used(const imp *im, const char *name)
 static cv_status read_file(const char *path, unsigned char **buf, size_t *len, cv_diag *d)
 {
 	FILE *f = fopen(path, "rb");
-	long size;
+	struct stat sb;
+	size_t size;
 
+	*buf = NULL;
 	if (!f)
 		return cv_diag_error(d, CV_ERR_IO, "cannot open: %s", strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
 		fclose(f);
 		return cv_diag_error(d, CV_ERR_IO, "cannot read: not a regular file");
 	}
-	*buf = malloc(size ? (size_t)size : 1);
+	size = (size_t)sb.st_size;
+	*buf = malloc(size ? size : 1);
 	if (!*buf) {
 		fclose(f);
-		return cv_diag_error(d, CV_ERR_NOMEM, "cannot allocate %ld bytes to read the model", size);
+		return cv_diag_error(d, CV_ERR_NOMEM, "cannot allocate %zu bytes to read the model", size);
 	}
-	*len = fread(*buf, 1, (size_t)size, f);
-	if (ferror(f) || *len != (size_t)size) {
+	*len = fread(*buf, 1, size, f);
+	if (ferror(f) || *len != size) {
 		fclose(f);
 		free(*buf);
 		*buf = NULL;
@@ -207,6 +211,28 @@ static const cv_input_shape *find_pin(const cv_input_shape *pins, int n, const c
 	return NULL;
 }
 
+/* "input 'x': dim 0 ('N') is dynamic; pin it, e.g. --input-shape x=1,3,224,224"
+ * with every dynamic dim shown as 1. */
+static cv_status dynamic_dim_error(imp *im, const char *name, const Onnx__TensorShapeProto *shape,
+				   size_t k)
+{
+	const Onnx__TensorShapeProto__Dimension *dim = shape->dim[k];
+	int param = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dim->dim_param;
+	char hint[256];
+	size_t off = 0, i;
+
+	hint[0] = '\0';
+	for (i = 0; i < shape->n_dim && off < sizeof hint; i++) {
+		const Onnx__TensorShapeProto__Dimension *q = shape->dim[i];
+		long long v = q->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+				      q->dim_value >= 0 ? (long long)q->dim_value : 1;
+		off += (size_t)snprintf(hint + off, sizeof hint - off, "%s%lld", i ? "," : "", v);
+	}
+	return cv_diag_error(im->d, CV_ERR_INPUT,
+			     "graph input '%s': dim %zu%s%s%s is dynamic; pin it with --input-shape, e.g. --input-shape %s=%s",
+			     name, k, param ? " ('" : "", param ? dim->dim_param : "", param ? "')" : "", name, hint);
+}
+
 static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_input_shape *pin,
 			    cv_type *t)
 {
@@ -253,13 +279,7 @@ static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_in
 		if (pin)
 			continue;
 		if (!known)
-			return cv_diag_error(im->d, CV_ERR_INPUT,
-					     "graph input '%s': dim %zu%s%s%s is dynamic; pin it with --input-shape %s=d0,d1,...",
-					     name, k,
-					     dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? " ('" : "",
-					     dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? dim->dim_param : "",
-					     dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? "')" : "",
-					     name);
+			return dynamic_dim_error(im, name, shape, k);
 		t->dims[k] = dim->dim_value;
 	}
 	t->layout = t->rank == 4 ? CV_LAYOUT_NCHW : CV_LAYOUT_PLAIN;

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install what convc needs from Debian packages (run as root); installs only
+# what is missing, so a second run is quick.
+#   tools/install-deps.sh          build dependencies
+#   tools/install-deps.sh --test   plus what the test suite and model scripts use
+set -eu
+
+build_pkgs="cmake make gcc pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev libxml2-dev uthash-dev"
+test_pkgs="python3 python3-numpy python3-onnx libonnx-testdata llvm-14-tools python3-torch python3-torchvision"
+
+pkgs=$build_pkgs
+[ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
+# Node.js runs ONNX Runtime (npm onnxruntime-node) for reference outputs.
+if [ "${1:-}" = "--test" ] && ! command -v node >/dev/null 2>&1; then
+	pkgs="$pkgs nodejs npm"
+fi
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
