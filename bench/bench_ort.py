@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""convc vs ONNX Runtime latency on the real networks of models/.
+
+For each model: compile with convc (-O2 by default) into a temporary directory, build the
+runner, check its output against the ONNX Runtime reference once, then for each thread
+count T run K rounds, each round being
+    OUT/model -i INPUT --bench N --threads T
+    node models/ort_run.mjs MODEL.onnx -i INPUT --bench N --threads T
+(the order of the two alternates between rounds).  Each command does one warm-up run and
+N timed runs in-process and prints its median; the table shows, per side, the median of
+the K medians, and the ratio convc/ORT (< 1 means convc is faster).
+
+  bench_ort.py [--convc BUILD/convc] [--threads 1,2] [--rounds 5] [--runs 20]
+               [--models NAME ...] [--resnet50] [-O 2] [--work DIR]
+
+Missing generated models are made first with models/make_models.py --missing.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MODELS = os.path.join(ROOT, "models")
+ORT_RUN = os.path.join(MODELS, "ort_run.mjs")
+DEFAULT_MODELS = ["mobilenet_v2", "resnet18", "squeezenet1_1", "shufflenet_v2_x1_0"]
+LINE = re.compile(r"latency_ms median=([0-9.eE+-]+) min=([0-9.eE+-]+) max=([0-9.eE+-]+) "
+                  r"runs=(\d+)")
+# Same bound as tests/e2e/run_model.py.
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def die(msg):
+    sys.exit(f"bench_ort: {msg}")
+
+
+def system_python():
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def run(cmd, timeout=3600):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    out = r.stdout.decode("utf-8", "replace")
+    if r.returncode != 0:
+        die(f"{' '.join(cmd)} failed (status {r.returncode}):\n{out[-4000:]}")
+    return out
+
+
+def median_of(cmd):
+    out = run(cmd)
+    m = LINE.search(out)
+    if not m:
+        die(f"no latency_ms line from {' '.join(cmd)}:\n{out[-2000:]}")
+    return float(m.group(1))
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def ort_version():
+    try:
+        with open(os.path.join(MODELS, "node_modules", "onnxruntime-node", "package.json")) as f:
+            return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+def check_output(name, entry, out_dir):
+    """One plain run of the compiled model, compared with the reference."""
+    outs = [os.path.join(out_dir, f"bench-out{k}.npy") for k in range(len(entry["refs"]))]
+    cmd = [os.path.join(out_dir, "model")]
+    for f in entry["inputs"]:
+        cmd += ["-i", os.path.join(MODELS, f)]
+    for p in outs:
+        cmd += ["-o", p]
+    run(cmd)
+    for o, r in zip(outs, entry["refs"]):
+        out, ref = np.load(o), np.load(os.path.join(MODELS, r))
+        if out.shape != ref.shape or not np.all(np.isfinite(out)):
+            return "no (shape/NaN)"
+        err = float(np.abs(out.astype(np.float64) - ref).max())
+        if err > RTOL * float(np.abs(ref).max()) + ATOL:
+            return f"no (err {err:.2g})"
+    return "yes"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="convc vs ONNX Runtime latency")
+    ap.add_argument("--convc", default=os.path.join(ROOT, "build", "convc"),
+                    help="convc binary (default: build/convc in the repo)")
+    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds K (default 5)")
+    ap.add_argument("--runs", type=int, default=20, help="timed runs per command N (default 20)")
+    ap.add_argument("--models", nargs="+", default=None, help="models (default: the 4 nets)")
+    ap.add_argument("--resnet50", action="store_true", help="also resnet50")
+    ap.add_argument("-O", dest="level", default="2", help="convc -O level (default 2)")
+    ap.add_argument("--work", default=None, help="work dir (default: a temp dir, removed)")
+    a = ap.parse_args()
+
+    try:
+        threads = [int(t) for t in a.threads.split(",") if t]
+    except ValueError:
+        die(f"bad --threads {a.threads}")
+    if not threads or min(threads) < 1 or a.rounds < 1 or a.runs < 1:
+        die("--threads, --rounds and --runs must be positive")
+    models = list(a.models or DEFAULT_MODELS)
+    if a.resnet50 and "resnet50" not in models:
+        models.append("resnet50")
+    convc = os.path.abspath(a.convc)
+    if not os.access(convc, os.X_OK):
+        die(f"convc not found at {convc} (build it, or pass --convc)")
+
+    with open(os.path.join(MODELS, "manifest.json")) as f:
+        entries = {m["name"]: m for m in json.load(f)["models"]}
+    unknown = [m for m in models if m not in entries]
+    if unknown:
+        die(f"unknown model(s): {' '.join(unknown)}")
+    # Makes missing models and installs onnxruntime-node when needed.
+    subprocess.run([system_python(), os.path.join(MODELS, "make_models.py"), "--missing",
+                    "--only"] + models, check=True, stdout=sys.stderr)
+    if not os.path.exists(os.path.join(MODELS, "node_modules", "onnxruntime-node")):
+        subprocess.run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund"],
+                       cwd=MODELS, check=True, stdout=sys.stderr)
+
+    work = a.work or tempfile.mkdtemp(prefix="convc-bench-")
+    os.makedirs(work, exist_ok=True)
+    results = {}  # (model, T) -> (convc median, ort median)
+    checks = {}
+    try:
+        for name in models:
+            e = entries[name]
+            out_dir = os.path.join(work, name)
+            shutil.rmtree(out_dir, ignore_errors=True)
+            print(f"[{name}] compiling with convc -O{a.level}", file=sys.stderr, flush=True)
+            shapes = []
+            for inp, dims in sorted(e.get("input_shapes", {}).items()):
+                shapes += ["--input-shape", f"{inp}=" + ",".join(map(str, dims))]
+            run([convc, os.path.join(MODELS, e["file"]), f"-O{a.level}", "-o", out_dir] + shapes)
+            run(["make", "-s", "-j2", "-C", out_dir])
+            checks[name] = check_output(name, e, out_dir)
+            ins = []
+            for f in e["inputs"]:
+                ins += ["-i", os.path.join(MODELS, f)]
+            for t in threads:
+                ours, theirs = [], []
+                common = ins + ["--bench", str(a.runs), "--threads", str(t)]
+                c_cmd = [os.path.join(out_dir, "model")] + common
+                o_cmd = ["node", ORT_RUN, os.path.join(MODELS, e["file"])] + common
+                for r in range(a.rounds):
+                    if r % 2 == 0:
+                        ours.append(median_of(c_cmd))
+                        theirs.append(median_of(o_cmd))
+                    else:
+                        theirs.append(median_of(o_cmd))
+                        ours.append(median_of(c_cmd))
+                    print(f"[{name}] T={t} round {r + 1}/{a.rounds}: convc {ours[-1]:.3f} ms, "
+                          f"ORT {theirs[-1]:.3f} ms", file=sys.stderr, flush=True)
+                results[(name, t)] = (statistics.median(ours), statistics.median(theirs))
+    finally:
+        if a.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}")
+    print(f"convc -O{a.level} vs onnxruntime-node {ort_version()} (graphOptimizationLevel all); "
+          f"median of {a.rounds} rounds, each the in-process median of {a.runs} runs "
+          f"after 1 warm-up")
+    for t in threads:
+        print()
+        print(f"threads = {t}")
+        print()
+        print("| model | convc median ms | ORT median ms | ratio convc/ORT | output matches ref |")
+        print("|---|---:|---:|---:|---|")
+        for name in models:
+            c, o = results[(name, t)]
+            print(f"| {name} | {c:.3f} | {o:.3f} | {c / o:.2f} | {checks[name]} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,932 @@
+#!/usr/bin/python3
+"""Make convc's test models and their reference outputs.
+
+For every model NAME this writes, next to this script:
+  NAME.onnx                      the model
+  NAME.input.npy                 seeded random input (NAME.input0.npy, NAME.input1.npy, ...
+                                 when the model has several inputs)
+  NAME.ref.npy                   reference output computed by ONNX Runtime through
+                                 ort_run.mjs (NAME.ref0.npy, ... for several outputs)
+and rewrites manifest.json, which lists every model this script knows.
+
+References come only from ONNX Runtime (never from torch, never from convc).  torch is
+used to build and export the models, and its own output is compared with ONNX Runtime's
+only as a sanity check of the export.
+
+Usage:
+  make_models.py                  all default models (small ones + the real nets;
+                                  resnet50 only on request)
+  make_models.py --small          only the small hand-made models
+  make_models.py --only NAME ...  just these (resnet50 included when named)
+  make_models.py --missing        skip models whose files all exist already
+  make_models.py --list           print the model names and exit
+
+Needs the Debian system python (torch, torchvision, onnx, numpy) and node + npm;
+onnxruntime-node is installed into models/node_modules when missing.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORT_RUN = os.path.join(HERE, "ort_run.mjs")
+
+# Lazily imported (torch import is slow and only needed when building).
+torch = None
+nn = None
+F = None
+onnx = None
+
+
+def _import_torch():
+    global torch, nn, F, onnx
+    if torch is not None:
+        return
+    import torch as _torch
+    import torch.nn as _nn
+    import torch.nn.functional as _F
+    import onnx as _onnx
+    import onnx.numpy_helper  # noqa: F401  (makes onnx.numpy_helper available)
+    torch, nn, F, onnx = _torch, _nn, _F, _onnx
+    warnings.filterwarnings("ignore")  # exporter chatter (TrainingMode, constant folding)
+
+
+# --------------------------------------------------------------------------------------
+# ONNX Runtime
+# --------------------------------------------------------------------------------------
+
+def ensure_ort():
+    """Install onnxruntime-node into models/node_modules if it is not there."""
+    marker = os.path.join(HERE, "node_modules", "onnxruntime-node", "package.json")
+    if os.path.exists(marker):
+        return
+    print("make_models: installing onnxruntime-node (npm install --ignore-scripts)", flush=True)
+    subprocess.run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund"],
+                   cwd=HERE, check=True)
+    if not os.path.exists(marker):
+        sys.exit("make_models: npm install did not install onnxruntime-node")
+
+
+def ort_run(onnx_path, inputs, outputs):
+    cmd = ["node", ORT_RUN, onnx_path]
+    for p in inputs:
+        cmd += ["-i", p]
+    for p in outputs:
+        cmd += ["-o", p]
+    subprocess.run(cmd, check=True)
+
+
+# --------------------------------------------------------------------------------------
+# Model registry
+# --------------------------------------------------------------------------------------
+
+class Spec:
+    """One model: how to build it and where its files go.
+
+    build(spec) returns (onnx_model_path_written, [input arrays], [torch output arrays or
+    None]) - the torch outputs are only used to cross-check the export.
+    """
+
+    def __init__(self, name, build, opset, n_inputs=1, n_outputs=1, kind="committed",
+                 on_request=False, input_shapes=None, desc="", real=False):
+        self.name = name
+        self.build = build
+        self.opset = opset
+        self.n_inputs = n_inputs
+        self.n_outputs = n_outputs
+        self.kind = kind                  # "committed" or "generated"
+        self.on_request = on_request      # only made when named with --only
+        self.input_shapes = input_shapes  # {input name: dims} to pin dynamic dims
+        self.desc = desc
+        self.real = real                  # a torchvision network (not a small model)
+
+    def onnx_file(self):
+        return f"{self.name}.onnx"
+
+    def input_files(self):
+        if self.n_inputs == 1:
+            return [f"{self.name}.input.npy"]
+        return [f"{self.name}.input{k}.npy" for k in range(self.n_inputs)]
+
+    def ref_files(self):
+        if self.n_outputs == 1:
+            return [f"{self.name}.ref.npy"]
+        return [f"{self.name}.ref{k}.npy" for k in range(self.n_outputs)]
+
+    def all_files(self):
+        return [self.onnx_file()] + self.input_files() + self.ref_files()
+
+    def missing(self):
+        return any(not os.path.exists(os.path.join(HERE, f)) for f in self.all_files())
+
+
+SPECS = []
+
+
+def model(name, opset, **kw):
+    def deco(fn):
+        SPECS.append(Spec(name, fn, opset, **kw))
+        return fn
+    return deco
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+def seed_all(seed):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def randn(*shape, seed):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def randomize_bn(module, gen):
+    """Give a BatchNorm random statistics and affine parameters so that folding it is
+    observable (it is far from the identity)."""
+    c = module.num_features
+    with torch.no_grad():
+        module.running_mean.copy_(torch.randn(c, generator=gen) * 0.1)
+        module.running_var.copy_(torch.rand(c, generator=gen) * 1.5 + 0.5)
+        module.weight.copy_(torch.rand(c, generator=gen) + 0.5)
+        module.bias.copy_(torch.randn(c, generator=gen) * 0.1)
+
+
+def export(spec, module, args, input_names, output_names, dynamic_axes=None):
+    """Export with BatchNormalization kept as separate nodes."""
+    module.eval()
+    path = os.path.join(HERE, spec.onnx_file())
+    with torch.no_grad():
+        torch.onnx.export(module, tuple(args), path,
+                          training=torch.onnx.TrainingMode.PRESERVE,
+                          do_constant_folding=False,
+                          opset_version=spec.opset,
+                          input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes)
+        outs = module(*args)
+    if not isinstance(outs, (tuple, list)):
+        outs = (outs,)
+    return [o.numpy() for o in outs]
+
+
+def torch_model(spec, module, inputs, dynamic_axes=None):
+    """Export a torch module; inputs are numpy arrays. Returns the build() triple."""
+    args = [torch.from_numpy(a) for a in inputs]
+    in_names = ["input"] if len(inputs) == 1 else [f"input{k}" for k in range(len(inputs))]
+    out_names = (["output"] if spec.n_outputs == 1
+                 else [f"output{k}" for k in range(spec.n_outputs)])
+    outs = export(spec, module, args, in_names, out_names, dynamic_axes)
+    return inputs, outs
+
+
+def save_onnx(spec, graph):
+    m = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", spec.opset)],
+                               producer_name="convc-make_models")
+    m.ir_version = 7  # readable by ONNX 1.12 and every ORT since 1.8
+    onnx.checker.check_model(m)
+    # Declared output shapes must agree with what the ops compute.
+    onnx.shape_inference.infer_shapes(m, strict_mode=True)
+    onnx.save(m, os.path.join(HERE, spec.onnx_file()))
+
+
+def init(name, arr):
+    return onnx.numpy_helper.from_array(np.asarray(arr), name)
+
+
+def pin_dynamic_dims(spec, value):
+    """Replace every symbolic dim of the graph inputs/outputs with `value`."""
+    path = os.path.join(HERE, spec.onnx_file())
+    m = onnx.load(path)
+    for vi in list(m.graph.input) + list(m.graph.output):
+        for d in vi.type.tensor_type.shape.dim:
+            if d.HasField("dim_param"):
+                d.ClearField("dim_param")
+                d.dim_value = value
+    del m.graph.value_info[:]
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+# --------------------------------------------------------------------------------------
+# Small hand-made models, one per op family
+# --------------------------------------------------------------------------------------
+
+@model("conv_basic", 9, desc="Conv 3x3 pad 1 with bias, strided 3x3 conv without bias, 1x1 conv, Relu")
+def _conv_basic(spec):
+    seed_all(1)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(),
+                      nn.Conv2d(8, 8, 3, stride=2, bias=False), nn.ReLU(),
+                      nn.Conv2d(8, 6, 1))
+    return torch_model(spec, m, [randn(1, 3, 11, 11, seed=101)])
+
+
+@model("conv_grouped_dilated", 11,
+       desc="grouped conv (g=4), depthwise, dilated (d=2), 3x5 kernel with stride (2,1) and "
+            "pads (1,2), with bias")
+def _conv_grouped(spec):
+    seed_all(2)
+    m = nn.Sequential(nn.Conv2d(8, 16, 3, padding=1, groups=4), nn.ReLU(),
+                      nn.Conv2d(16, 16, 3, padding=1, groups=16),
+                      nn.Conv2d(16, 8, 3, padding=2, dilation=2, bias=False), nn.ReLU(),
+                      nn.Conv2d(8, 12, (3, 5), stride=(2, 1), padding=(1, 2)))
+    return torch_model(spec, m, [randn(1, 8, 13, 12, seed=102)])
+
+
+@model("conv_transpose", 12,
+       desc="ConvTranspose stride 2 with output_padding 1 and groups 2 (bias), and k4 s2 p1 "
+            "without bias")
+def _conv_transpose(spec):
+    seed_all(3)
+    m = nn.Sequential(nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1,
+                                         groups=2), nn.ReLU(),
+                      nn.ConvTranspose2d(6, 3, 4, stride=2, padding=1, bias=False))
+    return torch_model(spec, m, [randn(1, 4, 5, 7, seed=103)])
+
+
+@model("batchnorm", 10,
+       desc="BatchNormalization kept as nodes: after a conv (foldable) and on the graph input")
+def _batchnorm(spec):
+    seed_all(4)
+    gen = torch.Generator().manual_seed(40)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn0 = nn.BatchNorm2d(5)
+            self.conv = nn.Conv2d(5, 8, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.conv2 = nn.Conv2d(8, 8, 1)
+            self.bn2 = nn.BatchNorm2d(8)
+
+        def forward(self, x):
+            x = self.bn0(x)
+            x = F.relu(self.bn1(self.conv(x)))
+            return self.bn2(self.conv2(x))
+
+    m = M()
+    for b in (m.bn0, m.bn1, m.bn2):
+        randomize_bn(b, gen)
+    return torch_model(spec, m, [randn(1, 5, 9, 9, seed=104)])
+
+
+@model("act_op9", 9,
+       desc="Relu, Clip (attribute form: relu6 and hardtanh), LeakyRelu, Sigmoid, "
+            "HardSigmoid, x*sigmoid(x)")
+def _act_op9(spec):
+    class M(nn.Module):
+        def forward(self, x):
+            a = F.relu(x) + F.relu6(x * 4.0) + F.hardtanh(x, -0.5, 0.75)
+            b = F.leaky_relu(x, 0.1) * torch.sigmoid(x) - F.hardsigmoid(x)
+            return a + b + F.silu(x)
+
+    return torch_model(spec, M(), [randn(1, 4, 6, 6, seed=105) * 3])
+
+
+@model("clip_op10", 10, desc="Clip attribute form (opset 10) after a conv")
+def _clip_op10(spec):
+    seed_all(6)
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU6(), nn.Conv2d(4, 4, 1), nn.Hardtanh(-1.0, 1.0))
+    return torch_model(spec, m, [randn(1, 3, 8, 8, seed=106) * 2])
+
+
+@model("clip_op11", 11,
+       desc="Clip input form (opset 11): min+max, min only, max only; HardSigmoid; "
+            "HardSwish as HardSigmoid*x")
+def _clip_op11(spec):
+    seed_all(7)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+        def forward(self, x):
+            y = F.relu6(self.conv(x) * 3.0)
+            y = y + torch.clamp(x, min=-0.25) + torch.clamp(x, max=0.5)
+            return y + F.hardswish(x)
+
+    return torch_model(spec, M(), [randn(1, 4, 7, 7, seed=107) * 3])
+
+
+@model("hardswish_op14", 14, desc="HardSwish node (opset 14) after conv, and Clip inputs")
+def _hardswish_op14(spec):
+    seed_all(8)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Hardswish(),
+                      nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU6(),
+                      nn.Conv2d(8, 4, 1), nn.Hardswish())
+    return torch_model(spec, m, [randn(1, 3, 9, 9, seed=108) * 2])
+
+
+@model("elementwise_broadcast", 13, n_inputs=2, n_outputs=2,
+       desc="Add/Sub/Mul/Div with [1,C,1,1] parameters, scalar constants, and two graph "
+            "inputs of shapes [1,C,H,W] and [1,C,1,1]; two outputs")
+def _elementwise(spec):
+    seed_all(9)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(torch.rand(1, 6, 1, 1) + 0.5)
+            self.shift = nn.Parameter(torch.randn(1, 6, 1, 1))
+            self.div = nn.Parameter(torch.rand(1, 6, 1, 1) * 1.5 + 0.5)
+
+        def forward(self, x, y):
+            a = (x * self.scale + self.shift) / self.div - 0.5
+            b = a * 2.0 + y
+            c = (x - y) * (y + 3.0) / 4.0
+            return b, (c - a) * x / (y * y + 1.0)
+
+    return torch_model(spec, M(), [randn(1, 6, 5, 7, seed=109), randn(1, 6, 1, 1, seed=209)])
+
+
+@model("pooling", 10, n_outputs=5,
+       desc="MaxPool k3 s2 p1, MaxPool k2 s2 ceil_mode, AveragePool with pads "
+            "(count_include_pad=0; torch exports count_include_pad=1 as Pad + AveragePool), "
+            "AveragePool ceil_mode, GlobalAveragePool; 5 outputs")
+def _pooling(spec):
+    class M(nn.Module):
+        def forward(self, x):
+            return (F.max_pool2d(x, 3, 2, 1),
+                    F.max_pool2d(x, 2, 2, ceil_mode=True),
+                    F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
+                    + F.avg_pool2d(x, 3, 2, 1, count_include_pad=True),
+                    F.avg_pool2d(x, 3, 2, 0, ceil_mode=True),
+                    F.adaptive_avg_pool2d(x, 1))
+
+    return torch_model(spec, M(), [randn(1, 3, 10, 9, seed=110)])
+
+
+@model("pool_attrs_op12", 12, n_outputs=4,
+       desc="built with onnx.helper (torch never emits these): AveragePool with "
+            "count_include_pad=1 and pads, AveragePool with asymmetric pads, MaxPool with "
+            "dilations, MaxPool with asymmetric pads; 4 outputs")
+def _pool_attrs(spec):
+    h = onnx.helper
+    nodes = [
+        h.make_node("AveragePool", ["input"], ["output0"], name="avg_incl_pad",
+                    kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+        h.make_node("AveragePool", ["input"], ["output1"], name="avg_asym",
+                    kernel_shape=[2, 2], strides=[1, 1], pads=[0, 0, 1, 1]),
+        h.make_node("MaxPool", ["input"], ["output2"], name="max_dilated",
+                    kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], dilations=[2, 2]),
+        h.make_node("MaxPool", ["input"], ["output3"], name="max_asym",
+                    kernel_shape=[2, 2], strides=[2, 2], pads=[1, 0, 0, 1]),
+    ]
+    f = onnx.TensorProto.FLOAT
+    g = h.make_graph(nodes, "pool_attrs_op12",
+                     [h.make_tensor_value_info("input", f, [1, 3, 9, 10])],
+                     [h.make_tensor_value_info("output0", f, [1, 3, 5, 5]),
+                      h.make_tensor_value_info("output1", f, [1, 3, 9, 10]),
+                      h.make_tensor_value_info("output2", f, [1, 3, 7, 8]),
+                      h.make_tensor_value_info("output3", f, [1, 3, 5, 5])])
+    save_onnx(spec, g)
+    return [randn(1, 3, 9, 10, seed=130)], None
+
+
+@model("reduce_mean", 17, n_outputs=2,
+       desc="ReduceMean over H,W with keepdims 1 (as SE blocks do) and keepdims 0")
+def _reduce_mean(spec):
+    seed_all(11)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 8, 3)
+
+        def forward(self, x):
+            y = F.relu(self.conv(x))
+            s = y.mean((2, 3), keepdim=True)
+            return y * torch.sigmoid(s), y.mean([2, 3])
+
+    return torch_model(spec, M(), [randn(1, 4, 8, 10, seed=111)])
+
+
+@model("gemm", 9, n_outputs=2,
+       desc="Flatten + Linear (Gemm) + Relu + Linear; Linear on 4-d data (MatMul+Add); "
+            "2 outputs")
+def _gemm(spec):
+    seed_all(12)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(48, 32)
+            self.fc2 = nn.Linear(32, 10)
+            self.fc3 = nn.Linear(4, 5)
+
+        def forward(self, x):                     # x: [1,3,4,4]
+            z = self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
+            return z, self.fc3(x)                 # Linear over the last dim: [1,3,4,5]
+
+    return torch_model(spec, M(), [randn(1, 3, 4, 4, seed=112)])
+
+
+@model("matmul_broadcast", 15, n_inputs=2,
+       desc="MatMul of two graph inputs with broadcast batch dims: [2,1,4,5] x [3,5,6]")
+def _matmul(spec):
+    class M(nn.Module):
+        def forward(self, a, b):
+            return torch.matmul(a, b)
+
+    return torch_model(spec, M(), [randn(2, 1, 4, 5, seed=113), randn(3, 5, 6, seed=213)])
+
+
+@model("view_chain", 11,
+       desc="x.view(x.size(0), -1) as Shape->Gather->Unsqueeze->Concat->Reshape, then Gemm "
+            "(exported with a dynamic batch, then the batch pinned to 1)")
+def _view_chain(spec):
+    seed_all(14)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, stride=2)
+            self.fc = nn.Linear(4 * 4 * 4, 7)
+
+        def forward(self, x):
+            y = F.relu(self.conv(x))
+            return self.fc(y.view(y.size(0), -1))
+
+    r = torch_model(spec, M(), [randn(1, 3, 9, 9, seed=114)],
+                    dynamic_axes={"input": {0: "N"}, "output": {0: "N"}})
+    pin_dynamic_dims(spec, 1)
+    return r
+
+
+def _shape_ops_module():
+    class M(nn.Module):
+        def forward(self, x):                     # x: [1,6,5,4]
+            a, b, c = torch.split(x, [1, 2, 3], dim=1)
+            t = a.transpose(2, 3)                 # [1,1,4,5]
+            t = t.squeeze(1).unsqueeze(0)         # [1,1,4,5] via Squeeze/Unsqueeze
+            s = b[:, :, 1:4, ::2]                 # Slice with steps: [1,2,3,2]
+            s = s.permute(0, 1, 3, 2)             # [1,2,2,3]
+            cat = torch.cat([c, c * 0.5], dim=1)  # [1,6,5,4]
+            f = torch.flatten(cat, 1)             # [1,120]
+            r = s.reshape(1, 12)
+            return torch.cat([f, r, t.reshape(1, -1)], dim=1)
+
+    return M()
+
+
+@model("shape_ops_op11", 11,
+       desc="Split (split attr), Transpose, Squeeze/Unsqueeze (axes attr), Slice with steps, "
+            "Concat, Flatten, Reshape (opset 11)")
+def _shape_ops11(spec):
+    return torch_model(spec, _shape_ops_module(), [randn(1, 6, 5, 4, seed=115)])
+
+
+@model("shape_ops_op13", 13,
+       desc="same graph as shape_ops_op11 in opset 13 (Split/Squeeze/Unsqueeze take inputs)")
+def _shape_ops13(spec):
+    return torch_model(spec, _shape_ops_module(), [randn(1, 6, 5, 4, seed=115)])
+
+
+def _pad_module():
+    class M(nn.Module):
+        def forward(self, x):
+            a = F.pad(x, (1, 2, 0, 1), mode="constant", value=0.5)
+            b = F.pad(x, (2, 1, 1, 2), mode="reflect")
+            c = F.pad(x, (1, 1, 2, 0), mode="replicate")
+            return torch.cat([a.flatten(1), b.flatten(1), c.flatten(1)], dim=1)
+
+    return M()
+
+
+@model("pad_op9", 9, desc="Pad constant/reflect/edge, pads as attribute (opset 9)")
+def _pad9(spec):
+    return torch_model(spec, _pad_module(), [randn(1, 2, 4, 5, seed=116)])
+
+
+@model("pad_op11", 11, desc="Pad constant/reflect/edge, pads as input (opset 11)")
+def _pad11(spec):
+    return torch_model(spec, _pad_module(), [randn(1, 2, 4, 5, seed=116)])
+
+
+def _resize_module(mode, align):
+    class M(nn.Module):
+        def forward(self, x):
+            if mode == "nearest":
+                return F.interpolate(x, scale_factor=2, mode="nearest")
+            return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=align)
+
+    return M()
+
+
+@model("resize_nearest_op11", 11, desc="Resize nearest, scale 2 (opset 11)")
+def _rn11(spec):
+    return torch_model(spec, _resize_module("nearest", None), [randn(1, 3, 5, 6, seed=117)])
+
+
+@model("resize_bilinear_op11", 11,
+       desc="Resize linear, scale 2, half_pixel (align_corners=False) (opset 11)")
+def _rb11(spec):
+    return torch_model(spec, _resize_module("bilinear", False), [randn(1, 3, 5, 6, seed=118)])
+
+
+@model("resize_bilinear_ac_op11", 11,
+       desc="Resize linear, scale 2, align_corners=True (opset 11)")
+def _rba11(spec):
+    return torch_model(spec, _resize_module("bilinear", True), [randn(1, 3, 5, 6, seed=119)])
+
+
+@model("resize_op13", 13, n_outputs=3,
+       desc="Resize (opset 13): nearest, linear half_pixel, linear align_corners; 3 outputs")
+def _r13(spec):
+    seed_all(20)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 1)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return (F.interpolate(y, scale_factor=2, mode="nearest"),
+                    F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False),
+                    F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=True))
+
+    return torch_model(spec, M(), [randn(1, 3, 4, 7, seed=120)])
+
+
+def _softmax_module():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+
+        def forward(self, x):                      # x: [1,4,5,5]
+            a = F.softmax(x, dim=1)                # channel softmax on 4-d data
+            b = F.softmax(self.fc(x.mean(3).flatten(1)), dim=-1)   # classifier softmax
+            return a.flatten(1)[:, :10] + b
+
+    return M()
+
+
+@model("softmax_op11", 11, desc="Softmax over channels of 4-d data and over the last axis (opset 11)")
+def _sm11(spec):
+    seed_all(21)
+    return torch_model(spec, _softmax_module(), [randn(1, 4, 5, 5, seed=121) * 2])
+
+
+@model("softmax_op13", 13, desc="Softmax over channels of 4-d data and over the last axis (opset 13)")
+def _sm13(spec):
+    seed_all(21)
+    return torch_model(spec, _softmax_module(), [randn(1, 4, 5, 5, seed=121) * 2])
+
+
+@model("identity_dropout_op10", 10,
+       desc="built with onnx.helper: Identity, Dropout with ratio attribute and unused mask "
+            "output (inference), Conv")
+def _idrop10(spec):
+    rng = np.random.default_rng(22)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32) * 0.3
+    b = rng.standard_normal(4).astype(np.float32) * 0.1
+    h = onnx.helper
+    g = h.make_graph(
+        [h.make_node("Identity", ["input"], ["id0"], name="identity0"),
+         h.make_node("Dropout", ["id0"], ["drop0", "mask0"], name="dropout0", ratio=0.3),
+         h.make_node("Conv", ["drop0", "w", "b"], ["conv0"], name="conv0", pads=[1, 1, 1, 1]),
+         h.make_node("Identity", ["conv0"], ["output"], name="identity1")],
+        "identity_dropout_op10",
+        [h.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 3, 6, 6])],
+        [h.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [1, 4, 6, 6])],
+        [init("w", w), init("b", b)])
+    save_onnx(spec, g)
+    return [randn(1, 3, 6, 6, seed=122)], None
+
+
+@model("identity_dropout_op12", 12,
+       desc="built with onnx.helper: Dropout with ratio input (no training_mode), Identity "
+            "on a graph output path, Relu")
+def _idrop12(spec):
+    h = onnx.helper
+    g = h.make_graph(
+        [h.make_node("Dropout", ["input", "ratio"], ["drop0"], name="dropout0"),
+         h.make_node("Relu", ["drop0"], ["relu0"], name="relu0"),
+         h.make_node("Identity", ["relu0"], ["id0"], name="identity0"),
+         h.make_node("Add", ["id0", "input"], ["output"], name="add0")],
+        "identity_dropout_op12",
+        [h.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 2, 5, 5])],
+        [h.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [1, 2, 5, 5])],
+        [init("ratio", np.array(0.25, dtype=np.float32))])
+    save_onnx(spec, g)
+    return [randn(1, 2, 5, 5, seed=123)], None
+
+
+@model("tiny_resnet", 16,
+       desc="small ResNet-like net: conv-BN-relu, maxpool, two residual blocks (one with a "
+            "strided 1x1 projection), GlobalAveragePool, Flatten, Gemm, Softmax")
+def _tiny_resnet(spec):
+    seed_all(24)
+    gen = torch.Generator().manual_seed(240)
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.b1 = nn.BatchNorm2d(cout)
+            self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.b2 = nn.BatchNorm2d(cout)
+            self.proj = None
+            if stride != 1 or cin != cout:
+                self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            y = F.relu(self.b1(self.c1(x)))
+            y = self.b2(self.c2(y))
+            return F.relu(y + (x if self.proj is None else self.proj(x)))
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8),
+                                      nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+            self.l1 = Block(8, 8, 1)
+            self.l2 = Block(8, 16, 2)
+            self.fc = nn.Linear(16, 10)
+
+        def forward(self, x):
+            y = self.l2(self.l1(self.stem(x)))
+            y = torch.flatten(F.adaptive_avg_pool2d(y, 1), 1)
+            return F.softmax(self.fc(y), dim=1)
+
+    m = M()
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            randomize_bn(mod, gen)
+    return torch_model(spec, m, [randn(1, 3, 32, 32, seed=124)])
+
+
+@model("mbv3_block", 17,
+       desc="MobileNetV3-style block: conv-BN-HardSwish, depthwise conv-BN, squeeze-excite "
+            "(GlobalAveragePool, 1x1 convs, Relu, HardSigmoid, Mul), projection, residual Add")
+def _mbv3(spec):
+    seed_all(25)
+    gen = torch.Generator().manual_seed(250)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.expand = nn.Sequential(nn.Conv2d(8, 24, 1, bias=False), nn.BatchNorm2d(24),
+                                        nn.Hardswish())
+            self.dw = nn.Sequential(nn.Conv2d(24, 24, 5, 1, 2, groups=24, bias=False),
+                                    nn.BatchNorm2d(24), nn.Hardswish())
+            self.se1 = nn.Conv2d(24, 8, 1)
+            self.se2 = nn.Conv2d(8, 24, 1)
+            self.project = nn.Sequential(nn.Conv2d(24, 8, 1, bias=False), nn.BatchNorm2d(8))
+
+        def forward(self, x):
+            y = self.dw(self.expand(x))
+            s = F.adaptive_avg_pool2d(y, 1)
+            s = F.hardsigmoid(self.se2(F.relu(self.se1(s))))
+            return x + self.project(y * s)
+
+    m = M()
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            randomize_bn(mod, gen)
+    return torch_model(spec, m, [randn(1, 8, 14, 14, seed=125)])
+
+
+@model("dynamic_batch", 13, input_shapes={"input": [2, 3, 16, 16]},
+       desc="conv-BN-relu, GlobalAveragePool, view(N,-1), Gemm with a dynamic batch dim "
+            "(dynamic_axes); reference for batch 2, compile with --input-shape")
+def _dynamic_batch(spec):
+    seed_all(26)
+    gen = torch.Generator().manual_seed(260)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+            self.bn = nn.BatchNorm2d(8)
+            self.fc = nn.Linear(8, 5)
+
+        def forward(self, x):
+            y = F.relu(self.bn(self.conv(x)))
+            y = F.adaptive_avg_pool2d(y, 1)
+            return self.fc(y.view(y.size(0), -1))
+
+    m = M()
+    randomize_bn(m.bn, gen)
+    return torch_model(spec, m, [randn(2, 3, 16, 16, seed=126)],
+                       dynamic_axes={"input": {0: "N"}, "output": {0: "N"}})
+
+
+# --------------------------------------------------------------------------------------
+# Real networks from torchvision, seeded random weights
+# --------------------------------------------------------------------------------------
+
+def calibrate_bn(m, x, gen):
+    """Set every BatchNorm's statistics from the activations it really sees, then perturb
+    them and randomize the affine parameters.
+
+    torchvision's init (e.g. kaiming fan_out on depthwise convs) relies on BN normalizing
+    real batch statistics; with made-up statistics the activations of a deep net shrink
+    or blow up layer after layer.  So each BN, in execution order, gets mean/var measured
+    on its input (with all earlier BNs already final), then
+      mean += N(0, 0.1) * std,  var *= U(0.5, 2),  gamma ~ U(0.5, 1.5),  beta ~ N(0, 0.1)
+    so that BN is far from the identity (folding it is observable) while activations stay
+    O(1)."""
+    def pre_hook(mod, inp):
+        a = inp[0].detach()
+        mean = a.mean(dim=(0, 2, 3))
+        var = a.var(dim=(0, 2, 3), unbiased=False)
+        c = mod.num_features
+        with torch.no_grad():
+            std = torch.sqrt(var + mod.eps)
+            mod.running_mean.copy_(mean + torch.randn(c, generator=gen) * 0.1 * std)
+            mod.running_var.copy_(var * (torch.rand(c, generator=gen) * 1.5 + 0.5))
+            mod.weight.copy_(torch.rand(c, generator=gen) + 0.5)
+            mod.bias.copy_(torch.randn(c, generator=gen) * 0.1)
+
+    m.eval()
+    hooks = [mod.register_forward_pre_hook(pre_hook) for mod in m.modules()
+             if isinstance(mod, nn.BatchNorm2d)]
+    with torch.no_grad():
+        m(x)
+    for h in hooks:
+        h.remove()
+
+
+def activation_ranges(m, x):
+    """Largest |activation| over all leaf modules, and the output."""
+    worst = [0.0, True]
+
+    def hook(mod, inp, out):
+        if isinstance(out, torch.Tensor):
+            worst[0] = max(worst[0], float(out.abs().max()))
+            worst[1] = worst[1] and bool(torch.isfinite(out).all())
+
+    hooks = [mod.register_forward_hook(hook) for mod in m.modules()
+             if len(list(mod.children())) == 0]
+    with torch.no_grad():
+        out = m(x)
+    for h in hooks:
+        h.remove()
+    return worst[0], worst[1], out
+
+
+def real_net(spec, ctor, seed):
+    import torchvision
+    seed_all(seed)
+    m = getattr(torchvision.models, ctor)(weights=None)
+    m.eval()
+    gen = torch.Generator().manual_seed(seed + 1000)
+    calib = torch.from_numpy(randn(4, 3, 224, 224, seed=seed + 2000))
+    calibrate_bn(m, calib, gen)
+    x = randn(1, 3, 224, 224, seed=seed + 3000)
+    peak, finite, out = activation_ranges(m, torch.from_numpy(x))
+    out2 = m(torch.from_numpy(randn(1, 3, 224, 224, seed=seed + 4000))).detach()
+    std = float(out.std())
+    print(f"  {spec.name}: max|activation|={peak:.3g} output std={std:.3g} "
+          f"output change for another input={float((out - out2).abs().max()):.3g}",
+          flush=True)
+    if not finite or peak > 1e4 or not (1e-3 < std < 1e3) or \
+            float((out - out2).abs().max()) < 1e-3 * float(out.abs().max()):
+        sys.exit(f"make_models: {spec.name}: activations out of a sane range")
+    return torch_model(spec, m, [x])
+
+
+def _real(name, ctor, seed, kind, on_request=False, desc=""):
+    SPECS.append(Spec(name, lambda spec: real_net(spec, ctor, seed), 13, kind=kind,
+                      on_request=on_request, desc=desc, real=True))
+
+
+_real("mobilenet_v2", "mobilenet_v2", 31, "committed",
+      desc="torchvision mobilenet_v2, random weights, BN kept; 1x3x224x224")
+_real("resnet18", "resnet18", 32, "generated",
+      desc="torchvision resnet18, random weights, BN kept; 1x3x224x224")
+_real("squeezenet1_1", "squeezenet1_1", 33, "generated",
+      desc="torchvision squeezenet1_1 (no BN), random weights; 1x3x224x224")
+_real("shufflenet_v2_x1_0", "shufflenet_v2_x1_0", 34, "generated",
+      desc="torchvision shufflenet_v2_x1_0, random weights, BN kept; 1x3x224x224")
+_real("resnet50", "resnet50", 35, "generated", on_request=True,
+      desc="torchvision resnet50, random weights, BN kept; 1x3x224x224 (only on request)")
+
+
+# --------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------
+
+def check_ref(spec, refs, torch_outs):
+    """Sanity of the ONNX Runtime references, and agreement with torch's own output."""
+    for k, r in enumerate(refs):
+        if r.dtype != np.float32:
+            sys.exit(f"make_models: {spec.name}: ref {k} has dtype {r.dtype}")
+        if not np.all(np.isfinite(r)):
+            sys.exit(f"make_models: {spec.name}: ref {k} has NaN/Inf")
+        peak = float(np.abs(r).max()) if r.size else 0.0
+        if r.size > 1 and float(r.std()) <= 1e-4 * max(peak, 1e-30):
+            sys.exit(f"make_models: {spec.name}: ref {k} is (nearly) constant")
+        if peak > 1e5:
+            sys.exit(f"make_models: {spec.name}: ref {k} has |max| {peak:.3g}")
+    if torch_outs is None:
+        return "-"
+    worst = 0.0
+    for r, t in zip(refs, torch_outs):
+        if r.shape != t.shape:
+            sys.exit(f"make_models: {spec.name}: ORT shape {r.shape} != torch {t.shape}")
+        worst = max(worst, float(np.abs(r - t).max()) / max(float(np.abs(t).max()), 1e-30))
+    if worst > 1e-3:
+        sys.exit(f"make_models: {spec.name}: ORT and torch disagree (rel {worst:.3g})")
+    return f"{worst:.2g}"
+
+
+def make(spec):
+    t0 = time.time()
+    _import_torch()
+    inputs, torch_outs = spec.build(spec)
+    in_paths = [os.path.join(HERE, f) for f in spec.input_files()]
+    assert len(inputs) == spec.n_inputs, spec.name
+    for p, a in zip(in_paths, inputs):
+        np.save(p, np.ascontiguousarray(a, dtype=np.float32))
+    ref_paths = [os.path.join(HERE, f) for f in spec.ref_files()]
+    ort_run(os.path.join(HERE, spec.onnx_file()), in_paths, ref_paths)
+    refs = [np.load(p) for p in ref_paths]
+    agree = check_ref(spec, refs, torch_outs)
+    m = onnx.load(os.path.join(HERE, spec.onnx_file()))
+    if len(m.graph.output) != spec.n_outputs:
+        sys.exit(f"make_models: {spec.name}: graph has {len(m.graph.output)} outputs")
+    size = os.path.getsize(os.path.join(HERE, spec.onnx_file()))
+    shapes = " ".join("x".join(map(str, r.shape)) for r in refs)
+    print(f"  {spec.name:24s} opset {spec.opset:2d}  {size / 1024:9.1f} KiB  out {shapes}  "
+          f"torch-vs-ORT rel {agree}  {time.time() - t0:.1f} s", flush=True)
+
+
+def manifest():
+    models = []
+    for s in SPECS:
+        models.append({
+            "name": s.name,
+            "file": s.onnx_file(),
+            "inputs": s.input_files(),
+            "refs": s.ref_files(),
+            "kind": s.kind,
+            "on_request": s.on_request,
+            "opset": s.opset,
+            "input_shapes": s.input_shapes or {},
+            "real": s.real,
+            "description": s.desc,
+        })
+    doc = {
+        "comment": "written by make_models.py; committed models are in git, generated ones "
+                   "are made by make_models.py (--missing) on demand",
+        "models": models,
+    }
+    with open(os.path.join(HERE, "manifest.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", nargs="+", metavar="NAME", help="make just these models")
+    ap.add_argument("--small", action="store_true", help="only the small hand-made models")
+    ap.add_argument("--missing", action="store_true",
+                    help="only models whose files do not all exist")
+    ap.add_argument("--list", action="store_true", help="print the model names and exit")
+    a = ap.parse_args()
+
+    names = {s.name: s for s in SPECS}
+    if a.list:
+        for s in SPECS:
+            print(f"{s.name:24s} {s.kind:9s} opset {s.opset:2d}"
+                  f"{'  (on request)' if s.on_request else ''}")
+        return
+    if a.only:
+        bad = [n for n in a.only if n not in names]
+        if bad:
+            sys.exit(f"make_models: unknown model(s): {' '.join(bad)} (see --list)")
+        todo = [names[n] for n in a.only]
+    else:
+        todo = [s for s in SPECS if not s.on_request]
+    if a.small:
+        todo = [s for s in todo if not s.real]
+    if a.missing:
+        todo = [s for s in todo if s.missing()]
+
+    manifest()
+    if not todo:
+        print("make_models: nothing to do")
+        return
+    ensure_ort()
+    t0 = time.time()
+    for s in todo:
+        make(s)
+    print(f"make_models: made {len(todo)} model(s) in {time.time() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

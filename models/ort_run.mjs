@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// ONNX Runtime (CPU) reference runner with the same command line as the
+// runner that convc generates:
+//
+//   node ort_run.mjs MODEL.onnx -i in.npy [-i in2.npy ...] -o out.npy [-o ...]
+//                    [--threads T] [--bench N]
+//
+// Inputs and outputs are NumPy .npy files, float32, C order, in ONNX graph
+// order.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
+// always 1, sequential execution).  --bench N runs one warm-up inference and
+// then N timed ones and prints
+//   latency_ms median=... min=... max=... runs=N
+// Outputs (when -o is given) are written from the last inference.
+//
+// Needs `onnxruntime-node` installed next to this file
+// (npm install --ignore-scripts --no-audit --no-fund, run in models/).
+
+import fs from 'node:fs';
+import process from 'node:process';
+import ort from 'onnxruntime-node';
+
+function usage(msg) {
+  if (msg) process.stderr.write(`ort_run: ${msg}\n`);
+  process.stderr.write(
+    'usage: node ort_run.mjs MODEL.onnx -i in.npy [-i ...] [-o out.npy ...] ' +
+      '[--threads T] [--bench N]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const a = { model: null, inputs: [], outputs: [], threads: 1, bench: 0 };
+  for (let k = 0; k < argv.length; k++) {
+    const s = argv[k];
+    const need = () => {
+      if (k + 1 >= argv.length) usage(`missing value after ${s}`);
+      return argv[++k];
+    };
+    const posInt = (v, name, min) => {
+      if (!/^\d+$/.test(v) || Number(v) < min) usage(`bad ${name}: ${v}`);
+      return Number(v);
+    };
+    if (s === '-i' || s === '--input') a.inputs.push(need());
+    else if (s === '-o' || s === '--output') a.outputs.push(need());
+    else if (s === '--threads' || s === '-t') a.threads = posInt(need(), '--threads', 1);
+    else if (s === '--bench') a.bench = posInt(need(), '--bench', 1);
+    else if (s === '-h' || s === '--help') usage();
+    else if (s.startsWith('-')) usage(`unknown option ${s}`);
+    else if (a.model === null) a.model = s;
+    else usage(`unexpected argument ${s}`);
+  }
+  if (a.model === null) usage('no model given');
+  return a;
+}
+
+// ---- .npy reading / writing (float32, C order only) -----------------------
+
+const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+
+function readNpy(path) {
+  const buf = fs.readFileSync(path);
+  if (buf.length < 10 || !buf.subarray(0, 6).equals(NPY_MAGIC))
+    throw new Error(`${path}: not a .npy file`);
+  const major = buf[6];
+  let hlen;
+  let hstart;
+  if (major === 1) {
+    hlen = buf.readUInt16LE(8);
+    hstart = 10;
+  } else if (major === 2 || major === 3) {
+    hlen = buf.readUInt32LE(8);
+    hstart = 12;
+  } else {
+    throw new Error(`${path}: unsupported .npy version ${major}`);
+  }
+  const header = buf.subarray(hstart, hstart + hlen).toString('latin1');
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header);
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
+  const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
+  if (!descr || !fortran || !shape) throw new Error(`${path}: bad .npy header: ${header}`);
+  if (descr[1] !== '<f4' && descr[1] !== '=f4')
+    throw new Error(`${path}: dtype ${descr[1]} is not float32 (<f4)`);
+  if (fortran[1] !== 'False') throw new Error(`${path}: Fortran-order arrays are not supported`);
+  const dims = shape[1]
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0)
+    .map((t) => {
+      if (!/^\d+$/.test(t)) throw new Error(`${path}: bad shape entry ${t}`);
+      return Number(t);
+    });
+  const count = dims.reduce((p, d) => p * d, 1);
+  const dataStart = hstart + hlen;
+  if (buf.length - dataStart !== count * 4)
+    throw new Error(`${path}: expected ${count * 4} data bytes, found ${buf.length - dataStart}`);
+  // Copy into a fresh, aligned Float32Array (little-endian host assumed, as ORT requires).
+  const data = new Float32Array(count);
+  new Uint8Array(data.buffer).set(buf.subarray(dataStart));
+  return { dims, data };
+}
+
+function writeNpy(path, dims, data) {
+  const shapeStr = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeStr}, }`;
+  // Version 1.0: 10-byte preamble; pad header with spaces so the data starts
+  // on a 64-byte boundary, header ends with '\n'.
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const pre = Buffer.alloc(10);
+  NPY_MAGIC.copy(pre, 0);
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+  const body = Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength);
+  fs.writeFileSync(path, Buffer.concat([pre, Buffer.from(header, 'latin1'), body]));
+}
+
+// ---- main -----------------------------------------------------------------
+
+function fmt(x) {
+  return x.toFixed(3);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const session = await ort.InferenceSession.create(args.model, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: args.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
+
+  const inNames = session.inputNames;
+  const outNames = session.outputNames;
+  if (args.inputs.length !== inNames.length)
+    usage(`model has ${inNames.length} input(s) (${inNames.join(', ')}), got ${args.inputs.length} -i`);
+  if (args.outputs.length > outNames.length)
+    usage(`model has ${outNames.length} output(s), got ${args.outputs.length} -o`);
+  if (args.outputs.length === 0 && args.bench === 0) usage('no -o given (and no --bench)');
+
+  const feeds = {};
+  inNames.forEach((name, k) => {
+    const { dims, data } = readNpy(args.inputs[k]);
+    feeds[name] = new ort.Tensor('float32', data, dims);
+  });
+
+  let results = await session.run(feeds);
+
+  if (args.bench > 0) {
+    // The run above is the warm-up.
+    const times = [];
+    for (let r = 0; r < args.bench; r++) {
+      const t0 = process.hrtime.bigint();
+      results = await session.run(feeds);
+      const t1 = process.hrtime.bigint();
+      times.push(Number(t1 - t0) / 1e6);
+    }
+    const s = [...times].sort((x, y) => x - y);
+    const n = s.length;
+    const median = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    process.stdout.write(
+      `latency_ms median=${fmt(median)} min=${fmt(s[0])} max=${fmt(s[n - 1])} runs=${n}\n`);
+  }
+
+  args.outputs.forEach((path, k) => {
+    const t = results[outNames[k]];
+    if (t.type !== 'float32')
+      throw new Error(`output ${outNames[k]} has type ${t.type}, only float32 is supported`);
+    writeNpy(path, t.dims.map(Number), t.data);
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(`ort_run: ${e && e.message ? e.message : e}\n`);
+  process.exit(1);
+});

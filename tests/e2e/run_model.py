@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""End-to-end test of one model: compile it with convc, build the runner, run it on the
+model's input and compare every output with the ONNX Runtime reference.
+
+  run_model.py --convc BUILD/convc --model NAME -O 2 [--work DIR] [--threads T]
+
+Steps:
+  convc models/NAME.onnx -O<L> -o WORK/NAME-O<L> [--input-shape in=d0,d1,...]
+  make -s -j2 -C WORK/NAME-O<L>
+  WORK/NAME-O<L>/model -i NAME.input.npy ... -o WORK/NAME-O<L>/out0.npy ...
+then, for every output k:  max|out_k - ref_k| <= RTOL * max|ref_k| + ATOL.
+
+Exit status: 0 when every output matches; 1 on any failure (compile, build or run
+error, missing output, shape mismatch, NaN/Inf, error above the bound); 2 on usage errors.
+
+The models and references live in models/ (see models/README.md).  A "generated" model
+whose files are missing is made first with models/make_models.py --only NAME (needs the
+system python with torch, and node + npm).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MODELS = os.path.join(ROOT, "models")
+
+# Tolerance: max|out - ref| <= RTOL * max|ref| + ATOL, per output tensor.
+# convc and ONNX Runtime both compute in float32 but sum in different orders (direct
+# loops vs im2col + blocked GEMM, BN folded into the weights, different reduction trees
+# across threads).  A float32 sum of n terms has a rounding error that
+# grows like n * eps * sum|terms| in the worst case and ~sqrt(n) * eps typically;
+# outputs here accumulate up to ~10^4 products (e.g. a 3x3x1280 window, or a 1280-wide
+# Gemm) through tens of layers, so relative differences of 1e-6..1e-5 of the output
+# scale are normal and 1e-4 leaves margin.  A wrong kernel (bad padding, layout, index)
+# is off by O(1) of the output scale and fails by orders of magnitude.  ATOL keeps the
+# bound sane for outputs whose values are all (near) zero.
+RTOL = 1e-4
+ATOL = 1e-5
+
+TIMEOUT_CONVC = 900
+TIMEOUT_MAKE = 1800
+TIMEOUT_RUN = 600
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", flush=True)
+    sys.exit(1)
+
+
+def system_python():
+    # make_models.py needs Debian's python3 (torch, torchvision, onnx).
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def load_manifest():
+    path = os.path.join(MODELS, "manifest.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"run_model: cannot read {path}: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def ensure_files(entry):
+    files = [entry["file"]] + entry["inputs"] + entry["refs"]
+    missing = [f for f in files if not os.path.exists(os.path.join(MODELS, f))]
+    if not missing:
+        return
+    if entry["kind"] != "generated":
+        fail(f"{entry['name']}: committed model files missing: {' '.join(missing)} "
+             f"(restore them from git or run models/make_models.py --only {entry['name']})")
+    print(f"run_model: {entry['name']}: generating (missing {' '.join(missing)})", flush=True)
+    t0 = time.time()
+    r = subprocess.run([system_python(), os.path.join(MODELS, "make_models.py"),
+                        "--only", entry["name"]])
+    if r.returncode != 0:
+        fail(f"{entry['name']}: make_models.py --only {entry['name']} exited {r.returncode}")
+    print(f"run_model: generated in {time.time() - t0:.1f} s", flush=True)
+
+
+def run(cmd, what, timeout, cwd=None):
+    """Run cmd; on failure print its output and fail."""
+    print("+ " + " ".join(cmd), flush=True)
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        print(out[-8000:])
+        fail(f"{what} timed out after {timeout} s")
+    except OSError as e:
+        fail(f"{what}: cannot run {cmd[0]}: {e}")
+    out = r.stdout.decode("utf-8", "replace")
+    if out.strip():
+        lines = out.rstrip("\n").split("\n")
+        if len(lines) > 80:
+            print(f"  [... {len(lines) - 80} lines ...]")
+            lines = lines[-80:]
+        print("\n".join(lines))
+    if r.returncode != 0:
+        how = f"signal {-r.returncode}" if r.returncode < 0 else f"exit status {r.returncode}"
+        fail(f"{what} failed ({how})")
+    print(f"  ({what}: {time.time() - t0:.2f} s)", flush=True)
+
+
+def input_shape_args(entry):
+    args = []
+    for name, dims in sorted(entry.get("input_shapes", {}).items()):
+        args += ["--input-shape", f"{name}=" + ",".join(str(d) for d in dims)]
+    return args
+
+
+def compare(name, k, out_path, ref_path):
+    """Returns True when output k matches its reference."""
+    if not os.path.exists(out_path):
+        print(f"  output {k}: runner wrote no {out_path}")
+        return False
+    try:
+        out = np.load(out_path)
+    except Exception as e:  # noqa: BLE001 - a malformed .npy is a failure, not a crash
+        print(f"  output {k}: cannot read {out_path}: {e}")
+        return False
+    ref = np.load(ref_path)
+    if out.dtype != np.float32:
+        print(f"  output {k}: dtype {out.dtype}, expected float32")
+        return False
+    if out.shape != ref.shape:
+        print(f"  output {k}: shape {list(out.shape)}, reference {list(ref.shape)}")
+        return False
+    bad = int(np.count_nonzero(~np.isfinite(out)))
+    if bad:
+        print(f"  output {k}: {bad} of {out.size} values are NaN/Inf")
+        return False
+    diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
+    ref_max = float(np.abs(ref).max()) if ref.size else 0.0
+    err = float(diff.max()) if diff.size else 0.0
+    bound = RTOL * ref_max + ATOL
+    ok = err <= bound
+    where = ""
+    if not ok:
+        idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        nbad = int(np.count_nonzero(diff > bound))
+        where = (f"  worst at {list(map(int, idx))}: out {float(out[idx]):.7g} "
+                 f"ref {float(ref[idx]):.7g}; {nbad} of {out.size} values over the bound")
+    print(f"  output {k} {list(out.shape)}: max|out-ref| = {err:.3e}, bound = {bound:.3e} "
+          f"(max|ref| = {ref_max:.4g}) {'ok' if ok else 'MISMATCH'}{where}", flush=True)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description="convc end-to-end test of one model")
+    ap.add_argument("--convc", required=True, help="path of the convc binary")
+    ap.add_argument("--model", required=True, help="model name from models/manifest.json")
+    ap.add_argument("-O", dest="level", default="2", choices=["0", "1", "2", "3"],
+                    help="optimization level (default 2)")
+    ap.add_argument("--work", default=None,
+                    help="work directory (default: a directory under the system temp dir)")
+    ap.add_argument("--threads", type=int, default=None, help="runner --threads T")
+    a = ap.parse_args()
+
+    manifest = load_manifest()
+    entries = {m["name"]: m for m in manifest["models"]}
+    if a.model not in entries:
+        print(f"run_model: unknown model '{a.model}'; known: {' '.join(entries)}",
+              file=sys.stderr)
+        sys.exit(2)
+    entry = entries[a.model]
+    convc = os.path.abspath(a.convc)
+    if not os.access(convc, os.X_OK):
+        print(f"run_model: convc binary not found or not executable: {convc}", file=sys.stderr)
+        sys.exit(2)
+
+    ensure_files(entry)
+
+    work = os.path.abspath(a.work or os.path.join(tempfile.gettempdir(), "convc-e2e"))
+    os.makedirs(work, exist_ok=True)
+    out_dir = os.path.join(work, f"{a.model}-O{a.level}")
+    shutil.rmtree(out_dir, ignore_errors=True)  # no stale files from an earlier run
+
+    onnx_path = os.path.join(MODELS, entry["file"])
+    run([convc, onnx_path, f"-O{a.level}", "-o", out_dir] + input_shape_args(entry),
+        "convc", TIMEOUT_CONVC)
+    run(["make", "-s", "-j2", "-C", out_dir], "make", TIMEOUT_MAKE)
+
+    runner = os.path.join(out_dir, "model")
+    if not os.access(runner, os.X_OK):
+        fail(f"make did not produce {runner}")
+    res_dir = os.path.join(out_dir, "e2e-out")
+    os.makedirs(res_dir, exist_ok=True)
+    outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
+    cmd = [runner]
+    for f in entry["inputs"]:
+        cmd += ["-i", os.path.join(MODELS, f)]
+    for p in outs:
+        cmd += ["-o", p]
+    if a.threads is not None:
+        cmd += ["--threads", str(a.threads)]
+    run(cmd, "runner", TIMEOUT_RUN)
+
+    print(f"{a.model} -O{a.level}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
+    ok = True
+    for k, (o, r) in enumerate(zip(outs, entry["refs"])):
+        ok = compare(a.model, k, o, os.path.join(MODELS, r)) and ok
+    if not ok:
+        fail(f"{a.model} -O{a.level}: output mismatch")
+    print(f"PASS: {a.model} -O{a.level}")
+
+
+if __name__ == "__main__":
+    main()
