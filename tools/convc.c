@@ -24,7 +24,7 @@
 static const char usage[] =
 	"usage: convc MODEL.onnx [options]\n"
 	"\n"
-	"Compile an ONNX model (opsets 9-17) into self-contained C: model.c, model.h,\n"
+	"Compile an ONNX model (opsets 6-17) into self-contained C: model.c, model.h,\n"
 	"cvrt.c/.h (kernels), main.c (runner), weights.bin and a Makefile. `make -C OUT`\n"
 	"builds OUT/model: OUT/model -i in.npy -o out.npy [--threads T] [--bench N].\n"
 	"\n"
@@ -59,7 +59,7 @@ static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "convc: error: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(run convc --help for usage)\n");
+	fprintf(stderr, " (see convc --help)\n");
 	return EXIT_USAGE;
 }
 

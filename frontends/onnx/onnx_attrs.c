@@ -66,6 +66,15 @@ int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max)
 	return (int)a->n_ints;
 }
 
+const char *onnx_dtype_name(int32_t t)
+{
+	static const char *const names[] = {
+		"undefined", "float32", "uint8", "int8", "uint16", "int16", "int32", "int64", "string",
+		"bool", "float16", "float64", "uint32", "uint64", "complex64", "complex128", "bfloat16",
+	};
+	return t >= 0 && t < (int32_t)(sizeof names / sizeof names[0]) ? names[t] : "unknown";
+}
+
 int onnx_dtype(int32_t t)
 {
 	switch (t) {
@@ -130,8 +139,8 @@ cv_status tensor_to_const(imp *im, const Onnx__TensorProto *t, const char *name,
 	cv_value *v;
 
 	if (dt < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "tensor '%s' has ONNX data type %d, which convc does not support",
-				 name, (int)t->data_type);
+		return imp_error(im, CV_ERR_UNSUPPORTED, "tensor '%s' has data type %s, which convc does not support",
+				 name, onnx_dtype_name(t->data_type));
 	if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "tensor '%s' keeps its data in an external file", name);
 	if (t->n_dims > CV_MAX_RANK)

@@ -247,8 +247,8 @@ static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_in
 	dt = onnx_dtype(tp->tensor_type->elem_type);
 	if (dt != CV_F32)
 		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
-				     "graph input '%s' has ONNX element type %d; convc runs float32 inputs only",
-				     name, (int)tp->tensor_type->elem_type);
+				     "graph input '%s' is %s; convc runs float32 inputs only",
+				     name, onnx_dtype_name(tp->tensor_type->elem_type));
 	shape = tp->tensor_type->shape;
 	if (!shape && !pin)
 		return cv_diag_error(im->d, CV_ERR_INPUT,
@@ -390,10 +390,14 @@ static cv_status check_opset(imp *im, const Onnx__ModelProto *mp)
 		if (!o->domain || !o->domain[0] || !strcmp(o->domain, "ai.onnx"))
 			im->opset = o->has_version ? o->version : 1;
 	}
-	if (im->opset < 0)
-		return cv_diag_error(im->d, CV_ERR_INPUT, "the model imports no opset of the default ONNX domain");
-	if (im->opset < 9 || im->opset > 17)
-		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "opset %lld; convc supports opsets 9 to 17",
+	if (im->opset < 0) /* e.g. only ai.onnx.preview.training: valid, not ours */
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+				     "the model imports no opset of the default ONNX domain (only %s)",
+				     mp->n_opset_import && mp->opset_import[0]->domain ? mp->opset_import[0]->domain : "none");
+	/* 6..8 differ from 9 only in legacy attributes the lowerings handle
+	 * (broadcast/axis on arithmetic, BatchNorm's spatial). */
+	if (im->opset < 6 || im->opset > 17)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "opset %lld; convc supports opsets 6 to 17",
 				     (long long)im->opset);
 	return CV_OK;
 }

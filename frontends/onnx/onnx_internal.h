@@ -57,6 +57,8 @@ const char *attr_string(const Onnx__NodeProto *n, const char *name, const char *
  * when there are more than max. */
 int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max);
 
+/* ONNX TensorProto data type -> its name ("float64"); static storage. */
+const char *onnx_dtype_name(int32_t onnx_type);
 /* ONNX TensorProto data type -> cv_dtype; -1 when convc has no such dtype. */
 int onnx_dtype(int32_t onnx_type);
 

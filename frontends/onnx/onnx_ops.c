@@ -220,6 +220,9 @@ static cv_status lower_batchnorm(imp *im)
 		return st;
 	if (attr_int(NODE, "training_mode", 0))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode=1 is not supported");
+	/* opsets < 9: spatial=0 keeps statistics per (channel, position) */
+	if (im->opset < 9 && !attr_int(NODE, "spatial", 1))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "spatial=0 is not supported");
 	memset(&a, 0, sizeof a);
 	a.bn_eps = attr_float(NODE, "epsilon", 1e-5f);
 	return finish(im, CV_OP_BATCHNORM, ins, 5, &a, 1, NULL);
@@ -299,6 +302,49 @@ static cv_status lower_clip(imp *im)
 
 /* ---- elementwise binary ---- */
 
+/*
+ * Opsets < 7 broadcast only with broadcast=1, and then align B with A at
+ * `axis` (default: B matches A's trailing dims, which is NumPy's rule). An
+ * axis-aligned B gets trailing 1-dims so NumPy broadcasting does the same.
+ */
+static cv_status legacy_broadcast(imp *im, cv_value **ins)
+{
+	const cv_type *a = &ins[0]->type, *b = &ins[1]->type;
+	int64_t axis = attr_int(NODE, "axis", -1), dims[CV_MAX_RANK];
+	cv_type t = *b;
+	const char *names[1];
+	cv_node *n;
+	int k;
+
+	if (!attr_int(NODE, "broadcast", 0)) {
+		if (!cv_type_equal(a, b))
+			return imp_error(im, CV_ERR_INPUT, "operand shapes differ and broadcast=0");
+		return CV_OK;
+	}
+	if (!attr_find(NODE, "axis") || axis == a->rank - b->rank)
+		return CV_OK;
+	axis = axis < 0 ? axis + a->rank : axis;
+	if (axis < 0 || axis + b->rank > a->rank)
+		return imp_error(im, CV_ERR_INPUT, "broadcast axis %lld does not fit ranks %d and %d",
+				 (long long)attr_int(NODE, "axis", -1), a->rank, b->rank);
+	for (k = 0; k < a->rank - (int)axis; k++)
+		dims[k] = k < b->rank ? b->dims[k] : 1;
+	t.rank = a->rank - (int)axis;
+	memcpy(t.dims, dims, sizeof dims);
+	t.layout = CV_LAYOUT_PLAIN;
+	if (ins[1]->kind == CV_VALUE_CONST) {
+		ins[1] = cv_graph_add_const(im->g, ins[1]->name, &t, ins[1]->data, ins[1]->nbytes);
+		return ins[1] ? CV_OK : imp_error(im, CV_ERR_NOMEM, "out of memory");
+	}
+	names[0] = ins[1]->name;
+	n = cv_graph_add_node(im->g, CV_OP_RESHAPE, im->node_name, &ins[1], 1, names, 1);
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	n->outputs[0]->type = t;
+	ins[1] = n->outputs[0];
+	return cv_node_infer_types(n, im->d);
+}
+
 static cv_status lower_binary(imp *im, cv_op op)
 {
 	cv_status st = CV_OK;
@@ -307,6 +353,8 @@ static cv_status lower_binary(imp *im, cv_op op)
 	ins[0] = operand(im, 0, 1, &st);
 	ins[1] = operand(im, 1, 1, &st);
 	if (st || (st = need_f32(im, ins[0], 0)) || (st = need_f32(im, ins[1], 1)))
+		return st;
+	if (im->opset < 7 && (st = legacy_broadcast(im, ins)))
 		return st;
 	return finish(im, op, ins, 2, NULL, 1, NULL);
 }
@@ -526,8 +574,12 @@ static cv_status lower_flatten(imp *im)
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
-	if ((st = norm_axis(im, attr_int(NODE, "axis", 1), x->type.rank + 1, &axis)))
-		return st;
+	/* Flatten's axis is in [-rank, rank]; negative counts from the end. */
+	axis = attr_int(NODE, "axis", 1);
+	axis = axis < 0 ? axis + x->type.rank : axis;
+	if (axis < 0 || axis > x->type.rank)
+		return imp_error(im, CV_ERR_INPUT, "axis %lld is out of range for rank %d",
+				 (long long)attr_int(NODE, "axis", 1), x->type.rank);
 	for (k = 0; k < x->type.rank; k++)
 		dims[k >= axis] *= x->type.dims[k];
 	return reshape_to(im, x, dims, 2);

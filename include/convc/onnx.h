@@ -1,5 +1,5 @@
 /*
- * convc/onnx.h - the ONNX frontend: ModelProto (opsets 9-17) -> convc IR.
+ * convc/onnx.h - the ONNX frontend: ModelProto (opsets 6-17) -> convc IR.
  */
 #ifndef CONVC_ONNX_H
 #define CONVC_ONNX_H
@@ -30,7 +30,7 @@ typedef struct cv_input_shape {
  *                       (unknown value name, shape mismatch), a dynamic input
  *                       dim not pinned (names the input and dim), a pin for an
  *                       unknown input or of the wrong rank
- *   CV_ERR_UNSUPPORTED  opset outside 9-17, op types convc does not lower (all
+ *   CV_ERR_UNSUPPORTED  opset outside 6-17, op types convc does not lower (all
  *                       listed with their counts in one message), or an
  *                       attribute value / dtype convc does not implement
  *                       (names the node and the fact)

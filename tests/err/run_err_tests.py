@@ -1,0 +1,483 @@
+#!/usr/bin/python3
+"""Bad-input tests for convc's error contract.
+
+Every error convc reports is exactly one line on stderr,
+    FILE: error: what, where
+with a non-zero exit status, no crash, no sanitizer report (the suite is meant
+to run against an AddressSanitizer + UBSan build, where a leak or undefined
+behaviour shows up on stderr) and no partial output: the -o directory must not
+exist afterwards. Exit codes:
+    0  success
+    1  bad input or I/O error (malformed/truncated/empty ONNX, missing file,
+       unpinned dynamic dim, invalid model, output not creatable)
+    2  command-line usage error: unknown option, bad -O level, no -o, and an
+       --input-shape value that does not parse (non-numeric dim), which is
+       detected before the model is read ("convc: error: ..." is accepted).
+       An --input-shape that parses but does not fit the model (unknown input
+       name, wrong rank) is exit 1 with the model as FILE: it is an
+       inconsistency between the option and the model (CV_ERR_INPUT in
+       include/convc/onnx.h), found only after reading the model.
+    3  valid model using something convc does not support; the message lists
+       every unsupported op type with its count ("Foo x2, Bar x1").
+
+Each case generates its input files under --work (deterministically, onnx
+models are built with onnx.helper), runs convc once and checks: the exit code,
+no crash/sanitizer output, stderr is one line "^FILE: error: " where FILE is the
+path as given (or its basename), the key facts of the case appear in that line,
+and WORK/out_<case> does not exist afterwards.
+
+    run_err_tests.py --convc build/convc --work /tmp/err            # all cases
+    run_err_tests.py --convc build/convc --work /tmp/err --case empty_file
+    run_err_tests.py --list
+
+Run with the Debian system python (/usr/bin/python3: onnx, numpy).
+"""
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+
+SKIP = 77
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer",
+                     "UndefinedBehaviorSanitizer", "runtime error")
+EMITTED_FILES = ("model.c", "model.h", "cvrt.c", "cvrt.h", "main.c",
+                 "weights.bin", "Makefile")
+
+USAGE, BAD_INPUT, UNSUPPORTED = 2, 1, 3
+
+
+# ---------------------------------------------------------------------------
+# model builders (onnx.helper; imported lazily so that --list needs no onnx)
+
+def conv_relu_model(batch=1, out_channels=16, seed=1):
+    """data [batch,3,8,8] -> Conv 3x3 pad 1 (weights in an initializer) -> Relu.
+
+    batch may be a string: a dim_param (dynamic dim)."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    w = numpy_helper.from_array(
+        rng.standard_normal((out_channels, 3, 3, 3)).astype(np.float32), "W")
+    b = numpy_helper.from_array(
+        rng.standard_normal((out_channels,)).astype(np.float32), "B")
+    nodes = [
+        helper.make_node("Conv", ["data", "W", "B"], ["c"], kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["out"]),
+    ]
+    g = helper.make_graph(
+        nodes, "conv_relu",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [batch, 3, 8, 8])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT,
+                                       [batch, out_channels, 8, 8])],
+        [w, b])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def unsupported_ops_model():
+    """Relu, then two LpNormalization and one Hardmax: all valid ONNX ops that
+    convc does not implement."""
+    from onnx import TensorProto, helper
+    nodes = [
+        helper.make_node("Relu", ["x"], ["r"]),
+        helper.make_node("LpNormalization", ["r"], ["n1"], axis=1, p=2),
+        helper.make_node("LpNormalization", ["n1"], ["n2"], axis=-1, p=1),
+        helper.make_node("Hardmax", ["n2"], ["y"], axis=-1),
+    ]
+    g = helper.make_graph(
+        nodes, "unsupported_ops",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def double_input_model():
+    """A Relu on a float64 tensor: a dtype convc does not support."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x64"], ["y64"])], "double_relu",
+        [helper.make_tensor_value_info("x64", TensorProto.DOUBLE, [1, 4])],
+        [helper.make_tensor_value_info("y64", TensorProto.DOUBLE, [1, 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def undefined_tensor_model():
+    """Invalid: Add reads 'ghost', which no node, input or initializer defines."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"]),
+         helper.make_node("Add", ["r", "ghost"], ["y"])], "undefined_tensor",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def save(model, path, check=True):
+    import onnx
+    if check:
+        onnx.checker.check_model(model)
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    return path
+
+
+def assert_unparseable(data):
+    """Make sure a generated bad file really is not a parseable ONNX model."""
+    import onnx
+    try:
+        m = onnx.ModelProto()
+        m.ParseFromString(data)
+    except Exception:
+        return
+    raise AssertionError("generated bytes unexpectedly parse as a ModelProto")
+
+
+# ---------------------------------------------------------------------------
+# cases: each returns a Spec built from (ctx) where ctx has .dir (the case's
+# input directory), .out (WORK/out_<case>)
+
+class Spec:
+    def __init__(self, argv, exit, files, keys=(), post=None, success=False,
+                 mentions=()):
+        self.argv = argv          # convc arguments
+        self.exit = exit          # expected exit status
+        self.files = files        # accepted FILE prefixes of the error line
+        self.keys = keys          # regexes (case-insensitive) the message after
+                                  # "FILE: error: " must match (not the file name)
+        self.mentions = mentions  # regexes the whole line must match
+        self.post = post          # extra check: fn() -> None or problem text
+        self.success = success
+
+
+CASES = {}
+
+
+def case(name, doc):
+    def reg(fn):
+        fn.doc = doc
+        CASES[name] = fn
+        return fn
+    return reg
+
+
+@case("valid_model", "the model the truncated case cuts in half compiles (exit 0)")
+def _valid(c):
+    m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
+    return Spec([m, "-o", c.out], 0, [m], success=True)
+
+
+@case("truncated", "first half of a valid model -> exit 1, 'truncated'/'not a valid ONNX'")
+def _truncated(c):
+    with open(save(conv_relu_model(), os.path.join(c.dir, "valid.onnx")), "rb") as f:
+        data = f.read()
+    half = data[:len(data) // 2]
+    assert_unparseable(half)
+    m = os.path.join(c.dir, "truncated.onnx")
+    with open(m, "wb") as f:
+        f.write(half)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m],
+                [r"truncat|unexpected end|end of (file|data|input)|not a valid onnx"])
+
+
+@case("garbage", "4 KiB of seeded random bytes -> exit 1, 'not a valid ONNX'/'truncated'")
+def _garbage(c):
+    rnd = random.Random(20240607)
+    data = bytes(rnd.getrandbits(8) for _ in range(4096))
+    assert_unparseable(data)
+    m = os.path.join(c.dir, "garbage.onnx")
+    with open(m, "wb") as f:
+        f.write(data)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m],
+                [r"not a valid onnx|truncat|malformed|corrupt"])
+
+
+@case("empty_file", "a 0-byte .onnx -> exit 1, 'empty'")
+def _empty(c):
+    m = os.path.join(c.dir, "empty.onnx")
+    open(m, "wb").close()
+    return Spec([m, "-o", c.out], BAD_INPUT, [m],
+                [r"empty|no graph|not a valid onnx"])
+
+
+@case("unsupported_ops", "2x LpNormalization + 1x Hardmax -> exit 3 listing both with counts")
+def _unsupported(c):
+    m = save(unsupported_ops_model(), os.path.join(c.dir, "unsupported_ops.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m],
+                [r"unsupported", r"\bLpNormalization x2\b", r"\bHardmax x1\b"])
+
+
+@case("unsupported_dtype", "a float64 input -> exit 3 naming the dtype")
+def _dtype(c):
+    m = save(double_input_model(), os.path.join(c.dir, "double.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"double|float64"])
+
+
+@case("invalid_graph", "a node reads an undefined tensor -> exit 1 naming it")
+def _invalid(c):
+    m = save(undefined_tensor_model(), os.path.join(c.dir, "undefined_tensor.onnx"),
+             check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bghost\b"])
+
+
+DYN_DIM = r"(dim|dimension|axis)\D{0,12}\b0\b"
+
+
+def dynamic_model(c):
+    return save(conv_relu_model(batch="N", out_channels=4),
+                os.path.join(c.dir, "dynamic.onnx"))
+
+
+@case("dynamic_dim", "input 'data' [N,3,8,8] unpinned -> exit 1 naming input, 'dynamic', dim 0")
+def _dynamic(c):
+    m = dynamic_model(c)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bdata\b", r"dynamic", DYN_DIM])
+
+
+@case("dynamic_dim_pinned", "the same model with --input-shape data=2,3,8,8 -> exit 0")
+def _dynamic_pinned(c):
+    m = dynamic_model(c)
+    return Spec([m, "--input-shape", "data=2,3,8,8", "-o", c.out], 0, [m],
+                success=True)
+
+
+@case("shape_wrong_rank", "--input-shape data=2,3,8 (rank 3 for rank 4) -> exit 1")
+def _shape_rank(c):
+    m = dynamic_model(c)
+    return Spec([m, "--input-shape", "data=2,3,8", "-o", c.out], BAD_INPUT, [m],
+                [r"\bdata\b", r"rank|dims|dimensions"])
+
+
+@case("shape_unknown_input", "--input-shape nosuch=2,3,8,8 -> exit 1 naming 'nosuch'")
+def _shape_name(c):
+    m = dynamic_model(c)
+    return Spec([m, "--input-shape", "nosuch=2,3,8,8", "-o", c.out], BAD_INPUT, [m],
+                [r"\bnosuch\b"])
+
+
+@case("shape_non_numeric", "--input-shape data=2,x,8,8 -> exit 2 (FILE may be 'convc')")
+def _shape_num(c):
+    m = dynamic_model(c)
+    return Spec([m, "--input-shape", "data=2,x,8,8", "-o", c.out], USAGE,
+                [m, "convc"], [r"input-shape", r"2,x,8,8|'x'|\"x\"|numer|integer|number"])
+
+
+@case("missing_file", "a path that does not exist -> exit 1")
+def _missing(c):
+    m = os.path.join(c.dir, "does_not_exist.onnx")
+    return Spec([m, "-o", c.out], BAD_INPUT, [m],
+                [r"no such file|not found|does not exist|(cannot|can't|could not|"
+                 r"failed to|unable to) (open|read)"])
+
+
+@case("directory_as_model", "a directory instead of a model file -> exit 1, 'directory'")
+def _directory(c):
+    m = os.path.join(c.dir, "a_directory.onnx")
+    os.makedirs(m)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"directory|not a regular file"])
+
+
+def unchanged_file(path, data):
+    def check():
+        if not os.path.isfile(path):
+            return "%s is no longer a regular file" % path
+        with open(path, "rb") as f:
+            if f.read() != data:
+                return "%s was modified" % path
+        return None
+    return check
+
+
+@case("output_not_creatable", "-o under a regular file (parent is not a directory) -> exit 1")
+def _out_parent(c):
+    m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
+    blocker = os.path.join(c.dir, "blocker_file")
+    with open(blocker, "wb") as f:
+        f.write(b"not a directory\n")
+    out = os.path.join(blocker, "out")
+    c.out_checked = out
+    return Spec([m, "-o", out], BAD_INPUT, [m, out, blocker],
+                [r"not a directory|(cannot|can't|could not|failed to|unable to) create"],
+                post=unchanged_file(blocker, b"not a directory\n"),
+                mentions=[r"blocker_file"])
+
+
+@case("output_is_file", "-o names an existing regular file -> exit 1, file untouched")
+def _out_file(c):
+    m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
+    target = os.path.join(c.dir, "existing_file")
+    with open(target, "wb") as f:
+        f.write(b"keep me\n")
+    c.out_checked = None   # the path exists before and must survive unchanged
+    return Spec([m, "-o", target], BAD_INPUT, [m, target],
+                post=unchanged_file(target, b"keep me\n"),
+                mentions=[r"existing_file"])
+
+
+@case("usage_no_args", "no arguments -> exit 2")
+def _no_args(c):
+    return Spec([], USAGE, ["convc"])
+
+
+@case("usage_missing_value", "-o without its value -> exit 2 naming -o")
+def _no_value(c):
+    m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
+    return Spec([m, "-o"], USAGE, ["convc", m], [r"-o\b"])
+
+
+@case("usage_bad_opt_level", "-O7 -> exit 2 naming it")
+def _bad_opt(c):
+    m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
+    return Spec([m, "-O7", "-o", c.out], USAGE, ["convc", m], [r"-?O7"])
+
+
+@case("usage_unknown_option", "--frobnicate -> exit 2 naming it")
+def _bad_option(c):
+    m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
+    return Spec([m, "--frobnicate", "-o", c.out], USAGE, ["convc", m], [r"--frobnicate"])
+
+
+# ---------------------------------------------------------------------------
+
+class Ctx:
+    pass
+
+
+def prefix_regex(files, convc):
+    alts = set()
+    for f in files:
+        if f == "convc":
+            alts.update({"convc", convc, os.path.basename(convc)})
+        else:
+            alts.update({f, os.path.basename(f)})
+    return re.compile(r"^(%s): error: \S" % "|".join(
+        re.escape(a) for a in sorted(alts, key=len, reverse=True)))
+
+
+def run_case(name, convc, work, timeout, verbose):
+    """Returns a list of problems (empty: passed)."""
+    c = Ctx()
+    c.dir = os.path.join(work, name)
+    c.out = os.path.join(work, "out_" + name)
+    c.out_checked = c.out
+    shutil.rmtree(c.dir, ignore_errors=True)
+    shutil.rmtree(c.out, ignore_errors=True)
+    os.makedirs(c.dir)
+    spec = CASES[name](c)
+    cmd = [convc] + spec.argv
+    if verbose:
+        print("$ " + " ".join(cmd))
+    try:
+        # cwd: the case directory, so nothing can land in the caller's cwd.
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                           timeout=timeout, cwd=c.dir)
+    except subprocess.TimeoutExpired:
+        return ["convc timed out after %ss" % timeout]
+    if verbose:
+        print("exit %d\nstderr: %s" % (p.returncode, p.stderr.rstrip()))
+    probs = []
+    err = p.stderr
+    lines = [l for l in err.splitlines() if l.strip()]
+    if p.returncode < 0:
+        probs.append("crashed with signal %d" % -p.returncode)
+    if any(m in err for m in SANITIZER_MARKERS):
+        probs.append("sanitizer report on stderr: " + next(
+            l.strip() for l in lines if any(m in l for m in SANITIZER_MARKERS)))
+    if p.returncode != spec.exit:
+        probs.append("exit %d, expected %d" % (p.returncode, spec.exit))
+    if spec.success:
+        errs = [l for l in lines if ": error: " in l]
+        if errs:
+            probs.append("error line on success: " + errs[0])
+        missing = [f for f in EMITTED_FILES if not os.path.isfile(os.path.join(c.out, f))]
+        if p.returncode == 0 and missing:
+            probs.append("output directory lacks " + ", ".join(missing))
+    else:
+        rx = prefix_regex(spec.files, convc)
+        matching = [l for l in lines if rx.match(l)]
+        # One line. Usage errors (exit 2) may add a hint line such as
+        # "(run convc --help for usage)", but no second error line.
+        extra_ok = spec.exit == USAGE and not any(": error: " in l for l in lines
+                                                  if l not in matching)
+        if len(matching) != 1 or (len(lines) != 1 and not extra_ok):
+            shown = " | ".join(l.strip()[:200] for l in lines[:3]) or "(empty)"
+            probs.append("stderr must be exactly one line matching %s; got %d line(s): %s"
+                         % (rx.pattern, len(lines), shown))
+        if matching:
+            body = matching[0][rx.match(matching[0]).end() - 1:]
+            for k in spec.keys:
+                if not re.search(k, body, re.IGNORECASE):
+                    probs.append("message lacks /%s/: %s" % (k, matching[0]))
+            for k in spec.mentions:
+                if not re.search(k, matching[0], re.IGNORECASE):
+                    probs.append("message lacks /%s/: %s" % (k, matching[0]))
+        if c.out_checked and os.path.lexists(c.out_checked):
+            probs.append("output %s exists afterwards (partial output)" % c.out_checked)
+    if spec.post:
+        why = spec.post()
+        if why:
+            probs.append(why)
+    if not probs and not verbose:
+        shutil.rmtree(c.out, ignore_errors=True)
+    return probs
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(here))
+    ap = argparse.ArgumentParser(description="convc bad-input tests")
+    ap.add_argument("--convc", default=os.path.join(repo, "build", "convc"))
+    ap.add_argument("--work", default=None,
+                    help="directory for generated inputs and outputs "
+                         "(default: a temporary directory)")
+    ap.add_argument("--case", action="append", default=[], metavar="NAME",
+                    help="run only this case (repeatable); default all")
+    ap.add_argument("--list", action="store_true", help="print the case names")
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+
+    if args.list:
+        for n, fn in CASES.items():
+            print(n if not args.verbose else "%-22s %s" % (n, fn.doc))
+        return 0
+    for n in args.case:
+        if n not in CASES:
+            ap.error("unknown case %r (see --list)" % n)
+    try:
+        import onnx  # noqa: F401
+        import numpy  # noqa: F401
+    except ImportError as e:
+        print("run_err_tests: SKIP: %s (use /usr/bin/python3)" % e)
+        return SKIP
+    if not (os.path.isfile(args.convc) and os.access(args.convc, os.X_OK)):
+        print("run_err_tests: error: no convc binary at %s" % args.convc)
+        return 2
+    convc = os.path.abspath(args.convc)
+    import tempfile
+    tmp = None
+    if args.work is None:
+        tmp = args.work = tempfile.mkdtemp(prefix="convc-err-tests-")
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+
+    failed = 0
+    for n in args.case or list(CASES):
+        probs = run_case(n, convc, work, args.timeout, args.verbose)
+        if probs:
+            failed += 1
+            print("FAIL err.%s: %s" % (n, "; ".join(probs)))
+        else:
+            print("PASS err.%s" % n)
+    if tmp and not failed:
+        shutil.rmtree(tmp, ignore_errors=True)
+    total = len(args.case or CASES)
+    print("%d passed, %d failed" % (total - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
