@@ -385,11 +385,18 @@ void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to)
 			break; /* out of memory: leave the rest; the verifier will say */
 	}
 	for (i = 0; i < g->num_outputs; i++) {
-		if (g->outputs[i] == from) {
-			g->outputs[i] = to;
-			to->is_output = 1;
-			from->is_output = 0;
+		if (g->outputs[i] != from)
+			continue;
+		g->outputs[i] = to;
+		/* A graph output keeps its name (the model's API) when a node
+		 * result takes its place; `from` is dead and takes the other. */
+		if (to->kind == CV_VALUE_RESULT && !to->is_output) {
+			const char *name = to->name;
+			to->name = from->name;
+			from->name = name;
 		}
+		to->is_output = 1;
+		from->is_output = 0;
 	}
 }
 

@@ -295,7 +295,9 @@ cv_node *cv_graph_insert_node(cv_graph *g, cv_node *before, cv_op op,
  * uses left (and must not be graph outputs). */
 void cv_graph_remove_node(cv_graph *g, cv_node *n);
 
-/* Make every use of `from` (and its graph-output slots) use `to` instead. */
+/* Make every use of `from` (and its graph-output slots) use `to` instead.
+ * A node result that takes a graph output's slot also takes its name, so
+ * the compiled model's output names stay the ONNX ones. */
 void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to);
 
 /* Set operand i of n to v (NULL allowed), keeping use lists right. 0 on
