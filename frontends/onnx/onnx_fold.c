@@ -353,12 +353,45 @@ static cv_status fold_constant_of_shape(imp *im, const cv_value *s)
 	return CV_OK;
 }
 
+/* Result element i (C order over t) = x[base + sum idx_k * strides[k]]:
+ * serves Slice (strides = step * dense stride) and Transpose (permuted
+ * dense strides). Strides may be negative. */
+static void gather_strided(const cv_value *x, const cv_type *t, int64_t base, const int64_t *strides,
+			   void *data)
+{
+	int64_t idx[CV_MAX_RANK] = {0}, numel = cv_type_numel(t), i, src;
+	size_t es = cv_dtype_size(x->type.dtype);
+	int k;
+
+	for (i = 0; i < numel; i++) {
+		for (k = 0, src = base; k < t->rank; k++)
+			src += idx[k] * strides[k];
+		memcpy((char *)data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
+		for (k = t->rank - 1; k >= 0; k--) { /* next index, last dim fastest */
+			if (++idx[k] < t->dims[k])
+				break;
+			idx[k] = 0;
+		}
+	}
+}
+
+/* Dense C-order strides of t, in elements. */
+static void dense_strides(const cv_type *t, int64_t *s)
+{
+	int64_t acc = 1;
+	int k;
+
+	for (k = t->rank - 1; k >= 0; k--) {
+		s[k] = acc;
+		acc *= t->dims[k];
+	}
+}
+
 static cv_status fold_slice(imp *im, const cv_value *x, cv_value **ins, int nin)
 {
-	int64_t p[4][CV_MAX_RANK], start[CV_MAX_RANK] = {0}, step[CV_MAX_RANK], idx[CV_MAX_RANK] = {0};
-	int64_t numel, i, src, stride;
+	int64_t p[4][CV_MAX_RANK], start[CV_MAX_RANK] = {0}, step[CV_MAX_RANK], dense[CV_MAX_RANK];
+	int64_t base = 0;
 	int n[4], k, j, rank = x->type.rank;
-	size_t es = cv_dtype_size(x->type.dtype);
 	cv_type t = x->type;
 	void *data;
 	cv_status st;
@@ -398,27 +431,19 @@ static cv_status fold_slice(imp *im, const cv_value *x, cv_value **ins, int nin)
 	}
 	if ((st = new_result(im, &t, &data)))
 		return st;
-	numel = cv_type_numel(&t);
-	for (i = 0; i < numel; i++) {
-		for (k = rank - 1, src = 0, stride = 1; k >= 0; k--) {
-			src += (start[k] + idx[k] * step[k]) * stride;
-			stride *= x->type.dims[k];
-		}
-		memcpy((char *)data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
-		for (k = rank - 1; k >= 0; k--) {
-			if (++idx[k] < t.dims[k])
-				break;
-			idx[k] = 0;
-		}
+	dense_strides(&x->type, dense);
+	for (k = 0; k < rank; k++) {
+		base += start[k] * dense[k];
+		dense[k] *= step[k];
 	}
+	gather_strided(x, &t, base, dense, data);
 	return CV_OK;
 }
 
 static cv_status fold_transpose(imp *im, const cv_value *x)
 {
-	int64_t perm[CV_MAX_RANK], src_stride[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, numel, i, acc = 1, src;
+	int64_t perm[CV_MAX_RANK], dense[CV_MAX_RANK], strides[CV_MAX_RANK];
 	int rank = x->type.rank, n = attr_ints(NODE, "perm", perm, CV_MAX_RANK), k;
-	size_t es = cv_dtype_size(x->type.dtype);
 	unsigned seen = 0;
 	cv_type t = x->type;
 	void *data;
@@ -429,30 +454,18 @@ static cv_status fold_transpose(imp *im, const cv_value *x)
 			perm[n] = rank - 1 - n;
 	if (n != rank)
 		return imp_error(im, CV_ERR_INPUT, "perm has %d entries for rank %d", n, rank);
-	for (k = rank - 1; k >= 0; k--) {
-		src_stride[k] = acc;
-		acc *= x->type.dims[k];
-	}
+	dense_strides(&x->type, dense);
 	for (k = 0; k < rank; k++) {
 		if (perm[k] < 0 || perm[k] >= rank || (seen & (1u << perm[k])))
 			return imp_error(im, CV_ERR_INPUT, "perm is not a permutation");
 		seen |= 1u << perm[k];
 		t.dims[k] = x->type.dims[perm[k]];
+		strides[k] = dense[perm[k]];
 	}
 	t.layout = CV_LAYOUT_PLAIN;
 	if ((st = new_result(im, &t, &data)))
 		return st;
-	numel = cv_type_numel(&t);
-	for (i = 0; i < numel; i++) {
-		for (k = 0, src = 0; k < rank; k++)
-			src += idx[k] * src_stride[perm[k]];
-		memcpy((char *)data + (size_t)i * es, (const char *)x->data + (size_t)src * es, es);
-		for (k = rank - 1; k >= 0; k--) {
-			if (++idx[k] < t.dims[k])
-				break;
-			idx[k] = 0;
-		}
-	}
+	gather_strided(x, &t, 0, strides, data);
 	return CV_OK;
 }
 
