@@ -239,7 +239,7 @@ static void print_const_data(FILE *f, const cv_value *c)
 	int64_t numel = cv_type_numel(&c->type), i;
 
 	if (numel > INLINE_CONST_MAX) {
-		fprintf(f, " #%016" PRIx64, fnv1a(c->data, c->nbytes));
+		fprintf(f, " #%016" PRIx64, c->has_digest ? c->digest : fnv1a(c->data, c->nbytes));
 		return;
 	}
 	fputs(" = [", f);

@@ -208,6 +208,11 @@ struct cv_value {
 	cv_use *uses;       /* consumers (nodes only; graph outputs are not uses) */
 	int num_uses, cap_uses;
 	int is_output;      /* listed in the graph's outputs */
+	/* CV_VALUE_CONST parsed from a digest (`#9f2c...`): the parser filled
+	 * `data` deterministically from it, and the printer prints it back
+	 * unchanged so print -> parse -> print is the identity. */
+	int has_digest;
+	uint64_t digest;
 };
 
 struct cv_node {
