@@ -18,11 +18,12 @@ static int is_dead(const cv_node *n)
 	return 1;
 }
 
-static cv_status run_dce(cv_module *m, cv_pass_stats *stats, cv_diag *d)
+static cv_status run_dce(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats, cv_diag *d)
 {
 	cv_graph *g = &m->graph;
 	cv_node *n = g->last, *prev;
 
+	(void)opts;
 	(void)d;
 	for (; n; n = prev) {
 		prev = n->prev;
@@ -34,4 +35,4 @@ static cv_status run_dce(cv_module *m, cv_pass_stats *stats, cv_diag *d)
 	return CV_OK;
 }
 
-const cv_pass cv_pass_dce = {"dce", "remove nodes whose results are never used", run_dce};
+const cv_pass cv_pass_dce = {"dce", "remove nodes whose results are never used", NULL, run_dce};

@@ -159,7 +159,7 @@ static cv_status convert(cv_module *m, cv_node *bn, const float *s, const float 
 	return CV_OK;
 }
 
-static cv_status run_fold_bn(cv_module *m, cv_pass_stats *stats, cv_diag *d)
+static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats, cv_diag *d)
 {
 	cv_node *n, *next;
 	cv_status st = CV_OK;
@@ -188,5 +188,4 @@ static cv_status run_fold_bn(cv_module *m, cv_pass_stats *stats, cv_diag *d)
 }
 
 const cv_pass cv_pass_fold_bn = {
-	"fold-bn", "fold inference BatchNorm into the preceding conv/gemm weights, else a scale and shift",
-	run_fold_bn};
+	"fold-bn", "fold inference BatchNorm into the preceding conv/gemm weights, else a scale and shift", NULL, run_fold_bn};

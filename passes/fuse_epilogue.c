@@ -34,7 +34,7 @@ static int is_activation(cv_op op)
 	       op == CV_OP_HARD_SIGMOID || op == CV_OP_HARD_SWISH;
 }
 
-static cv_status run_fuse(cv_module *m, cv_pass_stats *stats, cv_diag *d)
+static cv_status run_fuse(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats, cv_diag *d)
 {
 	cv_node *n, *next;
 
@@ -60,5 +60,4 @@ static cv_status run_fuse(cv_module *m, cv_pass_stats *stats, cv_diag *d)
 }
 
 const cv_pass cv_pass_fuse_epilogue = {
-	"fuse-epilogue", "fuse activations into the conv, gemm or elementwise op producing them",
-	run_fuse};
+	"fuse-epilogue", "fuse activations into the conv, gemm or elementwise op producing them", NULL, run_fuse};

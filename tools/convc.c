@@ -2,8 +2,7 @@
  * convc - compile an ONNX model into C.
  *
  *   convc MODEL.onnx [-O0..-O3] [-o OUT] [--input-shape NAME=d0,d1,...]
- *         [--emit=c|ir] [-passes=LIST] [--print-pipeline] [--list-passes]
- *         [--stats] [--verify-each]
+ *         [--emit=c|ir] [-passes=LIST] [pass manager options, see usage]
  *
  * Exit status: 0 success, 1 bad input or I/O error, 2 command-line usage
  * error, 3 the model uses something convc does not support.
@@ -12,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "convc/backend_c.h"
 #include "convc/onnx.h"
 #include "convc/pass.h"
+#include "tools/ir_out.h"
+#include "tools/pass_cli.h"
 
 #define EXIT_USAGE 2
 #define MAX_PINS 32
@@ -38,21 +40,18 @@ static const char usage[] =
 	"  --input-shape NAME=D0,D1,...\n"
 	"                            fix the dims of graph input NAME (repeatable); needed\n"
 	"                            for every input with a dynamic dim\n"
-	"  -passes=P1,P2,...         run this pipeline instead of the -O level's\n"
-	"  --print-pipeline          print the pipeline that would run, then exit\n"
-	"  --list-passes             list the passes with one-line summaries, then exit\n"
-	"  --stats                   print pass statistics (pass.counter = value) to stderr\n"
-	"  --verify-each             verify the IR after every pass\n"
+	"%s"
 	"  -h, --help                this help\n"
 	"  --version                 print the version\n"
 	"\n"
 	"exit status: 0 ok, 1 bad input or I/O error, 2 usage error, 3 unsupported model\n";
 
 struct options {
-	const char *model, *out, *pipeline;
-	int level, emit_ir, print_pipeline, list_passes, stats, verify_each;
+	const char *model, *out;
+	int level, emit_ir;
 	cv_input_shape pins[MAX_PINS];
 	int num_pins;
+	struct pass_cli pm; /* pass manager flags shared with convc-opt */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -97,11 +96,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int i, rc;
 
 	memset(o, 0, sizeof *o);
+	pass_cli_init(&o->pm, "convc");
 	o->level = 2;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
+			printf(usage, pass_cli_usage);
 			exit(0);
 		} else if (!strcmp(a, "--version")) {
 			puts("convc 0.1.0");
@@ -123,16 +123,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if ((rc = parse_pin(v, &o->pins[o->num_pins])))
 				return rc;
 			o->num_pins++;
-		} else if (!strncmp(a, "-passes=", 8) || !strncmp(a, "--passes=", 9)) {
-			o->pipeline = strchr(a, '=') + 1;
-		} else if (!strcmp(a, "--print-pipeline")) {
-			o->print_pipeline = 1;
-		} else if (!strcmp(a, "--list-passes")) {
-			o->list_passes = 1;
-		} else if (!strcmp(a, "--stats")) {
-			o->stats = 1;
-		} else if (!strcmp(a, "--verify-each")) {
-			o->verify_each = 1;
+		} else if ((rc = pass_cli_parse(&o->pm, argc, argv, &i)) != PASS_CLI_NOT_MINE) {
+			if (rc)
+				return rc;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option '%s'", a);
 		} else if (o->model) {
@@ -141,7 +134,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->model = a;
 		}
 	}
-	if (!o->model && !o->print_pipeline && !o->list_passes)
+	if (!o->model && !pass_cli_exits_early(&o->pm))
 		return usage_error("%s", "no model given");
 	return 0;
 }
@@ -169,46 +162,9 @@ static char *default_out(const char *model)
 	return s;
 }
 
-/* IR text to path (via a temp file renamed into place) or stdout. */
-static cv_status write_ir(const cv_module *m, const char *path, cv_diag *d)
+static int compile(const struct options *o, const cv_pass_registry *reg)
 {
-	char *tmp;
-	FILE *f;
-	size_t n;
-
-	if (!path)
-		return cv_module_print(m, stdout) ? cv_diag_error(d, CV_ERR_IO, "cannot write to stdout") : CV_OK;
-	n = strlen(path) + 32;
-	if (!(tmp = malloc(n)))
-		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
-	snprintf(tmp, n, "%s.convc-tmp-%ld", path, (long)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		cv_diag_error(d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-		free(tmp);
-		return d->status;
-	}
-	if (cv_module_print(m, f) | fclose(f) || rename(tmp, path)) {
-		cv_diag_error(d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return d->status;
-}
-
-static int list_passes(void)
-{
-	const cv_pass *const *p;
-
-	for (p = cv_pass_list(); *p; p++)
-		printf("  %-16s %s\n", (*p)->name, (*p)->summary);
-	return 0;
-}
-
-static int compile(const struct options *o)
-{
-	const char *pipeline = o->pipeline ? o->pipeline : cv_pipeline_for_level(o->level);
-	cv_pipeline_opts popts = {o->verify_each, o->stats};
+	const char *pipeline = o->pm.pipeline ? o->pm.pipeline : cv_pipeline_for_level(o->level);
 	cv_module *m = NULL;
 	char *out = NULL;
 	cv_diag d;
@@ -217,11 +173,11 @@ static int compile(const struct options *o)
 	cv_diag_init(&d, o->model);
 	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)))
 		goto done;
-	if ((st = cv_pipeline_run(m, pipeline, &popts, &d)))
+	if ((st = cv_pipeline_run(reg, m, pipeline, &o->pm.run, &d)))
 		goto done;
 	if (o->emit_ir) {
 		d.file = o->out ? o->out : o->model;
-		st = write_ir(m, o->out, &d);
+		st = ir_out_write(m, o->out, &d);
 		goto done;
 	}
 	out = o->out ? strdup(o->out) : default_out(o->model);
@@ -241,19 +197,17 @@ done:
 int main(int argc, char **argv)
 {
 	struct options o;
+	cv_pass_registry *reg = NULL;
 	int rc = parse_args(argc, argv, &o);
 
-	if (rc) {
-		free_pins(&o);
-		return rc;
+	if (!rc && !(rc = pass_cli_setup(&o.pm, &reg))) {
+		if (pass_cli_exits_early(&o.pm))
+			rc = pass_cli_early(&o.pm, reg, cv_pipeline_for_level(o.level));
+		else
+			rc = compile(&o, reg);
 	}
-	if (o.list_passes) {
-		rc = list_passes();
-	} else if (o.print_pipeline) {
-		puts(o.pipeline ? o.pipeline : cv_pipeline_for_level(o.level));
-	} else {
-		rc = compile(&o);
-	}
+	cv_pass_registry_free(reg);
+	pass_cli_free(&o.pm);
 	free_pins(&o);
 	return rc;
 }

@@ -1,0 +1,50 @@
+/*
+ * convc/plugin.h - the pass plugin ABI.
+ *
+ * A plugin is a shared object loaded with `convc --load-pass-plugin=PATH`
+ * (or convc-opt's). It exports one function, convc_plugin_info(), returning
+ * a descriptor that lives as long as the plugin is loaded (static storage).
+ * convc checks abi_version and size before touching anything else, then
+ * calls register_passes once; the passes it registers are used by name in
+ * -passes= exactly like built-in ones.
+ *
+ * A plugin needs only the public headers in include/convc/. Its IR calls
+ * (cv_graph_add_node, ...) resolve against the convc executable that loads
+ * it, so a plugin links against no convc library; see
+ * docs/writing-a-pass.md and plugins/.
+ *
+ * Compatibility: CV_PLUGIN_ABI_VERSION changes whenever a struct or function
+ * a plugin can see changes incompatibly; convc refuses other versions.
+ * Fields are only ever appended to cv_plugin_info, guarded by `size`.
+ */
+#ifndef CONVC_PLUGIN_H
+#define CONVC_PLUGIN_H
+
+#include <stdint.h>
+
+#include "convc/diag.h"
+#include "convc/ir.h"
+#include "convc/pass.h"
+
+#define CV_PLUGIN_ABI_VERSION 1u
+
+typedef struct cv_plugin_info {
+	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */
+	uint32_t size;        /* sizeof(cv_plugin_info) as the plugin saw it */
+	const char *name;     /* e.g. "count-ops" (static storage) */
+	const char *version;  /* the plugin's own version, e.g. "1.0" */
+	/*
+	 * Register the plugin's passes with cv_pass_registry_add(r, &pass,
+	 * info->name, d); the descriptors must be static. Return CV_OK, or an
+	 * error with d filled: convc reports it and stops.
+	 */
+	cv_status (*register_passes)(cv_pass_registry *r, cv_diag *d);
+} cv_plugin_info;
+
+/* The entry point's name as a string, for dlsym. */
+#define CV_PLUGIN_ENTRY_SYMBOL "convc_plugin_info"
+
+/* Each plugin defines this function (with default visibility). */
+const cv_plugin_info *convc_plugin_info(void);
+
+#endif

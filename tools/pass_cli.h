@@ -1,0 +1,49 @@
+/*
+ * pass_cli.h - the pass manager's command-line flags, shared by convc and
+ * convc-opt so both tools take exactly the same ones.
+ */
+#ifndef CONVC_PASS_CLI_H
+#define CONVC_PASS_CLI_H
+
+#include "convc/pass.h"
+
+#define PASS_CLI_NOT_MINE (-1)
+#define PASS_CLI_MAX 32
+
+struct pass_cli {
+	const char *prog;              /* tool name for messages: "convc" */
+	const char *pipeline;          /* -passes=, or NULL for the -O level's */
+	cv_pipeline_opts run;          /* instruments for cv_pipeline_run */
+	const char *plugins[PASS_CLI_MAX];
+	int num_plugins;
+	const char *disabled[PASS_CLI_MAX];
+	char *print_after;             /* --print-after names joined by ',' (malloc'd) */
+	int print_pipeline, list_passes;
+	int color;                     /* -1 auto, 0 never, 1 always */
+};
+
+/* The flags' help text, for the tools' usage. */
+extern const char pass_cli_usage[];
+
+/* Defaults: no instruments, colour auto; prog names the tool in errors. */
+void pass_cli_init(struct pass_cli *c, const char *prog);
+
+/*
+ * If argv[*i] is a pass manager flag, consume it (and a separate value,
+ * advancing *i) and return 0, or 2 after printing a usage error. Returns
+ * PASS_CLI_NOT_MINE for any other argument.
+ */
+int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i);
+
+/* Make the registry (*reg, caller frees) and load the plugins, printing
+ * the error of a failing one. Returns an exit code (0 ok, 1 plugin error). */
+int pass_cli_setup(struct pass_cli *c, cv_pass_registry **reg);
+
+/* --print-pipeline / --list-passes: the tool prints and exits. */
+int pass_cli_exits_early(const struct pass_cli *c);
+/* Do that; `level_pipeline` is the -O level's text. Returns an exit code. */
+int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg, const char *level_pipeline);
+
+void pass_cli_free(struct pass_cli *c);
+
+#endif
