@@ -4,16 +4,20 @@
  *
  *   module @mobilenet_v2 opset 13
  *   input %input: f32[1,3,224,224] nchw
- *   const %w: f32[32,3,3,3] oihw #9f2c4e0d1a7b3356
+ *   const %w: f32[32,3,3,3] oihw #9f2c4e0d1a7b3356       (just before its first user)
  *   %y: f32[1,32,112,112] nchw = conv2d %input, %w, _ {strides=[2,2], ...} @"Conv_0"
  *   output %y
  *
  * Constants of up to 16 elements print their values; larger ones a 64-bit
- * FNV-1a digest of their bytes.
+ * FNV-1a digest of their bytes. A constant prints just before its first user.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
 
 #include "convc/ir.h"
 
@@ -285,11 +289,48 @@ static void print_node(FILE *f, const cv_node *n)
 	fputc('\n', f);
 }
 
+static void print_const(FILE *f, const cv_value *c)
+{
+	fputs("const ", f);
+	print_value_name(f, c);
+	fputs(": ", f);
+	print_type(f, &c->type);
+	print_const_data(f, c);
+	fputc('\n', f);
+}
+
+struct seen_const {
+	const cv_value *v;
+	UT_hash_handle hh;
+};
+
+/* Print c unless it was printed already; -1 when out of memory. */
+static int print_once(FILE *f, struct seen_const **seen, const cv_value *c)
+{
+	struct seen_const *e;
+
+	HASH_FIND_PTR(*seen, &c, e);
+	if (e)
+		return 0;
+	if (!(e = malloc(sizeof *e)))
+		return -1;
+	e->v = c;
+	HASH_ADD_PTR(*seen, v, e);
+	print_const(f, c);
+	return 0;
+}
+
+/*
+ * Each live constant is printed just before the node that first uses it, so
+ * a pass that replaces a node's weight changes lines next to that node and
+ * per-pass diffs stay local. Dead constants are not part of the program.
+ */
 int cv_module_print(const cv_module *m, FILE *f)
 {
 	const cv_graph *g = &m->graph;
+	struct seen_const *seen = NULL, *e, *tmp;
 	const cv_node *n;
-	int i;
+	int i, rc = 0;
 
 	fputs("module @", f);
 	if (is_plain_name(m->name))
@@ -304,23 +345,23 @@ int cv_module_print(const cv_module *m, FILE *f)
 		print_type(f, &g->inputs[i]->type);
 		fputc('\n', f);
 	}
-	for (i = 0; i < g->num_consts; i++) {
-		const cv_value *c = g->consts[i];
-		if (!c->num_uses && !c->is_output)
-			continue; /* dead constants are not part of the program */
-		fputs("const ", f);
-		print_value_name(f, c);
-		fputs(": ", f);
-		print_type(f, &c->type);
-		print_const_data(f, c);
-		fputc('\n', f);
-	}
-	cv_graph_for_each_node(g, n)
+	cv_graph_for_each_node(g, n) {
+		for (i = 0; i < n->num_inputs && !rc; i++)
+			if (n->inputs[i] && n->inputs[i]->kind == CV_VALUE_CONST)
+				rc = print_once(f, &seen, n->inputs[i]);
 		print_node(f, n);
+	}
+	for (i = 0; i < g->num_outputs && !rc; i++)
+		if (g->outputs[i]->kind == CV_VALUE_CONST)
+			rc = print_once(f, &seen, g->outputs[i]);
 	for (i = 0; i < g->num_outputs; i++) {
 		fputs("output ", f);
 		print_value_name(f, g->outputs[i]);
 		fputc('\n', f);
 	}
-	return ferror(f) ? -1 : 0;
+	HASH_ITER(hh, seen, e, tmp) {
+		HASH_DEL(seen, e);
+		free(e);
+	}
+	return rc || ferror(f) ? -1 : 0;
 }
