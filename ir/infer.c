@@ -25,51 +25,91 @@ static cv_status need_rank(const cv_node *n, int i, int rank, cv_diag *d)
 	return CV_OK;
 }
 
-static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
+/* Output length along one spatial axis. */
+static cv_status conv_len(const cv_node *n, int k, int64_t in, int64_t kernel, int64_t *len,
+			  cv_diag *d)
 {
 	const cv_conv_attrs *a = &n->attrs.conv;
-	const cv_type *x = in_type(n, 0), *w = in_type(n, 1), *b = in_type(n, 2);
-	int transpose = n->op == CV_OP_CONV_TRANSPOSE2D;
-	int64_t m, ext, len;
+	int64_t ext = a->dilations[k] * (kernel - 1) + 1;
+
+	if (a->strides[k] < 1 || a->dilations[k] < 1 || a->pads[k] < 0 || a->pads[k + 2] < 0)
+		return ERR("%s '%s': strides and dilations must be >= 1 and pads >= 0", cv_op_name(n->op),
+			   n->name);
+	if (n->op == CV_OP_CONV_TRANSPOSE2D) {
+		/* out = (in-1)*s - pad_begin - pad_end + dil*(k-1) + out_pad + 1 */
+		*len = (in - 1) * a->strides[k] - a->pads[k] - a->pads[k + 2] + ext + a->output_padding[k];
+	} else {
+		/* out = (in + pad_begin + pad_end - dil*(k-1) - 1) / s + 1 */
+		*len = (in + a->pads[k] + a->pads[k + 2] - ext) / a->strides[k] + 1;
+		if (in + a->pads[k] + a->pads[k + 2] < ext)
+			*len = 0;
+	}
+	if (*len < 1)
+		return ERR("%s '%s': kernel %lld (dilated %lld) does not fit input %lld with pads %lld+%lld",
+			   cv_op_name(n->op), n->name, (long long)kernel, (long long)ext, (long long)in,
+			   (long long)a->pads[k], (long long)a->pads[k + 2]);
+	return CV_OK;
+}
+
+/* Channel counts: conv2d/dwconv2d weight [M, C/g] per its layout; the
+ * transpose's IOHW weight is [C, M/g]. */
+static cv_status conv_channels(const cv_node *n, const cv_nchw *x, const cv_oihw *w, int64_t *m,
+			       cv_diag *d)
+{
+	int64_t g = n->attrs.conv.group;
+	const char *op = cv_op_name(n->op);
+
+	if (g < 1 || x->c % g)
+		return ERR("%s '%s': %lld input channels are not divisible by group %lld", op, n->name,
+			   (long long)x->c, (long long)g);
+	if (n->op == CV_OP_CONV_TRANSPOSE2D) {
+		if (w->i != x->c)
+			return ERR("%s '%s': weight has %lld input channels, input has %lld", op, n->name,
+				   (long long)w->i, (long long)x->c);
+		*m = w->o * g;
+		return CV_OK;
+	}
+	if (w->i * g != x->c)
+		return ERR("%s '%s': weight has %lld input channels per group, input has %lld channels in %lld groups",
+			   op, n->name, (long long)w->i, (long long)x->c, (long long)g);
+	*m = w->o;
+	if (*m % g)
+		return ERR("%s '%s': %lld output channels are not divisible by group %lld", op, n->name,
+			   (long long)*m, (long long)g);
+	if (n->op == CV_OP_DWCONV2D && (g != x->c || *m != x->c))
+		return ERR("dwconv2d '%s': needs group = input channels = output channels (%lld, %lld, %lld)",
+			   n->name, (long long)g, (long long)x->c, (long long)*m);
+	return CV_OK;
+}
+
+static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0), *b = in_type(n, 2), *r = n->num_inputs > 3 ? in_type(n, 3) : NULL;
+	cv_nchw xd;
+	cv_oihw wd;
+	int64_t m = 0, len = 0;
 	int k;
 
 	if (need_rank(n, 0, 4, d) || need_rank(n, 1, 4, d))
 		return CV_ERR_INPUT;
-	if (a->group < 1 || x->dims[1] % a->group)
-		return ERR("%s '%s': %lld input channels are not divisible by group %lld",
-			   cv_op_name(n->op), n->name, (long long)x->dims[1], (long long)a->group);
-	if (!transpose && w->dims[1] * a->group != x->dims[1])
-		return ERR("%s '%s': weight has %lld input channels per group, input has %lld channels in %lld groups",
-			   cv_op_name(n->op), n->name, (long long)w->dims[1], (long long)x->dims[1],
-			   (long long)a->group);
-	if (transpose && w->dims[0] != x->dims[1])
-		return ERR("%s '%s': weight has %lld input channels, input has %lld",
-			   cv_op_name(n->op), n->name, (long long)w->dims[0], (long long)x->dims[1]);
-	m = transpose ? w->dims[1] * a->group : w->dims[0];
-	if (!transpose && m % a->group)
-		return ERR("%s '%s': %lld output channels are not divisible by group %lld",
-			   cv_op_name(n->op), n->name, (long long)m, (long long)a->group);
+	xd = cv_type_nchw(x);
+	wd = cv_type_oihw(in_type(n, 1));
+	if (conv_channels(n, &xd, &wd, &m, d))
+		return CV_ERR_INPUT;
 	if (b && (b->rank != 1 || b->dims[0] != m))
 		return ERR("%s '%s': bias must be [%lld]", cv_op_name(n->op), n->name, (long long)m);
 	*out = *x;
-	out->dims[1] = m;
-	out->layout = CV_LAYOUT_NCHW;
+	if (out->layout != CV_LAYOUT_NHWC)
+		out->layout = CV_LAYOUT_NCHW;
+	out->dims[cv_channel_axis(out)] = m;
 	for (k = 0; k < 2; k++) {
-		if (a->strides[k] < 1 || a->dilations[k] < 1 || a->pads[k] < 0 || a->pads[k + 2] < 0)
-			return ERR("%s '%s': strides and dilations must be >= 1 and pads >= 0",
-				   cv_op_name(n->op), n->name);
-		ext = a->dilations[k] * (w->dims[2 + k] - 1) + 1;
-		if (transpose) /* out = (in-1)*s - pad_begin - pad_end + dil*(k-1) + out_pad + 1 */
-			len = (x->dims[2 + k] - 1) * a->strides[k] - a->pads[k] - a->pads[k + 2] +
-			      ext + a->output_padding[k];
-		else /* out = (in + pad_begin + pad_end - dil*(k-1) - 1) / s + 1 */
-			len = (x->dims[2 + k] + a->pads[k] + a->pads[k + 2] - ext) / a->strides[k] + 1;
-		if (len < 1 || (!transpose && x->dims[2 + k] + a->pads[k] + a->pads[k + 2] < ext))
-			return ERR("%s '%s': kernel %lld (dilated %lld) does not fit input %lld with pads %lld+%lld",
-				   cv_op_name(n->op), n->name, (long long)w->dims[2 + k], (long long)ext,
-				   (long long)x->dims[2 + k], (long long)a->pads[k], (long long)a->pads[k + 2]);
-		out->dims[2 + k] = len;
+		if (conv_len(n, k, k ? xd.w : xd.h, k ? wd.kw : wd.kh, &len, d))
+			return CV_ERR_INPUT;
+		out->dims[cv_spatial_axis(out, k)] = len;
 	}
+	if (r && !cv_type_equal(r, out))
+		return ERR("%s '%s': the residual operand must have the result's type", cv_op_name(n->op),
+			   n->name);
 	return CV_OK;
 }
 
@@ -77,27 +117,28 @@ static cv_status infer_pool(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_pool_attrs *a = &n->attrs.pool;
 	const cv_type *x = in_type(n, 0);
-	int64_t ext, span, len;
+	int64_t ext, span, len, in;
 	int k;
 
 	if (need_rank(n, 0, 4, d))
 		return CV_ERR_INPUT;
 	*out = *x;
 	for (k = 0; k < 2; k++) {
+		in = x->dims[cv_spatial_axis(x, k)];
 		if (a->strides[k] < 1 || a->dilations[k] < 1 || a->kernel[k] < 1)
 			return ERR("pool2d '%s': kernel, strides and dilations must be >= 1", n->name);
 		ext = a->dilations[k] * (a->kernel[k] - 1) + 1;
-		span = x->dims[2 + k] + a->pads[k] + a->pads[k + 2] - ext;
+		span = in + a->pads[k] + a->pads[k + 2] - ext;
 		if (span < 0)
 			return ERR("pool2d '%s': window %lld does not fit input %lld with pads %lld+%lld",
-				   n->name, (long long)ext, (long long)x->dims[2 + k],
-				   (long long)a->pads[k], (long long)a->pads[k + 2]);
+				   n->name, (long long)ext, (long long)in, (long long)a->pads[k],
+				   (long long)a->pads[k + 2]);
 		/* floor or ceil of span / stride, plus one */
 		len = (a->ceil_mode ? (span + a->strides[k] - 1) : span) / a->strides[k] + 1;
 		/* ceil_mode: a last window that starts inside the end padding is dropped */
-		if (a->ceil_mode && (len - 1) * a->strides[k] >= x->dims[2 + k] + a->pads[k])
+		if (a->ceil_mode && (len - 1) * a->strides[k] >= in + a->pads[k])
 			len--;
-		out->dims[2 + k] = len;
+		out->dims[cv_spatial_axis(x, k)] = len;
 	}
 	return CV_OK;
 }
@@ -307,9 +348,10 @@ static cv_status infer_resize(const cv_node *n, cv_type *out, cv_diag *d)
 	if (x->rank < 2)
 		return ERR("resize '%s': rank %d < 2", n->name, x->rank);
 	*out = *x;
-	out->dims[x->rank - 2] = n->attrs.resize.sizes[0];
-	out->dims[x->rank - 1] = n->attrs.resize.sizes[1];
-	if (out->dims[x->rank - 2] < 0 || out->dims[x->rank - 1] < 0)
+	/* nhwc resizes dims 1 and 2; any other layout the last two */
+	out->dims[x->layout == CV_LAYOUT_NHWC ? 1 : x->rank - 2] = n->attrs.resize.sizes[0];
+	out->dims[x->layout == CV_LAYOUT_NHWC ? 2 : x->rank - 1] = n->attrs.resize.sizes[1];
+	if (n->attrs.resize.sizes[0] < 0 || n->attrs.resize.sizes[1] < 0)
 		return ERR("resize '%s': negative output size", n->name);
 	return CV_OK;
 }
@@ -385,6 +427,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return st;
 	switch (n->op) {
 	case CV_OP_CONV2D:
+	case CV_OP_DWCONV2D:
 	case CV_OP_CONV_TRANSPOSE2D:
 		return infer_conv(n, out, d);
 	case CV_OP_BATCHNORM:

@@ -17,23 +17,6 @@
 #include "ir/interp_ops.h"
 
 /* For ops that only know ONNX dim order: reject anything else. */
-static cv_status need_onnx_layouts(const cv_node *n, cv_diag *d)
-{
-	int i;
-
-	for (i = 0; i < n->num_inputs; i++)
-		if (n->inputs[i] && !layout_is_onnx(n->inputs[i]->type.layout))
-			return UNSUPPORTED("%s '%s': operand %d has layout %s; the interpreter implements %s for plain/nchw operands only",
-					   OPNAME(n), i, cv_layout_name(n->inputs[i]->type.layout),
-					   cv_op_name(n->op));
-	for (i = 0; i < n->num_outputs; i++)
-		if (!layout_is_onnx(n->outputs[i]->type.layout))
-			return UNSUPPORTED("%s '%s': result %d has layout %s; the interpreter implements %s for plain/nchw results only",
-					   OPNAME(n), i, cv_layout_name(n->outputs[i]->type.layout),
-					   cv_op_name(n->op));
-	return CV_OK;
-}
-
 /* ---- activations ---- */
 
 /* The activation a unary op computes: its kind comes from the op (so a
@@ -292,7 +275,7 @@ static cv_status run_matmul(const cv_node *n, const float *const *in, float *con
 	int64_t idx[CV_MAX_RANK] = {0}, bi, nbatch, i, j, p;
 	cv_status st;
 
-	if ((st = need_onnx_layouts(n, d)) || (st = matmul_geom_of(n, &g, d)))
+	if ((st = matmul_geom_of(n, &g, d)))
 		return st;
 	nbatch = 1;
 	for (i = 0; i < g.nb; i++)
@@ -430,10 +413,7 @@ static cv_status run_slice(const cv_node *n, const float *const *in, float *cons
 	const cv_type *x = in_type(n, 0), *y = out_type(n, 0);
 	int64_t xs[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, i, count = cv_type_numel(y);
 	int k;
-	cv_status st;
 
-	if ((st = need_onnx_layouts(n, d)))
-		return st;
 	if (x->rank != y->rank)
 		return BROKEN("slice '%s': operand and result ranks differ", n->name);
 	for (k = 0; k < x->rank; k++)
@@ -480,10 +460,7 @@ static cv_status run_pad(const cv_node *n, const float *const *in, float *const 
 	const cv_type *x = in_type(n, 0), *y = out_type(n, 0);
 	int64_t xs[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, i, count = cv_type_numel(y);
 	int k;
-	cv_status st;
 
-	if ((st = need_onnx_layouts(n, d)))
-		return st;
 	if (a->mode != CV_PAD_CONSTANT && a->mode != CV_PAD_REFLECT && a->mode != CV_PAD_EDGE)
 		return UNSUPPORTED("pad '%s': mode %d", n->name, (int)a->mode);
 	if (x->rank != y->rank)
@@ -515,10 +492,7 @@ static cv_status run_softmax(const cv_node *n, const float *const *in, float *co
 	const cv_type *x = in_type(n, 0);
 	int axis = (int)n->attrs.softmax.axis;
 	int64_t outer, len, inner, o, j, a;
-	cv_status st;
 
-	if ((st = need_onnx_layouts(n, d)))
-		return st;
 	if (axis < 0 || axis >= (x->rank ? x->rank : 1) || !cv_type_equal(x, out_type(n, 0)))
 		return BROKEN("softmax '%s': axis %d out of range, or operand and result differ", n->name, axis);
 	outer = dims_product(x, 0, axis < x->rank ? axis : x->rank);
@@ -562,6 +536,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return st;
 	switch (n->op) {
 	case CV_OP_CONV2D:
+	case CV_OP_DWCONV2D:
 		return interp_conv2d(n, in, out, d);
 	case CV_OP_CONV_TRANSPOSE2D:
 		return interp_conv_transpose2d(n, in, out, d);
@@ -582,13 +557,13 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_POOL2D:
 		return interp_pool2d(n, in, out, d);
 	case CV_OP_REDUCE_MEAN:
-		return (st = need_onnx_layouts(n, d)) ? st : run_reduce_mean(n, in, out, d);
+		return run_reduce_mean(n, in, out, d);
 	case CV_OP_GEMM:
-		return (st = need_onnx_layouts(n, d)) ? st : run_gemm(n, in, out, d);
+		return run_gemm(n, in, out, d);
 	case CV_OP_MATMUL:
 		return run_matmul(n, in, out, d);
 	case CV_OP_RESHAPE:
-		return (st = need_onnx_layouts(n, d)) ? st : run_reshape(n, in, out, d);
+		return run_reshape(n, in, out, d);
 	case CV_OP_TRANSPOSE:
 		return run_transpose(n, in, out, d);
 	case CV_OP_CONCAT:

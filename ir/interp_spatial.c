@@ -1,6 +1,7 @@
 /*
  * interp_spatial.c - the reference interpreter's layout-aware kernels:
- * conv2d, conv_transpose2d, batchnorm, pool2d and resize.
+ * conv2d and dwconv2d (the same sum; dwconv2d has group = C), conv_transpose2d,
+ * batchnorm, pool2d and resize.
  *
  * Each reads its tensors through a view (extents plus strides in elements)
  * built from the value's type layout, so nchw and nhwc activations, and
@@ -182,6 +183,7 @@ static double conv2d_point(const conv_geom *c, const float *x, const float *w, i
 cv_status interp_conv2d(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
 {
 	const float *bias = n->num_inputs > 2 ? in[2] : NULL;
+	const float *res = n->num_inputs > 3 ? in[3] : NULL; /* shaped and laid out like y */
 	conv_geom c;
 	int64_t b, oc, oy, ox;
 	cv_status st;
@@ -193,11 +195,14 @@ cv_status interp_conv2d(const cv_node *n, const float *const *in, float *const *
 			int64_t g = oc / c.out_per_group;
 			const float *x = in[0] + b * c.x.sn + g * c.in_per_group * c.x.sc;
 			const float *w = in[1] + oc * c.w.so;
-			float *y = out[0] + b * c.y.sn + oc * c.y.sc;
+			int64_t base = b * c.y.sn + oc * c.y.sc;
 			for (oy = 0; oy < c.y.h; oy++)
 				for (ox = 0; ox < c.y.w; ox++) {
+					int64_t at = base + oy * c.y.sh + ox * c.y.sw;
 					double v = conv2d_point(&c, x, w, oy, ox) + (bias ? bias[oc] : 0);
-					y[oy * c.y.sh + ox * c.y.sw] = (float)act_apply(&c.a->act, v);
+					if (res)
+						v += res[at];
+					out[0][at] = (float)act_apply(&c.a->act, v);
 				}
 		}
 	return CV_OK;

@@ -374,14 +374,17 @@ void cv_graph_remove_node(cv_graph *g, cv_node *n)
 	n->prev = n->next = NULL;
 }
 
-void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to)
+void cv_value_replace_uses_except(cv_graph *g, cv_value *from, cv_value *to, const cv_node *except)
 {
-	int i;
+	int i = from->num_uses;
 
-	/* set_input edits from->uses, so always take the last one. */
-	while (from->num_uses > 0) {
-		cv_use u = from->uses[from->num_uses - 1];
-		if (cv_node_set_input(u.node, u.operand, to))
+	/* set_input edits from->uses (swap-remove), so walk from the end. */
+	while (i-- > 0) {
+		cv_use u;
+		if (i >= from->num_uses)
+			continue;
+		u = from->uses[i];
+		if (u.node != except && cv_node_set_input(u.node, u.operand, to))
 			break; /* out of memory: leave the rest; the verifier will say */
 	}
 	for (i = 0; i < g->num_outputs; i++) {
@@ -389,7 +392,7 @@ void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to)
 			continue;
 		g->outputs[i] = to;
 		/* A graph output keeps its name (the model's API) when a node
-		 * result takes its place; `from` is dead and takes the other. */
+		 * result takes its place; `from` takes the other. */
 		if (to->kind == CV_VALUE_RESULT && !to->is_output) {
 			const char *name = to->name;
 			to->name = from->name;
@@ -398,6 +401,11 @@ void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to)
 		to->is_output = 1;
 		from->is_output = 0;
 	}
+}
+
+void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to)
+{
+	cv_value_replace_uses_except(g, from, to, NULL);
 }
 
 int cv_graph_num_nodes(const cv_graph *g)

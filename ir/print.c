@@ -325,6 +325,12 @@ static int print_once(FILE *f, struct seen_const **seen, const cv_value *c)
  * a pass that replaces a node's weight changes lines next to that node and
  * per-pass diffs stay local. Dead constants are not part of the program.
  */
+int cv_node_print_attrs(const cv_node *n, FILE *f)
+{
+	print_attrs(f, n);
+	return ferror(f) ? -1 : 0;
+}
+
 int cv_module_print(const cv_module *m, FILE *f)
 {
 	const cv_graph *g = &m->graph;

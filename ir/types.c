@@ -120,3 +120,46 @@ cv_op cv_op_from_name(const char *text)
 			return (cv_op)i;
 	return CV_OP_COUNT;
 }
+
+cv_nchw cv_type_nchw(const cv_type *t)
+{
+	cv_nchw r = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
+
+	if (t->layout == CV_LAYOUT_NHWC) {
+		r.h = t->dims[1];
+		r.w = t->dims[2];
+		r.c = t->dims[3];
+	}
+	return r;
+}
+
+int cv_spatial_axis(const cv_type *t, int k)
+{
+	return t->layout == CV_LAYOUT_NHWC ? 1 + k : 2 + k;
+}
+
+int cv_channel_axis(const cv_type *t)
+{
+	return t->layout == CV_LAYOUT_NHWC ? 3 : 1;
+}
+
+cv_oihw cv_type_oihw(const cv_type *t)
+{
+	const int64_t *d = t->dims;
+	cv_oihw r = {d[0], d[1], d[2], d[3]};
+
+	switch (t->layout) {
+	case CV_LAYOUT_OHWI:
+		r.kh = d[1], r.kw = d[2], r.i = d[3];
+		break;
+	case CV_LAYOUT_HWIO:
+		r.kh = d[0], r.kw = d[1], r.i = d[2], r.o = d[3];
+		break;
+	case CV_LAYOUT_IOHW:
+		r.i = d[0], r.o = d[1];
+		break;
+	default:
+		break;
+	}
+	return r;
+}

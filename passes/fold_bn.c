@@ -1,10 +1,12 @@
 /*
  * fold_bn.c - `fold-bn`: fold inference BatchNorm into the producer.
  *
- * Matches: batchnorm(x, gamma, beta, mean, var) with constant parameters.
+ * Matches: batchnorm(x, gamma, beta, mean, var) with float32 x and constant
+ * float32 parameters.
  * Rewrites, with s = gamma / sqrt(var + eps) per channel c:
- *   - x from conv2d / conv_transpose2d / gemm with constant weight (and
- *     bias), whose result has no other use: W' = W * s (per output channel),
+ *   - x from conv2d / dwconv2d / conv_transpose2d / gemm with constant weight
+ *     (any weight layout) and bias, no activation or residual, whose result
+ *     has no other use: W' = W * s (per output channel),
  *     b' = (b - mean) * s + beta; the BN disappears. New constants are made,
  *     so a weight shared with another node is copied, never changed.
  *   - otherwise: x * s + (beta - mean * s), as mul and add by [C,1,...]
@@ -43,20 +45,24 @@ static int consts_ok(const cv_node *n, int from, int to)
 	return 1;
 }
 
-/* Output channel of weight element i for the producer's weight layout. */
+/* Output channel of weight element i, for the producer's weight layout:
+ * oihw/ohwi keep o outermost, hwio innermost; conv_transpose2d's iohw
+ * spreads groups over i. */
 static int64_t out_channel(const cv_node *p, int64_t i)
 {
-	const cv_type *w = &p->inputs[1]->type;
+	const cv_type *t = &p->inputs[1]->type;
+	cv_oihw w = cv_type_oihw(t);
 
-	if (p->op == CV_OP_CONV2D) /* OIHW: o = i / (I*KH*KW) */
-		return i / (w->dims[1] * w->dims[2] * w->dims[3]);
 	if (p->op == CV_OP_CONV_TRANSPOSE2D) { /* IOHW, groups: o = grp*(M/g) + j */
-		int64_t khw = w->dims[2] * w->dims[3], j = (i / khw) % w->dims[1];
-		int64_t c = i / (w->dims[1] * khw), per_group = w->dims[0] / p->attrs.conv.group;
-		return (c / per_group) * w->dims[1] + j;
+		int64_t khw = w.kh * w.kw, j = (i / khw) % w.o;
+		int64_t c = i / (w.o * khw), per_group = w.i / p->attrs.conv.group;
+		return (c / per_group) * w.o + j;
 	}
-	/* gemm: B is [K,N] (column n) or [N,K] with trans_b (row n) */
-	return p->attrs.gemm.trans_b ? i / w->dims[1] : i % w->dims[1];
+	if (p->op == CV_OP_GEMM) /* B is [K,N] (column n) or [N,K] with trans_b (row n) */
+		return p->attrs.gemm.trans_b ? i / t->dims[1] : i % t->dims[1];
+	if (t->layout == CV_LAYOUT_HWIO)
+		return i % w.o;
+	return i / (w.i * w.kh * w.kw); /* oihw, ohwi */
 }
 
 static int foldable_producer(const cv_node *bn)
@@ -66,12 +72,14 @@ static int foldable_producer(const cv_node *bn)
 
 	if (!p || x->num_uses != 1 || x->is_output)
 		return 0;
-	if (p->op != CV_OP_CONV2D && p->op != CV_OP_CONV_TRANSPOSE2D && p->op != CV_OP_GEMM)
+	if (p->op != CV_OP_CONV2D && p->op != CV_OP_DWCONV2D && p->op != CV_OP_CONV_TRANSPOSE2D &&
+	    p->op != CV_OP_GEMM)
 		return 0;
 	if (p->op == CV_OP_GEMM && (p->attrs.gemm.act.kind != CV_ACT_NONE || x->type.rank != 2 ||
 				    (p->num_inputs > 2 && p->inputs[2] && p->inputs[2]->type.rank == 2)))
 		return 0;
-	if (p->op != CV_OP_GEMM && p->attrs.conv.act.kind != CV_ACT_NONE)
+	if (p->op != CV_OP_GEMM && (p->attrs.conv.act.kind != CV_ACT_NONE ||
+				    (p->num_inputs > 3 && p->inputs[3])))
 		return 0;
 	return consts_ok(p, 1, p->num_inputs > 2 && p->inputs[2] ? 3 : 2);
 }
@@ -168,7 +176,8 @@ static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_
 		int64_t c;
 		float *s;
 		next = n->next;
-		if (n->op != CV_OP_BATCHNORM || !consts_ok(n, 1, 5))
+		/* the scale and shift are computed in float32, for float32 data */
+		if (n->op != CV_OP_BATCHNORM || !consts_ok(n, 1, 5) || n->inputs[0]->type.dtype != CV_F32)
 			continue;
 		c = n->inputs[1]->type.dims[0];
 		s = malloc((size_t)c * 2 * sizeof *s);

@@ -138,10 +138,15 @@ static cv_status parse_pipeline(const cv_pass_registry *r, const char *text,
 {
 	char *p, *base, c;
 	cv_status st;
+	int i;
 
 	memset(pl, 0, sizeof *pl);
 	if (!(base = pl->storage = strdup(text)))
 		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	for (i = 0; o && i < o->num_disabled; i++)
+		if (!cv_pass_registry_find(r, o->disabled[i]))
+			return cv_diag_error(d, CV_ERR_INPUT, "--disable-pass=%s: no such pass (see --list-passes)",
+					     o->disabled[i]);
 	p = base;
 	skip_spaces(&p);
 	while (*p) {
@@ -164,8 +169,12 @@ static cv_status parse_pipeline(const cv_pass_registry *r, const char *text,
 		}
 		if (c && c != ',')
 			return bad(text, text + (p - base), "expected ','", d);
-		if (c)
+		if (c) {
 			p++;
+			skip_spaces(&p);
+			if (!*p)
+				return bad(text, text + (p - base), "expected a pass name", d);
+		}
 		if (!is_disabled(o, s->pass->name)) {
 			if (pl->count == MAX_STEPS)
 				return bad(text, text, "too many passes", d);
@@ -245,8 +254,12 @@ static cv_status run_step(cv_module *m, struct step *s, int index, const cv_pipe
 	s->ms = now_ms() - t0;
 	if (st)
 		return st;
-	if (o->verify_each && (st = cv_verify(m, d)))
-		return cv_diag_error(d, st, "after pass %s: %s", s->pass->name, d->msg);
+	if (o->verify_each && (st = cv_verify(m, d))) {
+		char why[CV_DIAG_MSG_MAX / 2];
+		snprintf(why, sizeof why, "%.1000s", d->msg);
+		snprintf(d->msg, sizeof d->msg, "after pass %s: %s", s->pass->name, why);
+		return st;
+	}
 	if (o->print_stats)
 		print_stats(in->out, s->pass, &stats);
 	return instruments_after(in, m, s->pass->name, index, d);

@@ -2,6 +2,7 @@
  * registry.c - the pass registry (built-in passes and plugin passes), pass
  * plugin loading, statistics and the -O pipelines.
  */
+#define _GNU_SOURCE 1 /* RTLD_NODELETE */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,14 @@
 
 #include "convc/plugin.h"
 #include "passes/passes.h"
+
+/* Under AddressSanitizer keep plugins mapped after dlclose, so a leak in a
+ * plugin is reported with its file and line instead of <unknown module>. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEP_LOADED RTLD_NODELETE
+#else
+#define KEEP_LOADED 0
+#endif
 
 struct entry {
 	const cv_pass *pass;
@@ -25,15 +34,18 @@ struct cv_pass_registry {
 /* Each -O level is exactly this text; --print-pipeline prints it. */
 static const char *const levels[4] = {
 	"",
-	"fold-bn,dce",
-	"fold-bn,fuse-epilogue,dce",
-	"fold-bn,fuse-epilogue,dce",
+	"fold-bn,cse,dce",
+	"fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
+	"fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
 };
 
 static const cv_pass *const builtin[] = {
 	&cv_pass_dce,
 	&cv_pass_fold_bn,
 	&cv_pass_fuse_epilogue,
+	&cv_pass_dw_to_pool,
+	&cv_pass_channels_last,
+	&cv_pass_cse,
 };
 
 void cv_stat_add(cv_pass_stats *s, const char *name, long long delta)
@@ -71,7 +83,7 @@ static int valid_pass_name(const char *s)
 	if (!s || !*s)
 		return 0;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
 			return 0;
 	return 1;
 }
@@ -82,7 +94,7 @@ cv_status cv_pass_registry_add(cv_pass_registry *r, const cv_pass *p, const char
 	int i;
 
 	if (!p || !valid_pass_name(p->name) || !p->run)
-		return cv_diag_error(d, CV_ERR_INPUT, "%s registers a pass without a valid name ([a-z0-9_-]+) or run function",
+		return cv_diag_error(d, CV_ERR_INPUT, "%s registers a pass without a valid name ([a-z0-9-]+) or run function",
 				     origin);
 	for (i = 0; i < r->count; i++)
 		if (!strcmp(r->entries[i].pass->name, p->name))
@@ -197,14 +209,14 @@ cv_status cv_pass_registry_load_plugin(cv_pass_registry *r, const char *path, cv
 	if (!strchr(path, '/'))
 		sprintf(p, "./%s", path);
 	dlerror();
-	h = dlopen(p, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(p, RTLD_NOW | RTLD_LOCAL | KEEP_LOADED);
 	free(p);
 	if (!h)
-		return cv_diag_error(d, CV_ERR_INPUT, "cannot load pass plugin %s: %s", path, dlerror());
+		return cv_diag_error(d, CV_ERR_INPUT, "cannot load pass plugin: %s", dlerror());
 	*(void **)&entry = dlsym(h, CV_PLUGIN_ENTRY_SYMBOL);
 	if (!entry) {
 		dlclose(h);
-		return cv_diag_error(d, CV_ERR_INPUT, "pass plugin %s does not export %s()", path,
+		return cv_diag_error(d, CV_ERR_INPUT, "not a pass plugin: it does not export %s()",
 				     CV_PLUGIN_ENTRY_SYMBOL);
 	}
 	info = entry();
@@ -218,8 +230,9 @@ cv_status cv_pass_registry_load_plugin(cv_pass_registry *r, const char *path, cv
 		snprintf(why, sizeof why, "%.1000s", d->msg[0] ? d->msg : "no reason given");
 		snprintf(d->msg, sizeof d->msg, "pass plugin %s (%s) failed to register its passes: %s",
 			 path, info->name, why);
-		d->status = st;
-		return st;
+		/* whatever the plugin returned, for convc this is a bad plugin */
+		d->status = CV_ERR_INPUT;
+		return CV_ERR_INPUT;
 	}
 	return CV_OK;
 }

@@ -185,7 +185,7 @@ int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg, const 
 		}
 	}
 	if (c->print_pipeline) {
-		cv_diag_init(&d, NULL);
+		cv_diag_init(&d, c->prog);
 		if (cv_pipeline_normalize(reg, c->pipeline ? c->pipeline : level_pipeline, &c->run, text,
 					  sizeof text, &d)) {
 			cv_diag_print(&d);

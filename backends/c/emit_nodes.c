@@ -76,12 +76,20 @@ static int64_t prod(const int64_t *d, int from, int to)
 	return p;
 }
 
+static int is_nhwc(const cv_value *v)
+{
+	return v->type.layout == CV_LAYOUT_NHWC;
+}
+
 cv_status emit_check(emitter *e)
 {
 	const cv_node *n;
 	int i;
 
 	cv_graph_for_each_node(&e->m->graph, n) {
+		if ((n->op == CV_OP_BATCHNORM || n->op == CV_OP_CONV_TRANSPOSE2D) && is_nhwc(n->inputs[0]))
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED, "%s '%s': the C backend runs it in nchw only",
+					     cv_op_name(n->op), n->name);
 		for (i = 0; i < n->num_inputs; i++)
 			if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
 				return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
@@ -98,18 +106,23 @@ cv_status emit_check(emitter *e)
 
 /* ---- conv: parameters at file scope (the workspace depends on them) ---- */
 
+static int is_conv(cv_op op)
+{
+	return op == CV_OP_CONV2D || op == CV_OP_DWCONV2D || op == CV_OP_CONV_TRANSPOSE2D;
+}
+
 static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 {
 	const cv_conv_attrs *a = &n->attrs.conv;
-	const cv_type *x = &n->inputs[0]->type, *w = &n->inputs[1]->type, *y = &n->outputs[0]->type;
-	const char *kind = n->op == CV_OP_CONV2D ? "conv2d" : "conv_transpose2d";
+	cv_nchw x = cv_type_nchw(&n->inputs[0]->type), y = cv_type_nchw(&n->outputs[0]->type);
+	cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
+	const char *kind = n->op == CV_OP_CONV_TRANSPOSE2D ? "conv_transpose2d" : "conv2d";
 
 	fprintf(f, "static const cvrt_%s_params conv_%d = {%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
 		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
 		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", ",
-		kind, id, x->dims[0], x->dims[1], x->dims[2], x->dims[3], y->dims[1], y->dims[2], y->dims[3],
-		w->dims[2], w->dims[3], a->strides[0], a->strides[1], a->dilations[0], a->dilations[1],
-		a->pads[0], a->pads[1], a->group);
+		kind, id, x.n, x.c, x.h, x.w, y.c, y.h, y.w, w.kh, w.kw, a->strides[0], a->strides[1],
+		a->dilations[0], a->dilations[1], a->pads[0], a->pads[1], a->group);
 	put_act(e, f, &a->act);
 	fputs("};\n", f);
 }
@@ -120,16 +133,17 @@ void emit_params(emitter *e, FILE *f)
 	int id = 0;
 
 	cv_graph_for_each_node(&e->m->graph, n)
-		if (n->op == CV_OP_CONV2D || n->op == CV_OP_CONV_TRANSPOSE2D)
+		if (is_conv(n->op))
 			conv_params(e, f, n, id++);
 	fputs("\n/* Floats of kernel workspace: the largest any conv asks for. */\n"
 	      "static size_t scratch_floats(void)\n{\n\tsize_t most = 0;\n", f);
 	id = 0;
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if (n->op == CV_OP_CONV2D)
-			fprintf(f, "\tif (cvrt_conv2d_workspace(&conv_%d) > most)\n"
-				   "\t\tmost = cvrt_conv2d_workspace(&conv_%d);\n", id, id);
-		if (n->op == CV_OP_CONV2D || n->op == CV_OP_CONV_TRANSPOSE2D)
+		if (n->op == CV_OP_CONV2D) {
+			const char *fn = is_nhwc(n->inputs[0]) ? "cvrt_conv2d_nhwc_workspace" : "cvrt_conv2d_workspace";
+			fprintf(f, "\tif (%s(&conv_%d) > most)\n\t\tmost = %s(&conv_%d);\n", fn, id, fn, id);
+		}
+		if (is_conv(n->op))
 			id++;
 	}
 	fputs("\treturn most;\n}\n\n", f);
@@ -137,14 +151,21 @@ void emit_params(emitter *e, FILE *f)
 
 /* ---- one function per op family ---- */
 
+/* conv2d / dwconv2d (NCHW or NHWC kernel) and conv_transpose2d. */
 static void emit_conv(emitter *e, FILE *f, int id)
 {
 	const cv_node *n = e->node;
 	const char *x = P(n->inputs[0]), *w = P(n->inputs[1]);
 	const char *b = n->num_inputs > 2 && n->inputs[2] ? P(n->inputs[2]) : "NULL";
+	const char *r = n->num_inputs > 3 && n->inputs[3] ? P(n->inputs[3]) : "NULL";
+	const char *sfx = is_nhwc(n->inputs[0]) ? "_nhwc" : "";
 
 	if (n->op == CV_OP_CONV2D)
-		fprintf(f, "\tcvrt_conv2d(&conv_%d, %s, %s, %s, %s, scratch);\n", id, x, w, b, P(n->outputs[0]));
+		fprintf(f, "\tcvrt_conv2d%s(&conv_%d, %s, %s, %s, %s, %s, scratch);\n", sfx, id, x, w, b, r,
+			P(n->outputs[0]));
+	else if (n->op == CV_OP_DWCONV2D)
+		fprintf(f, "\tcvrt_dwconv2d%s(&conv_%d, %s, %s, %s, %s, %s);\n", sfx, id, x, w, b, r,
+			P(n->outputs[0]));
 	else
 		fprintf(f, "\tcvrt_conv_transpose2d(&conv_%d, %s, %s, %s, %s);\n", id, x, w, b, P(n->outputs[0]));
 }
@@ -209,15 +230,16 @@ static void emit_pool(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
 	const cv_pool_attrs *a = &n->attrs.pool;
-	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
+	cv_nchw x = cv_type_nchw(&n->inputs[0]->type), y = cv_type_nchw(&n->outputs[0]->type);
 
 	fprintf(f, "\t{\n\t\tstatic const cvrt_pool2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
 		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
 		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %d};\n",
-		x->dims[0], x->dims[1], x->dims[2], x->dims[3], y->dims[2], y->dims[3], a->kernel[0],
+		x.n, x.c, x.h, x.w, y.h, y.w, a->kernel[0],
 		a->kernel[1], a->strides[0], a->strides[1], a->dilations[0], a->dilations[1], a->pads[0],
 		a->pads[1], a->pads[2], a->pads[3], a->count_include_pad);
-	fprintf(f, "\t\tcvrt_%spool2d(&p, %s, ", a->kind == CV_POOL_MAX ? "max" : "avg", P(n->inputs[0]));
+	fprintf(f, "\t\tcvrt_%spool2d%s(&p, %s, ", a->kind == CV_POOL_MAX ? "max" : "avg",
+		is_nhwc(n->inputs[0]) ? "_nhwc" : "", P(n->inputs[0]));
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
@@ -380,12 +402,19 @@ static void emit_resize(emitter *e, FILE *f)
 	const cv_resize_attrs *a = &n->attrs.resize;
 	const cv_type *x = &n->inputs[0]->type;
 
+	int nhwc = is_nhwc(n->inputs[0]);
+	/* NHWC: planes are images and channels are passed apart */
+	int64_t planes = nhwc ? x->dims[0] : prod(x->dims, 0, x->rank - 2);
+	int64_t h = x->dims[nhwc ? 1 : x->rank - 2], w = x->dims[nhwc ? 2 : x->rank - 1];
+
 	fprintf(f, "\t{\n\t\tstatic const cvrt_resize2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
 		", %" PRId64 ", %" PRId64 ", %s, %s, %d, %d, %d};\n",
-		prod(x->dims, 0, x->rank - 2), x->dims[x->rank - 2], x->dims[x->rank - 1], a->sizes[0],
-		a->sizes[1], flit(e, a->scales[0]), flit(e, a->scales[1]), (int)a->mode, (int)a->coord,
-		(int)a->nearest);
-	fprintf(f, "\t\tcvrt_resize2d(&p, %s, ", P(n->inputs[0]));
+		planes, h, w, a->sizes[0], a->sizes[1], flit(e, a->scales[0]), flit(e, a->scales[1]),
+		(int)a->mode, (int)a->coord, (int)a->nearest);
+	if (nhwc)
+		fprintf(f, "\t\tcvrt_resize2d_nhwc(&p, %" PRId64 ", %s, ", x->dims[3], P(n->inputs[0]));
+	else
+		fprintf(f, "\t\tcvrt_resize2d(&p, %s, ", P(n->inputs[0]));
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
@@ -408,6 +437,7 @@ void emit_node(emitter *e, FILE *f)
 
 	switch (n->op) {
 	case CV_OP_CONV2D:
+	case CV_OP_DWCONV2D:
 	case CV_OP_CONV_TRANSPOSE2D:
 		emit_conv(e, f, e->conv_id++);
 		break;

@@ -17,7 +17,8 @@
  * channels at dim 1, or last for nhwc. Elementwise ops, concat, split and
  * transpose work on the dims as stored (operands of a binary op with more than
  * one element must share the result's layout when it is nhwc/ohwi/hwio).
- * Every other op needs plain, nchw, oihw or iohw operands.
+ * Every other op (reduce_mean, gemm, matmul, reshape, slice, pad, softmax)
+ * indexes the dims as stored, whatever the layout says.
  */
 #ifndef CONVC_INTERP_H
 #define CONVC_INTERP_H

@@ -304,6 +304,9 @@ void cv_graph_remove_node(cv_graph *g, cv_node *n);
  * A node result that takes a graph output's slot also takes its name, so
  * the compiled model's output names stay the ONNX ones. */
 void cv_value_replace_uses(cv_graph *g, cv_value *from, cv_value *to);
+/* The same, leaving the uses by node `except` alone (e.g. a transpose
+ * inserted after from's producer, which must keep reading from). */
+void cv_value_replace_uses_except(cv_graph *g, cv_value *from, cv_value *to, const cv_node *except);
 
 /* Set operand i of n to v (NULL allowed), keeping use lists right. 0 on
  * success, -1 when out of memory. */
@@ -327,6 +330,24 @@ int cv_op_max_inputs(cv_op op);
 int cv_op_num_outputs(cv_op op);
 /* Operation for `text` ("conv2d"), or CV_OP_COUNT if there is none. */
 cv_op cv_op_from_name(const char *text);
+
+/* ---- layouts ---- */
+
+/* Activation dims of a rank-4 type in its layout (nhwc, else nchw order). */
+typedef struct cv_nchw {
+	int64_t n, c, h, w;
+} cv_nchw;
+cv_nchw cv_type_nchw(const cv_type *t);
+/* The k-th spatial dim (0 = h, 1 = w) index of a rank-4 activation type. */
+int cv_spatial_axis(const cv_type *t, int k);
+/* The channel dim index of a rank-4 activation type (1, or 3 for nhwc). */
+int cv_channel_axis(const cv_type *t);
+
+/* Conv weight dims in its layout: oihw (default), ohwi, hwio or iohw. */
+typedef struct cv_oihw {
+	int64_t o, i, kh, kw;
+} cv_oihw;
+cv_oihw cv_type_oihw(const cv_type *t);
 
 /* ---- shape inference and verification ---- */
 
@@ -352,5 +373,9 @@ cv_status cv_verify(const cv_module *m, cv_diag *d);
 /* Write the module in convc's text IR (docs/ir.md) to f. Constants with more
  * than 16 elements print as a digest. Returns 0, or -1 on a write error. */
 int cv_module_print(const cv_module *m, FILE *f);
+/* Write n's attributes as the text IR prints them (" {strides=[1,1], ...}",
+ * or nothing); two nodes of one op have equal attributes iff these texts
+ * are equal. Returns 0, or -1 on a write error. */
+int cv_node_print_attrs(const cv_node *n, FILE *f);
 
 #endif

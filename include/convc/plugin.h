@@ -26,7 +26,8 @@
 #include "convc/ir.h"
 #include "convc/pass.h"
 
-#define CV_PLUGIN_ABI_VERSION 1u
+/* 2: dwconv2d joined the op table, conv2d took a residual operand */
+#define CV_PLUGIN_ABI_VERSION 2u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */
@@ -44,7 +45,16 @@ typedef struct cv_plugin_info {
 /* The entry point's name as a string, for dlsym. */
 #define CV_PLUGIN_ENTRY_SYMBOL "convc_plugin_info"
 
-/* Each plugin defines this function (with default visibility). */
+/* Marks the entry point visible even when the plugin is built with
+ * -fvisibility=hidden (as convc_add_pass_plugin does). */
+#if defined(__GNUC__)
+#define CV_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define CV_PLUGIN_EXPORT
+#endif
+
+/* Each plugin defines this function, marked CV_PLUGIN_EXPORT:
+ *   CV_PLUGIN_EXPORT const cv_plugin_info *convc_plugin_info(void) { ... } */
 const cv_plugin_info *convc_plugin_info(void);
 
 #endif

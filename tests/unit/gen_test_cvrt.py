@@ -18,12 +18,19 @@ cases = []    # C statements
 
 
 def rand(*shape):
-    return np.asarray(rng.standard_normal(shape), dtype=np.float32)
+    # Two decimals: exact enough, and short literals keep test_cvrt.c small.
+    return np.asarray(np.round(rng.standard_normal(shape), 2), dtype=np.float32)
+
+
+def flit(v):
+    """Shortest literal that reads back as the same float32."""
+    v = np.float32(v)
+    return min("%.9g" % v, np.format_float_positional(v, unique=True, trim="-"), key=len)
 
 
 def arr(name, a):
     a = np.asarray(a, dtype=np.float32).ravel()
-    body = ", ".join("%.9g" % v for v in a) if a.size else "0"
+    body = ",".join(flit(v) for v in a) if a.size else "0"
     arrays.append("static const float %s[%d] = {%s};" % (name, max(a.size, 1), body))
     return name
 
@@ -52,17 +59,74 @@ def act_c(name):
     return "{%s, %s, %s}" % (k, cf(a), cf(b))
 
 
-def conv(name, n, c, h, w, m, k, s, p, d, g, act):
+def conv(name, n, c, h, w, m, k, s, p, d, g, act, res=False):
     x, wt, b = rand(n, c, h, w), rand(m, c // g, k, k), rand(m)
     ref = F.conv2d(torch.tensor(x), torch.tensor(wt), torch.tensor(b), stride=s,
                    padding=p, dilation=d, groups=g)
+    r = rand(*ref.shape) if res else None
+    if res:
+        ref = ref + torch.tensor(r)
+        arr(name + "_r", r)
     ref = ACTS[act][3](ref).numpy()
     oh, ow = ref.shape[2:]
     arr(name + "_x", x), arr(name + "_w", wt), arr(name + "_b", b)
     call = ("{ cvrt_conv2d_params p = {%d,%d,%d,%d, %d,%d,%d, %d,%d, %d,%d, %d,%d, %d,%d, %d, %s};"
             " float *ws = ws_alloc(cvrt_conv2d_workspace(&p));"
-            " cvrt_conv2d(&p, %s_x, %s_w, %s_b, y, ws); free(ws); }"
-            % (n, c, h, w, m, oh, ow, k, k, s, s, d, d, p, p, g, act_c(act), name, name, name))
+            " cvrt_conv2d(&p, %s_x, %s_w, %s_b, %s, y, ws); free(ws); }"
+            % (n, c, h, w, m, oh, ow, k, k, s, s, d, d, p, p, g, act_c(act), name, name, name,
+               name + "_r" if res else "NULL"))
+    case(name, call, ref, ref.size)
+
+
+def nhwc(t):
+    return np.ascontiguousarray(np.asarray(t).transpose(0, 2, 3, 1))
+
+
+def dwconv(name, layout, n, c, h, w, kh, kw, s, d, pads, act, bias=True, res=False):
+    """Depthwise conv; pads = (top, left, bottom, right), strides/dilations (h, w)."""
+    x, wt = rand(n, c, h, w), rand(c, 1, kh, kw)
+    b = rand(c) if bias else None
+    xt = F.pad(torch.tensor(x), (pads[1], pads[3], pads[0], pads[2]))
+    ref = F.conv2d(xt, torch.tensor(wt), None if b is None else torch.tensor(b), stride=s,
+                   dilation=d, groups=c)
+    r = rand(*ref.shape) if res else None
+    if res:
+        ref = ref + torch.tensor(r)
+    ref = ACTS[act][3](ref).numpy()
+    oh, ow = ref.shape[2:]
+    if layout == "nhwc":
+        x, ref = nhwc(x), nhwc(ref)
+        r = nhwc(r) if res else None
+        wt = np.ascontiguousarray(wt.reshape(c, kh, kw).transpose(1, 2, 0))
+    arr(name + "_x", x), arr(name + "_w", wt)
+    if bias:
+        arr(name + "_b", b)
+    if res:
+        arr(name + "_r", r)
+    call = ("{ cvrt_conv2d_params p = {%d,%d,%d,%d, %d,%d,%d, %d,%d, %d,%d, %d,%d, %d,%d, %d, %s};"
+            " cvrt_dwconv2d%s(&p, %s_x, %s_w, %s, %s, y); }"
+            % (n, c, h, w, c, oh, ow, kh, kw, s[0], s[1], d[0], d[1], pads[0], pads[1], c,
+               act_c(act), "_nhwc" if layout == "nhwc" else "", name, name,
+               name + "_b" if bias else "NULL", name + "_r" if res else "NULL"))
+    case(name, call, ref, ref.size)
+
+
+def conv_nhwc(name, n, c, h, w, m, k, s, p, g, act, res=False):
+    x, wt, b = rand(n, c, h, w), rand(m, c // g, k, k), rand(m)
+    ref = F.conv2d(torch.tensor(x), torch.tensor(wt), torch.tensor(b), stride=s, padding=p,
+                   groups=g)
+    r = rand(*ref.shape) if res else None
+    if res:
+        ref = ref + torch.tensor(r)
+        arr(name + "_r", nhwc(r))
+    ref = nhwc(ACTS[act][3](ref).numpy())
+    oh, ow = ref.shape[1:3]
+    arr(name + "_x", nhwc(x)), arr(name + "_w", wt.transpose(2, 3, 1, 0)), arr(name + "_b", b)
+    call = ("{ cvrt_conv2d_params p = {%d,%d,%d,%d, %d,%d,%d, %d,%d, %d,%d, 1,1, %d,%d, %d, %s};"
+            " float *ws = ws_alloc(cvrt_conv2d_nhwc_workspace(&p));"
+            " cvrt_conv2d_nhwc(&p, %s_x, %s_w, %s_b, %s, y, ws); free(ws); }"
+            % (n, c, h, w, m, oh, ow, k, k, s, s, p, p, g, act_c(act), name, name, name,
+               name + "_r" if res else "NULL"))
     case(name, call, ref, ref.size)
 
 
@@ -78,17 +142,21 @@ def conv_t(name, n, c, h, w, m, k, s, p, op, g):
     case(name, call, ref, ref.size)
 
 
-def pool(name, kind, h, k, s, p, ceil, cip):
-    x = rand(1, 2, h, h)
+def pool(name, kind, h, k, s, p, ceil, cip, layout="nchw", c=2, dil=1):
+    x = rand(1, c, h, h)
     if kind == "max":
-        ref = F.max_pool2d(torch.tensor(x), k, s, p, ceil_mode=ceil).numpy()
+        ref = F.max_pool2d(torch.tensor(x), k, s, p, dilation=dil, ceil_mode=ceil).numpy()
     else:
         ref = F.avg_pool2d(torch.tensor(x), k, s, p, ceil_mode=ceil,
                            count_include_pad=cip).numpy()
     oh = ref.shape[2]
+    if layout == "nhwc":
+        x, ref = nhwc(x), nhwc(ref)
     arr(name + "_x", x)
-    call = ("{ cvrt_pool2d_params p = {1,2,%d,%d, %d,%d, %d,%d, %d,%d, 1,1, %d,%d,%d,%d, %d};"
-            " cvrt_%spool2d(&p, %s_x, y); }" % (h, h, oh, oh, k, k, s, s, p, p, p, p, int(cip), kind, name))
+    call = ("{ cvrt_pool2d_params p = {1,%d,%d,%d, %d,%d, %d,%d, %d,%d, %d,%d, %d,%d,%d,%d, %d};"
+            " cvrt_%spool2d%s(&p, %s_x, y); }"
+            % (c, h, h, oh, oh, k, k, s, s, dil, dil, p, p, p, p, int(cip), kind,
+               "_nhwc" if layout == "nhwc" else "", name))
     case(name, call, ref, ref.size)
 
 
@@ -104,12 +172,19 @@ def gemm(name, m, n, k, ta, tb, act):
     case(name, call, ref, ref.size)
 
 
-def resize(name, mode, coord, nm, h, oh, ref_fn):
-    x = rand(1, 2, h, h)
+def resize(name, mode, coord, nm, h, oh, ref_fn, layout="nchw", c=2):
+    x = rand(1, c, h, h)
     ref = ref_fn(torch.tensor(x)).numpy()
+    if layout == "nhwc":
+        x, ref = nhwc(x), nhwc(ref)
+        call = ("{ cvrt_resize2d_params p = {1, %d,%d,%d,%d, %s,%s, %d,%d,%d};"
+                " cvrt_resize2d_nhwc(&p, %d, %s_x, y); }"
+                % (h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, c, name))
+    else:
+        call = ("{ cvrt_resize2d_params p = {%d, %d,%d,%d,%d, %s,%s, %d,%d,%d};"
+                " cvrt_resize2d(&p, %s_x, y); }"
+                % (c, h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, name))
     arr(name + "_x", x)
-    call = ("{ cvrt_resize2d_params p = {2, %d,%d,%d,%d, %s,%s, %d,%d,%d};"
-            " cvrt_resize2d(&p, %s_x, y); }" % (h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, name))
     case(name, call, ref, ref.size)
 
 
@@ -118,11 +193,43 @@ conv("conv_s2_d2", 2, 4, 9, 9, 6, 3, 2, 2, 2, 2, "silu")
 conv("conv1x1", 1, 8, 5, 5, 20, 1, 1, 0, 1, 1, "clip")
 conv("conv_dw", 1, 6, 8, 8, 6, 3, 2, 1, 1, 6, "hswish")
 conv("conv_dw_mult", 1, 3, 6, 6, 6, 5, 1, 2, 1, 3, "none")
+conv("conv_res", 1, 5, 6, 6, 7, 3, 1, 1, 1, 1, "relu", res=True)
+conv("conv_dw_res", 1, 4, 5, 5, 4, 3, 1, 1, 1, 4, "silu", res=True)
+# Depthwise, pool-style kernel. Channel counts cross the vector blocks
+# (16/32-channel blocks, 8/16-float vectors, leftovers); widths cross both
+# NCHW paths (channels-last tile for narrow planes, rows vectorized over ox).
+for lay in ("nchw", "nhwc"):
+    dwconv("dw_%s_s1" % lay, lay, 1, 49, 2, 3, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "relu")
+    dwconv("dw_%s_s2" % lay, lay, 2, 5, 5, 6, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), "clip",
+           res=True)
+    dwconv("dw_%s_dil" % lay, lay, 1, 3, 6, 6, 3, 3, (1, 1), (2, 2), (2, 2, 2, 2), "none",
+           bias=False)
+    dwconv("dw_%s_asym" % lay, lay, 1, 6, 5, 5, 5, 3, (1, 2), (1, 1), (2, 0, 1, 2), "sigmoid",
+           res=True)
+    dwconv("dw_%s_hswish" % lay, lay, 1, 17, 3, 3, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "hswish")
+    dwconv("dw_%s_silu" % lay, lay, 1, 3, 4, 5, 3, 3, (1, 1), (1, 1), (0, 1, 2, 1), "silu",
+           res=True)
+    dwconv("dw_%s_wide" % lay, lay, 1, 2, 3, 40, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "none",
+           res=True)
+dwconv("dw_nchw_wide_s2", "nchw", 1, 2, 3, 40, 3, 3, (1, 2), (1, 1), (1, 1, 1, 1), "relu")
+dwconv("dw_nchw_k7", "nchw", 1, 2, 8, 8, 7, 7, (1, 1), (1, 1), (3, 3, 3, 3), "none")
+# Implicit-GEMM NHWC conv (HWIO weights).
+conv_nhwc("conv_nhwc_1x1", 1, 16, 3, 3, 18, 1, 1, 0, 1, "clip", res=True)
+conv_nhwc("conv_nhwc_3x3_s2", 1, 4, 7, 6, 17, 3, 2, 1, 1, "relu")
+conv_nhwc("conv_nhwc_grouped", 1, 9, 5, 5, 9, 3, 1, 1, 3, "silu", res=True)
+conv_nhwc("conv_nhwc_bigk", 1, 29, 3, 3, 3, 3, 1, 1, 1, "none")
+conv_nhwc("conv_nhwc_1x1_g2", 1, 8, 4, 4, 6, 1, 1, 0, 2, "none")
 conv_t("convt_s2", 1, 4, 4, 5, 6, 3, 2, 1, 1, 2)
 conv_t("convt_k4", 1, 3, 3, 3, 2, 4, 2, 1, 0, 1)
 pool("maxpool_ceil", "max", 8, 3, 2, 1, True, True)
 pool("avgpool_incl", "avg", 7, 3, 2, 1, True, True)
 pool("avgpool_excl", "avg", 7, 3, 2, 1, False, False)
+pool("maxpool_dil", "max", 9, 3, 1, 1, False, False, dil=2)
+pool("maxpool_nhwc_ceil", "max", 6, 3, 2, 1, True, True, "nhwc", c=19)
+pool("maxpool_nhwc_dil", "max", 7, 3, 1, 1, False, False, "nhwc", c=3, dil=2)
+pool("avgpool_nhwc_incl", "avg", 5, 3, 2, 1, True, True, "nhwc", c=19)
+pool("avgpool_nhwc_excl", "avg", 7, 3, 2, 1, False, False, "nhwc", c=3)
+pool("avgpool_nhwc_ceil_excl", "avg", 8, 2, 2, 0, True, False, "nhwc", c=5)
 gemm("gemm_nn", 5, 19, 7, 0, 0, "none")
 gemm("gemm_tt", 6, 17, 9, 1, 1, "sigmoid")
 resize("resize_nearest", 0, 3, 2, 4, 8, lambda t: F.interpolate(t, size=(8, 8), mode="nearest"))
@@ -130,6 +237,12 @@ resize("resize_bilinear", 1, 0, 0, 4, 7,
        lambda t: F.interpolate(t, size=(7, 7), mode="bilinear", align_corners=False))
 resize("resize_align", 1, 2, 0, 5, 3,
        lambda t: F.interpolate(t, size=(3, 3), mode="bilinear", align_corners=True))
+resize("resize_nhwc_nearest", 0, 3, 2, 4, 8,
+       lambda t: F.interpolate(t, size=(8, 8), mode="nearest"), "nhwc", c=5)
+resize("resize_nhwc_bilinear", 1, 0, 0, 4, 7,
+       lambda t: F.interpolate(t, size=(7, 7), mode="bilinear", align_corners=False), "nhwc", c=3)
+resize("resize_nhwc_align", 1, 2, 0, 5, 3,
+       lambda t: F.interpolate(t, size=(3, 3), mode="bilinear", align_corners=True), "nhwc", c=4)
 
 sm = rand(2, 5, 3) * 10
 arr("softmax_x", sm)
@@ -178,7 +291,7 @@ static void check(const char *name, size_t n, const float *ref, const float *y)
 			worst = isnan(e) ? INFINITY : e;
 	}
 	worst /= scale;
-	printf("%%-16s max rel err %%.2e %%s\\n", name, worst, worst < 1e-5 ? "ok" : "FAIL");
+	printf("%%-24s max rel err %%.2e %%s\\n", name, worst, worst < 1e-5 ? "ok" : "FAIL");
 	if (!(worst < 1e-5))
 		failures++;
 }

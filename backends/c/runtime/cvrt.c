@@ -19,8 +19,23 @@
 #include <omp.h>
 #endif
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define PAR_MIN_WORK 32768
+
+/*
+ * acc + a * b. In ISO C mode (-std=c99) gcc does not contract a * b + c into
+ * one instruction (-ffp-contract=off); with a hardware FMA, fmaf() is a
+ * builtin that vectorizes to vfmadd, without it a libm call, hence the guard.
+ */
+#if defined(__FMA__) || defined(FP_FAST_FMAF)
+#define MADD(acc, a, b) fmaf((a), (b), (acc))
+#else
+#define MADD(acc, a, b) ((acc) + (a) * (b))
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Activations                                                              */
@@ -111,7 +126,8 @@ void cvrt_unary(int64_t count, const float *x, float *y, cvrt_act act)
  */
 typedef struct epilogue {
 	float alpha;
-	const float *row_bias; /* [m] or NULL (conv bias) */
+	const float *row_bias; /* [m] or NULL (NCHW conv bias) */
+	const float *col_bias; /* [n] or NULL (NHWC conv bias) */
 	const float *c;        /* Gemm C or NULL */
 	int64_t c_rs, c_cs;
 	float beta;
@@ -129,6 +145,11 @@ static void epilogue_apply(const epilogue *ep, int i, int j0, int len, float *ys
 		float bv = ep->row_bias[i];
 		for (j = 0; j < len; j++)
 			yseg[j] += bv;
+	}
+	if (ep->col_bias) {
+		const float *cb = ep->col_bias + j0;
+		for (j = 0; j < len; j++)
+			yseg[j] += cb[j];
 	}
 	if (ep->c && ep->beta != 0.0f) {
 		const float *cr = ep->c + (int64_t)i * ep->c_rs + (int64_t)j0 * ep->c_cs;
@@ -193,10 +214,10 @@ static void micro_4x16(const gemm_args *g, int i0, int j0, int k0, int k1, int f
 		float v0 = a0[kk * cs], v1 = a1[kk * cs], v2 = a2[kk * cs], v3 = a3[kk * cs];
 		for (j = 0; j < NR; j++) {
 			float bv = bp[j];
-			acc[0][j] += v0 * bv;
-			acc[1][j] += v1 * bv;
-			acc[2][j] += v2 * bv;
-			acc[3][j] += v3 * bv;
+			acc[0][j] = MADD(acc[0][j], v0, bv);
+			acc[1][j] = MADD(acc[1][j], v1, bv);
+			acc[2][j] = MADD(acc[2][j], v2, bv);
+			acc[3][j] = MADD(acc[3][j], v3, bv);
 		}
 	}
 	for (r = 0; r < MR; r++) {
@@ -226,12 +247,48 @@ static void micro_1x16(const gemm_args *g, int i, int j0, int k0, int k1, int fi
 		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
 		float v = ar[kk * g->a_cs];
 		for (j = 0; j < NR; j++)
-			acc[j] += v * bp[j];
+			acc[j] = MADD(acc[j], v, bp[j]);
 	}
 	for (j = 0; j < NR; j++)
 		yr[j] = acc[j];
 	if (last)
 		epilogue_apply(g->ep, i, j0, NR, yr);
+}
+
+/* 4 x 8 tile for a leftover block of 8 columns. */
+static void micro_4x8(const gemm_args *g, int i0, int j0, int k0, int k1, int first,
+		      int last)
+{
+	float acc[MR][8];
+	const float *a0 = g->a + (int64_t)i0 * g->a_rs;
+	const float *a1 = a0 + g->a_rs, *a2 = a1 + g->a_rs, *a3 = a2 + g->a_rs;
+	int64_t cs = g->a_cs;
+	int r, j, kk;
+
+	if (first)
+		memset(acc, 0, sizeof(acc));
+	else
+		for (r = 0; r < MR; r++)
+			for (j = 0; j < 8; j++)
+				acc[r][j] = g->y[(int64_t)(i0 + r) * g->ldy + j0 + j];
+	for (kk = k0; kk < k1; kk++) {
+		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
+		float v0 = a0[kk * cs], v1 = a1[kk * cs], v2 = a2[kk * cs], v3 = a3[kk * cs];
+		for (j = 0; j < 8; j++) {
+			float bv = bp[j];
+			acc[0][j] = MADD(acc[0][j], v0, bv);
+			acc[1][j] = MADD(acc[1][j], v1, bv);
+			acc[2][j] = MADD(acc[2][j], v2, bv);
+			acc[3][j] = MADD(acc[3][j], v3, bv);
+		}
+	}
+	for (r = 0; r < MR; r++) {
+		float *yr = g->y + (int64_t)(i0 + r) * g->ldy + j0;
+		for (j = 0; j < 8; j++)
+			yr[j] = acc[r][j];
+		if (last)
+			epilogue_apply(g->ep, i0 + r, j0, 8, yr);
+	}
 }
 
 /* Leftover columns (fewer than NR): row-wise axpy over the short segment. */
@@ -249,7 +306,7 @@ static void edge_cols(const gemm_args *g, int i, int j0, int len, int k0, int k1
 		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
 		float v = ar[kk * g->a_cs];
 		for (j = 0; j < len; j++)
-			yr[j] += v * bp[j];
+			yr[j] = MADD(yr[j], v, bp[j]);
 	}
 	if (last)
 		epilogue_apply(g->ep, i, j0, len, yr);
@@ -273,11 +330,16 @@ static void gemm_tile(const gemm_args *g, int i0, int i1, int j0, int j1)
 		int first = k0 == 0, last = k1 == g->k;
 		int jv = j0 + (j1 - j0) / NR * NR;
 		for (i = i0; i + MR <= i1; i += MR) {
+			int je = jv;
 			for (j = j0; j < jv; j += NR)
 				micro_4x16(g, i, j, k0, k1, first, last);
-			if (jv < j1)
+			if (j1 - je >= 8) {
+				micro_4x8(g, i, je, k0, k1, first, last);
+				je += 8;
+			}
+			if (je < j1)
 				for (int r = 0; r < MR; r++)
-					edge_cols(g, i + r, jv, j1 - jv, k0, k1, first, last);
+					edge_cols(g, i + r, je, j1 - je, k0, k1, first, last);
 		}
 		for (; i < i1; i++) {
 			for (j = j0; j < jv; j += NR)
@@ -372,6 +434,7 @@ void cvrt_gemm(int m, int n, int k, const float *a, int trans_a, const float *b,
 
 	ep.alpha = alpha;
 	ep.row_bias = NULL;
+	ep.col_bias = NULL;
 	ep.c = c;
 	ep.c_rs = c_stride_m;
 	ep.c_cs = c_stride_n;
@@ -493,22 +556,17 @@ static int conv_is_pointwise(const cvrt_conv2d_params *p)
 	       p->pad_l == 0 && p->oh == p->h && p->ow == p->w;
 }
 
-/* One input channel per group: depthwise (and channel-multiplier) convs. */
-static int conv_is_depthwise(const cvrt_conv2d_params *p)
-{
-	return p->c == p->group;
-}
-
 /*
  * Workspace (floats): the im2col matrix of one image, all groups,
  *   c * kh * kw * oh * ow,
- * or 0 for pointwise (1x1, stride 1, no padding) and depthwise convs, which
- * run without im2col. Holding every group lets grouped convs run their
- * groups in parallel.
+ * or 0 for pointwise convs (1x1, stride 1, no padding), which multiply the
+ * input directly. Holding every group lets grouped convs run their groups in
+ * parallel. Depthwise convs take this path too (c GEMMs of one row each);
+ * their fast path is cvrt_dwconv2d.
  */
 size_t cvrt_conv2d_workspace(const cvrt_conv2d_params *p)
 {
-	if (conv_is_pointwise(p) || conv_is_depthwise(p))
+	if (conv_is_pointwise(p))
 		return 0;
 	return (size_t)p->c * (size_t)p->kh * (size_t)p->kw * (size_t)p->oh * (size_t)p->ow;
 }
@@ -559,55 +617,9 @@ static void im2col(const cvrt_conv2d_params *p, int channels, const float *x, fl
 	}
 }
 
-/* Direct depthwise conv: each output plane reads one input plane. */
-static void conv_depthwise(const cvrt_conv2d_params *p, const float *x, const float *w,
-			   const float *bias, float *y)
-{
-	int mg = p->m / p->group;
-	int64_t planes = (int64_t)p->n * p->m, pi;
-
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-	for (pi = 0; pi < planes; pi++) {
-		int img = (int)(pi / p->m), oc = (int)(pi % p->m), ic = oc / mg;
-		const float *xc = x + ((int64_t)img * p->c + ic) * p->h * p->w;
-		const float *wc = w + (int64_t)oc * p->kh * p->kw;
-		float *yc = y + pi * p->oh * p->ow;
-		float bv = bias ? bias[oc] : 0.0f;
-		int oy, ky, kx, ox;
-
-		for (oy = 0; oy < p->oh; oy++) {
-			float *yr = yc + (int64_t)oy * p->ow;
-			for (ox = 0; ox < p->ow; ox++)
-				yr[ox] = bv;
-			for (ky = 0; ky < p->kh; ky++) {
-				int iy = oy * p->sh - p->pad_t + ky * p->dh;
-				if (iy < 0 || iy >= p->h)
-					continue;
-				for (kx = 0; kx < p->kw; kx++) {
-					int off = kx * p->dw - p->pad_l, lo, hi;
-					const float *xr = xc + (int64_t)iy * p->w + off;
-					float wv = wc[ky * p->kw + kx];
-					valid_out_range(p->ow, p->sw, off, p->w, &lo, &hi);
-					if (p->sw == 1)
-						for (ox = lo; ox < hi; ox++)
-							yr[ox] += wv * xr[ox];
-					else if (p->sw == 2)
-						for (ox = lo; ox < hi; ox++)
-							yr[ox] += wv * xr[2 * ox];
-					else
-						for (ox = lo; ox < hi; ox++)
-							yr[ox] += wv * xr[(int64_t)ox * p->sw];
-				}
-			}
-			act_inplace(yr, p->ow, p->act);
-		}
-	}
-}
-
+/* The generic grouped path: per image and group, im2col + GEMM. */
 void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
-		 const float *bias, float *y, float *ws)
+		 const float *bias, const float *residual, float *y, float *ws)
 {
 	int cg = p->c / p->group, mg = p->m / p->group;
 	int kdim = cg * p->kh * p->kw;
@@ -615,10 +627,6 @@ void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 	int pointwise = conv_is_pointwise(p);
 	int img, g, par_groups = 0;
 
-	if (conv_is_depthwise(p)) {
-		conv_depthwise(p, x, w, bias, y);
-		return;
-	}
 #ifdef _OPENMP
 	/* Many small groups: one group per thread beats splitting each tiny GEMM. */
 	par_groups = p->group > 1 && p->group >= omp_get_max_threads();
@@ -633,12 +641,15 @@ void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 		for (g = 0; g < p->group; g++) {
 			gemm_args ga;
 			epilogue ep;
+			int64_t yoff = ((int64_t)img * p->m + (int64_t)g * mg) * out_plane;
 			ep.alpha = 1.0f;
-			ep.c = NULL;
-			ep.c_rs = ep.c_cs = 0;
-			ep.beta = 0.0f;
+			ep.c = residual ? residual + yoff : NULL;
+			ep.c_rs = out_plane;
+			ep.c_cs = 1;
+			ep.beta = 1.0f;
 			ep.act = p->act;
 			ep.row_bias = bias ? bias + (int64_t)g * mg : NULL;
+			ep.col_bias = NULL;
 			ga.m = mg;
 			ga.n = (int)out_plane;
 			ga.k = kdim;
@@ -648,11 +659,361 @@ void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 			ga.b = pointwise ? xi + (int64_t)g * cg * in_plane
 					 : ws + (int64_t)g * kdim * out_plane;
 			ga.ldb = out_plane;
-			ga.y = y + ((int64_t)img * p->m + (int64_t)g * mg) * out_plane;
+			ga.y = y + yoff;
 			ga.ldy = out_plane;
 			ga.ep = &ep;
 			ga.serial = par_groups;
 			gemm_core(&ga);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Convolution, NHWC: implicit GEMM                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The output of one image and group is a [oh*ow, m/group] matrix (rows
+ * m apart in y). Tap (ky, kx) contributes A_t * W_t, where W_t = w[ky][kx] is
+ * a dense [c/group, m] matrix and row `pix` of A_t is the input pixel under
+ * that tap: c/group contiguous floats of x, or zeros when the tap falls into
+ * the padding. The micro kernels below take one pointer per A row, so A_t is
+ * never materialized: out-of-image rows point at a static zero block.
+ *
+ * Blocking: a tile is CONV_NHWC_MC output pixels (whole rows when they fit)
+ * x GEMM_NC output channels. Within a tile the K loop runs over taps, then
+ * KC-blocks of c/group; the KC x NC block of W_t stays in L2 while the
+ * tile's pixel quads stream over it. Tiles are the parallel work items.
+ */
+#define CONV_NHWC_MC 64
+#define CONV_NHWC_TAPS 64      /* small-K path: at most this many taps */
+#define CONV_NHWC_SMALL_K 256  /* ... and taps * c/group at most this */
+
+static const float conv_zero_row[GEMM_KC];
+
+/* acc(4 x 16) (+)= A(4 rows at ar[], kc) * B(kc x 16, rows ldb apart). */
+static void micro_p4x16(const float *const *ar, const float *b, int64_t ldb, int kc,
+			float *const *yr, int64_t j, int first)
+{
+	float acc[MR][NR];
+	const float *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
+	int r, jj, kk;
+
+	if (first)
+		memset(acc, 0, sizeof(acc));
+	else
+		for (r = 0; r < MR; r++)
+			for (jj = 0; jj < NR; jj++)
+				acc[r][jj] = yr[r][j + jj];
+	for (kk = 0; kk < kc; kk++) {
+		const float *bp = b + (int64_t)kk * ldb;
+		float v0 = a0[kk], v1 = a1[kk], v2 = a2[kk], v3 = a3[kk];
+		for (jj = 0; jj < NR; jj++) {
+			float bv = bp[jj];
+			acc[0][jj] = MADD(acc[0][jj], v0, bv);
+			acc[1][jj] = MADD(acc[1][jj], v1, bv);
+			acc[2][jj] = MADD(acc[2][jj], v2, bv);
+			acc[3][jj] = MADD(acc[3][jj], v3, bv);
+		}
+	}
+	for (r = 0; r < MR; r++)
+		for (jj = 0; jj < NR; jj++)
+			yr[r][j + jj] = acc[r][jj];
+}
+
+/*
+ * 4 x W tile (W = 16 or 8) over every tap at once: A rows of tap t at
+ * ar[t*4 + r], B of tap t at b + t*tstride; kc per tap. For convs whose
+ * whole K (taps x c/group) is small, e.g. a first layer's 27.
+ */
+#define MICRO_TAPS(NAME, W)                                                            \
+	static void NAME(const float *const *ar, int ntaps, const float *b, int64_t tstride, \
+			 int64_t ldb, int kc, float *const *yr, int64_t j)             \
+	{                                                                              \
+		float acc[MR][W];                                                      \
+		int r, jj, kk, t;                                                      \
+		memset(acc, 0, sizeof(acc));                                           \
+		for (t = 0; t < ntaps; t++) {                                          \
+			const float *a0 = ar[t * MR], *a1 = ar[t * MR + 1];            \
+			const float *a2 = ar[t * MR + 2], *a3 = ar[t * MR + 3];        \
+			const float *bt = b + t * tstride;                             \
+			for (kk = 0; kk < kc; kk++) {                                  \
+				const float *bp = bt + (int64_t)kk * ldb;              \
+				float v0 = a0[kk], v1 = a1[kk], v2 = a2[kk], v3 = a3[kk]; \
+				for (jj = 0; jj < W; jj++) {                           \
+					float bv = bp[jj];                             \
+					acc[0][jj] = MADD(acc[0][jj], v0, bv);         \
+					acc[1][jj] = MADD(acc[1][jj], v1, bv);         \
+					acc[2][jj] = MADD(acc[2][jj], v2, bv);         \
+					acc[3][jj] = MADD(acc[3][jj], v3, bv);         \
+				}                                                      \
+			}                                                              \
+		}                                                                      \
+		for (r = 0; r < MR; r++)                                               \
+			for (jj = 0; jj < W; jj++)                                     \
+				yr[r][j + jj] = acc[r][jj];                            \
+	}
+MICRO_TAPS(micro_taps_4x16, 16)
+MICRO_TAPS(micro_taps_4x8, 8)
+
+/* acc(4 x 8) (+)= A(4 rows at ar[], kc) * B(kc x 8). */
+static void micro_p4x8(const float *const *ar, const float *b, int64_t ldb, int kc,
+		       float *const *yr, int64_t j, int first)
+{
+	float acc[MR][8];
+	const float *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3];
+	int r, jj, kk;
+
+	if (first)
+		memset(acc, 0, sizeof(acc));
+	else
+		for (r = 0; r < MR; r++)
+			for (jj = 0; jj < 8; jj++)
+				acc[r][jj] = yr[r][j + jj];
+	for (kk = 0; kk < kc; kk++) {
+		const float *bp = b + (int64_t)kk * ldb;
+		float v0 = a0[kk], v1 = a1[kk], v2 = a2[kk], v3 = a3[kk];
+		for (jj = 0; jj < 8; jj++) {
+			float bv = bp[jj];
+			acc[0][jj] = MADD(acc[0][jj], v0, bv);
+			acc[1][jj] = MADD(acc[1][jj], v1, bv);
+			acc[2][jj] = MADD(acc[2][jj], v2, bv);
+			acc[3][jj] = MADD(acc[3][jj], v3, bv);
+		}
+	}
+	for (r = 0; r < MR; r++)
+		for (jj = 0; jj < 8; jj++)
+			yr[r][j + jj] = acc[r][jj];
+}
+
+/* One A row times B columns [0, len) (len <= NR or any, as an axpy). */
+static void micro_p1xn(const float *a, const float *b, int64_t ldb, int kc, float *yr,
+		       int len, int first)
+{
+	int jj, kk;
+
+	if (len == NR) {
+		float acc[NR];
+		if (first)
+			memset(acc, 0, sizeof(acc));
+		else
+			for (jj = 0; jj < NR; jj++)
+				acc[jj] = yr[jj];
+		for (kk = 0; kk < kc; kk++) {
+			const float *bp = b + (int64_t)kk * ldb;
+			float v = a[kk];
+			for (jj = 0; jj < NR; jj++)
+				acc[jj] = MADD(acc[jj], v, bp[jj]);
+		}
+		for (jj = 0; jj < NR; jj++)
+			yr[jj] = acc[jj];
+		return;
+	}
+	if (first)
+		for (jj = 0; jj < len; jj++)
+			yr[jj] = 0.0f;
+	for (kk = 0; kk < kc; kk++) {
+		const float *bp = b + (int64_t)kk * ldb;
+		float v = a[kk];
+		for (jj = 0; jj < len; jj++)
+			yr[jj] = MADD(yr[jj], v, bp[jj]);
+	}
+}
+
+/* y = act(y + bias + residual) on one output row segment of len channels. */
+static void nhwc_epilogue(float *yseg, const float *bseg, const float *rseg, int len,
+			  cvrt_act act)
+{
+	int j;
+
+	if (bseg && rseg)
+		for (j = 0; j < len; j++)
+			yseg[j] += bseg[j] + rseg[j];
+	else if (bseg)
+		for (j = 0; j < len; j++)
+			yseg[j] += bseg[j];
+	else if (rseg)
+		for (j = 0; j < len; j++)
+			yseg[j] += rseg[j];
+	act_inplace(yseg, len, act);
+}
+
+/* Output pixels [pix0, pix1) x channels [j0, j1) of group g of image img. */
+static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const float *w,
+			   const float *bias, const float *residual, float *y, int img,
+			   int g, int pix0, int pix1, int j0, int j1)
+{
+	int cg = p->c / p->group, mg = p->m / p->group;
+	int ntaps = p->kh * p->kw, t, k0, i, r, j, epi0 = pix0;
+	int jv = j0 + (j1 - j0) / NR * NR;
+	const float *xi = x + (int64_t)img * p->h * p->w * p->c + (int64_t)g * cg;
+	int64_t ybase = (int64_t)img * p->oh * p->ow * p->m + (int64_t)g * mg;
+
+	if (ntaps <= CONV_NHWC_TAPS && ntaps * cg <= CONV_NHWC_SMALL_K) {
+		/* Small K: pixel quads keep their accumulators over every tap. */
+		const float *ar[CONV_NHWC_TAPS * MR];
+		float *yr[MR];
+		int64_t tstride = (int64_t)cg * p->m;
+		const float *b0 = w + (int64_t)g * mg;
+		for (i = pix0; i + MR <= pix1; i += MR) {
+			int je = jv;
+			for (r = 0; r < MR; r++) {
+				int pix = i + r, oy = pix / p->ow, ox = pix % p->ow;
+				yr[r] = y + ybase + (int64_t)pix * p->m;
+				for (t = 0; t < ntaps; t++) {
+					int iy = oy * p->sh - p->pad_t + (t / p->kw) * p->dh;
+					int ix = ox * p->sw - p->pad_l + (t % p->kw) * p->dw;
+					ar[t * MR + r] = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w
+						? xi + ((int64_t)iy * p->w + ix) * p->c : conv_zero_row;
+				}
+			}
+			for (j = j0; j < jv; j += NR)
+				micro_taps_4x16(ar, ntaps, b0 + j, tstride, p->m, cg, yr, j);
+			for (; j1 - je >= 8; je += 8)
+				micro_taps_4x8(ar, ntaps, b0 + je, tstride, p->m, cg, yr, je);
+			for (r = 0; r < MR && je < j1; r++) {
+				for (t = 0; t < ntaps; t++)
+					micro_p1xn(ar[t * MR + r], b0 + t * tstride + je, p->m, cg,
+						   yr[r] + je, j1 - je, t == 0);
+			}
+		}
+		if (i < pix1) {
+			/* Leftover pixels: the general loop below on them alone. */
+			pix0 = i;
+		} else {
+			goto epilogue;
+		}
+	}
+	for (t = 0; t < ntaps; t++) {
+		int ky = t / p->kw, kx = t % p->kw;
+		for (k0 = 0; k0 < cg; k0 += GEMM_KC) {
+			int kc = cg - k0 < GEMM_KC ? cg - k0 : GEMM_KC;
+			int first = t == 0 && k0 == 0;
+			const float *bt = w + ((int64_t)t * cg + k0) * p->m + (int64_t)g * mg;
+			for (i = pix0; i < pix1; i += MR) {
+				int rows = pix1 - i < MR ? pix1 - i : MR, nz = 0;
+				const float *ar[MR];
+				float *yr[MR];
+				for (r = 0; r < rows; r++) {
+					int pix = i + r, oy = pix / p->ow, ox = pix % p->ow;
+					int iy = oy * p->sh - p->pad_t + ky * p->dh;
+					int ix = ox * p->sw - p->pad_l + kx * p->dw;
+					yr[r] = y + ybase + (int64_t)pix * p->m;
+					if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) {
+						ar[r] = xi + ((int64_t)iy * p->w + ix) * p->c + k0;
+					} else {
+						ar[r] = conv_zero_row;
+						nz++;
+					}
+				}
+				if (nz == rows && !first)
+					continue; /* all padding: adds nothing */
+				if (rows == MR) {
+					int je = jv;
+					for (j = j0; j < jv; j += NR)
+						micro_p4x16(ar, bt + j, p->m, kc, yr, j, first);
+					if (j1 - je >= 8) {
+						micro_p4x8(ar, bt + je, p->m, kc, yr, je, first);
+						je += 8;
+					}
+					if (je < j1)
+						for (r = 0; r < MR; r++)
+							micro_p1xn(ar[r], bt + je, p->m, kc, yr[r] + je,
+								   j1 - je, first);
+				} else {
+					for (r = 0; r < rows; r++) {
+						for (j = j0; j < jv; j += NR)
+							micro_p1xn(ar[r], bt + j, p->m, kc, yr[r] + j, NR,
+								   first);
+						if (jv < j1)
+							micro_p1xn(ar[r], bt + jv, p->m, kc, yr[r] + jv,
+								   j1 - jv, first);
+					}
+				}
+			}
+		}
+	}
+epilogue:
+	for (i = epi0; i < pix1; i++) {
+		int64_t off = ybase + (int64_t)i * p->m + j0;
+		nhwc_epilogue(y + off, bias ? bias + (int64_t)g * mg + j0 : NULL,
+			      residual ? residual + off : NULL, j1 - j0, p->act);
+	}
+}
+
+/* No scratch: out-of-image taps read a static zero block. */
+size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p)
+{
+	(void)p;
+	return 0;
+}
+
+void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
+		      const float *bias, const float *residual, float *y, float *ws)
+{
+	int cg = p->c / p->group, mg = p->m / p->group;
+	int64_t pixels = (int64_t)p->oh * p->ow;
+	int g;
+
+	(void)ws;
+	if (p->n <= 0 || pixels <= 0 || p->m <= 0)
+		return;
+	if (conv_is_pointwise(p) && (int64_t)p->n * pixels <= INT32_MAX) {
+		/* One GEMM per group over all n*h*w pixels. */
+		for (g = 0; g < p->group; g++) {
+			gemm_args ga;
+			epilogue ep;
+			ep.alpha = 1.0f;
+			ep.row_bias = NULL;
+			ep.col_bias = bias ? bias + (int64_t)g * mg : NULL;
+			ep.c = residual ? residual + (int64_t)g * mg : NULL;
+			ep.c_rs = p->m;
+			ep.c_cs = 1;
+			ep.beta = 1.0f;
+			ep.act = p->act;
+			ga.m = (int)(p->n * pixels);
+			ga.n = mg;
+			ga.k = cg;
+			ga.a = x + (int64_t)g * cg;
+			ga.a_rs = p->c;
+			ga.a_cs = 1;
+			ga.b = w + (int64_t)g * mg;
+			ga.ldb = p->m;
+			ga.y = y + (int64_t)g * mg;
+			ga.ldy = p->m;
+			ga.ep = &ep;
+			ga.serial = 0;
+			gemm_core(&ga);
+		}
+		return;
+	}
+	{
+		/* Pixel tiles of whole output rows where possible. */
+		int rows_per_tile = p->ow >= CONV_NHWC_MC ? 1 : CONV_NHWC_MC / p->ow;
+		int64_t tile_pix = p->ow >= CONV_NHWC_MC ? CONV_NHWC_MC : (int64_t)rows_per_tile * p->ow;
+		int64_t pt = (pixels + tile_pix - 1) / tile_pix;
+		int64_t jt = (mg + GEMM_NC - 1) / GEMM_NC;
+		int64_t ntasks = (int64_t)p->n * p->group * pt * jt, task;
+		double work = (double)p->n * pixels * p->m * cg * p->kh * p->kw;
+
+		(void)work;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if (ntasks > 1 && work > PAR_MIN_WORK)
+#endif
+		for (task = 0; task < ntasks; task++) {
+			int64_t rem = task;
+			int tj = (int)(rem % jt), tp, gi, img;
+			int pix0, pix1, j0, j1;
+			rem /= jt;
+			tp = (int)(rem % pt);
+			rem /= pt;
+			gi = (int)(rem % p->group);
+			img = (int)(rem / p->group);
+			pix0 = (int)(tp * tile_pix);
+			pix1 = (int)(pix0 + tile_pix < pixels ? pix0 + tile_pix : pixels);
+			j0 = tj * GEMM_NC;
+			j1 = j0 + GEMM_NC < mg ? j0 + GEMM_NC : mg;
+			conv_nhwc_tile(p, x, w, bias, residual, y, img, gi, pix0, pix1, j0, j1);
 		}
 	}
 }
@@ -840,100 +1201,670 @@ void cvrt_binary(int op, int ndim, const int64_t *out_dims, const float *a,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Pooling                                                                  */
+/* Sliding windows: pooling and depthwise convolution                       */
 /* ------------------------------------------------------------------------ */
 
 /*
- * Both pools work a whole output row at a time: for every kernel tap the
- * output columns whose input lies inside the image form one contiguous range,
- * so the inner loop has no bounds checks.
+ * One window geometry serves max pooling, average pooling and the depthwise
+ * conv (a per-channel multiply-accumulate over the same window). Output row
+ * oy reads input rows iy0 + ky*dh for ky in the valid range of win_rows();
+ * its columns split into runs (win_run): the interior [xlo, xhi), where every
+ * tap kx lies inside the input so the inner loops need no checks, is one run;
+ * each border column is a run of its own with its clipped tap range.
  */
-void cvrt_maxpool2d(const cvrt_pool2d_params *p, const float *x, float *y)
+static void transpose_2d(const float *x, int64_t xs, float *y, int64_t ys, int64_t na,
+			 int64_t ni);
+
+typedef struct win2d {
+	int h, w, oh, ow;
+	int kh, kw, sh, sw, dh, dw;
+	int pad_t, pad_l;
+	int xlo, xhi; /* interior output columns */
+} win2d;
+
+static void win_init(win2d *wn, int h, int w, int oh, int ow, int kh, int kw, int sh,
+		     int sw, int dh, int dw, int pad_t, int pad_l)
 {
-	int64_t planes = (int64_t)p->n * p->c, pi;
+	int a0, a1, b0, b1;
 
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+	wn->h = h, wn->w = w, wn->oh = oh, wn->ow = ow;
+	wn->kh = kh, wn->kw = kw, wn->sh = sh, wn->sw = sw, wn->dh = dh, wn->dw = dw;
+	wn->pad_t = pad_t, wn->pad_l = pad_l;
+	/* Tap positions grow with kx: the first and last tap inside => all are. */
+	valid_out_range(ow, sw, -pad_l, w, &a0, &a1);
+	valid_out_range(ow, sw, (kw - 1) * dw - pad_l, w, &b0, &b1);
+	wn->xlo = a0 > b0 ? a0 : b0;
+	wn->xhi = a1 < b1 ? a1 : b1;
+	if (wn->xhi < wn->xlo)
+		wn->xhi = wn->xlo;
+}
+
+/* Output row oy: first input row *iy0 (may be negative), valid taps [*ky0, *ky1). */
+static inline void win_rows(const win2d *wn, int oy, int *iy0, int *ky0, int *ky1)
+{
+	*iy0 = oy * wn->sh - wn->pad_t;
+	tap_range(*iy0, wn->kh, wn->dh, 0, wn->h, ky0, ky1);
+}
+
+/* The run of output columns starting at ox: returns its end; taps [*kx0, *kx1). */
+static inline int win_run(const win2d *wn, int ox, int *kx0, int *kx1)
+{
+	if (ox >= wn->xlo && ox < wn->xhi) {
+		*kx0 = 0;
+		*kx1 = wn->kw;
+		return wn->xhi;
+	}
+	tap_range(ox * wn->sw - wn->pad_l, wn->kw, wn->dw, 0, wn->w, kx0, kx1);
+	return ox + 1;
+}
+
+enum win_kind { WIN_MAX, WIN_AVG, WIN_DW };
+
+/* Average pooling divisor of one output position, per axis (see cvrt.h). */
+static int avg_count(int start, int k, int len, int pad_lo, int pad_hi, int cip)
+{
+	int t0, t1;
+
+	if (cip)
+		tap_range(start, k, 1, -pad_lo, len + pad_hi, &t0, &t1);
+	else
+		tap_range(start, k, 1, 0, len, &t0, &t1);
+	return t1 - t0;
+}
+
+/* Everything a window kernel needs besides the geometry. */
+typedef struct win_job {
+	int kind;              /* enum win_kind */
+	int c;                 /* channels (NHWC row length per pixel) */
+	const float *wk;       /* DW taps: NCHW [kh*kw] of one channel, NHWC [kh*kw, c] */
+	const float *bias;     /* DW: NCHW &bias[ch] or NULL, NHWC [c] or NULL */
+	cvrt_act act;          /* DW */
+	int pad_b, pad_r, cip; /* AVG divisor */
+} win_job;
+
+/* Per-element ops: a = accumulator, v = input, t = tap weight (DW only: the
+ * pools never evaluate t, so their tap pointer may be NULL). */
+#define WOP_MAX(a, v, t) ((v) > (a) ? (v) : (a))
+#define WOP_SUM(a, v, t) ((a) + (v))
+#define WOP_MAC(a, v, t) MADD(a, v, t)
+
+/*
+ * Vectors of VW floats: AVX-512 or AVX2+FMA intrinsics when the compiler
+ * targets them, otherwise a plain struct whose loops gcc vectorizes as it can.
+ */
+#if defined(__AVX512F__)
+#define VW 16
+typedef __m512 vf;
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_SET1(s) _mm512_set1_ps(s)
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_MUL(a, b) _mm512_mul_ps((a), (b))
+#define V_MAX(a, b) _mm512_max_ps((a), (b))
+#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#elif defined(__AVX2__) && defined(__FMA__)
+#define VW 8
+typedef __m256 vf;
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_SET1(s) _mm256_set1_ps(s)
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_MUL(a, b) _mm256_mul_ps((a), (b))
+#define V_MAX(a, b) _mm256_max_ps((a), (b))
+#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#else
+#define VW 8
+typedef struct vf {
+	float f[VW];
+} vf;
+static inline vf v_load(const float *p)
+{
+	vf r;
+	memcpy(r.f, p, sizeof(r.f));
+	return r;
+}
+static inline vf v_set1(float s)
+{
+	vf r;
+	int i;
+	for (i = 0; i < VW; i++)
+		r.f[i] = s;
+	return r;
+}
+static inline vf v_add(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] += b.f[i];
+	return a;
+}
+static inline vf v_mul(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] *= b.f[i];
+	return a;
+}
+static inline vf v_max(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] = b.f[i] > a.f[i] ? b.f[i] : a.f[i];
+	return a;
+}
+static inline vf v_fma(vf a, vf b, vf c)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		c.f[i] = MADD(c.f[i], a.f[i], b.f[i]);
+	return c;
+}
+#define V_LOAD(p) v_load(p)
+#define V_STORE(p, v) memcpy((p), (v).f, sizeof((v).f))
+#define V_SET1(s) v_set1(s)
+#define V_ADD(a, b) v_add((a), (b))
+#define V_MUL(a, b) v_mul((a), (b))
+#define V_MAX(a, b) v_max((a), (b))
+#define V_FMA(a, b, c) v_fma((a), (b), (c))
 #endif
-	for (pi = 0; pi < planes; pi++) {
-		const float *xc = x + pi * p->h * p->w;
-		float *yc = y + pi * p->oh * p->ow;
-		int oy, ox, ky, kx;
 
-		for (oy = 0; oy < p->oh; oy++) {
-			float *yr = yc + (int64_t)oy * p->ow;
-			int iy0 = oy * p->sh - p->pad_t, ky0, ky1;
-			tap_range(iy0, p->kh, p->dh, 0, p->h, &ky0, &ky1);
-			for (ox = 0; ox < p->ow; ox++)
-				yr[ox] = -FLT_MAX;
-			for (ky = ky0; ky < ky1; ky++) {
-				const float *xr = xc + (int64_t)(iy0 + ky * p->dh) * p->w;
-				for (kx = 0; kx < p->kw; kx++) {
-					int off = kx * p->dw - p->pad_l, lo, hi;
-					const float *xs = xr + off;
-					valid_out_range(p->ow, p->sw, off, p->w, &lo, &hi);
-					if (p->sw == 1)
-						for (ox = lo; ox < hi; ox++)
-							yr[ox] = xs[ox] > yr[ox] ? xs[ox] : yr[ox];
-					else
-						for (ox = lo; ox < hi; ox++) {
-							float v = xs[(int64_t)ox * p->sw];
-							yr[ox] = v > yr[ox] ? v : yr[ox];
-						}
-				}
+
+/* Vector forms of the ops: acc = OP(acc, v, t). */
+#define VOP_MAX(a, v, t) V_MAX(a, v)
+#define VOP_SUM(a, v, t) V_ADD(a, v)
+#define VOP_MAC(a, v, t) V_FMA(v, t, a)
+
+/* ---- NCHW: one plane at a time, whole rows, vectorized over ox ---------- */
+
+/*
+ * yr[ox] for ox in [ox0, ox1): an interior run (taps [kx0, kx1) = every kx)
+ * or a single border column. With stride 1, interior columns go NV vectors
+ * at a time with the accumulators in registers; other strides and leftovers
+ * one column at a time. OP/VOP as above; `init` the starting value.
+ */
+#define WIN_NCHW_COL(OP, OX)                                                       \
+	do {                                                                       \
+		float a_ = init;                                                   \
+		int ix_ = (OX) * wn->sw - wn->pad_l, ky_, kx_;                     \
+		for (ky_ = ky0; ky_ < ky1; ky_++) {                                \
+			const float *xr_ = xc + (int64_t)(iy0 + ky_ * wn->dh) * wn->w + ix_; \
+			for (kx_ = kx0; kx_ < kx1; kx_++)                          \
+				a_ = OP(a_, xr_[kx_ * wn->dw], wk[ky_ * wn->kw + kx_]); \
+		}                                                                  \
+		yr[OX] = a_ * scale;                                               \
+	} while (0)
+
+/* NV vectors of interior columns starting at OX, stride 1. */
+#define WIN_NCHW_VEC(VOP, NV, OX)                                                  \
+	do {                                                                       \
+		vf acc_[NV];                                                       \
+		int ix_ = (OX) - wn->pad_l, j_, ky_, kx_;                          \
+		for (j_ = 0; j_ < (NV); j_++)                                      \
+			acc_[j_] = V_SET1(init);                                   \
+		for (ky_ = ky0; ky_ < ky1; ky_++) {                                \
+			const float *xr_ = xc + (int64_t)(iy0 + ky_ * wn->dh) * wn->w + ix_; \
+			for (kx_ = 0; kx_ < wn->kw; kx_++) {                       \
+				const float *xs_ = xr_ + kx_ * wn->dw;             \
+				for (j_ = 0; j_ < (NV); j_++)                      \
+					acc_[j_] = VOP(acc_[j_], V_LOAD(xs_ + j_ * VW), \
+						       V_SET1(wk[ky_ * wn->kw + kx_])); \
+			}                                                          \
+		}                                                                  \
+		for (j_ = 0; j_ < (NV); j_++)                                      \
+			V_STORE(yr + (OX) + j_ * VW, V_MUL(acc_[j_], V_SET1(scale))); \
+	} while (0)
+
+/*
+ * Stride-1 runs of at least VW columns end with a vector aligned to the
+ * run's end (overlapping the previous one: those values are written twice).
+ */
+#define WIN_NCHW_RUN(OP, VOP)                                                      \
+	do {                                                                       \
+		int ox_ = ox0;                                                     \
+		if (wn->sw == 1 && ox1 - ox0 >= VW) {                              \
+			for (; ox_ + 4 * VW <= ox1; ox_ += 4 * VW)                 \
+				WIN_NCHW_VEC(VOP, 4, ox_);                         \
+			for (; ox_ + VW <= ox1; ox_ += VW)                         \
+				WIN_NCHW_VEC(VOP, 1, ox_);                         \
+			if (ox_ < ox1)                                             \
+				WIN_NCHW_VEC(VOP, 1, ox1 - VW);                    \
+		} else {                                                           \
+			for (; ox_ < ox1; ox_++)                                   \
+				WIN_NCHW_COL(OP, ox_);                             \
+		}                                                                  \
+	} while (0)
+
+/* One output plane yc from one input plane xc (residual plane rc or NULL). */
+static void win_plane_nchw(const win2d *wn, const win_job *jb, const float *xc,
+			   const float *wk, float bv, const float *rc, float *yc)
+{
+	int oy, ox0, ox1, ky0, ky1, kx0, kx1, iy0, ox;
+
+	for (oy = 0; oy < wn->oh; oy++) {
+		float *yr = yc + (int64_t)oy * wn->ow;
+		int rcount = 0;
+		win_rows(wn, oy, &iy0, &ky0, &ky1);
+		if (jb->kind == WIN_AVG)
+			rcount = avg_count(iy0, wn->kh, wn->h, wn->pad_t, jb->pad_b, jb->cip);
+		for (ox0 = 0; ox0 < wn->ow; ox0 = ox1) {
+			float scale = 1.0f, init;
+			ox1 = win_run(wn, ox0, &kx0, &kx1);
+			switch (jb->kind) {
+			case WIN_MAX:
+				init = -FLT_MAX;
+				WIN_NCHW_RUN(WOP_MAX, VOP_MAX);
+				break;
+			case WIN_AVG: {
+				int cnt = rcount * (ox1 - ox0 == 1 && (ox0 < wn->xlo || ox0 >= wn->xhi)
+					? avg_count(ox0 * wn->sw - wn->pad_l, wn->kw, wn->w, wn->pad_l,
+						    jb->pad_r, jb->cip)
+					: wn->kw);
+				init = 0.0f;
+				scale = cnt > 0 ? 1.0f / (float)cnt : 0.0f;
+				WIN_NCHW_RUN(WOP_SUM, VOP_SUM);
+				break;
 			}
+			default:
+				init = bv;
+				WIN_NCHW_RUN(WOP_MAC, VOP_MAC);
+				break;
+			}
+		}
+		if (jb->kind == WIN_DW) {
+			if (rc) {
+				const float *rr = rc + (int64_t)oy * wn->ow;
+				for (ox = 0; ox < wn->ow; ox++)
+					yr[ox] += rr[ox];
+			}
+			act_inplace(yr, wn->ow, jb->act);
 		}
 	}
 }
 
-void cvrt_avgpool2d(const cvrt_pool2d_params *p, const float *x, float *y)
-{
-	int64_t planes = (int64_t)p->n * p->c, pi;
+/* ---- NHWC: one output row at a time, vectorized over channels ----------- */
 
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
+/* Inputs of one row job: the valid input rows and where pixel ox's window starts. */
+typedef struct nhwc_rows {
+	const float *x0; /* input row iy0 + ky0*dh ([w, c]); valid when nky > 0 */
+	int64_t step;    /* dh rows */
+	int ky0, nky;
+} nhwc_rows;
+
+/*
+ * P output pixels ox, ox+1, ..., all with taps [kx0, kx1): for each block of
+ * NB vectors of channels, P*NB accumulators stay in registers over every tap
+ * (the tap weight vector loaded once per tap is shared by the P pixels).
+ * VINIT(cc, b) gives block b's initial vector at channel cc; afterwards the
+ * block is scaled (AVG) or gets the residual added (DW) and is stored.
+ */
+#define WIN_NHWC_PIXELS(NAME, P, NB, VOP, SOP)                                          \
+	static void NAME(const win2d *wn, const win_job *jb, const nhwc_rows *rw, int ox, \
+			 int kx0, int kx1, float scale, const float *rr, float *yr,         \
+			 int cc0, int cc1)                                                  \
+	{                                                                                \
+		const int c = jb->c;                                                     \
+		const int64_t pstep = (int64_t)wn->sw * c;                               \
+		const int64_t ix0 = (int64_t)ox * wn->sw - wn->pad_l;                    \
+		int cc, p, b, r, kx;                                                     \
+		for (cc = cc0; cc + NB * VW <= cc1; cc += NB * VW) {                     \
+			vf acc[P][NB];                                                   \
+			for (b = 0; b < NB; b++) {                                       \
+				vf i0;                                                   \
+				if (jb->kind == WIN_MAX)                                 \
+					i0 = V_SET1(-FLT_MAX);                           \
+				else if (jb->bias)                                       \
+					i0 = V_LOAD(jb->bias + cc + b * VW);             \
+				else                                                     \
+					i0 = V_SET1(0.0f);                               \
+				for (p = 0; p < P; p++)                                  \
+					acc[p][b] = i0;                                  \
+			}                                                                \
+			for (r = 0; r < rw->nky; r++) {                                  \
+				const float *xs = rw->x0 + r * rw->step + ix0 * c + cc;              \
+				const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
+				for (kx = kx0; kx < kx1; kx++) {                         \
+					const float *xk = xs + (int64_t)kx * wn->dw * c; \
+					vf t[NB];                                        \
+					for (b = 0; b < NB; b++)                         \
+						t[b] = ts ? V_LOAD(ts + (int64_t)kx * c + b * VW) : V_SET1(0.0f); \
+					(void)t;                                         \
+					for (p = 0; p < P; p++)                          \
+						for (b = 0; b < NB; b++)                 \
+							acc[p][b] = VOP(acc[p][b], V_LOAD(xk + p * pstep + b * VW), t[b]); \
+				}                                                        \
+			}                                                                \
+			for (p = 0; p < P; p++)                                          \
+				for (b = 0; b < NB; b++) {                               \
+					vf v = acc[p][b];                                \
+					int64_t o = (int64_t)p * c + cc + b * VW;        \
+					if (jb->kind == WIN_AVG)                         \
+						v = V_MUL(v, V_SET1(scale));             \
+					else if (rr)                                     \
+						v = V_ADD(v, V_LOAD(rr + o));            \
+					V_STORE(yr + o, v);                              \
+				}                                                        \
+		}                                                                        \
+		for (; cc < cc1; cc++) { /* leftover channels */                        \
+			for (p = 0; p < P; p++) {                                        \
+				float a = jb->kind == WIN_MAX ? -FLT_MAX                 \
+					  : jb->bias ? jb->bias[cc] : 0.0f;              \
+				for (r = 0; r < rw->nky; r++) {                          \
+					const float *xs = rw->x0 + r * rw->step + (ix0 + (int64_t)p * wn->sw) * c + cc; \
+					const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
+					for (kx = kx0; kx < kx1; kx++) {                 \
+						float t_ = ts ? ts[(int64_t)kx * c] : 0.0f; \
+						(void)t_;                                \
+						a = SOP(a, xs[(int64_t)kx * wn->dw * c], t_); \
+					}                                                \
+				}                                                        \
+				if (jb->kind == WIN_AVG)                                 \
+					a *= scale;                                      \
+				else if (rr)                                             \
+					a += rr[(int64_t)p * c + cc];                    \
+				yr[(int64_t)p * c + cc] = a;                             \
+			}                                                                \
+		}                                                                        \
+	}
+
+/* Register budget: P*NB accumulators + NB tap vectors. */
+#if VW == 16
+#define NHWC_NB 2 /* 32 channels: 8 + 2 of the 32 zmm registers */
+#else
+#define NHWC_NB 2 /* 16 channels: 8 + 2 of the 16 ymm registers */
 #endif
-	for (pi = 0; pi < planes; pi++) {
-		const float *xc = x + pi * p->h * p->w;
-		float *yc = y + pi * p->oh * p->ow;
-		int oy, ox, ky, kx;
 
-		for (oy = 0; oy < p->oh; oy++) {
-			float *yr = yc + (int64_t)oy * p->ow;
-			int iy0 = oy * p->sh - p->pad_t, ky0, ky1, rcount, t0, t1;
-			tap_range(iy0, p->kh, p->dh, 0, p->h, &ky0, &ky1);
-			if (p->count_include_pad)
-				tap_range(iy0, p->kh, p->dh, -p->pad_t, p->h + p->pad_b, &t0, &t1);
-			else
-				t0 = ky0, t1 = ky1;
-			rcount = t1 - t0;
-			for (ox = 0; ox < p->ow; ox++)
-				yr[ox] = 0.0f;
-			for (ky = ky0; ky < ky1; ky++) {
-				const float *xr = xc + (int64_t)(iy0 + ky * p->dh) * p->w;
-				for (kx = 0; kx < p->kw; kx++) {
-					int off = kx * p->dw - p->pad_l, lo, hi;
-					const float *xs = xr + off;
-					valid_out_range(p->ow, p->sw, off, p->w, &lo, &hi);
-					if (p->sw == 1)
-						for (ox = lo; ox < hi; ox++)
-							yr[ox] += xs[ox];
-					else
-						for (ox = lo; ox < hi; ox++)
-							yr[ox] += xs[(int64_t)ox * p->sw];
-				}
-			}
-			for (ox = 0; ox < p->ow; ox++) {
-				int ix0 = ox * p->sw - p->pad_l, cnt;
-				if (p->count_include_pad)
-					tap_range(ix0, p->kw, p->dw, -p->pad_l, p->w + p->pad_r, &t0, &t1);
-				else
-					tap_range(ix0, p->kw, p->dw, 0, p->w, &t0, &t1);
-				cnt = rcount * (t1 - t0);
-				yr[ox] = cnt > 0 ? yr[ox] / (float)cnt : 0.0f;
+WIN_NHWC_PIXELS(nhwc_max4, 4, NHWC_NB, VOP_MAX, WOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1, 1, NHWC_NB, VOP_MAX, WOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4, 4, NHWC_NB, VOP_SUM, WOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1, 1, NHWC_NB, VOP_SUM, WOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4, 4, NHWC_NB, VOP_MAC, WOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1, 1, NHWC_NB, VOP_MAC, WOP_MAC)
+WIN_NHWC_PIXELS(nhwc_max4v, 4, 1, VOP_MAX, WOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1v, 1, 1, VOP_MAX, WOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4v, 4, 1, VOP_SUM, WOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1v, 1, 1, VOP_SUM, WOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4v, 4, 1, VOP_MAC, WOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1v, 1, 1, VOP_MAC, WOP_MAC)
+
+typedef void (*nhwc_pix_fn)(const win2d *, const win_job *, const nhwc_rows *, int, int,
+			    int, float, const float *, float *, int, int);
+
+/*
+ * Pixels [ox, ox1) of one run: channel blocks of NHWC_NB vectors, then one
+ * vector, then single channels; four pixels at a time, then one.
+ */
+static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw, int ox,
+			 int ox1, int kx0, int kx1, float scale, const float *rrow,
+			 float *yrow)
+{
+	static const nhwc_pix_fn fns[3][4] = {
+		{ nhwc_max4, nhwc_max1, nhwc_max4v, nhwc_max1v },
+		{ nhwc_sum4, nhwc_sum1, nhwc_sum4v, nhwc_sum1v },
+		{ nhwc_mac4, nhwc_mac1, nhwc_mac4v, nhwc_mac1v },
+	};
+	const nhwc_pix_fn *f = fns[jb->kind];
+	int c = jb->c, cbig = c / (NHWC_NB * VW) * (NHWC_NB * VW);
+
+	while (ox < ox1) {
+		int four = ox1 - ox >= 4;
+		float *yp = yrow + (int64_t)ox * c;
+		const float *rp = rrow ? rrow + (int64_t)ox * c : NULL;
+		if (cbig > 0)
+			f[four ? 0 : 1](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, 0, cbig);
+		if (cbig < c)
+			f[four ? 2 : 3](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, cbig, c);
+		if (jb->kind == WIN_DW)
+			act_inplace(yp, (int64_t)(four ? 4 : 1) * c, jb->act);
+		ox += four ? 4 : 1;
+	}
+}
+
+/* Output row oy of image xi ([h, w, c]) into yrow ([ow, c]). */
+static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, int oy,
+			 const float *rrow, float *yrow)
+{
+	nhwc_rows rw;
+	int iy0, ky1, ox, ox1, kx0, kx1, rcount = 0;
+	int64_t rowlen = (int64_t)wn->w * jb->c;
+
+	win_rows(wn, oy, &iy0, &rw.ky0, &ky1);
+	rw.nky = ky1 - rw.ky0;
+	rw.step = (int64_t)wn->dh * rowlen;
+	rw.x0 = rw.nky > 0 ? xi + (int64_t)(iy0 + rw.ky0 * wn->dh) * rowlen : xi;
+	if (jb->kind == WIN_AVG)
+		rcount = avg_count(iy0, wn->kh, wn->h, wn->pad_t, jb->pad_b, jb->cip);
+	for (ox = 0; ox < wn->ow; ox = ox1) {
+		float scale = 1.0f;
+		ox1 = win_run(wn, ox, &kx0, &kx1);
+		if (jb->kind == WIN_AVG) {
+			int cnt = rcount * (ox >= wn->xlo && ox < wn->xhi
+				? wn->kw
+				: avg_count(ox * wn->sw - wn->pad_l, wn->kw, wn->w, wn->pad_l,
+					    jb->pad_r, jb->cip));
+			scale = cnt > 0 ? 1.0f / (float)cnt : 0.0f;
+		}
+		win_nhwc_run(wn, jb, &rw, ox, ox1, kx0, kx1, scale, rrow, yrow);
+	}
+}
+
+/* Row tasks: n*oh output rows. */
+static void win_nhwc(const win2d *wn, const win_job *jb, int n, const float *x,
+		     const float *res, float *y)
+{
+	int64_t rows = (int64_t)n * wn->oh, t;
+	int64_t in_img = (int64_t)wn->h * wn->w * jb->c, out_row = (int64_t)wn->ow * jb->c;
+	double work = (double)rows * out_row * wn->kh * wn->kw;
+
+	(void)work;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (rows > 1 && work > PAR_MIN_WORK)
+#endif
+	for (t = 0; t < rows; t++) {
+		int img = (int)(t / wn->oh), oy = (int)(t % wn->oh);
+		win_row_nhwc(wn, jb, x + img * in_img, oy, res ? res + t * out_row : NULL,
+			     y + t * out_row);
+	}
+}
+
+/*
+ * Depthwise NCHW on narrow planes, where rows are too short to vectorize
+ * over ox: a block of DWT_CB channels of one image is transposed into a
+ * zero-padded channels-last tile on the stack (input plane + padding, at most
+ * DWT_MAX floats with the output tile), the NHWC row kernel runs on it with
+ * no borders left, and the result is transposed back; then residual + act.
+ */
+#define DWT_CB (NHWC_NB * VW)
+#define DWT_MAX 16384
+#define DWT_MAX_TAPS 49
+
+static int dw_tiled_dims(const win2d *wn, int *hp, int *wp)
+{
+	*hp = (wn->oh - 1) * wn->sh + (wn->kh - 1) * wn->dh + 1;
+	*wp = (wn->ow - 1) * wn->sw + (wn->kw - 1) * wn->dw + 1;
+	if (*hp < wn->h + wn->pad_t)
+		*hp = wn->h + wn->pad_t;
+	if (*wp < wn->w + wn->pad_l)
+		*wp = wn->w + wn->pad_l;
+	return (int64_t)(*hp * *wp + wn->oh * wn->ow) * DWT_CB <= DWT_MAX &&
+	       wn->kh * wn->kw <= DWT_MAX_TAPS;
+}
+
+static void dw_nchw_tiled(const win2d *wn, const win_job *jb, int n, const float *x,
+			  const float *w, const float *bias, const float *res, float *y)
+{
+	int hp, wp, nblk = (jb->c + DWT_CB - 1) / DWT_CB;
+	int64_t tasks = (int64_t)n * nblk, t;
+	int64_t in_plane = (int64_t)wn->h * wn->w, out_plane = (int64_t)wn->oh * wn->ow;
+	win2d lw;
+	win_job lj;
+
+	dw_tiled_dims(wn, &hp, &wp);
+	win_init(&lw, hp, wp, wn->oh, wn->ow, wn->kh, wn->kw, wn->sh, wn->sw, wn->dh, wn->dw, 0, 0);
+	lj = *jb;
+	lj.c = DWT_CB;
+	lj.act.kind = CVRT_ACT_NONE;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (tasks > 1)
+#endif
+	for (t = 0; t < tasks; t++) {
+		float buf[DWT_MAX], wl[DWT_MAX_TAPS * DWT_CB], bl[DWT_CB];
+		float *xin = buf, *yout = buf + (int64_t)hp * wp * DWT_CB;
+		int img = (int)(t / nblk), c0 = (int)(t % nblk) * DWT_CB;
+		int nv = jb->c - c0 < DWT_CB ? jb->c - c0 : DWT_CB, ntap = wn->kh * wn->kw;
+		int iy, oy, ch, k;
+		win_job tj = lj;
+		const float *xb = x + ((int64_t)img * jb->c + c0) * in_plane;
+		int64_t ob = ((int64_t)img * jb->c + c0) * out_plane;
+
+		/* Taps and bias of the block, channels-last, zero past the last channel. */
+		for (k = 0; k < ntap; k++)
+			for (ch = 0; ch < DWT_CB; ch++)
+				wl[k * DWT_CB + ch] = ch < nv ? w[(int64_t)(c0 + ch) * ntap + k] : 0.0f;
+		for (ch = 0; ch < DWT_CB; ch++)
+			bl[ch] = bias && ch < nv ? bias[c0 + ch] : 0.0f;
+		tj.wk = wl;
+		tj.bias = bl;
+		/* Zero the padding (all of it for a partial block), then the rows. */
+		if (nv < DWT_CB) {
+			memset(xin, 0, (size_t)hp * wp * DWT_CB * sizeof(float));
+		} else {
+			int right = wp - wn->pad_l - wn->w;
+			memset(xin, 0, (size_t)wn->pad_t * wp * DWT_CB * sizeof(float));
+			memset(xin + (int64_t)(wn->pad_t + wn->h) * wp * DWT_CB, 0,
+			       (size_t)(hp - wn->pad_t - wn->h) * wp * DWT_CB * sizeof(float));
+			for (iy = 0; iy < wn->h; iy++) {
+				float *row = xin + (int64_t)(iy + wn->pad_t) * wp * DWT_CB;
+				memset(row, 0, (size_t)wn->pad_l * DWT_CB * sizeof(float));
+				memset(row + (int64_t)(wn->pad_l + wn->w) * DWT_CB, 0,
+				       (size_t)right * DWT_CB * sizeof(float));
 			}
 		}
+		for (iy = 0; iy < wn->h; iy++)
+			transpose_2d(xb + (int64_t)iy * wn->w, in_plane,
+				     xin + ((int64_t)(iy + wn->pad_t) * wp + wn->pad_l) * DWT_CB,
+				     DWT_CB, wn->w, nv);
+		for (oy = 0; oy < wn->oh; oy++)
+			win_row_nhwc(&lw, &tj, xin, oy, NULL, yout + (int64_t)oy * wn->ow * DWT_CB);
+		transpose_2d(yout, DWT_CB, y + ob, out_plane, nv, out_plane);
+		for (ch = 0; ch < nv; ch++) {
+			float *yp = y + ob + ch * out_plane;
+			if (res) {
+				const float *rp = res + ob + ch * out_plane;
+				int64_t i;
+				for (i = 0; i < out_plane; i++)
+					yp[i] += rp[i];
+			}
+			act_inplace(yp, out_plane, jb->act);
+		}
 	}
+}
+
+static void win_nchw(const win2d *wn, const win_job *jb, int n, const float *x,
+		     const float *w, const float *bias, const float *res, float *y)
+{
+	int64_t planes = (int64_t)n * jb->c, pi;
+	int64_t in_plane = (int64_t)wn->h * wn->w, out_plane = (int64_t)wn->oh * wn->ow;
+	double work = (double)planes * out_plane * wn->kh * wn->kw;
+	int hp, wp;
+
+	(void)work;
+	/* Rows of fewer than 2 vectors' interior: the channels-last tile path. */
+	if (jb->kind == WIN_DW && (wn->sw != 1 || wn->xhi - wn->xlo < 2 * VW) &&
+	    dw_tiled_dims(wn, &hp, &wp)) {
+		dw_nchw_tiled(wn, jb, n, x, w, bias, res, y);
+		return;
+	}
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes > 1 && work > PAR_MIN_WORK)
+#endif
+	for (pi = 0; pi < planes; pi++) {
+		int ch = (int)(pi % jb->c);
+		win_plane_nchw(wn, jb, x + pi * in_plane,
+			       w ? w + (int64_t)ch * wn->kh * wn->kw : NULL,
+			       bias ? bias[ch] : 0.0f, res ? res + pi * out_plane : NULL,
+			       y + pi * out_plane);
+	}
+}
+
+static void pool_setup(const cvrt_pool2d_params *p, int kind, win2d *wn, win_job *jb)
+{
+	win_init(wn, p->h, p->w, p->oh, p->ow, p->kh, p->kw, p->sh, p->sw, p->dh, p->dw,
+		 p->pad_t, p->pad_l);
+	memset(jb, 0, sizeof(*jb));
+	jb->kind = kind;
+	jb->c = p->c;
+	jb->pad_b = p->pad_b;
+	jb->pad_r = p->pad_r;
+	jb->cip = p->count_include_pad;
+}
+
+void cvrt_maxpool2d(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_MAX, &wn, &jb);
+	win_nchw(&wn, &jb, p->n, x, NULL, NULL, NULL, y);
+}
+
+void cvrt_avgpool2d(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_AVG, &wn, &jb);
+	win_nchw(&wn, &jb, p->n, x, NULL, NULL, NULL, y);
+}
+
+void cvrt_maxpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_MAX, &wn, &jb);
+	win_nhwc(&wn, &jb, p->n, x, NULL, y);
+}
+
+void cvrt_avgpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_AVG, &wn, &jb);
+	win_nhwc(&wn, &jb, p->n, x, NULL, y);
+}
+
+static void dw_setup(const cvrt_conv2d_params *p, const float *w, const float *bias,
+		     win2d *wn, win_job *jb)
+{
+	win_init(wn, p->h, p->w, p->oh, p->ow, p->kh, p->kw, p->sh, p->sw, p->dh, p->dw,
+		 p->pad_t, p->pad_l);
+	memset(jb, 0, sizeof(*jb));
+	jb->kind = WIN_DW;
+	jb->c = p->c;
+	jb->wk = w;
+	jb->bias = bias;
+	jb->act = p->act;
+}
+
+void cvrt_dwconv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
+		   const float *bias, const float *residual, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	dw_setup(p, w, bias, &wn, &jb);
+	win_nchw(&wn, &jb, p->n, x, w, bias, residual, y);
+}
+
+void cvrt_dwconv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
+			const float *bias, const float *residual, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	dw_setup(p, w, bias, &wn, &jb);
+	win_nhwc(&wn, &jb, p->n, x, residual, y);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1103,6 +2034,98 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 /* Data movement                                                            */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Y[a][i] = X[i][a] for a < na, i < ni: X rows xs apart (a contiguous),
+ * Y rows ys apart (i contiguous). 8x8 blocks, transposed in registers with
+ * AVX, else by plain loops on the L1-resident block.
+ */
+static void transpose_2d(const float *x, int64_t xs, float *y, int64_t ys, int64_t na,
+			 int64_t ni)
+{
+	int64_t a0, i0, a, i;
+
+	/* i outer: each pass reads 8 whole X row strips (na <= TR_ROWS floats). */
+	for (i0 = 0; i0 < ni; i0 += 8) {
+		int64_t i1 = i0 + 8 < ni ? i0 + 8 : ni;
+		for (a0 = 0; a0 < na; a0 += 8) {
+			int64_t a1 = a0 + 8 < na ? a0 + 8 : na;
+#if defined(__AVX2__) && defined(__FMA__)
+			if (a1 - a0 == 8 && i1 - i0 == 8) {
+				const float *xp = x + i0 * xs + a0;
+				float *yp = y + a0 * ys + i0;
+				__m256 r0 = _mm256_loadu_ps(xp), r1 = _mm256_loadu_ps(xp + xs);
+				__m256 r2 = _mm256_loadu_ps(xp + 2 * xs), r3 = _mm256_loadu_ps(xp + 3 * xs);
+				__m256 r4 = _mm256_loadu_ps(xp + 4 * xs), r5 = _mm256_loadu_ps(xp + 5 * xs);
+				__m256 r6 = _mm256_loadu_ps(xp + 6 * xs), r7 = _mm256_loadu_ps(xp + 7 * xs);
+				__m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+				__m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+				__m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+				__m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+				__m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+				__m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+				__m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+				__m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+				_mm256_storeu_ps(yp, _mm256_permute2f128_ps(u0, u4, 0x20));
+				_mm256_storeu_ps(yp + ys, _mm256_permute2f128_ps(u1, u5, 0x20));
+				_mm256_storeu_ps(yp + 2 * ys, _mm256_permute2f128_ps(u2, u6, 0x20));
+				_mm256_storeu_ps(yp + 3 * ys, _mm256_permute2f128_ps(u3, u7, 0x20));
+				_mm256_storeu_ps(yp + 4 * ys, _mm256_permute2f128_ps(u0, u4, 0x31));
+				_mm256_storeu_ps(yp + 5 * ys, _mm256_permute2f128_ps(u1, u5, 0x31));
+				_mm256_storeu_ps(yp + 6 * ys, _mm256_permute2f128_ps(u2, u6, 0x31));
+				_mm256_storeu_ps(yp + 7 * ys, _mm256_permute2f128_ps(u3, u7, 0x31));
+				continue;
+			}
+#endif
+			for (a = a0; a < a1; a++)
+				for (i = i0; i < i1; i++)
+					y[a * ys + i] = x[i * xs + a];
+		}
+	}
+}
+
+/*
+ * A transpose: the innermost output dim (nd-1) is strided in x while dim k
+ * is contiguous in x. Blocks of TR_ROWS output rows along dim k are the
+ * parallel work items, each a transpose_2d.
+ */
+#define TR_ROWS 64
+
+static void strided_copy_transpose(int nd, const int64_t *dims, const int64_t *xs, int k,
+				   const float *x, float *y)
+{
+	int64_t ystride[CVRT_MAX_RANK], outer = 1, s = 1, na = dims[k], ni = dims[nd - 1];
+	int64_t nb = (na + TR_ROWS - 1) / TR_ROWS, tasks, t;
+	int d;
+
+	for (d = nd - 1; d >= 0; d--) {
+		ystride[d] = s;
+		s *= dims[d];
+	}
+	for (d = 0; d < nd - 1; d++)
+		if (d != k)
+			outer *= dims[d];
+	tasks = outer * nb;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (tasks > 1 && s > PAR_MIN_WORK)
+#endif
+	for (t = 0; t < tasks; t++) {
+		int64_t rem = t / nb, a0 = (t % nb) * TR_ROWS, xo = 0, yo = 0;
+		int64_t a1 = a0 + TR_ROWS < na ? a0 + TR_ROWS : na;
+		int dd;
+		for (dd = nd - 2; dd >= 0; dd--) {
+			int64_t idx;
+			if (dd == k)
+				continue;
+			idx = rem % dims[dd];
+			rem /= dims[dd];
+			xo += idx * xs[dd];
+			yo += idx * ystride[dd];
+		}
+		transpose_2d(x + xo + a0, xs[nd - 1], y + yo + a0 * ystride[k], ystride[k],
+			     a1 - a0, ni);
+	}
+}
+
 void cvrt_strided_copy(int ndim, const int64_t *out_dims, const float *x,
 		       const int64_t *x_strides, float *y)
 {
@@ -1131,10 +2154,17 @@ void cvrt_strided_copy(int ndim, const int64_t *out_dims, const float *x,
 		y[0] = x[0];
 		return;
 	}
+	st = xs[nd - 1];
+	if (nd >= 2 && st != 1 && dims[nd - 1] >= 4) {
+		for (k = nd - 2; k >= 0; k--)
+			if (xs[k] == 1 && dims[k] >= 4) {
+				strided_copy_transpose(nd, dims, xs, k, x, y);
+				return;
+			}
+	}
 	for (k = 0; k < nd - 1; k++)
 		rows *= dims[k];
 	len = dims[nd - 1];
-	st = xs[nd - 1];
 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (rows > 1 && rows * len > PAR_MIN_WORK)
@@ -1373,6 +2403,56 @@ void cvrt_resize2d(const cvrt_resize2d_params *p, const float *x, float *y)
 					top = r0[x0] + (r0[x1] - r0[x0]) * wx;
 					bot = r1[x0] + (r1[x1] - r1[x0]) * wx;
 					yr[ox] = top + (bot - top) * wy;
+				}
+			}
+		}
+	}
+}
+
+/* NHWC: per output pixel the same taps as above, then a contiguous run over c. */
+void cvrt_resize2d_nhwc(const cvrt_resize2d_params *p, int c, const float *x, float *y)
+{
+	int64_t rows = p->nc * p->oh, t;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (rows > 1 && rows * p->ow * c > PAR_MIN_WORK)
+#endif
+	for (t = 0; t < rows; t++) {
+		int64_t img = t / p->oh;
+		int oy = (int)(t % p->oh), ox, j;
+		const float *xi = x + img * p->h * p->w * c;
+		float *yr = y + t * p->ow * c;
+		int64_t rowlen = (int64_t)p->w * c;
+		float fy = resize_coord(p->coord, oy, p->h, p->oh, p->scale_h);
+
+		if (p->mode == CVRT_RESIZE_NEAREST) {
+			const float *xr = xi + (int64_t)nearest_index(fy, p->nearest_mode, p->h) * rowlen;
+			for (ox = 0; ox < p->ow; ox++) {
+				float fx = resize_coord(p->coord, ox, p->w, p->ow, p->scale_w);
+				memcpy(yr + (int64_t)ox * c,
+				       xr + (int64_t)nearest_index(fx, p->nearest_mode, p->w) * c,
+				       (size_t)c * sizeof(float));
+			}
+		} else {
+			int y0, y1;
+			float wy;
+			const float *r0, *r1;
+			linear_tap(fy, p->h, &y0, &y1, &wy);
+			r0 = xi + (int64_t)y0 * rowlen;
+			r1 = xi + (int64_t)y1 * rowlen;
+			for (ox = 0; ox < p->ow; ox++) {
+				float fx = resize_coord(p->coord, ox, p->w, p->ow, p->scale_w), wx;
+				int x0, x1;
+				const float *a0, *a1, *b0, *b1;
+				float *yp = yr + (int64_t)ox * c;
+				linear_tap(fx, p->w, &x0, &x1, &wx);
+				a0 = r0 + (int64_t)x0 * c, a1 = r0 + (int64_t)x1 * c;
+				b0 = r1 + (int64_t)x0 * c, b1 = r1 + (int64_t)x1 * c;
+				/* Same operation order as the NCHW kernel: equal results. */
+				for (j = 0; j < c; j++) {
+					float top = a0[j] + (a1[j] - a0[j]) * wx;
+					float bot = b0[j] + (b1[j] - b0[j]) * wx;
+					yp[j] = top + (bot - top) * wy;
 				}
 			}
 		}

@@ -65,8 +65,41 @@ typedef struct cvrt_conv2d_params {
 } cvrt_conv2d_params;
 
 size_t cvrt_conv2d_workspace(const cvrt_conv2d_params *p);
+/* residual: NULL, or a tensor shaped like y added after the bias and before
+ * the activation (a fused residual Add: y = act(conv + bias + residual)).
+ * This is the generic path, grouped convs included: each group is an
+ * im2col + GEMM (a depthwise conv here is c tiny GEMMs; cvrt_dwconv2d is its
+ * fast path). */
 void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
-		 const float *bias, float *y, float *ws);
+		 const float *bias, const float *residual, float *y, float *ws);
+
+/*
+ * 2-D convolution with NHWC activations and HWIO weights.
+ *   x:    [n, h, w, c]
+ *   w:    [kh, kw, c / group, m]   (per tap, a [c/group, m] matrix)
+ *   bias: [m] or NULL; residual: NULL or [n, oh, ow, m]
+ *   y:    [n, oh, ow, m]
+ * Same parameters and output-size formula as cvrt_conv2d. Each output row
+ * is a sum over taps of (input row segment) x (tap matrix): an implicit GEMM,
+ * no im2col buffer; a 1x1 stride-1 conv is one GEMM over all pixels.
+ * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0).
+ */
+size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
+void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
+		      const float *bias, const float *residual, float *y, float *ws);
+
+/*
+ * Depthwise convolution (group == c == m) as a pool-style kernel: a sliding
+ * window with a per-channel multiply-accumulate, sharing its window
+ * iteration (the valid tap range at the borders) with max/avg pooling.
+ *   NCHW: x [n, c, h, w], w [c, 1, kh, kw], y [n, c, oh, ow]
+ *   NHWC: x [n, h, w, c], w [kh, kw, 1, c], y [n, oh, ow, c]  (vectorized over c)
+ * bias [c] or NULL; residual NULL or shaped like y; act fused.
+ */
+void cvrt_dwconv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
+		   const float *bias, const float *residual, float *y);
+void cvrt_dwconv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
+			const float *bias, const float *residual, float *y);
 
 /*
  * 2-D transposed convolution (ONNX ConvTranspose), NCHW.
@@ -143,6 +176,9 @@ typedef struct cvrt_pool2d_params {
 
 void cvrt_maxpool2d(const cvrt_pool2d_params *p, const float *x, float *y);
 void cvrt_avgpool2d(const cvrt_pool2d_params *p, const float *x, float *y);
+/* The same with x [n, h, w, c] and y [n, oh, ow, c] (vectorized over c). */
+void cvrt_maxpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y);
+void cvrt_avgpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y);
 
 /*
  * Reduction over the dims with reduce[k] != 0.
@@ -242,6 +278,8 @@ typedef struct cvrt_resize2d_params {
 } cvrt_resize2d_params;
 
 void cvrt_resize2d(const cvrt_resize2d_params *p, const float *x, float *y);
+/* NHWC: x [p->nc, h, w, c], y [p->nc, oh, ow, c] (p->nc counts images here). */
+void cvrt_resize2d_nhwc(const cvrt_resize2d_params *p, int c, const float *x, float *y);
 
 /*
  * Softmax over the middle dim of x viewed as [outer, axis_len, inner]:

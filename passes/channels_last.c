@@ -1,0 +1,488 @@
+/*
+ * channels_last.c - `channels-last`: NHWC activations, transposes only where
+ * producer and consumer disagree.
+ *
+ * Matches: conv2d, dwconv2d, pool2d and resize on rank-4 nchw activations,
+ * with constant conv weights.
+ * Rewrites, in three steps:
+ *   1. each such op runs in nhwc: transpose(0,2,3,1) in front, weights
+ *      re-laid at compile time (oihw [O,I,KH,KW] -> hwio [KH,KW,I,O]), and
+ *      transpose(0,3,1,2) behind, so the graph is unchanged outside;
+ *   2. transposes sink through layout-agnostic ops whose run-time operands
+ *      all come out of the same transpose (or already have an nhwc copy,
+ *      e.g. a graph input feeding a conv and a residual add): elementwise
+ *      (relu ... div, constant operands re-laid), concat, split, pad, slice,
+ *      reduce_mean, softmax; so a transpose behind one conv meets the one in
+ *      front of the next and the pair cancels; sunk ops keep their names;
+ *   3. transpose pairs that compose to the identity are removed; a transpose
+ *      that moves only size-1 dims becomes a reshape (the same bytes).
+ * What remains sits where the model's layout is fixed: graph inputs and
+ * outputs (the graph keeps the model's NCHW interface) and ops convc cannot
+ * re-lay (reshapes of channel dims, gemm).
+ * Cost: a lone op whose input is a graph input and whose result is only a
+ * graph output would need both transposes for itself alone; it is converted
+ * only if the saving beats their cost: 0.30 x its roofline time (the low end
+ * of the 30-45% of conv time that layout mismatches cost in traces) against
+ * 2 x (input + output bytes) at 23 GB/s (one core's stream bandwidth on the
+ * machine in FACTS.md; targets replace these constants later).
+ * Stats: converted, inserted, cancelled, remaining (transposes).
+ * Preconditions: verified types. Invalidates: nothing (layouts are data).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes/passes.h"
+
+#define BYTES_PER_S 23e9
+#define FLOPS_PER_S 150e9
+#define LAYOUT_SAVING 0.30
+
+static const int64_t TO_NHWC[4] = {0, 2, 3, 1};
+static const int64_t TO_NCHW[4] = {0, 3, 1, 2};
+
+#define NOMEM(d) cv_diag_error((d), CV_ERR_NOMEM, "channels-last: out of memory")
+
+/* ---- small helpers ---- */
+
+static int is_spatial(const cv_node *n)
+{
+	const cv_type *x = &n->inputs[0]->type;
+
+	if (x->rank != 4 || x->layout == CV_LAYOUT_NHWC)
+		return 0;
+	switch (n->op) {
+	case CV_OP_CONV2D:
+	case CV_OP_DWCONV2D:
+		return n->inputs[1]->kind == CV_VALUE_CONST && (n->num_inputs < 4 || !n->inputs[3]);
+	case CV_OP_POOL2D:
+	case CV_OP_RESIZE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int is_transpose(const cv_value *v, const int64_t *perm)
+{
+	const cv_node *p = v->producer;
+
+	return p && p->op == CV_OP_TRANSPOSE && v->type.rank == 4 && !memcmp(p->attrs.perm, perm, 4 * sizeof *perm);
+}
+
+static double numel(const cv_value *v)
+{
+	return (double)cv_type_numel(&v->type);
+}
+
+/* Roofline time of a spatial op, and whether converting it pays (see top). */
+static int worth_converting(const cv_node *n)
+{
+	const cv_value *x = n->inputs[0], *y = n->outputs[0];
+	double bytes = 4 * (numel(x) + numel(y)), flops = numel(y), t_op, t_transposes;
+
+	if (x->kind != CV_VALUE_INPUT || !y->is_output || y->num_uses)
+		return 1; /* not lone: its transposes will cancel against neighbours' */
+	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D) {
+		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
+		flops = 2.0 * numel(y) * (double)(w.i * w.kh * w.kw);
+		bytes += 4 * numel(n->inputs[1]);
+	}
+	t_op = flops / FLOPS_PER_S > bytes / BYTES_PER_S ? flops / FLOPS_PER_S : bytes / BYTES_PER_S;
+	t_transposes = 2 * 4 * (numel(x) + numel(y)) / BYTES_PER_S;
+	return LAYOUT_SAVING * t_op > t_transposes;
+}
+
+/* A transpose of v by perm, inserted before `before`. */
+static cv_value *add_transpose(cv_graph *g, cv_node *before, cv_value *v, const int64_t *perm,
+			       cv_pass_stats *stats, cv_diag *d)
+{
+	cv_node *t = cv_graph_insert_node(g, before, CV_OP_TRANSPOSE, "", &v, 1, NULL, 1);
+
+	if (!t)
+		return NOMEM(d), NULL;
+	memcpy(t->attrs.perm, perm, 4 * sizeof *perm);
+	if (cv_node_infer_types(t, d))
+		return NULL;
+	/* rank-4 activations without a tag are nchw by convention */
+	t->outputs[0]->type.layout = perm == TO_NHWC ? CV_LAYOUT_NHWC : CV_LAYOUT_NCHW;
+	cv_stat_add(stats, "inserted", 1);
+	return t->outputs[0];
+}
+
+/* A constant holding c's elements permuted: result dim k is c's dim perm[k]. */
+static cv_value *permuted_const(cv_graph *g, const cv_value *c, const int64_t *perm, int rank,
+				cv_layout layout, cv_diag *d)
+{
+	cv_type t = c->type;
+	int64_t src_stride[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, acc = 1, i, total = cv_type_numel(&c->type);
+	size_t es = cv_dtype_size(c->type.dtype);
+	cv_value *r;
+	int k;
+
+	for (k = rank - 1; k >= 0; k--) {
+		src_stride[k] = acc;
+		acc *= c->type.dims[k];
+	}
+	for (k = 0; k < rank; k++)
+		t.dims[k] = c->type.dims[perm[k]];
+	t.layout = layout;
+	if (!(r = cv_graph_add_const(g, c->name, &t, NULL, c->nbytes)))
+		return NOMEM(d), NULL;
+	for (i = 0; i < total; i++) {
+		int64_t src = 0;
+		for (k = 0; k < rank; k++)
+			src += idx[k] * src_stride[perm[k]];
+		memcpy((char *)r->data + i * es, (const char *)c->data + src * es, es);
+		for (k = rank - 1; k >= 0; k--) {
+			if (++idx[k] < t.dims[k])
+				break;
+			idx[k] = 0;
+		}
+	}
+	return r;
+}
+
+/* An existing nhwc copy of v (a TO_NHWC transpose of it), or NULL. */
+static cv_value *nhwc_copy(const cv_value *v)
+{
+	int i;
+
+	for (i = 0; i < v->num_uses; i++) {
+		const cv_node *u = v->uses[i].node;
+		if (u->op == CV_OP_TRANSPOSE && !memcmp(u->attrs.perm, TO_NHWC, sizeof TO_NHWC))
+			return u->outputs[0];
+	}
+	return NULL;
+}
+
+/* ---- step 1: convert spatial ops ---- */
+
+static cv_status convert(cv_graph *g, cv_node *n, cv_pass_stats *stats, cv_diag *d)
+{
+	static const int64_t OIHW_TO_HWIO[4] = {2, 3, 1, 0};
+	cv_value *y = n->outputs[0], *xt, *back;
+	cv_type yt = y->type;
+	int k;
+
+	/* one nhwc copy of an activation serves all its converted consumers */
+	xt = nhwc_copy(n->inputs[0]);
+	if (!xt && !(xt = add_transpose(g, n, n->inputs[0], TO_NHWC, stats, d)))
+		return d->status;
+	if (cv_node_set_input(n, 0, xt))
+		return NOMEM(d);
+	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D) {
+		cv_value *w = permuted_const(g, n->inputs[1], OIHW_TO_HWIO, 4, CV_LAYOUT_HWIO, d);
+		if (!w || cv_node_set_input(n, 1, w))
+			return d->status ? d->status : NOMEM(d);
+	}
+	for (k = 0; k < 4; k++)
+		y->type.dims[k] = yt.dims[TO_NHWC[k]];
+	y->type.layout = CV_LAYOUT_NHWC;
+	if (cv_node_infer_types(n, d) || !(back = add_transpose(g, n->next, y, TO_NCHW, stats, d)))
+		return d->status;
+	cv_value_replace_uses_except(g, y, back, back->producer);
+	cv_stat_add(stats, "converted", 1);
+	return CV_OK;
+}
+
+/* ---- step 2: sink transposes to NCHW through layout-agnostic ops ---- */
+
+static int is_elementwise(cv_op op)
+{
+	return op == CV_OP_RELU || op == CV_OP_CLIP || op == CV_OP_LEAKY_RELU || op == CV_OP_SIGMOID ||
+	       op == CV_OP_HARD_SIGMOID || op == CV_OP_HARD_SWISH || op == CV_OP_ADD || op == CV_OP_SUB ||
+	       op == CV_OP_MUL || op == CV_OP_DIV;
+}
+
+static int is_sinkable(const cv_node *n)
+{
+	return is_elementwise(n->op) || n->op == CV_OP_CONCAT || n->op == CV_OP_SPLIT ||
+	       n->op == CV_OP_PAD || n->op == CV_OP_SLICE || n->op == CV_OP_REDUCE_MEAN ||
+	       (n->op == CV_OP_SOFTMAX && !n->attrs.softmax.flatten);
+}
+
+/* v seen from the nhwc frame: the input of its TO_NCHW transpose, or an
+ * existing nhwc copy of it; NULL when neither exists. */
+static cv_value *in_nhwc(cv_value *v)
+{
+	if (is_transpose(v, TO_NCHW))
+		return v->producer->inputs[0];
+	return v->type.rank == 4 ? nhwc_copy(v) : NULL;
+}
+
+/*
+ * Whether every run-time operand of n comes out of a TO_NCHW transpose (or
+ * already has an nhwc copy) and
+ * every constant operand can be re-laid (rank <= 4, broadcasting against the
+ * rank-4 result); at least one operand must be such a transpose.
+ */
+static int operands_sink(const cv_node *n)
+{
+	int i, seen = 0;
+
+	if (!is_sinkable(n) || n->outputs[0]->type.rank != 4)
+		return 0;
+	for (i = 0; i < n->num_inputs; i++) {
+		const cv_value *v = n->inputs[i];
+		if (!v)
+			continue;
+		if (v->kind == CV_VALUE_CONST) {
+			if (!is_elementwise(n->op) || v->type.rank > 4)
+				return 0;
+		} else if (is_transpose(v, TO_NCHW)) {
+			seen = 1;
+		} else if (!in_nhwc((cv_value *)v)) {
+			return 0;
+		}
+	}
+	return seen;
+}
+
+/* A constant operand of an elementwise op, re-laid for the NHWC frame:
+ * left-padded to rank 4 with 1s, then permuted like the activations. */
+static cv_value *relaid_const(cv_graph *g, const cv_value *c, cv_diag *d)
+{
+	cv_value tmp = *c;
+	int k, pad = 4 - c->type.rank;
+
+	tmp.type.rank = 4;
+	for (k = 3; k >= 0; k--)
+		tmp.type.dims[k] = k >= pad ? c->type.dims[k - pad] : 1;
+	return permuted_const(g, &tmp, TO_NHWC, 4, CV_LAYOUT_NHWC, d);
+}
+
+/* Map the op's attributes from the NCHW frame into the NHWC one: NCHW dim
+ * k is NHWC dim TO_NCHW[k]. */
+static void relay_attrs(cv_node *n, const cv_attrs *old)
+{
+	int k;
+
+	switch (n->op) {
+	case CV_OP_CONCAT:
+	case CV_OP_SPLIT:
+		n->attrs.axis = TO_NCHW[old->axis];
+		break;
+	case CV_OP_SOFTMAX:
+		n->attrs.softmax.axis = TO_NCHW[old->softmax.axis];
+		break;
+	case CV_OP_REDUCE_MEAN:
+		n->attrs.reduce.axes = 0;
+		for (k = 0; k < 4; k++)
+			if (old->reduce.axes & (1u << k))
+				n->attrs.reduce.axes |= 1u << TO_NCHW[k];
+		break;
+	case CV_OP_PAD:
+		for (k = 0; k < 4; k++) {
+			n->attrs.pad.pads[TO_NCHW[k]] = old->pad.pads[k];
+			n->attrs.pad.pads[4 + TO_NCHW[k]] = old->pad.pads[4 + k];
+		}
+		break;
+	case CV_OP_SLICE:
+		for (k = 0; k < 4; k++) {
+			n->attrs.slice.starts[TO_NCHW[k]] = old->slice.starts[k];
+			n->attrs.slice.ends[TO_NCHW[k]] = old->slice.ends[k];
+			n->attrs.slice.steps[TO_NCHW[k]] = old->slice.steps[k];
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * For a result of rank 4: transpose it back (TO_NCHW). For reduce_mean with
+ * keepdims = 0 the kept dims keep their relative order in both frames when
+ * only batch and channels remain, which is all this pass sinks through.
+ */
+static int result_needs_transpose(const cv_node *n, const cv_attrs *old)
+{
+	return !(n->op == CV_OP_REDUCE_MEAN && !old->reduce.keepdims);
+}
+
+static int reduce_sinks(const cv_node *n)
+{
+	/* keepdims = 0 must keep at most the batch and channel dims */
+	return n->op != CV_OP_REDUCE_MEAN || n->attrs.reduce.keepdims ||
+	       (n->attrs.reduce.axes & 0xc) == 0xc;
+}
+
+static cv_status sink(cv_graph *g, cv_node *n, cv_pass_stats *stats, cv_diag *d)
+{
+	cv_value *ins[64];
+	const char *names[64];
+	cv_attrs old = n->attrs;
+	cv_node *m;
+	int i;
+
+	if (n->num_inputs > 64 || n->num_outputs > 64)
+		return CV_OK;
+	for (i = 0; i < n->num_inputs; i++) {
+		cv_value *v = n->inputs[i];
+		ins[i] = !v ? NULL : v->kind == CV_VALUE_CONST ? relaid_const(g, v, d) : in_nhwc(v);
+		if (v && !ins[i])
+			return d->status;
+	}
+	for (i = 0; i < n->num_outputs; i++)
+		names[i] = n->outputs[i]->name;
+	if (!(m = cv_graph_insert_node(g, n, n->op, n->name, ins, n->num_inputs, names, n->num_outputs)))
+		return NOMEM(d);
+	m->attrs = old;
+	relay_attrs(m, &old);
+	for (i = 0; i < n->num_outputs; i++) { /* split keeps its result sizes on the new axis */
+		int k;
+		for (k = 0; k < 4 && n->op == CV_OP_SPLIT; k++)
+			m->outputs[i]->type.dims[TO_NCHW[k]] = n->outputs[i]->type.dims[k];
+	}
+	if (cv_node_infer_types(m, d))
+		return d->status;
+	for (i = 0; i < n->num_outputs; i++) {
+		cv_value *r = m->outputs[i];
+		if (r->type.rank == 4 && result_needs_transpose(n, &old)) {
+			r->type.layout = CV_LAYOUT_NHWC;
+			if (!(r = add_transpose(g, n, r, TO_NCHW, stats, d)))
+				return d->status;
+		}
+		cv_value_replace_uses(g, n->outputs[i], r);
+		if (!m->outputs[i]->is_output) { /* the op keeps its value's name */
+			const char *name = m->outputs[i]->name;
+			m->outputs[i]->name = n->outputs[i]->name;
+			n->outputs[i]->name = name;
+		}
+	}
+	cv_graph_remove_node(g, n);
+	return CV_OK;
+}
+
+/* ---- step 3: cancel and simplify transposes ---- */
+
+/* transpose(transpose(x, a), b) == x when a then b is the identity. */
+static int cancels(const cv_node *t)
+{
+	const cv_value *in = t->inputs[0];
+	int k;
+
+	if (!in->producer || in->producer->op != CV_OP_TRANSPOSE || in->type.rank != t->outputs[0]->type.rank)
+		return 0;
+	for (k = 0; k < in->type.rank; k++)
+		if (in->producer->attrs.perm[t->attrs.perm[k]] != k)
+			return 0;
+	return 1;
+}
+
+/* A transpose whose non-1 dims keep their order moves no bytes. */
+static int moves_only_ones(const cv_node *t)
+{
+	const cv_type *x = &t->inputs[0]->type;
+	int64_t last = -1;
+	int k;
+
+	for (k = 0; k < x->rank; k++) {
+		int64_t p = t->attrs.perm[k];
+		if (x->dims[p] == 1)
+			continue;
+		if (p < last)
+			return 0;
+		last = p;
+	}
+	return 1;
+}
+
+static void cancel(cv_graph *g, cv_node *t, int *changed, cv_pass_stats *stats)
+{
+	if (!cancels(t))
+		return;
+	cv_value_replace_uses(g, t->outputs[0], t->inputs[0]->producer->inputs[0]);
+	cv_stat_add(stats, "cancelled", 2);
+	*changed = 1;
+}
+
+/* Run last: as a reshape it would no longer sink or cancel. */
+static cv_status to_reshape(cv_graph *g, cv_node *t, cv_pass_stats *stats, cv_diag *d)
+{
+	cv_value *x = t->inputs[0];
+	const char *name = t->outputs[0]->name;
+	cv_node *r;
+
+	if (!moves_only_ones(t))
+		return CV_OK;
+	if (!(r = cv_graph_insert_node(g, t, CV_OP_RESHAPE, t->name, &x, 1, &name, 1)))
+		return NOMEM(d);
+	r->outputs[0]->type = t->outputs[0]->type; /* keeps the layout tag */
+	if (cv_node_infer_types(r, d))
+		return d->status;
+	cv_value_replace_uses(g, t->outputs[0], r->outputs[0]);
+	cv_stat_add(stats, "cancelled", 1);
+	return CV_OK;
+}
+
+/* Drop nodes (transposes, sunk-past ops) nobody reads any more. */
+static void remove_dead(cv_graph *g)
+{
+	cv_node *n, *prev;
+	int i, dead;
+
+	for (n = g->last; n; n = prev) {
+		prev = n->prev;
+		for (i = 0, dead = 1; i < n->num_outputs; i++)
+			if (n->outputs[i]->num_uses || n->outputs[i]->is_output)
+				dead = 0;
+		if (dead && n->op == CV_OP_TRANSPOSE)
+			cv_graph_remove_node(g, n);
+	}
+}
+
+static cv_status propagate(cv_graph *g, cv_pass_stats *stats, cv_diag *d)
+{
+	int changed = 1, rounds = 0;
+	cv_node *n, *next;
+	cv_status st;
+
+	/* Each round strictly moves transposes down or removes them, so this
+	 * ends; the bound only guards against a bug turning it into a loop. */
+	while (changed && rounds++ < 1000) {
+		changed = 0;
+		for (n = g->first; n; n = next) {
+			next = n->next;
+			if (n->op == CV_OP_TRANSPOSE) {
+				cancel(g, n, &changed, stats);
+			} else if (operands_sink(n) && reduce_sinks(n)) {
+				if ((st = sink(g, n, stats, d)))
+					return st;
+				changed = 1;
+			}
+		}
+		remove_dead(g);
+	}
+	for (n = g->first; n; n = next) {
+		next = n->next;
+		if (n->op == CV_OP_TRANSPOSE && (st = to_reshape(g, n, stats, d)))
+			return st;
+	}
+	remove_dead(g);
+	return CV_OK;
+}
+
+static cv_status run_channels_last(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats,
+				   cv_diag *d)
+{
+	cv_graph *g = &m->graph;
+	cv_node *n, *next;
+	cv_status st;
+
+	(void)opts;
+	for (n = g->first; n; n = next) {
+		next = n->next;
+		if (is_spatial(n) && worth_converting(n) && (st = convert(g, n, stats, d)))
+			return st;
+	}
+	if ((st = propagate(g, stats, d)))
+		return st;
+	cv_graph_for_each_node(g, n)
+		if (n->op == CV_OP_TRANSPOSE)
+			cv_stat_add(stats, "remaining", 1);
+	return CV_OK;
+}
+
+const cv_pass cv_pass_channels_last = {
+	"channels-last", "run spatial ops in NHWC and cancel the transposes between them", NULL,
+	run_channels_last};
