@@ -9,6 +9,7 @@ extern const cv_pass cv_pass_fold_bn;
 extern const cv_pass cv_pass_fuse_epilogue;
 extern const cv_pass cv_pass_dw_to_pool;
 extern const cv_pass cv_pass_cse;
+extern const cv_pass cv_pass_const_fold;
 extern const cv_pass cv_pass_channels_last;
 
 #endif

@@ -34,9 +34,9 @@ struct cv_pass_registry {
 /* Each -O level is exactly this text; --print-pipeline prints it. */
 static const char *const levels[4] = {
 	"",
-	"fold-bn,cse,dce",
-	"fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
-	"fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
+	"const-fold,fold-bn,cse,dce",
+	"const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
+	"const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
 };
 
 static const cv_pass *const builtin[] = {
@@ -46,6 +46,7 @@ static const cv_pass *const builtin[] = {
 	&cv_pass_dw_to_pool,
 	&cv_pass_channels_last,
 	&cv_pass_cse,
+	&cv_pass_const_fold,
 };
 
 void cv_stat_add(cv_pass_stats *s, const char *name, long long delta)
