@@ -5,6 +5,7 @@
  * chunk, large ones (constant tensors) get a chunk of their own, so a 100 MB
  * weight costs one malloc and no copy of the rest.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,4 +417,22 @@ int cv_graph_num_nodes(const cv_graph *g)
 	for (n = g->first; n; n = n->next)
 		count++;
 	return count;
+}
+
+char *cv_node_label(const cv_graph *g, const cv_node *n, char *buf, size_t size)
+{
+	const cv_node *q;
+	int k = 0, pos = -1, clash = 0;
+
+	for (q = g->first; q; q = q->next, k++) {
+		if (q == n)
+			pos = k;
+		else if (n->name[0] && !strcmp(q->name, n->name))
+			clash = 1;
+	}
+	if (n->name[0] && !clash)
+		snprintf(buf, size, "%s", n->name);
+	else
+		snprintf(buf, size, "%s#%d", n->name[0] ? n->name : cv_op_name(n->op), pos);
+	return buf;
 }

@@ -29,6 +29,11 @@ typedef struct emitter {
  * lives in one of 8 rotating buffers: valid for the next 7 calls. */
 const char *emit_ptr(emitter *e, const cv_value *v);
 
+/* Write s as a C string literal, quotes included: printable ASCII as is,
+ * everything else (quotes, backslashes, '?', control and non-ASCII bytes) as
+ * 3-digit octal escapes, so any byte string round-trips. */
+void emit_c_string(FILE *f, const char *s);
+
 /* emit_nodes.c */
 /* Check every node can be emitted (CV_ERR_UNSUPPORTED naming it if not). */
 cv_status emit_check(emitter *e);
@@ -37,7 +42,9 @@ cv_status emit_check(emitter *e);
 void emit_params(emitter *e, FILE *f);
 /* The statements that run e->node. */
 void emit_node(emitter *e, FILE *f);
-/* model_workspace_bytes, model_create, model_run, model_free. */
+/* model_workspace_bytes, model_create, model_run, model_free and the node
+ * table / profiling functions (uses NUM_NODES, node_labels, node_ops,
+ * prof_now and run_nodes from emit_c.c). */
 extern const char emit_api_source[];
 
 #endif

@@ -320,6 +320,14 @@ const char *cv_graph_fresh_name(cv_graph *g, const char *base);
 
 int cv_graph_num_nodes(const cv_graph *g);
 
+/*
+ * A node's label in profiles and reports: its ONNX name when that is
+ * non-empty and no other node of g has it, else "<name or op>#<k>" with k
+ * its 0-based position in g. Written into buf (NUL-terminated); returns buf.
+ * O(nodes) per call.
+ */
+char *cv_node_label(const cv_graph *g, const cv_node *n, char *buf, size_t size);
+
 /* ---- the op table ---- */
 
 const char *cv_op_name(cv_op op);

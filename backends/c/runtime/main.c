@@ -2,11 +2,15 @@
  * main.c - command-line runner for a network compiled by convc.
  *
  *   model -i in.npy [-i in2.npy ...] -o out.npy [-o ...] [--threads T]
- *         [--bench N] [--weights FILE]
+ *         [--bench N] [--weights FILE] [--profile FILE.json]
  *
  * Uses only the API of model.h. Tensors travel as NumPy .npy files holding
  * little-endian float32 in C order. Errors print one line
  * "model: error: <what>" on stderr and exit 1 (2 for usage errors).
+ *
+ * --profile writes the per-node times of model_node_ms() as a Chrome
+ * trace-event JSON file (chrome://tracing, ui.perfetto.dev): one complete
+ * ("X") event per node per recorded run, runs laid end to end on one track.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,12 +32,16 @@
 
 static const char *usage_text =
 	"usage: model -i in.npy [-i in2.npy ...] [-o out.npy ...] [--threads T]\n"
-	"             [--bench N] [--weights FILE] [-h|--help]\n"
+	"             [--bench N] [--weights FILE] [--profile FILE.json] [-h|--help]\n"
 	"  -i FILE         input .npy (float32), one per graph input, in order\n"
 	"  -o FILE         output .npy, one per graph output, in order (optional)\n"
 	"  --threads T     number of threads (default 1)\n"
 	"  --bench N       time N runs after one warm-up; print latency stats\n"
-	"  --weights FILE  weights file (default: weights.bin next to the executable)\n";
+	"  --weights FILE  weights file (default: weights.bin next to the executable)\n"
+	"  --profile FILE  time every node and write a Chrome trace-event JSON file\n"
+	"                  (open in ui.perfetto.dev or chrome://tracing); records the\n"
+	"                  single run, or with --bench N the N timed runs (not the\n"
+	"                  warm-up), one after another on the time axis\n";
 
 static void error_msg(const char *fmt, ...)
 {
@@ -409,6 +417,7 @@ typedef struct options {
 	int threads;
 	int bench; /* 0: single run */
 	const char *weights;
+	const char *profile; /* NULL: no profiling */
 } options;
 
 static int parse_int(const char *s, int min, int *out)
@@ -437,7 +446,8 @@ static int parse_options(int argc, char **argv, options *o)
 			return 1;
 		}
 		if (strcmp(a, "-i") != 0 && strcmp(a, "-o") != 0 && strcmp(a, "--threads") != 0 &&
-		    strcmp(a, "--bench") != 0 && strcmp(a, "--weights") != 0) {
+		    strcmp(a, "--bench") != 0 && strcmp(a, "--weights") != 0 &&
+		    strcmp(a, "--profile") != 0) {
 			error_msg("unknown argument '%s' (see --help)", a);
 			return -1;
 		}
@@ -460,6 +470,12 @@ static int parse_options(int argc, char **argv, options *o)
 				error_msg("--bench needs a positive integer, got '%s'", val);
 				return -1;
 			}
+		} else if (strcmp(a, "--profile") == 0) {
+			if (!*val) {
+				error_msg("--profile needs a file name");
+				return -1;
+			}
+			o->profile = val;
 		} else {
 			o->weights = val;
 		}
@@ -520,7 +536,214 @@ static float *alloc_floats(size_t count)
 	return malloc(count ? count * sizeof(float) : 1);
 }
 
-static int bench(model_ctx *ctx, const float *const *in, float *const *out, int runs)
+/* ------------------------------------------------------------------------ */
+/* Profiles                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Node times of the recorded runs: run r's node i at [r * nodes + i]. */
+typedef struct profile {
+	int nodes, runs, cap;
+	double *start_ms, *ms;
+	double *run_ms; /* wall time of each run, measured around model_run */
+} profile;
+
+static int profile_init(profile *p, int runs)
+{
+	size_t n;
+
+	memset(p, 0, sizeof(*p));
+	p->nodes = model_num_nodes();
+	p->cap = runs;
+	n = (size_t)p->nodes * (size_t)runs;
+	if (p->nodes > 0 && n / (size_t)p->nodes != (size_t)runs)
+		return -1;
+	if (n > SIZE_MAX / sizeof(double))
+		return -1;
+	p->start_ms = malloc(n ? n * sizeof(double) : 1);
+	p->ms = malloc(n ? n * sizeof(double) : 1);
+	p->run_ms = malloc((size_t)runs * sizeof(double));
+	return p->start_ms && p->ms && p->run_ms ? 0 : -1;
+}
+
+static void profile_free(profile *p)
+{
+	free(p->start_ms);
+	free(p->ms);
+	free(p->run_ms);
+}
+
+/* Append the node times of the run just made (wall time run_ms). */
+static void profile_record(profile *p, const model_ctx *ctx, double run_ms)
+{
+	size_t base = (size_t)p->runs * (size_t)p->nodes;
+
+	if (p->runs >= p->cap)
+		return;
+	if (p->nodes > 0) {
+		memcpy(p->start_ms + base, model_node_start_ms(ctx), (size_t)p->nodes * sizeof(double));
+		memcpy(p->ms + base, model_node_ms(ctx), (size_t)p->nodes * sizeof(double));
+	}
+	p->run_ms[p->runs++] = run_ms;
+}
+
+/* s as the contents of a JSON string: quotes, backslashes and control
+ * characters escaped; valid UTF-8 passes through, any other byte becomes
+ * the code point of the same value (as if Latin-1) so the file stays valid. */
+static void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', f);
+	while (*p) {
+		unsigned char c = *p;
+		int len = 0, k;
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+			p++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			switch (c) {
+			case '\n': fputs("\\n", f); break;
+			case '\t': fputs("\\t", f); break;
+			case '\r': fputs("\\r", f); break;
+			default: fprintf(f, "\\u%04x", c); break;
+			}
+			p++;
+			continue;
+		}
+		if (c < 0x80) {
+			fputc(c, f);
+			p++;
+			continue;
+		}
+		/* Length of a well-formed UTF-8 sequence starting at p, or 0. */
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4;
+		for (k = 1; k < len; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				len = 0;
+		if (len == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
+			len = 0; /* overlong, or a UTF-16 surrogate */
+		if (len == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
+			len = 0; /* overlong, or above U+10FFFF */
+		if (len) {
+			fwrite(p, 1, (size_t)len, f);
+			p += len;
+		} else {
+			fprintf(f, "\\u%04x", c);
+			p++;
+		}
+	}
+	fputc('"', f);
+}
+
+/* Name of the model for the trace: the directory holding the executable
+ * (convc's output directory), else argv[0]. */
+static void model_name(const char *argv0, char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *end, *start;
+
+	if (n > 0 && (size_t)n < sizeof(exe) - 1) {
+		exe[n] = '\0';
+		end = strrchr(exe, '/');
+		if (end && end > exe) {
+			for (start = end; start > exe && start[-1] != '/'; start--)
+				;
+			snprintf(buf, size, "%.*s", (int)(end - start), start);
+			return;
+		}
+	}
+	snprintf(buf, size, "%s", argv0 ? argv0 : "model");
+}
+
+static void write_trace(FILE *f, const profile *p, const char *name, int threads)
+{
+	double offset = 0; /* ms: start of run r, the runs laid end to end */
+	int r, i, first = 1;
+
+	fputs("{\"traceEvents\": [\n", f);
+	for (r = 0; r < p->runs; r++) {
+		for (i = 0; i < p->nodes; i++) {
+			size_t k = (size_t)r * (size_t)p->nodes + (size_t)i;
+			double dur = p->ms[k] > 0 ? p->ms[k] : 0;
+			fputs(first ? "  {\"name\": " : ",\n  {\"name\": ", f);
+			first = 0;
+			json_string(f, model_node_label(i));
+			fputs(", \"cat\": ", f);
+			json_string(f, model_node_op(i));
+			fprintf(f, ", \"ph\": \"X\", \"ts\": %.3f, \"dur\": %.3f, \"pid\": 1, \"tid\": 1, "
+				   "\"args\": {\"run\": %d}}",
+				(offset + p->start_ms[k]) * 1e3, dur * 1e3, r);
+		}
+		offset += p->run_ms[r];
+	}
+	fputs("\n],\n\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"model\": ", f);
+	json_string(f, name);
+	fprintf(f, ", \"threads\": %d, \"nodes\": %d, \"runs\": %d, \"run_ms\": [", threads,
+		p->nodes, p->runs);
+	for (r = 0; r < p->runs; r++)
+		fprintf(f, "%s%.6f", r ? ", " : "", p->run_ms[r]);
+	fputs("]}}\n", f);
+}
+
+/* Write the trace to path.tmp-PID, then rename it over path, so readers
+ * never see half a file. */
+static int write_profile(const char *path, const profile *p, const char *argv0, int threads)
+{
+	char name[512];
+	size_t n = strlen(path) + 32;
+	char *tmp = malloc(n);
+	FILE *f;
+	int ok, err;
+
+	if (!tmp) {
+		error_msg("out of memory");
+		return -1;
+	}
+	snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		error_msg("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	model_name(argv0, name, sizeof(name));
+	write_trace(f, p, name, threads);
+	ok = !ferror(f);
+	err = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = 0;
+		err = errno;
+	}
+	if (!ok) {
+		error_msg("cannot write '%s': %s", tmp, strerror(err));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		error_msg("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	printf("profile: %d nodes, %d runs -> %s\n", p->nodes, p->runs, path);
+	return 0;
+}
+
+/* One warm-up run (never profiled), then runs timed runs; prof (NULL: no
+ * profiling) records each of them. */
+static int bench(model_ctx *ctx, const float *const *in, float *const *out, int runs,
+		 profile *prof)
 {
 	double *t = malloc((size_t)runs * sizeof(double));
 	double med;
@@ -530,11 +753,15 @@ static int bench(model_ctx *ctx, const float *const *in, float *const *out, int 
 		error_msg("out of memory");
 		return -1;
 	}
+	model_set_profiling(ctx, 0);
 	model_run(ctx, in, out);
+	model_set_profiling(ctx, prof != NULL);
 	for (r = 0; r < runs; r++) {
 		double t0 = now_ms();
 		model_run(ctx, in, out);
 		t[r] = now_ms() - t0;
+		if (prof)
+			profile_record(prof, ctx, t[r]);
 	}
 	qsort(t, (size_t)runs, sizeof(double), cmp_double);
 	med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
@@ -566,10 +793,12 @@ int main(int argc, char **argv)
 	float **in = NULL, **out = NULL;
 	char *weights = NULL;
 	model_ctx *ctx = NULL;
+	profile prof;
 	char err[512];
 	int rc = 1, i, st;
 
 	memset(&o, 0, sizeof(o));
+	memset(&prof, 0, sizeof(prof));
 	o.threads = 1;
 	/* At most argc/2 files of each kind, so these never overflow. */
 	o.inputs = calloc((size_t)argc + 1, sizeof(char *));
@@ -630,13 +859,21 @@ int main(int argc, char **argv)
 		goto done;
 	}
 
+	if (o.profile && profile_init(&prof, o.bench > 0 ? o.bench : 1) != 0) {
+		error_msg("out of memory for the profile");
+		goto done;
+	}
 	if (o.bench > 0) {
-		if (bench(ctx, (const float *const *)in, out, o.bench) != 0)
+		if (bench(ctx, (const float *const *)in, out, o.bench, o.profile ? &prof : NULL) != 0)
 			goto done;
 	} else {
-		double t0 = now_ms(), ms;
+		double t0, ms;
+		model_set_profiling(ctx, o.profile != NULL);
+		t0 = now_ms();
 		model_run(ctx, (const float *const *)in, out);
 		ms = now_ms() - t0;
+		if (o.profile)
+			profile_record(&prof, ctx, ms);
 		print_outputs(out, n_out);
 		printf("time_ms=%.3f\n", ms);
 	}
@@ -644,8 +881,11 @@ int main(int argc, char **argv)
 		if (write_npy(o.outputs[i], model_output_rank(i), model_output_dims(i),
 			      model_output_size(i), out[i]) != 0)
 			goto done;
+	if (o.profile && write_profile(o.profile, &prof, argv[0], o.threads) != 0)
+		goto done;
 	rc = 0;
 done:
+	profile_free(&prof);
 	model_free(ctx);
 	if (in)
 		for (i = 0; i < n_in; i++)

@@ -56,4 +56,44 @@ int model_run(model_ctx *ctx, const float *const *inputs, float *const *outputs)
 /* Free a context and everything it owns; NULL is allowed. */
 void model_free(model_ctx *ctx);
 
+/*
+ * The nodes of the compiled graph (after optimization), in the order
+ * model_run executes them. i is 0-based in [0, model_num_nodes()); out of
+ * range returns NULL. Strings are static storage.
+ *
+ * model_node_label(i) is the node's label as convc's reports use it: its
+ * ONNX name when that is non-empty and unique in the graph, else
+ * "<name or op>#<i>". Labels are unique, and are bytes as given by the model
+ * (normally UTF-8; may contain quotes, backslashes or control characters).
+ * model_node_op(i) is the convc IR op name ("conv2d", "add", ...). A node
+ * that needs no code (a reshape the memory plan turned into an alias) is
+ * still listed and profiles as ~0 ms.
+ */
+int model_num_nodes(void);
+const char *model_node_label(int i);
+const char *model_node_op(int i);
+
+/*
+ * Per-node profiling. With on != 0, every later model_run on ctx reads
+ * CLOCK_MONOTONIC before and after each node and records the times; on == 0
+ * (the default) stops it, and then costs one well-predicted branch per node.
+ * NULL ctx is ignored. Allocates nothing (the arrays come with the context).
+ */
+void model_set_profiling(model_ctx *ctx, int on);
+
+/*
+ * Times of the last model_run made while profiling was on, model_num_nodes()
+ * doubles indexed like model_node_label(), in milliseconds:
+ * model_node_start_ms: when node i started, measured from the start of that
+ * model_run call (so it includes copying the inputs in); model_node_ms: how
+ * long it ran. Nodes run one after another, so start[i] + ms[i] == start[i+1]
+ * up to rounding, and the durations add up to at most the run's wall time.
+ * All zero before the first profiled run; a run without profiling leaves
+ * them unchanged. The arrays are owned by ctx: valid until model_free, and
+ * overwritten by the next profiled run (copy them out to keep them). NULL
+ * when ctx is NULL.
+ */
+const double *model_node_start_ms(const model_ctx *ctx);
+const double *model_node_ms(const model_ctx *ctx);
+
 #endif
