@@ -10,6 +10,7 @@
 
 #include <git2.h>
 
+#include "convc/report.h"
 #include "passes/instrument.h"
 
 /* The module's text IR in a malloc'd string; NULL when out of memory. */
@@ -105,27 +106,6 @@ static cv_status write_file(const char *dir, int index, const char *name, const 
 	return CV_OK;
 }
 
-/* NN-name.diff: the diff against the previous stage (empty when unchanged). */
-static cv_status write_diff(const char *dir, int index, const char *name, const char *prev,
-			    const char *cur, cv_diag *d)
-{
-	char *buf = NULL, label[300];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cv_status st = CV_OK;
-
-	if (!f)
-		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
-	snprintf(label, sizeof label, "after %s", name);
-	if (strcmp(prev, cur))
-		st = ir_diff(f, prev, cur, "before", label, 0, d);
-	fclose(f);
-	if (!st)
-		st = write_file(dir, index, name, "diff", buf, d);
-	free(buf);
-	return st;
-}
-
 /* Whether `name` is one of the comma-separated names in list (may be NULL). */
 static int in_list(const char *list, const char *name)
 {
@@ -143,7 +123,31 @@ static int in_list(const char *list, const char *name)
 
 static int wants_text(const cv_pipeline_opts *o)
 {
-	return o->print_changed != CV_CHANGED_OFF || o->dump_dir;
+	return o->print_changed != CV_CHANGED_OFF || o->dump_dir || o->history;
+}
+
+/* The unified diff prev -> cur as a malloc'd string ("" when equal). */
+static char *diff_text(const char *prev, const char *cur, const char *name, cv_diag *d)
+{
+	char *buf = NULL, label[300];
+	size_t len = 0;
+	FILE *f;
+
+	if (!strcmp(prev, cur))
+		return strdup("");
+	if (!(f = open_memstream(&buf, &len)))
+		return NULL;
+	snprintf(label, sizeof label, "after %s", name);
+	if (ir_diff(f, prev, cur, "before", label, 0, d)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 cv_status instruments_begin(struct instruments *in, const cv_module *m, const cv_pipeline_opts *o,
@@ -152,12 +156,14 @@ cv_status instruments_begin(struct instruments *in, const cv_module *m, const cv
 	memset(in, 0, sizeof *in);
 	in->o = o;
 	in->out = o->out ? o->out : stderr;
-	if (o->print_changed == CV_CHANGED_DIFF || o->dump_dir) {
+	if (o->print_changed == CV_CHANGED_DIFF || o->dump_dir || o->history) {
 		if (git_libgit2_init() < 0)
 			return cv_diag_error(d, CV_ERR_INTERNAL, "libgit2 failed to initialize");
 		in->git = 1;
 	}
 	if (wants_text(o) && !(in->prev = ir_text(m)))
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	if (o->history && !o->history->input_ir && !(o->history->input_ir = strdup(in->prev)))
 		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
 	if (o->dump_dir) {
 		if (mkdir(o->dump_dir, 0777) && errno != EEXIST)
@@ -190,8 +196,20 @@ static cv_status after_text(struct instruments *in, const cv_module *m, const ch
 		header(in->out, "changed by", name, index);
 		st = ir_diff(in->out, in->prev, cur, "before", label, o->color, d);
 	}
-	if (!st && o->dump_dir && !(st = write_file(o->dump_dir, index, name, "cir", cur, d)))
-		st = write_diff(o->dump_dir, index, name, in->prev, cur, d);
+	if (!st && (o->dump_dir || o->history)) {
+		char *diff = diff_text(in->prev, cur, name, d);
+		if (!diff)
+			st = d->status ? d->status : cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		if (!st && o->dump_dir && !(st = write_file(o->dump_dir, index, name, "cir", cur, d)))
+			st = write_file(o->dump_dir, index, name, "diff", diff, d); /* empty: unchanged */
+		if (!st && o->history && o->history->count) {
+			cv_pass_record *r = &o->history->passes[o->history->count - 1];
+			free(r->diff);
+			r->diff = diff;
+			diff = NULL;
+		}
+		free(diff);
+	}
 	free(in->prev);
 	in->prev = cur;
 	return st;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "convc/report.h"
 #include "passes/instrument.h"
 #include "passes/passes.h"
 
@@ -243,16 +244,57 @@ static void print_times(FILE *out, const struct pipeline *pl)
 	fprintf(out, "%10.3f %6.1f%%  total\n", total, 100.0);
 }
 
+static int count_op(const cv_graph *g, cv_op op)
+{
+	const cv_node *n;
+	int k = 0;
+
+	cv_graph_for_each_node(g, n)
+		k += n->op == op;
+	return k;
+}
+
+/* Append this pass's record (its diff is filled in by the instruments). */
+static cv_status record(cv_pass_history *h, const cv_pass *p, const cv_module *m, int nodes_before,
+			int transposes_before, double ms, const cv_pass_stats *stats, cv_diag *d)
+{
+	cv_pass_record *r;
+
+	if (h->count == h->cap) {
+		int ncap = h->cap ? 2 * h->cap : 16;
+		cv_pass_record *np = realloc(h->passes, (size_t)ncap * sizeof *np);
+		if (!np)
+			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		h->passes = np;
+		h->cap = ncap;
+	}
+	r = &h->passes[h->count];
+	memset(r, 0, sizeof *r);
+	if (!(r->name = strdup(p->name)) || !(r->diff = strdup("")))
+		return free(r->name), cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	h->count++;
+	r->nodes_before = nodes_before;
+	r->nodes_after = cv_graph_num_nodes(&m->graph);
+	r->transposes_before = transposes_before;
+	r->transposes_after = count_op(&m->graph, CV_OP_TRANSPOSE);
+	r->ms = ms;
+	r->stats = *stats;
+	return CV_OK;
+}
+
 /* Run one step and every instrument that follows it. */
 static cv_status run_step(cv_module *m, struct step *s, int index, const cv_pipeline_opts *o,
 			  struct instruments *in, cv_diag *d)
 {
 	cv_pass_stats stats = {0};
+	int nodes = cv_graph_num_nodes(&m->graph), transposes = count_op(&m->graph, CV_OP_TRANSPOSE);
 	double t0 = now_ms();
 	cv_status st = s->pass->run(m, &s->opts, &stats, d);
 
 	s->ms = now_ms() - t0;
 	if (st)
+		return st;
+	if (o->history && (st = record(o->history, s->pass, m, nodes, transposes, s->ms, &stats, d)))
 		return st;
 	if (o->verify_each && (st = cv_verify(m, d))) {
 		char why[CV_DIAG_MSG_MAX / 2];

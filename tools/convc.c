@@ -17,18 +17,21 @@
 #include "convc/backend_c.h"
 #include "convc/onnx.h"
 #include "convc/pass.h"
+#include "convc/report.h"
 #include "tools/ir_out.h"
 #include "tools/pass_cli.h"
 
 #define EXIT_USAGE 2
 #define MAX_PINS 32
+#define MAX_REPORTS 8
 
 static const char usage[] =
 	"usage: convc MODEL.onnx [options]\n"
 	"\n"
 	"Compile an ONNX model (opsets 6-17) into self-contained C: model.c, model.h,\n"
 	"cvrt.c/.h (kernels), main.c (runner), weights.bin and a Makefile. `make -C OUT`\n"
-	"builds OUT/model: OUT/model -i in.npy -o out.npy [--threads T] [--bench N].\n"
+	"builds OUT/model: OUT/model -i in.npy -o out.npy [--threads T] [--bench N]\n"
+	"[--profile FILE.json] (per-node times, Chrome trace format).\n"
 	"\n"
 	"options:\n"
 	"  -O0 | -O1 | -O2 | -O3     optimization level (default -O2); --print-pipeline\n"
@@ -40,6 +43,11 @@ static const char usage[] =
 	"  --input-shape NAME=D0,D1,...\n"
 	"                            fix the dims of graph input NAME (repeatable); needed\n"
 	"                            for every input with a dynamic dim\n"
+	"  --report=FILE.md|FILE.json|FILE.html\n"
+	"                            write the performance report (format by extension;\n"
+	"                            repeatable): per-op roofline, bottlenecks, passes\n"
+	"  --profile-from=FILE.json  merge a runner profile (OUT/model --profile) into the\n"
+	"                            report, matching nodes by name\n"
 	"%s"
 	"  -h, --help                this help\n"
 	"  --version                 print the version\n"
@@ -51,6 +59,9 @@ struct options {
 	int level, emit_ir;
 	cv_input_shape pins[MAX_PINS];
 	int num_pins;
+	const char *reports[MAX_REPORTS];
+	int num_reports;
+	const char *profile_from;
 	struct pass_cli pm; /* pass manager flags shared with convc-opt */
 };
 
@@ -123,6 +134,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if ((rc = parse_pin(v, &o->pins[o->num_pins])))
 				return rc;
 			o->num_pins++;
+		} else if (!strncmp(a, "--report=", 9) && a[9]) {
+			if (o->num_reports == MAX_REPORTS)
+				return usage_error("%s", "too many --report options");
+			o->reports[o->num_reports++] = a + 9;
+		} else if (!strncmp(a, "--profile-from=", 15) && a[15]) {
+			o->profile_from = a + 15;
 		} else if ((rc = pass_cli_parse(&o->pm, argc, argv, &i)) != PASS_CLI_NOT_MINE) {
 			if (rc)
 				return rc;
@@ -162,34 +179,76 @@ static char *default_out(const char *model)
 	return s;
 }
 
+/* Each --report file, from the module after the pipeline and its history. */
+static cv_status write_reports(const struct options *o, const cv_module *m,
+			       const cv_pass_history *h, const char *pipeline, cv_diag *d)
+{
+	cv_report_input in;
+	cv_profile prof = {0};
+	cv_status st = CV_OK;
+	int i;
+
+	if (!o->num_reports)
+		return CV_OK;
+	if (o->profile_from) {
+		d->file = o->profile_from;
+		if ((st = cv_profile_read(o->profile_from, &prof, d)))
+			return st;
+	}
+	memset(&in, 0, sizeof in);
+	in.module = m;
+	in.history = h;
+	in.roofline = cv_roofline_host();
+	in.profile = o->profile_from ? &prof : NULL;
+	/* predict for the cores the profiled run could use */
+	if (prof.threads > 0 && prof.threads < in.roofline.cores)
+		in.roofline.cores = prof.threads;
+	in.model_path = o->model;
+	in.pipeline = pipeline;
+	for (i = 0; i < o->num_reports && !st; i++) {
+		d->file = o->reports[i];
+		st = cv_report_write(&in, o->reports[i], d);
+	}
+	cv_profile_free(&prof);
+	return st;
+}
+
 static int compile(const struct options *o, const cv_pass_registry *reg)
 {
 	const char *pipeline = o->pm.pipeline ? o->pm.pipeline : cv_pipeline_for_level(o->level);
+	cv_pipeline_opts run = o->pm.run;
+	cv_pass_history history = {0};
+	char text[4096];
 	cv_module *m = NULL;
 	char *out = NULL;
 	cv_diag d;
 	cv_status st;
 
 	cv_diag_init(&d, o->model);
+	if (o->num_reports)
+		run.history = &history;
 	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)))
 		goto done;
-	if ((st = cv_pipeline_run(reg, m, pipeline, &o->pm.run, &d)))
+	if ((st = cv_pipeline_run(reg, m, pipeline, &run, &d)))
+		goto done;
+	if ((st = cv_pipeline_normalize(reg, pipeline, &run, text, sizeof text, &d)))
 		goto done;
 	if (o->emit_ir) {
 		d.file = o->out ? o->out : o->model;
 		st = ir_out_write(m, o->out, &d);
-		goto done;
-	}
-	out = o->out ? strdup(o->out) : default_out(o->model);
-	if (!out) {
+	} else if (!(out = o->out ? strdup(o->out) : default_out(o->model))) {
 		st = cv_diag_error(&d, CV_ERR_NOMEM, "out of memory");
-		goto done;
+	} else {
+		st = cv_emit_c(m, out, &d);
 	}
-	st = cv_emit_c(m, out, &d);
+	/* the report describes what was written, so only after it was */
+	if (!st)
+		st = write_reports(o, m, &history, text, &d);
 done:
 	if (st)
 		cv_diag_print(&d);
 	free(out);
+	cv_pass_history_free(&history);
 	cv_module_free(m);
 	return cv_status_exit_code(st);
 }

@@ -5,8 +5,8 @@
 #   tools/install-deps.sh --test   plus what the test suite and model scripts use
 set -eu
 
-build_pkgs="cmake make gcc pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev libxml2-dev uthash-dev libgit2-dev"
-test_pkgs="python3 python3-numpy python3-onnx libonnx-testdata llvm-14-tools python3-torch python3-torchvision libcmocka-dev"
+build_pkgs="cmake make gcc pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev libxml2-dev uthash-dev libgit2-dev libjansson-dev"
+test_pkgs="python3 python3-numpy python3-onnx libonnx-testdata llvm-14-tools python3-torch python3-torchvision libcmocka-dev chromium"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

@@ -110,6 +110,10 @@ typedef struct cv_pipeline_opts {
 	const char *const *disabled; /* pass names to drop from the pipeline */
 	int num_disabled;
 	FILE *out;                 /* where prints go; NULL means stderr */
+	/* When set, one record per pass is appended (nodes and transposes
+	 * before/after, time, stats, IR diff): the report's pass summary
+	 * (convc/report.h). Owned by the caller. */
+	struct cv_pass_history *history;
 } cv_pipeline_opts;
 
 /*

@@ -1,0 +1,385 @@
+/*
+ * analysis.c - per-op metrics for the report: category, FLOPs, bytes,
+ * arithmetic intensity, roofline time and bound, measured time and
+ * efficiency, the category summary and the pass-history highlights.
+ *
+ * The counting rules (docs/report.md has the table):
+ *   conv2d, dwconv2d, conv_transpose2d, gemm, matmul: FLOPs = 2 x MACs
+ *     (fused bias, activation and residual epilogues are not counted);
+ *   pool2d: one FLOP per window element per output element (+1 for avg);
+ *   reduce_mean: one per input element plus one per output element;
+ *   elementwise ops: a fixed count per output element (rp_elementwise_cost);
+ *   reshape, transpose, concat, split, slice, pad: 0 (data movement).
+ *   Bytes = every operand (runtime values and constants) + every result,
+ *   numel x dtype size. The roofline time assumes all `cores` cores:
+ *   max(FLOPs / (peak_flops x cores), bytes / bandwidth).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/report/report_impl.h"
+
+static const char *const category_names[RP_CATEGORY_COUNT] = {
+	"conv", "depthwise", "pointwise", "gemm", "pool", "elementwise", "layout",
+};
+
+const char *rp_category_name(rp_category c)
+{
+	return (unsigned)c < RP_CATEGORY_COUNT ? category_names[c] : "?";
+}
+
+const char *rp_severity_name(rp_severity s)
+{
+	static const char *const names[] = { "Critical", "High", "Medium", "Low" };
+
+	return (unsigned)s <= RP_LOW ? names[s] : "?";
+}
+
+char *rp_type_text(const cv_type *t, char *buf, size_t size)
+{
+	char tmp[160];
+
+	snprintf(buf, size, "%s %s", cv_type_str(t, tmp, sizeof tmp), cv_layout_name(t->layout));
+	return buf;
+}
+
+/* Append "name type layout" of v (or "-" when absent) at buf + *off. */
+static void append_value(char *buf, size_t size, size_t *off, const char *sep, const cv_value *v)
+{
+	char t[200];
+
+	if (*off >= size)
+		return;
+	if (!v)
+		*off += (size_t)snprintf(buf + *off, size - *off, "%s-", sep);
+	else
+		*off += (size_t)snprintf(buf + *off, size - *off, "%s%s", sep,
+					 rp_type_text(&v->type, t, sizeof t));
+}
+
+char *rp_shapes_text(const cv_node *n, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < n->num_inputs; i++)
+		append_value(buf, size, &off, i ? ", " : "", n->inputs[i]);
+	for (i = 0; i < n->num_outputs; i++)
+		append_value(buf, size, &off, i ? ", " : " -> ", n->outputs[i]);
+	return buf;
+}
+
+static double numel(const cv_value *v)
+{
+	int64_t k = v ? cv_type_numel(&v->type) : 0;
+
+	return k > 0 ? (double)k : 0.0;
+}
+
+static double value_bytes(const cv_value *v)
+{
+	return v ? numel(v) * (double)cv_dtype_size(v->type.dtype) : 0.0;
+}
+
+/* Category of a node: the table in docs/report.md. */
+static rp_category categorize(const cv_node *n)
+{
+	switch (n->op) {
+	case CV_OP_CONV2D: {
+		cv_nchw x = cv_type_nchw(&n->inputs[0]->type);
+		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
+		if (n->attrs.conv.group > 1 && n->attrs.conv.group == x.c && w.o == x.c && w.i == 1)
+			return RP_DEPTHWISE;
+		return w.kh == 1 && w.kw == 1 ? RP_POINTWISE : RP_CONV;
+	}
+	case CV_OP_CONV_TRANSPOSE2D:
+		return RP_CONV;
+	case CV_OP_DWCONV2D:
+		return RP_DEPTHWISE;
+	case CV_OP_GEMM:
+	case CV_OP_MATMUL:
+		return RP_GEMM;
+	case CV_OP_POOL2D:
+	case CV_OP_REDUCE_MEAN:
+		return RP_POOL;
+	case CV_OP_RESHAPE:
+	case CV_OP_TRANSPOSE:
+	case CV_OP_CONCAT:
+	case CV_OP_SPLIT:
+	case CV_OP_SLICE:
+	case CV_OP_PAD:
+		return RP_LAYOUT;
+	case CV_OP_BATCHNORM:
+	case CV_OP_RELU:
+	case CV_OP_CLIP:
+	case CV_OP_LEAKY_RELU:
+	case CV_OP_SIGMOID:
+	case CV_OP_HARD_SIGMOID:
+	case CV_OP_HARD_SWISH:
+	case CV_OP_ADD:
+	case CV_OP_SUB:
+	case CV_OP_MUL:
+	case CV_OP_DIV:
+	case CV_OP_RESIZE:
+	case CV_OP_SOFTMAX:
+	case CV_OP_COUNT:
+		break;
+	}
+	/* a future `reshard` op is data movement too */
+	return strcmp(cv_op_name(n->op), "reshard") ? RP_ELEMENTWISE : RP_LAYOUT;
+}
+
+/* FLOPs per result element of an elementwise op (0 for data movement). */
+static double elementwise_cost(const cv_node *n)
+{
+	switch (n->op) {
+	case CV_OP_RELU: case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
+		return 1;
+	case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_BATCHNORM:
+		return 2; /* min+max; compare+mul; mul+add (scale and shift) */
+	case CV_OP_HARD_SIGMOID:
+		return 3; /* mul-add, min, max */
+	case CV_OP_SIGMOID: case CV_OP_HARD_SWISH:
+		return 4; /* exp, add, div, (neg); hard_sigmoid + mul */
+	case CV_OP_SOFTMAX:
+		return 5; /* max, sub, exp, sum, div */
+	case CV_OP_RESIZE: /* bilinear: 4 muls + 3 adds; nearest is a gather */
+		return n->attrs.resize.mode == CV_RESIZE_LINEAR ? 7 : 0;
+	default:
+		return 0;
+	}
+}
+
+/* 2 x MACs of a conv-like node. */
+static double conv_flops(const cv_node *n)
+{
+	cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
+	double k = (double)w.kh * (double)w.kw;
+
+	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* each input element feeds M/g x KH x KW outputs */
+		return 2.0 * numel(n->inputs[0]) * (double)w.o * k;
+	if (n->op == CV_OP_DWCONV2D)
+		return 2.0 * numel(n->outputs[0]) * k;
+	return 2.0 * numel(n->outputs[0]) * (double)w.i * k; /* w.i = C / group */
+}
+
+/* 2 x MACs of gemm / matmul: 2 x result elements x K. */
+static double gemm_flops(const cv_node *n)
+{
+	const cv_type *a = &n->inputs[0]->type;
+	int64_t k;
+
+	if (n->op == CV_OP_GEMM)
+		k = a->rank == 2 ? a->dims[n->attrs.gemm.trans_a ? 0 : 1] : 0;
+	else
+		k = a->rank ? a->dims[a->rank - 1] : 0;
+	return 2.0 * numel(n->outputs[0]) * (double)k;
+}
+
+static double node_flops(const cv_node *n)
+{
+	switch (n->op) {
+	case CV_OP_CONV2D: case CV_OP_DWCONV2D: case CV_OP_CONV_TRANSPOSE2D:
+		return conv_flops(n);
+	case CV_OP_GEMM: case CV_OP_MATMUL:
+		return gemm_flops(n);
+	case CV_OP_POOL2D: {
+		const cv_pool_attrs *p = &n->attrs.pool;
+		double win = (double)p->kernel[0] * (double)p->kernel[1];
+		return numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));
+	}
+	case CV_OP_REDUCE_MEAN:
+		return numel(n->inputs[0]) + numel(n->outputs[0]);
+	default:
+		return numel(n->outputs[0]) * elementwise_cost(n);
+	}
+}
+
+static void measure_bytes(rp_op *o)
+{
+	const cv_node *n = o->node;
+	int i;
+
+	for (i = 0; i < n->num_inputs; i++) {
+		const cv_value *v = n->inputs[i];
+		if (v && v->kind == CV_VALUE_CONST)
+			o->bytes_weights += value_bytes(v);
+		else
+			o->bytes_in += value_bytes(v);
+	}
+	for (i = 0; i < n->num_outputs; i++)
+		o->bytes_out += value_bytes(n->outputs[i]);
+	o->bytes = o->bytes_in + o->bytes_weights + o->bytes_out;
+}
+
+/* The profile entry named `label`, or NULL. */
+static const cv_profile_entry *profile_find(const cv_profile *p, const char *label)
+{
+	int i;
+
+	for (i = 0; p && i < p->count; i++)
+		if (!strcmp(p->entries[i].name, label))
+			return &p->entries[i];
+	return NULL;
+}
+
+static void analyse_op(rp_report *r, rp_op *o)
+{
+	const cv_roofline *rl = &r->in->roofline;
+	const cv_profile_entry *e;
+
+	cv_node_label(&r->in->module->graph, o->node, o->label, sizeof o->label);
+	o->cat = categorize(o->node);
+	o->flops = node_flops(o->node);
+	measure_bytes(o);
+	o->ai = o->bytes > 0 ? o->flops / o->bytes : 0;
+	o->compute_ms = o->flops / r->peak * 1e3;
+	o->memory_ms = o->bytes / rl->bandwidth * 1e3;
+	o->compute_bound = o->flops > 0 && o->compute_ms >= o->memory_ms;
+	o->pred_ms = o->compute_bound ? o->compute_ms : o->memory_ms;
+	o->meas_ms = o->eff = -1;
+	e = profile_find(r->in->profile, o->label);
+	if (e) {
+		o->meas_ms = e->ms;
+		o->eff = e->ms > 0 ? o->pred_ms / e->ms : -1;
+		r->matched++;
+	}
+	o->time_ms = o->meas_ms >= 0 ? o->meas_ms : o->pred_ms;
+}
+
+static cv_status find_unmatched(rp_report *r, cv_diag *d)
+{
+	const cv_profile *p = r->in->profile;
+	int i, j;
+
+	if (!p || !p->count)
+		return CV_OK;
+	r->unmatched = calloc((size_t)p->count, sizeof *r->unmatched);
+	if (!r->unmatched)
+		return cv_diag_error(d, CV_ERR_NOMEM, "report: out of memory");
+	for (i = 0; i < p->count; i++) {
+		for (j = 0; j < r->num_ops; j++)
+			if (!strcmp(r->ops[j].label, p->entries[i].name))
+				break;
+		if (j == r->num_ops)
+			r->unmatched[r->num_unmatched++] = p->entries[i].name;
+	}
+	return CV_OK;
+}
+
+static void summarize_categories(rp_report *r)
+{
+	double pred_measured[RP_CATEGORY_COUNT] = { 0 };
+	int i;
+
+	for (i = 0; i < r->num_ops; i++) {
+		const rp_op *o = &r->ops[i];
+		rp_catsum *c = &r->cats[o->cat];
+		c->count++;
+		c->flops += o->flops;
+		c->bytes += o->bytes;
+		c->pred_ms += o->pred_ms;
+		c->time_ms += o->time_ms;
+		if (o->meas_ms >= 0) {
+			c->meas_ms += o->meas_ms;
+			pred_measured[o->cat] += o->pred_ms;
+		}
+		r->flops += o->flops;
+		r->bytes += o->bytes;
+		r->pred_ms += o->pred_ms;
+		r->meas_ms += o->meas_ms >= 0 ? o->meas_ms : 0;
+		r->time_ms += o->time_ms;
+	}
+	for (i = 0; i < RP_CATEGORY_COUNT; i++) {
+		rp_catsum *c = &r->cats[i];
+		c->share = r->time_ms > 0 ? c->time_ms / r->time_ms : 0;
+		c->eff = c->meas_ms > 0 ? pred_measured[i] / c->meas_ms : -1;
+	}
+	for (i = 0; i < r->num_ops; i++)
+		r->ops[i].share = r->time_ms > 0 ? r->ops[i].time_ms / r->time_ms : 0;
+}
+
+static long long stat_of(const cv_pass_record *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->stats.count; i++)
+		if (!strcmp(p->stats.names[i], name))
+			return p->stats.values[i];
+	return 0;
+}
+
+static void summarize_passes(rp_report *r)
+{
+	const cv_pass_history *h = r->in->history;
+	const cv_node *n;
+	int i;
+
+	r->passes.transposes_before_cl = r->passes.transposes_after_cl = -1;
+	cv_graph_for_each_node(&r->in->module->graph, n)
+		r->passes.reshards += !strcmp(cv_op_name(n->op), "reshard");
+	for (i = 0; h && i < h->count; i++) {
+		const cv_pass_record *p = &h->passes[i];
+		r->passes.total_ms += p->ms;
+		if (!strcmp(p->name, "fold-bn")) {
+			r->passes.bn_folded += stat_of(p, "folded");
+			r->passes.bn_converted += stat_of(p, "converted");
+		} else if (!strcmp(p->name, "dw-to-pool")) {
+			r->passes.dw_routed += stat_of(p, "routed");
+		} else if (!strcmp(p->name, "channels-last")) {
+			if (r->passes.transposes_before_cl < 0)
+				r->passes.transposes_before_cl = p->transposes_before;
+			r->passes.transposes_after_cl = p->transposes_after;
+		}
+	}
+}
+
+static cv_status check_input(const cv_report_input *in, cv_diag *d)
+{
+	const cv_roofline *rl = &in->roofline;
+
+	if (!in->module)
+		return cv_diag_error(d, CV_ERR_INPUT, "report: no module");
+	if (rl->cores < 1 || !(rl->peak_flops > 0) || !(rl->bandwidth > 0))
+		return cv_diag_error(d, CV_ERR_INPUT,
+				     "report: roofline '%s' needs cores >= 1 and positive peak and bandwidth",
+				     rl->name ? rl->name : "?");
+	return CV_OK;
+}
+
+cv_status rp_analyse(const cv_report_input *in, rp_report *r, cv_diag *d)
+{
+	const cv_node *n;
+	cv_status s;
+	int k = 0;
+
+	memset(r, 0, sizeof *r);
+	r->in = in;
+	if ((s = check_input(in, d)) != CV_OK)
+		return s;
+	r->peak = in->roofline.peak_flops * in->roofline.cores;
+	r->ridge = r->peak / in->roofline.bandwidth;
+	r->profiled = in->profile != NULL;
+	r->num_ops = cv_graph_num_nodes(&in->module->graph);
+	r->ops = calloc(r->num_ops ? (size_t)r->num_ops : 1, sizeof *r->ops);
+	if (!r->ops)
+		return cv_diag_error(d, CV_ERR_NOMEM, "report: out of memory");
+	cv_graph_for_each_node(&in->module->graph, n) {
+		r->ops[k].node = n;
+		analyse_op(r, &r->ops[k++]);
+	}
+	summarize_categories(r);
+	summarize_passes(r);
+	if ((s = find_unmatched(r, d)) != CV_OK)
+		return s;
+	return rp_rank(r, d);
+}
+
+void rp_report_free(rp_report *r)
+{
+	free(r->ops);
+	free(r->findings);
+	free(r->unmatched);
+	memset(r, 0, sizeof *r);
+}
