@@ -19,7 +19,7 @@
 #include <omp.h>
 #endif
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
@@ -192,6 +192,467 @@ typedef struct gemm_args {
 	int serial; /* set when the caller already runs in parallel */
 } gemm_args;
 
+/* ------------------------------------------------------------------------ */
+/* Register-blocked GEMM with intrinsics (AVX-512 or AVX2 + FMA)            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * On x86 with AVX-512 or AVX2 + FMA, every dense product (Gemm/MatMul with a
+ * row-major A, NHWC conv as implicit GEMM, NCHW conv after im2col) runs on
+ * one micro kernel: FG_MR rows of A (pixels) x FG_NV vectors of B columns
+ * (output channels) of accumulators, B read as [k][cols] rows (HWIO weights
+ * are exactly that), A broadcast one element at a time through a pointer per
+ * row. Without those instruction sets the portable kernels below run instead.
+ *
+ * Blocking (fg_tile): a tile of at most FG_TP rows x FG_NT columns is one
+ * parallel work item. Per panel of FG_NV vectors of columns, K is cut into
+ * blocks of at most FG_KCB rows (several whole taps of a conv, or one chunk
+ * of a tap); each block's B panel is packed into a zero-padded contiguous
+ * buffer on the stack (FG_KCB x panel floats, L1-sized), then the tile's row
+ * groups stream over it, the accumulators going through Y between blocks.
+ * The epilogue runs on the last block while the tile is in registers.
+ */
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#define FAST_GEMM 1
+
+#if defined(__GNUC__)
+#define FG_INLINE __attribute__((always_inline)) inline
+#else
+#define FG_INLINE inline
+#endif
+
+#define FG_KCB 256   /* K rows per packed block */
+#define FG_SEGMAX 64 /* taps per block */
+#define FG_TP 96     /* rows (pixels) per tile */
+
+/* One call of the micro kernel. */
+typedef struct fg_args {
+	int nseg;                 /* K segments (taps) */
+	const int *kcs;           /* K length of each segment */
+	const float *const *ar;   /* A row pointers, FG_MR per segment */
+	const float *const *bs;   /* B start of each segment */
+	int64_t bstride;          /* floats between B rows */
+	int bfull;                /* B rows readable over the whole panel width */
+	float *const *yr;         /* Y row pointers (column 0) */
+	int64_t j;                /* first column */
+	int lastw;                /* valid lanes of the last vector */
+	int first, epi;           /* start from 0; apply bias/residual/act */
+	const float *bias;        /* [cols] or NULL */
+	const float *const *rr;   /* residual row pointers (column 0) or NULL */
+	cvrt_act act;
+} fg_args;
+
+#if defined(__AVX512F__)
+#define FG_VW 16
+#define FG_MR 12
+#define FG_NV 2
+typedef __m512 fg_vec;
+typedef __mmask16 fg_mask;
+#define fg_zero() _mm512_setzero_ps()
+#define fg_load(p) _mm512_loadu_ps(p)
+#define fg_loadm(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define fg_storem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#define fg_store(p, v) _mm512_storeu_ps((p), (v))
+#define fg_set1(x) _mm512_set1_ps(x)
+#define fg_fmadd(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define fg_add(a, b) _mm512_add_ps((a), (b))
+#define fg_mul(a, b) _mm512_mul_ps((a), (b))
+#define fg_max(a, b) _mm512_max_ps((a), (b))
+#define fg_min(a, b) _mm512_min_ps((a), (b))
+static inline fg_mask fg_mkmask(int n)
+{
+	return (fg_mask)((1u << n) - 1u);
+}
+static inline fg_vec fg_leaky(fg_vec v, float a)
+{
+	__mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+	return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(a));
+}
+#else
+#define FG_VW 8
+#define FG_MR 6
+#define FG_NV 2
+typedef __m256 fg_vec;
+typedef __m256i fg_mask;
+#define fg_zero() _mm256_setzero_ps()
+#define fg_load(p) _mm256_loadu_ps(p)
+#define fg_loadm(m, p) _mm256_maskload_ps((p), (m))
+#define fg_storem(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#define fg_store(p, v) _mm256_storeu_ps((p), (v))
+#define fg_set1(x) _mm256_set1_ps(x)
+#define fg_fmadd(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define fg_add(a, b) _mm256_add_ps((a), (b))
+#define fg_mul(a, b) _mm256_mul_ps((a), (b))
+#define fg_max(a, b) _mm256_max_ps((a), (b))
+#define fg_min(a, b) _mm256_min_ps((a), (b))
+static inline fg_mask fg_mkmask(int n)
+{
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline fg_vec fg_leaky(fg_vec v, float a)
+{
+	__m256 neg = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
+	return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(a)), neg);
+}
+#endif
+#define FG_PW (FG_VW * FG_NV) /* panel width, columns */
+
+/* The activations that need no exp() run in registers. */
+static int fg_act_inreg(int kind)
+{
+	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP ||
+	       kind == CVRT_ACT_LEAKY_RELU || kind == CVRT_ACT_HARD_SIGMOID ||
+	       kind == CVRT_ACT_HARD_SWISH;
+}
+
+static FG_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
+{
+	switch (act->kind) {
+	case CVRT_ACT_RELU:
+		return fg_max(v, fg_zero());
+	case CVRT_ACT_CLIP:
+		return fg_min(fg_max(v, fg_set1(act->a)), fg_set1(act->b));
+	case CVRT_ACT_LEAKY_RELU:
+		return fg_leaky(v, act->a);
+	case CVRT_ACT_HARD_SIGMOID:
+		return fg_min(fg_max(fg_add(fg_mul(v, fg_set1(act->a)), fg_set1(act->b)),
+				     fg_zero()), fg_set1(1.0f));
+	case CVRT_ACT_HARD_SWISH: {
+		fg_vec t = fg_add(fg_mul(v, fg_set1(1.0f / 6.0f)), fg_set1(0.5f));
+		t = fg_min(fg_max(t, fg_zero()), fg_set1(1.0f));
+		return fg_mul(v, t);
+	}
+	default:
+		return v;
+	}
+}
+
+/*
+ * The accumulators are named variables, not an array: gcc keeps an array of
+ * vectors in memory (vector types may alias the float loads) and stores it
+ * on every K step. Row R exists when R < mr, a constant after inlining.
+ */
+#if FG_MR == 12
+#define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#else
+#define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#endif
+#define FG_DECL(R) fg_vec c##R##a = fg_zero(), c##R##b = fg_zero(); const float *a##R = NULL;
+#define FG_INIT(R)                                                                \
+	if (R < mr && !k->first) {                                                \
+		if (nv == 2) {                                                    \
+			c##R##a = fg_load(k->yr[R] + j);                          \
+			c##R##b = fg_loadm(m, k->yr[R] + j + FG_VW);              \
+		} else {                                                          \
+			c##R##a = fg_loadm(m, k->yr[R] + j);                      \
+		}                                                                 \
+	}
+#define FG_APTR(R) if (R < mr) a##R = k->ar[s * FG_MR + R];
+#define FG_FMA(R)                                                                 \
+	if (R < mr) {                                                             \
+		fg_vec av = fg_set1(a##R[kk]);                                    \
+		c##R##a = fg_fmadd(av, b0, c##R##a);                              \
+		if (nv == 2)                                                      \
+			c##R##b = fg_fmadd(av, b1, c##R##b);                      \
+	}
+#define FG_FIN(R) if (R < mr) fg_fin(k, R, nv, m, c##R##a, c##R##b);
+
+/* The K loop of one segment; BLOAD1 loads the last B vector. */
+#define FG_KLOOP(BLOAD1)                                                           \
+	for (kk = 0; kk < kc; kk++) {                                              \
+		fg_vec b0, b1;                                                     \
+		if (nv == 2) {                                                     \
+			b0 = fg_load(bp);                                          \
+			b1 = BLOAD1(bp + FG_VW);                                   \
+		} else {                                                           \
+			b0 = BLOAD1(bp);                                           \
+			b1 = b0;                                                   \
+		}                                                                  \
+		bp += bstride;                                                     \
+		FG_ROWS(FG_FMA)                                                    \
+	}
+#define FG_LOAD_FULL(p) fg_load(p)
+#define FG_LOAD_MASK(p) fg_loadm(m, (p))
+
+/* Epilogue (when k->epi) and store of row r: vectors va and (nv == 2) vb. */
+static FG_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask m, fg_vec va,
+			     fg_vec vb)
+{
+	float *yp = k->yr[r] + k->j;
+
+	if (k->epi) {
+		const float *bp = k->bias ? k->bias + k->j : NULL;
+		const float *rp = k->rr ? k->rr[r] + k->j : NULL;
+		if (nv == 2) {
+			if (bp) {
+				va = fg_add(va, fg_load(bp));
+				vb = fg_add(vb, fg_loadm(m, bp + FG_VW));
+			}
+			if (rp) {
+				va = fg_add(va, fg_load(rp));
+				vb = fg_add(vb, fg_loadm(m, rp + FG_VW));
+			}
+			va = fg_act(va, &k->act);
+			vb = fg_act(vb, &k->act);
+		} else {
+			if (bp)
+				va = fg_add(va, fg_loadm(m, bp));
+			if (rp)
+				va = fg_add(va, fg_loadm(m, rp));
+			va = fg_act(va, &k->act);
+		}
+	}
+	if (nv == 2) {
+		fg_store(yp, va);
+		fg_storem(yp + FG_VW, m, vb);
+	} else {
+		fg_storem(yp, m, va);
+	}
+	if (k->epi && !fg_act_inreg(k->act.kind))
+		act_inplace(yp, (nv - 1) * FG_VW + k->lastw, k->act);
+}
+
+/* Y[mr rows, nv vectors] (+)= sum over segments of A_s * B_s, then epilogue. */
+static FG_INLINE void fg_body(const int mr, const int nv, const fg_args *k)
+{
+	fg_mask m = fg_mkmask(k->lastw);
+	int64_t bstride = k->bstride, j = k->j;
+	int s, kk;
+	FG_ROWS(FG_DECL)
+
+	FG_ROWS(FG_INIT)
+	for (s = 0; s < k->nseg; s++) {
+		const float *bp = k->bs[s];
+		int kc = k->kcs[s];
+		FG_ROWS(FG_APTR)
+		if (k->bfull) {
+			FG_KLOOP(FG_LOAD_FULL)
+		} else {
+			FG_KLOOP(FG_LOAD_MASK)
+		}
+	}
+	FG_ROWS(FG_FIN)
+}
+
+typedef void (*fg_kernel)(const fg_args *k);
+#define FG_K(MR_, NV_)                                 \
+	static void fg_k_##MR_##_##NV_(const fg_args *k) \
+	{                                              \
+		fg_body(MR_, NV_, k);                  \
+	}
+#define FG_K2(MR_) FG_K(MR_, 1) FG_K(MR_, 2)
+FG_K2(1) FG_K2(2) FG_K2(3) FG_K2(4) FG_K2(5) FG_K2(6)
+#if FG_MR == 12
+FG_K2(7) FG_K2(8) FG_K2(9) FG_K2(10) FG_K2(11) FG_K2(12)
+#endif
+#define FG_E(MR_) { fg_k_##MR_##_1, fg_k_##MR_##_2 }
+static const fg_kernel fg_kernels[FG_MR][FG_NV] = {
+	FG_E(1), FG_E(2), FG_E(3), FG_E(4), FG_E(5), FG_E(6),
+#if FG_MR == 12
+	FG_E(7), FG_E(8), FG_E(9), FG_E(10), FG_E(11), FG_E(12),
+#endif
+};
+
+static const float fg_zero_row[FG_KCB];
+
+/*
+ * One implicit GEMM: output row `pix` (a pixel, or a matrix row when plain)
+ * at y + pix*ldy. A: plain: row pix at x + pix*xpix, K = cg contiguous;
+ * else a conv: tap t = (ky, kx) reads the input pixel under it (xpix floats
+ * apart, rows w pixels apart) or zeros. B: K row kk (tap-major) at
+ * b + kk*ldb. Epilogue: ep (GEMM), or bias/residual/act (NHWC conv).
+ */
+typedef struct igemm {
+	int plain;
+	const float *x;
+	int64_t xpix;
+	int h, w, ow, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
+	int cg;
+	const float *b;
+	int64_t ldb;
+	float *y;
+	int64_t ldy;
+	const float *bias;
+	const float *res;
+	int64_t ldr;
+	cvrt_act act;
+	const epilogue *ep;
+} igemm;
+
+/* Rows [pix0, pix1) (at most FG_TP) x columns [j0, j1) of G. */
+static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
+{
+	int ntaps = G->plain ? 1 : G->kh * G->kw, cg = G->cg;
+	int nch, chw, tpb, nblocks, blk, jp, i, r, s;
+	int np = pix1 - pix0, packed = np > FG_MR;
+	int iy0[FG_TP], ix0[FG_TP];
+	fg_vec pkv[FG_KCB * FG_NV];
+	float *pk = (float *)pkv;
+	int segt[FG_SEGMAX], segc[FG_SEGMAX], segk[FG_SEGMAX];
+	const float *bsrc[FG_SEGMAX], *ar[FG_SEGMAX * FG_MR], *bs[FG_SEGMAX];
+	int kcs[FG_SEGMAX];
+	float *yr[FG_MR];
+	const float *rr[FG_MR];
+	fg_args ka;
+
+	if (cg <= FG_KCB) {
+		nch = 1;
+		chw = cg;
+		tpb = cg > 0 ? FG_KCB / cg : FG_SEGMAX;
+		if (tpb > FG_SEGMAX)
+			tpb = FG_SEGMAX;
+		nblocks = cg > 0 ? (ntaps + tpb - 1) / tpb : 1;
+	} else {
+		nch = (cg + FG_KCB - 1) / FG_KCB;
+		chw = (cg + nch - 1) / nch;
+		tpb = 1;
+		nblocks = ntaps * nch;
+	}
+	if (!G->plain)
+		for (i = 0; i < np; i++) {
+			int pix = pix0 + i, oy = pix / G->ow, ox = pix % G->ow;
+			iy0[i] = oy * G->sh - G->pad_t;
+			ix0[i] = ox * G->sw - G->pad_l;
+		}
+	ka.ar = ar;
+	ka.bs = bs;
+	ka.kcs = kcs;
+	ka.yr = yr;
+	ka.bias = G->bias;
+	ka.rr = G->res ? rr : NULL;
+	ka.act = G->act;
+	for (jp = j0; jp < j1; jp += FG_PW) {
+		int wd = j1 - jp < FG_PW ? j1 - jp : FG_PW;
+		int nv = (wd + FG_VW - 1) / FG_VW;
+		ka.j = jp;
+		ka.lastw = wd - (nv - 1) * FG_VW;
+		for (blk = 0; blk < nblocks; blk++) {
+			int nseg = 0;
+			/* This block's segments: (tap, first channel, channels). */
+			if (cg == 0) {
+				nseg = 0;
+			} else if (nch == 1) {
+				int t;
+				for (t = blk * tpb; t < ntaps && t < (blk + 1) * tpb; t++) {
+					segt[nseg] = t;
+					segc[nseg] = 0;
+					segk[nseg++] = cg;
+				}
+			} else {
+				segt[0] = blk / nch;
+				segc[0] = (blk % nch) * chw;
+				segk[0] = cg - segc[0] < chw ? cg - segc[0] : chw;
+				nseg = 1;
+			}
+			if (packed) {
+				float *d = pk;
+				int64_t pw = (int64_t)nv * FG_VW;
+				for (s = 0; s < nseg; s++) {
+					const float *src = G->b + ((int64_t)segt[s] * cg + segc[s]) * G->ldb + jp;
+					int kk;
+					bsrc[s] = d;
+					for (kk = 0; kk < segk[s]; kk++, d += pw, src += G->ldb) {
+						memcpy(d, src, (size_t)wd * sizeof(float));
+						if (wd < pw)
+							memset(d + wd, 0, (size_t)(pw - wd) * sizeof(float));
+					}
+				}
+				ka.bstride = pw;
+				ka.bfull = 1;
+			} else {
+				for (s = 0; s < nseg; s++)
+					bsrc[s] = G->b + ((int64_t)segt[s] * cg + segc[s]) * G->ldb + jp;
+				ka.bstride = G->ldb;
+				ka.bfull = ka.lastw == FG_VW;
+			}
+			ka.first = blk == 0;
+			ka.epi = blk == nblocks - 1 && !G->ep;
+			for (i = pix0; i < pix1; i += FG_MR) {
+				int rows = pix1 - i < FG_MR ? pix1 - i : FG_MR, ns = 0;
+				for (r = 0; r < rows; r++) {
+					yr[r] = G->y + (int64_t)(i + r) * G->ldy;
+					if (G->res)
+						rr[r] = G->res + (int64_t)(i + r) * G->ldr;
+				}
+				for (s = 0; s < nseg; s++) {
+					const float **as = ar + ns * FG_MR;
+					int valid = 0;
+					if (G->plain) {
+						for (r = 0; r < rows; r++)
+							as[r] = G->x + (int64_t)(i + r) * G->xpix + segc[s];
+						valid = 1;
+					} else {
+						int ky = segt[s] / G->kw, kx = segt[s] % G->kw;
+						for (r = 0; r < rows; r++) {
+							int iy = iy0[i - pix0 + r] + ky * G->dh;
+							int ix = ix0[i - pix0 + r] + kx * G->dw;
+							if (iy >= 0 && iy < G->h && ix >= 0 && ix < G->w) {
+								as[r] = G->x + ((int64_t)iy * G->w + ix) * G->xpix + segc[s];
+								valid = 1;
+							} else {
+								as[r] = fg_zero_row;
+							}
+						}
+					}
+					if (valid) { /* all-padding segments add nothing */
+						bs[ns] = bsrc[s];
+						kcs[ns++] = segk[s];
+					}
+				}
+				ka.nseg = ns;
+				fg_kernels[rows - 1][nv - 1](&ka);
+				if (G->ep && blk == nblocks - 1)
+					for (r = 0; r < rows; r++)
+						epilogue_apply(G->ep, i + r, jp, wd, yr[r] + jp);
+			}
+		}
+	}
+}
+
+/* Column tile width: whole panels, narrower when there are few row tiles. */
+static int fg_col_tile(int64_t row_tiles, int cols)
+{
+	int nt = 256, nth = 1;
+
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	while (nt > FG_PW && row_tiles * ((cols + nt - 1) / nt) < 2 * nth)
+		nt /= 2;
+	return nt;
+}
+
+/* G over `images` images (image i: x, y, res advanced by the strides). */
+static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride, int rows,
+		   int cols, int serial)
+{
+	int64_t pt = (rows + FG_TP - 1) / FG_TP, jt, ntasks, task;
+	int nt;
+	double work = (double)images * rows * cols * ((double)G->cg * (G->plain ? 1 : G->kh * G->kw) + 1);
+
+	if (rows <= 0 || cols <= 0 || images <= 0)
+		return;
+	nt = serial ? 256 : fg_col_tile(pt * images, cols);
+	jt = (cols + nt - 1) / nt;
+	ntasks = (int64_t)images * pt * jt;
+	(void)work;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if (!serial && ntasks > 1 && work > PAR_MIN_WORK)
+#endif
+	for (task = 0; task < ntasks; task++) {
+		igemm T = *G;
+		int tj = (int)(task % jt), tp = (int)(task / jt % pt), img = (int)(task / jt / pt);
+		int p0 = tp * FG_TP, p1 = p0 + FG_TP < rows ? p0 + FG_TP : rows;
+		int c0 = tj * nt, c1 = c0 + nt < cols ? c0 + nt : cols;
+		T.x += img * xstride;
+		T.y += img * ystride;
+		if (T.res)
+			T.res += img * ystride;
+		fg_tile(&T, p0, p1, c0, c1);
+	}
+}
+#endif /* fast GEMM */
+
 /* 4 x 16 register tile: acc += A[i0..i0+4, k0..k1) * B[k0..k1, j0..j0+16). */
 static void micro_4x16(const gemm_args *g, int i0, int j0, int k0, int k1, int first,
 		       int last)
@@ -361,6 +822,23 @@ static void gemm_core(const gemm_args *g)
 	(void)work;
 	if (g->m <= 0 || g->n <= 0)
 		return;
+#ifdef FAST_GEMM
+	if (g->a_cs == 1) {
+		igemm G;
+		memset(&G, 0, sizeof(G));
+		G.plain = 1;
+		G.x = g->a;
+		G.xpix = g->a_rs;
+		G.cg = g->k;
+		G.b = g->b;
+		G.ldb = g->ldb;
+		G.y = g->y;
+		G.ldy = g->ldy;
+		G.ep = g->ep;
+		fg_run(&G, 1, 0, 0, g->m, g->n, g->serial);
+		return;
+	}
+#endif
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if (!g->serial && ntiles > 1 && work > PAR_MIN_WORK)
 #endif
@@ -958,6 +1436,44 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 	(void)ws;
 	if (p->n <= 0 || pixels <= 0 || p->m <= 0)
 		return;
+#ifdef FAST_GEMM
+	{
+		int pw = conv_is_pointwise(p) && (int64_t)p->n * pixels <= INT32_MAX;
+		igemm G;
+		memset(&G, 0, sizeof(G));
+		G.plain = pw;
+		G.xpix = p->c;
+		G.h = p->h;
+		G.w = p->w;
+		G.ow = p->ow;
+		G.kh = p->kh;
+		G.kw = p->kw;
+		G.sh = p->sh;
+		G.sw = p->sw;
+		G.dh = p->dh;
+		G.dw = p->dw;
+		G.pad_t = p->pad_t;
+		G.pad_l = p->pad_l;
+		G.cg = cg;
+		G.ldb = p->m;
+		G.ldy = p->m;
+		G.ldr = p->m;
+		G.act = p->act;
+		for (g = 0; g < p->group; g++) {
+			G.x = x + (int64_t)g * cg;
+			G.b = w + (int64_t)g * mg;
+			G.y = y + (int64_t)g * mg;
+			G.bias = bias ? bias + (int64_t)g * mg : NULL;
+			G.res = residual ? residual + (int64_t)g * mg : NULL;
+			if (pw)
+				fg_run(&G, 1, 0, 0, (int)(p->n * pixels), mg, 0);
+			else
+				fg_run(&G, p->n, (int64_t)p->h * p->w * p->c, pixels * p->m,
+				       (int)pixels, mg, 0);
+		}
+		return;
+	}
+#endif
 	if (conv_is_pointwise(p) && (int64_t)p->n * pixels <= INT32_MAX) {
 		/* One GEMM per group over all n*h*w pixels. */
 		for (g = 0; g < p->group; g++) {
