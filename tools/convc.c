@@ -2,7 +2,10 @@
  * convc - compile an ONNX model into C.
  *
  *   convc MODEL.onnx [-O0..-O3] [-o OUT] [--input-shape NAME=d0,d1,...]
- *         [--emit=c|ir] [-passes=LIST] [pass manager options, see usage]
+ *         [--emit=c|ir] [-passes=LIST] [--target=NAME|FILE.xml]
+ *         [pass manager options, see usage]
+ *   convc --print-target [--target=NAME|FILE.xml]
+ *   convc --calibrate[=OUT.xml]
  *
  * Exit status: 0 success, 1 bad input or I/O error, 2 command-line usage
  * error, 3 the model uses something convc does not support.
@@ -18,6 +21,7 @@
 #include "convc/onnx.h"
 #include "convc/pass.h"
 #include "convc/report.h"
+#include "convc/target.h"
 #include "tools/ir_out.h"
 #include "tools/pass_cli.h"
 
@@ -48,6 +52,13 @@ static const char usage[] =
 	"                            repeatable): per-op roofline, bottlenecks, passes\n"
 	"  --profile-from=FILE.json  merge a runner profile (OUT/model --profile) into the\n"
 	"                            report, matching nodes by name\n"
+	"  --target=NAME|FILE.xml    the machine the report's roofline assumes: host\n"
+	"                            (default: detected now), wormhole_b0, blackhole, or a\n"
+	"                            target file (docs/targets.md)\n"
+	"  --print-target            print the target as `key = value` lines and exit\n"
+	"  --calibrate[=OUT.xml]     measure this host's peak FLOP/s and memory bandwidth\n"
+	"                            (one core, ~1-3 s), write them as a target file (default\n"
+	"                            host.xml), print them and exit\n"
 	"%s"
 	"  -h, --help                this help\n"
 	"  --version                 print the version\n"
@@ -62,6 +73,9 @@ struct options {
 	const char *reports[MAX_REPORTS];
 	int num_reports;
 	const char *profile_from;
+	const char *target;      /* --target, default "host" */
+	const char *calibrate;   /* --calibrate output file, or NULL */
+	int print_target;
 	struct pass_cli pm; /* pass manager flags shared with convc-opt */
 };
 
@@ -109,6 +123,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	pass_cli_init(&o->pm, "convc");
 	o->level = 2;
+	o->target = "host";
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -140,6 +155,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->reports[o->num_reports++] = a + 9;
 		} else if (!strncmp(a, "--profile-from=", 15) && a[15]) {
 			o->profile_from = a + 15;
+		} else if (!strncmp(a, "--target=", 9) && a[9]) {
+			o->target = a + 9;
+		} else if (!strcmp(a, "--print-target")) {
+			o->print_target = 1;
+		} else if (!strcmp(a, "--calibrate") || (!strncmp(a, "--calibrate=", 12) && a[12])) {
+			o->calibrate = a[11] == '=' ? a + 12 : "host.xml";
 		} else if ((rc = pass_cli_parse(&o->pm, argc, argv, &i)) != PASS_CLI_NOT_MINE) {
 			if (rc)
 				return rc;
@@ -151,7 +172,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->model = a;
 		}
 	}
-	if (!o->model && !pass_cli_exits_early(&o->pm))
+	if (!o->model && !pass_cli_exits_early(&o->pm) && !o->print_target && !o->calibrate)
 		return usage_error("%s", "no model given");
 	return 0;
 }
@@ -180,7 +201,7 @@ static char *default_out(const char *model)
 }
 
 /* Each --report file, from the module after the pipeline and its history. */
-static cv_status write_reports(const struct options *o, const cv_module *m,
+static cv_status write_reports(const struct options *o, const cv_target *target, const cv_module *m,
 			       const cv_pass_history *h, const char *pipeline, cv_diag *d)
 {
 	cv_report_input in;
@@ -198,7 +219,7 @@ static cv_status write_reports(const struct options *o, const cv_module *m,
 	memset(&in, 0, sizeof in);
 	in.module = m;
 	in.history = h;
-	in.roofline = cv_roofline_host();
+	in.roofline = cv_target_roofline(target);
 	in.profile = o->profile_from ? &prof : NULL;
 	/* predict for the cores the profiled run could use */
 	if (prof.threads > 0 && prof.threads < in.roofline.cores)
@@ -221,10 +242,14 @@ static int compile(const struct options *o, const cv_pass_registry *reg)
 	char text[4096];
 	cv_module *m = NULL;
 	char *out = NULL;
+	cv_target target;
 	cv_diag d;
 	cv_status st;
 
 	cv_diag_init(&d, o->model);
+	if ((st = cv_target_load(o->target, &target, &d)))
+		goto done;
+	d.file = o->model;
 	if (o->num_reports)
 		run.history = &history;
 	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)))
@@ -243,7 +268,7 @@ static int compile(const struct options *o, const cv_pass_registry *reg)
 	}
 	/* the report describes what was written, so only after it was */
 	if (!st)
-		st = write_reports(o, m, &history, text, &d);
+		st = write_reports(o, &target, m, &history, text, &d);
 done:
 	if (st)
 		cv_diag_print(&d);
@@ -253,6 +278,38 @@ done:
 	return cv_status_exit_code(st);
 }
 
+/* --print-target: the parsed target as `key = value` lines. */
+static int print_target(const struct options *o)
+{
+	cv_target t;
+	cv_diag d;
+	cv_status st;
+
+	cv_diag_init(&d, NULL);
+	if ((st = cv_target_load(o->target, &t, &d)))
+		cv_diag_print(&d);
+	else
+		cv_target_print(&t, stdout);
+	return cv_status_exit_code(st);
+}
+
+/* --calibrate: measure, write the target file, print what was measured. */
+static int calibrate(const struct options *o)
+{
+	cv_target t;
+	cv_diag d;
+	cv_status st;
+
+	cv_diag_init(&d, NULL);
+	if ((st = cv_target_calibrate(o->calibrate, &t, &d))) {
+		cv_diag_print(&d);
+		return cv_status_exit_code(st);
+	}
+	printf("wrote %s\n", o->calibrate);
+	cv_target_print(&t, stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -260,7 +317,11 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 
 	if (!rc && !(rc = pass_cli_setup(&o.pm, &reg))) {
-		if (pass_cli_exits_early(&o.pm))
+		if (o.calibrate)
+			rc = calibrate(&o);
+		else if (o.print_target)
+			rc = print_target(&o);
+		else if (pass_cli_exits_early(&o.pm))
 			rc = pass_cli_early(&o.pm, reg, cv_pipeline_for_level(o.level));
 		else
 			rc = compile(&o, reg);
