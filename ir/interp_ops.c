@@ -580,5 +580,5 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_COUNT:
 		break;
 	}
-	return UNSUPPORTED("node '%s': op %d is not implemented by the interpreter", n->name, (int)n->op);
+	return UNSUPPORTED("node '%s': unknown op code %d (not in ops.def)", n->name, (int)n->op);
 }
