@@ -1,5 +1,5 @@
 /* target_files.h - the schema and built-in targets embedded into convc
- * (targets/embed.cmake). */
+ * (cmake/embed.cmake). */
 #ifndef CONVC_TARGET_FILES_H
 #define CONVC_TARGET_FILES_H
 
