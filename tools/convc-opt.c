@@ -41,7 +41,6 @@ static const char usage[] =
 
 struct options {
 	const char *input, *out;
-	int level; /* -1: no -O given */
 	struct pass_cli pm;
 };
 
@@ -58,8 +57,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int i, rc;
 
 	memset(o, 0, sizeof *o);
-	pass_cli_init(&o->pm, "convc-opt");
-	o->level = -1;
+	pass_cli_init(&o->pm, "convc-opt", -1);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -68,8 +66,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--version")) {
 			puts("convc-opt 0.1.0");
 			exit(0);
-		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
-			o->level = a[2] - '0';
 		} else if (!strcmp(a, "-o")) {
 			if (++i == argc)
 				return usage_error("%s needs a path", a);
@@ -132,15 +128,10 @@ static cv_status read_input(const char *path, char **text, size_t *len, cv_diag 
 	return st;
 }
 
-static const char *level_pipeline(const struct options *o)
-{
-	return o->level < 0 ? "" : cv_pipeline_for_level(o->level);
-}
-
 static int run(const struct options *o, const cv_pass_registry *reg)
 {
 	const char *file = strcmp(o->input, "-") ? o->input : "<stdin>";
-	const char *pipeline = o->pm.pipeline ? o->pm.pipeline : level_pipeline(o);
+	const char *pipeline = pass_cli_pipeline(&o->pm);
 	cv_module *m = NULL;
 	char *text = NULL;
 	size_t len = 0;
@@ -172,7 +163,7 @@ int main(int argc, char **argv)
 
 	if (!rc && !(rc = pass_cli_setup(&o.pm, &reg))) {
 		if (pass_cli_exits_early(&o.pm))
-			rc = pass_cli_early(&o.pm, reg, level_pipeline(&o));
+			rc = pass_cli_early(&o.pm, reg);
 		else
 			rc = run(&o, reg);
 	}

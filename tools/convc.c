@@ -67,7 +67,7 @@ static const char usage[] =
 
 struct options {
 	const char *model, *out;
-	int level, emit_ir;
+	int emit_ir;
 	cv_input_shape pins[MAX_PINS];
 	int num_pins;
 	const char *reports[MAX_REPORTS];
@@ -121,8 +121,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int i, rc;
 
 	memset(o, 0, sizeof *o);
-	pass_cli_init(&o->pm, "convc");
-	o->level = 2;
+	pass_cli_init(&o->pm, "convc", 2);
 	o->target = "host";
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -132,8 +131,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--version")) {
 			puts("convc 0.1.0");
 			exit(0);
-		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
-			o->level = a[2] - '0';
 		} else if (!strcmp(a, "-o")) {
 			if (++i == argc)
 				return usage_error("%s needs a path", a);
@@ -236,7 +233,7 @@ static cv_status write_reports(const struct options *o, const cv_target *target,
 
 static int compile(const struct options *o, const cv_pass_registry *reg)
 {
-	const char *pipeline = o->pm.pipeline ? o->pm.pipeline : cv_pipeline_for_level(o->level);
+	const char *pipeline = pass_cli_pipeline(&o->pm);
 	cv_pipeline_opts run = o->pm.run;
 	cv_pass_history history = {0};
 	char text[4096];
@@ -322,7 +319,7 @@ int main(int argc, char **argv)
 		else if (o.print_target)
 			rc = print_target(&o);
 		else if (pass_cli_exits_early(&o.pm))
-			rc = pass_cli_early(&o.pm, reg, cv_pipeline_for_level(o.level));
+			rc = pass_cli_early(&o.pm, reg);
 		else
 			rc = compile(&o, reg);
 	}

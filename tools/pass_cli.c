@@ -97,11 +97,19 @@ static int parse_flag(struct pass_cli *c, const char *a)
 	return 0;
 }
 
-void pass_cli_init(struct pass_cli *c, const char *prog)
+void pass_cli_init(struct pass_cli *c, const char *prog, int level)
 {
 	memset(c, 0, sizeof *c);
 	c->prog = prog;
+	c->level = level;
 	c->color = -1;
+}
+
+const char *pass_cli_pipeline(const struct pass_cli *c)
+{
+	if (c->pipeline)
+		return c->pipeline;
+	return c->level < 0 ? "" : cv_pipeline_for_level(c->level);
 }
 
 int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i)
@@ -109,6 +117,10 @@ int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i)
 	const char *a = argv[*i], *v;
 	int matched, rc;
 
+	if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+		c->level = a[2] - '0';
+		return 0;
+	}
 	if (!strncmp(a, "-passes=", 8) || !strncmp(a, "--passes=", 9)) {
 		c->pipeline = strchr(a, '=') + 1;
 		return 0;
@@ -169,7 +181,7 @@ int pass_cli_exits_early(const struct pass_cli *c)
 	return c->print_pipeline || c->list_passes;
 }
 
-int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg, const char *level_pipeline)
+int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg)
 {
 	char text[4096];
 	cv_diag d;
@@ -186,7 +198,7 @@ int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg, const 
 	}
 	if (c->print_pipeline) {
 		cv_diag_init(&d, c->prog);
-		if (cv_pipeline_normalize(reg, c->pipeline ? c->pipeline : level_pipeline, &c->run, text,
+		if (cv_pipeline_normalize(reg, pass_cli_pipeline(c), &c->run, text,
 					  sizeof text, &d)) {
 			cv_diag_print(&d);
 			return cv_status_exit_code(d.status);

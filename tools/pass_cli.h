@@ -13,6 +13,7 @@
 struct pass_cli {
 	const char *prog;              /* tool name for messages: "convc" */
 	const char *pipeline;          /* -passes=, or NULL for the -O level's */
+	int level;                     /* -O0..-O3; -1: none given and none by default */
 	cv_pipeline_opts run;          /* instruments for cv_pipeline_run */
 	const char *plugins[PASS_CLI_MAX];
 	int num_plugins;
@@ -25,8 +26,13 @@ struct pass_cli {
 /* The flags' help text, for the tools' usage. */
 extern const char pass_cli_usage[];
 
-/* Defaults: no instruments, colour auto; prog names the tool in errors. */
-void pass_cli_init(struct pass_cli *c, const char *prog);
+/* Defaults: no instruments, colour auto, -O level `level` (-1: no pipeline
+ * unless one is given); prog names the tool in errors. */
+void pass_cli_init(struct pass_cli *c, const char *prog, int level);
+
+/* The pipeline to run: -passes= if given, else the -O level's ("" when
+ * there is none). Static or borrowed from argv. */
+const char *pass_cli_pipeline(const struct pass_cli *c);
 
 /*
  * If argv[*i] is a pass manager flag, consume it (and a separate value,
@@ -41,8 +47,8 @@ int pass_cli_setup(struct pass_cli *c, cv_pass_registry **reg);
 
 /* --print-pipeline / --list-passes: the tool prints and exits. */
 int pass_cli_exits_early(const struct pass_cli *c);
-/* Do that; `level_pipeline` is the -O level's text. Returns an exit code. */
-int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg, const char *level_pipeline);
+/* Do that. Returns an exit code. */
+int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg);
 
 void pass_cli_free(struct pass_cli *c);
 
