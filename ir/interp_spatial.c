@@ -24,24 +24,20 @@ typedef struct act_view {
 static cv_status act_view_of(const cv_node *n, const cv_type *t, const char *what, act_view *v,
 			     cv_diag *d)
 {
-	const int64_t *x = t->dims;
+	cv_nchw e;
 
 	if (t->rank != 4)
 		return BROKEN("%s '%s': %s has rank %d, expected 4", OPNAME(n), what, t->rank);
-	switch (t->layout) {
-	case CV_LAYOUT_PLAIN:
-	case CV_LAYOUT_NCHW:
-		v->n = x[0], v->c = x[1], v->h = x[2], v->w = x[3];
-		v->sw = 1, v->sh = v->w, v->sc = v->h * v->w, v->sn = v->c * v->sc;
-		return CV_OK;
-	case CV_LAYOUT_NHWC:
-		v->n = x[0], v->h = x[1], v->w = x[2], v->c = x[3];
-		v->sc = 1, v->sw = v->c, v->sh = v->w * v->c, v->sn = v->h * v->sh;
-		return CV_OK;
-	default:
+	if (t->layout != CV_LAYOUT_PLAIN && t->layout != CV_LAYOUT_NCHW && t->layout != CV_LAYOUT_NHWC)
 		return UNSUPPORTED("%s '%s': %s has layout %s; the interpreter implements nchw and nhwc",
 				   OPNAME(n), what, cv_layout_name(t->layout));
-	}
+	e = cv_type_nchw(t); /* extents in the layout's order (plain reads as nchw) */
+	v->n = e.n, v->c = e.c, v->h = e.h, v->w = e.w;
+	if (t->layout == CV_LAYOUT_NHWC)
+		v->sc = 1, v->sw = v->c, v->sh = v->w * v->c, v->sn = v->h * v->sh;
+	else
+		v->sw = 1, v->sh = v->w, v->sc = v->h * v->w, v->sn = v->c * v->sc;
+	return CV_OK;
 }
 
 /* A conv weight as o (out channels), i (in channels per group), kh, kw
@@ -53,38 +49,36 @@ typedef struct filter_view {
 
 static cv_status filter_view_of(const cv_node *n, const cv_type *t, filter_view *v, cv_diag *d)
 {
-	const int64_t *x = t->dims;
 	cv_layout l = t->layout == CV_LAYOUT_PLAIN ? CV_LAYOUT_OIHW : t->layout;
+	cv_oihw e;
 
 	if (t->rank != 4)
 		return BROKEN("%s '%s': weight has rank %d, expected 4", OPNAME(n), t->rank);
-	if (n->op == CV_OP_CONV_TRANSPOSE2D) {
-		if (l != CV_LAYOUT_IOHW)
-			return UNSUPPORTED("conv_transpose2d '%s': weight has layout %s; the interpreter implements iohw",
-					   n->name, cv_layout_name(t->layout));
-		v->i = x[0], v->o = x[1], v->kh = x[2], v->kw = x[3];
-		v->skw = 1, v->skh = v->kw, v->so = v->kh * v->kw, v->si = v->o * v->so;
-		return CV_OK;
-	}
-	switch (l) {
-	case CV_LAYOUT_OIHW:
-		v->o = x[0], v->i = x[1], v->kh = x[2], v->kw = x[3];
-		v->skw = 1, v->skh = v->kw, v->si = v->kh * v->kw, v->so = v->i * v->si;
-		return CV_OK;
-	case CV_LAYOUT_OHWI:
-		v->o = x[0], v->kh = x[1], v->kw = x[2], v->i = x[3];
-		v->si = 1, v->skw = v->i, v->skh = v->kw * v->i, v->so = v->kh * v->skh;
-		return CV_OK;
-	case CV_LAYOUT_HWIO:
-		v->kh = x[0], v->kw = x[1], v->i = x[2], v->o = x[3];
-		v->so = 1, v->si = v->o, v->skw = v->i * v->o, v->skh = v->kw * v->skw;
-		return CV_OK;
-	default:
+	if (n->op == CV_OP_CONV_TRANSPOSE2D && l != CV_LAYOUT_IOHW)
+		return UNSUPPORTED("conv_transpose2d '%s': weight has layout %s; the interpreter implements iohw",
+				   n->name, cv_layout_name(t->layout));
+	if (n->op != CV_OP_CONV_TRANSPOSE2D && l != CV_LAYOUT_OIHW && l != CV_LAYOUT_OHWI &&
+	    l != CV_LAYOUT_HWIO)
 		return UNSUPPORTED("conv2d '%s': weight has layout %s; the interpreter implements oihw, ohwi and hwio",
 				   n->name, cv_layout_name(t->layout));
+	e = cv_type_oihw(t); /* extents in the layout's order */
+	v->o = e.o, v->i = e.i, v->kh = e.kh, v->kw = e.kw;
+	switch (l) {
+	case CV_LAYOUT_IOHW:
+		v->skw = 1, v->skh = v->kw, v->so = v->kh * v->kw, v->si = v->o * v->so;
+		break;
+	case CV_LAYOUT_OHWI:
+		v->si = 1, v->skw = v->i, v->skh = v->kw * v->i, v->so = v->kh * v->skh;
+		break;
+	case CV_LAYOUT_HWIO:
+		v->so = 1, v->si = v->o, v->skw = v->i * v->o, v->skh = v->kw * v->skw;
+		break;
+	default: /* oihw */
+		v->skw = 1, v->skh = v->kw, v->si = v->kh * v->kw, v->so = v->i * v->si;
+		break;
 	}
+	return CV_OK;
 }
-
 
 /* ---- conv2d, conv_transpose2d ---- */
 
