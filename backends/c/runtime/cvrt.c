@@ -37,6 +37,14 @@
 #define MADD(acc, a, b) ((acc) + (a) * (b))
 #endif
 
+/* Helpers called with constant shape arguments are inlined so each call
+ * site gets code specialized for its shape. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Activations                                                              */
 /* ------------------------------------------------------------------------ */
@@ -215,11 +223,6 @@ typedef struct gemm_args {
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define FAST_GEMM 1
 
-#if defined(__GNUC__)
-#define FG_INLINE __attribute__((always_inline)) inline
-#else
-#define FG_INLINE inline
-#endif
 
 #define FG_KCB 256   /* K rows per packed block */
 #define FG_SEGMAX 64 /* taps per block */
@@ -305,7 +308,7 @@ static int fg_act_inreg(int kind)
 	       kind == CVRT_ACT_HARD_SWISH;
 }
 
-static FG_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
+static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 {
 	switch (act->kind) {
 	case CVRT_ACT_RELU:
@@ -375,7 +378,7 @@ static FG_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 #define FG_LOAD_MASK(p) fg_loadm(m, (p))
 
 /* Epilogue (when k->epi) and store of row r: vectors va and (nv == 2) vb. */
-static FG_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask m, fg_vec va,
+static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask m, fg_vec va,
 			     fg_vec vb)
 {
 	float *yp = k->yr[r] + k->j;
@@ -413,7 +416,7 @@ static FG_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask m, f
 }
 
 /* Y[mr rows, nv vectors] (+)= sum over segments of A_s * B_s, then epilogue. */
-static FG_INLINE void fg_body(const int mr, const int nv, const fg_args *k)
+static ALWAYS_INLINE void fg_body(const int mr, const int nv, const fg_args *k)
 {
 	fg_mask m = fg_mkmask(k->lastw);
 	int64_t bstride = k->bstride, j = k->j;
@@ -653,9 +656,12 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 }
 #endif /* fast GEMM */
 
-/* 4 x 16 register tile: acc += A[i0..i0+4, k0..k1) * B[k0..k1, j0..j0+16). */
-static void micro_4x16(const gemm_args *g, int i0, int j0, int k0, int k1, int first,
-		       int last)
+/*
+ * 4 x w register tile, w = NR or 8 (a constant at each inlined call):
+ * acc += A[i0..i0+4, k0..k1) * B[k0..k1, j0..j0+w).
+ */
+static ALWAYS_INLINE void micro_4xw(const gemm_args *g, int i0, int j0, int k0, int k1,
+				    int first, int last, const int w)
 {
 	float acc[MR][NR];
 	const float *a0 = g->a + (int64_t)i0 * g->a_rs;
@@ -663,17 +669,16 @@ static void micro_4x16(const gemm_args *g, int i0, int j0, int k0, int k1, int f
 	int64_t cs = g->a_cs;
 	int r, j, kk;
 
-	if (first) {
+	if (first)
 		memset(acc, 0, sizeof(acc));
-	} else {
+	else
 		for (r = 0; r < MR; r++)
-			for (j = 0; j < NR; j++)
+			for (j = 0; j < w; j++)
 				acc[r][j] = g->y[(int64_t)(i0 + r) * g->ldy + j0 + j];
-	}
 	for (kk = k0; kk < k1; kk++) {
 		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
 		float v0 = a0[kk * cs], v1 = a1[kk * cs], v2 = a2[kk * cs], v3 = a3[kk * cs];
-		for (j = 0; j < NR; j++) {
+		for (j = 0; j < w; j++) {
 			float bv = bp[j];
 			acc[0][j] = MADD(acc[0][j], v0, bv);
 			acc[1][j] = MADD(acc[1][j], v1, bv);
@@ -683,14 +688,24 @@ static void micro_4x16(const gemm_args *g, int i0, int j0, int k0, int k1, int f
 	}
 	for (r = 0; r < MR; r++) {
 		float *yr = g->y + (int64_t)(i0 + r) * g->ldy + j0;
-		for (j = 0; j < NR; j++)
+		for (j = 0; j < w; j++)
 			yr[j] = acc[r][j];
 		if (last)
-			epilogue_apply(g->ep, i0 + r, j0, NR, yr);
+			epilogue_apply(g->ep, i0 + r, j0, w, yr);
 	}
 }
 
-/* 1 x 16 tile for leftover rows. */
+static void micro_4x16(const gemm_args *g, int i0, int j0, int k0, int k1, int first, int last)
+{
+	micro_4xw(g, i0, j0, k0, k1, first, last, NR);
+}
+
+/* The tile for a leftover block of 8 columns. */
+static void micro_4x8(const gemm_args *g, int i0, int j0, int k0, int k1, int first, int last)
+{
+	micro_4xw(g, i0, j0, k0, k1, first, last, 8);
+}
+
 static void micro_1x16(const gemm_args *g, int i, int j0, int k0, int k1, int first,
 		       int last)
 {
@@ -714,42 +729,6 @@ static void micro_1x16(const gemm_args *g, int i, int j0, int k0, int k1, int fi
 		yr[j] = acc[j];
 	if (last)
 		epilogue_apply(g->ep, i, j0, NR, yr);
-}
-
-/* 4 x 8 tile for a leftover block of 8 columns. */
-static void micro_4x8(const gemm_args *g, int i0, int j0, int k0, int k1, int first,
-		      int last)
-{
-	float acc[MR][8];
-	const float *a0 = g->a + (int64_t)i0 * g->a_rs;
-	const float *a1 = a0 + g->a_rs, *a2 = a1 + g->a_rs, *a3 = a2 + g->a_rs;
-	int64_t cs = g->a_cs;
-	int r, j, kk;
-
-	if (first)
-		memset(acc, 0, sizeof(acc));
-	else
-		for (r = 0; r < MR; r++)
-			for (j = 0; j < 8; j++)
-				acc[r][j] = g->y[(int64_t)(i0 + r) * g->ldy + j0 + j];
-	for (kk = k0; kk < k1; kk++) {
-		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
-		float v0 = a0[kk * cs], v1 = a1[kk * cs], v2 = a2[kk * cs], v3 = a3[kk * cs];
-		for (j = 0; j < 8; j++) {
-			float bv = bp[j];
-			acc[0][j] = MADD(acc[0][j], v0, bv);
-			acc[1][j] = MADD(acc[1][j], v1, bv);
-			acc[2][j] = MADD(acc[2][j], v2, bv);
-			acc[3][j] = MADD(acc[3][j], v3, bv);
-		}
-	}
-	for (r = 0; r < MR; r++) {
-		float *yr = g->y + (int64_t)(i0 + r) * g->ldy + j0;
-		for (j = 0; j < 8; j++)
-			yr[j] = acc[r][j];
-		if (last)
-			epilogue_apply(g->ep, i0 + r, j0, 8, yr);
-	}
 }
 
 /* Leftover columns (fewer than NR): row-wise axpy over the short segment. */
