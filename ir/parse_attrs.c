@@ -113,16 +113,10 @@ static cv_status attr_enum(parser *ps, const char *key, const char *const *names
 /* act=relu | clip(min,max) | leaky_relu(alpha) | hard_sigmoid(alpha,beta) | ... */
 static cv_status attr_act(parser *ps, cv_act *a)
 {
-	static const char *const names[] = {
-		[CV_ACT_NONE] = "none",       [CV_ACT_RELU] = "relu",
-		[CV_ACT_CLIP] = "clip",       [CV_ACT_LEAKY_RELU] = "leaky_relu",
-		[CV_ACT_SIGMOID] = "sigmoid", [CV_ACT_HARD_SIGMOID] = "hard_sigmoid",
-		[CV_ACT_HARD_SWISH] = "hard_swish", [CV_ACT_SILU] = "silu",
-	};
 	int k, params;
 	cv_status st;
 
-	if ((st = attr_enum(ps, "act", names, (int)(sizeof names / sizeof *names), &k)))
+	if ((st = attr_enum(ps, "act", cv_act_names, CV_ACT_KIND_COUNT, &k)))
 		return st;
 	a->kind = (cv_act_kind)k;
 	a->a = a->b = 0;
@@ -177,13 +171,12 @@ static cv_status act_attr(parser *ps, node_text *nt, const char *key, const char
 
 static cv_status pool_attr(parser *ps, node_text *nt, const char *key, const char *at)
 {
-	static const char *const kinds[] = {[CV_POOL_MAX] = "max", [CV_POOL_AVG] = "avg"};
 	cv_pool_attrs *a = &nt->attrs.pool;
 	cv_status st;
 	int k;
 
 	if (!strcmp(key, "kind")) {
-		st = attr_enum(ps, key, kinds, 2, &k);
+		st = attr_enum(ps, key, cv_pool_kind_names, CV_POOL_KIND_COUNT, &k);
 		a->kind = (cv_pool_kind)k;
 		return st;
 	}
@@ -260,15 +253,12 @@ static cv_status slice_attr(parser *ps, node_text *nt, const char *key, const ch
 
 static cv_status pad_attr(parser *ps, node_text *nt, const char *key, const char *at)
 {
-	static const char *const modes[] = {
-		[CV_PAD_CONSTANT] = "constant", [CV_PAD_REFLECT] = "reflect",
-		[CV_PAD_EDGE] = "edge"};
 	cv_pad_attrs *a = &nt->attrs.pad;
 	cv_status st;
 	int k;
 
 	if (!strcmp(key, "mode")) {
-		st = attr_enum(ps, key, modes, 3, &k);
+		st = attr_enum(ps, key, cv_pad_mode_names, CV_PAD_MODE_COUNT, &k);
 		a->mode = (cv_pad_mode)k;
 		return st;
 	}
@@ -281,30 +271,18 @@ static cv_status pad_attr(parser *ps, node_text *nt, const char *key, const char
 
 static cv_status resize_attr(parser *ps, node_text *nt, const char *key, const char *at)
 {
-	static const char *const modes[] = {
-		[CV_RESIZE_NEAREST] = "nearest", [CV_RESIZE_LINEAR] = "linear"};
-	static const char *const coords[] = {
-		[CV_COORD_HALF_PIXEL] = "half_pixel",
-		[CV_COORD_PYTORCH_HALF_PIXEL] = "pytorch_half_pixel",
-		[CV_COORD_ALIGN_CORNERS] = "align_corners",
-		[CV_COORD_ASYMMETRIC] = "asymmetric",
-		[CV_COORD_TF_HALF_PIXEL_FOR_NEAREST] = "tf_half_pixel_for_nearest"};
-	static const char *const nearest[] = {
-		[CV_NEAREST_ROUND_PREFER_FLOOR] = "round_prefer_floor",
-		[CV_NEAREST_ROUND_PREFER_CEIL] = "round_prefer_ceil",
-		[CV_NEAREST_FLOOR] = "floor", [CV_NEAREST_CEIL] = "ceil"};
 	cv_resize_attrs *a = &nt->attrs.resize;
 	cv_status st;
 	int k;
 
 	if (!strcmp(key, "mode")) {
-		st = attr_enum(ps, key, modes, 2, &k);
+		st = attr_enum(ps, key, cv_resize_mode_names, CV_RESIZE_MODE_COUNT, &k);
 		a->mode = (cv_resize_mode)k;
 	} else if (!strcmp(key, "coord")) {
-		st = attr_enum(ps, key, coords, 5, &k);
+		st = attr_enum(ps, key, cv_resize_coord_names, CV_RESIZE_COORD_COUNT, &k);
 		a->coord = (cv_resize_coord)k;
 	} else if (!strcmp(key, "nearest")) {
-		st = attr_enum(ps, key, nearest, 4, &k);
+		st = attr_enum(ps, key, cv_nearest_mode_names, CV_NEAREST_MODE_COUNT, &k);
 		a->nearest = (cv_nearest_mode)k;
 	} else if (!strcmp(key, "scales")) {
 		st = attr_floats(ps, a->scales, 2);

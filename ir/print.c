@@ -23,13 +23,6 @@
 
 #define INLINE_CONST_MAX 16
 
-static const char *const act_names[] = {
-	[CV_ACT_NONE] = "none",       [CV_ACT_RELU] = "relu",
-	[CV_ACT_CLIP] = "clip",       [CV_ACT_LEAKY_RELU] = "leaky_relu",
-	[CV_ACT_SIGMOID] = "sigmoid", [CV_ACT_HARD_SIGMOID] = "hard_sigmoid",
-	[CV_ACT_HARD_SWISH] = "hard_swish", [CV_ACT_SILU] = "silu",
-};
-
 static int is_plain_name(const char *s)
 {
 	if (!*s)
@@ -87,7 +80,7 @@ static void print_act(FILE *f, const char *sep, const cv_act *a)
 {
 	if (a->kind == CV_ACT_NONE)
 		return;
-	fprintf(f, "%sact=%s", sep, act_names[a->kind]);
+	fprintf(f, "%sact=%s", sep, cv_act_names[a->kind]);
 	if (a->kind == CV_ACT_CLIP || a->kind == CV_ACT_HARD_SIGMOID)
 		fprintf(f, "(%.9g,%.9g)", a->a, a->b);
 	else if (a->kind == CV_ACT_LEAKY_RELU)
@@ -141,7 +134,7 @@ static void print_conv(FILE *f, const cv_node *n)
 
 static void print_pool(FILE *f, const cv_pool_attrs *a)
 {
-	fprintf(f, " {kind=%s, ", a->kind == CV_POOL_MAX ? "max" : "avg");
+	fprintf(f, " {kind=%s, ", cv_pool_kind_names[a->kind]);
 	print_ints(f, "kernel", a->kernel, 2);
 	print_ints(f, ", strides", a->strides, 2);
 	print_ints(f, ", pads", a->pads, 4);
@@ -153,11 +146,6 @@ static void print_attrs(FILE *f, const cv_node *n)
 {
 	const cv_attrs *a = &n->attrs;
 	int rank = n->inputs[0] ? n->inputs[0]->type.rank : 0, k;
-	static const char *const pad_modes[] = {"constant", "reflect", "edge"};
-	static const char *const coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
-					     "asymmetric", "tf_half_pixel_for_nearest"};
-	static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
-					      "ceil"};
 
 	switch (cv_op_attrs_kind(n->op)) {
 	case CV_ATTRS_NONE:
@@ -207,14 +195,14 @@ static void print_attrs(FILE *f, const cv_node *n)
 		fputc('}', f);
 		break;
 	case CV_ATTRS_PAD:
-		fprintf(f, " {mode=%s, ", pad_modes[a->pad.mode]);
+		fprintf(f, " {mode=%s, ", cv_pad_mode_names[a->pad.mode]);
 		print_ints(f, "pads", a->pad.pads, 2 * rank);
 		fprintf(f, ", value=%.9g}", a->pad.value);
 		break;
 	case CV_ATTRS_RESIZE:
 		fprintf(f, " {mode=%s, coord=%s, nearest=%s, scales=[%.9g,%.9g], ",
-			a->resize.mode == CV_RESIZE_NEAREST ? "nearest" : "linear",
-			coords[a->resize.coord], nearest[a->resize.nearest], a->resize.scales[0],
+			cv_resize_mode_names[a->resize.mode],
+			cv_resize_coord_names[a->resize.coord], cv_nearest_mode_names[a->resize.nearest], a->resize.scales[0],
 			a->resize.scales[1]);
 		print_ints(f, "sizes", a->resize.sizes, 2);
 		fputc('}', f);

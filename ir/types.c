@@ -19,6 +19,39 @@ static const char *const layouts[CV_LAYOUT_COUNT] = {
 	[CV_LAYOUT_IOHW] = "iohw",
 };
 
+const char *const cv_act_names[CV_ACT_KIND_COUNT] = {
+	[CV_ACT_NONE] = "none",       [CV_ACT_RELU] = "relu",
+	[CV_ACT_CLIP] = "clip",       [CV_ACT_LEAKY_RELU] = "leaky_relu",
+	[CV_ACT_SIGMOID] = "sigmoid", [CV_ACT_HARD_SIGMOID] = "hard_sigmoid",
+	[CV_ACT_HARD_SWISH] = "hard_swish", [CV_ACT_SILU] = "silu",
+};
+
+const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT] = {
+	[CV_POOL_MAX] = "max", [CV_POOL_AVG] = "avg",
+};
+
+const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT] = {
+	[CV_PAD_CONSTANT] = "constant", [CV_PAD_REFLECT] = "reflect", [CV_PAD_EDGE] = "edge",
+};
+
+const char *const cv_resize_mode_names[CV_RESIZE_MODE_COUNT] = {
+	[CV_RESIZE_NEAREST] = "nearest", [CV_RESIZE_LINEAR] = "linear",
+};
+
+const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT] = {
+	[CV_COORD_HALF_PIXEL] = "half_pixel",
+	[CV_COORD_PYTORCH_HALF_PIXEL] = "pytorch_half_pixel",
+	[CV_COORD_ALIGN_CORNERS] = "align_corners",
+	[CV_COORD_ASYMMETRIC] = "asymmetric",
+	[CV_COORD_TF_HALF_PIXEL_FOR_NEAREST] = "tf_half_pixel_for_nearest",
+};
+
+const char *const cv_nearest_mode_names[CV_NEAREST_MODE_COUNT] = {
+	[CV_NEAREST_ROUND_PREFER_FLOOR] = "round_prefer_floor",
+	[CV_NEAREST_ROUND_PREFER_CEIL] = "round_prefer_ceil",
+	[CV_NEAREST_FLOOR] = "floor", [CV_NEAREST_CEIL] = "ceil",
+};
+
 static const struct {
 	const char *name;
 	cv_attrs_kind attrs;

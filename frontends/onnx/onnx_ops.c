@@ -844,24 +844,12 @@ static cv_status lower_pad(imp *im)
 	return finish(im, CV_OP_PAD, &x, 1, &a, 1, NULL);
 }
 
-static int resize_coord(const char *s)
+/* ONNX's coordinate and nearest-mode strings are the IR's names. */
+static int enum_index(const char *s, const char *const *names, int count)
 {
-	static const char *const names[] = {"half_pixel", "pytorch_half_pixel", "align_corners",
-					    "asymmetric", "tf_half_pixel_for_nearest"};
 	int i;
 
-	for (i = 0; i < 5; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -1;
-}
-
-static int nearest_mode(const char *s)
-{
-	static const char *const names[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-	int i;
-
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < count; i++)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;
@@ -930,11 +918,13 @@ static cv_status lower_resize(imp *im)
 										  : CV_NEAREST_FLOOR;
 		return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
 	}
-	c = resize_coord(attr_string(NODE, "coordinate_transformation_mode", "half_pixel", coord, sizeof coord));
+	c = enum_index(attr_string(NODE, "coordinate_transformation_mode", "half_pixel", coord, sizeof coord),
+		       cv_resize_coord_names, CV_RESIZE_COORD_COUNT);
 	if (c < 0)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "coordinate_transformation_mode '%s'", coord);
 	a.resize.coord = (cv_resize_coord)c;
-	c = nearest_mode(attr_string(NODE, "nearest_mode", "round_prefer_floor", nearest, sizeof nearest));
+	c = enum_index(attr_string(NODE, "nearest_mode", "round_prefer_floor", nearest, sizeof nearest),
+		       cv_nearest_mode_names, CV_NEAREST_MODE_COUNT);
 	if (c < 0)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "nearest_mode '%s'", nearest);
 	a.resize.nearest = (cv_nearest_mode)c;

@@ -339,6 +339,23 @@ int cv_op_num_outputs(cv_op op);
 /* Operation for `text` ("conv2d"), or CV_OP_COUNT if there is none. */
 cv_op cv_op_from_name(const char *text);
 
+/* ---- names of the attribute enums ----
+ * As the text IR prints and parses them (the resize coordinate and nearest
+ * modes are also ONNX's attribute strings); indexed by the enum, static
+ * storage. */
+#define CV_ACT_KIND_COUNT (CV_ACT_SILU + 1)
+#define CV_POOL_KIND_COUNT (CV_POOL_AVG + 1)
+#define CV_PAD_MODE_COUNT (CV_PAD_EDGE + 1)
+#define CV_RESIZE_MODE_COUNT (CV_RESIZE_LINEAR + 1)
+#define CV_RESIZE_COORD_COUNT (CV_COORD_TF_HALF_PIXEL_FOR_NEAREST + 1)
+#define CV_NEAREST_MODE_COUNT (CV_NEAREST_CEIL + 1)
+extern const char *const cv_act_names[CV_ACT_KIND_COUNT];
+extern const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT];
+extern const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT];
+extern const char *const cv_resize_mode_names[CV_RESIZE_MODE_COUNT];
+extern const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT];
+extern const char *const cv_nearest_mode_names[CV_NEAREST_MODE_COUNT];
+
 /* ---- layouts ---- */
 
 /* Activation dims of a rank-4 type in its layout (nhwc, else nchw order). */
