@@ -438,6 +438,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_RESHARD:
 		*out = *in_type(n, 0);
 		return CV_OK;
 	case CV_OP_ADD:

@@ -307,7 +307,7 @@ static cv_status run_reshape(const cv_node *n, const float *const *in, float *co
 	int64_t count = cv_type_numel(out_type(n, 0));
 
 	if (cv_type_numel(in_type(n, 0)) != count)
-		return BROKEN("reshape '%s': operand and result sizes differ", n->name);
+		return BROKEN("%s '%s': operand and result sizes differ", cv_op_name(n->op), n->name);
 	memcpy(out[0], in[0], (size_t)count * sizeof(float));
 	return CV_OK;
 }
@@ -563,6 +563,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_MATMUL:
 		return run_matmul(n, in, out, d);
 	case CV_OP_RESHAPE:
+	case CV_OP_RESHARD: /* same elements, another placement */
 		return run_reshape(n, in, out, d);
 	case CV_OP_TRANSPOSE:
 		return run_transpose(n, in, out, d);

@@ -13,6 +13,7 @@
 #include <uthash.h>
 
 #include "convc/ir.h"
+#include "convc/target.h"
 
 #define CHUNK_SIZE (64 * 1024)
 #define ALIGN 64
@@ -109,6 +110,22 @@ cv_module *cv_module_new(const char *name)
 		return NULL;
 	}
 	return m;
+}
+
+cv_status cv_module_set_target(cv_module *m, const cv_target *t, cv_diag *d)
+{
+	cv_target *copy = cv_alloc(m, sizeof *copy);
+
+	if (!copy)
+		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory copying target '%s'", t->name);
+	*copy = *t;
+	m->target = copy;
+	return CV_OK;
+}
+
+const cv_target *cv_module_target(const cv_module *m)
+{
+	return m->target;
 }
 
 void cv_module_free(cv_module *m)

@@ -678,6 +678,26 @@ static cv_status check_inferred(parser *ps, const node_text *nt, const cv_node *
 	return CV_OK;
 }
 
+/* !shard(PLACEMENT, mem=BYTES), optional. */
+static cv_status parse_annotation(parser *ps, node_text *nt)
+{
+	const char *at;
+	char w[16];
+	cv_status st;
+
+	if (!accept(ps, '!'))
+		return CV_OK;
+	at = ps->p;
+	if (!cvp_word(ps, w, sizeof w) || strcmp(w, "shard"))
+		return FAIL(at, "unknown annotation (convc knows !shard(...))");
+	if ((st = cvp_expect(ps, '(')) || (st = cvp_parse_placement(ps, &nt->place)) ||
+	    (st = cvp_expect(ps, ',')) || (st = expect_word(ps, "mem")) ||
+	    (st = cvp_expect(ps, '=')) ||
+	    (st = cvp_parse_int(ps, 0, INT64_MAX, "mem (bytes per core)", &nt->place.mem)))
+		return st;
+	return cvp_expect(ps, ')');
+}
+
 static cv_status parse_node_line(parser *ps)
 {
 	node_text nt;
@@ -687,7 +707,7 @@ static cv_status parse_node_line(parser *ps)
 
 	memset(&nt, 0, sizeof nt);
 	if ((st = parse_results(ps, &nt)) || (st = parse_op_operands(ps, &nt)) ||
-	    (st = cvp_parse_node_attrs(ps, &nt)))
+	    (st = cvp_parse_node_attrs(ps, &nt)) || (st = parse_annotation(ps, &nt)))
 		return st;
 	if (accept(ps, '@') && (st = parse_name(ps, &nt.name)))
 		return st;
@@ -698,6 +718,7 @@ static cv_status parse_node_line(parser *ps)
 	if (!n)
 		return nomem(ps);
 	n->attrs = nt.attrs;
+	n->place = nt.place;
 	/* reshape and split read their declared result dims */
 	for (i = 0; i < nt.num_outputs; i++)
 		n->outputs[i]->type = nt.out_types[i];

@@ -294,6 +294,61 @@ static cv_status resize_attr(parser *ps, node_text *nt, const char *key, const c
 	return st;
 }
 
+#define GRID_MAX 65536
+
+/* Digits of a core count in [1, GRID_MAX], stopping at any non-digit (the
+ * `x` of 8x8 included, which cvp_parse_int would take as part of a word). */
+static cv_status grid_count(parser *ps, int64_t *v)
+{
+	const char *at;
+
+	skip_ws(ps);
+	at = ps->p;
+	*v = 0;
+	if (!is_digit(peek(ps)))
+		return FAIL(at, "expected a core count");
+	for (; is_digit(peek(ps)); ps->p++)
+		if ((*v = *v * 10 + (*ps->p - '0')) > GRID_MAX)
+			return FAIL(at, "core count out of range [1, %d]", GRID_MAX);
+	return *v ? CV_OK : FAIL(at, "core count out of range [1, %d]", GRID_MAX);
+}
+
+/* kind[k] or block[RxC] (cv_placement_str's form); mem is left 0. */
+cv_status cvp_parse_placement(parser *ps, cv_placement *out)
+{
+	char w[32];
+	const char *at;
+	int64_t a, b = 1;
+	cv_status st;
+	int k;
+
+	skip_ws(ps);
+	at = ps->p;
+	if (!cvp_word(ps, w, sizeof w))
+		return FAIL(at, "expected a placement (interleaved, height, width or block)");
+	for (k = CV_SHARD_INTERLEAVED; k < CV_SHARD_KIND_COUNT && strcmp(w, cv_shard_kind_names[k]); k++)
+		;
+	if (k == CV_SHARD_KIND_COUNT)
+		return FAIL(at, "unknown placement '%s' (expected interleaved, height, width or block)", w);
+	if ((st = cvp_expect(ps, '[')) || (st = grid_count(ps, &a)))
+		return st;
+	if (k == CV_SHARD_BLOCK) {
+		skip_ws(ps);
+		if (peek(ps) != 'x')
+			return FAIL(ps->p, "a block placement is written block[ROWSxCOLS]");
+		ps->p++;
+		if ((st = grid_count(ps, &b)))
+			return st;
+	}
+	if ((st = cvp_expect(ps, ']')))
+		return st;
+	memset(out, 0, sizeof *out);
+	out->kind = (cv_shard_kind)k;
+	out->grid[0] = k == CV_SHARD_WIDTH ? 1 : (int)a;
+	out->grid[1] = k == CV_SHARD_WIDTH ? (int)a : (int)b;
+	return CV_OK;
+}
+
 static cv_status other_attr(parser *ps, node_text *nt, const char *key, const char *at)
 {
 	cv_attrs *a = &nt->attrs;
@@ -317,6 +372,12 @@ static cv_status other_attr(parser *ps, node_text *nt, const char *key, const ch
 		if (!strcmp(key, "flatten"))
 			return attr_flag(ps, key, &a->softmax.flatten);
 		break;
+	case CV_ATTRS_RESHARD:
+		if (!strcmp(key, "from"))
+			return cvp_parse_placement(ps, &a->reshard.from);
+		if (!strcmp(key, "to"))
+			return cvp_parse_placement(ps, &a->reshard.to);
+		break;
 	default:
 		break;
 	}
@@ -338,7 +399,8 @@ static cv_status parse_attr(parser *ps, node_text *nt, const char *key, const ch
 	case CV_ATTRS_BN:
 	case CV_ATTRS_PERM:
 	case CV_ATTRS_AXIS:
-	case CV_ATTRS_SOFTMAX: return other_attr(ps, nt, key, at);
+	case CV_ATTRS_SOFTMAX:
+	case CV_ATTRS_RESHARD: return other_attr(ps, nt, key, at);
 	}
 	return unknown_attr(ps, nt, key, at);
 }
@@ -405,6 +467,7 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	static const char *const slice[] = {"starts", "ends", NULL};
 	static const char *const pad[] = {"pads", NULL};
 	static const char *const resize[] = {"scales", "sizes", NULL};
+	static const char *const reshard[] = {"from", "to", NULL};
 	const char *const *list = NULL;
 
 	switch (kind) {
@@ -416,6 +479,7 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	case CV_ATTRS_SLICE: list = slice; break;
 	case CV_ATTRS_PAD: list = pad; break;
 	case CV_ATTRS_RESIZE: list = resize; break;
+	case CV_ATTRS_RESHARD: list = reshard; break;
 	default: return NULL;
 	}
 	return list[i];

@@ -43,6 +43,7 @@ typedef struct node_text {
 	int num_outputs;
 	int rank; /* operand 0's rank: sizes perm, slice and pad lists */
 	cv_attrs attrs;
+	cv_placement place; /* !shard(...), kind CV_SHARD_NONE when absent */
 	const char *name;
 } node_text;
 
@@ -94,6 +95,9 @@ size_t cvp_word(parser *ps, char *buf, size_t size);
 /* A decimal integer in [lo, hi]; `what` names it in the range message. */
 cv_status cvp_parse_int(parser *ps, int64_t lo, int64_t hi, const char *what, int64_t *v);
 cv_status cvp_parse_f32(parser *ps, float *v);
+
+/* A placement, kind[k] or block[RxC] (parse_attrs.c); mem is set to 0. */
+cv_status cvp_parse_placement(parser *ps, cv_placement *out);
 
 /* The attributes of nt (parse_attrs.c): defaults, then an optional
  * {key=value, ...}. nt->op and the operands are already parsed. */

@@ -210,7 +210,24 @@ static void print_attrs(FILE *f, const cv_node *n)
 	case CV_ATTRS_SOFTMAX:
 		fprintf(f, " {axis=%" PRId64 ", flatten=%d}", a->softmax.axis, a->softmax.flatten);
 		break;
+	case CV_ATTRS_RESHARD: {
+		char from[48], to[48];
+		fprintf(f, " {from=%s, to=%s}", cv_placement_str(&a->reshard.from, from, sizeof from),
+			cv_placement_str(&a->reshard.to, to, sizeof to));
+		break;
 	}
+	}
+}
+
+/* The shard pass's annotation: " !shard(height[64], mem=24576)". */
+static void print_placement(FILE *f, const cv_node *n)
+{
+	char buf[48];
+
+	if (n->place.kind == CV_SHARD_NONE)
+		return;
+	fprintf(f, " !shard(%s, mem=%" PRId64 ")", cv_placement_str(&n->place, buf, sizeof buf),
+		n->place.mem);
 }
 
 static uint64_t fnv1a(const void *data, size_t n)
@@ -270,6 +287,7 @@ static void print_node(FILE *f, const cv_node *n)
 			fputc('_', f);
 	}
 	print_attrs(f, n);
+	print_placement(f, n);
 	if (n->name[0]) {
 		fputs(" @", f);
 		print_quoted(f, n->name);

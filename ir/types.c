@@ -52,6 +52,42 @@ const char *const cv_nearest_mode_names[CV_NEAREST_MODE_COUNT] = {
 	[CV_NEAREST_FLOOR] = "floor", [CV_NEAREST_CEIL] = "ceil",
 };
 
+const char *const cv_shard_kind_names[CV_SHARD_KIND_COUNT] = {
+	[CV_SHARD_NONE] = "none", [CV_SHARD_INTERLEAVED] = "interleaved",
+	[CV_SHARD_HEIGHT] = "height", [CV_SHARD_WIDTH] = "width", [CV_SHARD_BLOCK] = "block",
+};
+
+char *cv_placement_str(const cv_placement *p, char *buf, size_t size)
+{
+	const char *kind = (unsigned)p->kind < CV_SHARD_KIND_COUNT ? cv_shard_kind_names[p->kind] : "?";
+
+	switch (p->kind) {
+	case CV_SHARD_NONE:
+		snprintf(buf, size, "none");
+		break;
+	case CV_SHARD_WIDTH:
+		snprintf(buf, size, "%s[%d]", kind, p->grid[1]);
+		break;
+	case CV_SHARD_BLOCK:
+		snprintf(buf, size, "%s[%dx%d]", kind, p->grid[0], p->grid[1]);
+		break;
+	default:
+		snprintf(buf, size, "%s[%d]", kind, p->grid[0]);
+		break;
+	}
+	return buf;
+}
+
+int cv_placement_cores(const cv_placement *p)
+{
+	return p->kind == CV_SHARD_NONE ? 0 : p->grid[0] * p->grid[1];
+}
+
+int cv_placement_equal(const cv_placement *a, const cv_placement *b)
+{
+	return a->kind == b->kind && a->grid[0] == b->grid[0] && a->grid[1] == b->grid[1];
+}
+
 static const struct {
 	const char *name;
 	cv_attrs_kind attrs;

@@ -31,6 +31,41 @@ static int seen_add(struct seen **set, struct seen *slot, const cv_value *v)
 	return seen_has(*set, v) ? 0 : -1;
 }
 
+static int placement_ok(const cv_placement *p, int may_be_none)
+{
+	if (p->kind == CV_SHARD_NONE)
+		return may_be_none && !p->grid[0] && !p->grid[1] && !p->mem;
+	if ((unsigned)p->kind >= CV_SHARD_KIND_COUNT || p->grid[0] < 1 || p->grid[1] < 1 || p->mem < 0)
+		return 0;
+	if (p->kind == CV_SHARD_WIDTH)
+		return p->grid[0] == 1;
+	return p->kind == CV_SHARD_BLOCK || p->grid[1] == 1;
+}
+
+/* Placements are well-formed, and a reshard moves between two of them. */
+static cv_status check_placements(const cv_node *n, cv_diag *d)
+{
+	char a[48], b[48];
+
+	if (!placement_ok(&n->place, 1))
+		return BAD("%s '%s': malformed placement (kind %d, grid %dx%d, mem %lld)",
+			   cv_op_name(n->op), n->name, (int)n->place.kind, n->place.grid[0],
+			   n->place.grid[1], (long long)n->place.mem);
+	if (n->op != CV_OP_RESHARD)
+		return CV_OK;
+	if (!placement_ok(&n->attrs.reshard.from, 0) || !placement_ok(&n->attrs.reshard.to, 0))
+		return BAD("reshard '%s': malformed from/to placement", n->name);
+	if (cv_placement_equal(&n->attrs.reshard.from, &n->attrs.reshard.to))
+		return BAD("reshard '%s': from and to are both %s", n->name,
+			   cv_placement_str(&n->attrs.reshard.to, a, sizeof a));
+	if (n->inputs[0]->producer && n->inputs[0]->producer->place.kind != CV_SHARD_NONE &&
+	    !cv_placement_equal(&n->inputs[0]->producer->place, &n->attrs.reshard.from))
+		return BAD("reshard '%s': moves from %s, but its operand is placed %s", n->name,
+			   cv_placement_str(&n->attrs.reshard.from, a, sizeof a),
+			   cv_placement_str(&n->inputs[0]->producer->place, b, sizeof b));
+	return CV_OK;
+}
+
 static cv_status check_node(const cv_node *n, struct seen *defined, cv_diag *d)
 {
 	cv_type want[64];
@@ -44,7 +79,7 @@ static cv_status check_node(const cv_node *n, struct seen *defined, cv_diag *d)
 	}
 	if (n->num_outputs > 64)
 		return BAD("%s '%s': too many results", cv_op_name(n->op), n->name);
-	if (cv_node_infer(n, want, d))
+	if (cv_node_infer(n, want, d) || check_placements(n, d))
 		return d->status;
 	for (i = 0; i < n->num_outputs; i++) {
 		const cv_value *v = n->outputs[i];

@@ -15,6 +15,7 @@
 
 #include "convc/parse.h"
 #include "convc/pass.h"
+#include "convc/target.h"
 #include "tools/ir_out.h"
 #include "tools/pass_cli.h"
 
@@ -133,6 +134,7 @@ static int run(const struct options *o, const cv_pass_registry *reg)
 	const char *file = strcmp(o->input, "-") ? o->input : "<stdin>";
 	const char *pipeline = pass_cli_pipeline(&o->pm);
 	cv_module *m = NULL;
+	cv_target target;
 	char *text = NULL;
 	size_t len = 0;
 	cv_diag d;
@@ -141,7 +143,8 @@ static int run(const struct options *o, const cv_pass_registry *reg)
 	cv_diag_init(&d, file);
 	if ((st = read_input(o->input, &text, &len, &d)))
 		goto done;
-	if ((st = cv_module_parse(text, len, file, &m, &d)))
+	if ((st = cv_module_parse(text, len, file, &m, &d)) ||
+	    (st = pass_cli_target(&o->pm, m, &target, &d)))
 		goto done;
 	if ((st = cv_pipeline_run(reg, m, pipeline, &o->pm.run, &d)))
 		goto done;

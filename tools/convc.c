@@ -52,9 +52,6 @@ static const char usage[] =
 	"                            repeatable): per-op roofline, bottlenecks, passes\n"
 	"  --profile-from=FILE.json  merge a runner profile (OUT/model --profile) into the\n"
 	"                            report, matching nodes by name\n"
-	"  --target=NAME|FILE.xml    the machine the report's roofline assumes: host\n"
-	"                            (default: detected now), wormhole_b0, blackhole, or a\n"
-	"                            target file (docs/targets.md)\n"
 	"  --print-target            print the target as `key = value` lines and exit\n"
 	"  --calibrate[=OUT.xml]     measure this host's peak FLOP/s and memory bandwidth\n"
 	"                            (one core, ~1-3 s), write them as a target file (default\n"
@@ -73,7 +70,6 @@ struct options {
 	const char *reports[MAX_REPORTS];
 	int num_reports;
 	const char *profile_from;
-	const char *target;      /* --target, default "host" */
 	const char *calibrate;   /* --calibrate output file, or NULL */
 	int print_target;
 	struct pass_cli pm; /* pass manager flags shared with convc-opt */
@@ -122,7 +118,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof *o);
 	pass_cli_init(&o->pm, "convc", 2);
-	o->target = "host";
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -152,8 +147,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->reports[o->num_reports++] = a + 9;
 		} else if (!strncmp(a, "--profile-from=", 15) && a[15]) {
 			o->profile_from = a + 15;
-		} else if (!strncmp(a, "--target=", 9) && a[9]) {
-			o->target = a + 9;
 		} else if (!strcmp(a, "--print-target")) {
 			o->print_target = 1;
 		} else if (!strcmp(a, "--calibrate") || (!strncmp(a, "--calibrate=", 12) && a[12])) {
@@ -244,12 +237,12 @@ static int compile(const struct options *o, const cv_pass_registry *reg)
 	cv_status st;
 
 	cv_diag_init(&d, o->model);
-	if ((st = cv_target_load(o->target, &target, &d)))
+	if ((st = pass_cli_target(&o->pm, NULL, &target, &d)))
 		goto done;
-	d.file = o->model;
 	if (o->num_reports)
 		run.history = &history;
-	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)))
+	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)) ||
+	    (st = cv_module_set_target(m, &target, &d)))
 		goto done;
 	if ((st = cv_pipeline_run(reg, m, pipeline, &run, &d)))
 		goto done;
@@ -283,7 +276,7 @@ static int print_target(const struct options *o)
 	cv_status st;
 
 	cv_diag_init(&d, NULL);
-	if ((st = cv_target_load(o->target, &t, &d)))
+	if ((st = pass_cli_target(&o->pm, NULL, &t, &d)))
 		cv_diag_print(&d);
 	else
 		cv_target_print(&t, stdout);

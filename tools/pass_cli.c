@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "convc/target.h"
 #include "tools/pass_cli.h"
 
 const char pass_cli_usage[] =
@@ -22,6 +23,9 @@ const char pass_cli_usage[] =
 	"  --dump-dir=DIR            write DIR/NN-PASS.cir and DIR/NN-PASS.diff per pass\n"
 	"  --time-passes             print a table of time per pass (ms)\n"
 	"  --stats                   print pass statistics (pass.counter = value)\n"
+	"  --target=NAME|FILE.xml    the machine passes and the report compile for: host\n"
+	"                            (default: detected now), wormhole_b0, blackhole, or a\n"
+	"                            target file (docs/targets.md)\n"
 	"  --check-numerics          run the reference interpreter on seeded inputs\n"
 	"                            after each pass; fail on the first pass that\n"
 	"                            changes outputs beyond 1e-4*max|ref|+1e-5\n";
@@ -103,6 +107,18 @@ void pass_cli_init(struct pass_cli *c, const char *prog, int level)
 	c->prog = prog;
 	c->level = level;
 	c->color = -1;
+	c->target = "host";
+}
+
+cv_status pass_cli_target(const struct pass_cli *c, cv_module *m, cv_target *t, cv_diag *d)
+{
+	const char *file = d->file;
+	cv_status st = cv_target_load(c->target, t, d);
+
+	if (st)
+		return st;
+	d->file = file;
+	return m ? cv_module_set_target(m, t, d) : CV_OK;
 }
 
 const char *pass_cli_pipeline(const struct pass_cli *c)
@@ -127,6 +143,12 @@ int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i)
 	}
 	if ((rc = parse_flag(c, a)) != PASS_CLI_NOT_MINE)
 		return rc;
+	if (!strncmp(a, "--target=", 9)) {
+		if (!a[9])
+			return usage_error(c, "--target needs a name or a file:", a);
+		c->target = a + 9;
+		return 0;
+	}
 	if ((v = value_of("--load-pass-plugin", argc, argv, i, &matched)) || matched) {
 		if (c->num_plugins == PASS_CLI_MAX)
 			return usage_error(c, "too many plugins at", a);

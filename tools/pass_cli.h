@@ -21,6 +21,7 @@ struct pass_cli {
 	char *print_after;             /* --print-after names joined by ',' (malloc'd) */
 	int print_pipeline, list_passes;
 	int color;                     /* -1 auto, 0 never, 1 always */
+	const char *target;            /* --target=NAME|FILE.xml, default "host" */
 };
 
 /* The flags' help text, for the tools' usage. */
@@ -49,6 +50,11 @@ int pass_cli_setup(struct pass_cli *c, cv_pass_registry **reg);
 int pass_cli_exits_early(const struct pass_cli *c);
 /* Do that. Returns an exit code. */
 int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg);
+
+/* Load --target (convc/target.h: cv_target_load's errors) into *t and give
+ * the module a copy, so passes (shard, channels-last) compile for it. m may be
+ * NULL (only load). */
+cv_status pass_cli_target(const struct pass_cli *c, cv_module *m, struct cv_target *t, cv_diag *d);
 
 void pass_cli_free(struct pass_cli *c);
 

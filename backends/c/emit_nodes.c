@@ -471,6 +471,7 @@ void emit_node(emitter *e, FILE *f)
 		emit_matmul(e, f);
 		break;
 	case CV_OP_RESHAPE:
+	case CV_OP_RESHARD: /* host memory is shared: a reshard moves nothing */
 		/* Same bytes: the memory plan aliases result and operand; only a
 		 * constant operand needs copying in. */
 		if (n->inputs[0]->kind == CV_VALUE_CONST) {

@@ -86,7 +86,7 @@ static cv_status liveness(const cv_graph *g, cv_memplan *p, int *count, cv_diag 
 			struct mp_slot *s = add(p, n->outputs[i], at, d);
 			if (!s)
 				return d->status;
-			if (n->op == CV_OP_RESHAPE && n->inputs[0]->kind != CV_VALUE_CONST)
+			if ((n->op == CV_OP_RESHAPE || n->op == CV_OP_RESHARD) && n->inputs[0]->kind != CV_VALUE_CONST)
 				s->root = find(p, n->inputs[0])->root;
 		}
 	}

@@ -104,6 +104,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_REDUCE_MEAN:
 		return RP_POOL;
 	case CV_OP_RESHAPE:
+	case CV_OP_RESHARD:
 	case CV_OP_TRANSPOSE:
 	case CV_OP_CONCAT:
 	case CV_OP_SPLIT:
@@ -126,8 +127,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_COUNT:
 		break;
 	}
-	/* a future `reshard` op is data movement too */
-	return strcmp(cv_op_name(n->op), "reshard") ? RP_ELEMENTWISE : RP_LAYOUT;
+	return RP_ELEMENTWISE;
 }
 
 /* FLOPs per result element of an elementwise op (0 for data movement). */

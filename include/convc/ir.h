@@ -74,7 +74,8 @@ typedef enum cv_attrs_kind {
 	CV_ATTRS_SLICE,
 	CV_ATTRS_PAD,
 	CV_ATTRS_RESIZE,
-	CV_ATTRS_SOFTMAX
+	CV_ATTRS_SOFTMAX,
+	CV_ATTRS_RESHARD
 } cv_attrs_kind;
 
 /* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
@@ -170,6 +171,40 @@ typedef struct cv_softmax_attrs {
 	int flatten;    /* opset < 13: softmax over all dims from axis on */
 } cv_softmax_attrs;
 
+/*
+ * Where an op runs and its tensors live on a many-core target (the shard
+ * pass; docs/sharding.md has the footprint and cost formulas). Rows are the
+ * N*H*W positions of an activation, columns its channels.
+ *   interleaved  tensors in main memory, pages spread over the banks; the
+ *                op's output rows are split over grid[0] cores, each
+ *                streaming its share in and out (grid = [k, 1]);
+ *   height       rows split over grid[0] cores, kept in their local memory
+ *                (grid = [k, 1]);
+ *   width        channels split over grid[1] cores (grid = [1, k]);
+ *   block        rows over grid[0] and channels over grid[1] cores.
+ * On the host target the placement is how the emitted code splits the op
+ * over threads: height/interleaved split rows, width splits channels.
+ */
+typedef enum cv_shard_kind {
+	CV_SHARD_NONE = 0, /* no placement chosen */
+	CV_SHARD_INTERLEAVED,
+	CV_SHARD_HEIGHT,
+	CV_SHARD_WIDTH,
+	CV_SHARD_BLOCK
+} cv_shard_kind;
+#define CV_SHARD_KIND_COUNT (CV_SHARD_BLOCK + 1)
+
+typedef struct cv_placement {
+	cv_shard_kind kind;
+	int grid[2];  /* cores along rows and along channels, each >= 1 */
+	int64_t mem;  /* bytes of local memory per core the op needs; 0: not computed */
+} cv_placement;
+
+/* reshard(x): the same tensor moved from one placement to another. */
+typedef struct cv_reshard_attrs {
+	cv_placement from, to; /* mem is unused (0) */
+} cv_reshard_attrs;
+
 typedef union cv_attrs {
 	cv_conv_attrs conv;
 	float bn_eps;            /* CV_ATTRS_BN */
@@ -183,6 +218,7 @@ typedef union cv_attrs {
 	cv_pad_attrs pad;
 	cv_resize_attrs resize;
 	cv_softmax_attrs softmax;
+	cv_reshard_attrs reshard;
 } cv_attrs;
 
 typedef struct cv_node cv_node;
@@ -225,6 +261,7 @@ struct cv_node {
 	cv_attrs attrs;
 	cv_node *prev, *next; /* graph order (topological) */
 	cv_graph *graph;      /* the graph the node belongs to */
+	cv_placement place;   /* set by the shard pass; kind CV_SHARD_NONE before */
 };
 
 struct cv_graph {
@@ -246,6 +283,7 @@ struct cv_module {
 	int64_t opset;          /* ONNX default-domain opset the model was imported from */
 	cv_graph graph;
 	struct cv_arena *arena;
+	struct cv_target *target; /* what passes compile for (a copy); NULL: not set */
 };
 
 /* ---- module and arena ---- */
@@ -257,6 +295,14 @@ void cv_module_free(cv_module *m);
 /* Arena allocation, zeroed; NULL when out of memory. Freed with the module. */
 void *cv_alloc(cv_module *m, size_t nbytes);
 char *cv_strdup(cv_module *m, const char *s);
+
+struct cv_target; /* convc/target.h */
+/* Copy *t into the module: the target passes that choose layouts, sharding
+ * or tiles read (cv_module_target). CV_ERR_NOMEM when out of memory. */
+cv_status cv_module_set_target(cv_module *m, const struct cv_target *t, cv_diag *d);
+/* The module's target, or NULL when none was set (passes then detect the
+ * host with cv_target_host). Borrowed from the module. */
+const struct cv_target *cv_module_target(const cv_module *m);
 
 /* ---- types ---- */
 
@@ -355,6 +401,16 @@ extern const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT];
 extern const char *const cv_resize_mode_names[CV_RESIZE_MODE_COUNT];
 extern const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT];
 extern const char *const cv_nearest_mode_names[CV_NEAREST_MODE_COUNT];
+extern const char *const cv_shard_kind_names[CV_SHARD_KIND_COUNT]; /* "none", "interleaved", ... */
+
+/* A placement as the text IR writes it: "height[64]", "width[8]",
+ * "block[8x8]", "interleaved[64]" ("none" for CV_SHARD_NONE; mem is not
+ * written). Into buf, always NUL-terminated; returns buf. */
+char *cv_placement_str(const cv_placement *p, char *buf, size_t size);
+/* Cores a placement uses: grid[0] * grid[1] (0 for CV_SHARD_NONE). */
+int cv_placement_cores(const cv_placement *p);
+/* Equal kind and grid (mem is not compared). */
+int cv_placement_equal(const cv_placement *a, const cv_placement *b);
 
 /* ---- layouts ---- */
 
