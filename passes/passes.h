@@ -11,5 +11,6 @@ extern const cv_pass cv_pass_dw_to_pool;
 extern const cv_pass cv_pass_cse;
 extern const cv_pass cv_pass_const_fold;
 extern const cv_pass cv_pass_channels_last;
+extern const cv_pass cv_pass_shard;
 
 #endif

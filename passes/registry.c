@@ -35,8 +35,8 @@ struct cv_pass_registry {
 static const char *const levels[4] = {
 	"",
 	"const-fold,fold-bn,cse,dce",
-	"const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
-	"const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce",
+	"const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce,shard",
+	"const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce,shard",
 };
 
 static const cv_pass *const builtin[] = {
@@ -47,6 +47,7 @@ static const cv_pass *const builtin[] = {
 	&cv_pass_channels_last,
 	&cv_pass_cse,
 	&cv_pass_const_fold,
+	&cv_pass_shard,
 };
 
 void cv_stat_add(cv_pass_stats *s, const char *name, long long delta)

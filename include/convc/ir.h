@@ -430,6 +430,12 @@ typedef struct cv_oihw {
 } cv_oihw;
 cv_oihw cv_type_oihw(const cv_type *t);
 
+/* ---- work ---- */
+
+/* FLOPs of n (a multiply-add is 2; ir/flops.c lists the per-element
+ * counts of elementwise ops; data movement is 0). Needs n's types set. */
+double cv_node_flops(const cv_node *n);
+
 /* ---- shape inference and verification ---- */
 
 /*

@@ -1,0 +1,703 @@
+/*
+ * shard.c - `shard`: choose where every op runs and its tensors live on a
+ * many-core target, globally, and insert explicit reshards.
+ *
+ * Placements (convc/ir.h, cv_placement): an activation is seen as the
+ * matrix [rows = N*H*W, cols = C] (other tensors: [numel / last dim, last
+ * dim]); an op is interleaved (data in main memory, output rows split over
+ * k cores that stream it), or height-, width- or block-sharded over a core
+ * grid (data in the cores' local memory).
+ *
+ * Candidates, per op (docs/sharding.md has the full table):
+ *   core counts k: powers of two up to the target's cores, the core count
+ *   itself and the grid's rows and cols; a shard holds at least one SIMD
+ *   granule g = simd_width of rows or cols (k <= rows/g, k <= cols/g), so a
+ *   32-lane target never splits a tile row;
+ *   convs, gemm, depthwise, pool, resize and elementwise ops take all four
+ *   kinds; concat takes interleaved and height; data-movement ops (reshape,
+ *   transpose, slice, pad, split, softmax, reduce_mean) stay interleaved.
+ * Footprint (bytes per core, 4-byte floats; must fit local memory):
+ *   sharded: input block + output block + the weight slice, resident;
+ *     output block ceil(rows/a) x ceil(cols/b); input block the same rows
+ *     plus a halo of (KH-1) input rows for windowed ops, with all input
+ *     channels for convs and gemm (they reduce over them) or the core's
+ *     channels for channel-local ops; weight slice K x ceil(cols/b);
+ *   interleaved: streamed tiles, double-buffered: 2 x (TILE_ROWS x TILE_K
+ *     input + TILE_K x ceil(cols/b) weights + TILE_ROWS x ceil(cols/b)
+ *     output) plus the TILE_ROWS x ceil(cols/b) accumulator.
+ * Cost of an op (seconds), the roofline of one core's share plus movement:
+ *   max(FLOPs x share / peak, DRAM bytes / memory bandwidth)
+ *     + NoC bytes per core / core bandwidth + SYNC_S if k > 1,
+ *   share = ceil(rows/a) ceil(cols/b) / (rows cols) (the busiest core);
+ *   DRAM bytes: the weights (read once and multicast), plus the activations
+ *   in and out when interleaved; NoC bytes per core: the weight slice when
+ *   k > 1, the halo rows of a height/block windowed op, and for a width/block
+ *   conv or gemm the (b-1)/b of its rows' input channels held by others.
+ * Reshard cost of an edge carrying T bytes from placement P to Q: 0 when
+ * both are interleaved (main memory either way) or P = Q; T / memory
+ * bandwidth between main memory and shards; T / (min(kP, kQ) x core
+ * bandwidth) + SYNC_S between two different shardings. Graph inputs and
+ * outputs live in main memory: a sharded consumer (producer) pays T / memory
+ * bandwidth to load (store) them.
+ * Solve: shard_solve_optimal (bucket elimination: exact DP on chains, exact
+ * over every operand of fork/joins; passes/shard_solve.c) or, with
+ * {solver=greedy}, each op's cheapest candidate alone.
+ * Rewrites: sets every op's placement (printed `!shard(height[64],
+ * mem=...)`), and where a value's producer and consumer disagree inserts one
+ * `reshard` per distinct consumer placement, right after the producer.
+ * Existing reshards are removed first, so the pass can run again.
+ * Options: solver=optimal|greedy (default optimal); cores=N caps the cores
+ * used (default: the target's).
+ * Stats: ops, reshards, bytes (moved by reshards), peak-mem (largest
+ * per-core footprint, bytes), cost-ns and greedy-cost-ns (the model's total,
+ * this solve and the greedy baseline), exact (1 when proven optimal).
+ * Target: the module's (--target), else the host detected now.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "convc/target.h"
+#include "passes/passes.h"
+#include "passes/shard_solve.h"
+
+#define MAX_KS 24        /* distinct core counts */
+#define MAX_CAND 160     /* candidates per op */
+#define TILE_ROWS 32     /* rows per streamed tile (interleaved) */
+#define TILE_K 32        /* K rows per streamed weight tile (interleaved) */
+#define SYNC_S 2e-6      /* one barrier across the cores an op uses, seconds */
+#define MAX_TABLE (1LL << 22) /* bucket-table entries before the bounded fallback */
+#define FLOAT_BYTES 4.0
+
+#define NOMEM(d) cv_diag_error((d), CV_ERR_NOMEM, "shard: out of memory")
+
+typedef enum op_class {
+	C_CONV,    /* conv2d, conv_transpose2d: reduce over all input channels */
+	C_CHANNEL, /* dwconv2d, pool2d, resize: a window within each channel */
+	C_ELEM,    /* elementwise, batchnorm */
+	C_CONCAT,
+	C_GEMM,    /* gemm, matmul */
+	C_DATA     /* data movement: stays interleaved */
+} op_class;
+
+/* A value as the matrix [rows, cols]. */
+typedef struct mat {
+	double rows, cols;
+} mat;
+
+typedef struct snode {
+	cv_node *n;
+	op_class cls;
+	int ncand;
+	cv_placement cand[MAX_CAND];
+	double unary[MAX_CAND];
+	UT_hash_handle hh; /* keyed by n */
+} snode;
+
+typedef struct shard_ctx {
+	const cv_target *t;
+	int cap;             /* cores usable */
+	int ks[MAX_KS], nks; /* core counts */
+	snode *nodes;        /* in graph order */
+	int count;
+	snode *by_node;      /* hash: node -> snode */
+} shard_ctx;
+
+/* ---- shapes ---- */
+
+static double numel(const cv_value *v)
+{
+	int64_t k = cv_type_numel(&v->type);
+
+	return k > 0 ? (double)k : 0.0;
+}
+
+static mat as_mat(const cv_value *v)
+{
+	const cv_type *t = &v->type;
+	mat r;
+
+	if (t->rank == 4 && t->layout != CV_LAYOUT_PLAIN) {
+		cv_nchw a = cv_type_nchw(t);
+		r.rows = (double)a.n * (double)a.h * (double)a.w;
+		r.cols = (double)a.c;
+	} else {
+		r.cols = t->rank ? (double)t->dims[t->rank - 1] : 1.0;
+		r.rows = r.cols > 0 ? numel(v) / r.cols : 0.0;
+	}
+	return r;
+}
+
+static double value_bytes(const cv_value *v)
+{
+	return numel(v) * (double)cv_dtype_size(v->type.dtype);
+}
+
+static op_class classify(const cv_node *n)
+{
+	switch (n->op) {
+	case CV_OP_CONV2D:
+	case CV_OP_CONV_TRANSPOSE2D:
+		return n->outputs[0]->type.rank == 4 ? C_CONV : C_DATA;
+	case CV_OP_DWCONV2D:
+	case CV_OP_POOL2D:
+	case CV_OP_RESIZE:
+		return n->outputs[0]->type.rank == 4 ? C_CHANNEL : C_DATA;
+	case CV_OP_BATCHNORM:
+	case CV_OP_RELU:
+	case CV_OP_CLIP:
+	case CV_OP_LEAKY_RELU:
+	case CV_OP_SIGMOID:
+	case CV_OP_HARD_SIGMOID:
+	case CV_OP_HARD_SWISH:
+	case CV_OP_ADD:
+	case CV_OP_SUB:
+	case CV_OP_MUL:
+	case CV_OP_DIV:
+		return C_ELEM;
+	case CV_OP_CONCAT:
+		return C_CONCAT;
+	case CV_OP_GEMM:
+	case CV_OP_MATMUL:
+		return n->outputs[0]->type.rank == 2 ? C_GEMM : C_DATA;
+	case CV_OP_RESHAPE:
+	case CV_OP_TRANSPOSE:
+	case CV_OP_SPLIT:
+	case CV_OP_SLICE:
+	case CV_OP_PAD:
+	case CV_OP_SOFTMAX:
+	case CV_OP_REDUCE_MEAN:
+	case CV_OP_RESHARD:
+	case CV_OP_COUNT:
+		break;
+	}
+	return C_DATA;
+}
+
+/* K of a conv or gemm: the reduction length per output element. */
+static double reduction_len(const cv_node *n)
+{
+	if (n->op == CV_OP_GEMM) {
+		const cv_type *a = &n->inputs[0]->type;
+		return (double)a->dims[n->attrs.gemm.trans_a ? 0 : 1];
+	}
+	if (n->op == CV_OP_MATMUL)
+		return (double)n->inputs[0]->type.dims[n->inputs[0]->type.rank - 1];
+	if (n->op == CV_OP_CONV_TRANSPOSE2D) {
+		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
+		return (double)w.i * (double)w.kh * (double)w.kw; /* iohw: i = M / group */
+	} else {
+		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
+		return (double)w.i * (double)w.kh * (double)w.kw;
+	}
+}
+
+static double kernel_rows(const cv_node *n)
+{
+	if (n->op == CV_OP_POOL2D)
+		return (double)n->attrs.pool.kernel[0];
+	if (n->op == CV_OP_RESIZE)
+		return 2.0;
+	return (double)cv_type_oihw(&n->inputs[1]->type).kh;
+}
+
+/* Bytes of the node's constant operands (weights, bias). */
+static double weight_bytes(const cv_node *n)
+{
+	double b = 0;
+	int i;
+
+	for (i = 0; i < n->num_inputs; i++)
+		if (n->inputs[i] && n->inputs[i]->kind == CV_VALUE_CONST)
+			b += value_bytes(n->inputs[i]);
+	return b;
+}
+
+/* Bytes of the node's run-time operands. */
+static double act_in_bytes(const cv_node *n)
+{
+	double b = 0;
+	int i;
+
+	for (i = 0; i < n->num_inputs; i++)
+		if (n->inputs[i] && n->inputs[i]->kind != CV_VALUE_CONST)
+			b += value_bytes(n->inputs[i]);
+	return b;
+}
+
+/* ---- footprint and cost of one placement ---- */
+
+typedef struct eval {
+	double mem;  /* bytes per core */
+	double time; /* seconds */
+} eval;
+
+static double cdiv(double a, double b)
+{
+	return ceil(a / b);
+}
+
+static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const cv_placement *p)
+{
+	const cv_target *t = c->t;
+	const cv_value *x = n->inputs[0];
+	mat o = as_mat(n->outputs[0]);
+	double a = p->grid[0], b = p->grid[1], k = a * b;
+	double ro = cdiv(o.rows, a), co = cdiv(o.cols, b);
+	double share = o.rows > 0 && o.cols > 0 ? ro * co / (o.rows * o.cols) : 1.0;
+	double wbytes = weight_bytes(n), dram = wbytes, noc = 0, mem, w_core = 0;
+	double in_block = 0, halo_rows = 0, kred = 0;
+	mat in = x ? as_mat(x) : o;
+	eval e;
+
+	if (cls == C_CONV || cls == C_GEMM)
+		kred = reduction_len(n);
+	/* the weight slice one core needs (bias included pro rata) */
+	if (cls == C_CONV || cls == C_GEMM || cls == C_CHANNEL)
+		w_core = wbytes / b;
+	if (cls == C_CONV || cls == C_CHANNEL) {
+		cv_nchw xi = cv_type_nchw(&x->type);
+		halo_rows = (kernel_rows(n) - 1) * (double)xi.w; /* input pixels */
+	}
+	if (p->kind == CV_SHARD_INTERLEAVED) {
+		double tk = cls == C_CONV || cls == C_GEMM ? fmin(kred, TILE_K) : 1.0;
+		double tr = fmin(ro, TILE_ROWS);
+		mem = FLOAT_BYTES * (2 * (tr * tk + tk * co + tr * co) + tr * co);
+		if (cls != C_CONV && cls != C_GEMM)
+			mem = FLOAT_BYTES * 2 * (tr * (in.cols / b) + tr * co);
+		dram += act_in_bytes(n) + value_bytes(n->outputs[0]);
+	} else {
+		double in_rows = o.rows > 0 ? ro * in.rows / o.rows : 0;
+		double in_cols = cls == C_CONV || cls == C_GEMM ? in.cols : cdiv(in.cols, b);
+		if (p->kind != CV_SHARD_WIDTH && a > 1)
+			in_rows += halo_rows;
+		in_block = in_rows * in_cols * FLOAT_BYTES;
+		if (cls == C_ELEM || cls == C_CONCAT)
+			in_block = act_in_bytes(n) * share; /* each operand shaped like the result */
+		mem = in_block + ro * co * FLOAT_BYTES + (cls == C_CONV || cls == C_GEMM
+				? kred * co * FLOAT_BYTES : w_core);
+		if (p->kind != CV_SHARD_WIDTH && a > 1)
+			noc += halo_rows * in_cols * FLOAT_BYTES;
+		if ((cls == C_CONV || cls == C_GEMM) && b > 1)
+			noc += in_rows * in.cols * FLOAT_BYTES * (b - 1) / b;
+	}
+	if (k > 1)
+		noc += w_core;
+	e.mem = mem;
+	e.time = fmax(cv_node_flops(n) * share / t->peak_flops, dram / t->memory_bandwidth) +
+		 noc / t->core_bandwidth + (k > 1 ? SYNC_S : 0);
+	return e;
+}
+
+/* ---- candidates ---- */
+
+static void add_k(shard_ctx *c, int k)
+{
+	int i, j;
+
+	if (k < 1 || k > c->cap || c->nks == MAX_KS)
+		return;
+	for (i = 0; i < c->nks && c->ks[i] < k; i++)
+		;
+	if (i < c->nks && c->ks[i] == k)
+		return;
+	for (j = c->nks; j > i; j--)
+		c->ks[j] = c->ks[j - 1];
+	c->ks[i] = k;
+	c->nks++;
+}
+
+static void core_counts(shard_ctx *c)
+{
+	int k;
+
+	c->nks = 0;
+	for (k = 1; k <= c->cap; k *= 2)
+		add_k(c, k);
+	add_k(c, c->cap);
+	add_k(c, c->t->rows);
+	add_k(c, c->t->cols);
+}
+
+static int kind_allowed(op_class cls, cv_shard_kind kind)
+{
+	switch (cls) {
+	case C_DATA:
+		return kind == CV_SHARD_INTERLEAVED;
+	case C_CONCAT:
+		return kind == CV_SHARD_INTERLEAVED || kind == CV_SHARD_HEIGHT;
+	default:
+		return 1;
+	}
+}
+
+static void push(shard_ctx *c, snode *s, cv_shard_kind kind, int a, int b)
+{
+	cv_placement p;
+	eval e;
+
+	if (s->ncand == MAX_CAND || !kind_allowed(s->cls, kind))
+		return;
+	memset(&p, 0, sizeof p);
+	p.kind = kind;
+	p.grid[0] = a;
+	p.grid[1] = b;
+	e = evaluate(c, s->n, s->cls, &p);
+	p.mem = (int64_t)ceil(e.mem);
+	s->cand[s->ncand] = p;
+	s->unary[s->ncand++] = e.mem <= c->t->local_memory ? e.time : INFINITY;
+}
+
+static void candidates(shard_ctx *c, snode *s)
+{
+	mat o = as_mat(s->n->outputs[0]);
+	double g = c->t->simd_width > 0 ? c->t->simd_width : 1;
+	double max_a = fmax(1, floor(o.rows / g)), max_b = fmax(1, floor(o.cols / g));
+	int i, j;
+
+	s->ncand = 0;
+	for (i = 0; i < c->nks; i++) {
+		int k = c->ks[i];
+		if (k <= max_a * max_b || k == 1)
+			push(c, s, CV_SHARD_INTERLEAVED, k, 1);
+		if (k > 1 && k <= max_a)
+			push(c, s, CV_SHARD_HEIGHT, k, 1);
+		if (k > 1 && k <= max_b)
+			push(c, s, CV_SHARD_WIDTH, 1, k);
+	}
+	for (i = 0; i < c->nks; i++)
+		for (j = 0; j < c->nks; j++) {
+			int r = c->ks[i], q = c->ks[j];
+			if (r < 2 || q < 2 || r * q > c->cap || r > max_a || q > max_b)
+				continue;
+			if (c->t->rows > 0 && (r > c->t->rows || q > c->t->cols))
+				continue;
+			push(c, s, CV_SHARD_BLOCK, r, q);
+		}
+}
+
+/* ---- edges ---- */
+
+static int in_main_memory(const cv_placement *p)
+{
+	return p->kind == CV_SHARD_INTERLEAVED;
+}
+
+static int needs_reshard(const cv_placement *p, const cv_placement *q)
+{
+	return !(in_main_memory(p) && in_main_memory(q)) && !cv_placement_equal(p, q);
+}
+
+/* Seconds to move `bytes` from placement p to q. */
+static double reshard_time(const cv_target *t, double bytes, const cv_placement *p,
+			   const cv_placement *q)
+{
+	int kp = cv_placement_cores(p), kq = cv_placement_cores(q);
+
+	if (!needs_reshard(p, q))
+		return 0;
+	if (in_main_memory(p) || in_main_memory(q))
+		return bytes / t->memory_bandwidth;
+	return bytes / ((kp < kq ? kp : kq) * t->core_bandwidth) + SYNC_S;
+}
+
+/* Graph inputs and outputs live in main memory. */
+static void add_boundary_costs(const shard_ctx *c, snode *s)
+{
+	const cv_node *n = s->n;
+	int i, a;
+
+	for (a = 0; a < s->ncand; a++) {
+		double bytes = 0;
+		if (in_main_memory(&s->cand[a]))
+			continue;
+		for (i = 0; i < n->num_inputs; i++)
+			if (n->inputs[i] && n->inputs[i]->kind == CV_VALUE_INPUT)
+				bytes += value_bytes(n->inputs[i]);
+		for (i = 0; i < n->num_outputs; i++)
+			if (n->outputs[i]->is_output)
+				bytes += value_bytes(n->outputs[i]);
+		s->unary[a] += bytes / c->t->memory_bandwidth;
+	}
+}
+
+static snode *find(const shard_ctx *c, const cv_node *n)
+{
+	snode *s;
+
+	HASH_FIND_PTR(c->by_node, &n, s);
+	return s;
+}
+
+/* The problem's edges: one per run-time operand produced by a node. */
+typedef struct edges {
+	int count;
+	int *src, *dst;
+	const cv_value **val;
+	double **pair;
+} edges;
+
+static void edges_free(edges *E)
+{
+	int i;
+
+	for (i = 0; i < E->count; i++)
+		free(E->pair[i]);
+	free(E->src);
+	free(E->dst);
+	free(E->val);
+	free(E->pair);
+}
+
+static cv_status build_edges(const shard_ctx *c, edges *E, cv_diag *d)
+{
+	int i, j, cap = 0, a, b;
+
+	memset(E, 0, sizeof *E);
+	for (i = 0; i < c->count; i++)
+		cap += c->nodes[i].n->num_inputs;
+	E->src = calloc((size_t)cap + 1, sizeof *E->src);
+	E->dst = calloc((size_t)cap + 1, sizeof *E->dst);
+	E->val = calloc((size_t)cap + 1, sizeof *E->val);
+	E->pair = calloc((size_t)cap + 1, sizeof *E->pair);
+	if (!E->src || !E->dst || !E->val || !E->pair)
+		return NOMEM(d);
+	for (i = 0; i < c->count; i++) {
+		const snode *q = &c->nodes[i];
+		for (j = 0; j < q->n->num_inputs; j++) {
+			const cv_value *v = q->n->inputs[j];
+			const snode *p;
+			double *tab, bytes;
+			if (!v || v->kind != CV_VALUE_RESULT || !(p = find(c, v->producer)))
+				continue;
+			if (!(tab = malloc(sizeof *tab * (size_t)p->ncand * (size_t)q->ncand)))
+				return NOMEM(d);
+			bytes = value_bytes(v);
+			for (a = 0; a < p->ncand; a++)
+				for (b = 0; b < q->ncand; b++)
+					tab[a * q->ncand + b] =
+						reshard_time(c->t, bytes, &p->cand[a], &q->cand[b]);
+			E->src[E->count] = (int)(p - c->nodes);
+			E->dst[E->count] = i;
+			E->val[E->count] = v;
+			E->pair[E->count++] = tab;
+		}
+	}
+	return CV_OK;
+}
+
+/* ---- rewriting ---- */
+
+/* Drop reshards a previous run inserted: their users read the operand. */
+static void remove_reshards(cv_graph *g)
+{
+	cv_node *n, *next;
+
+	for (n = g->first; n; n = next) {
+		next = n->next;
+		if (n->op != CV_OP_RESHARD)
+			continue;
+		cv_value_replace_uses(g, n->outputs[0], n->inputs[0]);
+		cv_graph_remove_node(g, n);
+	}
+}
+
+/* One reshard per (value, distinct consumer placement), after the producer. */
+static cv_status insert_reshards(shard_ctx *c, cv_graph *g, const edges *E, cv_pass_stats *stats,
+				 cv_diag *d)
+{
+	int e, f;
+
+	for (e = 0; e < E->count; e++) {
+		const cv_value *v = E->val[e];
+		cv_node *prod = c->nodes[E->src[e]].n, *cons = c->nodes[E->dst[e]].n, *r;
+		cv_value *in = (cv_value *)v;
+		const char *name;
+		int j;
+
+		if (!needs_reshard(&prod->place, &cons->place))
+			continue;
+		/* an earlier edge of the same value to the same placement made one */
+		for (f = 0; f < e; f++)
+			if (E->val[f] == v && cv_placement_equal(&c->nodes[E->dst[f]].n->place, &cons->place))
+				break;
+		if (f < e) {
+			cv_node *made = NULL, *u;
+			for (u = prod->next; u && u->op == CV_OP_RESHARD; u = u->next)
+				if (u->inputs[0] == v && cv_placement_equal(&u->attrs.reshard.to, &cons->place))
+					made = u;
+			if (!made)
+				return cv_diag_error(d, CV_ERR_INTERNAL, "shard: lost the reshard of %%%s",
+						     v->name);
+			for (j = 0; j < cons->num_inputs; j++)
+				if (cons->inputs[j] == v && cv_node_set_input(cons, j, made->outputs[0]))
+					return NOMEM(d);
+			continue;
+		}
+		name = v->name; /* made unique by the insertion */
+		r = cv_graph_insert_node(g, prod->next, CV_OP_RESHARD, prod->name, &in, 1, &name, 1);
+		if (!r)
+			return NOMEM(d);
+		r->outputs[0]->type = v->type;
+		r->attrs.reshard.from = prod->place;
+		r->attrs.reshard.to = cons->place;
+		r->attrs.reshard.from.mem = r->attrs.reshard.to.mem = 0;
+		for (j = 0; j < cons->num_inputs; j++)
+			if (cons->inputs[j] == v && cv_node_set_input(cons, j, r->outputs[0]))
+				return NOMEM(d);
+		cv_stat_add(stats, "reshards", 1);
+		cv_stat_add(stats, "bytes", (long long)value_bytes(v));
+	}
+	return CV_OK;
+}
+
+/* ---- the pass ---- */
+
+static cv_status setup(shard_ctx *c, cv_module *m, const cv_pass_options *opts, cv_target *host,
+		       cv_diag *d)
+{
+	const char *cores = cv_pass_option(opts, "cores", NULL);
+	cv_node *n;
+	int i = 0;
+
+	memset(c, 0, sizeof *c);
+	c->t = cv_module_target(m);
+	if (!c->t) {
+		cv_status st = cv_target_host(host, d);
+		if (st)
+			return st;
+		c->t = host;
+	}
+	c->cap = c->t->cores;
+	if (cores) {
+		char *end;
+		long v = strtol(cores, &end, 10);
+		if (*end || end == cores || v < 1 || v > c->t->cores)
+			return cv_diag_error(d, CV_ERR_INPUT,
+					     "shard: cores=%s is not a core count in 1..%d (target %s)",
+					     cores, c->t->cores, c->t->name);
+		c->cap = (int)v;
+	}
+	core_counts(c);
+	c->count = cv_graph_num_nodes(&m->graph);
+	if (!(c->nodes = calloc((size_t)c->count + 1, sizeof *c->nodes)))
+		return NOMEM(d);
+	cv_graph_for_each_node(&m->graph, n) {
+		snode *s = &c->nodes[i++];
+		s->n = n;
+		s->cls = classify(n);
+		candidates(c, s);
+		add_boundary_costs(c, s);
+		HASH_ADD_PTR(c->by_node, n, s);
+	}
+	return CV_OK;
+}
+
+static cv_status solve(const shard_ctx *c, const edges *E, int optimal, int *choice,
+		       shard_solution_info *info, double *greedy_cost, cv_diag *d)
+{
+	int *ncand = malloc(sizeof *ncand * ((size_t)c->count + 1));
+	const double **unary = malloc(sizeof *unary * ((size_t)c->count + 1));
+	shard_solution_info gi;
+	shard_problem p;
+	cv_diag local;
+	cv_status st;
+	int i;
+
+	if (!ncand || !unary) {
+		free(ncand);
+		free(unary);
+		return NOMEM(d);
+	}
+	for (i = 0; i < c->count; i++) {
+		ncand[i] = c->nodes[i].ncand;
+		unary[i] = c->nodes[i].unary;
+	}
+	p.n = c->count;
+	p.ncand = ncand;
+	p.unary = unary;
+	p.nedges = E->count;
+	p.src = E->src;
+	p.dst = E->dst;
+	p.pair = (const double *const *)E->pair;
+	cv_diag_init(&local, d->file);
+	st = shard_solve_greedy(&p, choice, &gi, &local);
+	*greedy_cost = gi.cost;
+	if (!st && optimal)
+		st = shard_solve_optimal(&p, MAX_TABLE, choice, info, &local);
+	else if (!st)
+		*info = gi;
+	if (st != CV_ERR_INPUT || gi.bad_var < 0 || gi.bad_var >= c->count) {
+		if (st)
+			cv_diag_error(d, st, "%s", local.msg);
+	} else {
+		char label[128];
+		const cv_node *n = c->nodes[gi.bad_var].n;
+		st = cv_diag_error(d, CV_ERR_INPUT,
+				   "shard: %s '%s' fits no placement in %.0f bytes of local memory per "
+				   "core on target %s",
+				   cv_op_name(n->op), cv_node_label(n->graph, n, label, sizeof label),
+				   c->t->local_memory, c->t->name);
+	}
+	free(ncand);
+	free(unary);
+	return st;
+}
+
+static cv_status run_shard(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats,
+			   cv_diag *d)
+{
+	const char *solver = cv_pass_option(opts, "solver", "optimal");
+	shard_solution_info info;
+	cv_target host;
+	shard_ctx c;
+	edges E = {0};
+	snode *s, *tmp;
+	int *choice = NULL, i, optimal = !strcmp(solver, "optimal");
+	double greedy = 0, peak = 0;
+	cv_status st;
+
+	if (!optimal && strcmp(solver, "greedy"))
+		return cv_diag_error(d, CV_ERR_INPUT,
+				     "shard: solver=%s is not a solver (optimal or greedy)", solver);
+	remove_reshards(&m->graph);
+	if ((st = setup(&c, m, opts, &host, d)) || (st = build_edges(&c, &E, d)))
+		goto done;
+	if (!(choice = calloc((size_t)c.count + 1, sizeof *choice))) {
+		st = NOMEM(d);
+		goto done;
+	}
+	if (c.count && (st = solve(&c, &E, optimal, choice, &info, &greedy, d)))
+		goto done;
+	for (i = 0; i < c.count; i++) {
+		c.nodes[i].n->place = c.nodes[i].cand[choice[i]];
+		if (c.nodes[i].cand[choice[i]].mem > peak)
+			peak = (double)c.nodes[i].cand[choice[i]].mem;
+	}
+	if ((st = insert_reshards(&c, &m->graph, &E, stats, d)))
+		goto done;
+	cv_stat_add(stats, "ops", c.count);
+	cv_stat_add(stats, "reshards", 0);
+	cv_stat_add(stats, "bytes", 0);
+	cv_stat_add(stats, "peak-mem", (long long)peak);
+	cv_stat_add(stats, "cost-ns", c.count ? llround(info.cost * 1e9) : 0);
+	cv_stat_add(stats, "greedy-cost-ns", llround(greedy * 1e9));
+	cv_stat_add(stats, "exact", c.count ? info.exact : 1);
+done:
+	HASH_ITER(hh, c.by_node, s, tmp) {
+		HASH_DEL(c.by_node, s);
+	}
+	edges_free(&E);
+	free(c.nodes);
+	free(choice);
+	return st;
+}
+
+static const char *const shard_options[] = {"solver", "cores", NULL};
+
+const cv_pass cv_pass_shard = {
+	"shard",
+	"place every op interleaved or height/width/block-sharded over the target's cores, "
+	"minimizing compute + movement + reshards; insert reshard nodes",
+	shard_options, run_shard};
