@@ -130,72 +130,6 @@ static rp_category categorize(const cv_node *n)
 	return RP_ELEMENTWISE;
 }
 
-/* FLOPs per result element of an elementwise op (0 for data movement). */
-static double elementwise_cost(const cv_node *n)
-{
-	switch (n->op) {
-	case CV_OP_RELU: case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
-		return 1;
-	case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_BATCHNORM:
-		return 2; /* min+max; compare+mul; mul+add (scale and shift) */
-	case CV_OP_HARD_SIGMOID:
-		return 3; /* mul-add, min, max */
-	case CV_OP_SIGMOID: case CV_OP_HARD_SWISH:
-		return 4; /* exp, add, div, (neg); hard_sigmoid + mul */
-	case CV_OP_SOFTMAX:
-		return 5; /* max, sub, exp, sum, div */
-	case CV_OP_RESIZE: /* bilinear: 4 muls + 3 adds; nearest is a gather */
-		return n->attrs.resize.mode == CV_RESIZE_LINEAR ? 7 : 0;
-	default:
-		return 0;
-	}
-}
-
-/* 2 x MACs of a conv-like node. */
-static double conv_flops(const cv_node *n)
-{
-	cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
-	double k = (double)w.kh * (double)w.kw;
-
-	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* each input element feeds M/g x KH x KW outputs */
-		return 2.0 * numel(n->inputs[0]) * (double)w.o * k;
-	if (n->op == CV_OP_DWCONV2D)
-		return 2.0 * numel(n->outputs[0]) * k;
-	return 2.0 * numel(n->outputs[0]) * (double)w.i * k; /* w.i = C / group */
-}
-
-/* 2 x MACs of gemm / matmul: 2 x result elements x K. */
-static double gemm_flops(const cv_node *n)
-{
-	const cv_type *a = &n->inputs[0]->type;
-	int64_t k;
-
-	if (n->op == CV_OP_GEMM)
-		k = a->rank == 2 ? a->dims[n->attrs.gemm.trans_a ? 0 : 1] : 0;
-	else
-		k = a->rank ? a->dims[a->rank - 1] : 0;
-	return 2.0 * numel(n->outputs[0]) * (double)k;
-}
-
-static double node_flops(const cv_node *n)
-{
-	switch (n->op) {
-	case CV_OP_CONV2D: case CV_OP_DWCONV2D: case CV_OP_CONV_TRANSPOSE2D:
-		return conv_flops(n);
-	case CV_OP_GEMM: case CV_OP_MATMUL:
-		return gemm_flops(n);
-	case CV_OP_POOL2D: {
-		const cv_pool_attrs *p = &n->attrs.pool;
-		double win = (double)p->kernel[0] * (double)p->kernel[1];
-		return numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));
-	}
-	case CV_OP_REDUCE_MEAN:
-		return numel(n->inputs[0]) + numel(n->outputs[0]);
-	default:
-		return numel(n->outputs[0]) * elementwise_cost(n);
-	}
-}
-
 static void measure_bytes(rp_op *o)
 {
 	const cv_node *n = o->node;
@@ -231,7 +165,7 @@ static void analyse_op(rp_report *r, rp_op *o)
 
 	cv_node_label(&r->in->module->graph, o->node, o->label, sizeof o->label);
 	o->cat = categorize(o->node);
-	o->flops = node_flops(o->node);
+	o->flops = cv_node_flops(o->node);
 	measure_bytes(o);
 	o->ai = o->bytes > 0 ? o->flops / o->bytes : 0;
 	o->compute_ms = o->flops / r->peak * 1e3;
