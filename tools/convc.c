@@ -42,7 +42,7 @@ static const char usage[] =
 	"                            shows the passes each one runs\n"
 	"  -o PATH                   output directory (--emit=c; default: the model's\n"
 	"                            name without .onnx, in the current directory) or\n"
-	"                            file (--emit=ir; default: standard output)\n"
+	"                            file (--emit=ir; default or -: standard output)\n"
 	"  --emit=c | --emit=ir      write C (default) or the IR after the pipeline as text\n"
 	"  --input-shape NAME=D0,D1,...\n"
 	"                            fix the dims of graph input NAME (repeatable); needed\n"

@@ -24,7 +24,7 @@ cv_status ir_out_write(const cv_module *m, const char *path, cv_diag *d)
 	FILE *f;
 	size_t n;
 
-	if (!path) {
+	if (!path || !strcmp(path, "-")) {
 		if (cv_module_print(m, stdout) || fflush(stdout))
 			return cv_diag_error(d, CV_ERR_IO, "cannot write to standard output");
 		return CV_OK;

@@ -49,17 +49,19 @@ def compile_ir(convc, model, target, solver, pins):
     return stats, p.stdout
 
 
-def placed(ir):
-    """Node lines without a placement (reshards carry from/to instead)."""
-    bad = []
+def unplaced(ir):
+    """Node lines without a placement (reshards carry from/to instead), and
+    how many node lines there are."""
+    bad, nodes = [], 0
     for line in ir.splitlines():
         if " = " not in line or line.startswith(("const ", "module ", "input ", "output ")):
             continue
+        nodes += 1
         if " = reshard " in line:
             continue
         if "!shard(" not in line:
             bad.append(line[:120])
-    return bad
+    return bad, nodes
 
 
 def main():
@@ -91,7 +93,8 @@ def main():
             check(greedy["cost-ns"] == opt["greedy-cost-ns"],
                   f"{what}: greedy run {greedy['cost-ns']} ns, optimal run's greedy "
                   f"{opt['greedy-cost-ns']} ns")
-            bad = placed(ir)
+            bad, nodes = unplaced(ir)
+            check(nodes > 0, f"{what}: no node lines in the IR written to standard output")
             check(not bad, f"{what}: nodes without a placement: {bad[:3]}")
             rows[(name[:-5], target)] = (opt, greedy)
     print(f"shard_models: {len(models)} models x {len(TARGETS)} targets, "
