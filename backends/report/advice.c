@@ -143,7 +143,7 @@ static int is_transpose(const rp_op *o)
 
 static int is_reshard(const rp_op *o)
 {
-	return !strcmp(cv_op_name(o->node->op), "reshard");
+	return o->node->op == CV_OP_RESHARD;
 }
 
 static cv_status pattern_findings(rp_report *r, int *cap, cv_diag *d)

@@ -67,6 +67,16 @@ char *rp_shapes_text(const cv_node *n, char *buf, size_t size)
 		append_value(buf, size, &off, i ? ", " : "", n->inputs[i]);
 	for (i = 0; i < n->num_outputs; i++)
 		append_value(buf, size, &off, i ? ", " : " -> ", n->outputs[i]);
+	if (n->place.kind != CV_SHARD_NONE && off < size) {
+		char p[48];
+		snprintf(buf + off, size - off, " on %s, %.1f KiB/core",
+			 cv_placement_str(&n->place, p, sizeof p), (double)n->place.mem / 1024.0);
+	} else if (n->op == CV_OP_RESHARD && off < size) {
+		char from[48], to[48];
+		snprintf(buf + off, size - off, " from %s to %s",
+			 cv_placement_str(&n->attrs.reshard.from, from, sizeof from),
+			 cv_placement_str(&n->attrs.reshard.to, to, sizeof to));
+	}
 	return buf;
 }
 
