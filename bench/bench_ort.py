@@ -8,7 +8,11 @@ count T run K rounds, each round being
     node models/ort_run.mjs MODEL.onnx -i INPUT --bench N --threads T
 (the order of the two alternates between rounds).  Each command does one warm-up run and
 N timed runs in-process and prints its median; the table shows, per side, the median of
-the K medians, and the ratio convc/ORT (< 1 means convc is faster).
+the K medians, and the ratio convc/ORT (< 1 means convc is faster), with the
+geometric mean over the models.  GFLOP/s is the model's FLOPs (convc's report,
+2 per multiply-add) over the median latency; "% of peak" divides it by T times
+one core's FMA peak as `convc --calibrate` measures it at the start of the run.
+With thread counts 1 and T > 1 it also prints convc's and ORT's speedup 1 -> T.
 
   bench_ort.py [--convc BUILD/convc] [--threads 1,2] [--rounds 5] [--runs 20]
                [--models NAME ...] [--resnet50] [-O 2] [--work DIR]
@@ -62,6 +66,23 @@ def median_of(cmd):
     m = LINE.search(out)
     if not m:
         die(f"no latency_ms line from {' '.join(cmd)}:\n{out[-2000:]}")
+    return float(m.group(1))
+
+
+def model_flops(convc, onnx_path, shapes, work, name):
+    """Total FLOPs of the model as convc's report counts them."""
+    path = os.path.join(work, name + ".report.json")
+    run([convc, onnx_path, "--emit=ir", "-o", "/dev/null", f"--report={path}"] + shapes)
+    with open(path) as f:
+        return float(json.load(f)["totals"]["flops"])
+
+
+def measured_peak(convc, work):
+    """One core's fp32 FMA peak (FLOP/s), measured now by convc --calibrate."""
+    out = run([convc, "--calibrate=" + os.path.join(work, "host.xml")])
+    m = re.search(r"^peak_flops_per_core = ([0-9.eE+-]+)$", out, re.M)
+    if not m:
+        die(f"no peak_flops_per_core from convc --calibrate:\n{out[-2000:]}")
     return float(m.group(1))
 
 
@@ -144,8 +165,9 @@ def main():
     work = a.work or tempfile.mkdtemp(prefix="convc-bench-")
     os.makedirs(work, exist_ok=True)
     results = {}  # (model, T) -> (convc median, ort median)
-    checks = {}
+    checks, flops = {}, {}
     try:
+        peak = measured_peak(convc, work)
         for name in models:
             e = entries[name]
             out_dir = os.path.join(work, name)
@@ -155,6 +177,7 @@ def main():
             for inp, dims in sorted(e.get("input_shapes", {}).items()):
                 shapes += ["--input-shape", f"{inp}=" + ",".join(map(str, dims))]
             run([convc, os.path.join(MODELS, e["file"]), f"-O{a.level}", "-o", out_dir] + shapes)
+            flops[name] = model_flops(convc, os.path.join(MODELS, e["file"]), shapes, work, name)
             run(["make", "-s", "-j2", "-C", out_dir])
             checks[name] = check_output(name, e, out_dir)
             ins = []
@@ -184,15 +207,34 @@ def main():
     print(f"convc -O{a.level} vs onnxruntime-node {ort_version()} (graphOptimizationLevel all); "
           f"median of {a.rounds} rounds, each the in-process median of {a.runs} runs "
           f"after 1 warm-up")
+    print(f"measured peak: {peak / 1e9:.1f} GFLOP/s per core (convc --calibrate)")
     for t in threads:
         print()
         print(f"threads = {t}")
         print()
-        print("| model | convc median ms | ORT median ms | ratio convc/ORT | output matches ref |")
-        print("|---|---:|---:|---:|---|")
+        print("| model | GFLOP | convc median ms | ORT median ms | ratio convc/ORT | "
+              "convc GFLOP/s | % of peak | ORT GFLOP/s | output matches ref |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for name in models:
             c, o = results[(name, t)]
-            print(f"| {name} | {c:.3f} | {o:.3f} | {c / o:.2f} | {checks[name]} |")
+            gf = flops[name] / 1e9
+            print(f"| {name} | {gf:.3f} | {c:.3f} | {o:.3f} | {c / o:.2f} | {gf / c * 1e3:.1f} | "
+                  f"{100 * flops[name] / (c * 1e-3) / (peak * t):.0f}% | {gf / o * 1e3:.1f} | "
+                  f"{checks[name]} |")
+        geo = statistics.geometric_mean([results[(n, t)][0] / results[(n, t)][1] for n in models])
+        print(f"| geometric mean | | | | {geo:.2f} | | | | |")
+    if 1 in threads:
+        for t in (t for t in threads if t > 1):
+            print()
+            print(f"speedup, 1 -> {t} threads")
+            print()
+            print("| model | convc T=1 ms | convc T=" + str(t) + " ms | convc speedup | "
+                  "ORT speedup |")
+            print("|---|---:|---:|---:|---:|")
+            for name in models:
+                c1, o1 = results[(name, 1)]
+                ct, ot = results[(name, t)]
+                print(f"| {name} | {c1:.3f} | {ct:.3f} | {c1 / ct:.2f} | {o1 / ot:.2f} |")
 
 
 if __name__ == "__main__":
