@@ -15,7 +15,9 @@
  *   32-lane target never splits a tile row;
  *   convs, gemm, depthwise, pool, resize and elementwise ops take all four
  *   kinds; concat takes interleaved and height; data-movement ops (reshape,
- *   transpose, slice, pad, split, softmax, reduce_mean) stay interleaved.
+ *   transpose, slice, pad, split, softmax, reduce_mean) stay interleaved. On
+ *   the host target (name "host") only convs and gemm take width and block:
+ *   the other kernels split rows over threads and nothing else.
  * Footprint (bytes per core, 4-byte floats; must fit local memory):
  *   sharded: input block + output block + the weight slice, resident;
  *     output block ceil(rows/a) x ceil(cols/b); input block the same rows
@@ -98,6 +100,7 @@ typedef struct snode {
 typedef struct shard_ctx {
 	const cv_target *t;
 	int cap;             /* cores usable */
+	int host;            /* the target is the host: placements split threads */
 	int ks[MAX_KS], nks; /* core counts */
 	snode *nodes;        /* in graph order */
 	int count;
@@ -320,8 +323,17 @@ static void core_counts(shard_ctx *c)
 	add_k(c, c->t->cols);
 }
 
-static int kind_allowed(op_class cls, cv_shard_kind kind)
+/*
+ * On the host a placement is how the emitted code splits the op over
+ * threads (docs/sharding.md): the conv and gemm kernels split rows or
+ * output channels, every other kernel splits rows only, so only convs and
+ * gemm are offered width and block there.
+ */
+static int kind_allowed(const shard_ctx *c, op_class cls, cv_shard_kind kind)
 {
+	if (c->host && cls != C_CONV && cls != C_GEMM &&
+	    (kind == CV_SHARD_WIDTH || kind == CV_SHARD_BLOCK))
+		return 0;
 	switch (cls) {
 	case C_DATA:
 		return kind == CV_SHARD_INTERLEAVED;
@@ -337,7 +349,7 @@ static void push(shard_ctx *c, snode *s, cv_shard_kind kind, int a, int b)
 	cv_placement p;
 	eval e;
 
-	if (s->ncand == MAX_CAND || !kind_allowed(s->cls, kind))
+	if (s->ncand == MAX_CAND || !kind_allowed(c, s->cls, kind))
 		return;
 	memset(&p, 0, sizeof p);
 	p.kind = kind;
@@ -570,6 +582,7 @@ static cv_status setup(shard_ctx *c, cv_module *m, const cv_pass_options *opts, 
 		c->t = host;
 	}
 	c->cap = c->t->cores;
+	c->host = !strcmp(c->t->name, "host");
 	if (cores) {
 		char *end;
 		long v = strtol(cores, &end, 10);
