@@ -21,20 +21,20 @@
  * re-lay (reshapes of channel dims, gemm).
  * Cost: a lone op whose input is a graph input and whose result is only a
  * graph output would need both transposes for itself alone; it is converted
- * only if the saving beats their cost: 0.30 x its roofline time (the low end
- * of the 30-45% of conv time that layout mismatches cost in traces) against
- * 2 x (input + output bytes) at 23 GB/s (one core's stream bandwidth on the
- * machine in FACTS.md; targets replace these constants later).
+ * only if the saving beats their cost: 0.30 x its roofline time on one core
+ * of the target (the low end of the 30-45% of conv time that layout
+ * mismatches cost in traces) against 2 x (input + output bytes) at the
+ * target's memory bandwidth. The target is the module's (--target), else the
+ * host as detected now (its defaults: 150 GFLOP/s, 23 GB/s).
  * Stats: converted, inserted, cancelled, remaining (transposes).
  * Preconditions: verified types. Invalidates: nothing (layouts are data).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "convc/target.h"
 #include "passes/passes.h"
 
-#define BYTES_PER_S 23e9
-#define FLOPS_PER_S 150e9
 #define LAYOUT_SAVING 0.30
 
 static const int64_t TO_NHWC[4] = {0, 2, 3, 1};
@@ -75,20 +75,18 @@ static double numel(const cv_value *v)
 }
 
 /* Roofline time of a spatial op, and whether converting it pays (see top). */
-static int worth_converting(const cv_node *n)
+static int worth_converting(const cv_node *n, const cv_target *t)
 {
 	const cv_value *x = n->inputs[0], *y = n->outputs[0];
-	double bytes = 4 * (numel(x) + numel(y)), flops = numel(y), t_op, t_transposes;
+	double bytes = 4 * (numel(x) + numel(y)), flops = cv_node_flops(n), t_op, t_transposes;
+	double bw = t->memory_bandwidth;
 
 	if (x->kind != CV_VALUE_INPUT || !y->is_output || y->num_uses)
 		return 1; /* not lone: its transposes will cancel against neighbours' */
-	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D) {
-		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
-		flops = 2.0 * numel(y) * (double)(w.i * w.kh * w.kw);
+	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D)
 		bytes += 4 * numel(n->inputs[1]);
-	}
-	t_op = flops / FLOPS_PER_S > bytes / BYTES_PER_S ? flops / FLOPS_PER_S : bytes / BYTES_PER_S;
-	t_transposes = 2 * 4 * (numel(x) + numel(y)) / BYTES_PER_S;
+	t_op = flops / t->peak_flops > bytes / bw ? flops / t->peak_flops : bytes / bw;
+	t_transposes = 2 * 4 * (numel(x) + numel(y)) / bw;
 	return LAYOUT_SAVING * t_op > t_transposes;
 }
 
@@ -465,14 +463,21 @@ static cv_status propagate(cv_graph *g, cv_pass_stats *stats, cv_diag *d)
 static cv_status run_channels_last(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats,
 				   cv_diag *d)
 {
+	const cv_target *t = cv_module_target(m);
 	cv_graph *g = &m->graph;
 	cv_node *n, *next;
+	cv_target host;
 	cv_status st;
 
 	(void)opts;
+	if (!t) {
+		if ((st = cv_target_host(&host, d)))
+			return st;
+		t = &host;
+	}
 	for (n = g->first; n; n = next) {
 		next = n->next;
-		if (is_spatial(n) && worth_converting(n) && (st = convert(g, n, stats, d)))
+		if (is_spatial(n) && worth_converting(n, t) && (st = convert(g, n, stats, d)))
 			return st;
 	}
 	if ((st = propagate(g, stats, d)))
