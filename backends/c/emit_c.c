@@ -7,6 +7,16 @@
  * weights.bin at offsets fixed here. Weights never appear in C source, so
  * the generated code compiles in the same time for a 100 MB model as for a
  * 100 KB one.
+ *
+ * weights.bin holds each constant in the form(s) its uses read it in
+ * (emit_internal.h): dense C order, or weight panels, the layout the GEMM
+ * micro kernels stream (cvrt.h): a [k, n] matrix as ceil(n/P) panels of
+ * k rows x P floats, P = CVRT_PANEL_COLS(n) (32, 16 or 8), zero-padded
+ * columns in the last panel. NHWC conv weights (HWIO [kh, kw, c/g, m]) are
+ * one such matrix per group ([kh*kw*c/g, m/g], rows tap-major), a constant
+ * gemm B its [k, n] matrix (transposed first when trans_b). Packing happens
+ * here, panel by panel while writing, so it needs one panel of memory.
+ * Every entry starts on a 64-byte boundary.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +30,7 @@
 #include <uthash.h>
 
 #include "backends/c/emit_internal.h"
+#include "backends/c/runtime/cvrt.h"
 #include "backends/c/runtime_files.h"
 #include "convc/backend_c.h"
 
@@ -28,33 +39,94 @@
 
 /* ---- constants -> weights.bin ---- */
 
-struct wslot {
+struct wkey {
 	const cv_value *v;
-	size_t off;
+	int64_t form;
+};
+
+struct wslot {
+	struct wkey key;
+	size_t off, bytes;
 	UT_hash_handle hh;
 };
 
+static struct wslot *find_slot(const emitter *e, const cv_value *v, int form)
+{
+	struct wkey k;
+	struct wslot *w;
+
+	memset(&k, 0, sizeof k);
+	k.v = v;
+	k.form = form;
+	HASH_FIND(hh, e->weights, &k, sizeof k, w);
+	return w;
+}
+
+/* Bytes of v in `form`; 0 when it overflows size_t. */
+static size_t form_bytes(const cv_value *v, int form)
+{
+	wpack pk;
+	uint64_t pc, per, total;
+
+	if (form == W_PLAIN)
+		return v->nbytes;
+	pk = emit_weight_pack(v, form);
+	pc = CVRT_PANEL_COLS(pk.n);
+	per = (uint64_t)(pk.n + pc - 1) / pc * pc; /* padded columns of one group */
+	if (pk.k && per > UINT64_MAX / 4 / (uint64_t)pk.k)
+		return 0;
+	per *= (uint64_t)pk.k * 4;
+	if (per && (uint64_t)pk.groups > UINT64_MAX / per)
+		return 0;
+	total = per * (uint64_t)pk.groups;
+	return total > (uint64_t)(SIZE_MAX - WALIGN) ? 0 : (size_t)total;
+}
+
+static cv_status add_slot(emitter *e, const cv_value *c, int form)
+{
+	size_t bytes = form_bytes(c, form);
+	struct wslot *w;
+
+	if (find_slot(e, c, form))
+		return CV_OK;
+	if (!bytes && c->nbytes)
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "constant %%%s: packed size overflows", c->name);
+	if (!(w = calloc(1, sizeof *w)))
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
+	w->key.v = c;
+	w->key.form = form;
+	w->off = e->weights_bytes;
+	w->bytes = bytes;
+	HASH_ADD(hh, e->weights, key, sizeof w->key, w);
+	if (!find_slot(e, c, form)) { /* uthash ran out of memory */
+		free(w);
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
+	}
+	bytes = (bytes + WALIGN - 1) & ~(size_t)(WALIGN - 1);
+	if (e->weights_bytes > SIZE_MAX - bytes)
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "weights exceed the address space");
+	e->weights_bytes += bytes;
+	return CV_OK;
+}
+
+/* One slot per (constant, form) its uses need, in constant order. */
 static cv_status plan_weights(emitter *e)
 {
 	const cv_graph *g = &e->m->graph;
-	int i;
+	cv_status st;
+	int i, u;
 
 	for (i = 0; i < g->num_consts; i++) {
 		const cv_value *c = g->consts[i];
-		struct wslot *w;
 		if (!c->num_uses)
 			continue;
 		if (c->type.dtype != CV_F32)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "constant %%%s is %s; the C backend reads float32 constants only",
 					     c->name, cv_dtype_name(c->type.dtype));
-		w = calloc(1, sizeof *w);
-		if (!w)
-			return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
-		w->v = c;
-		w->off = e->weights_bytes;
-		HASH_ADD_PTR(e->weights, v, w);
-		e->weights_bytes += (c->nbytes + WALIGN - 1) & ~(size_t)(WALIGN - 1);
+		for (u = 0; u < c->num_uses; u++)
+			if ((st = add_slot(e, c, emit_weight_form(c->uses[u].node, c->uses[u].operand))))
+				return st;
 	}
 	return CV_OK;
 }
@@ -69,6 +141,12 @@ static void free_weights(emitter *e)
 	}
 }
 
+/* The writer of weights.bin: the file and the running checksum. */
+typedef struct wout {
+	FILE *f;
+	uint64_t h;
+} wout;
+
 /* The checksum model_create verifies: FNV-1a 64 over every byte. */
 static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 {
@@ -81,26 +159,57 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 	return h;
 }
 
+static void put_bytes(wout *o, const void *p, size_t n)
+{
+	fwrite(p, 1, n, o->f);
+	o->h = fnv1a(o->h, p, n);
+}
+
+/* w's constant in its packed form, one panel (k x P floats) at a time. */
+static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
+{
+	const float *src = w->key.v->data;
+	wpack pk = emit_weight_pack(w->key.v, (int)w->key.form);
+	int64_t pc = CVRT_PANEL_COLS(pk.n), g, j0, kk, jj;
+	float *panel = malloc((size_t)(pk.k ? pk.k : 1) * (size_t)pc * sizeof(float));
+
+	if (!panel)
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory packing %%%s", w->key.v->name);
+	for (g = 0; g < pk.groups; g++)
+		for (j0 = 0; j0 < pk.n; j0 += pc) {
+			for (kk = 0; kk < pk.k; kk++)
+				for (jj = 0; jj < pc; jj++)
+					panel[kk * pc + jj] = j0 + jj < pk.n
+						? src[kk * pk.rs + (g * pk.gcol + j0 + jj) * pk.cs] : 0.0f;
+			put_bytes(o, panel, (size_t)pk.k * (size_t)pc * sizeof(float));
+		}
+	free(panel);
+	return CV_OK;
+}
+
 static cv_status write_weights(emitter *e, const char *path)
 {
 	static const unsigned char zeros[WALIGN];
-	FILE *f = fopen(path, "wb");
 	struct wslot *w;
-	uint64_t h = 0xcbf29ce484222325ull;
+	cv_status st = CV_OK;
+	wout o;
 
-	if (!f)
+	o.f = fopen(path, "wb");
+	o.h = 0xcbf29ce484222325ull;
+	if (!o.f)
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-	for (w = e->weights; w; w = w->hh.next) { /* insertion order = offset order */
-		size_t pad = ((w->v->nbytes + WALIGN - 1) & ~(size_t)(WALIGN - 1)) - w->v->nbytes;
-		fwrite(w->v->data, 1, w->v->nbytes, f);
-		fwrite(zeros, 1, pad, f);
-		h = fnv1a(h, w->v->data, w->v->nbytes);
-		h = fnv1a(h, zeros, pad);
+	for (w = e->weights; w && !st; w = w->hh.next) { /* insertion order = offset order */
+		size_t pad = ((w->bytes + WALIGN - 1) & ~(size_t)(WALIGN - 1)) - w->bytes;
+		if (w->key.form == W_PLAIN)
+			put_bytes(&o, w->key.v->data, w->bytes);
+		else
+			st = put_packed(e, &o, w);
+		put_bytes(&o, zeros, pad);
 	}
-	e->weights_hash = h;
-	if (ferror(f) | fclose(f))
+	e->weights_hash = o.h;
+	if ((ferror(o.f) | fclose(o.f)) && !st)
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-	return CV_OK;
+	return st;
 }
 
 /* ---- expressions ---- */
@@ -112,11 +221,20 @@ const char *emit_ptr(emitter *e, const cv_value *v)
 	struct wslot *w;
 
 	if (v->kind == CV_VALUE_CONST) {
-		HASH_FIND_PTR(e->weights, &v, w);
+		w = find_slot(e, v, W_PLAIN);
 		snprintf(buf, size, "(const float *)(w + %zu)", w ? w->off : 0);
 	} else {
 		snprintf(buf, size, "(float *)(a + %zu)", cv_memplan_offset(&e->plan, v));
 	}
+	return buf;
+}
+
+const char *emit_wptr(emitter *e, const cv_value *v, int form)
+{
+	char *buf = e->pbuf[e->pi++ % 8];
+	struct wslot *w = find_slot(e, v, form);
+
+	snprintf(buf, sizeof e->pbuf[0], "(const float *)(w + %zu)", w ? w->off : 0);
 	return buf;
 }
 

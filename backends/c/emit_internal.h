@@ -10,6 +10,26 @@
 
 struct wslot;
 
+/*
+ * The layout a constant is written in to weights.bin for one use (see
+ * cvrt.h, "Weight panels"). A constant gets one copy per distinct form its
+ * uses need: a weight used by one NHWC conv is stored only packed, one also
+ * read by another op (or by convs with another group count) gets a plain
+ * copy (or another packed one) too.
+ *   W_PLAIN      dense C order, as in the IR
+ *   W_GEMM_KN    a gemm B [k, n], packed into panels of the [k, n] matrix
+ *   W_GEMM_NK    a gemm B [n, k] (trans_b), packed likewise (transposed)
+ *   g >= 1       an NHWC conv weight, HWIO [kh, kw, c/g, m], packed per
+ *                group into panels of [kh*kw*(c/g), m/g] (g = group count)
+ */
+enum { W_PLAIN = 0, W_GEMM_KN = -1, W_GEMM_NK = -2 };
+
+/* B_g(kk, j) = data[kk * rs + (g * gcol + j) * cs] for g < groups, kk < k,
+ * j < n: the matrices a packed form stores, one after another. */
+typedef struct wpack {
+	int64_t groups, k, n, rs, cs, gcol;
+} wpack;
+
 typedef struct emitter {
 	const cv_module *m;
 	cv_diag *d;
@@ -26,8 +46,11 @@ typedef struct emitter {
 } emitter;
 
 /* C expression for a value's data: a weights or arena pointer. The string
- * lives in one of 8 rotating buffers: valid for the next 7 calls. */
+ * lives in one of 8 rotating buffers: valid for the next 7 calls. Constants
+ * are given in W_PLAIN form. */
 const char *emit_ptr(emitter *e, const cv_value *v);
+/* The same for constant v in `form` (planned by plan_weights). */
+const char *emit_wptr(emitter *e, const cv_value *v, int form);
 
 /* Write s as a C string literal, quotes included: printable ASCII as is,
  * everything else (quotes, backslashes, '?', control and non-ASCII bytes) as
@@ -37,6 +60,10 @@ void emit_c_string(FILE *f, const char *s);
 /* emit_nodes.c */
 /* Check every node can be emitted (CV_ERR_UNSUPPORTED naming it if not). */
 cv_status emit_check(emitter *e);
+/* The form in which node n reads its constant operand `operand`. */
+int emit_weight_form(const cv_node *n, int operand);
+/* The matrices of constant v in a packed form (form != W_PLAIN). */
+wpack emit_weight_pack(const cv_value *v, int form);
 /* File-scope parameter structs that the workspace size depends on, and
  * `static size_t scratch_floats(void)`. */
 void emit_params(emitter *e, FILE *f);

@@ -2,7 +2,10 @@
  * emit_nodes.c - one cvrt call per IR node.
  *
  * Shapes are resolved here, at compile time: broadcast strides, transpose
- * and slice strides, concat offsets; the kernels only see numbers.
+ * and slice strides, concat offsets; the kernels only see numbers. Constant
+ * NHWC conv weights and gemm B are passed in weight panels (cvrt.h), which
+ * emit_c.c writes; a non-constant NHWC conv weight is packed into the
+ * scratch buffer at run time, in front of the conv's own workspace.
  */
 #include <float.h>
 #include <inttypes.h>
@@ -81,6 +84,40 @@ static int is_nhwc(const cv_value *v)
 	return v->type.layout == CV_LAYOUT_NHWC;
 }
 
+/* conv2d running cvrt_conv2d_nhwc, which takes its weight in panels. */
+static int is_conv_nhwc(const cv_node *n)
+{
+	return n->op == CV_OP_CONV2D && is_nhwc(n->inputs[0]);
+}
+
+int emit_weight_form(const cv_node *n, int operand)
+{
+	if (operand == 1 && is_conv_nhwc(n))
+		return (int)n->attrs.conv.group;
+	if (operand == 1 && n->op == CV_OP_GEMM)
+		return n->attrs.gemm.trans_b ? W_GEMM_NK : W_GEMM_KN;
+	return W_PLAIN;
+}
+
+wpack emit_weight_pack(const cv_value *v, int form)
+{
+	const int64_t *d = v->type.dims;
+	wpack pk = {1, 0, 0, 0, 1, 0};
+
+	if (form == W_GEMM_KN) {
+		pk.k = d[0], pk.n = d[1], pk.rs = d[1];
+	} else if (form == W_GEMM_NK) {
+		pk.k = d[1], pk.n = d[0], pk.rs = 1, pk.cs = d[1];
+	} else { /* HWIO [kh, kw, c/g, m], g = form groups of m/g columns */
+		pk.groups = form;
+		pk.k = d[0] * d[1] * d[2];
+		pk.n = d[3] / form;
+		pk.rs = d[3];
+		pk.gcol = pk.n;
+	}
+	return pk;
+}
+
 cv_status emit_check(emitter *e)
 {
 	const cv_node *n;
@@ -90,6 +127,10 @@ cv_status emit_check(emitter *e)
 		if ((n->op == CV_OP_BATCHNORM || n->op == CV_OP_CONV_TRANSPOSE2D) && is_nhwc(n->inputs[0]))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED, "%s '%s': the C backend runs it in nchw only",
 					     cv_op_name(n->op), n->name);
+		if (is_conv_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_HWIO)
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+					     "conv2d '%s': an nhwc conv needs an hwio weight in the C backend, not %s",
+					     n->name, cv_layout_name(n->inputs[1]->type.layout));
 		for (i = 0; i < n->num_inputs; i++)
 			if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
 				return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
@@ -139,7 +180,11 @@ void emit_params(emitter *e, FILE *f)
 	      "static size_t scratch_floats(void)\n{\n\tsize_t most = 0;\n", f);
 	id = 0;
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if (n->op == CV_OP_CONV2D) {
+		if (is_conv_nhwc(n) && n->inputs[1]->kind != CV_VALUE_CONST)
+			fprintf(f, "\tif (cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d) > most)\n"
+				"\t\tmost = cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d);\n",
+				id, id, id, id);
+		else if (n->op == CV_OP_CONV2D) {
 			const char *fn = is_nhwc(n->inputs[0]) ? "cvrt_conv2d_nhwc_workspace" : "cvrt_conv2d_workspace";
 			fprintf(f, "\tif (%s(&conv_%d) > most)\n\t\tmost = %s(&conv_%d);\n", fn, id, fn, id);
 		}
@@ -160,8 +205,18 @@ static void emit_conv(emitter *e, FILE *f, int id)
 	const char *r = n->num_inputs > 3 && n->inputs[3] ? P(n->inputs[3]) : "NULL";
 	const char *sfx = is_nhwc(n->inputs[0]) ? "_nhwc" : "";
 
-	if (n->op == CV_OP_CONV2D)
-		fprintf(f, "\tcvrt_conv2d%s(&conv_%d, %s, %s, %s, %s, %s, scratch);\n", sfx, id, x, w, b, r,
+	if (is_conv_nhwc(n) && n->inputs[1]->kind == CV_VALUE_CONST) {
+		w = emit_wptr(e, n->inputs[1], emit_weight_form(n, 1));
+		fprintf(f, "\tcvrt_conv2d_nhwc(&conv_%d, %s, %s, %s, %s, %s, scratch);\n", id, x, w, b, r,
+			P(n->outputs[0]));
+	} else if (is_conv_nhwc(n)) {
+		/* Run-time weight: its panels go in front of the workspace. */
+		fprintf(f, "\tcvrt_pack_conv2d_nhwc(&conv_%d, %s, scratch);\n", id, w);
+		fprintf(f, "\tcvrt_conv2d_nhwc(&conv_%d, %s, scratch, %s, %s, %s,\n"
+			"\t\t\t scratch + cvrt_conv2d_nhwc_packed_floats(&conv_%d));\n",
+			id, x, b, r, P(n->outputs[0]), id);
+	} else if (n->op == CV_OP_CONV2D)
+		fprintf(f, "\tcvrt_conv2d(&conv_%d, %s, %s, %s, %s, %s, scratch);\n", id, x, w, b, r,
 			P(n->outputs[0]));
 	else if (n->op == CV_OP_DWCONV2D)
 		fprintf(f, "\tcvrt_dwconv2d%s(&conv_%d, %s, %s, %s, %s, %s);\n", sfx, id, x, w, b, r,
@@ -265,8 +320,9 @@ static void emit_gemm(emitter *e, FILE *f)
 	const cv_node *n = e->node;
 	const cv_gemm_attrs *a = &n->attrs.gemm;
 	const cv_type *y = &n->outputs[0]->type, *ta = &n->inputs[0]->type;
-	const cv_value *c = n->num_inputs > 2 ? n->inputs[2] : NULL;
+	const cv_value *c = n->num_inputs > 2 ? n->inputs[2] : NULL, *b = n->inputs[1];
 	int64_t sm = 0, sn = 0, k = a->trans_a ? ta->dims[0] : ta->dims[1];
+	const char *bp = P(b), *bform = a->trans_b ? "CVRT_B_NK" : "CVRT_B_KN";
 
 	if (c && c->type.rank == 2) {
 		sm = c->type.dims[0] == 1 ? 0 : c->type.dims[1];
@@ -278,7 +334,11 @@ static void emit_gemm(emitter *e, FILE *f)
 	put_act(e, f, &a->act);
 	fprintf(f, ";\n\t\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, ", y->dims[0], y->dims[1], k,
 		P(n->inputs[0]), a->trans_a);
-	fprintf(f, "%s, %d, %s, %s, %" PRId64 ", %" PRId64 ", %s, ", P(n->inputs[1]), a->trans_b,
+	if (b->kind == CV_VALUE_CONST) { /* packed at compile time */
+		bp = emit_wptr(e, b, emit_weight_form(n, 1));
+		bform = "CVRT_B_PANELS";
+	}
+	fprintf(f, "%s, %s, %s, %s, %" PRId64 ", %" PRId64 ", %s, ", bp, bform,
 		flit(e, a->alpha), c ? P(c) : "NULL", sm, sn, flit(e, a->beta));
 	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
 }

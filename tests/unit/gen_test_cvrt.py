@@ -111,23 +111,53 @@ def dwconv(name, layout, n, c, h, w, kh, kw, s, d, pads, act, bias=True, res=Fal
     case(name, call, ref, ref.size)
 
 
-def conv_nhwc(name, n, c, h, w, m, k, s, p, g, act, res=False):
+def panel_cols(n):
+    """P of cvrt.h's weight panels for a matrix of n columns."""
+    return 32 if n > 16 else 16 if n > 8 else 8
+
+
+def panels(bm):
+    """A [k, n] matrix in cvrt.h's weight panels: ceil(n/P) panels of k rows x P."""
+    k, n = bm.shape
+    pc = panel_cols(n)
+    np_ = -(-n // pc)
+    padded = np.zeros((k, np_ * pc), np.float32)
+    padded[:, :n] = bm
+    return np.ascontiguousarray(padded.reshape(k, np_, pc).transpose(1, 0, 2))
+
+
+def conv_panels(hwio, g):
+    """HWIO [kh, kw, c/g, m] packed per group as cvrt_conv2d_nhwc reads it."""
+    kh, kw, cg, m = hwio.shape
+    mat = hwio.reshape(kh * kw * cg, m)
+    mg = m // g
+    return np.concatenate([panels(mat[:, i * mg:(i + 1) * mg]).ravel() for i in range(g)])
+
+
+def conv_nhwc(name, n, c, h, w, m, k, s, p, g, act, res=False, d=1, pack_check=False):
     x, wt, b = rand(n, c, h, w), rand(m, c // g, k, k), rand(m)
     ref = F.conv2d(torch.tensor(x), torch.tensor(wt), torch.tensor(b), stride=s, padding=p,
-                   groups=g)
+                   dilation=d, groups=g)
     r = rand(*ref.shape) if res else None
     if res:
         ref = ref + torch.tensor(r)
         arr(name + "_r", nhwc(r))
     ref = nhwc(ACTS[act][3](ref).numpy())
     oh, ow = ref.shape[1:3]
-    arr(name + "_x", nhwc(x)), arr(name + "_w", wt.transpose(2, 3, 1, 0)), arr(name + "_b", b)
-    call = ("{ cvrt_conv2d_params p = {%d,%d,%d,%d, %d,%d,%d, %d,%d, %d,%d, 1,1, %d,%d, %d, %s};"
-            " float *ws = ws_alloc(cvrt_conv2d_nhwc_workspace(&p));"
+    hwio = np.ascontiguousarray(wt.transpose(2, 3, 1, 0))
+    arr(name + "_x", nhwc(x)), arr(name + "_w", conv_panels(hwio, g)), arr(name + "_b", b)
+    params = ("cvrt_conv2d_params p = {%d,%d,%d,%d, %d,%d,%d, %d,%d, %d,%d, %d,%d, %d,%d, %d, %s};"
+              % (n, c, h, w, m, oh, ow, k, k, s, s, d, d, p, p, g, act_c(act)))
+    call = ("{ %s float *ws = ws_alloc(cvrt_conv2d_nhwc_workspace(&p));"
             " cvrt_conv2d_nhwc(&p, %s_x, %s_w, %s_b, %s, y, ws); free(ws); }"
-            % (n, c, h, w, m, oh, ow, k, k, s, s, p, p, g, act_c(act), name, name, name,
-               name + "_r" if res else "NULL"))
+            % (params, name, name, name, name + "_r" if res else "NULL"))
     case(name, call, ref, ref.size)
+    if pack_check:
+        # The run-time packer against the layout written out above.
+        arr(name + "_hwio", hwio)
+        packed = conv_panels(hwio, g)
+        case(name + "_pack", "{ %s cvrt_pack_conv2d_nhwc(&p, %s_hwio, y); }" % (params, name),
+             packed, packed.size)
 
 
 def conv_t(name, n, c, h, w, m, k, s, p, op, g):
@@ -160,16 +190,28 @@ def pool(name, kind, h, k, s, p, ceil, cip, layout="nchw", c=2, dil=1):
     case(name, call, ref, ref.size)
 
 
-def gemm(name, m, n, k, ta, tb, act):
+B_FORMS = ("CVRT_B_KN", "CVRT_B_NK", "CVRT_B_PANELS")
+
+
+def gemm(name, m, n, k, ta, tb, act, packed=False):
+    """tb: B given as [n, k]; packed: B passed in weight panels instead."""
     a = rand(k, m) if ta else rand(m, k)
     b = rand(n, k) if tb else rand(k, n)
     cv = rand(n)
-    ref = 0.5 * (torch.tensor(a.T if ta else a) @ torch.tensor(b.T if tb else b)) + 2.0 * torch.tensor(cv)
+    bkn = b.T if tb else b
+    ref = 0.5 * (torch.tensor(a.T if ta else a) @ torch.tensor(bkn)) + 2.0 * torch.tensor(cv)
     ref = ACTS[act][3](ref).numpy()
-    arr(name + "_a", a), arr(name + "_b", b), arr(name + "_c", cv)
-    call = ("cvrt_gemm(%d, %d, %d, %s_a, %d, %s_b, %d, 0.5f, %s_c, 0, 1, 2.0f, y, (cvrt_act)%s)"
-            % (m, n, k, name, ta, name, tb, name, act_c(act)))
+    arr(name + "_a", a), arr(name + "_b", panels(bkn) if packed else b), arr(name + "_c", cv)
+    call = ("cvrt_gemm(%d, %d, %d, %s_a, %d, %s_b, %s, 0.5f, %s_c, 0, 1, 2.0f, y, (cvrt_act)%s)"
+            % (m, n, k, name, ta, name, B_FORMS[2 if packed else tb], name, act_c(act)))
     case(name, call, ref, ref.size)
+
+
+def pack_panels(name, k, n, trans):
+    b = rand(n, k) if trans else rand(k, n)
+    ref = panels(b.T if trans else b)
+    arr(name + "_b", b)
+    case(name, "cvrt_pack_panels(%d, %d, %s_b, %d, y)" % (k, n, name, trans), ref, ref.size)
 
 
 def resize(name, mode, coord, nm, h, oh, ref_fn, layout="nchw", c=2):
@@ -219,6 +261,17 @@ conv_nhwc("conv_nhwc_3x3_s2", 1, 4, 7, 6, 17, 3, 2, 1, 1, "relu")
 conv_nhwc("conv_nhwc_grouped", 1, 9, 5, 5, 9, 3, 1, 1, 3, "silu", res=True)
 conv_nhwc("conv_nhwc_bigk", 1, 29, 3, 3, 3, 3, 1, 1, 1, "none")
 conv_nhwc("conv_nhwc_1x1_g2", 1, 8, 4, 4, 6, 1, 1, 0, 2, "none")
+# Weight panels of 32 (two, the last partial: 36 columns), 16 and 8 columns;
+# several K blocks (K = 9 * 24 = 216); a stem-like 7x7/2 conv on 3 channels
+# (window rows copied as one run, clipped at the image border); more pixels
+# than one tile (11 * 11 = 121), row groups that do not divide them;
+# dilation; a grouped conv whose groups are 8 columns wide.
+conv_nhwc("conv_nhwc_k216", 1, 24, 5, 5, 10, 3, 1, 1, 1, "relu", res=True)
+conv_nhwc("conv_nhwc_stem", 1, 3, 20, 19, 20, 7, 2, 3, 1, "clip")
+conv_nhwc("conv_nhwc_m12_tiles", 2, 5, 11, 11, 12, 3, 1, 1, 1, "none", pack_check=True)
+conv_nhwc("conv_nhwc_dil", 1, 6, 9, 9, 33, 3, 1, 2, 1, "hswish", d=2)
+conv_nhwc("conv_nhwc_g3_m8", 1, 12, 6, 6, 24, 3, 1, 1, 3, "sigmoid", pack_check=True)
+conv_nhwc("conv_nhwc_1x1_pix", 1, 20, 10, 11, 36, 1, 1, 0, 1, "none")
 conv_t("convt_s2", 1, 4, 4, 5, 6, 3, 2, 1, 1, 2)
 conv_t("convt_k4", 1, 3, 3, 3, 2, 4, 2, 1, 0, 1)
 pool("maxpool_ceil", "max", 8, 3, 2, 1, True, True)
@@ -232,6 +285,11 @@ pool("avgpool_nhwc_excl", "avg", 7, 3, 2, 1, False, False, "nhwc", c=3)
 pool("avgpool_nhwc_ceil_excl", "avg", 8, 2, 2, 0, True, False, "nhwc", c=5)
 gemm("gemm_nn", 5, 19, 7, 0, 0, "none")
 gemm("gemm_tt", 6, 17, 9, 1, 1, "sigmoid")
+gemm("gemm_panels", 14, 40, 21, 0, 0, "relu", packed=True)
+gemm("gemm_panels_ta", 5, 9, 200, 1, 0, "none", packed=True)
+gemm("gemm_panels_1row", 1, 70, 33, 0, 1, "none", packed=True)
+pack_panels("pack_panels_kn", 5, 37, 0)
+pack_panels("pack_panels_nk", 6, 11, 1)
 resize("resize_nearest", 0, 3, 2, 4, 8, lambda t: F.interpolate(t, size=(8, 8), mode="nearest"))
 resize("resize_bilinear", 1, 0, 0, 4, 7,
        lambda t: F.interpolate(t, size=(7, 7), mode="bilinear", align_corners=False))

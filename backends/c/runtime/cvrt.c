@@ -187,18 +187,35 @@ static void epilogue_apply(const epilogue *ep, int i, int j0, int len, float *ys
 #define MR 4
 #define NR 16
 
-/* a(i, kk) = a[i * a_rs + kk * a_cs]; B is dense rows ldb apart; Y rows ldy. */
+/*
+ * a(i, kk) = a[i * a_rs + kk * a_cs]; Y rows ldy apart. B: dense rows ldb
+ * apart (pc = 0), or weight panels of pc columns (cvrt.h; then ldb = pc).
+ */
 typedef struct gemm_args {
 	int m, n, k;
 	const float *a;
 	int64_t a_rs, a_cs;
 	const float *b;
 	int64_t ldb;
+	int pc;
 	float *y;
 	int64_t ldy;
 	const epilogue *ep;
 	int serial; /* set when the caller already runs in parallel */
 } gemm_args;
+
+/* Start of weight-panel column j (rows pc floats apart) of a k-row matrix. */
+static inline const float *panel_col(const float *panels, int64_t k, int pc, int64_t j)
+{
+	return panels + (j / pc * k) * pc + j % pc;
+}
+
+/* B(kk, j + jj) = gemm_bcol(g, j)[kk * g->ldb + jj] for the columns j + jj of
+ * one aligned block of 8 (panels are 8, 16 or 32 wide). */
+static inline const float *gemm_bcol(const gemm_args *g, int j)
+{
+	return g->pc ? panel_col(g->b, g->k, g->pc, j) : g->b + j;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Register-blocked GEMM with intrinsics (AVX-512 or AVX2 + FMA)            */
@@ -206,35 +223,45 @@ typedef struct gemm_args {
 
 /*
  * On x86 with AVX-512 or AVX2 + FMA, every dense product (Gemm/MatMul with a
- * row-major A, NHWC conv as implicit GEMM, NCHW conv after im2col) runs on
- * one micro kernel: FG_MR rows of A (pixels) x FG_NV vectors of B columns
- * (output channels) of accumulators, B read as [k][cols] rows (HWIO weights
- * are exactly that), A broadcast one element at a time through a pointer per
- * row. Without those instruction sets the portable kernels below run instead.
+ * row-major A, NHWC conv as implicit GEMM) runs on one micro kernel: FG_MR
+ * rows of A (pixels) x FG_NV vectors of B columns (output channels) of
+ * accumulators. Without those instruction sets the portable kernels below
+ * run instead.
  *
- * Blocking (fg_tile): a tile of at most FG_TP rows x FG_NT columns is one
- * parallel work item. Per panel of FG_NV vectors of columns, K is cut into
- * blocks of at most FG_KCB rows (several whole taps of a conv, or one chunk
- * of a tap); each block's B panel is packed into a zero-padded contiguous
- * buffer on the stack (FG_KCB x panel floats, L1-sized), then the tile's row
- * groups stream over it, the accumulators going through Y between blocks.
- * The epilogue runs on the last block while the tile is in registers.
+ * Blocking (fg_tile): a tile of at most FG_TP rows x a few panels of columns
+ * is one parallel work item. K is cut into balanced blocks of at most FG_KCB
+ * rows, crossing tap boundaries freely (K is tap-major). Per block:
+ *   1. the tile's A rows are copied into a stack buffer, FG_KCB floats apart
+ *      (for a conv, each pixel's input patch: an im2col of FG_TP pixels x
+ *      one K block, 72 KiB at most), so the kernel reads every A row
+ *      through one pointer with constant offsets and never spills;
+ *   2. per panel of FG_PW columns the B block is read in place: weight
+ *      panels are already contiguous (K rows of P floats, see cvrt.h); dense B
+ *      is copied into a zero-padded stack panel first (or read strided when
+ *      the tile has a single row group);
+ *   3. the tile's row groups (balanced, at most FG_MR rows) stream over it,
+ *      the accumulators going through Y between K blocks; meanwhile each
+ *      row group prefetches its share of the next weight-panel block into
+ *      L2, so that block's first row group does not wait on memory.
+ * So each B block is read from memory once per tile (a tile of few pixels,
+ * such as a 7x7 layer, holds them all: the weights stream once per call),
+ * its FG_KCB x FG_PW floats stay in L1 across the row groups, and the A
+ * block (in L1/L2) is reused by every panel. The epilogue runs on the last
+ * block while the tile is in registers. fg_tile's frame holds both stack
+ * buffers, about 100 KiB.
  */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define FAST_GEMM 1
 
-
-#define FG_KCB 256   /* K rows per packed block */
-#define FG_SEGMAX 64 /* taps per block */
-#define FG_TP 96     /* rows (pixels) per tile */
+#define FG_KCB 192 /* K rows per block; also the stride of packed A rows */
+#define FG_TP 96   /* rows (pixels) per tile */
 
 /* One call of the micro kernel. */
 typedef struct fg_args {
-	int nseg;                 /* K segments (taps) */
-	const int *kcs;           /* K length of each segment */
-	const float *const *ar;   /* A row pointers, FG_MR per segment */
-	const float *const *bs;   /* B start of each segment */
+	const float *a;           /* packed A: row r at a + r * FG_KCB, kc floats */
+	const float *b;           /* B: row kk at b + kk * bstride */
 	int64_t bstride;          /* floats between B rows */
+	int kc;                   /* K rows of this block */
 	int bfull;                /* B rows readable over the whole panel width */
 	float *const *yr;         /* Y row pointers (column 0) */
 	int64_t j;                /* first column */
@@ -243,6 +270,9 @@ typedef struct fg_args {
 	const float *bias;        /* [cols] or NULL */
 	const float *const *rr;   /* residual row pointers (column 0) or NULL */
 	cvrt_act act;
+	const float *pf;          /* prefetch npf rows of FG_PW floats, pfs apart, */
+	int64_t pfs;              /* into L2, one per K step: the next B block */
+	int npf;
 } fg_args;
 
 #if defined(__AVX512F__)
@@ -298,7 +328,7 @@ static inline fg_vec fg_leaky(fg_vec v, float a)
 	return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(a)), neg);
 }
 #endif
-#define FG_PW (FG_VW * FG_NV) /* panel width, columns */
+#define FG_PW (FG_VW * FG_NV) /* kernel panel width, columns */
 
 /* The activations that need no exp() run in registers. */
 static int fg_act_inreg(int kind)
@@ -333,14 +363,15 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 /*
  * The accumulators are named variables, not an array: gcc keeps an array of
  * vectors in memory (vector types may alias the float loads) and stores it
- * on every K step. Row R exists when R < mr, a constant after inlining.
+ * on every K step. Row R exists when R < mr, a constant after inlining; it
+ * reads A at ap + R * FG_KCB, a constant offset from the one A pointer.
  */
 #if FG_MR == 12
 #define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 #else
 #define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 #endif
-#define FG_DECL(R) fg_vec c##R##a = fg_zero(), c##R##b = fg_zero(); const float *a##R = NULL;
+#define FG_DECL(R) fg_vec c##R##a = fg_zero(), c##R##b = fg_zero();
 #define FG_INIT(R)                                                                \
 	if (R < mr && !k->first) {                                                \
 		if (nv == 2) {                                                    \
@@ -350,20 +381,25 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 			c##R##a = fg_loadm(m, k->yr[R] + j);                      \
 		}                                                                 \
 	}
-#define FG_APTR(R) if (R < mr) a##R = k->ar[s * FG_MR + R];
 #define FG_FMA(R)                                                                 \
 	if (R < mr) {                                                             \
-		fg_vec av = fg_set1(a##R[kk]);                                    \
+		fg_vec av = fg_set1(ap[R * FG_KCB]);                              \
 		c##R##a = fg_fmadd(av, b0, c##R##a);                              \
 		if (nv == 2)                                                      \
 			c##R##b = fg_fmadd(av, b1, c##R##b);                      \
 	}
 #define FG_FIN(R) if (R < mr) fg_fin(k, R, nv, m, c##R##a, c##R##b);
 
-/* The K loop of one segment; BLOAD1 loads the last B vector. */
+/* The K loop; BLOAD1 loads the last B vector. */
 #define FG_KLOOP(BLOAD1)                                                           \
-	for (kk = 0; kk < kc; kk++) {                                              \
+	for (kk = 0; kk < kc; kk++, ap++) {                                        \
 		fg_vec b0, b1;                                                     \
+		if (kk < npf) {                                                    \
+			_mm_prefetch((const char *)pf, _MM_HINT_T1);               \
+			if (FG_PW * 4 > 64)                                        \
+				_mm_prefetch((const char *)(pf + 16), _MM_HINT_T1); \
+			pf += pfs;                                                 \
+		}                                                                  \
 		if (nv == 2) {                                                     \
 			b0 = fg_load(bp);                                          \
 			b1 = BLOAD1(bp + FG_VW);                                   \
@@ -415,24 +451,20 @@ static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask 
 		act_inplace(yp, (nv - 1) * FG_VW + k->lastw, k->act);
 }
 
-/* Y[mr rows, nv vectors] (+)= sum over segments of A_s * B_s, then epilogue. */
+/* Y[mr rows, nv vectors] (+)= A block * B block, then the epilogue. */
 static ALWAYS_INLINE void fg_body(const int mr, const int nv, const fg_args *k)
 {
 	fg_mask m = fg_mkmask(k->lastw);
-	int64_t bstride = k->bstride, j = k->j;
-	int s, kk;
+	const float *ap = k->a, *bp = k->b, *pf = k->pf;
+	int64_t bstride = k->bstride, j = k->j, pfs = k->pfs;
+	int kk, kc = k->kc, npf = k->npf;
 	FG_ROWS(FG_DECL)
 
 	FG_ROWS(FG_INIT)
-	for (s = 0; s < k->nseg; s++) {
-		const float *bp = k->bs[s];
-		int kc = k->kcs[s];
-		FG_ROWS(FG_APTR)
-		if (k->bfull) {
-			FG_KLOOP(FG_LOAD_FULL)
-		} else {
-			FG_KLOOP(FG_LOAD_MASK)
-		}
+	if (k->bfull) {
+		FG_KLOOP(FG_LOAD_FULL)
+	} else {
+		FG_KLOOP(FG_LOAD_MASK)
 	}
 	FG_ROWS(FG_FIN)
 }
@@ -456,14 +488,13 @@ static const fg_kernel fg_kernels[FG_MR][FG_NV] = {
 #endif
 };
 
-static const float fg_zero_row[FG_KCB];
-
 /*
  * One implicit GEMM: output row `pix` (a pixel, or a matrix row when plain)
  * at y + pix*ldy. A: plain: row pix at x + pix*xpix, K = cg contiguous;
- * else a conv: tap t = (ky, kx) reads the input pixel under it (xpix floats
- * apart, rows w pixels apart) or zeros. B: K row kk (tap-major) at
- * b + kk*ldb. Epilogue: ep (GEMM), or bias/residual/act (NHWC conv).
+ * else a conv: K = kh*kw*cg, tap t = (ky, kx) reads the cg floats of the
+ * input pixel under it (pixels xpix floats apart, rows w pixels apart) or
+ * zeros. B: weight panels of pc columns (see cvrt.h) when pc > 0, else dense,
+ * K row kk at b + kk*ldb. Epilogue: ep (GEMM), or bias/residual/act (conv).
  */
 typedef struct igemm {
 	int plain;
@@ -473,6 +504,7 @@ typedef struct igemm {
 	int cg;
 	const float *b;
 	int64_t ldb;
+	int pc;
 	float *y;
 	int64_t ldy;
 	const float *bias;
@@ -482,131 +514,210 @@ typedef struct igemm {
 	const epilogue *ep;
 } igemm;
 
+/* d[0, n) = s[0, n), or zeros when s is NULL. */
+static inline void fg_copy(float *d, const float *s, int n)
+{
+	int i = 0;
+
+	if (s) {
+		for (; i + FG_VW <= n; i += FG_VW)
+			fg_store(d + i, fg_load(s + i));
+		if (i < n) {
+			fg_mask m = fg_mkmask(n - i);
+			fg_storem(d + i, m, fg_loadm(m, s + i));
+		}
+	} else {
+		for (; i + FG_VW <= n; i += FG_VW)
+			fg_store(d + i, fg_zero());
+		if (i < n)
+			fg_storem(d + i, fg_mkmask(n - i), fg_zero());
+	}
+}
+
+/*
+ * d = K entries [k0, k1) of the input patch of the output pixel whose window
+ * starts at input (iy0, ix0): tap-major, zeros for taps outside the image.
+ * With dw == 1 and pixels of exactly cg floats (one group), the taps kx,
+ * kx + 1, ... of one window row read adjacent input pixels: one copy per
+ * in-image run (a 7x7 conv on 3 channels copies 7 runs of 21 floats).
+ */
+static void fg_pack_patch(const igemm *G, int iy0, int ix0, int k0, int k1, float *d)
+{
+	int cg = G->cg, t = k0 / cg, c = k0 - t * cg, ky = t / G->kw, kx = t - ky * G->kw;
+	int kk = k0;
+
+	if (G->dw == 1 && G->xpix == cg && iy0 >= 0 && iy0 + (G->kh - 1) * G->dh < G->h &&
+	    ix0 >= 0 && ix0 + G->kw - 1 < G->w) {
+		/* The window lies inside the image: one run per window row. */
+		int rl = G->kw * cg, r = kk - ky * rl;
+		const float *row = G->x + ((int64_t)(iy0 + ky * G->dh) * G->w + ix0) * cg;
+		int64_t rstep = (int64_t)G->dh * G->w * cg;
+		for (; kk < k1; row += rstep, r = 0) {
+			int run = rl - r < k1 - kk ? rl - r : k1 - kk;
+			fg_copy(d, row + r, run);
+			d += run;
+			kk += run;
+		}
+		return;
+	}
+	while (kk < k1) {
+		int iy = iy0 + ky * G->dh, ix = ix0 + kx * G->dw;
+		int taps = 1; /* taps (ky, kx..) this run covers; it never leaves row ky */
+		const float *src = NULL;
+		int run;
+
+		if (iy < 0 || iy >= G->h) {
+			taps = G->kw - kx; /* the whole window row is padding */
+		} else if (ix >= 0 && ix < G->w) {
+			src = G->x + ((int64_t)iy * G->w + ix) * G->xpix + c;
+			if (G->dw == 1 && G->xpix == cg)
+				taps = G->kw - kx < G->w - ix ? G->kw - kx : G->w - ix;
+		}
+		run = taps * cg - c;
+		if (run > k1 - kk)
+			run = k1 - kk;
+		fg_copy(d, src, run);
+		d += run;
+		kk += run;
+		c = 0;
+		kx += taps;
+		if (kx == G->kw) {
+			kx = 0;
+			ky++;
+		}
+	}
+}
+
+/* Packed A: rows [pix0, pix1) of G, K entries [k0, k0 + kc), FG_KCB floats
+ * apart; iy0/ix0: each conv row's window origin. */
+static void fg_pack_a(const igemm *G, int pix0, int pix1, int k0, int kc, const int *iy0,
+		      const int *ix0, float *a)
+{
+	int i;
+
+	for (i = 0; i < pix1 - pix0; i++, a += FG_KCB) {
+		if (G->plain)
+			fg_copy(a, G->x + (int64_t)(pix0 + i) * G->xpix + k0, kc);
+		else
+			fg_pack_patch(G, iy0[i], ix0[i], k0, k0 + kc, a);
+	}
+}
+
+/* Where the kernel reads B rows [k0, k0 + kc) x columns [jp, jp + wd) from
+ * (ka->b, bstride, bfull): in place from weight panels (K rows), or from
+ * dense B in place (one row group) or copied into the stack panel pk. */
+static void fg_bblock(const igemm *G, int64_t K, int k0, int kc, int jp, int wd, int nv,
+		      int one_group, float *pk, fg_args *ka)
+{
+	if (G->pc) {
+		ka->b = G->b + ((int64_t)jp / G->pc * K + k0) * G->pc + jp % G->pc;
+		ka->bstride = G->pc;
+		ka->bfull = G->pc - jp % G->pc >= nv * FG_VW;
+	} else if (one_group) {
+		ka->b = G->b + (int64_t)k0 * G->ldb + jp;
+		ka->bstride = G->ldb;
+		ka->bfull = ka->lastw == FG_VW;
+	} else {
+		int64_t pw = (int64_t)nv * FG_VW;
+		const float *src = G->b + (int64_t)k0 * G->ldb + jp;
+		float *d = pk;
+		int kk;
+		for (kk = 0; kk < kc; kk++, d += pw, src += G->ldb) {
+			memcpy(d, src, (size_t)wd * sizeof(float));
+			if (wd < pw)
+				memset(d + wd, 0, (size_t)(pw - wd) * sizeof(float));
+		}
+		ka->b = pk;
+		ka->bstride = pw;
+		ka->bfull = 1;
+	}
+}
+
+/*
+ * The weight-panel block the tile reads after the one at (K block kb,
+ * columns jp): *nb (NULL if none, or B is not in panels), *rows rows of
+ * FG_PW floats, G->pc apart. Prefetched while the current one runs, it
+ * arrives in L2 in time instead of stalling the first row group on memory.
+ */
+static void fg_next_block(const igemm *G, int64_t K, int kb, int kcb, int nkb, int jp, int j0,
+			  int j1, const float **nb, int *rows)
+{
+	int64_t k0;
+
+	*nb = NULL;
+	*rows = 0;
+	if (!G->pc)
+		return;
+	if (jp + FG_PW < j1) {
+		jp += FG_PW;
+	} else if (kb + 1 < nkb) {
+		kb++;
+		jp = j0;
+	} else {
+		return;
+	}
+	k0 = (int64_t)kb * kcb;
+	*rows = (int)(K - k0 < kcb ? K - k0 : kcb);
+	*nb = G->b + (jp / G->pc * K + k0) * G->pc + jp % G->pc;
+}
+
 /* Rows [pix0, pix1) (at most FG_TP) x columns [j0, j1) of G. */
 static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 {
-	int ntaps = G->plain ? 1 : G->kh * G->kw, cg = G->cg;
-	int nch, chw, tpb, nblocks, blk, jp, i, r, s;
-	int np = pix1 - pix0, packed = np > FG_MR;
+	int64_t K = G->plain ? G->cg : (int64_t)G->kh * G->kw * G->cg;
+	int np = pix1 - pix0, ngr = (np + FG_MR - 1) / FG_MR;
+	int nkb = K > 0 ? (int)((K + FG_KCB - 1) / FG_KCB) : 1;
+	int kcb = (int)((K + nkb - 1) / nkb), kb, jp, i, r, gr;
 	int iy0[FG_TP], ix0[FG_TP];
-	fg_vec pkv[FG_KCB * FG_NV];
-	float *pk = (float *)pkv;
-	int segt[FG_SEGMAX], segc[FG_SEGMAX], segk[FG_SEGMAX];
-	const float *bsrc[FG_SEGMAX], *ar[FG_SEGMAX * FG_MR], *bs[FG_SEGMAX];
-	int kcs[FG_SEGMAX];
+	fg_vec apv[FG_TP * FG_KCB / FG_VW], bpv[FG_KCB * FG_NV];
+	float *apk = (float *)apv, *bpk = (float *)bpv;
 	float *yr[FG_MR];
-	const float *rr[FG_MR];
+	const float *rr[FG_MR], *nb;
+	int nbrows;
 	fg_args ka;
 
-	if (cg <= FG_KCB) {
-		nch = 1;
-		chw = cg;
-		tpb = cg > 0 ? FG_KCB / cg : FG_SEGMAX;
-		if (tpb > FG_SEGMAX)
-			tpb = FG_SEGMAX;
-		nblocks = cg > 0 ? (ntaps + tpb - 1) / tpb : 1;
-	} else {
-		nch = (cg + FG_KCB - 1) / FG_KCB;
-		chw = (cg + nch - 1) / nch;
-		tpb = 1;
-		nblocks = ntaps * nch;
-	}
 	if (!G->plain)
 		for (i = 0; i < np; i++) {
 			int pix = pix0 + i, oy = pix / G->ow, ox = pix % G->ow;
 			iy0[i] = oy * G->sh - G->pad_t;
 			ix0[i] = ox * G->sw - G->pad_l;
 		}
-	ka.ar = ar;
-	ka.bs = bs;
-	ka.kcs = kcs;
 	ka.yr = yr;
 	ka.bias = G->bias;
 	ka.rr = G->res ? rr : NULL;
 	ka.act = G->act;
-	for (jp = j0; jp < j1; jp += FG_PW) {
-		int wd = j1 - jp < FG_PW ? j1 - jp : FG_PW;
-		int nv = (wd + FG_VW - 1) / FG_VW;
-		ka.j = jp;
-		ka.lastw = wd - (nv - 1) * FG_VW;
-		for (blk = 0; blk < nblocks; blk++) {
-			int nseg = 0;
-			/* This block's segments: (tap, first channel, channels). */
-			if (cg == 0) {
-				nseg = 0;
-			} else if (nch == 1) {
-				int t;
-				for (t = blk * tpb; t < ntaps && t < (blk + 1) * tpb; t++) {
-					segt[nseg] = t;
-					segc[nseg] = 0;
-					segk[nseg++] = cg;
-				}
-			} else {
-				segt[0] = blk / nch;
-				segc[0] = (blk % nch) * chw;
-				segk[0] = cg - segc[0] < chw ? cg - segc[0] : chw;
-				nseg = 1;
-			}
-			if (packed) {
-				float *d = pk;
-				int64_t pw = (int64_t)nv * FG_VW;
-				for (s = 0; s < nseg; s++) {
-					const float *src = G->b + ((int64_t)segt[s] * cg + segc[s]) * G->ldb + jp;
-					int kk;
-					bsrc[s] = d;
-					for (kk = 0; kk < segk[s]; kk++, d += pw, src += G->ldb) {
-						memcpy(d, src, (size_t)wd * sizeof(float));
-						if (wd < pw)
-							memset(d + wd, 0, (size_t)(pw - wd) * sizeof(float));
-					}
-				}
-				ka.bstride = pw;
-				ka.bfull = 1;
-			} else {
-				for (s = 0; s < nseg; s++)
-					bsrc[s] = G->b + ((int64_t)segt[s] * cg + segc[s]) * G->ldb + jp;
-				ka.bstride = G->ldb;
-				ka.bfull = ka.lastw == FG_VW;
-			}
-			ka.first = blk == 0;
-			ka.epi = blk == nblocks - 1 && !G->ep;
-			for (i = pix0; i < pix1; i += FG_MR) {
-				int rows = pix1 - i < FG_MR ? pix1 - i : FG_MR, ns = 0;
+	for (kb = 0; kb < nkb; kb++) {
+		int k0 = kb * kcb, kc = K - k0 < kcb ? (int)(K - k0) : kcb;
+		fg_pack_a(G, pix0, pix1, k0, kc, iy0, ix0, apk);
+		ka.kc = kc;
+		ka.first = kb == 0;
+		ka.epi = kb == nkb - 1 && !G->ep;
+		for (jp = j0; jp < j1; jp += FG_PW) {
+			int wd = j1 - jp < FG_PW ? j1 - jp : FG_PW;
+			int nv = (wd + FG_VW - 1) / FG_VW;
+			ka.j = jp;
+			ka.lastw = wd - (nv - 1) * FG_VW;
+			fg_bblock(G, K, k0, kc, jp, wd, nv, ngr == 1, bpk, &ka);
+			fg_next_block(G, K, kb, kcb, nkb, jp, j0, j1, &nb, &nbrows);
+			/* Balanced row groups: 49 rows run as 10+10+10+10+9, not 12*4+1. */
+			for (i = pix0, gr = 0; gr < ngr; gr++) {
+				int rows = np / ngr + (gr < np % ngr);
+				/* Group gr prefetches its share of the next block's rows. */
+				int pf0 = (int)((int64_t)nbrows * gr / ngr), pf1 = (int)((int64_t)nbrows * (gr + 1) / ngr);
+				ka.pf = nb ? nb + (int64_t)pf0 * G->pc : NULL;
+				ka.pfs = G->pc;
+				ka.npf = pf1 - pf0;
 				for (r = 0; r < rows; r++) {
 					yr[r] = G->y + (int64_t)(i + r) * G->ldy;
 					if (G->res)
 						rr[r] = G->res + (int64_t)(i + r) * G->ldr;
 				}
-				for (s = 0; s < nseg; s++) {
-					const float **as = ar + ns * FG_MR;
-					int valid = 0;
-					if (G->plain) {
-						for (r = 0; r < rows; r++)
-							as[r] = G->x + (int64_t)(i + r) * G->xpix + segc[s];
-						valid = 1;
-					} else {
-						int ky = segt[s] / G->kw, kx = segt[s] % G->kw;
-						for (r = 0; r < rows; r++) {
-							int iy = iy0[i - pix0 + r] + ky * G->dh;
-							int ix = ix0[i - pix0 + r] + kx * G->dw;
-							if (iy >= 0 && iy < G->h && ix >= 0 && ix < G->w) {
-								as[r] = G->x + ((int64_t)iy * G->w + ix) * G->xpix + segc[s];
-								valid = 1;
-							} else {
-								as[r] = fg_zero_row;
-							}
-						}
-					}
-					if (valid) { /* all-padding segments add nothing */
-						bs[ns] = bsrc[s];
-						kcs[ns++] = segk[s];
-					}
-				}
-				ka.nseg = ns;
+				ka.a = apk + (int64_t)(i - pix0) * FG_KCB;
 				fg_kernels[rows - 1][nv - 1](&ka);
-				if (G->ep && blk == nblocks - 1)
+				if (G->ep && kb == nkb - 1)
 					for (r = 0; r < rows; r++)
 						epilogue_apply(G->ep, i + r, jp, wd, yr[r] + jp);
+				i += rows;
 			}
 		}
 	}
@@ -645,7 +756,8 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 	for (task = 0; task < ntasks; task++) {
 		igemm T = *G;
 		int tj = (int)(task % jt), tp = (int)(task / jt % pt), img = (int)(task / jt / pt);
-		int p0 = tp * FG_TP, p1 = p0 + FG_TP < rows ? p0 + FG_TP : rows;
+		/* Balanced row tiles: 196 rows run as 66+65+65, not 96+96+4. */
+		int p0 = (int)((int64_t)rows * tp / pt), p1 = (int)((int64_t)rows * (tp + 1) / pt);
 		int c0 = tj * nt, c1 = c0 + nt < cols ? c0 + nt : cols;
 		T.x += img * xstride;
 		T.y += img * ystride;
@@ -666,6 +778,7 @@ static ALWAYS_INLINE void micro_4xw(const gemm_args *g, int i0, int j0, int k0, 
 	float acc[MR][NR];
 	const float *a0 = g->a + (int64_t)i0 * g->a_rs;
 	const float *a1 = a0 + g->a_rs, *a2 = a1 + g->a_rs, *a3 = a2 + g->a_rs;
+	const float *b0 = gemm_bcol(g, j0);
 	int64_t cs = g->a_cs;
 	int r, j, kk;
 
@@ -676,7 +789,7 @@ static ALWAYS_INLINE void micro_4xw(const gemm_args *g, int i0, int j0, int k0, 
 			for (j = 0; j < w; j++)
 				acc[r][j] = g->y[(int64_t)(i0 + r) * g->ldy + j0 + j];
 	for (kk = k0; kk < k1; kk++) {
-		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
+		const float *bp = b0 + (int64_t)kk * g->ldb;
 		float v0 = a0[kk * cs], v1 = a1[kk * cs], v2 = a2[kk * cs], v3 = a3[kk * cs];
 		for (j = 0; j < w; j++) {
 			float bv = bp[j];
@@ -710,7 +823,7 @@ static void micro_1x16(const gemm_args *g, int i, int j0, int k0, int k1, int fi
 		       int last)
 {
 	float acc[NR];
-	const float *ar = g->a + (int64_t)i * g->a_rs;
+	const float *ar = g->a + (int64_t)i * g->a_rs, *b0 = gemm_bcol(g, j0);
 	float *yr = g->y + (int64_t)i * g->ldy + j0;
 	int j, kk;
 
@@ -720,7 +833,7 @@ static void micro_1x16(const gemm_args *g, int i, int j0, int k0, int k1, int fi
 		for (j = 0; j < NR; j++)
 			acc[j] = yr[j];
 	for (kk = k0; kk < k1; kk++) {
-		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
+		const float *bp = b0 + (int64_t)kk * g->ldb;
 		float v = ar[kk * g->a_cs];
 		for (j = 0; j < NR; j++)
 			acc[j] = MADD(acc[j], v, bp[j]);
@@ -735,7 +848,7 @@ static void micro_1x16(const gemm_args *g, int i, int j0, int k0, int k1, int fi
 static void edge_cols(const gemm_args *g, int i, int j0, int len, int k0, int k1,
 		      int first, int last)
 {
-	const float *ar = g->a + (int64_t)i * g->a_rs;
+	const float *ar = g->a + (int64_t)i * g->a_rs, *b0 = gemm_bcol(g, j0);
 	float *yr = g->y + (int64_t)i * g->ldy + j0;
 	int j, kk;
 
@@ -743,7 +856,7 @@ static void edge_cols(const gemm_args *g, int i, int j0, int len, int k0, int k1
 		for (j = 0; j < len; j++)
 			yr[j] = 0.0f;
 	for (kk = k0; kk < k1; kk++) {
-		const float *bp = g->b + (int64_t)kk * g->ldb + j0;
+		const float *bp = b0 + (int64_t)kk * g->ldb;
 		float v = ar[kk * g->a_cs];
 		for (j = 0; j < len; j++)
 			yr[j] = MADD(yr[j], v, bp[j]);
@@ -811,6 +924,7 @@ static void gemm_core(const gemm_args *g)
 		G.cg = g->k;
 		G.b = g->b;
 		G.ldb = g->ldb;
+		G.pc = g->pc;
 		G.y = g->y;
 		G.ldy = g->ldy;
 		G.ep = g->ep;
@@ -883,7 +997,7 @@ static void gemm_bt(int m, int n, int k, const float *a, int64_t a_rs, int64_t a
 }
 
 void cvrt_gemm(int m, int n, int k, const float *a, int trans_a, const float *b,
-	       int trans_b, float alpha, const float *c, int64_t c_stride_m,
+	       int b_form, float alpha, const float *c, int64_t c_stride_m,
 	       int64_t c_stride_n, float beta, float *y, cvrt_act act)
 {
 	epilogue ep;
@@ -899,7 +1013,7 @@ void cvrt_gemm(int m, int n, int k, const float *a, int trans_a, const float *b,
 	ep.act = act;
 	if (m <= 0 || n <= 0)
 		return;
-	if (trans_b) {
+	if (b_form == CVRT_B_NK) {
 		gemm_bt(m, n, k, a, a_rs, a_cs, b, y, &ep);
 	} else {
 		gemm_args g;
@@ -910,7 +1024,8 @@ void cvrt_gemm(int m, int n, int k, const float *a, int trans_a, const float *b,
 		g.a_rs = a_rs;
 		g.a_cs = a_cs;
 		g.b = b;
-		g.ldb = n;
+		g.pc = b_form == CVRT_B_PANELS ? CVRT_PANEL_COLS(n) : 0;
+		g.ldb = g.pc ? g.pc : n;
 		g.y = y;
 		g.ldy = n;
 		g.ep = &ep;
@@ -951,6 +1066,7 @@ void cvrt_matmul(int nb, const int64_t *batch_dims, const int64_t *a_bstrides,
 		g.a_cs = 1;
 		g.b = b + boff;
 		g.ldb = n;
+		g.pc = 0;
 		g.y = y + bi * (int64_t)m * n;
 		g.ldy = n;
 		g.ep = &ep;
@@ -1116,6 +1232,7 @@ void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 			ga.b = pointwise ? xi + (int64_t)g * cg * in_plane
 					 : ws + (int64_t)g * kdim * out_plane;
 			ga.ldb = out_plane;
+			ga.pc = 0;
 			ga.y = y + yoff;
 			ga.ldy = out_plane;
 			ga.ep = &ep;
@@ -1131,16 +1248,19 @@ void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 
 /*
  * The output of one image and group is a [oh*ow, m/group] matrix (rows
- * m apart in y). Tap (ky, kx) contributes A_t * W_t, where W_t = w[ky][kx] is
- * a dense [c/group, m] matrix and row `pix` of A_t is the input pixel under
- * that tap: c/group contiguous floats of x, or zeros when the tap falls into
- * the padding. The micro kernels below take one pointer per A row, so A_t is
+ * m apart in y). Tap (ky, kx) contributes A_t * W_t, where W_t (rows
+ * [t*cg, (t+1)*cg) of the group's weight panels, cg = c/group) is a
+ * [cg, m/group] matrix and row `pix` of A_t is the input pixel under that
+ * tap: cg contiguous floats of x, or zeros when the tap falls into the
+ * padding. With FAST_GEMM, fg_run does it all (packing A per tile); the
+ * portable micro kernels below take one pointer per A row instead, so A_t is
  * never materialized: out-of-image rows point at a static zero block.
  *
- * Blocking: a tile is CONV_NHWC_MC output pixels (whole rows when they fit)
- * x GEMM_NC output channels. Within a tile the K loop runs over taps, then
- * KC-blocks of c/group; the KC x NC block of W_t stays in L2 while the
- * tile's pixel quads stream over it. Tiles are the parallel work items.
+ * Portable blocking: a tile is CONV_NHWC_MC output pixels (whole rows when
+ * they fit) x GEMM_NC output channels. Within a tile the K loop runs over
+ * taps, then KC-blocks of cg; the KC x NC block of W_t stays in L2 while
+ * the tile's pixel quads stream over it. Tiles are the parallel work items.
+ * B column j of the group is read at panel_col(wg, K, pc, j), rows pc apart.
  */
 #define CONV_NHWC_MC 64
 #define CONV_NHWC_TAPS 64      /* small-K path: at most this many taps */
@@ -1302,16 +1422,17 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 {
 	int cg = p->c / p->group, mg = p->m / p->group;
 	int ntaps = p->kh * p->kw, t, k0, i, r, j, epi0 = pix0;
-	int jv = j0 + (j1 - j0) / NR * NR;
+	int jv = j0 + (j1 - j0) / NR * NR, pc = CVRT_PANEL_COLS(mg);
+	int64_t K = (int64_t)ntaps * cg;
 	const float *xi = x + (int64_t)img * p->h * p->w * p->c + (int64_t)g * cg;
+	const float *wg = w + (int64_t)g * CVRT_PANELS_FLOATS(K, mg);
 	int64_t ybase = (int64_t)img * p->oh * p->ow * p->m + (int64_t)g * mg;
 
 	if (ntaps <= CONV_NHWC_TAPS && ntaps * cg <= CONV_NHWC_SMALL_K) {
 		/* Small K: pixel quads keep their accumulators over every tap. */
 		const float *ar[CONV_NHWC_TAPS * MR];
 		float *yr[MR];
-		int64_t tstride = (int64_t)cg * p->m;
-		const float *b0 = w + (int64_t)g * mg;
+		int64_t tstride = (int64_t)cg * pc;
 		for (i = pix0; i + MR <= pix1; i += MR) {
 			int je = jv;
 			for (r = 0; r < MR; r++) {
@@ -1325,13 +1446,13 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 				}
 			}
 			for (j = j0; j < jv; j += NR)
-				micro_taps_4x16(ar, ntaps, b0 + j, tstride, p->m, cg, yr, j);
+				micro_taps_4x16(ar, ntaps, panel_col(wg, K, pc, j), tstride, pc, cg, yr, j);
 			for (; j1 - je >= 8; je += 8)
-				micro_taps_4x8(ar, ntaps, b0 + je, tstride, p->m, cg, yr, je);
+				micro_taps_4x8(ar, ntaps, panel_col(wg, K, pc, je), tstride, pc, cg, yr, je);
 			for (r = 0; r < MR && je < j1; r++) {
 				for (t = 0; t < ntaps; t++)
-					micro_p1xn(ar[t * MR + r], b0 + t * tstride + je, p->m, cg,
-						   yr[r] + je, j1 - je, t == 0);
+					micro_p1xn(ar[t * MR + r], panel_col(wg, K, pc, je) + t * tstride, pc,
+						   cg, yr[r] + je, j1 - je, t == 0);
 			}
 		}
 		if (i < pix1) {
@@ -1346,7 +1467,7 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 		for (k0 = 0; k0 < cg; k0 += GEMM_KC) {
 			int kc = cg - k0 < GEMM_KC ? cg - k0 : GEMM_KC;
 			int first = t == 0 && k0 == 0;
-			const float *bt = w + ((int64_t)t * cg + k0) * p->m + (int64_t)g * mg;
+			int64_t brow = ((int64_t)t * cg + k0) * pc; /* offset of B row t*cg + k0 */
 			for (i = pix0; i < pix1; i += MR) {
 				int rows = pix1 - i < MR ? pix1 - i : MR, nz = 0;
 				const float *ar[MR];
@@ -1368,23 +1489,25 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 				if (rows == MR) {
 					int je = jv;
 					for (j = j0; j < jv; j += NR)
-						micro_p4x16(ar, bt + j, p->m, kc, yr, j, first);
+						micro_p4x16(ar, panel_col(wg, K, pc, j) + brow, pc, kc, yr, j,
+							    first);
 					if (j1 - je >= 8) {
-						micro_p4x8(ar, bt + je, p->m, kc, yr, je, first);
+						micro_p4x8(ar, panel_col(wg, K, pc, je) + brow, pc, kc, yr, je,
+							   first);
 						je += 8;
 					}
 					if (je < j1)
 						for (r = 0; r < MR; r++)
-							micro_p1xn(ar[r], bt + je, p->m, kc, yr[r] + je,
-								   j1 - je, first);
+							micro_p1xn(ar[r], panel_col(wg, K, pc, je) + brow, pc, kc,
+								   yr[r] + je, j1 - je, first);
 				} else {
 					for (r = 0; r < rows; r++) {
 						for (j = j0; j < jv; j += NR)
-							micro_p1xn(ar[r], bt + j, p->m, kc, yr[r] + j, NR,
-								   first);
+							micro_p1xn(ar[r], panel_col(wg, K, pc, j) + brow, pc, kc,
+								   yr[r] + j, NR, first);
 						if (jv < j1)
-							micro_p1xn(ar[r], bt + jv, p->m, kc, yr[r] + jv,
-								   j1 - jv, first);
+							micro_p1xn(ar[r], panel_col(wg, K, pc, jv) + brow, pc, kc,
+								   yr[r] + jv, j1 - jv, first);
 					}
 				}
 			}
@@ -1398,11 +1521,46 @@ epilogue:
 	}
 }
 
-/* No scratch: out-of-image taps read a static zero block. */
+/* No scratch: packed A lives on the stack (FAST_GEMM) and out-of-image taps
+ * read a static zero block (portable). */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p)
 {
 	(void)p;
 	return 0;
+}
+
+/* panels = B in weight panels, B(kk, j) = b[kk * rs + j * cs], k x n. */
+static void pack_panels(int64_t k, int n, const float *b, int64_t rs, int64_t cs, float *panels)
+{
+	int pc = CVRT_PANEL_COLS(n), j0, jj;
+	int64_t kk;
+
+	for (j0 = 0; j0 < n; j0 += pc)
+		for (kk = 0; kk < k; kk++, panels += pc)
+			for (jj = 0; jj < pc; jj++)
+				panels[jj] = j0 + jj < n ? b[kk * rs + (int64_t)(j0 + jj) * cs] : 0.0f;
+}
+
+void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels)
+{
+	pack_panels(k, n, b, trans ? 1 : n, trans ? k : 1, panels);
+}
+
+size_t cvrt_conv2d_nhwc_packed_floats(const cvrt_conv2d_params *p)
+{
+	size_t k = (size_t)p->kh * p->kw * (p->c / p->group), mg = (size_t)(p->m / p->group);
+
+	return (size_t)p->group * CVRT_PANELS_FLOATS(k, mg);
+}
+
+void cvrt_pack_conv2d_nhwc(const cvrt_conv2d_params *p, const float *w_hwio, float *packed)
+{
+	int mg = p->m / p->group, g;
+	int64_t k = (int64_t)p->kh * p->kw * (p->c / p->group);
+
+	for (g = 0; g < p->group; g++)
+		pack_panels(k, mg, w_hwio + (int64_t)g * mg, p->m, 1,
+			    packed + (int64_t)g * CVRT_PANELS_FLOATS(k, mg));
 }
 
 void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
@@ -1410,6 +1568,7 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 {
 	int cg = p->c / p->group, mg = p->m / p->group;
 	int64_t pixels = (int64_t)p->oh * p->ow;
+	int64_t K = (int64_t)p->kh * p->kw * cg, gstride = CVRT_PANELS_FLOATS(K, mg);
 	int g;
 
 	(void)ws;
@@ -1434,13 +1593,14 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 		G.pad_t = p->pad_t;
 		G.pad_l = p->pad_l;
 		G.cg = cg;
-		G.ldb = p->m;
+		G.pc = CVRT_PANEL_COLS(mg);
+		G.ldb = G.pc;
 		G.ldy = p->m;
 		G.ldr = p->m;
 		G.act = p->act;
 		for (g = 0; g < p->group; g++) {
 			G.x = x + (int64_t)g * cg;
-			G.b = w + (int64_t)g * mg;
+			G.b = w + g * gstride;
 			G.y = y + (int64_t)g * mg;
 			G.bias = bias ? bias + (int64_t)g * mg : NULL;
 			G.res = residual ? residual + (int64_t)g * mg : NULL;
@@ -1472,8 +1632,9 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			ga.a = x + (int64_t)g * cg;
 			ga.a_rs = p->c;
 			ga.a_cs = 1;
-			ga.b = w + (int64_t)g * mg;
-			ga.ldb = p->m;
+			ga.b = w + g * gstride;
+			ga.pc = CVRT_PANEL_COLS(mg);
+			ga.ldb = ga.pc;
 			ga.y = y + (int64_t)g * mg;
 			ga.ldy = p->m;
 			ga.ep = &ep;

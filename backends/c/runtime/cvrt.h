@@ -74,19 +74,58 @@ void cvrt_conv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 		 const float *bias, const float *residual, float *y, float *ws);
 
 /*
- * 2-D convolution with NHWC activations and HWIO weights.
+ * Weight panels: the layout in which the GEMM micro kernels read a constant
+ * B matrix (NHWC conv weights, Gemm B), so that it streams sequentially and
+ * is never repacked at run time. convc writes weights.bin in this layout at
+ * compile time.
+ *
+ * A B matrix [k, n] (k = reduction rows, n = output columns) is stored as
+ * ceil(n / P) panels of P columns; each panel is its k rows of P floats,
+ * contiguous:
+ *   panels[(j / P) * k * P + kk * P + j % P] = B[kk][j]    (kk < k, j < n)
+ * and 0 in the columns j >= n of the last panel. Units are floats.
+ * P = CVRT_PANEL_COLS(n) depends on n only:
+ *   32 when n > 16: one AVX-512 register tile (2 vectors of 16 lanes) or two
+ *      AVX2 tiles (2 x 8 lanes each) per panel, the same bytes for both;
+ *   16 when 8 < n <= 16, 8 when n <= 8: narrow matrices pad less.
+ * Size: CVRT_PANELS_FLOATS(k, n) = ceil(n / P) * k * P floats.
+ *
+ * NHWC conv weights, HWIO [kh, kw, c/group, m], pack per group g as the matrix
+ *   B_g: k = kh * kw * (c/group) rows, n = m/group columns,
+ *   B_g[(ky * kw + kx) * (c/group) + ci][j] = w[ky][kx][ci][g * (m/group) + j]
+ * (rows tap-major, as in HWIO), group g's panels starting at float
+ * g * CVRT_PANELS_FLOATS(k, n): cvrt_conv2d_nhwc_packed_floats(p) floats in all.
+ */
+#define CVRT_PANEL_COLS(n) ((n) > 16 ? 32 : (n) > 8 ? 16 : 8)
+#define CVRT_PANELS_FLOATS(k, n) \
+	((((n) + CVRT_PANEL_COLS(n) - 1) / CVRT_PANEL_COLS(n)) * (k) * CVRT_PANEL_COLS(n))
+
+/*
+ * Pack b ([k, n] row-major, or [n, k] row-major when trans) into panels
+ * (CVRT_PANELS_FLOATS(k, n) floats). For weights that are not constants;
+ * convc packs constant ones at compile time.
+ */
+void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels);
+
+/*
+ * 2-D convolution with NHWC activations and packed HWIO weights.
  *   x:    [n, h, w, c]
- *   w:    [kh, kw, c / group, m]   (per tap, a [c/group, m] matrix)
+ *   w:    the HWIO weight [kh, kw, c / group, m] in weight panels (above)
  *   bias: [m] or NULL; residual: NULL or [n, oh, ow, m]
  *   y:    [n, oh, ow, m]
- * Same parameters and output-size formula as cvrt_conv2d. Each output row
- * is a sum over taps of (input row segment) x (tap matrix): an implicit GEMM,
- * no im2col buffer; a 1x1 stride-1 conv is one GEMM over all pixels.
+ * Same parameters and output-size formula as cvrt_conv2d. Each output pixel
+ * row is a sum over taps of (input pixel under the tap) x (tap matrix): an
+ * implicit GEMM over K = kh*kw*(c/group); tiles of a few pixels' input
+ * patches are copied into a small stack buffer, never a full im2col matrix.
  * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0).
  */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
 void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
 		      const float *bias, const float *residual, float *y, float *ws);
+/* Floats of cvrt_conv2d_nhwc's packed weights, and the packing of an HWIO
+ * weight w_hwio [kh, kw, c/group, m] into them (for non-constant weights). */
+size_t cvrt_conv2d_nhwc_packed_floats(const cvrt_conv2d_params *p);
+void cvrt_pack_conv2d_nhwc(const cvrt_conv2d_params *p, const float *w_hwio, float *packed);
 
 /*
  * Depthwise convolution (group == c == m) as a pool-style kernel: a sliding
@@ -194,12 +233,15 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 /*
  * Y = act(alpha * op(A) * op(B) + beta * C) (ONNX Gemm).
  *   A: [m, k] row-major, or [k, m] when trans_a
- *   B: [k, n], or [n, k] when trans_b
+ *   B: by b_form: CVRT_B_KN [k, n]; CVRT_B_NK [n, k] (ONNX transB = 1);
+ *      CVRT_B_PANELS the [k, n] matrix in weight panels (above), which is
+ *      how convc passes a constant B
  *   C: read at i*c_stride_m + j*c_stride_n (0 strides broadcast), or NULL
  *   Y: [m, n]
  */
+enum cvrt_b_form { CVRT_B_KN = 0, CVRT_B_NK = 1, CVRT_B_PANELS = 2 };
 void cvrt_gemm(int m, int n, int k, const float *a, int trans_a, const float *b,
-	       int trans_b, float alpha, const float *c, int64_t c_stride_m,
+	       int b_form, float alpha, const float *c, int64_t c_stride_m,
 	       int64_t c_stride_n, float beta, float *y, cvrt_act act);
 
 /*

@@ -1,0 +1,121 @@
+/*
+ * bench_conv.c - GFLOP/s of cvrt_conv2d_nhwc (packed weights) on the conv
+ * shapes of resnet18/50 and mobilenet_v2, one process, one thread team.
+ *
+ *   cc -O3 -march=native -fopenmp -I backends/c/runtime bench/bench_conv.c \
+ *      backends/c/runtime/cvrt.c -lm -o /tmp/bench_conv
+ *   OMP_NUM_THREADS=1 /tmp/bench_conv [REPS] [CASE-SUBSTRING] [cold]
+ *
+ * Each case: random input and HWIO weights, packed with cvrt_pack_conv2d_nhwc,
+ * one warm-up call, then REPS timed calls (default 30); prints the median
+ * and best time and GFLOP/s (2 * pixels * k * m flops per call). Weights
+ * are reused across calls, so big ones come from the caches, which a network
+ * would have filled with other layers' weights; with `cold`, every call
+ * reads another copy of them (copies adding up to 256 MiB or more), as a
+ * network streams its weights from memory.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cvrt.h"
+
+struct shape {
+	const char *name;
+	int h, w, c, m, k, s, pad;
+};
+
+static const struct shape shapes[] = {
+	{"r18.conv1 7x7/2 c3", 224, 224, 3, 64, 7, 2, 3},
+	{"r18.layer1 3x3 c64", 56, 56, 64, 64, 3, 1, 1},
+	{"r18.layer2 3x3 c128", 28, 28, 128, 128, 3, 1, 1},
+	{"r18.layer3 3x3 c256", 14, 14, 256, 256, 3, 1, 1},
+	{"r18.layer4 3x3 c512", 7, 7, 512, 512, 3, 1, 1},
+	{"r18.layer4.0 3x3/2 c256", 14, 14, 256, 512, 3, 2, 1},
+	{"r18.layer4 1x1/2 ds", 14, 14, 256, 512, 1, 2, 0},
+	{"r50.layer4 1x1 c2048>512", 7, 7, 2048, 512, 1, 1, 0},
+	{"r50.layer4 1x1 c512>2048", 7, 7, 512, 2048, 1, 1, 0},
+	{"r50.layer1 1x1 c64>256", 56, 56, 64, 256, 1, 1, 0},
+	{"mbv2 1x1 c24>144", 56, 56, 24, 144, 1, 1, 0},
+	{"mbv2 1x1 c144>24", 56, 56, 144, 24, 1, 1, 0},
+	{"mbv2 1x1 c32>16", 112, 112, 32, 16, 1, 1, 0},
+	{"mbv2 conv0 3x3/2 c3", 224, 224, 3, 32, 3, 2, 1},
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static float *rnd(size_t n)
+{
+	float *p = malloc(n * sizeof(float));
+	size_t i;
+
+	for (i = 0; p && i < n; i++)
+		p[i] = (float)rand() / RAND_MAX - 0.5f;
+	return p;
+}
+
+static void run(const struct shape *s, int reps, int cold)
+{
+	int oh = (s->h + 2 * s->pad - s->k) / s->s + 1, ow = (s->w + 2 * s->pad - s->k) / s->s + 1;
+	cvrt_conv2d_params p = {1, s->c, s->h, s->w, s->m, oh, ow, s->k, s->k, s->s, s->s,
+				1, 1, s->pad, s->pad, 1, {CVRT_ACT_RELU, 0, 0}};
+	size_t kdim = (size_t)s->k * s->k * s->c;
+	float *x = rnd((size_t)s->h * s->w * s->c), *w = rnd(kdim * s->m), *b = rnd(s->m);
+	float *pk = malloc(cvrt_conv2d_nhwc_packed_floats(&p) * sizeof(float));
+	float *y = malloc((size_t)oh * ow * s->m * sizeof(float)), *wc = NULL;
+	size_t wn = cvrt_conv2d_nhwc_packed_floats(&p), ncopy = 1, ci;
+	double *t = malloc((size_t)reps * sizeof(double)), flop = 2.0 * oh * ow * kdim * s->m;
+	int i;
+
+	if (!x || !w || !b || !pk || !y || !t) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	cvrt_pack_conv2d_nhwc(&p, w, pk);
+	if (cold) {
+		ncopy = ((size_t)256 << 20) / (wn * sizeof(float)) + 1;
+		wc = malloc(ncopy * wn * sizeof(float));
+		for (ci = 0; wc && ci < ncopy; ci++)
+			memcpy(wc + ci * wn, pk, wn * sizeof(float));
+	}
+	cvrt_conv2d_nhwc(&p, x, pk, b, NULL, y, NULL);
+	for (i = 0; i < reps; i++) {
+		const float *wi = wc ? wc + (size_t)i % ncopy * wn : pk;
+		double t0 = now_ms();
+		cvrt_conv2d_nhwc(&p, x, wi, b, NULL, y, NULL);
+		t[i] = now_ms() - t0;
+	}
+	free(wc);
+	qsort(t, (size_t)reps, sizeof *t, cmp);
+	printf("%-26s %8.3f ms  %6.1f GFLOP/s  (best %6.1f)\n", s->name, t[reps / 2],
+	       flop / t[reps / 2] * 1e-6, flop / t[0] * 1e-6);
+	free(x), free(w), free(b), free(pk), free(y), free(t);
+}
+
+int main(int argc, char **argv)
+{
+	int reps = argc > 1 ? atoi(argv[1]) : 30;
+	size_t i;
+
+	if (reps < 1)
+		reps = 1;
+	for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+		if (argc < 3 || strstr(shapes[i].name, argv[2]))
+			run(&shapes[i], reps, argc > 3 && !strcmp(argv[3], "cold"));
+	return 0;
+}
