@@ -33,6 +33,7 @@
 #include "backends/c/runtime/cvrt.h"
 #include "backends/c/runtime_files.h"
 #include "convc/backend_c.h"
+#include "convc/target.h"
 
 #define MARKER ".convc-output"
 #define WALIGN 64
@@ -342,8 +343,28 @@ static const char prologue[] =
 	"static double prof_now(void)\n{\n\tstruct timespec ts;\n\n"
 	"\tclock_gettime(CLOCK_MONOTONIC, &ts);\n"
 	"\treturn (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;\n}\n\n"
+	"/* The thread cap of the ops that follow: k > 0 caps at k, 0 lifts the cap. */\n"
+	"#ifdef _OPENMP\n"
+	"#define THREADS(k) omp_set_num_threads((k) > 0 && (k) < threads ? (k) : threads)\n"
+	"#else\n#define THREADS(k) ((void)0)\n#endif\n\n"
 	"/* Profiling off, prof is NULL: one well-predicted branch per node. */\n"
 	"#define PROF_MARK(k) do { if (prof) prof[k] = prof_now(); } while (0)\n\n";
+
+/*
+ * Host placements (docs/sharding.md) cap each op's threads: an op the
+ * shard pass placed on k of the host's cores runs on min(k, threads); one
+ * placed on all of them takes every thread the run was given (--threads).
+ * THREADS(k) is emitted only where the cap changes.
+ */
+static void emit_thread_cap(emitter *e, FILE *f)
+{
+	int k = emit_threads_of(e, e->node);
+
+	if (k == e->cur_threads)
+		return;
+	fprintf(f, "\tTHREADS(%d);\n", k);
+	e->cur_threads = k;
+}
 
 /* Each node's statements between two clock readings (when profiling):
  * prof[k] is taken just before node k, prof[k + 1] just after it. */
@@ -360,6 +381,7 @@ static void emit_body(emitter *e, FILE *f)
 			fputc('\'', f);
 		}
 		fputs(" */\n", f);
+		emit_thread_cap(e, f);
 		emit_node(e, f);
 		fprintf(f, "\tPROF_MARK(%d);\n", ++k);
 	}
@@ -410,8 +432,8 @@ static cv_status write_model_c(emitter *e, const char *path)
 	e->conv_id = 0;
 	fputs("/* prof: NULL, or NUM_NODES + 1 doubles for the clock readings. */\n"
 	      "static void run_nodes(const unsigned char *w, unsigned char *a, float *scratch,\n"
-	      "\t\t      double *prof)\n{\n", f);
-	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n", f);
+	      "\t\t      double *prof, int threads)\n{\n", f);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)threads;\n", f);
 	emit_body(e, f);
 	fputs("}\n\n", f);
 	emit_api(e, f);
@@ -583,6 +605,9 @@ cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d)
 
 	memset(&e, 0, sizeof e);
 	e.m = m;
+	e.cur_threads = 0;
+	if (cv_module_target(m) && !strcmp(cv_module_target(m)->name, "host"))
+		e.host_cores = cv_module_target(m)->cores;
 	e.d = d;
 	if ((st = check_target(out_dir, &exists, d)))
 		return st;

@@ -39,6 +39,9 @@ typedef struct emitter {
 	uint64_t weights_hash;
 	const cv_node *node;   /* node being emitted */
 	int conv_id;           /* index of the next conv's parameter struct */
+	int host_cores;        /* placements were chosen for the host's this many
+				* cores (docs/sharding.md); 0: ignore them */
+	int cur_threads;       /* thread cap of the node emitted last (-1: none yet) */
 	char pbuf[8][64];      /* rotating buffers for emit_ptr results */
 	int pi;
 	char fbuf[8][32];      /* rotating buffers for float literals */
@@ -56,6 +59,12 @@ const char *emit_wptr(emitter *e, const cv_value *v, int form);
  * everything else (quotes, backslashes, '?', control and non-ASCII bytes) as
  * 3-digit octal escapes, so any byte string round-trips. */
 void emit_c_string(FILE *f, const char *s);
+
+/* The thread cap node n runs under: 0 for the whole team (no host
+ * placement, or one over all the host's cores), else its placement's
+ * cores. And the enum cvrt_split its conv kernel divides the output by. */
+int emit_threads_of(const emitter *e, const cv_node *n);
+int emit_split_of(const emitter *e, const cv_node *n);
 
 /* emit_nodes.c */
 /* Check every node can be emitted (CV_ERR_UNSUPPORTED naming it if not). */

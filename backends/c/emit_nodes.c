@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "backends/c/emit_internal.h"
+#include "backends/c/runtime/cvrt.h"
 
 #define P(v) emit_ptr(e, (v))
 
@@ -152,6 +153,30 @@ static int is_conv(cv_op op)
 	return op == CV_OP_CONV2D || op == CV_OP_DWCONV2D || op == CV_OP_CONV_TRANSPOSE2D;
 }
 
+int emit_threads_of(const emitter *e, const cv_node *n)
+{
+	int k = cv_placement_cores(&n->place);
+
+	return !e->host_cores || k == 0 || k >= e->host_cores ? 0 : k;
+}
+
+int emit_split_of(const emitter *e, const cv_node *n)
+{
+	if (!e->host_cores)
+		return CVRT_SPLIT_AUTO;
+	switch (n->place.kind) {
+	case CV_SHARD_INTERLEAVED:
+	case CV_SHARD_HEIGHT:
+		return CVRT_SPLIT_ROWS;
+	case CV_SHARD_WIDTH:
+		return CVRT_SPLIT_COLS;
+	case CV_SHARD_BLOCK:
+	case CV_SHARD_NONE:
+		break;
+	}
+	return CVRT_SPLIT_AUTO;
+}
+
 static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 {
 	const cv_conv_attrs *a = &n->attrs.conv;
@@ -165,6 +190,8 @@ static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 		kind, id, x.n, x.c, x.h, x.w, y.c, y.h, y.w, w.kh, w.kw, a->strides[0], a->strides[1],
 		a->dilations[0], a->dilations[1], a->pads[0], a->pads[1], a->group);
 	put_act(e, f, &a->act);
+	if (n->op != CV_OP_CONV_TRANSPOSE2D)
+		fprintf(f, ", %d", emit_split_of(e, n));
 	fputs("};\n", f);
 }
 
@@ -621,7 +648,7 @@ const char emit_api_source[] =
 	"#ifdef _OPENMP\n\tomp_set_num_threads(ctx->threads);\n#endif\n"
 	"\tfor (i = 0; i < model_num_inputs(); i++)\n"
 	"\t\tmemcpy(ctx->arena + input_desc[i].offset, inputs[i], (size_t)input_desc[i].numel * sizeof(float));\n"
-	"\trun_nodes(ctx->weights, ctx->arena, ctx->scratch, prof);\n"
+	"\trun_nodes(ctx->weights, ctx->arena, ctx->scratch, prof, ctx->threads);\n"
 	"\tfor (i = 0; i < model_num_outputs(); i++)\n"
 	"\t\tmemcpy(outputs[i], ctx->arena + output_desc[i].offset, (size_t)output_desc[i].numel * sizeof(float));\n"
 	"\tif (prof)\n"

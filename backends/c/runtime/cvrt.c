@@ -736,34 +736,85 @@ static int fg_col_tile(int64_t row_tiles, int cols)
 	return nt;
 }
 
-/* G over `images` images (image i: x, y, res advanced by the strides). */
-static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride, int rows,
-		   int cols, int serial)
+/* Task `task` of fg_run: row tile tp of image img, column tile tj. */
+static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int rows, int cols,
+		    int64_t pt, int nt, int img, int64_t tp, int64_t tj)
 {
-	int64_t pt = (rows + FG_TP - 1) / FG_TP, jt, ntasks, task;
-	int nt;
+	igemm T = *G;
+	/* Balanced row tiles: 196 rows run as 66+65+65, not 96+96+4. */
+	int p0 = (int)((int64_t)rows * tp / pt), p1 = (int)((int64_t)rows * (tp + 1) / pt);
+	int c0 = (int)tj * nt, c1 = c0 + nt < cols ? c0 + nt : cols;
+
+	T.x += img * xstride;
+	T.y += img * ystride;
+	if (T.res)
+		T.res += img * ystride;
+	fg_tile(&T, p0, p1, c0, c1);
+}
+
+/*
+ * G over `images` images (image i: x, y, res advanced by the strides), its
+ * [rows, cols] output divided among the team as `split` says (enum
+ * cvrt_split): AUTO hands out row x column tiles dynamically; ROWS gives
+ * each thread a contiguous range of row tiles (at least one per thread),
+ * all columns; COLS a contiguous range of column tiles (whole panels, at
+ * least one per thread when there are enough columns), all rows.
+ */
+static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride, int rows,
+		   int cols, int serial, int split)
+{
+	int64_t pt = (rows + FG_TP - 1) / FG_TP, jt, ntasks, task, per;
+	int nt, nth = 1;
 	double work = (double)images * rows * cols * ((double)G->cg * (G->plain ? 1 : G->kh * G->kw) + 1);
 
 	if (rows <= 0 || cols <= 0 || images <= 0)
 		return;
-	nt = serial ? 256 : fg_col_tile(pt * images, cols);
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	if (serial || nth == 1 || work <= PAR_MIN_WORK)
+		split = CVRT_SPLIT_AUTO;
+	if (nth == 1) { /* one thread: no parallel region at all */
+		nt = 256;
+		jt = (cols + nt - 1) / nt;
+		for (task = 0; task < (int64_t)images * pt * jt; task++)
+			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+				task / jt % pt, task % jt);
+		return;
+	}
+	if (split == CVRT_SPLIT_ROWS && images * pt < nth)
+		pt = (nth + images - 1) / images < rows ? (nth + images - 1) / images : rows;
+	if (split == CVRT_SPLIT_COLS) {
+		for (nt = FG_PW; nt < 256 && (cols + 2 * nt - 1) / (2 * nt) >= nth; nt *= 2)
+			;
+	} else {
+		nt = serial || split == CVRT_SPLIT_ROWS ? 256 : fg_col_tile(pt * images, cols);
+	}
 	jt = (cols + nt - 1) / nt;
 	ntasks = (int64_t)images * pt * jt;
+	per = (int64_t)images * pt;
 	(void)work;
+	if (split == CVRT_SPLIT_AUTO) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if (!serial && ntasks > 1 && work > PAR_MIN_WORK)
 #endif
+		for (task = 0; task < ntasks; task++)
+			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+				task / jt % pt, task % jt);
+		return;
+	}
+	/* schedule(static): each thread one contiguous block of tasks; rows
+	 * order them row tile by row tile, cols column tile by column tile. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
 	for (task = 0; task < ntasks; task++) {
-		igemm T = *G;
-		int tj = (int)(task % jt), tp = (int)(task / jt % pt), img = (int)(task / jt / pt);
-		/* Balanced row tiles: 196 rows run as 66+65+65, not 96+96+4. */
-		int p0 = (int)((int64_t)rows * tp / pt), p1 = (int)((int64_t)rows * (tp + 1) / pt);
-		int c0 = tj * nt, c1 = c0 + nt < cols ? c0 + nt : cols;
-		T.x += img * xstride;
-		T.y += img * ystride;
-		if (T.res)
-			T.res += img * ystride;
-		fg_tile(&T, p0, p1, c0, c1);
+		if (split == CVRT_SPLIT_ROWS)
+			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+				task / jt % pt, task % jt);
+		else
+			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task % per / pt),
+				task % per % pt, task / per);
 	}
 }
 #endif /* fast GEMM */
@@ -928,7 +979,7 @@ static void gemm_core(const gemm_args *g)
 		G.y = g->y;
 		G.ldy = g->ldy;
 		G.ep = g->ep;
-		fg_run(&G, 1, 0, 0, g->m, g->n, g->serial);
+		fg_run(&G, 1, 0, 0, g->m, g->n, g->serial, CVRT_SPLIT_AUTO);
 		return;
 	}
 #endif
@@ -1605,10 +1656,10 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			G.bias = bias ? bias + (int64_t)g * mg : NULL;
 			G.res = residual ? residual + (int64_t)g * mg : NULL;
 			if (pw)
-				fg_run(&G, 1, 0, 0, (int)(p->n * pixels), mg, 0);
+				fg_run(&G, 1, 0, 0, (int)(p->n * pixels), mg, 0, p->split);
 			else
 				fg_run(&G, p->n, (int64_t)p->h * p->w * p->c, pixels * p->m,
-				       (int)pixels, mg, 0);
+				       (int)pixels, mg, 0, p->split);
 		}
 		return;
 	}

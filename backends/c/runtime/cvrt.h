@@ -53,6 +53,16 @@ typedef struct cvrt_act {
  * implied. Input positions outside [0,h)x[0,w) read as zero.
  * ws: scratch of cvrt_conv2d_workspace(p) floats (may be NULL when that is 0).
  */
+/*
+ * How an NHWC conv divides its output [pixels, channels] among the threads
+ * of the current OpenMP team: the shard pass's host placement
+ * (docs/sharding.md). ROWS: each thread a contiguous range of output pixels
+ * (height/interleaved), all channels; COLS: each thread a contiguous range
+ * of output channels (width), all pixels; AUTO: tiles of both, handed out
+ * dynamically (block, or no placement).
+ */
+enum cvrt_split { CVRT_SPLIT_AUTO = 0, CVRT_SPLIT_ROWS = 1, CVRT_SPLIT_COLS = 2 };
+
 typedef struct cvrt_conv2d_params {
 	int n, c, h, w;   /* input dims */
 	int m, oh, ow;    /* output channels and spatial dims */
@@ -62,6 +72,7 @@ typedef struct cvrt_conv2d_params {
 	int pad_t, pad_l; /* top and left zero padding */
 	int group;        /* c % group == 0 and m % group == 0 */
 	cvrt_act act;     /* fused epilogue applied after bias */
+	int split;        /* enum cvrt_split: how threads divide the output (NHWC convs) */
 } cvrt_conv2d_params;
 
 size_t cvrt_conv2d_workspace(const cvrt_conv2d_params *p);
