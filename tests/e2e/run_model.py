@@ -2,7 +2,7 @@
 """End-to-end test of one model: compile it with convc, build the runner, run it on the
 model's input and compare every output with the ONNX Runtime reference.
 
-  run_model.py --convc BUILD/convc --model NAME -O 2 [--work DIR] [--threads T]
+  run_model.py --convc BUILD/convc --model NAME -O 2 [--work DIR] [--threads T[,T2,...]]
 
 Steps:
   convc models/NAME.onnx -O<L> -o WORK/NAME-O<L> [--input-shape in=d0,d1,...]
@@ -166,7 +166,8 @@ def main():
                     help="optimization level (default 2)")
     ap.add_argument("--work", default=None,
                     help="work directory (default: a directory under the system temp dir)")
-    ap.add_argument("--threads", type=int, default=None, help="runner --threads T")
+    ap.add_argument("--threads", default=None,
+                    help="runner --threads T, or T1,T2,...: one run (and comparison) each")
     a = ap.parse_args()
 
     manifest = load_manifest()
@@ -196,22 +197,28 @@ def main():
     runner = os.path.join(out_dir, "model")
     if not os.access(runner, os.X_OK):
         fail(f"make did not produce {runner}")
-    res_dir = os.path.join(out_dir, "e2e-out")
-    os.makedirs(res_dir, exist_ok=True)
-    outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
-    cmd = [runner]
-    for f in entry["inputs"]:
-        cmd += ["-i", os.path.join(MODELS, f)]
-    for p in outs:
-        cmd += ["-o", p]
-    if a.threads is not None:
-        cmd += ["--threads", str(a.threads)]
-    run(cmd, "runner", TIMEOUT_RUN)
-
-    print(f"{a.model} -O{a.level}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
+    try:
+        thread_counts = [None] if a.threads is None else [int(t) for t in a.threads.split(",")]
+    except ValueError:
+        print(f"run_model: bad --threads '{a.threads}'", file=sys.stderr)
+        sys.exit(2)
     ok = True
-    for k, (o, r) in enumerate(zip(outs, entry["refs"])):
-        ok = compare(a.model, k, o, os.path.join(MODELS, r)) and ok
+    for t in thread_counts:
+        res_dir = os.path.join(out_dir, "e2e-out" if t is None else f"e2e-out-T{t}")
+        os.makedirs(res_dir, exist_ok=True)
+        outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
+        cmd = [runner]
+        for f in entry["inputs"]:
+            cmd += ["-i", os.path.join(MODELS, f)]
+        for p in outs:
+            cmd += ["-o", p]
+        if t is not None:
+            cmd += ["--threads", str(t)]
+        run(cmd, "runner", TIMEOUT_RUN)
+        what = "" if t is None else f" --threads {t}"
+        print(f"{a.model} -O{a.level}{what}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
+        for k, (o, r) in enumerate(zip(outs, entry["refs"])):
+            ok = compare(a.model, k, o, os.path.join(MODELS, r)) and ok
     if not ok:
         fail(f"{a.model} -O{a.level}: output mismatch")
     print(f"PASS: {a.model} -O{a.level}")
