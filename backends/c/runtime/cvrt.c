@@ -543,23 +543,35 @@ static inline void fg_copy(float *d, const float *s, int n)
  */
 static void fg_pack_patch(const igemm *G, int iy0, int ix0, int k0, int k1, float *d)
 {
-	int cg = G->cg, t = k0 / cg, c = k0 - t * cg, ky = t / G->kw, kx = t - ky * G->kw;
-	int kk = k0;
+	int cg = G->cg, t, c, ky, kx, kk = k0;
 
 	if (G->dw == 1 && G->xpix == cg && iy0 >= 0 && iy0 + (G->kh - 1) * G->dh < G->h &&
 	    ix0 >= 0 && ix0 + G->kw - 1 < G->w) {
-		/* The window lies inside the image: one run per window row. */
-		int rl = G->kw * cg, r = kk - ky * rl;
-		const float *row = G->x + ((int64_t)(iy0 + ky * G->dh) * G->w + ix0) * cg;
+		/* The window lies inside the image: one run per window row. With
+		 * few channels a pixel's whole patch costs about as much as its
+		 * FMAs, hence no divisions when the block starts at 0, and one
+		 * whole vector per short run (what it writes past the run the
+		 * next run overwrites, or lies past kc). */
+		int rl = G->kw * cg, r = k0 ? k0 % rl : 0;
+		const float *row = G->x + ((int64_t)(iy0 + (k0 ? k0 / rl : 0) * G->dh) * G->w + ix0) * cg;
+		const float *xend = G->x + (int64_t)G->h * G->w * cg;
+		const float *dlim = d + FG_KCB - FG_VW; /* d's row is FG_KCB floats */
 		int64_t rstep = (int64_t)G->dh * G->w * cg;
 		for (; kk < k1; row += rstep, r = 0) {
 			int run = rl - r < k1 - kk ? rl - r : k1 - kk;
-			fg_copy(d, row + r, run);
+			if (run <= FG_VW && d <= dlim && row + r + FG_VW <= xend)
+				fg_store(d, fg_load(row + r));
+			else
+				fg_copy(d, row + r, run);
 			d += run;
 			kk += run;
 		}
 		return;
 	}
+	t = k0 / cg;
+	c = k0 - t * cg;
+	ky = t / G->kw;
+	kx = t - ky * G->kw;
 	while (kk < k1) {
 		int iy = iy0 + ky * G->dh, ix = ix0 + kx * G->dw;
 		int taps = 1; /* taps (ky, kx..) this run covers; it never leaves row ky */
@@ -676,12 +688,18 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 	int nbrows;
 	fg_args ka;
 
-	if (!G->plain)
+	if (!G->plain) {
+		/* One division per tile, not per pixel: with few channels it shows. */
+		int oy = pix0 / G->ow, ox = pix0 % G->ow;
 		for (i = 0; i < np; i++) {
-			int pix = pix0 + i, oy = pix / G->ow, ox = pix % G->ow;
 			iy0[i] = oy * G->sh - G->pad_t;
 			ix0[i] = ox * G->sw - G->pad_l;
+			if (++ox == G->ow) {
+				ox = 0;
+				oy++;
+			}
 		}
+	}
 	ka.yr = yr;
 	ka.bias = G->bias;
 	ka.rr = G->res ? rr : NULL;
