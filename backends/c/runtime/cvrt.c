@@ -1976,6 +1976,11 @@ typedef __m512 vf;
 #define V_MUL(a, b) _mm512_mul_ps((a), (b))
 #define V_MAX(a, b) _mm512_max_ps((a), (b))
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+/* The first n < VW lanes; masked-off lanes are neither read nor written. */
+typedef __mmask16 vmask;
+#define V_MASK(n) ((vmask)((1u << (n)) - 1u))
+#define V_LOADM(p, m) _mm512_maskz_loadu_ps((m), (p))
+#define V_STOREM(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
 #elif defined(__AVX2__) && defined(__FMA__)
 #define VW 8
 typedef __m256 vf;
@@ -1986,6 +1991,10 @@ typedef __m256 vf;
 #define V_MUL(a, b) _mm256_mul_ps((a), (b))
 #define V_MAX(a, b) _mm256_max_ps((a), (b))
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+typedef __m256i vmask;
+#define V_MASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define V_LOADM(p, m) _mm256_maskload_ps((p), (m))
+#define V_STOREM(p, m, v) _mm256_maskstore_ps((p), (m), (v))
 #else
 #define VW 8
 typedef struct vf {
@@ -2033,6 +2042,17 @@ static inline vf v_fma(vf a, vf b, vf c)
 		c.f[i] = MADD(c.f[i], a.f[i], b.f[i]);
 	return c;
 }
+typedef int vmask;
+static inline vf v_loadm(const float *p, int n)
+{
+	vf r;
+	memset(r.f, 0, sizeof(r.f));
+	memcpy(r.f, p, (size_t)n * sizeof(float));
+	return r;
+}
+#define V_MASK(n) (n)
+#define V_LOADM(p, m) v_loadm((p), (m))
+#define V_STOREM(p, m, v) memcpy((p), (v).f, (size_t)(m) * sizeof(float))
 #define V_LOAD(p) v_load(p)
 #define V_STORE(p, v) memcpy((p), (v).f, sizeof((v).f))
 #define V_SET1(s) v_set1(s)
@@ -2168,10 +2188,60 @@ typedef struct nhwc_rows {
  * P output pixels ox, ox+1, ..., all with taps [kx0, kx1): for each block of
  * NB vectors of channels, P*NB accumulators stay in registers over every tap
  * (the tap weight vector loaded once per tap is shared by the P pixels).
- * VINIT(cc, b) gives block b's initial vector at channel cc; afterwards the
- * block is scaled (AVG) or gets the residual added (DW) and is stored.
+ * The block starts from -FLT_MAX (MAX), the bias or 0, and is then scaled
+ * (AVG) or gets the residual added (DW) and is stored. LD/ST: whole or
+ * masked vector loads and stores.
  */
-#define WIN_NHWC_PIXELS(NAME, P, NB, VOP, SOP)                                          \
+#define WIN_NHWC_BLOCK(P, NB, VOP, LD, ST)                                               \
+	do {                                                                             \
+		vf acc[P][NB];                                                           \
+		for (b = 0; b < NB; b++) {                                               \
+			vf i0;                                                           \
+			if (jb->kind == WIN_MAX)                                         \
+				i0 = V_SET1(-FLT_MAX);                                   \
+			else if (jb->bias)                                               \
+				i0 = LD(jb->bias + cc + b * VW);                         \
+			else                                                             \
+				i0 = V_SET1(0.0f);                                       \
+			for (p = 0; p < P; p++)                                          \
+				acc[p][b] = i0;                                          \
+		}                                                                        \
+		for (r = 0; r < rw->nky; r++) {                                          \
+			const float *xs = rw->x0 + r * rw->step + ix0 * c + cc;          \
+			const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
+			for (kx = kx0; kx < kx1; kx++) {                                 \
+				const float *xk = xs + (int64_t)kx * wn->dw * c;         \
+				vf t[NB];                                                \
+				for (b = 0; b < NB; b++)                                 \
+					t[b] = ts ? LD(ts + (int64_t)kx * c + b * VW) : V_SET1(0.0f); \
+				(void)t;                                                 \
+				for (p = 0; p < P; p++)                                  \
+					for (b = 0; b < NB; b++)                         \
+						acc[p][b] = VOP(acc[p][b], LD(xk + p * pstep + b * VW), t[b]); \
+			}                                                                \
+		}                                                                        \
+		for (p = 0; p < P; p++)                                                  \
+			for (b = 0; b < NB; b++) {                                       \
+				vf v = acc[p][b];                                        \
+				int64_t o = (int64_t)p * c + cc + b * VW;                \
+				if (jb->kind == WIN_AVG)                                 \
+					v = V_MUL(v, V_SET1(scale));                     \
+				else if (rr)                                             \
+					v = V_ADD(v, LD(rr + o));                        \
+				ST(yr + o, v);                                           \
+			}                                                                \
+	} while (0)
+
+/* Loads and stores of the first m_ lanes, for a block's leftover channels. */
+#define WIN_LDM(p_) V_LOADM((p_), m_)
+#define WIN_STM(p_, v_) V_STOREM((p_), m_, (v_))
+
+/*
+ * NAME: the pixels' channels [cc0, cc1) in blocks of NB vectors; fewer than
+ * NB*VW leftover channels (only [cbig, c) has them) in masked vectors, so
+ * a layer of 58 or 24 channels never drops to scalar code.
+ */
+#define WIN_NHWC_PIXELS(NAME, P, NB, VOP)                                                \
 	static void NAME(const win2d *wn, const win_job *jb, const nhwc_rows *rw, int ox, \
 			 int kx0, int kx1, float scale, const float *rr, float *yr,         \
 			 int cc0, int cc1)                                                  \
@@ -2180,63 +2250,12 @@ typedef struct nhwc_rows {
 		const int64_t pstep = (int64_t)wn->sw * c;                               \
 		const int64_t ix0 = (int64_t)ox * wn->sw - wn->pad_l;                    \
 		int cc, p, b, r, kx;                                                     \
-		for (cc = cc0; cc + NB * VW <= cc1; cc += NB * VW) {                     \
-			vf acc[P][NB];                                                   \
-			for (b = 0; b < NB; b++) {                                       \
-				vf i0;                                                   \
-				if (jb->kind == WIN_MAX)                                 \
-					i0 = V_SET1(-FLT_MAX);                           \
-				else if (jb->bias)                                       \
-					i0 = V_LOAD(jb->bias + cc + b * VW);             \
-				else                                                     \
-					i0 = V_SET1(0.0f);                               \
-				for (p = 0; p < P; p++)                                  \
-					acc[p][b] = i0;                                  \
-			}                                                                \
-			for (r = 0; r < rw->nky; r++) {                                  \
-				const float *xs = rw->x0 + r * rw->step + ix0 * c + cc;              \
-				const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
-				for (kx = kx0; kx < kx1; kx++) {                         \
-					const float *xk = xs + (int64_t)kx * wn->dw * c; \
-					vf t[NB];                                        \
-					for (b = 0; b < NB; b++)                         \
-						t[b] = ts ? V_LOAD(ts + (int64_t)kx * c + b * VW) : V_SET1(0.0f); \
-					(void)t;                                         \
-					for (p = 0; p < P; p++)                          \
-						for (b = 0; b < NB; b++)                 \
-							acc[p][b] = VOP(acc[p][b], V_LOAD(xk + p * pstep + b * VW), t[b]); \
-				}                                                        \
-			}                                                                \
-			for (p = 0; p < P; p++)                                          \
-				for (b = 0; b < NB; b++) {                               \
-					vf v = acc[p][b];                                \
-					int64_t o = (int64_t)p * c + cc + b * VW;        \
-					if (jb->kind == WIN_AVG)                         \
-						v = V_MUL(v, V_SET1(scale));             \
-					else if (rr)                                     \
-						v = V_ADD(v, V_LOAD(rr + o));            \
-					V_STORE(yr + o, v);                              \
-				}                                                        \
-		}                                                                        \
-		for (; cc < cc1; cc++) { /* leftover channels */                        \
-			for (p = 0; p < P; p++) {                                        \
-				float a = jb->kind == WIN_MAX ? -FLT_MAX                 \
-					  : jb->bias ? jb->bias[cc] : 0.0f;              \
-				for (r = 0; r < rw->nky; r++) {                          \
-					const float *xs = rw->x0 + r * rw->step + (ix0 + (int64_t)p * wn->sw) * c + cc; \
-					const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
-					for (kx = kx0; kx < kx1; kx++) {                 \
-						float t_ = ts ? ts[(int64_t)kx * c] : 0.0f; \
-						(void)t_;                                \
-						a = SOP(a, xs[(int64_t)kx * wn->dw * c], t_); \
-					}                                                \
-				}                                                        \
-				if (jb->kind == WIN_AVG)                                 \
-					a *= scale;                                      \
-				else if (rr)                                             \
-					a += rr[(int64_t)p * c + cc];                    \
-				yr[(int64_t)p * c + cc] = a;                             \
-			}                                                                \
+		for (cc = cc0; cc + NB * VW <= cc1; cc += NB * VW)                       \
+			WIN_NHWC_BLOCK(P, NB, VOP, V_LOAD, V_STORE);                     \
+		for (; cc < cc1; cc += VW) {                                             \
+			vmask m_ = V_MASK(cc1 - cc < VW ? cc1 - cc : VW);                \
+			(void)m_;                                                        \
+			WIN_NHWC_BLOCK(P, 1, VOP, WIN_LDM, WIN_STM);                     \
 		}                                                                        \
 	}
 
@@ -2247,18 +2266,18 @@ typedef struct nhwc_rows {
 #define NHWC_NB 2 /* 16 channels: 8 + 2 of the 16 ymm registers */
 #endif
 
-WIN_NHWC_PIXELS(nhwc_max4, 4, NHWC_NB, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_max1, 1, NHWC_NB, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_sum4, 4, NHWC_NB, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_sum1, 1, NHWC_NB, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_mac4, 4, NHWC_NB, VOP_MAC, WOP_MAC)
-WIN_NHWC_PIXELS(nhwc_mac1, 1, NHWC_NB, VOP_MAC, WOP_MAC)
-WIN_NHWC_PIXELS(nhwc_max4v, 4, 1, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_max1v, 1, 1, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_sum4v, 4, 1, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_sum1v, 1, 1, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_mac4v, 4, 1, VOP_MAC, WOP_MAC)
-WIN_NHWC_PIXELS(nhwc_mac1v, 1, 1, VOP_MAC, WOP_MAC)
+WIN_NHWC_PIXELS(nhwc_max4, 4, NHWC_NB, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1, 1, NHWC_NB, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4, 4, NHWC_NB, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1, 1, NHWC_NB, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4, 4, NHWC_NB, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1, 1, NHWC_NB, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_max4v, 4, 1, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1v, 1, 1, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4v, 4, 1, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1v, 1, 1, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4v, 4, 1, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1v, 1, 1, VOP_MAC)
 
 typedef void (*nhwc_pix_fn)(const win2d *, const win_job *, const nhwc_rows *, int, int,
 			    int, float, const float *, float *, int, int);
