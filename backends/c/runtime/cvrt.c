@@ -2732,10 +2732,34 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
  * Y rows ys apart (i contiguous). 8x8 blocks, transposed in registers with
  * AVX, else by plain loops on the L1-resident block.
  */
+/* transpose_2d for n = ni < 8 contiguous rows of y (ys == n), n a constant
+ * at each inlined call so the compiler interleaves the n strips in vectors. */
+static ALWAYS_INLINE void transpose_narrow(const float *x, int64_t xs, float *y, int64_t na,
+					   const int n)
+{
+	int64_t a;
+	int i;
+
+	for (a = 0; a < na; a++)
+		for (i = 0; i < n; i++)
+			y[a * n + i] = x[i * xs + a];
+}
+
 static void transpose_2d(const float *x, int64_t xs, float *y, int64_t ys, int64_t na,
 			 int64_t ni)
 {
 	int64_t a0, i0, a, i;
+
+	/* An NCHW -> NHWC input of 3 channels: 3 long strips interleaved. */
+	if (ys == ni && ni >= 2 && ni <= 4) {
+		if (ni == 2)
+			transpose_narrow(x, xs, y, na, 2);
+		else if (ni == 3)
+			transpose_narrow(x, xs, y, na, 3);
+		else
+			transpose_narrow(x, xs, y, na, 4);
+		return;
+	}
 
 	/* i outer: each pass reads 8 whole X row strips (na <= TR_ROWS floats). */
 	for (i0 = 0; i0 < ni; i0 += 8) {
@@ -2848,7 +2872,7 @@ void cvrt_strided_copy(int ndim, const int64_t *out_dims, const float *x,
 		return;
 	}
 	st = xs[nd - 1];
-	if (nd >= 2 && st != 1 && dims[nd - 1] >= 4) {
+	if (nd >= 2 && st != 1 && dims[nd - 1] >= 2) {
 		for (k = nd - 2; k >= 0; k--)
 			if (xs[k] == 1 && dims[k] >= 4) {
 				strided_copy_transpose(nd, dims, xs, k, x, y);
