@@ -1975,6 +1975,7 @@ typedef __m512 vf;
 #define V_ADD(a, b) _mm512_add_ps((a), (b))
 #define V_MUL(a, b) _mm512_mul_ps((a), (b))
 #define V_MAX(a, b) _mm512_max_ps((a), (b))
+#define V_MIN(a, b) _mm512_min_ps((a), (b))
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 /* The first n < VW lanes; masked-off lanes are neither read nor written. */
 typedef __mmask16 vmask;
@@ -1990,6 +1991,7 @@ typedef __m256 vf;
 #define V_ADD(a, b) _mm256_add_ps((a), (b))
 #define V_MUL(a, b) _mm256_mul_ps((a), (b))
 #define V_MAX(a, b) _mm256_max_ps((a), (b))
+#define V_MIN(a, b) _mm256_min_ps((a), (b))
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 typedef __m256i vmask;
 #define V_MASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
@@ -2035,6 +2037,13 @@ static inline vf v_max(vf a, vf b)
 		a.f[i] = b.f[i] > a.f[i] ? b.f[i] : a.f[i];
 	return a;
 }
+static inline vf v_min(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] = b.f[i] < a.f[i] ? b.f[i] : a.f[i];
+	return a;
+}
 static inline vf v_fma(vf a, vf b, vf c)
 {
 	int i;
@@ -2059,9 +2068,25 @@ static inline vf v_loadm(const float *p, int n)
 #define V_ADD(a, b) v_add((a), (b))
 #define V_MUL(a, b) v_mul((a), (b))
 #define V_MAX(a, b) v_max((a), (b))
+#define V_MIN(a, b) v_min((a), (b))
 #define V_FMA(a, b, c) v_fma((a), (b), (c))
 #endif
 
+
+/* The activations a DW block applies before its store; act_inplace the rest. */
+static int win_act_inreg(int kind)
+{
+	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP;
+}
+
+static inline vf win_act(vf v, const cvrt_act *act)
+{
+	if (act->kind == CVRT_ACT_RELU)
+		return V_MAX(v, V_SET1(0.0f));
+	if (act->kind == CVRT_ACT_CLIP)
+		return V_MIN(V_MAX(v, V_SET1(act->a)), V_SET1(act->b));
+	return v;
+}
 
 /* Vector forms of the ops: acc = OP(acc, v, t). */
 #define VOP_MAX(a, v, t) V_MAX(a, v)
@@ -2228,6 +2253,8 @@ typedef struct nhwc_rows {
 					v = V_MUL(v, V_SET1(scale));                     \
 				else if (rr)                                             \
 					v = V_ADD(v, LD(rr + o));                        \
+				if (jb->kind == WIN_DW)                                  \
+					v = win_act(v, &jb->act);                        \
 				ST(yr + o, v);                                           \
 			}                                                                \
 	} while (0)
@@ -2306,7 +2333,7 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
 			f[four ? 0 : 1](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, 0, cbig);
 		if (cbig < c)
 			f[four ? 2 : 3](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, cbig, c);
-		if (jb->kind == WIN_DW)
+		if (jb->kind == WIN_DW && !win_act_inreg(jb->act.kind))
 			act_inplace(yp, (int64_t)(four ? 4 : 1) * c, jb->act);
 		ox += four ? 4 : 1;
 	}
