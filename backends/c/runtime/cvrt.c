@@ -543,23 +543,35 @@ static inline void fg_copy(float *d, const float *s, int n)
  */
 static void fg_pack_patch(const igemm *G, int iy0, int ix0, int k0, int k1, float *d)
 {
-	int cg = G->cg, t = k0 / cg, c = k0 - t * cg, ky = t / G->kw, kx = t - ky * G->kw;
-	int kk = k0;
+	int cg = G->cg, t, c, ky, kx, kk = k0;
 
 	if (G->dw == 1 && G->xpix == cg && iy0 >= 0 && iy0 + (G->kh - 1) * G->dh < G->h &&
 	    ix0 >= 0 && ix0 + G->kw - 1 < G->w) {
-		/* The window lies inside the image: one run per window row. */
-		int rl = G->kw * cg, r = kk - ky * rl;
-		const float *row = G->x + ((int64_t)(iy0 + ky * G->dh) * G->w + ix0) * cg;
+		/* The window lies inside the image: one run per window row. With
+		 * few channels a pixel's whole patch costs about as much as its
+		 * FMAs, hence no divisions when the block starts at 0, and one
+		 * whole vector per short run (what it writes past the run the
+		 * next run overwrites, or lies past kc). */
+		int rl = G->kw * cg, r = k0 ? k0 % rl : 0;
+		const float *row = G->x + ((int64_t)(iy0 + (k0 ? k0 / rl : 0) * G->dh) * G->w + ix0) * cg;
+		const float *xend = G->x + (int64_t)G->h * G->w * cg;
+		const float *dlim = d + FG_KCB - FG_VW; /* d's row is FG_KCB floats */
 		int64_t rstep = (int64_t)G->dh * G->w * cg;
 		for (; kk < k1; row += rstep, r = 0) {
 			int run = rl - r < k1 - kk ? rl - r : k1 - kk;
-			fg_copy(d, row + r, run);
+			if (run <= FG_VW && d <= dlim && row + r + FG_VW <= xend)
+				fg_store(d, fg_load(row + r));
+			else
+				fg_copy(d, row + r, run);
 			d += run;
 			kk += run;
 		}
 		return;
 	}
+	t = k0 / cg;
+	c = k0 - t * cg;
+	ky = t / G->kw;
+	kx = t - ky * G->kw;
 	while (kk < k1) {
 		int iy = iy0 + ky * G->dh, ix = ix0 + kx * G->dw;
 		int taps = 1; /* taps (ky, kx..) this run covers; it never leaves row ky */
@@ -676,12 +688,18 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 	int nbrows;
 	fg_args ka;
 
-	if (!G->plain)
+	if (!G->plain) {
+		/* One division per tile, not per pixel: with few channels it shows. */
+		int oy = pix0 / G->ow, ox = pix0 % G->ow;
 		for (i = 0; i < np; i++) {
-			int pix = pix0 + i, oy = pix / G->ow, ox = pix % G->ow;
 			iy0[i] = oy * G->sh - G->pad_t;
 			ix0[i] = ox * G->sw - G->pad_l;
+			if (++ox == G->ow) {
+				ox = 0;
+				oy++;
+			}
 		}
+	}
 	ka.yr = yr;
 	ka.bias = G->bias;
 	ka.rr = G->res ? rr : NULL;
@@ -2008,7 +2026,13 @@ typedef __m512 vf;
 #define V_ADD(a, b) _mm512_add_ps((a), (b))
 #define V_MUL(a, b) _mm512_mul_ps((a), (b))
 #define V_MAX(a, b) _mm512_max_ps((a), (b))
+#define V_MIN(a, b) _mm512_min_ps((a), (b))
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+/* The first n < VW lanes; masked-off lanes are neither read nor written. */
+typedef __mmask16 vmask;
+#define V_MASK(n) ((vmask)((1u << (n)) - 1u))
+#define V_LOADM(p, m) _mm512_maskz_loadu_ps((m), (p))
+#define V_STOREM(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
 #elif defined(__AVX2__) && defined(__FMA__)
 #define VW 8
 typedef __m256 vf;
@@ -2018,7 +2042,12 @@ typedef __m256 vf;
 #define V_ADD(a, b) _mm256_add_ps((a), (b))
 #define V_MUL(a, b) _mm256_mul_ps((a), (b))
 #define V_MAX(a, b) _mm256_max_ps((a), (b))
+#define V_MIN(a, b) _mm256_min_ps((a), (b))
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+typedef __m256i vmask;
+#define V_MASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define V_LOADM(p, m) _mm256_maskload_ps((p), (m))
+#define V_STOREM(p, m, v) _mm256_maskstore_ps((p), (m), (v))
 #else
 #define VW 8
 typedef struct vf {
@@ -2059,6 +2088,13 @@ static inline vf v_max(vf a, vf b)
 		a.f[i] = b.f[i] > a.f[i] ? b.f[i] : a.f[i];
 	return a;
 }
+static inline vf v_min(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] = b.f[i] < a.f[i] ? b.f[i] : a.f[i];
+	return a;
+}
 static inline vf v_fma(vf a, vf b, vf c)
 {
 	int i;
@@ -2066,15 +2102,42 @@ static inline vf v_fma(vf a, vf b, vf c)
 		c.f[i] = MADD(c.f[i], a.f[i], b.f[i]);
 	return c;
 }
+typedef int vmask;
+static inline vf v_loadm(const float *p, int n)
+{
+	vf r;
+	memset(r.f, 0, sizeof(r.f));
+	memcpy(r.f, p, (size_t)n * sizeof(float));
+	return r;
+}
+#define V_MASK(n) (n)
+#define V_LOADM(p, m) v_loadm((p), (m))
+#define V_STOREM(p, m, v) memcpy((p), (v).f, (size_t)(m) * sizeof(float))
 #define V_LOAD(p) v_load(p)
 #define V_STORE(p, v) memcpy((p), (v).f, sizeof((v).f))
 #define V_SET1(s) v_set1(s)
 #define V_ADD(a, b) v_add((a), (b))
 #define V_MUL(a, b) v_mul((a), (b))
 #define V_MAX(a, b) v_max((a), (b))
+#define V_MIN(a, b) v_min((a), (b))
 #define V_FMA(a, b, c) v_fma((a), (b), (c))
 #endif
 
+
+/* The activations a DW block applies before its store; act_inplace the rest. */
+static int win_act_inreg(int kind)
+{
+	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP;
+}
+
+static inline vf win_act(vf v, const cvrt_act *act)
+{
+	if (act->kind == CVRT_ACT_RELU)
+		return V_MAX(v, V_SET1(0.0f));
+	if (act->kind == CVRT_ACT_CLIP)
+		return V_MIN(V_MAX(v, V_SET1(act->a)), V_SET1(act->b));
+	return v;
+}
 
 /* Vector forms of the ops: acc = OP(acc, v, t). */
 #define VOP_MAX(a, v, t) V_MAX(a, v)
@@ -2201,10 +2264,62 @@ typedef struct nhwc_rows {
  * P output pixels ox, ox+1, ..., all with taps [kx0, kx1): for each block of
  * NB vectors of channels, P*NB accumulators stay in registers over every tap
  * (the tap weight vector loaded once per tap is shared by the P pixels).
- * VINIT(cc, b) gives block b's initial vector at channel cc; afterwards the
- * block is scaled (AVG) or gets the residual added (DW) and is stored.
+ * The block starts from -FLT_MAX (MAX), the bias or 0, and is then scaled
+ * (AVG) or gets the residual added (DW) and is stored. LD/ST: whole or
+ * masked vector loads and stores.
  */
-#define WIN_NHWC_PIXELS(NAME, P, NB, VOP, SOP)                                          \
+#define WIN_NHWC_BLOCK(P, NB, VOP, LD, ST)                                               \
+	do {                                                                             \
+		vf acc[P][NB];                                                           \
+		for (b = 0; b < NB; b++) {                                               \
+			vf i0;                                                           \
+			if (jb->kind == WIN_MAX)                                         \
+				i0 = V_SET1(-FLT_MAX);                                   \
+			else if (jb->bias)                                               \
+				i0 = LD(jb->bias + cc + b * VW);                         \
+			else                                                             \
+				i0 = V_SET1(0.0f);                                       \
+			for (p = 0; p < P; p++)                                          \
+				acc[p][b] = i0;                                          \
+		}                                                                        \
+		for (r = 0; r < rw->nky; r++) {                                          \
+			const float *xs = rw->x0 + r * rw->step + ix0 * c + cc;          \
+			const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
+			for (kx = kx0; kx < kx1; kx++) {                                 \
+				const float *xk = xs + (int64_t)kx * wn->dw * c;         \
+				vf t[NB];                                                \
+				for (b = 0; b < NB; b++)                                 \
+					t[b] = ts ? LD(ts + (int64_t)kx * c + b * VW) : V_SET1(0.0f); \
+				(void)t;                                                 \
+				for (p = 0; p < P; p++)                                  \
+					for (b = 0; b < NB; b++)                         \
+						acc[p][b] = VOP(acc[p][b], LD(xk + p * pstep + b * VW), t[b]); \
+			}                                                                \
+		}                                                                        \
+		for (p = 0; p < P; p++)                                                  \
+			for (b = 0; b < NB; b++) {                                       \
+				vf v = acc[p][b];                                        \
+				int64_t o = (int64_t)p * c + cc + b * VW;                \
+				if (jb->kind == WIN_AVG)                                 \
+					v = V_MUL(v, V_SET1(scale));                     \
+				else if (rr)                                             \
+					v = V_ADD(v, LD(rr + o));                        \
+				if (jb->kind == WIN_DW)                                  \
+					v = win_act(v, &jb->act);                        \
+				ST(yr + o, v);                                           \
+			}                                                                \
+	} while (0)
+
+/* Loads and stores of the first m_ lanes, for a block's leftover channels. */
+#define WIN_LDM(p_) V_LOADM((p_), m_)
+#define WIN_STM(p_, v_) V_STOREM((p_), m_, (v_))
+
+/*
+ * NAME: the pixels' channels [cc0, cc1) in blocks of NB vectors; fewer than
+ * NB*VW leftover channels (only [cbig, c) has them) in masked vectors, so
+ * a layer of 58 or 24 channels never drops to scalar code.
+ */
+#define WIN_NHWC_PIXELS(NAME, P, NB, VOP)                                                \
 	static void NAME(const win2d *wn, const win_job *jb, const nhwc_rows *rw, int ox, \
 			 int kx0, int kx1, float scale, const float *rr, float *yr,         \
 			 int cc0, int cc1)                                                  \
@@ -2213,63 +2328,12 @@ typedef struct nhwc_rows {
 		const int64_t pstep = (int64_t)wn->sw * c;                               \
 		const int64_t ix0 = (int64_t)ox * wn->sw - wn->pad_l;                    \
 		int cc, p, b, r, kx;                                                     \
-		for (cc = cc0; cc + NB * VW <= cc1; cc += NB * VW) {                     \
-			vf acc[P][NB];                                                   \
-			for (b = 0; b < NB; b++) {                                       \
-				vf i0;                                                   \
-				if (jb->kind == WIN_MAX)                                 \
-					i0 = V_SET1(-FLT_MAX);                           \
-				else if (jb->bias)                                       \
-					i0 = V_LOAD(jb->bias + cc + b * VW);             \
-				else                                                     \
-					i0 = V_SET1(0.0f);                               \
-				for (p = 0; p < P; p++)                                  \
-					acc[p][b] = i0;                                  \
-			}                                                                \
-			for (r = 0; r < rw->nky; r++) {                                  \
-				const float *xs = rw->x0 + r * rw->step + ix0 * c + cc;              \
-				const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
-				for (kx = kx0; kx < kx1; kx++) {                         \
-					const float *xk = xs + (int64_t)kx * wn->dw * c; \
-					vf t[NB];                                        \
-					for (b = 0; b < NB; b++)                         \
-						t[b] = ts ? V_LOAD(ts + (int64_t)kx * c + b * VW) : V_SET1(0.0f); \
-					(void)t;                                         \
-					for (p = 0; p < P; p++)                          \
-						for (b = 0; b < NB; b++)                 \
-							acc[p][b] = VOP(acc[p][b], V_LOAD(xk + p * pstep + b * VW), t[b]); \
-				}                                                        \
-			}                                                                \
-			for (p = 0; p < P; p++)                                          \
-				for (b = 0; b < NB; b++) {                               \
-					vf v = acc[p][b];                                \
-					int64_t o = (int64_t)p * c + cc + b * VW;        \
-					if (jb->kind == WIN_AVG)                         \
-						v = V_MUL(v, V_SET1(scale));             \
-					else if (rr)                                     \
-						v = V_ADD(v, V_LOAD(rr + o));            \
-					V_STORE(yr + o, v);                              \
-				}                                                        \
-		}                                                                        \
-		for (; cc < cc1; cc++) { /* leftover channels */                        \
-			for (p = 0; p < P; p++) {                                        \
-				float a = jb->kind == WIN_MAX ? -FLT_MAX                 \
-					  : jb->bias ? jb->bias[cc] : 0.0f;              \
-				for (r = 0; r < rw->nky; r++) {                          \
-					const float *xs = rw->x0 + r * rw->step + (ix0 + (int64_t)p * wn->sw) * c + cc; \
-					const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
-					for (kx = kx0; kx < kx1; kx++) {                 \
-						float t_ = ts ? ts[(int64_t)kx * c] : 0.0f; \
-						(void)t_;                                \
-						a = SOP(a, xs[(int64_t)kx * wn->dw * c], t_); \
-					}                                                \
-				}                                                        \
-				if (jb->kind == WIN_AVG)                                 \
-					a *= scale;                                      \
-				else if (rr)                                             \
-					a += rr[(int64_t)p * c + cc];                    \
-				yr[(int64_t)p * c + cc] = a;                             \
-			}                                                                \
+		for (cc = cc0; cc + NB * VW <= cc1; cc += NB * VW)                       \
+			WIN_NHWC_BLOCK(P, NB, VOP, V_LOAD, V_STORE);                     \
+		for (; cc < cc1; cc += VW) {                                             \
+			vmask m_ = V_MASK(cc1 - cc < VW ? cc1 - cc : VW);                \
+			(void)m_;                                                        \
+			WIN_NHWC_BLOCK(P, 1, VOP, WIN_LDM, WIN_STM);                     \
 		}                                                                        \
 	}
 
@@ -2280,18 +2344,18 @@ typedef struct nhwc_rows {
 #define NHWC_NB 2 /* 16 channels: 8 + 2 of the 16 ymm registers */
 #endif
 
-WIN_NHWC_PIXELS(nhwc_max4, 4, NHWC_NB, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_max1, 1, NHWC_NB, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_sum4, 4, NHWC_NB, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_sum1, 1, NHWC_NB, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_mac4, 4, NHWC_NB, VOP_MAC, WOP_MAC)
-WIN_NHWC_PIXELS(nhwc_mac1, 1, NHWC_NB, VOP_MAC, WOP_MAC)
-WIN_NHWC_PIXELS(nhwc_max4v, 4, 1, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_max1v, 1, 1, VOP_MAX, WOP_MAX)
-WIN_NHWC_PIXELS(nhwc_sum4v, 4, 1, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_sum1v, 1, 1, VOP_SUM, WOP_SUM)
-WIN_NHWC_PIXELS(nhwc_mac4v, 4, 1, VOP_MAC, WOP_MAC)
-WIN_NHWC_PIXELS(nhwc_mac1v, 1, 1, VOP_MAC, WOP_MAC)
+WIN_NHWC_PIXELS(nhwc_max4, 4, NHWC_NB, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1, 1, NHWC_NB, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4, 4, NHWC_NB, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1, 1, NHWC_NB, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4, 4, NHWC_NB, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1, 1, NHWC_NB, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_max4v, 4, 1, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1v, 1, 1, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4v, 4, 1, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1v, 1, 1, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4v, 4, 1, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1v, 1, 1, VOP_MAC)
 
 typedef void (*nhwc_pix_fn)(const win2d *, const win_job *, const nhwc_rows *, int, int,
 			    int, float, const float *, float *, int, int);
@@ -2320,7 +2384,7 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
 			f[four ? 0 : 1](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, 0, cbig);
 		if (cbig < c)
 			f[four ? 2 : 3](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, cbig, c);
-		if (jb->kind == WIN_DW)
+		if (jb->kind == WIN_DW && !win_act_inreg(jb->act.kind))
 			act_inplace(yp, (int64_t)(four ? 4 : 1) * c, jb->act);
 		ox += four ? 4 : 1;
 	}
@@ -2746,10 +2810,34 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
  * Y rows ys apart (i contiguous). 8x8 blocks, transposed in registers with
  * AVX, else by plain loops on the L1-resident block.
  */
+/* transpose_2d for n = ni < 8 contiguous rows of y (ys == n), n a constant
+ * at each inlined call so the compiler interleaves the n strips in vectors. */
+static ALWAYS_INLINE void transpose_narrow(const float *x, int64_t xs, float *y, int64_t na,
+					   const int n)
+{
+	int64_t a;
+	int i;
+
+	for (a = 0; a < na; a++)
+		for (i = 0; i < n; i++)
+			y[a * n + i] = x[i * xs + a];
+}
+
 static void transpose_2d(const float *x, int64_t xs, float *y, int64_t ys, int64_t na,
 			 int64_t ni)
 {
 	int64_t a0, i0, a, i;
+
+	/* An NCHW -> NHWC input of 3 channels: 3 long strips interleaved. */
+	if (ys == ni && ni >= 2 && ni <= 4) {
+		if (ni == 2)
+			transpose_narrow(x, xs, y, na, 2);
+		else if (ni == 3)
+			transpose_narrow(x, xs, y, na, 3);
+		else
+			transpose_narrow(x, xs, y, na, 4);
+		return;
+	}
 
 	/* i outer: each pass reads 8 whole X row strips (na <= TR_ROWS floats). */
 	for (i0 = 0; i0 < ni; i0 += 8) {
@@ -2862,7 +2950,7 @@ void cvrt_strided_copy(int ndim, const int64_t *out_dims, const float *x,
 		return;
 	}
 	st = xs[nd - 1];
-	if (nd >= 2 && st != 1 && dims[nd - 1] >= 4) {
+	if (nd >= 2 && st != 1 && dims[nd - 1] >= 2) {
 		for (k = nd - 2; k >= 0; k--)
 			if (xs[k] == 1 && dims[k] >= 4) {
 				strided_copy_transpose(nd, dims, xs, k, x, y);
