@@ -26,8 +26,10 @@
 #include "convc/ir.h"
 #include "convc/pass.h"
 
-/* 2: dwconv2d joined the op table, conv2d took a residual operand */
-#define CV_PLUGIN_ABI_VERSION 2u
+/* 2: dwconv2d joined the op table, conv2d took a residual operand;
+ * 3: reshard joined the op table (CV_OP_COUNT grew), nodes carry a
+ *    placement (cv_node.place) and modules a target */
+#define CV_PLUGIN_ABI_VERSION 3u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */
