@@ -127,7 +127,8 @@ void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels);
  * Same parameters and output-size formula as cvrt_conv2d. Each output pixel
  * row is a sum over taps of (input pixel under the tap) x (tap matrix): an
  * implicit GEMM over K = kh*kw*(c/group); tiles of a few pixels' input
- * patches are copied into a small stack buffer, never a full im2col matrix.
+ * patches are copied into a small stack buffer, never a full im2col matrix
+ * (pointwise convs, 1x1 stride 1 unpadded, read x in place).
  * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0).
  */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
