@@ -788,8 +788,8 @@ static int fg_col_tile(int64_t row_tiles, int cols)
 }
 
 /* Task `task` of fg_run: row tile tp of image img, column tile tj. */
-static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int rows, int cols,
-		    int64_t pt, int nt, int img, int64_t tp, int64_t tj)
+static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int64_t rstride,
+		    int rows, int cols, int64_t pt, int nt, int img, int64_t tp, int64_t tj)
 {
 	igemm T = *G;
 	/* Balanced row tiles: 196 rows run as 66+65+65, not 96+96+4. */
@@ -799,20 +799,20 @@ static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int rows, 
 	T.x += img * xstride;
 	T.y += img * ystride;
 	if (T.res)
-		T.res += img * ystride;
+		T.res += img * rstride;
 	fg_tile(&T, p0, p1, c0, c1);
 }
 
 /*
- * G over `images` images (image i: x, y, res advanced by the strides), its
- * [rows, cols] output divided among the team as `split` says (enum
- * cvrt_split): AUTO hands out row x column tiles dynamically; ROWS gives
+ * G over `images` images (image i: x, y, res advanced by i times xstride,
+ * ystride, rstride), its [rows, cols] output divided among the team as
+ * `split` says (enum cvrt_split): AUTO hands out row x column tiles dynamically; ROWS gives
  * each thread a contiguous range of row tiles (at least one per thread),
  * all columns; COLS a contiguous range of column tiles (whole panels, at
  * least one per thread when there are enough columns), all rows.
  */
-static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride, int rows,
-		   int cols, int serial, int split)
+static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
+		   int64_t rstride, int rows, int cols, int serial, int split)
 {
 	int64_t pt = (rows + FG_TP - 1) / FG_TP, jt, ntasks, task, per;
 	int nt, nth = 1;
@@ -829,7 +829,7 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 		nt = 256;
 		jt = (cols + nt - 1) / nt;
 		for (task = 0; task < (int64_t)images * pt * jt; task++)
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
 				task / jt % pt, task % jt);
 		return;
 	}
@@ -850,7 +850,7 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 #pragma omp parallel for schedule(dynamic, 1) if (!serial && ntasks > 1 && work > PAR_MIN_WORK)
 #endif
 		for (task = 0; task < ntasks; task++)
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
 				task / jt % pt, task % jt);
 		return;
 	}
@@ -861,10 +861,10 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 #endif
 	for (task = 0; task < ntasks; task++) {
 		if (split == CVRT_SPLIT_ROWS)
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
 				task / jt % pt, task % jt);
 		else
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task % per / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task % per / pt),
 				task % per % pt, task / per);
 	}
 }
@@ -1030,7 +1030,7 @@ static void gemm_core(const gemm_args *g)
 		G.y = g->y;
 		G.ldy = g->ldy;
 		G.ep = g->ep;
-		fg_run(&G, 1, 0, 0, g->m, g->n, g->serial, CVRT_SPLIT_AUTO);
+		fg_run(&G, 1, 0, 0, 0, g->m, g->n, g->serial, CVRT_SPLIT_AUTO);
 		return;
 	}
 #endif
@@ -1517,6 +1517,12 @@ static void nhwc_epilogue(float *yseg, const float *bseg, const float *rseg, int
 	act_inplace(yseg, len, act);
 }
 
+/* Floats between output pixels of an NHWC conv: m, or p->ldy when set. */
+static int64_t conv_nhwc_ldy(const cvrt_conv2d_params *p)
+{
+	return p->ldy > 0 ? p->ldy : p->m;
+}
+
 /* Output pixels [pix0, pix1) x channels [j0, j1) of group g of image img. */
 static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const float *w,
 			   const float *bias, const float *residual, float *y, int img,
@@ -1528,7 +1534,9 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 	int64_t K = (int64_t)ntaps * cg;
 	const float *xi = x + (int64_t)img * p->h * p->w * p->c + (int64_t)g * cg;
 	const float *wg = w + (int64_t)g * CVRT_PANELS_FLOATS(K, mg);
-	int64_t ybase = (int64_t)img * p->oh * p->ow * p->m + (int64_t)g * mg;
+	int64_t ldy = conv_nhwc_ldy(p);
+	int64_t ybase = (int64_t)img * p->oh * p->ow * ldy + (int64_t)g * mg;
+	int64_t rbase = (int64_t)img * p->oh * p->ow * p->m + (int64_t)g * mg;
 
 	if (ntaps <= CONV_NHWC_TAPS && ntaps * cg <= CONV_NHWC_SMALL_K) {
 		/* Small K: pixel quads keep their accumulators over every tap. */
@@ -1539,7 +1547,7 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 			int je = jv;
 			for (r = 0; r < MR; r++) {
 				int pix = i + r, oy = pix / p->ow, ox = pix % p->ow;
-				yr[r] = y + ybase + (int64_t)pix * p->m;
+				yr[r] = y + ybase + (int64_t)pix * ldy;
 				for (t = 0; t < ntaps; t++) {
 					int iy = oy * p->sh - p->pad_t + (t / p->kw) * p->dh;
 					int ix = ox * p->sw - p->pad_l + (t % p->kw) * p->dw;
@@ -1578,7 +1586,7 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 					int pix = i + r, oy = pix / p->ow, ox = pix % p->ow;
 					int iy = oy * p->sh - p->pad_t + ky * p->dh;
 					int ix = ox * p->sw - p->pad_l + kx * p->dw;
-					yr[r] = y + ybase + (int64_t)pix * p->m;
+					yr[r] = y + ybase + (int64_t)pix * ldy;
 					if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) {
 						ar[r] = xi + ((int64_t)iy * p->w + ix) * p->c + k0;
 					} else {
@@ -1617,9 +1625,8 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 	}
 epilogue:
 	for (i = epi0; i < pix1; i++) {
-		int64_t off = ybase + (int64_t)i * p->m + j0;
-		nhwc_epilogue(y + off, bias ? bias + (int64_t)g * mg + j0 : NULL,
-			      residual ? residual + off : NULL, j1 - j0, p->act);
+		nhwc_epilogue(y + ybase + (int64_t)i * ldy + j0, bias ? bias + (int64_t)g * mg + j0 : NULL,
+			      residual ? residual + rbase + (int64_t)i * p->m + j0 : NULL, j1 - j0, p->act);
 	}
 }
 
@@ -1697,7 +1704,7 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 		G.cg = cg;
 		G.pc = CVRT_PANEL_COLS(mg);
 		G.ldb = G.pc;
-		G.ldy = p->m;
+		G.ldy = conv_nhwc_ldy(p);
 		G.ldr = p->m;
 		G.act = p->act;
 		for (g = 0; g < p->group; g++) {
@@ -1707,10 +1714,10 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			G.bias = bias ? bias + (int64_t)g * mg : NULL;
 			G.res = residual ? residual + (int64_t)g * mg : NULL;
 			if (pw)
-				fg_run(&G, 1, 0, 0, (int)(p->n * pixels), mg, 0, p->split);
+				fg_run(&G, 1, 0, 0, 0, (int)(p->n * pixels), mg, 0, p->split);
 			else
-				fg_run(&G, p->n, (int64_t)p->h * p->w * p->c, pixels * p->m,
-				       (int)pixels, mg, 0, p->split);
+				fg_run(&G, p->n, (int64_t)p->h * p->w * p->c, pixels * G.ldy,
+				       pixels * p->m, (int)pixels, mg, 0, p->split);
 		}
 		return;
 	}
@@ -1738,7 +1745,7 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			ga.pc = CVRT_PANEL_COLS(mg);
 			ga.ldb = ga.pc;
 			ga.y = y + (int64_t)g * mg;
-			ga.ldy = p->m;
+			ga.ldy = conv_nhwc_ldy(p);
 			ga.ep = &ep;
 			ga.serial = 0;
 			gemm_core(&ga);
