@@ -2,7 +2,8 @@
  * emit_nodes.c - one cvrt call per IR node.
  *
  * Shapes are resolved here, at compile time: broadcast strides, transpose
- * and slice strides, concat offsets; the kernels only see numbers. Constant
+ * and slice strides, concat offsets (and the row stride of a conv writing
+ * its concat slice in place); the kernels only see numbers. Constant
  * NHWC conv weights and gemm B are passed in weight panels (cvrt.h), which
  * emit_c.c writes; a non-constant NHWC conv weight is packed into the
  * scratch buffer at run time, in front of the conv's own workspace.
@@ -177,6 +178,17 @@ int emit_split_of(const emitter *e, const cv_node *n)
 	return CVRT_SPLIT_AUTO;
 }
 
+/* The ldy of a conv's parameters: the channels of the concat whose slice
+ * it writes in place (memplan.c), else 0 (dense). */
+static int64_t conv_ldy(emitter *e, const cv_node *n)
+{
+	const cv_value *y = n->outputs[0];
+
+	if (!is_conv_nhwc(n) || !cv_memplan_in_place(&e->plan, y))
+		return 0;
+	return y->uses[0].node->outputs[0]->type.dims[3];
+}
+
 static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 {
 	const cv_conv_attrs *a = &n->attrs.conv;
@@ -191,7 +203,7 @@ static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 		a->dilations[0], a->dilations[1], a->pads[0], a->pads[1], a->group);
 	put_act(e, f, &a->act);
 	if (n->op != CV_OP_CONV_TRANSPOSE2D)
-		fprintf(f, ", %d", emit_split_of(e, n));
+		fprintf(f, ", %d, %" PRId64, emit_split_of(e, n), conv_ldy(e, n));
 	fputs("};\n", f);
 }
 
@@ -453,6 +465,8 @@ static void emit_split(emitter *e, FILE *f)
 	}
 }
 
+/* One row copy per operand, except those memplan.c placed in their slice
+ * ("Concat in place"), which their producers wrote already. */
 static void emit_concat(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -463,6 +477,12 @@ static void emit_concat(emitter *e, FILE *f)
 
 	for (i = 0; i < n->num_inputs; i++) {
 		int64_t row = n->inputs[i]->type.dims[axis] * inner;
+		if (cv_memplan_in_place(&e->plan, n->inputs[i])) {
+			/* Its producer wrote it into its slice already. */
+			fprintf(f, "\t/* operand %d: written in place */\n", i);
+			off += row;
+			continue;
+		}
 		fprintf(f, "\tcvrt_copy_rows(%" PRId64 ", %" PRId64 ", %s, ", outer, row, P(n->inputs[i]));
 		fprintf(f, "%s + %" PRId64 ", %" PRId64 ");\n", P(n->outputs[0]), off, y->dims[axis] * inner);
 		off += row;

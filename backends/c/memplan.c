@@ -4,6 +4,28 @@
  * Values are placed in definition order, each at the lowest 64-byte-aligned
  * offset where it overlaps no live block (first fit). Simple and good on
  * CNN chains, where the working set is two or three activations.
+ *
+ * Aliases take no block of their own: a reshape or reshard result is its
+ * operand's bytes, and a concat operand written in place (below) is its
+ * channel slice of the concat's result.
+ *
+ * Concat in place. A concat on the channel axis of NHWC tensors [n, h, w, c]
+ * copies each operand's pixels into a slice of every output pixel. An
+ * operand X can instead be written there by its producer when
+ *   - the concat is on the last axis of a rank-4 NHWC result (its rows are
+ *     the n*h*w pixels, the channels contiguous), and
+ *   - X is the result of an NHWC conv2d (cvrt_conv2d_nhwc, whose output
+ *     pixels may be any ldy floats apart: emit_nodes.c passes the concat's
+ *     channels), and
+ *   - X has no use but this one operand of the concat and is not a graph
+ *     output (nothing else reads X's dense layout, and no reshape aliases
+ *     it).
+ * X is then an alias of the concat's result Y at the slice's byte offset,
+ * and Y's block is live from the first such producer on: from X's
+ * definition nothing else may take those bytes, and the producer's own
+ * operands, live at its definition, get other bytes. The concat copies
+ * only its other operands. Y itself may be anything: aliased by a later
+ * reshape, a graph output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +40,10 @@
 struct mp_slot {
 	const cv_value *v;
 	struct mp_slot *root; /* itself, or the slot whose bytes it aliases */
+	size_t sub;           /* bytes into root's block where it starts */
 	size_t off, size;
 	int def, last;        /* node indices: defined at, last used at */
+	int in_place;         /* a concat operand living in the concat's result */
 	UT_hash_handle hh;
 };
 
@@ -35,7 +59,55 @@ size_t cv_memplan_offset(const cv_memplan *p, const cv_value *v)
 {
 	struct mp_slot *s = find(p, v);
 
-	return s ? s->root->off : (size_t)-1;
+	return s ? s->root->off + s->sub : (size_t)-1;
+}
+
+/* Whether operand `i` of concat node c can be written in place (above). */
+static int concat_in_place(const cv_node *c, int i)
+{
+	const cv_value *x = c->inputs[i], *y = c->outputs[0];
+	const cv_node *pr = x->producer;
+	int j;
+
+	if (c->op != CV_OP_CONCAT || y->type.layout != CV_LAYOUT_NHWC || y->type.rank != 4 ||
+	    c->attrs.axis != 3)
+		return 0;
+	if (x->kind != CV_VALUE_RESULT || !pr || pr->op != CV_OP_CONV2D ||
+	    pr->inputs[0]->type.layout != CV_LAYOUT_NHWC || x->type.layout != CV_LAYOUT_NHWC)
+		return 0;
+	if (x->num_uses != 1 || x->is_output)
+		return 0;
+	for (j = 0; j < c->num_inputs; j++)
+		if (j != i && c->inputs[j] == x)
+			return 0;
+	return 1;
+}
+
+int cv_memplan_in_place(const cv_memplan *p, const cv_value *v)
+{
+	struct mp_slot *s = find(p, v);
+
+	return s && s->in_place;
+}
+
+/* Alias the in-place operands of concat c to their slices of its result. */
+static void concat_alias(cv_memplan *p, const cv_node *c)
+{
+	struct mp_slot *y = find(p, c->outputs[0]);
+	size_t off = 0, esize = cv_dtype_size(c->outputs[0]->type.dtype);
+	int i;
+
+	for (i = 0; i < c->num_inputs; i++) {
+		struct mp_slot *x = find(p, c->inputs[i]);
+		if (concat_in_place(c, i) && x && x->root == x) {
+			x->root = y->root;
+			x->sub = y->sub + off;
+			x->in_place = 1;
+			if (x->def < y->root->def)
+				y->root->def = x->def;
+		}
+		off += (size_t)c->inputs[i]->type.dims[3] * esize;
+	}
 }
 
 static struct mp_slot *add(cv_memplan *p, const cv_value *v, int def, cv_diag *d)
@@ -86,9 +158,13 @@ static cv_status liveness(const cv_graph *g, cv_memplan *p, int *count, cv_diag 
 			struct mp_slot *s = add(p, n->outputs[i], at, d);
 			if (!s)
 				return d->status;
-			if ((n->op == CV_OP_RESHAPE || n->op == CV_OP_RESHARD) && n->inputs[0]->kind != CV_VALUE_CONST)
+			if ((n->op == CV_OP_RESHAPE || n->op == CV_OP_RESHARD) && n->inputs[0]->kind != CV_VALUE_CONST) {
 				s->root = find(p, n->inputs[0])->root;
+				s->sub = find(p, n->inputs[0])->sub;
+			}
 		}
+		if (n->op == CV_OP_CONCAT)
+			concat_alias(p, n);
 	}
 	*count = at + 1;
 	for (i = 0; i < g->num_outputs; i++)

@@ -231,10 +231,15 @@ static inline const float *gemm_bcol(const gemm_args *g, int j)
  * Blocking (fg_tile): a tile of at most FG_TP rows x a few panels of columns
  * is one parallel work item. K is cut into balanced blocks of at most FG_KCB
  * rows, crossing tap boundaries freely (K is tap-major). Per block:
- *   1. the tile's A rows are copied into a stack buffer, FG_KCB floats apart
- *      (for a conv, each pixel's input patch: an im2col of FG_TP pixels x
- *      one K block, 72 KiB at most), so the kernel reads every A row
- *      through one pointer with constant offsets and never spills;
+ *   1. a conv's A rows (each pixel's input patch) are copied into a stack
+ *      buffer, FG_KCB floats apart (an im2col of FG_TP pixels x one K block,
+ *      72 KiB at most), so the kernel reads every A row through one pointer
+ *      with constant offsets and never spills. A plain A (a pointwise conv,
+ *      a GEMM) is read in place, rows xpix floats apart, through four
+ *      pointers three rows apart (FG_AROW): the copy never paid for itself
+ *      there (bench_conv, 1x1 shapes of resnet50 and mobilenet_v2, K = 16 to
+ *      2048: in place is as fast or up to 30% faster, most with small K or
+ *      few output channels, where the copy is a large share of the work);
  *   2. per panel of FG_PW columns the B block is read in place: weight
  *      panels are already contiguous (K rows of P floats, see cvrt.h); dense B
  *      is copied into a zero-padded stack panel first (or read strided when
@@ -258,7 +263,8 @@ static inline const float *gemm_bcol(const gemm_args *g, int j)
 
 /* One call of the micro kernel. */
 typedef struct fg_args {
-	const float *a;           /* packed A: row r at a + r * FG_KCB, kc floats */
+	const float *a;           /* A: row r at a + r * lda, kc floats */
+	int64_t lda;              /* FG_KCB (packed A) or the rows' own stride */
 	const float *b;           /* B: row kk at b + kk * bstride */
 	int64_t bstride;          /* floats between B rows */
 	int kc;                   /* K rows of this block */
@@ -364,7 +370,7 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
  * The accumulators are named variables, not an array: gcc keeps an array of
  * vectors in memory (vector types may alias the float loads) and stores it
  * on every K step. Row R exists when R < mr, a constant after inlining; it
- * reads A at ap + R * FG_KCB, a constant offset from the one A pointer.
+ * reads A through FG_AROW(R).
  */
 #if FG_MR == 12
 #define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
@@ -383,16 +389,23 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 	}
 #define FG_FMA(R)                                                                 \
 	if (R < mr) {                                                             \
-		fg_vec av = fg_set1(ap[R * FG_KCB]);                              \
+		fg_vec av = fg_set1(FG_AROW(R));                                  \
 		c##R##a = fg_fmadd(av, b0, c##R##a);                              \
 		if (nv == 2)                                                      \
 			c##R##b = fg_fmadd(av, b1, c##R##b);                      \
 	}
 #define FG_FIN(R) if (R < mr) fg_fin(k, R, nv, m, c##R##a, c##R##b);
+/* A(row R, kk): packed rows at constant offsets from ap; strided rows from
+ * one of four pointers three rows apart, each reaching its next two rows
+ * with a scaled index (base + lda*4, base + lda*8 bytes), so the loop needs
+ * no register per row. */
+#define FG_AROW(R)                                                                \
+	(!strided ? ap[R * FG_KCB]                                                \
+	 : ((R) / 3 == 0 ? ap : (R) / 3 == 1 ? a3 : (R) / 3 == 2 ? a6 : a9)[((R) % 3) * lda])
 
 /* The K loop; BLOAD1 loads the last B vector. */
 #define FG_KLOOP(BLOAD1)                                                           \
-	for (kk = 0; kk < kc; kk++, ap++) {                                        \
+	for (kk = 0; kk < kc; kk++, ap++, a3++, a6++, a9++) {                       \
 		fg_vec b0, b1;                                                     \
 		if (kk < npf) {                                                    \
 			_mm_prefetch((const char *)pf, _MM_HINT_T1);               \
@@ -451,12 +464,18 @@ static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask 
 		act_inplace(yp, (nv - 1) * FG_VW + k->lastw, k->act);
 }
 
-/* Y[mr rows, nv vectors] (+)= A block * B block, then the epilogue. */
-static ALWAYS_INLINE void fg_body(const int mr, const int nv, const fg_args *k)
+/* Y[mr rows, nv vectors] (+)= A block * B block, then the epilogue. A rows
+ * are FG_KCB floats apart (packed), or k->lda when `strided`. */
+static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int strided, const fg_args *k)
 {
 	fg_mask m = fg_mkmask(k->lastw);
 	const float *ap = k->a, *bp = k->b, *pf = k->pf;
 	int64_t bstride = k->bstride, j = k->j, pfs = k->pfs;
+	const int64_t lda = strided ? k->lda : FG_KCB;
+	/* Only pointers to rows that exist: no arithmetic past the A rows. */
+	const float *a3 = strided && mr > 3 ? ap + 3 * lda : ap;
+	const float *a6 = strided && mr > 6 ? ap + 6 * lda : ap;
+	const float *a9 = strided && mr > 9 ? ap + 9 * lda : ap;
 	int kk, kc = k->kc, npf = k->npf;
 	FG_ROWS(FG_DECL)
 
@@ -470,10 +489,14 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const fg_args *k)
 }
 
 typedef void (*fg_kernel)(const fg_args *k);
-#define FG_K(MR_, NV_)                                 \
-	static void fg_k_##MR_##_##NV_(const fg_args *k) \
-	{                                              \
-		fg_body(MR_, NV_, k);                  \
+#define FG_K(MR_, NV_)                                  \
+	static void fg_k_##MR_##_##NV_(const fg_args *k)  \
+	{                                               \
+		fg_body(MR_, NV_, 0, k);                \
+	}                                               \
+	static void fg_ks_##MR_##_##NV_(const fg_args *k) \
+	{                                               \
+		fg_body(MR_, NV_, 1, k);                \
 	}
 #define FG_K2(MR_) FG_K(MR_, 1) FG_K(MR_, 2)
 FG_K2(1) FG_K2(2) FG_K2(3) FG_K2(4) FG_K2(5) FG_K2(6)
@@ -481,11 +504,20 @@ FG_K2(1) FG_K2(2) FG_K2(3) FG_K2(4) FG_K2(5) FG_K2(6)
 FG_K2(7) FG_K2(8) FG_K2(9) FG_K2(10) FG_K2(11) FG_K2(12)
 #endif
 #define FG_E(MR_) { fg_k_##MR_##_1, fg_k_##MR_##_2 }
-static const fg_kernel fg_kernels[FG_MR][FG_NV] = {
-	FG_E(1), FG_E(2), FG_E(3), FG_E(4), FG_E(5), FG_E(6),
+#define FG_ES(MR_) { fg_ks_##MR_##_1, fg_ks_##MR_##_2 }
+/* [strided][rows - 1][vectors - 1] */
+static const fg_kernel fg_kernels[2][FG_MR][FG_NV] = {
+	{
+		FG_E(1), FG_E(2), FG_E(3), FG_E(4), FG_E(5), FG_E(6),
 #if FG_MR == 12
-	FG_E(7), FG_E(8), FG_E(9), FG_E(10), FG_E(11), FG_E(12),
+		FG_E(7), FG_E(8), FG_E(9), FG_E(10), FG_E(11), FG_E(12),
 #endif
+	}, {
+		FG_ES(1), FG_ES(2), FG_ES(3), FG_ES(4), FG_ES(5), FG_ES(6),
+#if FG_MR == 12
+		FG_ES(7), FG_ES(8), FG_ES(9), FG_ES(10), FG_ES(11), FG_ES(12),
+#endif
+	},
 };
 
 /*
@@ -600,19 +632,15 @@ static void fg_pack_patch(const igemm *G, int iy0, int ix0, int k0, int k1, floa
 	}
 }
 
-/* Packed A: rows [pix0, pix1) of G, K entries [k0, k0 + kc), FG_KCB floats
- * apart; iy0/ix0: each conv row's window origin. */
+/* Packed A of a conv: rows [pix0, pix1) of G, K entries [k0, k0 + kc),
+ * FG_KCB floats apart; iy0/ix0: each row's window origin. */
 static void fg_pack_a(const igemm *G, int pix0, int pix1, int k0, int kc, const int *iy0,
 		      const int *ix0, float *a)
 {
 	int i;
 
-	for (i = 0; i < pix1 - pix0; i++, a += FG_KCB) {
-		if (G->plain)
-			fg_copy(a, G->x + (int64_t)(pix0 + i) * G->xpix + k0, kc);
-		else
-			fg_pack_patch(G, iy0[i], ix0[i], k0, k0 + kc, a);
-	}
+	for (i = 0; i < pix1 - pix0; i++, a += FG_KCB)
+		fg_pack_patch(G, iy0[i], ix0[i], k0, k0 + kc, a);
 }
 
 /* Where the kernel reads B rows [k0, k0 + kc) x columns [jp, jp + wd) from
@@ -685,7 +713,7 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 	float *apk = (float *)apv, *bpk = (float *)bpv;
 	float *yr[FG_MR];
 	const float *rr[FG_MR], *nb;
-	int nbrows;
+	int nbrows, inplace = G->plain; /* A read in place, see above */
 	fg_args ka;
 
 	if (!G->plain) {
@@ -701,12 +729,14 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 		}
 	}
 	ka.yr = yr;
+	ka.lda = inplace ? G->xpix : FG_KCB;
 	ka.bias = G->bias;
 	ka.rr = G->res ? rr : NULL;
 	ka.act = G->act;
 	for (kb = 0; kb < nkb; kb++) {
 		int k0 = kb * kcb, kc = K - k0 < kcb ? (int)(K - k0) : kcb;
-		fg_pack_a(G, pix0, pix1, k0, kc, iy0, ix0, apk);
+		if (!inplace)
+			fg_pack_a(G, pix0, pix1, k0, kc, iy0, ix0, apk);
 		ka.kc = kc;
 		ka.first = kb == 0;
 		ka.epi = kb == nkb - 1 && !G->ep;
@@ -730,8 +760,11 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 					if (G->res)
 						rr[r] = G->res + (int64_t)(i + r) * G->ldr;
 				}
-				ka.a = apk + (int64_t)(i - pix0) * FG_KCB;
-				fg_kernels[rows - 1][nv - 1](&ka);
+				if (inplace)
+					ka.a = G->x + (int64_t)i * G->xpix + k0;
+				else
+					ka.a = apk + (int64_t)(i - pix0) * FG_KCB;
+				fg_kernels[inplace][rows - 1][nv - 1](&ka);
 				if (G->ep && kb == nkb - 1)
 					for (r = 0; r < rows; r++)
 						epilogue_apply(G->ep, i + r, jp, wd, yr[r] + jp);
@@ -755,8 +788,8 @@ static int fg_col_tile(int64_t row_tiles, int cols)
 }
 
 /* Task `task` of fg_run: row tile tp of image img, column tile tj. */
-static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int rows, int cols,
-		    int64_t pt, int nt, int img, int64_t tp, int64_t tj)
+static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int64_t rstride,
+		    int rows, int cols, int64_t pt, int nt, int img, int64_t tp, int64_t tj)
 {
 	igemm T = *G;
 	/* Balanced row tiles: 196 rows run as 66+65+65, not 96+96+4. */
@@ -766,20 +799,20 @@ static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int rows, 
 	T.x += img * xstride;
 	T.y += img * ystride;
 	if (T.res)
-		T.res += img * ystride;
+		T.res += img * rstride;
 	fg_tile(&T, p0, p1, c0, c1);
 }
 
 /*
- * G over `images` images (image i: x, y, res advanced by the strides), its
- * [rows, cols] output divided among the team as `split` says (enum
- * cvrt_split): AUTO hands out row x column tiles dynamically; ROWS gives
+ * G over `images` images (image i: x, y, res advanced by i times xstride,
+ * ystride, rstride), its [rows, cols] output divided among the team as
+ * `split` says (enum cvrt_split): AUTO hands out row x column tiles dynamically; ROWS gives
  * each thread a contiguous range of row tiles (at least one per thread),
  * all columns; COLS a contiguous range of column tiles (whole panels, at
  * least one per thread when there are enough columns), all rows.
  */
-static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride, int rows,
-		   int cols, int serial, int split)
+static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
+		   int64_t rstride, int rows, int cols, int serial, int split)
 {
 	int64_t pt = (rows + FG_TP - 1) / FG_TP, jt, ntasks, task, per;
 	int nt, nth = 1;
@@ -796,7 +829,7 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 		nt = 256;
 		jt = (cols + nt - 1) / nt;
 		for (task = 0; task < (int64_t)images * pt * jt; task++)
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
 				task / jt % pt, task % jt);
 		return;
 	}
@@ -817,7 +850,7 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 #pragma omp parallel for schedule(dynamic, 1) if (!serial && ntasks > 1 && work > PAR_MIN_WORK)
 #endif
 		for (task = 0; task < ntasks; task++)
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
 				task / jt % pt, task % jt);
 		return;
 	}
@@ -828,10 +861,10 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 #endif
 	for (task = 0; task < ntasks; task++) {
 		if (split == CVRT_SPLIT_ROWS)
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task / jt / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
 				task / jt % pt, task % jt);
 		else
-			fg_task(G, xstride, ystride, rows, cols, pt, nt, (int)(task % per / pt),
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task % per / pt),
 				task % per % pt, task / per);
 	}
 }
@@ -997,7 +1030,7 @@ static void gemm_core(const gemm_args *g)
 		G.y = g->y;
 		G.ldy = g->ldy;
 		G.ep = g->ep;
-		fg_run(&G, 1, 0, 0, g->m, g->n, g->serial, CVRT_SPLIT_AUTO);
+		fg_run(&G, 1, 0, 0, 0, g->m, g->n, g->serial, CVRT_SPLIT_AUTO);
 		return;
 	}
 #endif
@@ -1484,6 +1517,12 @@ static void nhwc_epilogue(float *yseg, const float *bseg, const float *rseg, int
 	act_inplace(yseg, len, act);
 }
 
+/* Floats between output pixels of an NHWC conv: m, or p->ldy when set. */
+static int64_t conv_nhwc_ldy(const cvrt_conv2d_params *p)
+{
+	return p->ldy > 0 ? p->ldy : p->m;
+}
+
 /* Output pixels [pix0, pix1) x channels [j0, j1) of group g of image img. */
 static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const float *w,
 			   const float *bias, const float *residual, float *y, int img,
@@ -1495,7 +1534,9 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 	int64_t K = (int64_t)ntaps * cg;
 	const float *xi = x + (int64_t)img * p->h * p->w * p->c + (int64_t)g * cg;
 	const float *wg = w + (int64_t)g * CVRT_PANELS_FLOATS(K, mg);
-	int64_t ybase = (int64_t)img * p->oh * p->ow * p->m + (int64_t)g * mg;
+	int64_t ldy = conv_nhwc_ldy(p);
+	int64_t ybase = (int64_t)img * p->oh * p->ow * ldy + (int64_t)g * mg;
+	int64_t rbase = (int64_t)img * p->oh * p->ow * p->m + (int64_t)g * mg;
 
 	if (ntaps <= CONV_NHWC_TAPS && ntaps * cg <= CONV_NHWC_SMALL_K) {
 		/* Small K: pixel quads keep their accumulators over every tap. */
@@ -1506,7 +1547,7 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 			int je = jv;
 			for (r = 0; r < MR; r++) {
 				int pix = i + r, oy = pix / p->ow, ox = pix % p->ow;
-				yr[r] = y + ybase + (int64_t)pix * p->m;
+				yr[r] = y + ybase + (int64_t)pix * ldy;
 				for (t = 0; t < ntaps; t++) {
 					int iy = oy * p->sh - p->pad_t + (t / p->kw) * p->dh;
 					int ix = ox * p->sw - p->pad_l + (t % p->kw) * p->dw;
@@ -1545,7 +1586,7 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 					int pix = i + r, oy = pix / p->ow, ox = pix % p->ow;
 					int iy = oy * p->sh - p->pad_t + ky * p->dh;
 					int ix = ox * p->sw - p->pad_l + kx * p->dw;
-					yr[r] = y + ybase + (int64_t)pix * p->m;
+					yr[r] = y + ybase + (int64_t)pix * ldy;
 					if (iy >= 0 && iy < p->h && ix >= 0 && ix < p->w) {
 						ar[r] = xi + ((int64_t)iy * p->w + ix) * p->c + k0;
 					} else {
@@ -1584,9 +1625,8 @@ static void conv_nhwc_tile(const cvrt_conv2d_params *p, const float *x, const fl
 	}
 epilogue:
 	for (i = epi0; i < pix1; i++) {
-		int64_t off = ybase + (int64_t)i * p->m + j0;
-		nhwc_epilogue(y + off, bias ? bias + (int64_t)g * mg + j0 : NULL,
-			      residual ? residual + off : NULL, j1 - j0, p->act);
+		nhwc_epilogue(y + ybase + (int64_t)i * ldy + j0, bias ? bias + (int64_t)g * mg + j0 : NULL,
+			      residual ? residual + rbase + (int64_t)i * p->m + j0 : NULL, j1 - j0, p->act);
 	}
 }
 
@@ -1664,7 +1704,7 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 		G.cg = cg;
 		G.pc = CVRT_PANEL_COLS(mg);
 		G.ldb = G.pc;
-		G.ldy = p->m;
+		G.ldy = conv_nhwc_ldy(p);
 		G.ldr = p->m;
 		G.act = p->act;
 		for (g = 0; g < p->group; g++) {
@@ -1674,10 +1714,10 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			G.bias = bias ? bias + (int64_t)g * mg : NULL;
 			G.res = residual ? residual + (int64_t)g * mg : NULL;
 			if (pw)
-				fg_run(&G, 1, 0, 0, (int)(p->n * pixels), mg, 0, p->split);
+				fg_run(&G, 1, 0, 0, 0, (int)(p->n * pixels), mg, 0, p->split);
 			else
-				fg_run(&G, p->n, (int64_t)p->h * p->w * p->c, pixels * p->m,
-				       (int)pixels, mg, 0, p->split);
+				fg_run(&G, p->n, (int64_t)p->h * p->w * p->c, pixels * G.ldy,
+				       pixels * p->m, (int)pixels, mg, 0, p->split);
 		}
 		return;
 	}
@@ -1705,7 +1745,7 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			ga.pc = CVRT_PANEL_COLS(mg);
 			ga.ldb = ga.pc;
 			ga.y = y + (int64_t)g * mg;
-			ga.ldy = p->m;
+			ga.ldy = conv_nhwc_ldy(p);
 			ga.ep = &ep;
 			ga.serial = 0;
 			gemm_core(&ga);

@@ -73,6 +73,9 @@ typedef struct cvrt_conv2d_params {
 	int group;        /* c % group == 0 and m % group == 0 */
 	cvrt_act act;     /* fused epilogue applied after bias */
 	int split;        /* enum cvrt_split: how threads divide the output (NHWC convs) */
+	int ldy;          /* cvrt_conv2d_nhwc only: floats between output pixels,
+			   * >= m (a channel slice of a wider tensor, such as a
+			   * concat's result); 0 means m. Other kernels: 0. */
 } cvrt_conv2d_params;
 
 size_t cvrt_conv2d_workspace(const cvrt_conv2d_params *p);
@@ -123,11 +126,13 @@ void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels);
  *   x:    [n, h, w, c]
  *   w:    the HWIO weight [kh, kw, c / group, m] in weight panels (above)
  *   bias: [m] or NULL; residual: NULL or [n, oh, ow, m]
- *   y:    [n, oh, ow, m]
+ *   y:    [n, oh, ow, m], pixels ldy floats apart when p->ldy > 0 (the
+ *         floats between them are left alone)
  * Same parameters and output-size formula as cvrt_conv2d. Each output pixel
  * row is a sum over taps of (input pixel under the tap) x (tap matrix): an
  * implicit GEMM over K = kh*kw*(c/group); tiles of a few pixels' input
- * patches are copied into a small stack buffer, never a full im2col matrix.
+ * patches are copied into a small stack buffer, never a full im2col matrix
+ * (pointwise convs, 1x1 stride 1 unpadded, read x in place).
  * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0).
  */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
