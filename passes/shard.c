@@ -187,10 +187,9 @@ static double reduction_len(const cv_node *n)
 	}
 	if (n->op == CV_OP_MATMUL)
 		return (double)n->inputs[0]->type.dims[n->inputs[0]->type.rank - 1];
-	if (n->op == CV_OP_CONV_TRANSPOSE2D) {
-		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
-		return (double)w.i * (double)w.kh * (double)w.kw; /* iohw: i = M / group */
-	} else {
+	/* conv: C/group x KH x KW; conv_transpose2d (iohw, i = M/group) is
+	 * priced the same way, an upper bound on its taps per output */
+	{
 		cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
 		return (double)w.i * (double)w.kh * (double)w.kw;
 	}
