@@ -526,51 +526,47 @@ static void remove_reshards(cv_graph *g)
 	}
 }
 
+/* The reshard of v to placement q already inserted after prod, or NULL:
+ * this pass puts its reshards right after their producer, and removed any
+ * older ones first. */
+static cv_node *find_reshard(cv_node *prod, const cv_value *v, const cv_placement *q)
+{
+	cv_node *u;
+
+	for (u = prod->next; u && u->op == CV_OP_RESHARD; u = u->next)
+		if (u->inputs[0] == v && cv_placement_equal(&u->attrs.reshard.to, q))
+			return u;
+	return NULL;
+}
+
 /* One reshard per (value, distinct consumer placement), after the producer. */
 static cv_status insert_reshards(shard_ctx *c, cv_graph *g, const edges *E, cv_pass_stats *stats,
 				 cv_diag *d)
 {
-	int e, f;
+	int e, j;
 
 	for (e = 0; e < E->count; e++) {
-		const cv_value *v = E->val[e];
-		cv_node *prod = c->nodes[E->src[e]].n, *cons = c->nodes[E->dst[e]].n, *r;
-		cv_value *in = (cv_value *)v;
-		const char *name;
-		int j;
+		cv_value *v = (cv_value *)E->val[e];
+		cv_node *prod = c->nodes[E->src[e]].n, *cons = c->nodes[E->dst[e]].n;
+		cv_node *r;
 
 		if (!needs_reshard(&prod->place, &cons->place))
 			continue;
-		/* an earlier edge of the same value to the same placement made one */
-		for (f = 0; f < e; f++)
-			if (E->val[f] == v && cv_placement_equal(&c->nodes[E->dst[f]].n->place, &cons->place))
-				break;
-		if (f < e) {
-			cv_node *made = NULL, *u;
-			for (u = prod->next; u && u->op == CV_OP_RESHARD; u = u->next)
-				if (u->inputs[0] == v && cv_placement_equal(&u->attrs.reshard.to, &cons->place))
-					made = u;
-			if (!made)
-				return cv_diag_error(d, CV_ERR_INTERNAL, "shard: lost the reshard of %%%s",
-						     v->name);
-			for (j = 0; j < cons->num_inputs; j++)
-				if (cons->inputs[j] == v && cv_node_set_input(cons, j, made->outputs[0]))
-					return NOMEM(d);
-			continue;
+		if (!(r = find_reshard(prod, v, &cons->place))) {
+			const char *name = v->name; /* made unique by the insertion */
+			r = cv_graph_insert_node(g, prod->next, CV_OP_RESHARD, prod->name, &v, 1, &name, 1);
+			if (!r)
+				return NOMEM(d);
+			r->outputs[0]->type = v->type;
+			r->attrs.reshard.from = prod->place;
+			r->attrs.reshard.to = cons->place;
+			r->attrs.reshard.from.mem = r->attrs.reshard.to.mem = 0;
+			cv_stat_add(stats, "reshards", 1);
+			cv_stat_add(stats, "bytes", (long long)value_bytes(v));
 		}
-		name = v->name; /* made unique by the insertion */
-		r = cv_graph_insert_node(g, prod->next, CV_OP_RESHARD, prod->name, &in, 1, &name, 1);
-		if (!r)
-			return NOMEM(d);
-		r->outputs[0]->type = v->type;
-		r->attrs.reshard.from = prod->place;
-		r->attrs.reshard.to = cons->place;
-		r->attrs.reshard.from.mem = r->attrs.reshard.to.mem = 0;
 		for (j = 0; j < cons->num_inputs; j++)
 			if (cons->inputs[j] == v && cv_node_set_input(cons, j, r->outputs[0]))
 				return NOMEM(d);
-		cv_stat_add(stats, "reshards", 1);
-		cv_stat_add(stats, "bytes", (long long)value_bytes(v));
 	}
 	return CV_OK;
 }
