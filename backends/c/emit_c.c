@@ -605,7 +605,6 @@ cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d)
 
 	memset(&e, 0, sizeof e);
 	e.m = m;
-	e.cur_threads = 0;
 	if (cv_module_target(m) && !strcmp(cv_module_target(m)->name, "host"))
 		e.host_cores = cv_module_target(m)->cores;
 	e.d = d;

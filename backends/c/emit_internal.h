@@ -41,7 +41,8 @@ typedef struct emitter {
 	int conv_id;           /* index of the next conv's parameter struct */
 	int host_cores;        /* placements were chosen for the host's this many
 				* cores (docs/sharding.md); 0: ignore them */
-	int cur_threads;       /* thread cap of the node emitted last (-1: none yet) */
+	int cur_threads;       /* thread cap of the node emitted last; 0 (no cap)
+				* before the first, as model_run starts uncapped */
 	char pbuf[8][64];      /* rotating buffers for emit_ptr results */
 	int pi;
 	char fbuf[8][32];      /* rotating buffers for float literals */
