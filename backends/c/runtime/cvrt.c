@@ -276,9 +276,8 @@ typedef struct fg_args {
 	const float *bias;        /* [cols] or NULL */
 	const float *const *rr;   /* residual row pointers (column 0) or NULL */
 	cvrt_act act;
-	const float *pf;          /* prefetch npf rows of FG_PW floats, pfs apart, */
-	int64_t pfs;              /* into L2, one per K step: the next B block */
-	int npf;
+	const float *pf;          /* prefetch npf contiguous 64-byte lines from pf */
+	int npf;                  /* into L2, spread evenly over the K steps */
 } fg_args;
 
 #if defined(__AVX512F__)
@@ -407,11 +406,9 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 #define FG_KLOOP(BLOAD1)                                                           \
 	for (kk = 0; kk < kc; kk++, ap++, a3++, a6++, a9++) {                       \
 		fg_vec b0, b1;                                                     \
-		if (kk < npf) {                                                    \
+		if (kk < pfend && !(kk & gmask)) {                                 \
 			_mm_prefetch((const char *)pf, _MM_HINT_T1);               \
-			if (FG_PW * 4 > 64)                                        \
-				_mm_prefetch((const char *)(pf + 16), _MM_HINT_T1); \
-			pf += pfs;                                                 \
+			pf += 16;                                                  \
 		}                                                                  \
 		if (nv == 2) {                                                     \
 			b0 = fg_load(bp);                                          \
@@ -470,13 +467,22 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int strided,
 {
 	fg_mask m = fg_mkmask(k->lastw);
 	const float *ap = k->a, *bp = k->b, *pf = k->pf;
-	int64_t bstride = k->bstride, j = k->j, pfs = k->pfs;
+	int64_t bstride = k->bstride, j = k->j;
 	const int64_t lda = strided ? k->lda : FG_KCB;
 	/* Only pointers to rows that exist: no arithmetic past the A rows. */
 	const float *a3 = strided && mr > 3 ? ap + 3 * lda : ap;
 	const float *a6 = strided && mr > 6 ? ap + 6 * lda : ap;
 	const float *a9 = strided && mr > 9 ? ap + 9 * lda : ap;
-	int kk, kc = k->kc, npf = k->npf;
+	int kk, kc = k->kc, gap = 1, gmask, pfend;
+	/* One line every `gap` K steps, gap a power of two as large as fits:
+	 * issued in a burst, the prefetches of a weight block streamed from
+	 * memory queue behind each other and stall the loop (bench_conv cold,
+	 * r18.layer4 3x3 c512: 126 GFLOP/s in bursts of two lines a step, 147
+	 * spread out). A mask test costs no register beyond gmask. */
+	while (k->npf > 0 && (int64_t)gap * 2 * k->npf <= kc)
+		gap *= 2;
+	gmask = gap - 1;
+	pfend = k->npf * gap;
 	FG_ROWS(FG_DECL)
 
 	FG_ROWS(FG_INIT)
@@ -751,10 +757,10 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 			for (i = pix0, gr = 0; gr < ngr; gr++) {
 				int rows = np / ngr + (gr < np % ngr);
 				/* Group gr prefetches its share of the next block's rows. */
-				int pf0 = (int)((int64_t)nbrows * gr / ngr), pf1 = (int)((int64_t)nbrows * (gr + 1) / ngr);
-				ka.pf = nb ? nb + (int64_t)pf0 * G->pc : NULL;
-				ka.pfs = G->pc;
-				ka.npf = pf1 - pf0;
+				int64_t nl = ((int64_t)nbrows * G->pc + 15) / 16; /* lines */
+				int64_t pf0 = nl * gr / ngr, pf1 = nl * (gr + 1) / ngr;
+				ka.pf = nb ? nb + pf0 * 16 : NULL;
+				ka.npf = nb ? (int)(pf1 - pf0) : 0;
 				for (r = 0; r < rows; r++) {
 					yr[r] = G->y + (int64_t)(i + r) * G->ldy;
 					if (G->res)
