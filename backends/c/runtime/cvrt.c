@@ -234,7 +234,13 @@ static inline const float *gemm_bcol(const gemm_args *g, int j)
  *   1. a conv's A rows (each pixel's input patch) are copied into a stack
  *      buffer, FG_KCB floats apart (an im2col of FG_TP pixels x one K block,
  *      72 KiB at most), so the kernel reads every A row through one pointer
- *      with constant offsets and never spills. A plain A (a pointwise conv,
+ *      with constant offsets and never spills. Except direct rows: when a
+ *      window row is contiguous in x (one group, column dilation 1), a run
+ *      of output pixels of one output row whose windows lie inside the image
+ *      reads x in place, sw * c floats apart, jumping to the next input row
+ *      at each window-row boundary (fg_conv_groups picks the runs; only the
+ *      border pixels are packed). bench_conv, 1 thread: the 7x7/2 stem
+ *      134 -> 150 GFLOP/s, 3x3 c64 on 56x56 152 -> 159. A plain A (a pointwise conv,
  *      a GEMM) is read in place, rows xpix floats apart, through four
  *      pointers three rows apart (FG_AROW): the copy never paid for itself
  *      there (bench_conv, 1x1 shapes of resnet50 and mobilenet_v2, K = 16 to
@@ -278,6 +284,11 @@ typedef struct fg_args {
 	cvrt_act act;
 	const float *pf;          /* prefetch npf contiguous 64-byte lines from pf */
 	int npf;                  /* into L2, spread evenly over the K steps */
+	/* Direct rows (mode 2): row r's K entry kk of the conv patch is
+	 * a[r * lda + (k0 + kk) / rl * rowstep + (k0 + kk) % rl]: a window row
+	 * is rl = kw * cg contiguous floats, window rows rowstep floats apart. */
+	int k0, rl;
+	int64_t rowstep;
 } fg_args;
 
 #if defined(__AVX512F__)
@@ -402,11 +413,12 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 	(!strided ? ap[R * FG_KCB]                                                \
 	 : ((R) / 3 == 0 ? ap : (R) / 3 == 1 ? a3 : (R) / 3 == 2 ? a6 : a9)[((R) % 3) * lda])
 
-/* The K loop; BLOAD1 loads the last B vector. */
-#define FG_KLOOP(BLOAD1)                                                           \
-	for (kk = 0; kk < kc; kk++, ap++, a3++, a6++, a9++) {                       \
+/* N steps of the K loop; BLOAD1 loads the last B vector; KOFF: the K steps
+ * done before (the prefetch schedule counts from the block's start). */
+#define FG_KLOOP(BLOAD1, N, KOFF)                                                  \
+	for (kk = 0; kk < (N); kk++, ap++, a3++, a6++, a9++) {                      \
 		fg_vec b0, b1;                                                     \
-		if (kk < pfend && !(kk & gmask)) {                                 \
+		if (kk + (KOFF) < pfend && !((kk + (KOFF)) & gmask)) {             \
 			_mm_prefetch((const char *)pf, _MM_HINT_T1);               \
 			pf += 16;                                                  \
 		}                                                                  \
@@ -462,9 +474,11 @@ static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask 
 }
 
 /* Y[mr rows, nv vectors] (+)= A block * B block, then the epilogue. A rows
- * are FG_KCB floats apart (packed), or k->lda when `strided`. */
-static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int strided, const fg_args *k)
+ * (mode): 0 packed, FG_KCB floats apart; 1 strided, k->lda apart; 2 direct
+ * conv rows (see fg_args), k->lda apart. */
+static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int mode, const fg_args *k)
 {
+	const int strided = mode != 0;
 	fg_mask m = fg_mkmask(k->lastw);
 	const float *ap = k->a, *bp = k->b, *pf = k->pf;
 	int64_t bstride = k->bstride, j = k->j;
@@ -486,10 +500,30 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int strided,
 	FG_ROWS(FG_DECL)
 
 	FG_ROWS(FG_INIT)
-	if (k->bfull) {
-		FG_KLOOP(FG_LOAD_FULL)
+	if (mode == 2) {
+		/* One run per window row the block touches: B rows continue,
+		 * the A row pointers jump to the next input row. */
+		int ky = k->k0 / k->rl, o = k->k0 % k->rl, done = 0;
+		const float *a0 = k->a;
+		while (done < kc) {
+			int run = k->rl - o < kc - done ? k->rl - o : kc - done;
+			ap = a0 + ky * k->rowstep + o;
+			a3 = mr > 3 ? ap + 3 * lda : ap;
+			a6 = mr > 6 ? ap + 6 * lda : ap;
+			a9 = mr > 9 ? ap + 9 * lda : ap;
+			if (k->bfull) {
+				FG_KLOOP(FG_LOAD_FULL, run, done)
+			} else {
+				FG_KLOOP(FG_LOAD_MASK, run, done)
+			}
+			done += run;
+			ky++;
+			o = 0;
+		}
+	} else if (k->bfull) {
+		FG_KLOOP(FG_LOAD_FULL, kc, 0)
 	} else {
-		FG_KLOOP(FG_LOAD_MASK)
+		FG_KLOOP(FG_LOAD_MASK, kc, 0)
 	}
 	FG_ROWS(FG_FIN)
 }
@@ -503,6 +537,10 @@ typedef void (*fg_kernel)(const fg_args *k);
 	static void fg_ks_##MR_##_##NV_(const fg_args *k) \
 	{                                               \
 		fg_body(MR_, NV_, 1, k);                \
+	}                                               \
+	static void fg_kd_##MR_##_##NV_(const fg_args *k) \
+	{                                               \
+		fg_body(MR_, NV_, 2, k);                \
 	}
 #define FG_K2(MR_) FG_K(MR_, 1) FG_K(MR_, 2)
 FG_K2(1) FG_K2(2) FG_K2(3) FG_K2(4) FG_K2(5) FG_K2(6)
@@ -511,8 +549,9 @@ FG_K2(7) FG_K2(8) FG_K2(9) FG_K2(10) FG_K2(11) FG_K2(12)
 #endif
 #define FG_E(MR_) { fg_k_##MR_##_1, fg_k_##MR_##_2 }
 #define FG_ES(MR_) { fg_ks_##MR_##_1, fg_ks_##MR_##_2 }
-/* [strided][rows - 1][vectors - 1] */
-static const fg_kernel fg_kernels[2][FG_MR][FG_NV] = {
+#define FG_ED(MR_) { fg_kd_##MR_##_1, fg_kd_##MR_##_2 }
+/* [mode][rows - 1][vectors - 1] */
+static const fg_kernel fg_kernels[3][FG_MR][FG_NV] = {
 	{
 		FG_E(1), FG_E(2), FG_E(3), FG_E(4), FG_E(5), FG_E(6),
 #if FG_MR == 12
@@ -522,6 +561,11 @@ static const fg_kernel fg_kernels[2][FG_MR][FG_NV] = {
 		FG_ES(1), FG_ES(2), FG_ES(3), FG_ES(4), FG_ES(5), FG_ES(6),
 #if FG_MR == 12
 		FG_ES(7), FG_ES(8), FG_ES(9), FG_ES(10), FG_ES(11), FG_ES(12),
+#endif
+	}, {
+		FG_ED(1), FG_ED(2), FG_ED(3), FG_ED(4), FG_ED(5), FG_ED(6),
+#if FG_MR == 12
+		FG_ED(7), FG_ED(8), FG_ED(9), FG_ED(10), FG_ED(11), FG_ED(12),
 #endif
 	},
 };
@@ -638,15 +682,16 @@ static void fg_pack_patch(const igemm *G, int iy0, int ix0, int k0, int k1, floa
 	}
 }
 
-/* Packed A of a conv: rows [pix0, pix1) of G, K entries [k0, k0 + kc),
- * FG_KCB floats apart; iy0/ix0: each row's window origin. */
-static void fg_pack_a(const igemm *G, int pix0, int pix1, int k0, int kc, const int *iy0,
-		      const int *ix0, float *a)
+/* Packed A of a conv: the rows of the n pixels pix[] (window origins iy0[],
+ * ix0[], indexed by pixel - pix0), K entries [k0, k0 + kc), FG_KCB floats
+ * apart. */
+static void fg_pack_a(const igemm *G, const int *pix, int n, int pix0, int k0, int kc,
+		      const int *iy0, const int *ix0, float *a)
 {
-	int i;
+	int q;
 
-	for (i = 0; i < pix1 - pix0; i++, a += FG_KCB)
-		fg_pack_patch(G, iy0[i], ix0[i], k0, k0 + kc, a);
+	for (q = 0; q < n; q++, a += FG_KCB)
+		fg_pack_patch(G, iy0[pix[q] - pix0], ix0[pix[q] - pix0], k0, k0 + kc, a);
 }
 
 /* Where the kernel reads B rows [k0, k0 + kc) x columns [jp, jp + wd) from
@@ -707,22 +752,107 @@ static void fg_next_block(const igemm *G, int64_t K, int kb, int kcb, int nkb, i
 	*nb = G->b + (jp / G->pc * K + k0) * G->pc + jp % G->pc;
 }
 
+/* A direct run is at least this many pixels; shorter ones are packed. */
+#define FG_DIRECT_MIN 8
+
+/* A row group of a tile: `rows` pixels; packed (A rows start..start+rows-1
+ * of the packed block, pixels plist[start..]) or in place (pixels start..,
+ * consecutive; plain rows, or a conv's direct run within one output row). */
+typedef struct fg_group {
+	int start, rows, packed;
+} fg_group;
+
+/* Appends run [p0, p0 + n) split into balanced groups of at most FG_MR
+ * rows: 49 rows run as 10+10+10+10+9, not 12*4+1. */
+static int fg_add_groups(fg_group *g, int ng, int p0, int n, int packed)
+{
+	int parts = (n + FG_MR - 1) / FG_MR, i;
+
+	for (i = 0; i < parts; i++) {
+		g[ng].start = p0;
+		g[ng].rows = n / parts + (i < n % parts);
+		g[ng].packed = packed;
+		p0 += g[ng++].rows;
+	}
+	return ng;
+}
+
+/*
+ * The row groups of conv tile [pix0, pix1) into g (returns their count),
+ * the packed pixels into plist (*npk of them). With `direct`, a run of at
+ * least FG_DIRECT_MIN output pixels of one output row whose windows lie
+ * inside the image is read in place (mode 2); every other pixel is packed,
+ * and packed pixels group across rows, so a 56-wide row's two border
+ * pixels do not make groups of one.
+ */
+static int fg_conv_groups(const igemm *G, int pix0, int pix1, int direct, fg_group *g,
+			  int *plist, int *npk)
+{
+	int ng = 0, n = 0, i = pix0;
+	int oxl = 0, oxh = -1, oyl = 0, oyh = -1;
+
+	if (direct) {
+		/* Output columns/rows whose windows lie inside the image. */
+		oxl = (G->pad_l + G->sw - 1) / G->sw;
+		oxh = G->w - 1 - (G->kw - 1) * G->dw + G->pad_l;
+		oxh = oxh < 0 ? -1 : oxh / G->sw;
+		oyl = (G->pad_t + G->sh - 1) / G->sh;
+		oyh = G->h - 1 - (G->kh - 1) * G->dh + G->pad_t;
+		oyh = oyh < 0 ? -1 : oyh / G->sh;
+		if (oxh > G->ow - 1)
+			oxh = G->ow - 1;
+	}
+	while (i < pix1) {
+		int oy = i / G->ow, ox = i - oy * G->ow, row_end = (oy + 1) * G->ow;
+		int lo = oy * G->ow + oxl, hi = oy * G->ow + oxh + 1; /* direct [lo, hi) */
+		if (row_end > pix1)
+			row_end = pix1;
+		if (hi > row_end)
+			hi = row_end;
+		if (direct && oy >= oyl && oy <= oyh && ox <= oxh && hi - (i > lo ? i : lo) >= FG_DIRECT_MIN) {
+			for (; i < lo; i++)
+				plist[n++] = i;
+			ng = fg_add_groups(g, ng, i, hi - i, 0);
+			i = hi;
+		}
+		for (; i < row_end; i++)
+			plist[n++] = i;
+	}
+	*npk = n;
+	/* Packed groups first: the tile packs them in one pass. */
+	if (n) {
+		fg_group tmp[FG_TP];
+		int nd = ng, k;
+		memcpy(tmp, g, (size_t)nd * sizeof(*g));
+		ng = fg_add_groups(g, 0, 0, n, 1);
+		for (k = 0; k < nd; k++)
+			g[ng++] = tmp[k];
+	}
+	return ng;
+}
+
 /* Rows [pix0, pix1) (at most FG_TP) x columns [j0, j1) of G. */
 static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 {
 	int64_t K = G->plain ? G->cg : (int64_t)G->kh * G->kw * G->cg;
-	int np = pix1 - pix0, ngr = (np + FG_MR - 1) / FG_MR;
+	int np = pix1 - pix0, ngr, npk = 0;
 	int nkb = K > 0 ? (int)((K + FG_KCB - 1) / FG_KCB) : 1;
 	int kcb = (int)((K + nkb - 1) / nkb), kb, jp, i, r, gr;
-	int iy0[FG_TP], ix0[FG_TP];
+	int iy0[FG_TP], ix0[FG_TP], plist[FG_TP];
+	fg_group grp[FG_TP];
 	fg_vec apv[FG_TP * FG_KCB / FG_VW], bpv[FG_KCB * FG_NV];
 	float *apk = (float *)apv, *bpk = (float *)bpv;
 	float *yr[FG_MR];
 	const float *rr[FG_MR], *nb;
-	int nbrows, inplace = G->plain; /* A read in place, see above */
+	int nbrows;
+	/* A conv's window row is contiguous in x (one group, no dilation
+	 * across columns): interior pixels read it in place (direct). */
+	int direct = !G->plain && G->dw == 1 && G->xpix == G->cg;
 	fg_args ka;
 
-	if (!G->plain) {
+	if (G->plain) {
+		ngr = fg_add_groups(grp, 0, pix0, np, 0);
+	} else {
 		/* One division per tile, not per pixel: with few channels it shows. */
 		int oy = pix0 / G->ow, ox = pix0 % G->ow;
 		for (i = 0; i < np; i++) {
@@ -733,17 +863,20 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 				oy++;
 			}
 		}
+		ngr = fg_conv_groups(G, pix0, pix1, direct, grp, plist, &npk);
 	}
 	ka.yr = yr;
-	ka.lda = inplace ? G->xpix : FG_KCB;
 	ka.bias = G->bias;
 	ka.rr = G->res ? rr : NULL;
 	ka.act = G->act;
+	ka.rl = G->kw * G->cg;
+	ka.rowstep = (int64_t)G->dh * G->w * G->xpix;
 	for (kb = 0; kb < nkb; kb++) {
 		int k0 = kb * kcb, kc = K - k0 < kcb ? (int)(K - k0) : kcb;
-		if (!inplace)
-			fg_pack_a(G, pix0, pix1, k0, kc, iy0, ix0, apk);
+		if (npk)
+			fg_pack_a(G, plist, npk, pix0, k0, kc, iy0, ix0, apk);
 		ka.kc = kc;
+		ka.k0 = k0;
 		ka.first = kb == 0;
 		ka.epi = kb == nkb - 1 && !G->ep;
 		for (jp = j0; jp < j1; jp += FG_PW) {
@@ -753,28 +886,40 @@ static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 			ka.lastw = wd - (nv - 1) * FG_VW;
 			fg_bblock(G, K, k0, kc, jp, wd, nv, ngr == 1, bpk, &ka);
 			fg_next_block(G, K, kb, kcb, nkb, jp, j0, j1, &nb, &nbrows);
-			/* Balanced row groups: 49 rows run as 10+10+10+10+9, not 12*4+1. */
-			for (i = pix0, gr = 0; gr < ngr; gr++) {
-				int rows = np / ngr + (gr < np % ngr);
+			for (gr = 0; gr < ngr; gr++) {
+				const fg_group *q = &grp[gr];
+				int rows = q->rows, mode;
 				/* Group gr prefetches its share of the next block's rows. */
 				int64_t nl = ((int64_t)nbrows * G->pc + 15) / 16; /* lines */
 				int64_t pf0 = nl * gr / ngr, pf1 = nl * (gr + 1) / ngr;
 				ka.pf = nb ? nb + pf0 * 16 : NULL;
 				ka.npf = nb ? (int)(pf1 - pf0) : 0;
 				for (r = 0; r < rows; r++) {
-					yr[r] = G->y + (int64_t)(i + r) * G->ldy;
+					i = q->packed ? plist[q->start + r] : q->start + r;
+					yr[r] = G->y + (int64_t)i * G->ldy;
 					if (G->res)
-						rr[r] = G->res + (int64_t)(i + r) * G->ldr;
+						rr[r] = G->res + (int64_t)i * G->ldr;
 				}
-				if (inplace)
-					ka.a = G->x + (int64_t)i * G->xpix + k0;
-				else
-					ka.a = apk + (int64_t)(i - pix0) * FG_KCB;
-				fg_kernels[inplace][rows - 1][nv - 1](&ka);
+				if (q->packed) {
+					mode = 0;
+					ka.a = apk + (int64_t)q->start * FG_KCB;
+					ka.lda = FG_KCB;
+				} else if (G->plain) {
+					mode = 1;
+					ka.a = G->x + (int64_t)q->start * G->xpix + k0;
+					ka.lda = G->xpix;
+				} else {
+					int p = q->start - pix0;
+					mode = 2;
+					ka.a = G->x + ((int64_t)iy0[p] * G->w + ix0[p]) * G->xpix;
+					ka.lda = (int64_t)G->sw * G->xpix;
+				}
+				fg_kernels[mode][rows - 1][nv - 1](&ka);
 				if (G->ep && kb == nkb - 1)
-					for (r = 0; r < rows; r++)
-						epilogue_apply(G->ep, i + r, jp, wd, yr[r] + jp);
-				i += rows;
+					for (r = 0; r < rows; r++) {
+						i = q->packed ? plist[q->start + r] : q->start + r;
+						epilogue_apply(G->ep, i, jp, wd, yr[r] + jp);
+					}
 			}
 		}
 	}
