@@ -6,6 +6,9 @@
  *      backends/c/runtime/cvrt.c -lm -o /tmp/bench_conv
  *   OMP_NUM_THREADS=1 /tmp/bench_conv [REPS] [CASE-SUBSTRING] [cold]
  *
+ * CONV_SPLIT=rows or cols in the environment divides the work among threads
+ * as a height or width placement does (default: the kernel's own tiling).
+ *
  * Each case: random input and HWIO weights, packed with cvrt_pack_conv2d_nhwc,
  * one warm-up call, then REPS timed calls (default 30); prints the median
  * and best time and GFLOP/s (2 * pixels * k * m flops per call). Weights
@@ -103,6 +106,11 @@ static void run(const struct shape *s, int reps, int cold)
 		fprintf(stderr, "out of memory\n");
 		exit(1);
 	}
+	/* CONV_SPLIT=rows|cols: the split a host placement would ask for. */
+	if (getenv("CONV_SPLIT"))
+		p.split = !strcmp(getenv("CONV_SPLIT"), "rows")   ? CVRT_SPLIT_ROWS
+			  : !strcmp(getenv("CONV_SPLIT"), "cols") ? CVRT_SPLIT_COLS
+								  : CVRT_SPLIT_AUTO;
 	cvrt_pack_conv2d_nhwc(&p, w, pk);
 	if (cold) {
 		ncopy = ((size_t)256 << 20) / (wn * sizeof(float)) + 1;

@@ -986,6 +986,13 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 	}
 	if (split == CVRT_SPLIT_ROWS && images * pt < nth)
 		pt = (nth + images - 1) / images < rows ? (nth + images - 1) / images : rows;
+	/* Static blocks of row tiles are even only when nth divides them:
+	 * 196 pixels in 3 tiles run 2:1 on 2 threads, in 4 tiles 1:1
+	 * (bench_conv CONV_SPLIT=rows, 2 threads, 3x3 c256 on 14x14: 259 ->
+	 * 338 GFLOP/s; 3x3 c128 on 28x28, 9 -> 10 tiles: 295 -> 330). */
+	if (split == CVRT_SPLIT_ROWS)
+		while ((images * pt) % nth && pt < rows)
+			pt++;
 	if (split == CVRT_SPLIT_COLS) {
 		for (nt = FG_PW; nt < 256 && (cols + 2 * nt - 1) / (2 * nt) >= nth; nt *= 2)
 			;
