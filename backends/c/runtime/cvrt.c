@@ -274,7 +274,6 @@ typedef struct fg_args {
 	const float *b;           /* B: row kk at b + kk * bstride */
 	int64_t bstride;          /* floats between B rows */
 	int kc;                   /* K rows of this block */
-	int bfull;                /* B rows readable over the whole panel width */
 	float *const *yr;         /* Y row pointers (column 0) */
 	int64_t j;                /* first column */
 	int lastw;                /* valid lanes of the last vector */
@@ -413,9 +412,10 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 	(!strided ? ap[R * FG_KCB]                                                \
 	 : ((R) / 3 == 0 ? ap : (R) / 3 == 1 ? a3 : (R) / 3 == 2 ? a6 : a9)[((R) % 3) * lda])
 
-/* N steps of the K loop; BLOAD1 loads the last B vector; KOFF: the K steps
+/* N steps of the K loop (B rows are readable over nv whole vectors, see
+ * fg_bblock); KOFF: the K steps
  * done before (the prefetch schedule counts from the block's start). */
-#define FG_KLOOP(BLOAD1, N, KOFF)                                                  \
+#define FG_KLOOP(N, KOFF)                                                          \
 	for (kk = 0; kk < (N); kk++, ap++, a3++, a6++, a9++) {                      \
 		fg_vec b0, b1;                                                     \
 		if (kk + (KOFF) < pfend && !((kk + (KOFF)) & gmask)) {             \
@@ -424,16 +424,14 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 		}                                                                  \
 		if (nv == 2) {                                                     \
 			b0 = fg_load(bp);                                          \
-			b1 = BLOAD1(bp + FG_VW);                                   \
+			b1 = fg_load(bp + FG_VW);                                  \
 		} else {                                                           \
-			b0 = BLOAD1(bp);                                           \
+			b0 = fg_load(bp);                                          \
 			b1 = b0;                                                   \
 		}                                                                  \
 		bp += bstride;                                                     \
 		FG_ROWS(FG_FMA)                                                    \
 	}
-#define FG_LOAD_FULL(p) fg_load(p)
-#define FG_LOAD_MASK(p) fg_loadm(m, (p))
 
 /* Epilogue (when k->epi) and store of row r: vectors va and (nv == 2) vb. */
 static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask m, fg_vec va,
@@ -511,19 +509,13 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int mode, co
 			a3 = mr > 3 ? ap + 3 * lda : ap;
 			a6 = mr > 6 ? ap + 6 * lda : ap;
 			a9 = mr > 9 ? ap + 9 * lda : ap;
-			if (k->bfull) {
-				FG_KLOOP(FG_LOAD_FULL, run, done)
-			} else {
-				FG_KLOOP(FG_LOAD_MASK, run, done)
-			}
+			FG_KLOOP(run, done)
 			done += run;
 			ky++;
 			o = 0;
 		}
-	} else if (k->bfull) {
-		FG_KLOOP(FG_LOAD_FULL, kc, 0)
 	} else {
-		FG_KLOOP(FG_LOAD_MASK, kc, 0)
+		FG_KLOOP(kc, 0)
 	}
 	FG_ROWS(FG_FIN)
 }
@@ -695,33 +687,45 @@ static void fg_pack_a(const igemm *G, const int *pix, int n, int pix0, int k0, i
 }
 
 /* Where the kernel reads B rows [k0, k0 + kc) x columns [jp, jp + wd) from
- * (ka->b, bstride, bfull): in place from weight panels (K rows), or from
- * dense B in place (one row group) or copied into the stack panel pk. */
+ * (ka->b, bstride), always readable over nv whole vectors: in place from
+ * weight panels (K rows, zero-padded to the panel width) or from dense B
+ * (one row group, whole vectors); else copied, zero-padded, into the stack
+ * panel pk: dense B with several row groups, a dense block narrower than
+ * its vectors, and 8-column panels under 16-lane vectors. The kernel then
+ * needs no masked B loads, which halves its code (and the emitted model's
+ * compile time). */
 static void fg_bblock(const igemm *G, int64_t K, int k0, int kc, int jp, int wd, int nv,
 		      int one_group, float *pk, fg_args *ka)
 {
+	int64_t pw = (int64_t)nv * FG_VW, ss;
+	const float *src;
+	float *d = pk;
+	int kk;
+
 	if (G->pc) {
-		ka->b = G->b + ((int64_t)jp / G->pc * K + k0) * G->pc + jp % G->pc;
-		ka->bstride = G->pc;
-		ka->bfull = G->pc - jp % G->pc >= nv * FG_VW;
-	} else if (one_group) {
-		ka->b = G->b + (int64_t)k0 * G->ldb + jp;
-		ka->bstride = G->ldb;
-		ka->bfull = ka->lastw == FG_VW;
-	} else {
-		int64_t pw = (int64_t)nv * FG_VW;
-		const float *src = G->b + (int64_t)k0 * G->ldb + jp;
-		float *d = pk;
-		int kk;
-		for (kk = 0; kk < kc; kk++, d += pw, src += G->ldb) {
-			memcpy(d, src, (size_t)wd * sizeof(float));
-			if (wd < pw)
-				memset(d + wd, 0, (size_t)(pw - wd) * sizeof(float));
+		src = G->b + ((int64_t)jp / G->pc * K + k0) * G->pc + jp % G->pc;
+		ss = G->pc;
+		if (G->pc - jp % G->pc >= pw) {
+			ka->b = src;
+			ka->bstride = ss;
+			return;
 		}
-		ka->b = pk;
-		ka->bstride = pw;
-		ka->bfull = 1;
+	} else {
+		src = G->b + (int64_t)k0 * G->ldb + jp;
+		ss = G->ldb;
+		if (one_group && wd == pw) {
+			ka->b = src;
+			ka->bstride = ss;
+			return;
+		}
 	}
+	for (kk = 0; kk < kc; kk++, d += pw, src += ss) {
+		memcpy(d, src, (size_t)wd * sizeof(float));
+		if (wd < pw)
+			memset(d + wd, 0, (size_t)(pw - wd) * sizeof(float));
+	}
+	ka->b = pk;
+	ka->bstride = pw;
 }
 
 /*
