@@ -34,7 +34,7 @@
  *   share = ceil(rows/a) ceil(cols/b) / (rows cols) (the busiest core);
  *   DRAM bytes: the weights (read once and multicast), plus the activations
  *   in and out when interleaved; NoC bytes per core: the weight slice when
- *   k > 1, the halo rows of a height/block windowed op, and for a width/block
+ *   k > 1 (not on the host: DRAM bytes count it there), the halo rows of a height/block windowed op, and for a width/block
  *   conv or gemm the (b-1)/b of its rows' input channels held by others.
  * Reshard cost of an edge carrying T bytes from placement P to Q: 0 when
  * both are interleaved (main memory either way) or P = Q; T / memory
@@ -297,7 +297,9 @@ static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const c
 		if ((cls == C_CONV || cls == C_GEMM) && b > 1)
 			noc += in_rows * in.cols * FLOAT_BYTES * (b - 1) / b;
 	}
-	if (k > 1)
+	/* An accelerator core receives its weight slice over the NoC. A host
+	 * thread reads it from memory itself, which `dram` already counts. */
+	if (k > 1 && !c->host)
 		noc += w_core;
 	e.mem = mem;
 	e.time = fmax(cv_node_flops(n) * share / t->peak_flops, dram / dram_bandwidth(c, k)) +
