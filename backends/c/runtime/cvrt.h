@@ -130,9 +130,12 @@ void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels);
  *         floats between them are left alone)
  * Same parameters and output-size formula as cvrt_conv2d. Each output pixel
  * row is a sum over taps of (input pixel under the tap) x (tap matrix): an
- * implicit GEMM over K = kh*kw*(c/group); tiles of a few pixels' input
- * patches are copied into a small stack buffer, never a full im2col matrix
- * (pointwise convs, 1x1 stride 1 unpadded, read x in place).
+ * implicit GEMM over K = kh*kw*(c/group), never a full im2col matrix: with
+ * one group and no column dilation, output pixels whose windows lie inside
+ * the image read x in place (a window row is kw*c contiguous floats); the
+ * border pixels' patches (all pixels' otherwise) are copied a few at a time
+ * into a small stack buffer; pointwise convs (1x1, stride 1, unpadded) read
+ * x in place.
  * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0).
  */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
