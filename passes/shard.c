@@ -34,8 +34,9 @@
  *   share = ceil(rows/a) ceil(cols/b) / (rows cols) (the busiest core);
  *   DRAM bytes: the weights (read once and multicast), plus the activations
  *   in and out when interleaved; NoC bytes per core: the weight slice when
- *   k > 1 (not on the host: DRAM bytes count it there), the halo rows of a height/block windowed op, and for a width/block
- *   conv or gemm the (b-1)/b of its rows' input channels held by others.
+ *   k > 1 (not on the host: DRAM bytes count it there), the halo rows of a
+ *   height/block windowed op, and for a width/block conv or gemm the
+ *   (b-1)/b of its rows' input channels held by others.
  * Reshard cost of an edge carrying T bytes from placement P to Q: 0 when
  * both are interleaved (main memory either way) or P = Q; T / memory
  * bandwidth between main memory and shards; T / (min(kP, kQ) x core
