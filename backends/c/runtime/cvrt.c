@@ -234,7 +234,7 @@ static inline const float *gemm_bcol(const gemm_args *g, int j)
  * freely (K is tap-major). Per block:
  *   1. a conv's A rows (each pixel's input patch) are copied into a stack
  *      buffer, FG_KCB floats apart (an im2col of FG_TP pixels x one K block,
- *      72 KiB at most), so the kernel reads every A row through one pointer
+ *      84 KiB at most), so the kernel reads every A row through one pointer
  *      with constant offsets and never spills. Except direct rows: when a
  *      window row is contiguous in x (one group, column dilation 1), a run
  *      of output pixels of one output row whose windows lie inside the image
@@ -260,13 +260,17 @@ static inline const float *gemm_bcol(const gemm_args *g, int j)
  * its FG_KCB x FG_PW floats stay in L1 across the row groups (a plain
  * block's 512 x FG_PW in L2), and the A block (in L1/L2) is reused by every
  * panel. The epilogue runs on the last block while the tile is in
- * registers. fg_tile's frame holds both stack buffers, about 140 KiB.
+ * registers. fg_tile's frame holds both stack buffers, about 150 KiB.
  */
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #define FAST_GEMM 1
 
 #define FG_KCB 192 /* K rows per block; also the stride of packed A rows */
-#define FG_TP 96   /* rows (pixels) per tile */
+/* Rows (pixels) per tile: two 56-pixel output rows, four of 28, eight of
+ * 14. Against 96: 3x3 c64 on 56x56 162 -> 166 GFLOP/s (bench_conv); in
+ * network, alternated, resnet18 22.14 -> 21.77 ms at 1 thread and 10.95
+ * -> 10.81 at 2, squeezenet 4.53 -> 4.50; resnet50, mobilenet_v2 unchanged. */
+#define FG_TP 112
 /* K rows per block when A is read in place (plain): no stack buffer bounds
  * it, and fewer blocks mean fewer passes of Y through the accumulators.
  * bench_conv, resnet50's 1x1 convs with K >= 256, against 192: +3 to 7%
@@ -957,7 +961,7 @@ static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int64_t rs
 		    int rows, int cols, int64_t pt, int nt, int img, int64_t tp, int64_t tj)
 {
 	igemm T = *G;
-	/* Balanced row tiles: 196 rows run as 66+65+65, not 96+96+4. */
+	/* Balanced row tiles: 300 rows run as 100+100+100, not 112+112+76. */
 	int p0 = (int)((int64_t)rows * tp / pt), p1 = (int)((int64_t)rows * (tp + 1) / pt);
 	int c0 = (int)tj * nt, c1 = c0 + nt < cols ? c0 + nt : cols;
 
@@ -1001,9 +1005,10 @@ static void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
 	if (split == CVRT_SPLIT_ROWS && images * pt < nth)
 		pt = (nth + images - 1) / images < rows ? (nth + images - 1) / images : rows;
 	/* Static blocks of row tiles are even only when nth divides them:
-	 * 196 pixels in 3 tiles run 2:1 on 2 threads, in 4 tiles 1:1
-	 * (bench_conv CONV_SPLIT=rows, 2 threads, 3x3 c256 on 14x14: 259 ->
-	 * 338 GFLOP/s; 3x3 c128 on 28x28, 9 -> 10 tiles: 295 -> 330). */
+	 * 3 tiles run 2:1 on 2 threads, 4 tiles 1:1 (measured with 96-pixel
+	 * tiles, bench_conv CONV_SPLIT=rows, 2 threads: 3x3 c256 on 14x14,
+	 * 3 -> 4 tiles, 259 -> 338 GFLOP/s; 3x3 c128 on 28x28, 9 -> 10 tiles,
+	 * 295 -> 330). */
 	if (split == CVRT_SPLIT_ROWS)
 		while ((images * pt) % nth && pt < rows)
 			pt++;
