@@ -215,27 +215,23 @@ static cv_status write_weights(emitter *e, const char *path)
 
 /* ---- expressions ---- */
 
-const char *emit_ptr(emitter *e, const cv_value *v)
-{
-	char *buf = e->pbuf[e->pi++ % 8];
-	size_t size = sizeof e->pbuf[0];
-	struct wslot *w;
-
-	if (v->kind == CV_VALUE_CONST) {
-		w = find_slot(e, v, W_PLAIN);
-		snprintf(buf, size, "(const float *)(w + %zu)", w ? w->off : 0);
-	} else {
-		snprintf(buf, size, "(float *)(a + %zu)", cv_memplan_offset(&e->plan, v));
-	}
-	return buf;
-}
-
 const char *emit_wptr(emitter *e, const cv_value *v, int form)
 {
 	char *buf = e->pbuf[e->pi++ % 8];
 	struct wslot *w = find_slot(e, v, form);
 
 	snprintf(buf, sizeof e->pbuf[0], "(const float *)(w + %zu)", w ? w->off : 0);
+	return buf;
+}
+
+const char *emit_ptr(emitter *e, const cv_value *v)
+{
+	char *buf;
+
+	if (v->kind == CV_VALUE_CONST)
+		return emit_wptr(e, v, W_PLAIN);
+	buf = e->pbuf[e->pi++ % 8];
+	snprintf(buf, sizeof e->pbuf[0], "(float *)(a + %zu)", cv_memplan_offset(&e->plan, v));
 	return buf;
 }
 
