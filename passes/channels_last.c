@@ -578,7 +578,7 @@ static cv_status propagate(cv_graph *g, shuffle_mode mode, cv_pass_stats *stats,
 static cv_status run_channels_last(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats,
 				   cv_diag *d)
 {
-	const cv_target *t = cv_module_target(m);
+	const cv_target *t;
 	const char *shuffle = cv_pass_option(opts, "shuffle", "auto");
 	shuffle_mode mode = SHUFFLE_AUTO;
 	cv_graph *g = &m->graph;
@@ -595,11 +595,8 @@ static cv_status run_channels_last(cv_module *m, const cv_pass_options *opts, cv
 		return cv_diag_error(d, CV_ERR_INPUT,
 				     "channels-last: shuffle=%s is not a shuffle mode (auto, always or never)",
 				     shuffle);
-	if (!t) {
-		if ((st = cv_target_host(&host, d)))
-			return st;
-		t = &host;
-	}
+	if ((st = pass_target(m, &host, &t, d)))
+		return st;
 	for (n = g->first; n; n = next) {
 		next = n->next;
 		if (is_spatial(n) && worth_converting(n, t) && (st = convert(g, n, stats, d)))

@@ -3,6 +3,7 @@
 #define CONVC_PASSES_H
 
 #include "convc/pass.h"
+#include "convc/target.h"
 
 extern const cv_pass cv_pass_dce;
 extern const cv_pass cv_pass_fold_bn;
@@ -12,5 +13,19 @@ extern const cv_pass cv_pass_cse;
 extern const cv_pass cv_pass_const_fold;
 extern const cv_pass cv_pass_channels_last;
 extern const cv_pass cv_pass_shard;
+
+/* *out = the target a pass plans for: the module's (--target), else the
+ * host as cv_target_host detects it now, written into *host (which must
+ * outlive the use of *out). cv_target_host's errors are returned as is. */
+static inline cv_status pass_target(const cv_module *m, cv_target *host, const cv_target **out,
+				    cv_diag *d)
+{
+	cv_status st = CV_OK;
+
+	*out = cv_module_target(m);
+	if (!*out && !(st = cv_target_host(host, d)))
+		*out = host;
+	return st;
+}
 
 #endif

@@ -587,16 +587,12 @@ static cv_status setup(shard_ctx *c, cv_module *m, const cv_pass_options *opts, 
 {
 	const char *cores = cv_pass_option(opts, "cores", NULL);
 	cv_node *n;
+	cv_status st;
 	int i = 0;
 
 	memset(c, 0, sizeof *c);
-	c->t = cv_module_target(m);
-	if (!c->t) {
-		cv_status st = cv_target_host(host, d);
-		if (st)
-			return st;
-		c->t = host;
-	}
+	if ((st = pass_target(m, host, &c->t, d)))
+		return st;
 	c->cap = c->t->cores;
 	c->host = !strcmp(c->t->name, "host");
 	if (cores) {
