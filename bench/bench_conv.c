@@ -8,6 +8,9 @@
  *
  * CONV_SPLIT=rows or cols in the environment divides the work among threads
  * as a height or width placement does (default: the kernel's own tiling).
+ * CONV_ALGO=winograd runs the 3x3 stride-1 shapes as Winograd F(2x2, 3x3)
+ * (CVRT_CONV_WINOGRAD), after checking it against the direct conv (the
+ * largest difference is printed); GFLOP/s still count the direct FLOPs.
  *
  * Each case: random input and HWIO weights, packed with cvrt_pack_conv2d_nhwc,
  * one warm-up call, then REPS timed calls (default 30); prints the median
@@ -18,6 +21,7 @@
  * network streams its weights from memory.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +66,17 @@ static const struct shape shapes[] = {
 	{"mbv2 1x1 c960>160", 7, 7, 960, 160, 1, 1, 0},
 	{"mbv2 1x1 c32>16", 112, 112, 32, 16, 1, 1, 0},
 	{"mbv2 conv0 3x3/2 c3", 224, 224, 3, 32, 3, 2, 1},
+	{"sq fire2 3x3 c16>64", 55, 55, 16, 64, 3, 1, 1},
+	{"sq fire4 3x3 c32>128", 27, 27, 32, 128, 3, 1, 1},
+	{"sq fire6 3x3 c48>192", 13, 13, 48, 192, 3, 1, 1},
+	{"sq fire8 3x3 c64>256", 13, 13, 64, 256, 3, 1, 1},
+	{"r50.layer1 3x3 c64", 56, 56, 64, 64, 3, 1, 1},
+	{"r50.layer2 3x3 c128", 28, 28, 128, 128, 3, 1, 1},
+	{"r50.layer3 3x3 c256", 14, 14, 256, 256, 3, 1, 1},
+	{"r50.layer4 3x3 c512", 7, 7, 512, 512, 3, 1, 1},
+	{"3x3 c8>8 on 56x56", 56, 56, 8, 8, 3, 1, 1},
+	{"3x3 c16>16 on 56x56", 56, 56, 16, 16, 3, 1, 1},
+	{"3x3 c32>32 on 56x56", 56, 56, 32, 32, 3, 1, 1},
 };
 
 static double now_ms(void)
@@ -97,7 +112,7 @@ static void run(const struct shape *s, int reps, int cold)
 	size_t kdim = (size_t)s->k * s->k * s->c;
 	float *x = rnd((size_t)s->h * s->w * s->c), *w = rnd(kdim * s->m), *b = rnd(s->m);
 	float *pk = malloc(cvrt_conv2d_nhwc_packed_floats(&p) * sizeof(float));
-	float *y = malloc((size_t)oh * ow * s->m * sizeof(float)), *wc = NULL;
+	float *y = malloc((size_t)oh * ow * s->m * sizeof(float)), *wc = NULL, *ws = NULL;
 	size_t wn = cvrt_conv2d_nhwc_packed_floats(&p), ncopy = 1, ci;
 	double *t = malloc((size_t)reps * sizeof(double)), flop = 2.0 * oh * ow * kdim * s->m;
 	int i;
@@ -111,21 +126,52 @@ static void run(const struct shape *s, int reps, int cold)
 		p.split = !strcmp(getenv("CONV_SPLIT"), "rows")   ? CVRT_SPLIT_ROWS
 			  : !strcmp(getenv("CONV_SPLIT"), "cols") ? CVRT_SPLIT_COLS
 								  : CVRT_SPLIT_AUTO;
-	cvrt_pack_conv2d_nhwc(&p, w, pk);
+	/* CONV_ALGO=winograd: CVRT_CONV_WINOGRAD where the shape allows it;
+	 * checked against the direct conv first (max |difference| printed). */
+	if (getenv("CONV_ALGO") && !strcmp(getenv("CONV_ALGO"), "winograd") &&
+	    cvrt_conv2d_winograd_ok(&p)) {
+		cvrt_conv2d_params d = p;
+		float *yd = malloc((size_t)oh * ow * s->m * sizeof(float));
+		size_t k;
+		double err = 0, big = 0;
+		p.algo = CVRT_CONV_WINOGRAD;
+		free(pk);
+		wn = cvrt_conv2d_nhwc_packed_floats(&p);
+		pk = malloc(wn * sizeof(float));
+		ws = malloc((cvrt_conv2d_nhwc_workspace(&p) + 1) * sizeof(float));
+		if (!yd || !pk || !ws) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+		cvrt_pack_conv2d_nhwc(&d, w, pk);
+		cvrt_conv2d_nhwc(&d, x, pk, b, NULL, yd, NULL);
+		cvrt_pack_conv2d_nhwc(&p, w, pk);
+		cvrt_conv2d_nhwc(&p, x, pk, b, NULL, y, ws);
+		for (k = 0; k < (size_t)oh * ow * s->m; k++) {
+			double e = fabs((double)y[k] - yd[k]);
+			err = e > err ? e : err;
+			big = fabs(yd[k]) > big ? fabs(yd[k]) : big;
+		}
+		printf("%-26s winograd: max |winograd - direct| = %.2e (max |y| %.2f)\n", s->name, err, big);
+		free(yd);
+	} else {
+		cvrt_pack_conv2d_nhwc(&p, w, pk);
+	}
 	if (cold) {
 		ncopy = ((size_t)256 << 20) / (wn * sizeof(float)) + 1;
 		wc = malloc(ncopy * wn * sizeof(float));
 		for (ci = 0; wc && ci < ncopy; ci++)
 			memcpy(wc + ci * wn, pk, wn * sizeof(float));
 	}
-	cvrt_conv2d_nhwc(&p, x, pk, b, NULL, y, NULL);
+	cvrt_conv2d_nhwc(&p, x, pk, b, NULL, y, ws);
 	for (i = 0; i < reps; i++) {
 		const float *wi = wc ? wc + (size_t)i % ncopy * wn : pk;
 		double t0 = now_ms();
-		cvrt_conv2d_nhwc(&p, x, wi, b, NULL, y, NULL);
+		cvrt_conv2d_nhwc(&p, x, wi, b, NULL, y, ws);
 		t[i] = now_ms() - t0;
 	}
 	free(wc);
+	free(ws);
 	qsort(t, (size_t)reps, sizeof *t, cmp);
 	printf("%-26s %8.3f ms  %6.1f GFLOP/s  (best %6.1f)\n", s->name, t[reps / 2],
 	       flop / t[reps / 2] * 1e-6, flop / t[0] * 1e-6);

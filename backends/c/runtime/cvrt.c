@@ -44,6 +44,12 @@
 #else
 #define ALWAYS_INLINE inline
 #endif
+/* gcc only: no constant-propagated clone of a function. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NOCLONE __attribute__((noclone))
+#else
+#define NOCLONE
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Activations                                                              */
@@ -848,8 +854,10 @@ static int fg_conv_groups(const igemm *G, int pix0, int pix1, int direct, fg_gro
 	return ng;
 }
 
-/* Rows [pix0, pix1) (at most FG_TP) x columns [j0, j1) of G. */
-static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
+/* Rows [pix0, pix1) (at most FG_TP) x columns [j0, j1) of G. Not cloned
+ * for constant arguments: gcc's clone for a plain G then warns that the
+ * conv-only arrays (plist, iy0, ix0) may be read uninitialized. */
+NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 {
 	int64_t K = G->plain ? G->cg : (int64_t)G->kh * G->kw * G->cg;
 	int np = pix1 - pix0, ngr, npk = 0;
@@ -1807,12 +1815,300 @@ epilogue:
 	}
 }
 
-/* No scratch: packed A lives on the stack (FAST_GEMM) and out-of-image taps
- * read a static zero block (portable). */
+/* ---- Winograd F(2x2, 3x3) (cvrt.h, CVRT_CONV_WINOGRAD) ---- */
+
+/*
+ * Output tiles (2x2 pixel blocks) per block: one block's transformed input
+ * V [16][nb][c] and products M [16][nb][m] (16 * nb * (c + m) floats) stay
+ * in L2, at most 1 MiB of them, and at most 256 tiles (fewer blocks, fewer
+ * barriers: bench_conv 3x3 c16 on 56x56 at 2 threads, 112 -> 256 tiles,
+ * 0.155 -> 0.13 ms). c = m = 32: 256 tiles; 64: 128; 256: 32; 512: 16;
+ * then balanced over the blocks.
+ */
+static int wino_block(const cvrt_conv2d_params *p, int64_t tiles)
+{
+	int64_t nb = 16384 / ((int64_t)p->c + p->m), nblk;
+
+	if (nb > 256)
+		nb = 256;
+	if (nb < 1)
+		nb = 1;
+	if (nb > tiles)
+		nb = tiles;
+	nblk = (tiles + nb - 1) / nb; /* balanced: 49 tiles as 25 + 24, not 32 + 17 */
+	return (int)((tiles + nblk - 1) / nblk);
+}
+
+static int64_t wino_tiles(const cvrt_conv2d_params *p)
+{
+	return (int64_t)p->n * ((p->oh + 1) / 2) * ((p->ow + 1) / 2);
+}
+
+/* Floats between the 16 planes of a block of nb tiles x k channels: nb * k
+ * rounded up to a 64-byte line, plus a line when that is a multiple of
+ * 4 KiB. Planes a multiple of 4 KiB apart put a tile's 16 values of one
+ * channel into one L1 set (4K aliasing); bench_conv 3x3 c64 on 56x56, 112
+ * tiles (28 KiB planes): 1.40 -> 0.97 ms in all. */
+static int64_t wino_plane(int nb, int k)
+{
+	int64_t ps = ((int64_t)nb * k + 15) / 16 * 16;
+
+	return ps % 1024 ? ps : ps + 16;
+}
+
+/* V(:, q, :) = B^T d B of tile t, for every channel: d = the tile's 4x4
+ * input patch (zeros outside the image), B^T = [1 0 -1 0; 0 1 1 0;
+ * 0 -1 1 0; 0 1 0 -1]; position xi = 4r + s at V + xi * vs. */
+static void wino_in(const cvrt_conv2d_params *p, const float *x, const float *zeros, int64_t t,
+		    float *restrict v, int64_t vs)
+{
+	int tw = (p->ow + 1) / 2, th = (p->oh + 1) / 2, c = p->c, r, s;
+	int img = (int)(t / ((int64_t)th * tw)), ty = (int)(t / tw % th), tx = (int)(t % tw);
+	const float *d[16];
+	int64_t cc;
+
+	for (r = 0; r < 4; r++)
+		for (s = 0; s < 4; s++) {
+			int iy = 2 * ty - p->pad_t + r, ix = 2 * tx - p->pad_l + s;
+			d[4 * r + s] = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w
+				? x + (((int64_t)img * p->h + iy) * p->w + ix) * c : zeros;
+		}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC ivdep
+#endif
+	for (cc = 0; cc < c; cc++) {
+		float u[4][4], o[4][4];
+		for (s = 0; s < 4; s++) { /* u = B^T d, column s */
+			float d0 = d[s][cc], d1 = d[4 + s][cc], d2 = d[8 + s][cc], d3 = d[12 + s][cc];
+			u[0][s] = d0 - d2;
+			u[1][s] = d1 + d2;
+			u[2][s] = d2 - d1;
+			u[3][s] = d1 - d3;
+		}
+		for (r = 0; r < 4; r++) { /* o = u B, row r */
+			o[r][0] = u[r][0] - u[r][2];
+			o[r][1] = u[r][1] + u[r][2];
+			o[r][2] = u[r][2] - u[r][1];
+			o[r][3] = u[r][1] - u[r][3];
+		}
+		for (r = 0; r < 16; r++)
+			v[r * vs + cc] = o[r / 4][r % 4];
+	}
+}
+
+/* Output channels [j0, j1) of the 2x2 outputs of tile t from its products
+ * M(:, q, :) (position xi at mq + xi * ms): A^T M A, A^T = [1 1 1 0;
+ * 0 1 -1 -1], then bias, residual and the activation, for the pixels
+ * inside the output. */
+static void wino_out(const cvrt_conv2d_params *p, const float *restrict mq, int64_t ms, int64_t t,
+		     int j0, int j1, const float *bias, const float *residual, float *y, int64_t ldy)
+{
+	int tw = (p->ow + 1) / 2, th = (p->oh + 1) / 2, m = p->m, i, j, r;
+	int img = (int)(t / ((int64_t)th * tw)), ty = (int)(t / tw % th), tx = (int)(t % tw);
+	int64_t c0;
+	float out[4][64];
+
+	for (c0 = j0; c0 < j1; c0 += 64) {
+		int len = j1 - c0 < 64 ? (int)(j1 - c0) : 64, cc;
+		for (cc = 0; cc < len; cc++) {
+			float v[16], u[2][4];
+			for (r = 0; r < 16; r++)
+				v[r] = mq[r * ms + c0 + cc];
+			for (j = 0; j < 4; j++) { /* u = A^T M, column j */
+				u[0][j] = v[j] + v[4 + j] + v[8 + j];
+				u[1][j] = v[4 + j] - v[8 + j] - v[12 + j];
+			}
+			for (i = 0; i < 2; i++) { /* out = u A, row i */
+				out[2 * i][cc] = u[i][0] + u[i][1] + u[i][2];
+				out[2 * i + 1][cc] = u[i][1] - u[i][2] - u[i][3];
+			}
+		}
+		for (i = 0; i < 4; i++) {
+			int oy = 2 * ty + i / 2, ox = 2 * tx + i % 2;
+			int64_t pix = ((int64_t)img * p->oh + oy) * p->ow + ox;
+			if (oy >= p->oh || ox >= p->ow)
+				continue;
+			memcpy(y + pix * ldy + c0, out[i], (size_t)len * sizeof(float));
+			nhwc_epilogue(y + pix * ldy + c0, bias ? bias + c0 : NULL,
+				      residual ? residual + pix * m + c0 : NULL, len, p->act);
+		}
+	}
+}
+
+/* Y[0, rows) x [j0, j1) = A * B: A rows k floats apart, B [k, n] in weight
+ * panels, Y rows n floats apart; serial. */
+static void wino_gemm(const float *a, int rows, int k, const float *b, int n, float *y, int j0,
+		      int j1)
+{
+#ifdef FAST_GEMM
+	igemm G;
+
+	int r0;
+
+	memset(&G, 0, sizeof(G));
+	G.plain = 1;
+	G.x = a;
+	G.xpix = k;
+	G.cg = k;
+	G.pc = CVRT_PANEL_COLS(n);
+	G.b = b;
+	G.ldb = G.pc;
+	G.y = y;
+	G.ldy = n;
+	for (r0 = 0; r0 < rows; r0 += FG_TP)
+		fg_tile(&G, r0, rows - r0 < FG_TP ? rows : r0 + FG_TP, j0, j1);
+#else
+	epilogue ep;
+	gemm_args g;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.alpha = 1.0f;
+	g.m = rows;
+	g.n = n;
+	g.k = k;
+	g.a = a;
+	g.a_rs = k;
+	g.a_cs = 1;
+	g.b = b;
+	g.pc = CVRT_PANEL_COLS(n);
+	g.ldb = g.pc;
+	g.y = y;
+	g.ldy = n;
+	g.ep = &ep;
+	g.serial = 1;
+	gemm_tile(&g, 0, rows, j0, j1);
+#endif
+}
+
+/* Floats of the block area of the workspace: V and M of one block of nb
+ * tiles (16 planes each). */
+static int64_t wino_area(int nb, int c, int m)
+{
+	return 16 * (wino_plane(nb, c) + wino_plane(nb, m));
+}
+
+/* Tiles [t0, t0 + n) by one thread: input transform, the 16 products over
+ * all m columns, output transform; V and M as in conv_winograd. */
+static void wino_serial(const cvrt_conv2d_params *p, const float *x, const float *w,
+			const float *bias, const float *residual, float *y, int64_t ldy,
+			const float *zeros, int64_t t0, int n, float *V, float *M)
+{
+	int64_t per = CVRT_PANELS_FLOATS((int64_t)p->c, (int64_t)p->m);
+	int q, xi;
+
+	for (q = 0; q < n; q++)
+		wino_in(p, x, zeros, t0 + q, V + (int64_t)q * p->c, wino_plane(n, p->c));
+	for (xi = 0; xi < 16; xi++)
+		wino_gemm(V + xi * wino_plane(n, p->c), n, p->c, w + xi * per, p->m,
+			  M + xi * wino_plane(n, p->m), 0, p->m);
+	for (q = 0; q < n; q++)
+		wino_out(p, M + (int64_t)q * p->m, wino_plane(n, p->m), t0 + q, 0, p->m, bias, residual,
+			 y, ldy);
+}
+
+/*
+ * y = conv(x) by Winograd F(2x2, 3x3), block by block of output tiles.
+ * ws: max(c, m) zeros (rounded up to a line), then the block area (V, M).
+ * Threads divide the work one of two ways:
+ *   private: each thread runs whole blocks of its own (wino_serial) in its
+ *     share of the block area: no barriers, and V and M never leave the
+ *     core; every thread reads all of U, so only when U (16 * c * m
+ *     floats) is at most 1 MiB and there are at least two blocks of 16 or
+ *     more tiles per thread. Against shared, bench_conv, 2 threads: 3x3
+ *     c64 on 56x56 0.585 -> 0.52 ms, c128 on 28x28 0.41 -> 0.365, c16 to
+ *     c64 on 55x55 0.25 -> 0.19;
+ *   shared: the team transforms one block's input tiles (V), runs the 16
+ *     products M_xi = V_xi U_xi ([nb, c] x [c, m]) as (xi, column tile)
+ *     tasks, then transforms M back. Column tiles are 128 wide with
+ *     several threads, all m with one. (Giving each thread a column range
+ *     for the products and the output transform, so M stays in its core,
+ *     ran slower at 2 threads: 3x3 c64 on 56x56 0.58 -> 0.83 ms, c128 on
+ *     28x28 0.41 -> 0.55, as each thread then streams all of V through
+ *     narrow column tiles.)
+ */
+static void conv_winograd(const cvrt_conv2d_params *p, const float *x, const float *w,
+			  const float *bias, const float *residual, float *y, float *ws)
+{
+	int64_t tiles = wino_tiles(p), per = CVRT_PANELS_FLOATS((int64_t)p->c, (int64_t)p->m);
+	int nb = wino_block(p, tiles), c = p->c, m = p->m, nth = 1, nt, ncol, nbt = 0;
+	int64_t ldy = conv_nhwc_ldy(p), zn = ((c > m ? c : m) + 15) / 16 * 16;
+	int64_t area = wino_area(nb, c, m), chunk = 0;
+	float *zeros = ws, *V = ws + zn, *M = V + 16 * wino_plane(nb, c);
+
+#ifdef _OPENMP
+	if ((double)tiles * 16 * c * m > PAR_MIN_WORK)
+		nth = omp_get_max_threads();
+#endif
+	memset(zeros, 0, (size_t)zn * sizeof(float));
+	if (nth > 1 && 16 * per <= 262144) {
+		chunk = area / nth / 16 * 16; /* floats of each thread's share */
+		nbt = (int)((chunk / 16 - 64) / (c + m));
+		while (nbt > 0 && wino_area(nbt, c, m) > chunk)
+			nbt--;
+	}
+	if (nbt >= 16 && tiles >= 2 * (int64_t)nth * nbt) {
+		/* private: a multiple of nth blocks, balanced */
+		int64_t nblk = (tiles + nbt - 1) / nbt, b;
+		nblk = (nblk + nth - 1) / nth * nth;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+		for (b = 0; b < nblk; b++) {
+			int64_t b0 = tiles * b / nblk, b1 = tiles * (b + 1) / nblk;
+			int tid = 0;
+			float *Vt;
+#ifdef _OPENMP
+			tid = omp_get_thread_num();
+#endif
+			Vt = V + tid * chunk;
+			wino_serial(p, x, w, bias, residual, y, ldy, zeros, b0, (int)(b1 - b0), Vt,
+				    Vt + 16 * wino_plane((int)(b1 - b0), c));
+		}
+		return;
+	}
+	nt = nth > 1 && m > 128 ? 128 : m;
+	ncol = (m + nt - 1) / nt;
+#ifdef _OPENMP
+#pragma omp parallel if (nth > 1)
+#endif
+	{
+	int64_t t0; /* each thread walks every block; the omp for loops share them out */
+	for (t0 = 0; t0 < tiles; t0 += nb) {
+		int n = tiles - t0 < nb ? (int)(tiles - t0) : nb, q, task;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+		for (q = 0; q < n; q++)
+			wino_in(p, x, zeros, t0 + q, V + (int64_t)q * c, wino_plane(n, c));
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+		for (task = 0; task < 16 * ncol; task++) {
+			int xi = task / ncol, j0 = task % ncol * nt, j1 = j0 + nt < m ? j0 + nt : m;
+			wino_gemm(V + xi * wino_plane(n, c), n, c, w + xi * per, m,
+				  M + xi * wino_plane(n, m), j0, j1);
+		}
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+		for (q = 0; q < n; q++)
+			wino_out(p, M + (int64_t)q * m, wino_plane(n, m), t0 + q, 0, m, bias, residual,
+				 y, ldy);
+	}
+	}
+}
+
+/* Direct: no scratch (packed A lives on the stack with FAST_GEMM, and
+ * out-of-image taps read a static zero block without). Winograd: see
+ * conv_winograd. */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p)
 {
-	(void)p;
-	return 0;
+	int nb;
+
+	if (p->algo != CVRT_CONV_WINOGRAD)
+		return 0;
+	nb = wino_block(p, wino_tiles(p));
+	return (size_t)(((p->c > p->m ? p->c : p->m) + 15) / 16 * 16 + wino_area(nb, p->c, p->m));
 }
 
 /* panels = B in weight panels, B(kk, j) = b[kk * rs + j * cs], k x n. */
@@ -1836,6 +2132,8 @@ size_t cvrt_conv2d_nhwc_packed_floats(const cvrt_conv2d_params *p)
 {
 	size_t k = (size_t)p->kh * p->kw * (p->c / p->group), mg = (size_t)(p->m / p->group);
 
+	if (p->algo == CVRT_CONV_WINOGRAD)
+		return 16 * CVRT_PANELS_FLOATS((size_t)p->c, (size_t)p->m);
 	return (size_t)p->group * CVRT_PANELS_FLOATS(k, mg);
 }
 
@@ -1844,6 +2142,10 @@ void cvrt_pack_conv2d_nhwc(const cvrt_conv2d_params *p, const float *w_hwio, flo
 	int mg = p->m / p->group, g;
 	int64_t k = (int64_t)p->kh * p->kw * (p->c / p->group);
 
+	if (p->algo == CVRT_CONV_WINOGRAD) {
+		cvrt_pack_winograd_f23(p->c, p->m, w_hwio, packed);
+		return;
+	}
 	for (g = 0; g < p->group; g++)
 		pack_panels(k, mg, w_hwio + (int64_t)g * mg, p->m, 1,
 			    packed + (int64_t)g * CVRT_PANELS_FLOATS(k, mg));
@@ -1857,9 +2159,12 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 	int64_t K = (int64_t)p->kh * p->kw * cg, gstride = CVRT_PANELS_FLOATS(K, mg);
 	int g;
 
-	(void)ws;
 	if (p->n <= 0 || pixels <= 0 || p->m <= 0)
 		return;
+	if (p->algo == CVRT_CONV_WINOGRAD) {
+		conv_winograd(p, x, w, bias, residual, y, ws);
+		return;
+	}
 #ifdef FAST_GEMM
 	{
 		int pw = conv_is_pointwise(p) && (int64_t)p->n * pixels <= INT32_MAX;

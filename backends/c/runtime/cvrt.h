@@ -76,7 +76,58 @@ typedef struct cvrt_conv2d_params {
 	int ldy;          /* cvrt_conv2d_nhwc only: floats between output pixels,
 			   * >= m (a channel slice of a wider tensor, such as a
 			   * concat's result); 0 means m. Other kernels: 0. */
+	int algo;         /* cvrt_conv2d_nhwc only: enum cvrt_conv_algo, which
+			   * also fixes the packed weight form. Others: 0. */
 } cvrt_conv2d_params;
+
+/*
+ * How cvrt_conv2d_nhwc computes a conv; the weight is packed for it.
+ *   CVRT_CONV_DIRECT    implicit GEMM over K = kh*kw*(c/group) (any conv)
+ *   CVRT_CONV_WINOGRAD  Winograd F(2x2, 3x3) (Lavin and Gray, "Fast
+ *                       Algorithms for Convolutional Neural Networks",
+ *                       CVPR 2016): each 2x2 block of output pixels (a tile)
+ *                       from its 4x4 input patch with 16 products per
+ *                       channel pair instead of 36, i.e. 2.25x fewer
+ *                       multiply-adds; only where cvrt_conv2d_winograd_ok.
+ */
+enum cvrt_conv_algo { CVRT_CONV_DIRECT = 0, CVRT_CONV_WINOGRAD = 1 };
+
+/* Whether p's shape can run CVRT_CONV_WINOGRAD: a 3x3 kernel, stride 1,
+ * dilation 1, one group (any padding and size). 1 or 0. */
+static inline int cvrt_conv2d_winograd_ok(const cvrt_conv2d_params *p)
+{
+	return p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1 &&
+	       p->group == 1;
+}
+
+/*
+ * The Winograd F(2x2, 3x3) transform of one 3x3 filter g (tap (ky, kx) at
+ * g[(ky * 3 + kx) * stride]): u[4 * a + b] = (G g G^T)[a][b] with
+ * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] (Lavin and Gray, 2016).
+ * The packed CVRT_CONV_WINOGRAD weight is, for each of the 16 positions
+ * xi = 4a + b in turn, the [c, m] matrix U_xi(ci, co) (the transform of
+ * the filter from input channel ci to output channel co) in weight panels:
+ * 16 * CVRT_PANELS_FLOATS(c, m) floats.
+ */
+static inline void cvrt_winograd_f23_filter(const float *g, int64_t stride, float u[16])
+{
+	float t[4][3];
+	int a, b;
+
+	for (b = 0; b < 3; b++) { /* t = G g, column b */
+		float g0 = g[b * stride], g1 = g[(3 + b) * stride], g2 = g[(6 + b) * stride];
+		t[0][b] = g0;
+		t[1][b] = 0.5f * (g0 + g1 + g2);
+		t[2][b] = 0.5f * (g0 - g1 + g2);
+		t[3][b] = g2;
+	}
+	for (a = 0; a < 4; a++) { /* u = t G^T, row a */
+		u[4 * a + 0] = t[a][0];
+		u[4 * a + 1] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
+		u[4 * a + 2] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
+		u[4 * a + 3] = t[a][2];
+	}
+}
 
 size_t cvrt_conv2d_workspace(const cvrt_conv2d_params *p);
 /* residual: NULL, or a tensor shaped like y added after the bias and before
@@ -135,16 +186,42 @@ void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels);
  * the image read x in place (a window row is kw*c contiguous floats); the
  * border pixels' patches (all pixels' otherwise) are copied a few at a time
  * into a small stack buffer; pointwise convs (1x1, stride 1, unpadded) read
- * x in place.
- * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0).
+ * x in place. With p->algo == CVRT_CONV_WINOGRAD (only where
+ * cvrt_conv2d_winograd_ok), w is in the Winograd packing
+ * (cvrt_pack_winograd_f23) and the conv runs as Winograd F(2x2, 3x3).
+ * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0):
+ * 0 for CVRT_CONV_DIRECT; for CVRT_CONV_WINOGRAD the transformed input and
+ * products of one block of tiles (at most about 1 MiB plus max(c, m)
+ * floats), shared by the team whatever its size.
  */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
 void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
 		      const float *bias, const float *residual, float *y, float *ws);
-/* Floats of cvrt_conv2d_nhwc's packed weights, and the packing of an HWIO
- * weight w_hwio [kh, kw, c/group, m] into them (for non-constant weights). */
+/* Floats of cvrt_conv2d_nhwc's packed weights (for p->algo), and the
+ * packing of an HWIO weight w_hwio [kh, kw, c/group, m] into them (for
+ * non-constant weights). */
 size_t cvrt_conv2d_nhwc_packed_floats(const cvrt_conv2d_params *p);
 void cvrt_pack_conv2d_nhwc(const cvrt_conv2d_params *p, const float *w_hwio, float *packed);
+
+/* The CVRT_CONV_WINOGRAD packing (see cvrt_winograd_f23_filter) of the HWIO
+ * weight w_hwio [3, 3, c, m] into packed, 16 * CVRT_PANELS_FLOATS(c, m)
+ * floats (padding columns of the last panels zero). convc packs constant
+ * weights with it at compile time, cvrt_pack_conv2d_nhwc the others. */
+static inline void cvrt_pack_winograd_f23(int c, int m, const float *w_hwio, float *packed)
+{
+	int64_t pc = CVRT_PANEL_COLS(m), per = CVRT_PANELS_FLOATS((int64_t)c, (int64_t)m);
+	int64_t ci, co, xi;
+	float u[16];
+
+	for (ci = 0; ci < c; ci++)
+		for (co = 0; co < (m + pc - 1) / pc * pc; co++) {
+			float *d = packed + (co / pc * c + ci) * pc + co % pc;
+			if (co < m)
+				cvrt_winograd_f23_filter(w_hwio + ci * m + co, (int64_t)c * m, u);
+			for (xi = 0; xi < 16; xi++)
+				d[xi * per] = co < m ? u[xi] : 0.0f;
+		}
+}
 
 /*
  * Depthwise convolution (group == c == m) as a pool-style kernel: a sliding
