@@ -7,13 +7,6 @@
  */
 #include "convc/ir.h"
 
-static double numel(const cv_value *v)
-{
-	int64_t k = v ? cv_type_numel(&v->type) : 0;
-
-	return k > 0 ? (double)k : 0.0;
-}
-
 /* FLOPs per result element of an elementwise op (0 for data movement). */
 static double elementwise_cost(const cv_node *n)
 {
@@ -35,17 +28,26 @@ static double elementwise_cost(const cv_node *n)
 	}
 }
 
-/* 2 x MACs of a conv-like node. */
+/* 2 x MACs of a conv-like node. A Winograd F(2x2, 3x3) conv2d counts what
+ * it executes: per 2x2 output tile, 16 products per channel pair (2 x 16 x
+ * C x M) plus its input transform (32 adds per input channel) and output
+ * transform (24 adds per output channel); cvrt.c, conv_winograd. */
 static double conv_flops(const cv_node *n)
 {
 	cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
 	double k = (double)w.kh * (double)w.kw;
 
+	if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD) {
+		cv_nchw y = cv_type_nchw(&n->outputs[0]->type);
+		double tiles = (double)y.n * (double)((y.h + 1) / 2) * (double)((y.w + 1) / 2);
+		return tiles * (32.0 * (double)w.i * (double)w.o + 32.0 * (double)w.i + 24.0 * (double)w.o);
+	}
+
 	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* each input element feeds M/g x KH x KW outputs */
-		return 2.0 * numel(n->inputs[0]) * (double)w.o * k;
+		return 2.0 * cv_value_numel(n->inputs[0]) * (double)w.o * k;
 	if (n->op == CV_OP_DWCONV2D)
-		return 2.0 * numel(n->outputs[0]) * k;
-	return 2.0 * numel(n->outputs[0]) * (double)w.i * k; /* w.i = C / group */
+		return 2.0 * cv_value_numel(n->outputs[0]) * k;
+	return 2.0 * cv_value_numel(n->outputs[0]) * (double)w.i * k; /* w.i = C / group */
 }
 
 /* 2 x MACs of gemm / matmul: 2 x result elements x K. */
@@ -58,7 +60,7 @@ static double gemm_flops(const cv_node *n)
 		k = a->rank == 2 ? a->dims[n->attrs.gemm.trans_a ? 0 : 1] : 0;
 	else
 		k = a->rank ? a->dims[a->rank - 1] : 0;
-	return 2.0 * numel(n->outputs[0]) * (double)k;
+	return 2.0 * cv_value_numel(n->outputs[0]) * (double)k;
 }
 
 double cv_node_flops(const cv_node *n)
@@ -71,11 +73,11 @@ double cv_node_flops(const cv_node *n)
 	case CV_OP_POOL2D: {
 		const cv_pool_attrs *p = &n->attrs.pool;
 		double win = (double)p->kernel[0] * (double)p->kernel[1];
-		return numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));
+		return cv_value_numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));
 	}
 	case CV_OP_REDUCE_MEAN:
-		return numel(n->inputs[0]) + numel(n->outputs[0]);
+		return cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
 	default:
-		return numel(n->outputs[0]) * elementwise_cost(n);
+		return cv_value_numel(n->outputs[0]) * elementwise_cost(n);
 	}
 }

@@ -96,6 +96,13 @@ static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 	wd = cv_type_oihw(in_type(n, 1));
 	if (conv_channels(n, &xd, &wd, &m, d))
 		return CV_ERR_INPUT;
+	if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD) {
+		const cv_conv_attrs *a = &n->attrs.conv;
+		if (wd.kh != 3 || wd.kw != 3 || a->strides[0] != 1 || a->strides[1] != 1 ||
+		    a->dilations[0] != 1 || a->dilations[1] != 1 || a->group != 1)
+			return ERR("conv2d '%s': algo=winograd needs a 3x3 kernel, strides 1, dilations 1 and group 1",
+				   n->name);
+	}
 	if (b && (b->rank != 1 || b->dims[0] != m))
 		return ERR("%s '%s': bias must be [%lld]", cv_op_name(n->op), n->name, (long long)m);
 	*out = *x;

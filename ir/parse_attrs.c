@@ -146,6 +146,12 @@ static cv_status conv_attr(parser *ps, node_text *nt, const char *key, const cha
 		return attr_ints(ps, key, a->output_padding, 2, 0, INT_LIMIT);
 	if (!strcmp(key, "act"))
 		return attr_act(ps, &a->act);
+	if (!strcmp(key, "algo") && nt->op == CV_OP_CONV2D) {
+		int k;
+		cv_status st = attr_enum(ps, key, cv_conv_algo_names, CV_CONV_ALGO_COUNT, &k);
+		a->algo = (cv_conv_algo)k;
+		return st;
+	}
 	return unknown_attr(ps, nt, key, at);
 }
 

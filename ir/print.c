@@ -129,6 +129,8 @@ static void print_conv(FILE *f, const cv_node *n)
 	if (n->op == CV_OP_CONV_TRANSPOSE2D)
 		print_ints(f, ", output_padding", a->output_padding, 2);
 	print_act(f, ", ", &a->act);
+	if (a->algo != CV_CONV_ALGO_DIRECT)
+		fprintf(f, ", algo=%s", cv_conv_algo_names[a->algo]);
 	fputc('}', f);
 }
 

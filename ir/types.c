@@ -30,6 +30,10 @@ const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT] = {
 	[CV_POOL_MAX] = "max", [CV_POOL_AVG] = "avg",
 };
 
+const char *const cv_conv_algo_names[CV_CONV_ALGO_COUNT] = {
+	[CV_CONV_ALGO_DIRECT] = "direct", [CV_CONV_ALGO_WINOGRAD] = "winograd",
+};
+
 const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT] = {
 	[CV_PAD_CONSTANT] = "constant", [CV_PAD_REFLECT] = "reflect", [CV_PAD_EDGE] = "edge",
 };
@@ -112,6 +116,18 @@ size_t cv_dtype_size(cv_dtype t)
 const char *cv_layout_name(cv_layout l)
 {
 	return (unsigned)l < CV_LAYOUT_COUNT ? layouts[l] : "?";
+}
+
+double cv_value_numel(const cv_value *v)
+{
+	int64_t k = v ? cv_type_numel(&v->type) : 0;
+
+	return k > 0 ? (double)k : 0.0;
+}
+
+double cv_value_bytes(const cv_value *v)
+{
+	return v ? cv_value_numel(v) * (double)cv_dtype_size(v->type.dtype) : 0.0;
 }
 
 int64_t cv_type_numel(const cv_type *t)

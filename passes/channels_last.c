@@ -86,24 +86,19 @@ static int is_transpose(const cv_value *v, const int64_t *perm)
 	return p && p->op == CV_OP_TRANSPOSE && v->type.rank == 4 && !memcmp(p->attrs.perm, perm, 4 * sizeof *perm);
 }
 
-static double numel(const cv_value *v)
-{
-	return (double)cv_type_numel(&v->type);
-}
-
 /* Roofline time of a spatial op, and whether converting it pays (see top). */
 static int worth_converting(const cv_node *n, const cv_target *t)
 {
 	const cv_value *x = n->inputs[0], *y = n->outputs[0];
-	double bytes = 4 * (numel(x) + numel(y)), flops = cv_node_flops(n), t_op, t_transposes;
+	double bytes = 4 * (cv_value_numel(x) + cv_value_numel(y)), flops = cv_node_flops(n), t_op, t_transposes;
 	double bw = t->memory_bandwidth;
 
 	if (x->kind != CV_VALUE_INPUT || !y->is_output || y->num_uses)
 		return 1; /* not lone: its transposes will cancel against neighbours' */
 	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D)
-		bytes += 4 * numel(n->inputs[1]);
+		bytes += 4 * cv_value_numel(n->inputs[1]);
 	t_op = flops / t->peak_flops > bytes / bw ? flops / t->peak_flops : bytes / bw;
-	t_transposes = 2 * 4 * (numel(x) + numel(y)) / bw;
+	t_transposes = 2 * 4 * (cv_value_numel(x) + cv_value_numel(y)) / bw;
 	return LAYOUT_SAVING * t_op > t_transposes;
 }
 

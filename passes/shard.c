@@ -111,13 +111,6 @@ typedef struct shard_ctx {
 
 /* ---- shapes ---- */
 
-static double numel(const cv_value *v)
-{
-	int64_t k = cv_type_numel(&v->type);
-
-	return k > 0 ? (double)k : 0.0;
-}
-
 static mat as_mat(const cv_value *v)
 {
 	const cv_type *t = &v->type;
@@ -129,14 +122,9 @@ static mat as_mat(const cv_value *v)
 		r.cols = (double)a.c;
 	} else {
 		r.cols = t->rank ? (double)t->dims[t->rank - 1] : 1.0;
-		r.rows = r.cols > 0 ? numel(v) / r.cols : 0.0;
+		r.rows = r.cols > 0 ? cv_value_numel(v) / r.cols : 0.0;
 	}
 	return r;
-}
-
-static double value_bytes(const cv_value *v)
-{
-	return numel(v) * (double)cv_dtype_size(v->type.dtype);
 }
 
 static op_class classify(const cv_node *n)
@@ -214,7 +202,7 @@ static double weight_bytes(const cv_node *n)
 
 	for (i = 0; i < n->num_inputs; i++)
 		if (n->inputs[i] && n->inputs[i]->kind == CV_VALUE_CONST)
-			b += value_bytes(n->inputs[i]);
+			b += cv_value_bytes(n->inputs[i]);
 	return b;
 }
 
@@ -226,7 +214,7 @@ static double act_in_bytes(const cv_node *n)
 
 	for (i = 0; i < n->num_inputs; i++)
 		if (n->inputs[i] && n->inputs[i]->kind != CV_VALUE_CONST)
-			b += value_bytes(n->inputs[i]);
+			b += cv_value_bytes(n->inputs[i]);
 	return b;
 }
 
@@ -282,7 +270,7 @@ static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const c
 		mem = FLOAT_BYTES * (2 * (tr * tk + tk * co + tr * co) + tr * co);
 		if (cls != C_CONV && cls != C_GEMM)
 			mem = FLOAT_BYTES * 2 * (tr * (in.cols / b) + tr * co);
-		dram += act_in_bytes(n) + value_bytes(n->outputs[0]);
+		dram += act_in_bytes(n) + cv_value_bytes(n->outputs[0]);
 	} else {
 		double in_rows = o.rows > 0 ? ro * in.rows / o.rows : 0;
 		double in_cols = cls == C_CONV || cls == C_GEMM ? in.cols : cdiv(in.cols, b);
@@ -446,10 +434,10 @@ static void add_boundary_costs(const shard_ctx *c, snode *s)
 			continue;
 		for (i = 0; i < n->num_inputs; i++)
 			if (n->inputs[i] && n->inputs[i]->kind == CV_VALUE_INPUT)
-				bytes += value_bytes(n->inputs[i]);
+				bytes += cv_value_bytes(n->inputs[i]);
 		for (i = 0; i < n->num_outputs; i++)
 			if (n->outputs[i]->is_output)
-				bytes += value_bytes(n->outputs[i]);
+				bytes += cv_value_bytes(n->outputs[i]);
 		s->unary[a] += bytes / c->t->memory_bandwidth;
 	}
 }
@@ -505,7 +493,7 @@ static cv_status build_edges(const shard_ctx *c, edges *E, cv_diag *d)
 				continue;
 			if (!(tab = malloc(sizeof *tab * (size_t)p->ncand * (size_t)q->ncand)))
 				return NOMEM(d);
-			bytes = value_bytes(v);
+			bytes = cv_value_bytes(v);
 			for (a = 0; a < p->ncand; a++)
 				for (b = 0; b < q->ncand; b++)
 					tab[a * q->ncand + b] =
@@ -571,7 +559,7 @@ static cv_status insert_reshards(shard_ctx *c, cv_graph *g, const edges *E, cv_p
 			r->attrs.reshard.to = cons->place;
 			r->attrs.reshard.from.mem = r->attrs.reshard.to.mem = 0;
 			cv_stat_add(stats, "reshards", 1);
-			cv_stat_add(stats, "bytes", (long long)value_bytes(v));
+			cv_stat_add(stats, "bytes", (long long)cv_value_bytes(v));
 		}
 		for (j = 0; j < cons->num_inputs; j++)
 			if (cons->inputs[j] == v && cv_node_set_input(cons, j, r->outputs[0]))

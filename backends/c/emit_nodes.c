@@ -92,8 +92,17 @@ static int is_conv_nhwc(const cv_node *n)
 	return n->op == CV_OP_CONV2D && is_nhwc(n->inputs[0]);
 }
 
+/* The enum cvrt_conv_algo an NHWC conv runs with. */
+static int conv_algo(const cv_node *n)
+{
+	return is_conv_nhwc(n) && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD ? CVRT_CONV_WINOGRAD
+									       : CVRT_CONV_DIRECT;
+}
+
 int emit_weight_form(const cv_node *n, int operand)
 {
+	if (operand == 1 && conv_algo(n) == CVRT_CONV_WINOGRAD)
+		return W_WINOGRAD;
 	if (operand == 1 && is_conv_nhwc(n))
 		return (int)n->attrs.conv.group;
 	if (operand == 1 && n->op == CV_OP_GEMM)
@@ -106,7 +115,11 @@ wpack emit_weight_pack(const cv_value *v, int form)
 	const int64_t *d = v->type.dims;
 	wpack pk = {1, 0, 0, 0, 1, 0};
 
-	if (form == W_GEMM_KN) {
+	if (form == W_WINOGRAD) { /* 16 matrices [c, m] */
+		pk.groups = 16;
+		pk.k = d[2];
+		pk.n = d[3];
+	} else if (form == W_GEMM_KN) {
 		pk.k = d[0], pk.n = d[1], pk.rs = d[1];
 	} else if (form == W_GEMM_NK) {
 		pk.k = d[1], pk.n = d[0], pk.rs = 1, pk.cs = d[1];
@@ -129,6 +142,9 @@ cv_status emit_check(emitter *e)
 		if ((n->op == CV_OP_BATCHNORM || n->op == CV_OP_CONV_TRANSPOSE2D) && is_nhwc(n->inputs[0]))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED, "%s '%s': the C backend runs it in nchw only",
 					     cv_op_name(n->op), n->name);
+		if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD && !is_conv_nhwc(n))
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+					     "conv2d '%s': the C backend runs algo=winograd in nhwc only", n->name);
 		if (is_conv_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_HWIO)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv2d '%s': an nhwc conv needs an hwio weight in the C backend, not %s",
@@ -203,7 +219,7 @@ static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 		a->dilations[0], a->dilations[1], a->pads[0], a->pads[1], a->group);
 	put_act(e, f, &a->act);
 	if (n->op != CV_OP_CONV_TRANSPOSE2D)
-		fprintf(f, ", %d, %" PRId64, emit_split_of(e, n), conv_ldy(e, n));
+		fprintf(f, ", %d, %" PRId64 ", %d", emit_split_of(e, n), conv_ldy(e, n), conv_algo(n));
 	fputs("};\n", f);
 }
 

@@ -80,18 +80,6 @@ char *rp_shapes_text(const cv_node *n, char *buf, size_t size)
 	return buf;
 }
 
-static double numel(const cv_value *v)
-{
-	int64_t k = v ? cv_type_numel(&v->type) : 0;
-
-	return k > 0 ? (double)k : 0.0;
-}
-
-static double value_bytes(const cv_value *v)
-{
-	return v ? numel(v) * (double)cv_dtype_size(v->type.dtype) : 0.0;
-}
-
 /* Category of a node: the table in docs/report.md. */
 static rp_category categorize(const cv_node *n)
 {
@@ -148,12 +136,12 @@ static void measure_bytes(rp_op *o)
 	for (i = 0; i < n->num_inputs; i++) {
 		const cv_value *v = n->inputs[i];
 		if (v && v->kind == CV_VALUE_CONST)
-			o->bytes_weights += value_bytes(v);
+			o->bytes_weights += cv_value_bytes(v);
 		else
-			o->bytes_in += value_bytes(v);
+			o->bytes_in += cv_value_bytes(v);
 	}
 	for (i = 0; i < n->num_outputs; i++)
-		o->bytes_out += value_bytes(n->outputs[i]);
+		o->bytes_out += cv_value_bytes(n->outputs[i]);
 	o->bytes = o->bytes_in + o->bytes_weights + o->bytes_out;
 }
 

@@ -96,6 +96,18 @@ typedef struct cv_act {
 	float a, b;
 } cv_act;
 
+/*
+ * How a backend computes a conv2d (the result is the same convolution; only
+ * rounding differs):
+ *   CV_CONV_ALGO_DIRECT    as written: a sum over the kernel's taps
+ *                          (implicit GEMM in the C backend)
+ *   CV_CONV_ALGO_WINOGRAD  Winograd F(2x2, 3x3) (Lavin and Gray, CVPR 2016):
+ *                          2.25x fewer multiply-adds; only a 3x3 kernel,
+ *                          stride 1, dilation 1, one group, NHWC (the
+ *                          verifier checks). Set by the winograd pass.
+ */
+typedef enum cv_conv_algo { CV_CONV_ALGO_DIRECT = 0, CV_CONV_ALGO_WINOGRAD } cv_conv_algo;
+
 typedef struct cv_conv_attrs {
 	int64_t strides[2];        /* h, w */
 	int64_t pads[4];           /* top, left, bottom, right */
@@ -103,6 +115,7 @@ typedef struct cv_conv_attrs {
 	int64_t group;
 	int64_t output_padding[2]; /* conv_transpose2d only; 0 for conv2d */
 	cv_act act;                /* fused epilogue, applied after the bias */
+	cv_conv_algo algo;         /* conv2d only; CV_CONV_ALGO_DIRECT for the others */
 } cv_conv_attrs;
 
 typedef enum cv_pool_kind { CV_POOL_MAX = 0, CV_POOL_AVG } cv_pool_kind;
@@ -311,6 +324,10 @@ size_t cv_dtype_size(cv_dtype t);            /* bytes per element */
 const char *cv_layout_name(cv_layout l);     /* "plain", "nchw", ... */
 /* Number of elements of t; returns -1 if it overflows int64. */
 int64_t cv_type_numel(const cv_type *t);
+/* Elements and bytes of v's type as doubles, for cost models: 0 when v is
+ * NULL or its element count overflows int64 (cv_type_numel < 0). */
+double cv_value_numel(const cv_value *v);
+double cv_value_bytes(const cv_value *v);
 int cv_type_equal(const cv_type *a, const cv_type *b);
 /* "f32[1,3,224,224]" into buf (always NUL-terminated); returns buf. */
 char *cv_type_str(const cv_type *t, char *buf, size_t size);
@@ -391,12 +408,14 @@ cv_op cv_op_from_name(const char *text);
  * storage. */
 #define CV_ACT_KIND_COUNT (CV_ACT_SILU + 1)
 #define CV_POOL_KIND_COUNT (CV_POOL_AVG + 1)
+#define CV_CONV_ALGO_COUNT (CV_CONV_ALGO_WINOGRAD + 1)
 #define CV_PAD_MODE_COUNT (CV_PAD_EDGE + 1)
 #define CV_RESIZE_MODE_COUNT (CV_RESIZE_LINEAR + 1)
 #define CV_RESIZE_COORD_COUNT (CV_COORD_TF_HALF_PIXEL_FOR_NEAREST + 1)
 #define CV_NEAREST_MODE_COUNT (CV_NEAREST_CEIL + 1)
 extern const char *const cv_act_names[CV_ACT_KIND_COUNT];
 extern const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT];
+extern const char *const cv_conv_algo_names[CV_CONV_ALGO_COUNT]; /* "direct", "winograd" */
 extern const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT];
 extern const char *const cv_resize_mode_names[CV_RESIZE_MODE_COUNT];
 extern const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT];

@@ -28,8 +28,9 @@
 
 /* 2: dwconv2d joined the op table, conv2d took a residual operand;
  * 3: reshard joined the op table (CV_OP_COUNT grew), nodes carry a
- *    placement (cv_node.place) and modules a target */
-#define CV_PLUGIN_ABI_VERSION 3u
+ *    placement (cv_node.place) and modules a target;
+ * 4: cv_conv_attrs took `algo` (cv_conv_algo), so cv_attrs may grow */
+#define CV_PLUGIN_ABI_VERSION 4u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

@@ -643,7 +643,7 @@ def err_cases(e):
         "not_elf": ([b("not_elf")], 1, ["cannot load pass plugin", "invalid ELF header"]),
         "no_entry": ([b("no_entry")], 1, ["not a pass plugin", "does not export convc_plugin_info()"]),
         "hidden_entry": ([b("hidden_entry")], 1, ["does not export convc_plugin_info()"]),
-        "abi_mismatch": ([b("abi_mismatch")], 1, ["ABI version 4", "version 3", "rebuild"]),
+        "abi_mismatch": ([b("abi_mismatch")], 1, ["ABI version 5", "version 4", "rebuild"]),
         "null_info": ([b("null_info")], 1, ["convc_plugin_info() returned NULL"]),
         "short_info": ([b("short_info")], 1, ["descriptor is 8 bytes", "expected at least"]),
         "no_register": ([b("no_register")], 1, ["no name or register function"]),
