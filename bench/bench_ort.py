@@ -9,8 +9,9 @@ count T run K rounds, each round being
 (the order of the two alternates between rounds).  Each command does one warm-up run and
 N timed runs in-process and prints its median; the table shows, per side, the median of
 the K medians, and the ratio convc/ORT (< 1 means convc is faster), with the
-geometric mean over the models.  GFLOP/s is the model's FLOPs (convc's report,
-2 per multiply-add) over the median latency; "% of peak" divides it by T times
+geometric mean over the models.  GFLOP/s is the model's FLOPs (convc's report with
+every conv direct, 2 per multiply-add; Winograd convs execute fewer, so convc's
+figure is an effective rate) over the median latency; "% of peak" divides it by T times
 one core's FMA peak as `convc --calibrate` measures it at the start of the run.
 With thread counts 1 and T > 1 it also prints convc's and ORT's speedup 1 -> T.
 
@@ -70,9 +71,12 @@ def median_of(cmd):
 
 
 def model_flops(convc, onnx_path, shapes, work, name):
-    """Total FLOPs of the model as convc's report counts them."""
+    """Total FLOPs of the model as convc's report counts them, every conv direct
+    (--disable-pass=winograd): the work the network defines, the same for both
+    sides; a Winograd conv executes fewer."""
     path = os.path.join(work, name + ".report.json")
-    run([convc, onnx_path, "--emit=ir", "-o", "/dev/null", f"--report={path}"] + shapes)
+    run([convc, onnx_path, "--emit=ir", "-o", "/dev/null", "--disable-pass=winograd",
+         f"--report={path}"] + shapes)
     with open(path) as f:
         return float(json.load(f)["totals"]["flops"])
 
