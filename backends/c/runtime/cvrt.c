@@ -1190,6 +1190,24 @@ static void gemm_tile(const gemm_args *g, int i0, int i1, int j0, int j1)
 	}
 }
 
+#ifdef FAST_GEMM
+/* *G = g as an implicit GEMM with a plain A (g->a_cs == 1), its epilogue g->ep. */
+static void fg_plain(const gemm_args *g, igemm *G)
+{
+	memset(G, 0, sizeof(*G));
+	G->plain = 1;
+	G->x = g->a;
+	G->xpix = g->a_rs;
+	G->cg = g->k;
+	G->b = g->b;
+	G->ldb = g->ldb;
+	G->pc = g->pc;
+	G->y = g->y;
+	G->ldy = g->ldy;
+	G->ep = g->ep;
+}
+#endif
+
 /* Y = epilogue(A * B), tiles of Y spread over the OpenMP team. */
 static void gemm_core(const gemm_args *g)
 {
@@ -1204,17 +1222,7 @@ static void gemm_core(const gemm_args *g)
 #ifdef FAST_GEMM
 	if (g->a_cs == 1) {
 		igemm G;
-		memset(&G, 0, sizeof(G));
-		G.plain = 1;
-		G.x = g->a;
-		G.xpix = g->a_rs;
-		G.cg = g->k;
-		G.b = g->b;
-		G.ldb = g->ldb;
-		G.pc = g->pc;
-		G.y = g->y;
-		G.ldy = g->ldy;
-		G.ep = g->ep;
+		fg_plain(g, &G);
 		fg_run(&G, 1, 0, 0, 0, g->m, g->n, g->serial, CVRT_SPLIT_AUTO);
 		return;
 	}
@@ -1844,6 +1852,24 @@ static int64_t wino_tiles(const cvrt_conv2d_params *p)
 	return (int64_t)p->n * ((p->oh + 1) / 2) * ((p->ow + 1) / 2);
 }
 
+/* Tile t: image *img, tile row *ty, tile column *tx (tiles row-major per
+ * image, ceil(ow / 2) to a row). */
+static void wino_tile_at(const cvrt_conv2d_params *p, int64_t t, int *img, int *ty, int *tx)
+{
+	int tw = (p->ow + 1) / 2, th = (p->oh + 1) / 2;
+
+	*img = (int)(t / ((int64_t)th * tw));
+	*ty = (int)(t / tw % th);
+	*tx = (int)(t % tw);
+}
+
+/* Floats of the zero row at the start of the workspace: max(c, m), rounded
+ * up to a 64-byte line. */
+static int64_t wino_zeros(const cvrt_conv2d_params *p)
+{
+	return ((p->c > p->m ? p->c : p->m) + 15) / 16 * 16;
+}
+
 /* Floats between the 16 planes of a block of nb tiles x k channels: nb * k
  * rounded up to a 64-byte line, plus a line when that is a multiple of
  * 4 KiB. Planes a multiple of 4 KiB apart put a tile's 16 values of one
@@ -1862,10 +1888,11 @@ static int64_t wino_plane(int nb, int k)
 static void wino_in(const cvrt_conv2d_params *p, const float *x, const float *zeros, int64_t t,
 		    float *restrict v, int64_t vs)
 {
-	int tw = (p->ow + 1) / 2, th = (p->oh + 1) / 2, c = p->c, r, s;
-	int img = (int)(t / ((int64_t)th * tw)), ty = (int)(t / tw % th), tx = (int)(t % tw);
+	int c = p->c, r, s, img, ty, tx;
 	const float *d[16];
 	int64_t cc;
+
+	wino_tile_at(p, t, &img, &ty, &tx);
 
 	for (r = 0; r < 4; r++)
 		for (s = 0; s < 4; s++) {
@@ -1903,10 +1930,11 @@ static void wino_in(const cvrt_conv2d_params *p, const float *x, const float *ze
 static void wino_out(const cvrt_conv2d_params *p, const float *restrict mq, int64_t ms, int64_t t,
 		     int j0, int j1, const float *bias, const float *residual, float *y, int64_t ldy)
 {
-	int tw = (p->ow + 1) / 2, th = (p->oh + 1) / 2, m = p->m, i, j, r;
-	int img = (int)(t / ((int64_t)th * tw)), ty = (int)(t / tw % th), tx = (int)(t % tw);
+	int m = p->m, i, j, r, img, ty, tx;
 	int64_t c0;
 	float out[4][64];
+
+	wino_tile_at(p, t, &img, &ty, &tx);
 
 	for (c0 = j0; c0 < j1; c0 += 64) {
 		int len = j1 - c0 < 64 ? (int)(j1 - c0) : 64, cc;
@@ -1940,24 +1968,6 @@ static void wino_out(const cvrt_conv2d_params *p, const float *restrict mq, int6
 static void wino_gemm(const float *a, int rows, int k, const float *b, int n, float *y, int j0,
 		      int j1)
 {
-#ifdef FAST_GEMM
-	igemm G;
-
-	int r0;
-
-	memset(&G, 0, sizeof(G));
-	G.plain = 1;
-	G.x = a;
-	G.xpix = k;
-	G.cg = k;
-	G.pc = CVRT_PANEL_COLS(n);
-	G.b = b;
-	G.ldb = G.pc;
-	G.y = y;
-	G.ldy = n;
-	for (r0 = 0; r0 < rows; r0 += FG_TP)
-		fg_tile(&G, r0, rows - r0 < FG_TP ? rows : r0 + FG_TP, j0, j1);
-#else
 	epilogue ep;
 	gemm_args g;
 
@@ -1976,6 +1986,16 @@ static void wino_gemm(const float *a, int rows, int k, const float *b, int n, fl
 	g.ldy = n;
 	g.ep = &ep;
 	g.serial = 1;
+#ifdef FAST_GEMM
+	{
+		igemm G;
+		int r0;
+		fg_plain(&g, &G);
+		G.ep = NULL; /* nothing to apply: no per-row epilogue pass */
+		for (r0 = 0; r0 < rows; r0 += FG_TP)
+			fg_tile(&G, r0, rows - r0 < FG_TP ? rows : r0 + FG_TP, j0, j1);
+	}
+#else
 	gemm_tile(&g, 0, rows, j0, j1);
 #endif
 }
@@ -1994,16 +2014,15 @@ static void wino_serial(const cvrt_conv2d_params *p, const float *x, const float
 			const float *zeros, int64_t t0, int n, float *V, float *M)
 {
 	int64_t per = CVRT_PANELS_FLOATS((int64_t)p->c, (int64_t)p->m);
+	int64_t vs = wino_plane(n, p->c), ms = wino_plane(n, p->m);
 	int q, xi;
 
 	for (q = 0; q < n; q++)
-		wino_in(p, x, zeros, t0 + q, V + (int64_t)q * p->c, wino_plane(n, p->c));
+		wino_in(p, x, zeros, t0 + q, V + (int64_t)q * p->c, vs);
 	for (xi = 0; xi < 16; xi++)
-		wino_gemm(V + xi * wino_plane(n, p->c), n, p->c, w + xi * per, p->m,
-			  M + xi * wino_plane(n, p->m), 0, p->m);
+		wino_gemm(V + xi * vs, n, p->c, w + xi * per, p->m, M + xi * ms, 0, p->m);
 	for (q = 0; q < n; q++)
-		wino_out(p, M + (int64_t)q * p->m, wino_plane(n, p->m), t0 + q, 0, p->m, bias, residual,
-			 y, ldy);
+		wino_out(p, M + (int64_t)q * p->m, ms, t0 + q, 0, p->m, bias, residual, y, ldy);
 }
 
 /*
@@ -2031,7 +2050,7 @@ static void conv_winograd(const cvrt_conv2d_params *p, const float *x, const flo
 {
 	int64_t tiles = wino_tiles(p), per = CVRT_PANELS_FLOATS((int64_t)p->c, (int64_t)p->m);
 	int nb = wino_block(p, tiles), c = p->c, m = p->m, nth = 1, nt, ncol, nbt = 0;
-	int64_t ldy = conv_nhwc_ldy(p), zn = ((c > m ? c : m) + 15) / 16 * 16;
+	int64_t ldy = conv_nhwc_ldy(p), zn = wino_zeros(p);
 	int64_t area = wino_area(nb, c, m), chunk = 0;
 	float *zeros = ws, *V = ws + zn, *M = V + 16 * wino_plane(nb, c);
 
@@ -2075,25 +2094,24 @@ static void conv_winograd(const cvrt_conv2d_params *p, const float *x, const flo
 	int64_t t0; /* each thread walks every block; the omp for loops share them out */
 	for (t0 = 0; t0 < tiles; t0 += nb) {
 		int n = tiles - t0 < nb ? (int)(tiles - t0) : nb, q, task;
+		int64_t vs = wino_plane(n, c), ms = wino_plane(n, m);
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
 		for (q = 0; q < n; q++)
-			wino_in(p, x, zeros, t0 + q, V + (int64_t)q * c, wino_plane(n, c));
+			wino_in(p, x, zeros, t0 + q, V + (int64_t)q * c, vs);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
 		for (task = 0; task < 16 * ncol; task++) {
 			int xi = task / ncol, j0 = task % ncol * nt, j1 = j0 + nt < m ? j0 + nt : m;
-			wino_gemm(V + xi * wino_plane(n, c), n, c, w + xi * per, m,
-				  M + xi * wino_plane(n, m), j0, j1);
+			wino_gemm(V + xi * vs, n, c, w + xi * per, m, M + xi * ms, j0, j1);
 		}
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
 		for (q = 0; q < n; q++)
-			wino_out(p, M + (int64_t)q * m, wino_plane(n, m), t0 + q, 0, m, bias, residual,
-				 y, ldy);
+			wino_out(p, M + (int64_t)q * m, ms, t0 + q, 0, m, bias, residual, y, ldy);
 	}
 	}
 }
@@ -2108,7 +2126,7 @@ size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p)
 	if (p->algo != CVRT_CONV_WINOGRAD)
 		return 0;
 	nb = wino_block(p, wino_tiles(p));
-	return (size_t)(((p->c > p->m ? p->c : p->m) + 15) / 16 * 16 + wino_area(nb, p->c, p->m));
+	return (size_t)(wino_zeros(p) + wino_area(nb, p->c, p->m));
 }
 
 /* panels = B in weight panels, B(kk, j) = b[kk * rs + j * cs], k x n. */
