@@ -82,6 +82,18 @@ static cv_status conv_channels(const cv_node *n, const cv_nchw *x, const cv_oihw
 	return CV_OK;
 }
 
+int cv_conv_winograd_shape(const cv_node *n)
+{
+	const cv_conv_attrs *a = &n->attrs.conv;
+	cv_oihw w;
+
+	if (n->op != CV_OP_CONV2D)
+		return 0;
+	w = cv_type_oihw(&n->inputs[1]->type);
+	return w.kh == 3 && w.kw == 3 && a->strides[0] == 1 && a->strides[1] == 1 &&
+	       a->dilations[0] == 1 && a->dilations[1] == 1 && a->group == 1;
+}
+
 static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_type *x = in_type(n, 0), *b = in_type(n, 2), *r = n->num_inputs > 3 ? in_type(n, 3) : NULL;
@@ -96,13 +108,10 @@ static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 	wd = cv_type_oihw(in_type(n, 1));
 	if (conv_channels(n, &xd, &wd, &m, d))
 		return CV_ERR_INPUT;
-	if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD) {
-		const cv_conv_attrs *a = &n->attrs.conv;
-		if (wd.kh != 3 || wd.kw != 3 || a->strides[0] != 1 || a->strides[1] != 1 ||
-		    a->dilations[0] != 1 || a->dilations[1] != 1 || a->group != 1)
-			return ERR("conv2d '%s': algo=winograd needs a 3x3 kernel, strides 1, dilations 1 and group 1",
-				   n->name);
-	}
+	if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD &&
+	    !cv_conv_winograd_shape(n))
+		return ERR("conv2d '%s': algo=winograd needs a 3x3 kernel, strides 1, dilations 1 and group 1",
+			   n->name);
 	if (b && (b->rank != 1 || b->dims[0] != m))
 		return ERR("%s '%s': bias must be [%lld]", cv_op_name(n->op), n->name, (long long)m);
 	*out = *x;

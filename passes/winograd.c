@@ -33,19 +33,6 @@
 
 #include "passes/passes.h"
 
-/* A 3x3, stride 1, dilation 1, one-group conv2d. */
-static int winograd_shape(const cv_node *n)
-{
-	const cv_conv_attrs *a = &n->attrs.conv;
-	cv_oihw w;
-
-	if (n->op != CV_OP_CONV2D)
-		return 0;
-	w = cv_type_oihw(&n->inputs[1]->type);
-	return w.kh == 3 && w.kw == 3 && a->strides[0] == 1 && a->strides[1] == 1 &&
-	       a->dilations[0] == 1 && a->dilations[1] == 1 && a->group == 1;
-}
-
 static const char *const winograd_options[] = {"min-channels", NULL};
 
 /*
@@ -99,7 +86,7 @@ static cv_status run_winograd(cv_module *m, const cv_pass_options *opts, cv_pass
 	cv_graph_for_each_node(&m->graph, n) {
 		cv_nchw x;
 		cv_oihw w;
-		if (!winograd_shape(n) || n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD)
+		if (!cv_conv_winograd_shape(n) || n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD)
 			continue;
 		x = cv_type_nchw(&n->inputs[0]->type);
 		w = cv_type_oihw(&n->inputs[1]->type);

@@ -448,6 +448,9 @@ typedef struct cv_oihw {
 	int64_t o, i, kh, kw;
 } cv_oihw;
 cv_oihw cv_type_oihw(const cv_type *t);
+/* 1 when n is a conv2d whose shape allows CV_CONV_ALGO_WINOGRAD (a 3x3
+ * kernel, strides 1, dilations 1, one group), else 0; needs n's types. */
+int cv_conv_winograd_shape(const cv_node *n);
 
 /* ---- work ---- */
 
