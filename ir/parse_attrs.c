@@ -97,7 +97,9 @@ static cv_status attr_enum(parser *ps, const char *key, const char *const *names
 			   int *out)
 {
 	const char *at;
-	char w[32], buf[16];
+	char w[32], buf[16], known[256];
+	size_t len = 0;
+	int i;
 
 	skip_ws(ps);
 	at = ps->p;
@@ -107,7 +109,11 @@ static cv_status attr_enum(parser *ps, const char *key, const char *const *names
 	for (*out = 0; *out < count; (*out)++)
 		if (!strcmp(w, names[*out]))
 			return CV_OK;
-	return FAIL(at, "attribute '%s': unknown value '%s'", key, w);
+	/* The values it takes: "a, b, c". */
+	known[0] = '\0';
+	for (i = 0; i < count && len < sizeof known; i++)
+		len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", names[i]);
+	return FAIL(at, "attribute '%s': unknown value '%s' (one of: %s)", key, w, known);
 }
 
 /* act=relu | clip(min,max) | leaky_relu(alpha) | hard_sigmoid(alpha,beta) | ... */
