@@ -8,9 +8,10 @@
  *
  * CONV_SPLIT=rows or cols in the environment divides the work among threads
  * as a height or width placement does (default: the kernel's own tiling).
- * CONV_ALGO=winograd runs the 3x3 stride-1 shapes as Winograd F(2x2, 3x3)
- * (CVRT_CONV_WINOGRAD), after checking it against the direct conv (the
- * largest difference is printed); GFLOP/s still count the direct FLOPs.
+ * CONV_ALGO=winograd2 or winograd4 runs the 3x3 stride-1 shapes as Winograd
+ * F(2x2, 3x3) or F(4x4, 3x3) (CVRT_CONV_WINOGRAD2/4), after checking it
+ * against the direct conv (the largest difference is printed); GFLOP/s
+ * still count the direct FLOPs.
  *
  * Each case: random input and HWIO weights, packed with cvrt_pack_conv2d_nhwc,
  * one warm-up call, then REPS timed calls (default 30); prints the median
@@ -115,7 +116,11 @@ static void run(const struct shape *s, int reps, int cold)
 	float *y = malloc((size_t)oh * ow * s->m * sizeof(float)), *wc = NULL, *ws = NULL;
 	size_t wn = cvrt_conv2d_nhwc_packed_floats(&p), ncopy = 1, ci;
 	double *t = malloc((size_t)reps * sizeof(double)), flop = 2.0 * oh * ow * kdim * s->m;
-	int i;
+	const char *ea = getenv("CONV_ALGO");
+	int i, algo = !ea                         ? CVRT_CONV_DIRECT
+		      : !strcmp(ea, "winograd2") ? CVRT_CONV_WINOGRAD2
+		      : !strcmp(ea, "winograd4") ? CVRT_CONV_WINOGRAD4
+						 : CVRT_CONV_DIRECT;
 
 	if (!x || !w || !b || !pk || !y || !t) {
 		fprintf(stderr, "out of memory\n");
@@ -126,15 +131,15 @@ static void run(const struct shape *s, int reps, int cold)
 		p.split = !strcmp(getenv("CONV_SPLIT"), "rows")   ? CVRT_SPLIT_ROWS
 			  : !strcmp(getenv("CONV_SPLIT"), "cols") ? CVRT_SPLIT_COLS
 								  : CVRT_SPLIT_AUTO;
-	/* CONV_ALGO=winograd: CVRT_CONV_WINOGRAD where the shape allows it;
-	 * checked against the direct conv first (max |difference| printed). */
-	if (getenv("CONV_ALGO") && !strcmp(getenv("CONV_ALGO"), "winograd") &&
-	    cvrt_conv2d_winograd_ok(&p)) {
+	/* CONV_ALGO=winograd2|winograd4: CVRT_CONV_WINOGRAD2/4 where the shape
+	 * allows it; checked against the direct conv first (max |difference|
+	 * printed). */
+	if (algo && cvrt_conv2d_winograd_ok(&p)) {
 		cvrt_conv2d_params d = p;
 		float *yd = malloc((size_t)oh * ow * s->m * sizeof(float));
 		size_t k;
 		double err = 0, big = 0;
-		p.algo = CVRT_CONV_WINOGRAD;
+		p.algo = algo;
 		free(pk);
 		wn = cvrt_conv2d_nhwc_packed_floats(&p);
 		pk = malloc(wn * sizeof(float));
@@ -152,7 +157,8 @@ static void run(const struct shape *s, int reps, int cold)
 			err = e > err ? e : err;
 			big = fabs(yd[k]) > big ? fabs(yd[k]) : big;
 		}
-		printf("%-26s winograd: max |winograd - direct| = %.2e (max |y| %.2f)\n", s->name, err, big);
+		printf("%-26s winograd%d: max |winograd - direct| = %.2e (max |y| %.2f)\n", s->name,
+		       cvrt_winograd_tile(algo), err, big);
 		free(yd);
 	} else {
 		cvrt_pack_conv2d_nhwc(&p, w, pk);

@@ -28,19 +28,26 @@ static double elementwise_cost(const cv_node *n)
 	}
 }
 
-/* 2 x MACs of a conv-like node. A Winograd F(2x2, 3x3) conv2d counts what
- * it executes: per 2x2 output tile, 16 products per channel pair (2 x 16 x
- * C x M) plus its input transform (32 adds per input channel) and output
- * transform (24 adds per output channel); cvrt.c, conv_winograd. */
+/* 2 x MACs of a conv-like node. A Winograd conv2d counts what it executes
+ * (cvrt.c, conv_winograd), per output tile:
+ *   F(2x2, 3x3): 16 products per channel pair (2 x 16 x C x M), an input
+ *     transform of 32 adds per input channel and an output transform of 24
+ *     adds per output channel;
+ *   F(4x4, 3x3): 36 products per channel pair (2 x 36 x C x M), an input
+ *     transform of 12 passes of 20 operations (WINO_BT6: 12 adds, 8
+ *     scalings) per input channel and an output transform of 10 passes of
+ *     13 (WINO_AT6) per output channel. */
 static double conv_flops(const cv_node *n)
 {
 	cv_oihw w = cv_type_oihw(&n->inputs[1]->type);
 	double k = (double)w.kh * (double)w.kw;
 
-	if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD) {
+	if (n->op == CV_OP_CONV2D && cv_conv_algo_tile(n->attrs.conv.algo)) {
 		cv_nchw y = cv_type_nchw(&n->outputs[0]->type);
-		double tiles = (double)y.n * (double)((y.h + 1) / 2) * (double)((y.w + 1) / 2);
-		return tiles * (32.0 * (double)w.i * (double)w.o + 32.0 * (double)w.i + 24.0 * (double)w.o);
+		int t = cv_conv_algo_tile(n->attrs.conv.algo);
+		double tiles = (double)y.n * (double)((y.h + t - 1) / t) * (double)((y.w + t - 1) / t);
+		double pos = (double)(t + 2) * (t + 2), tin = t == 2 ? 32.0 : 240.0, tout = t == 2 ? 24.0 : 130.0;
+		return tiles * (2.0 * pos * (double)w.i * (double)w.o + tin * (double)w.i + tout * (double)w.o);
 	}
 
 	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* each input element feeds M/g x KH x KW outputs */

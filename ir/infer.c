@@ -94,6 +94,11 @@ int cv_conv_winograd_shape(const cv_node *n)
 	       a->dilations[0] == 1 && a->dilations[1] == 1 && a->group == 1;
 }
 
+int cv_conv_algo_tile(cv_conv_algo a)
+{
+	return a == CV_CONV_ALGO_WINOGRAD2 ? 2 : a == CV_CONV_ALGO_WINOGRAD4 ? 4 : 0;
+}
+
 static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_type *x = in_type(n, 0), *b = in_type(n, 2), *r = n->num_inputs > 3 ? in_type(n, 3) : NULL;
@@ -108,10 +113,10 @@ static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 	wd = cv_type_oihw(in_type(n, 1));
 	if (conv_channels(n, &xd, &wd, &m, d))
 		return CV_ERR_INPUT;
-	if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD &&
+	if (n->op == CV_OP_CONV2D && cv_conv_algo_tile(n->attrs.conv.algo) &&
 	    !cv_conv_winograd_shape(n))
-		return ERR("conv2d '%s': algo=winograd needs a 3x3 kernel, strides 1, dilations 1 and group 1",
-			   n->name);
+		return ERR("conv2d '%s': algo=%s needs a 3x3 kernel, strides 1, dilations 1 and group 1",
+			   n->name, cv_conv_algo_names[n->attrs.conv.algo]);
 	if (b && (b->rank != 1 || b->dims[0] != m))
 		return ERR("%s '%s': bias must be [%lld]", cv_op_name(n->op), n->name, (long long)m);
 	*out = *x;

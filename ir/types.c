@@ -31,7 +31,8 @@ const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT] = {
 };
 
 const char *const cv_conv_algo_names[CV_CONV_ALGO_COUNT] = {
-	[CV_CONV_ALGO_DIRECT] = "direct", [CV_CONV_ALGO_WINOGRAD] = "winograd",
+	[CV_CONV_ALGO_DIRECT] = "direct", [CV_CONV_ALGO_WINOGRAD2] = "winograd2",
+	[CV_CONV_ALGO_WINOGRAD4] = "winograd4",
 };
 
 const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT] = {

@@ -167,7 +167,7 @@ static void put_bytes(wout *o, const void *p, size_t n)
 }
 
 /* w's constant in its packed form, one panel (k x P floats) at a time;
- * the Winograd form (16 / 9 of the weight) all at once. */
+ * the Winograd forms (16 / 9 or 36 / 9 of the weight) all at once. */
 static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 {
 	const float *src = w->key.v->data;
@@ -175,10 +175,10 @@ static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 	int64_t pc = CVRT_PANEL_COLS(pk.n), g, j0, kk, jj;
 	float *panel;
 
-	if (w->key.form == W_WINOGRAD) {
+	if (w->key.form == W_WINOGRAD2 || w->key.form == W_WINOGRAD4) {
 		if (!(panel = malloc(w->bytes ? w->bytes : 1)))
 			return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory packing %%%s", w->key.v->name);
-		cvrt_pack_winograd_f23((int)pk.k, (int)pk.n, src, panel);
+		cvrt_pack_winograd(w->key.form == W_WINOGRAD2 ? 2 : 4, (int)pk.k, (int)pk.n, src, panel);
 		put_bytes(o, panel, w->bytes);
 		free(panel);
 		return CV_OK;

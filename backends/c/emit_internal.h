@@ -19,17 +19,20 @@ struct wslot;
  *   W_PLAIN      dense C order, as in the IR
  *   W_GEMM_KN    a gemm B [k, n], packed into panels of the [k, n] matrix
  *   W_GEMM_NK    a gemm B [n, k] (trans_b), packed likewise (transposed)
- *   W_WINOGRAD   an NHWC conv weight HWIO [3, 3, c, m] run as Winograd
+ *   W_WINOGRAD2  an NHWC conv weight HWIO [3, 3, c, m] run as Winograd
  *                F(2x2, 3x3): the 16 transformed [c, m] matrices in panels
- *                (cvrt_pack_winograd_f23)
+ *                (cvrt_pack_winograd with tile 2)
+ *   W_WINOGRAD4  the same run as F(4x4, 3x3): 36 transformed matrices
+ *                (tile 4)
  *   g >= 1       an NHWC conv weight, HWIO [kh, kw, c/g, m], packed per
  *                group into panels of [kh*kw*(c/g), m/g] (g = group count)
  */
-enum { W_PLAIN = 0, W_GEMM_KN = -1, W_GEMM_NK = -2, W_WINOGRAD = -3 };
+enum { W_PLAIN = 0, W_GEMM_KN = -1, W_GEMM_NK = -2, W_WINOGRAD2 = -3, W_WINOGRAD4 = -4 };
 
 /* B_g(kk, j) = data[kk * rs + (g * gcol + j) * cs] for g < groups, kk < k,
- * j < n: the matrices a packed form stores, one after another. W_WINOGRAD
- * sets groups (16), k (c) and n (m) only: its matrices are transforms. */
+ * j < n: the matrices a packed form stores, one after another. W_WINOGRAD2
+ * and W_WINOGRAD4 set groups (16 or 36), k (c) and n (m) only: their
+ * matrices are transforms. */
 typedef struct wpack {
 	int64_t groups, k, n, rs, cs, gcol;
 } wpack;

@@ -95,14 +95,24 @@ static int is_conv_nhwc(const cv_node *n)
 /* The enum cvrt_conv_algo an NHWC conv runs with. */
 static int conv_algo(const cv_node *n)
 {
-	return is_conv_nhwc(n) && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD ? CVRT_CONV_WINOGRAD
-									       : CVRT_CONV_DIRECT;
+	if (!is_conv_nhwc(n))
+		return CVRT_CONV_DIRECT;
+	switch (n->attrs.conv.algo) {
+	case CV_CONV_ALGO_WINOGRAD2:
+		return CVRT_CONV_WINOGRAD2;
+	case CV_CONV_ALGO_WINOGRAD4:
+		return CVRT_CONV_WINOGRAD4;
+	default:
+		return CVRT_CONV_DIRECT;
+	}
 }
 
 int emit_weight_form(const cv_node *n, int operand)
 {
-	if (operand == 1 && conv_algo(n) == CVRT_CONV_WINOGRAD)
-		return W_WINOGRAD;
+	if (operand == 1 && conv_algo(n) == CVRT_CONV_WINOGRAD2)
+		return W_WINOGRAD2;
+	if (operand == 1 && conv_algo(n) == CVRT_CONV_WINOGRAD4)
+		return W_WINOGRAD4;
 	if (operand == 1 && is_conv_nhwc(n))
 		return (int)n->attrs.conv.group;
 	if (operand == 1 && n->op == CV_OP_GEMM)
@@ -115,8 +125,8 @@ wpack emit_weight_pack(const cv_value *v, int form)
 	const int64_t *d = v->type.dims;
 	wpack pk = {1, 0, 0, 0, 1, 0};
 
-	if (form == W_WINOGRAD) { /* 16 matrices [c, m] */
-		pk.groups = 16;
+	if (form == W_WINOGRAD2 || form == W_WINOGRAD4) { /* 16 or 36 matrices [c, m] */
+		pk.groups = form == W_WINOGRAD2 ? 16 : 36;
 		pk.k = d[2];
 		pk.n = d[3];
 	} else if (form == W_GEMM_KN) {
@@ -142,9 +152,10 @@ cv_status emit_check(emitter *e)
 		if ((n->op == CV_OP_BATCHNORM || n->op == CV_OP_CONV_TRANSPOSE2D) && is_nhwc(n->inputs[0]))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED, "%s '%s': the C backend runs it in nchw only",
 					     cv_op_name(n->op), n->name);
-		if (n->op == CV_OP_CONV2D && n->attrs.conv.algo == CV_CONV_ALGO_WINOGRAD && !is_conv_nhwc(n))
+		if (n->op == CV_OP_CONV2D && cv_conv_algo_tile(n->attrs.conv.algo) && !is_conv_nhwc(n))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
-					     "conv2d '%s': the C backend runs algo=winograd in nhwc only", n->name);
+					     "conv2d '%s': the C backend runs algo=%s in nhwc only", n->name,
+					     cv_conv_algo_names[n->attrs.conv.algo]);
 		if (is_conv_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_HWIO)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv2d '%s': an nhwc conv needs an hwio weight in the C backend, not %s",

@@ -101,12 +101,21 @@ typedef struct cv_act {
  * rounding differs):
  *   CV_CONV_ALGO_DIRECT    as written: a sum over the kernel's taps
  *                          (implicit GEMM in the C backend)
- *   CV_CONV_ALGO_WINOGRAD  Winograd F(2x2, 3x3) (Lavin and Gray, CVPR 2016):
- *                          2.25x fewer multiply-adds; only a 3x3 kernel,
- *                          stride 1, dilation 1, one group, NHWC (the
- *                          verifier checks). Set by the winograd pass.
+ *   CV_CONV_ALGO_WINOGRAD2 Winograd F(2x2, 3x3) (Lavin and Gray, CVPR 2016):
+ *                          2x2 output tiles, 2.25x fewer multiply-adds
+ *   CV_CONV_ALGO_WINOGRAD4 Winograd F(4x4, 3x3) (same paper): 4x4 output
+ *                          tiles, 4x fewer multiply-adds, a weight 4x the
+ *                          direct one and a few times F(2x2, 3x3)'s
+ *                          rounding error
+ * The Winograd algos need a 3x3 kernel, stride 1, dilation 1 and one group
+ * (the verifier checks; cv_conv_winograd_shape) and run in NHWC. Set by the
+ * winograd pass.
  */
-typedef enum cv_conv_algo { CV_CONV_ALGO_DIRECT = 0, CV_CONV_ALGO_WINOGRAD } cv_conv_algo;
+typedef enum cv_conv_algo {
+	CV_CONV_ALGO_DIRECT = 0,
+	CV_CONV_ALGO_WINOGRAD2,
+	CV_CONV_ALGO_WINOGRAD4
+} cv_conv_algo;
 
 typedef struct cv_conv_attrs {
 	int64_t strides[2];        /* h, w */
@@ -408,14 +417,14 @@ cv_op cv_op_from_name(const char *text);
  * storage. */
 #define CV_ACT_KIND_COUNT (CV_ACT_SILU + 1)
 #define CV_POOL_KIND_COUNT (CV_POOL_AVG + 1)
-#define CV_CONV_ALGO_COUNT (CV_CONV_ALGO_WINOGRAD + 1)
+#define CV_CONV_ALGO_COUNT (CV_CONV_ALGO_WINOGRAD4 + 1)
 #define CV_PAD_MODE_COUNT (CV_PAD_EDGE + 1)
 #define CV_RESIZE_MODE_COUNT (CV_RESIZE_LINEAR + 1)
 #define CV_RESIZE_COORD_COUNT (CV_COORD_TF_HALF_PIXEL_FOR_NEAREST + 1)
 #define CV_NEAREST_MODE_COUNT (CV_NEAREST_CEIL + 1)
 extern const char *const cv_act_names[CV_ACT_KIND_COUNT];
 extern const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT];
-extern const char *const cv_conv_algo_names[CV_CONV_ALGO_COUNT]; /* "direct", "winograd" */
+extern const char *const cv_conv_algo_names[CV_CONV_ALGO_COUNT]; /* "direct", "winograd2", "winograd4" */
 extern const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT];
 extern const char *const cv_resize_mode_names[CV_RESIZE_MODE_COUNT];
 extern const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT];
@@ -448,9 +457,13 @@ typedef struct cv_oihw {
 	int64_t o, i, kh, kw;
 } cv_oihw;
 cv_oihw cv_type_oihw(const cv_type *t);
-/* 1 when n is a conv2d whose shape allows CV_CONV_ALGO_WINOGRAD (a 3x3
+/* 1 when n is a conv2d whose shape allows the Winograd algos (a 3x3
  * kernel, strides 1, dilations 1, one group), else 0; needs n's types. */
 int cv_conv_winograd_shape(const cv_node *n);
+/* Output tile side of a conv algo: 2 (CV_CONV_ALGO_WINOGRAD2), 4
+ * (CV_CONV_ALGO_WINOGRAD4), 0 (direct, or out of range). A tile computes
+ * side x side output pixels from (side + 2)^2 transformed positions. */
+int cv_conv_algo_tile(cv_conv_algo a);
 
 /* ---- work ---- */
 

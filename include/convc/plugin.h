@@ -29,8 +29,10 @@
 /* 2: dwconv2d joined the op table, conv2d took a residual operand;
  * 3: reshard joined the op table (CV_OP_COUNT grew), nodes carry a
  *    placement (cv_node.place) and modules a target;
- * 4: cv_conv_attrs took `algo` (cv_conv_algo), so cv_attrs may grow */
-#define CV_PLUGIN_ABI_VERSION 4u
+ * 4: cv_conv_attrs took `algo` (cv_conv_algo), so cv_attrs may grow;
+ * 5: cv_conv_algo: CV_CONV_ALGO_WINOGRAD became CV_CONV_ALGO_WINOGRAD2 and
+ *    CV_CONV_ALGO_WINOGRAD4 joined (CV_CONV_ALGO_COUNT grew) */
+#define CV_PLUGIN_ABI_VERSION 5u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

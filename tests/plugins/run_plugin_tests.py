@@ -634,16 +634,24 @@ def case_tutorial(e):
 # ---------------------------------------------------------------------------
 # plugin load errors
 
+def plugin_abi_version():
+    """CV_PLUGIN_ABI_VERSION as include/convc/plugin.h defines it."""
+    with open(os.path.join(ROOT, "include", "convc", "plugin.h")) as f:
+        return int(re.search(r"#define CV_PLUGIN_ABI_VERSION (\d+)u", f.read()).group(1))
+
+
 def err_cases(e):
     """name -> (plugins to load, exit status, facts the message must contain)."""
     b = e.bad
+    abi = plugin_abi_version()
     missing = os.path.join(e.work, "bad", "does_not_exist.so")
     return {
         "missing": ([missing], 1, ["cannot load pass plugin", "No such file"]),
         "not_elf": ([b("not_elf")], 1, ["cannot load pass plugin", "invalid ELF header"]),
         "no_entry": ([b("no_entry")], 1, ["not a pass plugin", "does not export convc_plugin_info()"]),
         "hidden_entry": ([b("hidden_entry")], 1, ["does not export convc_plugin_info()"]),
-        "abi_mismatch": ([b("abi_mismatch")], 1, ["ABI version 5", "version 4", "rebuild"]),
+        "abi_mismatch": ([b("abi_mismatch")], 1,
+                         [f"ABI version {abi + 1}", f"version {abi} ", "rebuild"]),
         "null_info": ([b("null_info")], 1, ["convc_plugin_info() returned NULL"]),
         "short_info": ([b("short_info")], 1, ["descriptor is 8 bytes", "expected at least"]),
         "no_register": ([b("no_register")], 1, ["no name or register function"]),

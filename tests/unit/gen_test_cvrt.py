@@ -134,16 +134,30 @@ def conv_panels(hwio, g):
     return np.concatenate([panels(mat[:, i * mg:(i + 1) * mg]).ravel() for i in range(g)])
 
 
-def wino_panels(hwio):
-    """HWIO [3, 3, c, m] in the CVRT_CONV_WINOGRAD form: for each xi = 4a + b
-    the [c, m] matrix (G g G^T)[a][b] of every filter, in weight panels."""
-    gm = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], np.float64)
+# Winograd filter transforms G (Lavin and Gray, CVPR 2016), written out here
+# independently of cvrt.h: F(2x2, 3x3) and F(4x4, 3x3) (points 0, 1, -1, 2,
+# -2 and infinity).
+WINO_G = {
+    2: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+    4: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+        [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+}
+
+
+def wino_panels(hwio, tile):
+    """HWIO [3, 3, c, m] in the CVRT_CONV_WINOGRAD2/4 form: for each position
+    xi = (tile + 2) a + b the [c, m] matrix (G g G^T)[a][b] of every filter,
+    in weight panels."""
+    gm = np.array(WINO_G[tile], np.float64)
     u = np.einsum("ay,yxio,bx->abio", gm, hwio.astype(np.float64), gm).astype(np.float32)
-    return np.concatenate([panels(u[a, b]).ravel() for a in range(4) for b in range(4)])
+    t = tile + 2
+    return np.concatenate([panels(u[a, b]).ravel() for a in range(t) for b in range(t)])
 
 
 def conv_nhwc(name, n, c, h, w, m, k, s, p, g, act, res=False, d=1, pack_check=False,
-              winograd=False):
+              tile=0):
+    """tile 2 or 4: Winograd F(tile x tile, 3x3) (CVRT_CONV_WINOGRAD2/4), the
+    weight packed at run time from HWIO (its transformed form is long)."""
     x, wt, b = rand(n, c, h, w), rand(m, c // g, k, k), rand(m)
     ref = F.conv2d(torch.tensor(x), torch.tensor(wt), torch.tensor(b), stride=s, padding=p,
                    dilation=d, groups=g)
@@ -154,18 +168,27 @@ def conv_nhwc(name, n, c, h, w, m, k, s, p, g, act, res=False, d=1, pack_check=F
     ref = nhwc(ACTS[act][3](ref).numpy())
     oh, ow = ref.shape[1:3]
     hwio = np.ascontiguousarray(wt.transpose(2, 3, 1, 0))
-    packed = wino_panels(hwio) if winograd else conv_panels(hwio, g)
-    arr(name + "_x", nhwc(x)), arr(name + "_w", packed), arr(name + "_b", b)
+    packed = wino_panels(hwio, tile) if tile else conv_panels(hwio, g)
+    arr(name + "_x", nhwc(x)), arr(name + "_b", b)
+    arr(name + "_hwio" if tile else name + "_w", hwio if tile else packed)
     params = ("cvrt_conv2d_params p = {%d,%d,%d,%d, %d,%d,%d, %d,%d, %d,%d, %d,%d, %d,%d, %d, %s%s};"
               % (n, c, h, w, m, oh, ow, k, k, s, s, d, d, p, p, g, act_c(act),
-                 ", 0, 0, CVRT_CONV_WINOGRAD" if winograd else ""))
-    call = ("{ %s float *ws = ws_alloc(cvrt_conv2d_nhwc_workspace(&p));"
-            " cvrt_conv2d_nhwc(&p, %s_x, %s_w, %s_b, %s, y, ws); free(ws); }"
-            % (params, name, name, name, name + "_r" if res else "NULL"))
+                 ", 0, 0, CVRT_CONV_WINOGRAD%d" % tile if tile else ""))
+    if tile:
+        call = ("{ %s float *ws = ws_alloc(cvrt_conv2d_nhwc_workspace(&p));"
+                " float *pk = ws_alloc(cvrt_conv2d_nhwc_packed_floats(&p));"
+                " cvrt_pack_conv2d_nhwc(&p, %s_hwio, pk);"
+                " cvrt_conv2d_nhwc(&p, %s_x, pk, %s_b, %s, y, ws); free(pk); free(ws); }"
+                % (params, name, name, name, name + "_r" if res else "NULL"))
+    else:
+        call = ("{ %s float *ws = ws_alloc(cvrt_conv2d_nhwc_workspace(&p));"
+                " cvrt_conv2d_nhwc(&p, %s_x, %s_w, %s_b, %s, y, ws); free(ws); }"
+                % (params, name, name, name, name + "_r" if res else "NULL"))
     case(name, call, ref, ref.size)
     if pack_check:
-        # The run-time packer against the layout written out above.
-        arr(name + "_hwio", hwio)
+        # The run-time packer against the layout computed here.
+        if not tile:
+            arr(name + "_hwio", hwio)
         case(name + "_pack", "{ %s cvrt_pack_conv2d_nhwc(&p, %s_hwio, y); }" % (params, name),
              packed, packed.size)
 
@@ -347,9 +370,16 @@ gemm("gemm_dense_kblocks", 25, 18, 530, 0, 0, "relu")
 # 128 tiles in two blocks of 64 whose 64 x 16 input planes are a multiple
 # of 4 KiB (padded apart).
 conv_nhwc("conv_nhwc_wino", 2, 8, 9, 7, 40, 3, 1, 1, 1, "relu", res=True, pack_check=True,
-          winograd=True)
-conv_nhwc("conv_nhwc_wino_valid", 1, 8, 8, 11, 12, 3, 1, 0, 1, "hswish", winograd=True)
-conv_nhwc("conv_nhwc_wino_blocks", 2, 16, 16, 16, 8, 3, 1, 1, 1, "clip", winograd=True)
+          tile=2)
+conv_nhwc("conv_nhwc_wino_valid", 1, 8, 8, 11, 12, 3, 1, 0, 1, "hswish", tile=2)
+conv_nhwc("conv_nhwc_wino_blocks", 2, 16, 16, 16, 8, 3, 1, 1, 1, "clip", tile=2)
+# Winograd F(4x4, 3x3): partial 4x4 tiles (9 x 7 and 6 x 9 outputs), 20
+# input channels (a whole 16-lane vector and a scalar tail in both
+# transforms), 40 columns, a residual, the packer against the independent
+# transform (12 columns: one 16-wide panel, 36 of them); a valid conv.
+conv_nhwc("conv_nhwc_wino4", 2, 20, 9, 7, 40, 3, 1, 1, 1, "relu", res=True, tile=4)
+conv_nhwc("conv_nhwc_wino4_c8", 1, 8, 5, 5, 12, 3, 1, 1, 1, "none", pack_check=True, tile=4)
+conv_nhwc("conv_nhwc_wino4_valid", 1, 8, 8, 11, 20, 3, 1, 0, 1, "hswish", tile=4)
 
 print("""/* Generated by gen_test_cvrt.py from PyTorch %s; do not edit. */
 #include "cvrt.h"

@@ -82,17 +82,24 @@ typedef struct cvrt_conv2d_params {
 
 /*
  * How cvrt_conv2d_nhwc computes a conv; the weight is packed for it.
- *   CVRT_CONV_DIRECT    implicit GEMM over K = kh*kw*(c/group) (any conv)
- *   CVRT_CONV_WINOGRAD  Winograd F(2x2, 3x3) (Lavin and Gray, "Fast
- *                       Algorithms for Convolutional Neural Networks",
- *                       CVPR 2016): each 2x2 block of output pixels (a tile)
- *                       from its 4x4 input patch with 16 products per
- *                       channel pair instead of 36, i.e. 2.25x fewer
- *                       multiply-adds; only where cvrt_conv2d_winograd_ok.
+ *   CVRT_CONV_DIRECT     implicit GEMM over K = kh*kw*(c/group) (any conv)
+ *   CVRT_CONV_WINOGRAD2  Winograd F(2x2, 3x3) (Lavin and Gray, "Fast
+ *                        Algorithms for Convolutional Neural Networks",
+ *                        CVPR 2016): each 2x2 block of output pixels (a
+ *                        tile) from its 4x4 input patch with 16 products
+ *                        per channel pair instead of 36 (2.25x fewer
+ *                        multiply-adds);
+ *   CVRT_CONV_WINOGRAD4  Winograd F(4x4, 3x3) (same paper): 4x4 tiles from
+ *                        6x6 patches, 36 products instead of 144 (4x fewer),
+ *                        for larger transforms, a weight 4x the direct one
+ *                        (36 vs 9 [c, m] matrices) and rounding errors a
+ *                        few times those of F(2x2, 3x3) (its transforms
+ *                        have entries up to 8 and 1/24).
+ * The two Winograd forms only where cvrt_conv2d_winograd_ok.
  */
-enum cvrt_conv_algo { CVRT_CONV_DIRECT = 0, CVRT_CONV_WINOGRAD = 1 };
+enum cvrt_conv_algo { CVRT_CONV_DIRECT = 0, CVRT_CONV_WINOGRAD2 = 1, CVRT_CONV_WINOGRAD4 = 2 };
 
-/* Whether p's shape can run CVRT_CONV_WINOGRAD: a 3x3 kernel, stride 1,
+/* Whether p's shape can run a Winograd algo: a 3x3 kernel, stride 1,
  * dilation 1, one group (any padding and size). 1 or 0. */
 static inline int cvrt_conv2d_winograd_ok(const cvrt_conv2d_params *p)
 {
@@ -100,14 +107,17 @@ static inline int cvrt_conv2d_winograd_ok(const cvrt_conv2d_params *p)
 	       p->group == 1;
 }
 
+/* Output tile side of a Winograd algo (enum cvrt_conv_algo): 2, 4, or 0
+ * for CVRT_CONV_DIRECT. Its transformed weight has (tile + 2)^2 positions. */
+static inline int cvrt_winograd_tile(int algo)
+{
+	return algo == CVRT_CONV_WINOGRAD2 ? 2 : algo == CVRT_CONV_WINOGRAD4 ? 4 : 0;
+}
+
 /*
  * The Winograd F(2x2, 3x3) transform of one 3x3 filter g (tap (ky, kx) at
  * g[(ky * 3 + kx) * stride]): u[4 * a + b] = (G g G^T)[a][b] with
  * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] (Lavin and Gray, 2016).
- * The packed CVRT_CONV_WINOGRAD weight is, for each of the 16 positions
- * xi = 4a + b in turn, the [c, m] matrix U_xi(ci, co) (the transform of
- * the filter from input channel ci to output channel co) in weight panels:
- * 16 * CVRT_PANELS_FLOATS(c, m) floats.
  */
 static inline void cvrt_winograd_f23_filter(const float *g, int64_t stride, float u[16])
 {
@@ -126,6 +136,38 @@ static inline void cvrt_winograd_f23_filter(const float *g, int64_t stride, floa
 		u[4 * a + 1] = 0.5f * (t[a][0] + t[a][1] + t[a][2]);
 		u[4 * a + 2] = 0.5f * (t[a][0] - t[a][1] + t[a][2]);
 		u[4 * a + 3] = t[a][2];
+	}
+}
+
+/*
+ * The Winograd F(4x4, 3x3) transform of one 3x3 filter g (as above):
+ * u[6 * a + b] = (G g G^T)[a][b], computed in double, with the 6x3
+ * G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
+ * 1/24 -1/12 1/6; 0 0 1] (interpolation points 0, 1, -1, 2, -2 and
+ * infinity, Lavin and Gray, 2016).
+ */
+static inline void cvrt_winograd_f43_filter(const float *g, int64_t stride, float u[36])
+{
+	double t[6][3];
+	int a, b;
+
+	for (b = 0; b < 3; b++) { /* t = G g, column b */
+		double g0 = g[b * stride], g1 = g[(3 + b) * stride], g2 = g[(6 + b) * stride];
+		t[0][b] = g0 / 4;
+		t[1][b] = -(g0 + g1 + g2) / 6;
+		t[2][b] = -(g0 - g1 + g2) / 6;
+		t[3][b] = g0 / 24 + g1 / 12 + g2 / 6;
+		t[4][b] = g0 / 24 - g1 / 12 + g2 / 6;
+		t[5][b] = g2;
+	}
+	for (a = 0; a < 6; a++) { /* u = t G^T, row a */
+		double t0 = t[a][0], t1 = t[a][1], t2 = t[a][2];
+		u[6 * a + 0] = (float)(t0 / 4);
+		u[6 * a + 1] = (float)(-(t0 + t1 + t2) / 6);
+		u[6 * a + 2] = (float)(-(t0 - t1 + t2) / 6);
+		u[6 * a + 3] = (float)(t0 / 24 + t1 / 12 + t2 / 6);
+		u[6 * a + 4] = (float)(t0 / 24 - t1 / 12 + t2 / 6);
+		u[6 * a + 5] = (float)t2;
 	}
 }
 
@@ -186,13 +228,15 @@ void cvrt_pack_panels(int k, int n, const float *b, int trans, float *panels);
  * the image read x in place (a window row is kw*c contiguous floats); the
  * border pixels' patches (all pixels' otherwise) are copied a few at a time
  * into a small stack buffer; pointwise convs (1x1, stride 1, unpadded) read
- * x in place. With p->algo == CVRT_CONV_WINOGRAD (only where
- * cvrt_conv2d_winograd_ok), w is in the Winograd packing
- * (cvrt_pack_winograd_f23) and the conv runs as Winograd F(2x2, 3x3).
+ * x in place. With p->algo CVRT_CONV_WINOGRAD2 or CVRT_CONV_WINOGRAD4
+ * (only where cvrt_conv2d_winograd_ok), w is in the Winograd packing
+ * (cvrt_pack_winograd) and the conv runs as Winograd F(2x2, 3x3) or
+ * F(4x4, 3x3).
  * ws: cvrt_conv2d_nhwc_workspace(p) floats (may be NULL when that is 0):
- * 0 for CVRT_CONV_DIRECT; for CVRT_CONV_WINOGRAD the transformed input and
- * products of one block of tiles (at most about 1 MiB plus max(c, m)
- * floats), shared by the team whatever its size.
+ * 0 for CVRT_CONV_DIRECT; for the Winograd algos the transformed input and
+ * products of one block of tiles (at most about 1 MiB for F(2x2, 3x3),
+ * 2 MiB for F(4x4, 3x3), plus max(c, m) floats), shared by the team
+ * whatever its size.
  */
 size_t cvrt_conv2d_nhwc_workspace(const cvrt_conv2d_params *p);
 void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
@@ -203,22 +247,30 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 size_t cvrt_conv2d_nhwc_packed_floats(const cvrt_conv2d_params *p);
 void cvrt_pack_conv2d_nhwc(const cvrt_conv2d_params *p, const float *w_hwio, float *packed);
 
-/* The CVRT_CONV_WINOGRAD packing (see cvrt_winograd_f23_filter) of the HWIO
- * weight w_hwio [3, 3, c, m] into packed, 16 * CVRT_PANELS_FLOATS(c, m)
- * floats (padding columns of the last panels zero). convc packs constant
- * weights with it at compile time, cvrt_pack_conv2d_nhwc the others. */
-static inline void cvrt_pack_winograd_f23(int c, int m, const float *w_hwio, float *packed)
+/*
+ * The packing of the HWIO weight w_hwio [3, 3, c, m] for Winograd output
+ * tile `tile` (2: CVRT_CONV_WINOGRAD2, 4: CVRT_CONV_WINOGRAD4) into packed:
+ * for each of the P = (tile + 2)^2 positions xi in turn, the [c, m] matrix
+ * U_xi(ci, co) = u[xi] of the transform (cvrt_winograd_f23_filter or _f43_)
+ * of the filter from input channel ci to output channel co, in weight
+ * panels: P * CVRT_PANELS_FLOATS(c, m) floats (padding columns of the last
+ * panels zero). convc packs constant weights with it at compile time,
+ * cvrt_pack_conv2d_nhwc the others.
+ */
+static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwio, float *packed)
 {
 	int64_t pc = CVRT_PANEL_COLS(m), per = CVRT_PANELS_FLOATS((int64_t)c, (int64_t)m);
-	int64_t ci, co, xi;
-	float u[16];
+	int64_t ci, co, xi, np = (int64_t)(tile + 2) * (tile + 2);
+	float u[36];
 
 	for (ci = 0; ci < c; ci++)
 		for (co = 0; co < (m + pc - 1) / pc * pc; co++) {
 			float *d = packed + (co / pc * c + ci) * pc + co % pc;
-			if (co < m)
+			if (co < m && tile == 4)
+				cvrt_winograd_f43_filter(w_hwio + ci * m + co, (int64_t)c * m, u);
+			else if (co < m)
 				cvrt_winograd_f23_filter(w_hwio + ci * m + co, (int64_t)c * m, u);
-			for (xi = 0; xi < 16; xi++)
+			for (xi = 0; xi < np; xi++)
 				d[xi * per] = co < m ? u[xi] : 0.0f;
 		}
 }
