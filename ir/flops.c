@@ -34,7 +34,7 @@ static double elementwise_cost(const cv_node *n)
  *     transform of 32 adds per input channel and an output transform of 24
  *     adds per output channel;
  *   F(4x4, 3x3): 36 products per channel pair (2 x 36 x C x M), an input
- *     transform of 12 passes of 20 operations (WINO_BT6: 12 adds, 8
+ *     transform of 12 passes of 19 operations (WINO_BT6: 12 adds, 7
  *     scalings) per input channel and an output transform of 10 passes of
  *     13 (WINO_AT6) per output channel. */
 static double conv_flops(const cv_node *n)
@@ -46,7 +46,7 @@ static double conv_flops(const cv_node *n)
 		cv_nchw y = cv_type_nchw(&n->outputs[0]->type);
 		int t = cv_conv_algo_tile(n->attrs.conv.algo);
 		double tiles = (double)y.n * (double)((y.h + t - 1) / t) * (double)((y.w + t - 1) / t);
-		double pos = (double)(t + 2) * (t + 2), tin = t == 2 ? 32.0 : 240.0, tout = t == 2 ? 24.0 : 130.0;
+		double pos = (double)(t + 2) * (t + 2), tin = t == 2 ? 32.0 : 228.0, tout = t == 2 ? 24.0 : 130.0;
 		return tiles * (2.0 * pos * (double)w.i * (double)w.o + tin * (double)w.i + tout * (double)w.o);
 	}
 

@@ -1955,7 +1955,7 @@ static void wino_in2(const cvrt_conv2d_params *p, const float *x, const float *z
 
 /* B^T applied to (d0 .. d5) of type T, F(4x4, 3x3): B^T = [4 0 -5 0 1 0;
  * 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
- * 0 4 0 -5 0 1] (Lavin and Gray, 2016), in 12 additions and 8 scalings;
+ * 0 4 0 -5 0 1] (Lavin and Gray, 2016), in 12 additions and 7 scalings;
  * o[k * os] is output k. */
 #define WINO_BT6(T, o, os, d0, d1, d2, d3, d4, d5)                                \
 	do {                                                                      \
