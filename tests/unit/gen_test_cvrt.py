@@ -286,6 +286,13 @@ for lay in ("nchw", "nhwc"):
            res=True)
     dwconv("dw_%s_wide" % lay, lay, 1, 2, 3, 40, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "none",
            res=True)
+# NHWC 3x3 interior runs (dw3_run): full pixel blocks and a shorter last one,
+# whole channel vectors and a masked leftover at both vector widths, strides
+# 1 and 2 across, bias/residual present and absent.
+dwconv("dw3_nhwc_s1", "nhwc", 2, 40, 5, 21, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "clip", res=True)
+dwconv("dw3_nhwc_s2", "nhwc", 1, 24, 7, 23, 3, 3, (2, 2), (1, 1), (0, 0, 1, 1), "relu",
+       bias=False)
+dwconv("dw3_nhwc_s12", "nhwc", 1, 16, 4, 19, 3, 3, (1, 2), (1, 1), (1, 1, 1, 1), "none")
 dwconv("dw_nchw_wide_s2", "nchw", 1, 2, 3, 40, 3, 3, (1, 2), (1, 1), (1, 1, 1, 1), "relu")
 dwconv("dw_nchw_k7", "nchw", 1, 2, 8, 8, 7, 7, (1, 1), (1, 1), (3, 3, 3, 3), "none")
 # Implicit-GEMM NHWC conv (HWIO weights).
