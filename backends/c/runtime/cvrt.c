@@ -295,7 +295,7 @@ typedef struct fg_args {
 	int64_t j;                /* first column */
 	int lastw;                /* valid lanes of the last vector */
 	int first, epi;           /* start from 0; apply bias/residual/act */
-	const float *bias;        /* [cols] or NULL */
+	const float *bias;        /* [cols] or NULL: the first block starts from it */
 	const float *const *rr;   /* residual row pointers (column 0) or NULL */
 	cvrt_act act;
 	const float *pf;          /* prefetch npf contiguous 64-byte lines from pf */
@@ -412,6 +412,9 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 		} else {                                                          \
 			c##R##a = fg_loadm(m, k->yr[R] + j);                      \
 		}                                                                 \
+	} else if (R < mr && k->bias) {                                           \
+		c##R##a = bias_a;                                                 \
+		c##R##b = bias_b;                                                 \
 	}
 #define FG_FMA(R)                                                                 \
 	if (R < mr) {                                                             \
@@ -459,13 +462,8 @@ static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask 
 	float *yp = k->yr[r] + k->j;
 
 	if (k->epi) {
-		const float *bp = k->bias ? k->bias + k->j : NULL;
 		const float *rp = k->rr ? k->rr[r] + k->j : NULL;
 		if (nv == 2) {
-			if (bp) {
-				va = fg_add(va, fg_load(bp));
-				vb = fg_add(vb, fg_loadm(m, bp + FG_VW));
-			}
 			if (rp) {
 				va = fg_add(va, fg_load(rp));
 				vb = fg_add(vb, fg_loadm(m, rp + FG_VW));
@@ -473,8 +471,6 @@ static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask 
 			va = fg_act(va, &k->act);
 			vb = fg_act(vb, &k->act);
 		} else {
-			if (bp)
-				va = fg_add(va, fg_loadm(m, bp));
 			if (rp)
 				va = fg_add(va, fg_loadm(m, rp));
 			va = fg_act(va, &k->act);
@@ -505,6 +501,7 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int mode, co
 	const float *a6 = strided && mr > 6 ? ap + 6 * lda : ap;
 	const float *a9 = strided && mr > 9 ? ap + 9 * lda : ap;
 	int kk, kc = k->kc, gap = 1, gmask, pfend;
+	fg_vec bias_a = fg_zero(), bias_b = fg_zero();
 	/* One line every `gap` K steps, gap a power of two as large as fits:
 	 * issued in a burst, the prefetches of a weight block streamed from
 	 * memory queue behind each other and stall the loop (bench_conv cold,
@@ -516,6 +513,11 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int mode, co
 	pfend = k->npf * gap;
 	FG_ROWS(FG_DECL)
 
+	/* The first K block starts from the bias: 2 adds a row fewer in fg_fin. */
+	if (k->first && k->bias) {
+		bias_a = nv == 2 ? fg_load(k->bias + j) : fg_loadm(m, k->bias + j);
+		bias_b = nv == 2 ? fg_loadm(m, k->bias + j + FG_VW) : fg_zero();
+	}
 	FG_ROWS(FG_INIT)
 	if (mode == 2) {
 		/* One run per window row the block touches: B rows continue,
