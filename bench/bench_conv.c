@@ -7,11 +7,12 @@
  *   OMP_NUM_THREADS=1 /tmp/bench_conv [REPS] [CASE-SUBSTRING] [cold]
  *
  * CONV_SPLIT=rows or cols in the environment divides the work among threads
- * as a height or width placement does (default: the kernel's own tiling).
+ * as a height or width placement does (default auto: the kernel's own tiling).
  * CONV_ALGO=winograd2 or winograd4 runs the 3x3 stride-1 shapes as Winograd
  * F(2x2, 3x3) or F(4x4, 3x3) (CVRT_CONV_WINOGRAD2/4), after checking it
  * against the direct conv (the largest difference is printed); GFLOP/s
- * still count the direct FLOPs.
+ * still count the direct FLOPs. Default direct. Any other value of either
+ * variable is refused (exit status 2).
  *
  * Each case: random input and HWIO weights, packed with cvrt_pack_conv2d_nhwc,
  * one warm-up call, then REPS timed calls (default 30); prints the median
@@ -109,7 +110,8 @@ static void run(const struct shape *s, int reps, int cold)
 {
 	int oh = (s->h + 2 * s->pad - s->k) / s->s + 1, ow = (s->w + 2 * s->pad - s->k) / s->s + 1;
 	cvrt_conv2d_params p = {1, s->c, s->h, s->w, s->m, oh, ow, s->k, s->k, s->s, s->s,
-				1, 1, s->pad, s->pad, 1, {CVRT_ACT_RELU, 0, 0}};
+				1, 1, s->pad, s->pad, 1, {CVRT_ACT_RELU, 0, 0}, CVRT_SPLIT_AUTO, 0,
+				CVRT_CONV_DIRECT};
 	size_t kdim = (size_t)s->k * s->k * s->c;
 	float *x = rnd((size_t)s->h * s->w * s->c), *w = rnd(kdim * s->m), *b = rnd(s->m);
 	float *pk = malloc(cvrt_conv2d_nhwc_packed_floats(&p) * sizeof(float));
@@ -120,7 +122,7 @@ static void run(const struct shape *s, int reps, int cold)
 	int i, algo = !ea                         ? CVRT_CONV_DIRECT
 		      : !strcmp(ea, "winograd2") ? CVRT_CONV_WINOGRAD2
 		      : !strcmp(ea, "winograd4") ? CVRT_CONV_WINOGRAD4
-						 : CVRT_CONV_DIRECT;
+						 : CVRT_CONV_DIRECT; /* "direct" (main checked it) */
 
 	if (!x || !w || !b || !pk || !y || !t) {
 		fprintf(stderr, "out of memory\n");
@@ -184,6 +186,17 @@ static void run(const struct shape *s, int reps, int cold)
 	free(x), free(w), free(b), free(pk), free(y), free(t);
 }
 
+/* Whether environment variable `name` is unset or one of a, b, c (else says so). */
+static int env_is(const char *name, const char *a, const char *b, const char *c)
+{
+	const char *v = getenv(name);
+
+	if (!v || !strcmp(v, a) || !strcmp(v, b) || !strcmp(v, c))
+		return 1;
+	fprintf(stderr, "bench_conv: %s=%s: expected %s, %s or %s\n", name, v, a, b, c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int reps = argc > 1 ? atoi(argv[1]) : 30;
@@ -191,6 +204,10 @@ int main(int argc, char **argv)
 
 	if (reps < 1)
 		reps = 1;
+	/* A misspelt setting would otherwise time the default silently. */
+	if (!env_is("CONV_ALGO", "direct", "winograd2", "winograd4") ||
+	    !env_is("CONV_SPLIT", "auto", "rows", "cols"))
+		return 2;
 	for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
 		if (argc < 3 || strstr(shapes[i].name, argv[2]))
 			run(&shapes[i], reps, argc > 3 && !strcmp(argv[3], "cold"));
