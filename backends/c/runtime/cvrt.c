@@ -294,7 +294,7 @@ typedef struct fg_args {
 	float *const *yr;         /* Y row pointers (column 0) */
 	int64_t j;                /* first column */
 	int lastw;                /* valid lanes of the last vector */
-	int first, epi;           /* start from 0; apply bias/residual/act */
+	int first, epi;           /* start from bias (or 0), not Y; apply residual/act */
 	const float *bias;        /* [cols] or NULL: the first block starts from it */
 	const float *const *rr;   /* residual row pointers (column 0) or NULL */
 	cvrt_act act;
@@ -3137,9 +3137,10 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
  * each input vector once per tap. For the 3x3, dilation-1 convs of
  * MobileNet- and ShuffleNet-style nets (nearly all their depthwise layers),
  * dw3_run keeps one channel vector's 9 taps in registers over a block of
- * DW3_P pixels and loads each input column of the block once per row: a
- * column feeds up to 3 neighbouring pixels at stride 1. Per block and row,
- * (DW3_P - 1)*S + 3 loads for 3*DW3_P multiply-adds.
+ * P pixels (DW3_P1 at stride 1, DW3_P2 at stride 2) and loads each input
+ * column of the block once per row: a column feeds up to 3 neighbouring
+ * pixels at stride 1. Per block and row, (P - 1)*S + 3 loads for 3*P
+ * multiply-adds.
  * Measured (one thread, single conv, all of it in this path but the borders):
  * 112x112 c32 s1 0.180 -> 0.113 ms, 56x56 c144 s1 0.211 -> 0.175, 14x14
  * c576 s1 0.054 -> 0.040, 56x56 c144 s2 0.069 -> 0.052.
@@ -3149,7 +3150,7 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
 #if VW == 16
 #define DW3_P1 8 /* stride 1: 8 accumulators + 9 taps + 10 columns of 32 zmm */
 #define DW3_P2 4 /* stride 2: 4 + 9 + 9 (8 pixels would spill) */
-#else
+#else /* 16 vector registers */
 #define DW3_P1 4
 #define DW3_P2 2
 #endif
