@@ -3180,12 +3180,21 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
 		}                                                                       \
 	} while (0)
 
-/* The taps of channel vector cc and its start value (bias or 0). */
-#define DW3_TAPS(LD)                                                                    \
+/*
+ * Channel vector cc over pixels [p0, p1): its taps and start value (bias or
+ * 0), then one block of P pixels, or pixel by pixel when fewer are left.
+ */
+#define DW3_VECTOR(P, S, LD, ST)                                                        \
 	do {                                                                            \
 		for (k = 0; k < 9; k++)                                                 \
 			t[k] = LD(wk + k * c + cc);                                     \
 		bv = bias ? LD(bias + cc) : V_SET1(0.0f);                               \
+		p = p0;                                                                 \
+		if (p1 - p0 == (P))                                                     \
+			DW3_BLOCK(P, S, LD, ST);                                        \
+		else                                                                    \
+			for (; p < p1; p++)                                             \
+				DW3_BLOCK(1, S, LD, ST);                                \
 	} while (0)
 
 /*
@@ -3204,25 +3213,12 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
 		int k, p, p0, p1;                                                       \
 		for (p0 = 0; p0 < n; p0 = p1) {                                         \
 			p1 = p0 + (P) <= n ? p0 + (P) : n;                              \
-			for (cc = 0; cc < cbig; cc += VW) {                             \
-				DW3_TAPS(V_LOAD);                                       \
-				p = p0;                                                 \
-				if (p1 - p0 == (P))                                     \
-					DW3_BLOCK(P, S, V_LOAD, V_STORE);               \
-				else                                                    \
-					for (; p < p1; p++)                             \
-						DW3_BLOCK(1, S, V_LOAD, V_STORE);       \
-			}                                                               \
+			for (cc = 0; cc < cbig; cc += VW)                               \
+				DW3_VECTOR(P, S, V_LOAD, V_STORE);                      \
 			if (cc < c) {                                                   \
 				vmask m_ = V_MASK((int)(c - cc));                       \
 				(void)m_;                                               \
-				DW3_TAPS(WIN_LDM);                                      \
-				p = p0;                                                 \
-				if (p1 - p0 == (P))                                     \
-					DW3_BLOCK(P, S, WIN_LDM, WIN_STM);              \
-				else                                                    \
-					for (; p < p1; p++)                             \
-						DW3_BLOCK(1, S, WIN_LDM, WIN_STM);      \
+				DW3_VECTOR(P, S, WIN_LDM, WIN_STM);                     \
 			}                                                               \
 		}                                                                       \
 	}
