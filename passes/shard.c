@@ -96,13 +96,15 @@ typedef struct snode {
 	int ncand;
 	cv_placement cand[MAX_CAND];
 	double unary[MAX_CAND];
+	double min_mem; /* the smallest footprint of any candidate, bytes */
 	UT_hash_handle hh; /* keyed by n */
 } snode;
 
 typedef struct shard_ctx {
 	const cv_target *t;
 	int cap;             /* cores usable */
-	int host;            /* the target is the host: placements split threads */
+	int host;            /* a CPU target (its local memory is a cache):
+				placements split threads */
 	int ks[MAX_KS], nks; /* core counts */
 	snode *nodes;        /* in graph order */
 	int count;
@@ -225,6 +227,17 @@ typedef struct eval {
 	double time; /* seconds */
 } eval;
 
+/*
+ * The tiles an op streams: `rows` output rows and `cols` output columns
+ * per tile (interleaved ops), and `k` reduction rows per weight tile of a
+ * conv or gemm (interleaved; and sharded, where k < K streams the weight
+ * slice through a double buffer instead of keeping all K rows resident).
+ * A sharded op's blocks are otherwise resident: no tiles.
+ */
+typedef struct tiles {
+	double rows, k, cols;
+} tiles;
+
 static double cdiv(double a, double b)
 {
 	return ceil(a / b);
@@ -242,7 +255,8 @@ static double dram_bandwidth(const shard_ctx *c, double k)
 	return c->host ? c->t->memory_bandwidth * k : c->t->memory_bandwidth;
 }
 
-static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const cv_placement *p)
+static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const cv_placement *p,
+		     tiles tl)
 {
 	const cv_target *t = c->t;
 	const cv_value *x = n->inputs[0];
@@ -265,12 +279,19 @@ static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const c
 		halo_rows = (kernel_rows(n) - 1) * (double)xi.w; /* input pixels */
 	}
 	if (p->kind == CV_SHARD_INTERLEAVED) {
-		double tk = cls == C_CONV || cls == C_GEMM ? fmin(kred, TILE_K) : 1.0;
-		double tr = fmin(ro, TILE_ROWS);
-		mem = FLOAT_BYTES * (2 * (tr * tk + tk * co + tr * co) + tr * co);
+		double tk = cls == C_CONV || cls == C_GEMM ? fmin(kred, tl.k) : 1.0;
+		double tr = fmin(ro, tl.rows), tc = fmin(co, tl.cols);
+		mem = FLOAT_BYTES * (2 * (tr * tk + tk * tc + tr * tc) + tr * tc);
 		if (cls != C_CONV && cls != C_GEMM)
-			mem = FLOAT_BYTES * 2 * (tr * (in.cols / b) + tr * co);
+			mem = FLOAT_BYTES * 2 * (tr * fmin(in.cols / b, tl.cols) + tr * tc);
 		dram += act_in_bytes(n) + cv_value_bytes(n->outputs[0]);
+		/* tiles shrunk below the default: a conv or gemm streams its
+		 * weights once per extra row tile, its input once per extra
+		 * column tile */
+		if ((cls == C_CONV || cls == C_GEMM) && tr < fmin(ro, TILE_ROWS))
+			dram += w_core * (cdiv(ro, tr) - cdiv(ro, TILE_ROWS));
+		if (cls == C_CONV || cls == C_GEMM)
+			dram += act_in_bytes(n) * (cdiv(co, tc) - 1);
 	} else {
 		double in_rows = o.rows > 0 ? ro * in.rows / o.rows : 0;
 		double in_cols = cls == C_CONV || cls == C_GEMM ? in.cols : cdiv(in.cols, b);
@@ -279,8 +300,10 @@ static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const c
 		in_block = in_rows * in_cols * FLOAT_BYTES;
 		if (cls == C_ELEM || cls == C_CONCAT)
 			in_block = act_in_bytes(n) * share; /* each operand shaped like the result */
+		/* the weight slice: resident (k >= K), or streamed in
+		 * double-buffered k-row tiles */
 		mem = in_block + ro * co * FLOAT_BYTES + (cls == C_CONV || cls == C_GEMM
-				? kred * co * FLOAT_BYTES : w_core);
+				? fmin(kred, 2 * tl.k) * co * FLOAT_BYTES : w_core);
 		if (p->kind != CV_SHARD_WIDTH && a > 1)
 			noc += halo_rows * in_cols * FLOAT_BYTES;
 		if ((cls == C_CONV || cls == C_GEMM) && b > 1)
@@ -290,9 +313,59 @@ static eval evaluate(const shard_ctx *c, const cv_node *n, op_class cls, const c
 	 * thread reads it from memory itself, which `dram` already counts. */
 	if (k > 1 && !c->host)
 		noc += w_core;
+	/* A CPU cache is a cost: the footprint beyond it comes from the next
+	 * level once per sweep (a conv or gemm sweeps its working set once per
+	 * row tile, re-reading the weights), priced at memory bandwidth. */
+	if (t->memory_kind == CV_MEMORY_CACHE && mem > t->local_memory) {
+		double sweeps = cls == C_CONV || cls == C_GEMM
+			? cdiv(ro, fmin(ro, p->kind == CV_SHARD_INTERLEAVED ? tl.rows : TILE_ROWS))
+			: 1.0;
+		dram += (mem - t->local_memory) * sweeps;
+	}
 	e.mem = mem;
 	e.time = fmax(cv_node_flops(n) * share / t->peak_flops, dram / dram_bandwidth(c, k)) +
 		 noc / t->core_bandwidth + (k > 1 ? SYNC_S : 0);
+	return e;
+}
+
+/*
+ * A placement's footprint and cost with the largest tiles that fit a
+ * scratchpad (a cache takes the default tiles: beyond it is a cost). As
+ * TT-NN users lower act_block_h until a conv fits L1, the streamed rows
+ * of an interleaved op halve first, then a conv's or gemm's K tile, then
+ * its output columns, each down to one SIMD granule g; a sharded conv or
+ * gemm first keeps its whole weight slice resident, then streams it in
+ * halving K tiles. Other sharded ops keep their blocks whole: they have no
+ * tiles to shrink. *fits is 0 when even the smallest tiles exceed the
+ * local memory; the eval is then that of the smallest tiles.
+ */
+static eval evaluate_fit(const shard_ctx *c, const cv_node *n, op_class cls,
+			 const cv_placement *p, int *fits)
+{
+	const cv_target *t = c->t;
+	double g = t->simd_width > 0 ? t->simd_width : 1;
+	int reduces = cls == C_CONV || cls == C_GEMM;
+	int streamed = p->kind == CV_SHARD_INTERLEAVED;
+	mat o = as_mat(n->outputs[0]);
+	tiles tl;
+	eval e;
+
+	tl.rows = fmin(TILE_ROWS, cdiv(o.rows, p->grid[0]));
+	tl.k = reduces && !streamed ? reduction_len(n) : TILE_K;
+	tl.cols = streamed ? cdiv(o.cols, p->grid[1]) : INFINITY;
+	e = evaluate(c, n, cls, p, tl);
+	while (t->memory_kind == CV_MEMORY_SCRATCHPAD && e.mem > t->local_memory) {
+		if (streamed && tl.rows > g)
+			tl.rows = fmax(g, floor(tl.rows / 2));
+		else if (reduces && tl.k > g)
+			tl.k = fmax(g, floor(tl.k / 2));
+		else if (streamed && tl.cols > g)
+			tl.cols = fmax(g, floor(tl.cols / 2));
+		else
+			break;
+		e = evaluate(c, n, cls, p, tl);
+	}
+	*fits = t->memory_kind == CV_MEMORY_CACHE || e.mem <= t->local_memory;
 	return e;
 }
 
@@ -359,14 +432,18 @@ static void push(shard_ctx *c, snode *s, cv_shard_kind kind, int a, int b)
 
 	if (s->ncand == MAX_CAND || !kind_allowed(c, s->cls, kind))
 		return;
+	int fits;
+
 	memset(&p, 0, sizeof p);
 	p.kind = kind;
 	p.grid[0] = a;
 	p.grid[1] = b;
-	e = evaluate(c, s->n, s->cls, &p);
+	e = evaluate_fit(c, s->n, s->cls, &p, &fits);
 	p.mem = (int64_t)ceil(e.mem);
+	if (s->min_mem < 0 || e.mem < s->min_mem)
+		s->min_mem = e.mem;
 	s->cand[s->ncand] = p;
-	s->unary[s->ncand++] = e.mem <= c->t->local_memory ? e.time : INFINITY;
+	s->unary[s->ncand++] = fits ? e.time : INFINITY;
 }
 
 static void candidates(shard_ctx *c, snode *s)
@@ -377,6 +454,7 @@ static void candidates(shard_ctx *c, snode *s)
 	int i, j;
 
 	s->ncand = 0;
+	s->min_mem = -1;
 	for (i = 0; i < c->nks; i++) {
 		int k = c->ks[i];
 		if (k <= max_a * max_b || k == 1)
@@ -582,7 +660,7 @@ static cv_status setup(shard_ctx *c, cv_module *m, const cv_pass_options *opts, 
 	if ((st = pass_target(m, host, &c->t, d)))
 		return st;
 	c->cap = c->t->cores;
-	c->host = !strcmp(c->t->name, "host");
+	c->host = c->t->memory_kind == CV_MEMORY_CACHE;
 	if (cores) {
 		char *end;
 		long v = strtol(cores, &end, 10);
@@ -649,9 +727,10 @@ static cv_status solve(const shard_ctx *c, const edges *E, int optimal, int *cho
 		const cv_node *n = c->nodes[gi.bad_var].n;
 		st = cv_diag_error(d, CV_ERR_INPUT,
 				   "shard: %s '%s' fits no placement in %.0f bytes of local memory per "
-				   "core on target %s",
+				   "core on target %s: its smallest footprint, with the smallest tiles, "
+				   "is %.0f bytes",
 				   cv_op_name(n->op), cv_node_label(n->graph, n, label, sizeof label),
-				   c->t->local_memory, c->t->name);
+				   c->t->local_memory, c->t->name, c->nodes[gi.bad_var].min_mem);
 	}
 	free(ncand);
 	free(unary);

@@ -130,6 +130,7 @@ cv_status cv_target_host(cv_target *out, cv_diag *d)
 	(void)d;
 	memset(&t, 0, sizeof t);
 	snprintf(t.name, sizeof t.name, "host");
+	t.memory_kind = CV_MEMORY_CACHE; /* L2: a cost, never a limit */
 	snprintf(t.origin, sizeof t.origin, "detected");
 	t.cores = affinity_cores();
 	snprintf(t.source.cores, CV_TARGET_SOURCE_MAX, "detected: CPUs in this process's affinity mask (sched_getaffinity)");
@@ -334,7 +335,9 @@ static cv_status write_target(const char *path, const cv_target *t, cv_diag *d)
 		   "<target name=\"%s\">\n  <description>this host, calibrated</description>\n", t->name);
 	snprintf(buf, sizeof buf, "%d", t->cores);
 	xml_field(f, "cores", buf, t->source.cores);
-	xml_bytes(f, "local-memory", t->local_memory, t->source.local_memory);
+	fputs("  <local-memory kind=\"cache\" source=\"", f);
+	xml_escaped(f, t->source.local_memory);
+	fprintf(f, "\">%.0f</local-memory>\n", t->local_memory);
 	xml_bytes(f, "l1d", t->l1d, t->source.l1d);
 	xml_number(f, "peak-flops", t->peak_flops, t->source.peak_flops);
 	xml_number(f, "memory-bandwidth", t->memory_bandwidth, t->source.memory_bandwidth);

@@ -199,6 +199,15 @@ static cv_status read_field(xmlNodePtr n, cv_target *t, cv_diag *d)
 			set_source(t->source.cores, n);
 		}
 	} else if (!strcmp(name, "local-memory")) {
+		xmlChar *kind = xmlGetProp(n, (const xmlChar *)"kind");
+		/* the schema allows only these two; absent: by the target's name */
+		if (kind)
+			t->memory_kind = !strcmp((const char *)kind, "cache") ? CV_MEMORY_CACHE
+									      : CV_MEMORY_SCRATCHPAD;
+		else
+			t->memory_kind = !strcmp(t->name, "host") ? CV_MEMORY_CACHE
+								  : CV_MEMORY_SCRATCHPAD;
+		xmlFree(kind);
 		st = read_bytes(n, &t->local_memory, t->source.local_memory, d);
 	} else if (!strcmp(name, "l1d")) {
 		st = read_bytes(n, &t->l1d, t->source.l1d, d);
@@ -394,6 +403,8 @@ void cv_target_print(const cv_target *t, FILE *f)
 		fprintf(f, "grid = %dx%d\n", t->rows, t->cols);
 	fprintf(f, "cores = %d\n", t->cores);
 	fprintf(f, "local_memory_bytes = %.0f\n", t->local_memory);
+	fprintf(f, "local_memory_kind = %s\n",
+		t->memory_kind == CV_MEMORY_CACHE ? "cache" : "scratchpad");
 	fprintf(f, "l1d_bytes = %.0f\n", t->l1d);
 	fprintf(f, "peak_flops_per_core = %.6g\n", t->peak_flops);
 	fprintf(f, "memory_bandwidth = %.6g\n", t->memory_bandwidth);

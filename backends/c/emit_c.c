@@ -611,7 +611,8 @@ cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d)
 
 	memset(&e, 0, sizeof e);
 	e.m = m;
-	if (cv_module_target(m) && !strcmp(cv_module_target(m)->name, "host"))
+	/* placements split threads only when made for a CPU (docs/sharding.md) */
+	if (cv_module_target(m) && cv_module_target(m)->memory_kind == CV_MEMORY_CACHE)
 		e.host_cores = cv_module_target(m)->cores;
 	e.d = d;
 	if ((st = check_target(out_dir, &exists, d)))

@@ -31,8 +31,10 @@
  *    placement (cv_node.place) and modules a target;
  * 4: cv_conv_attrs took `algo` (cv_conv_algo), so cv_attrs may grow;
  * 5: cv_conv_algo: CV_CONV_ALGO_WINOGRAD became CV_CONV_ALGO_WINOGRAD2 and
- *    CV_CONV_ALGO_WINOGRAD4 joined (CV_CONV_ALGO_COUNT grew) */
-#define CV_PLUGIN_ABI_VERSION 5u
+ *    CV_CONV_ALGO_WINOGRAD4 joined (CV_CONV_ALGO_COUNT grew);
+ * 6: cv_target took `memory_kind` (scratchpad or cache) after
+ *    `local_memory`, so its later fields moved */
+#define CV_PLUGIN_ABI_VERSION 6u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

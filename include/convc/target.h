@@ -34,12 +34,28 @@ typedef struct cv_target_sources {
 	char simd_width[CV_TARGET_SOURCE_MAX];
 } cv_target_sources;
 
+/*
+ * What a target's local memory is, and so what a working set beyond it
+ * means to the shard pass (docs/sharding.md, "Footprint"):
+ *   CV_MEMORY_SCRATCHPAD  an accelerator's per-core SRAM (Tenstorrent L1):
+ *                         a hard limit; tiles shrink to fit, and a
+ *                         placement whose smallest tiles do not fit is
+ *                         infeasible;
+ *   CV_MEMORY_CACHE       a CPU's L2: a cost, never a limit; the bytes
+ *                         beyond it are priced at main-memory bandwidth.
+ */
+typedef enum cv_memory_kind {
+	CV_MEMORY_SCRATCHPAD = 0,
+	CV_MEMORY_CACHE
+} cv_memory_kind;
+
 typedef struct cv_target {
 	char name[CV_TARGET_NAME_MAX]; /* e.g. "host", "wormhole_b0" */
 	char origin[CV_TARGET_SOURCE_MAX]; /* "built-in", the file's path, or "detected" */
 	int rows, cols;             /* the core grid; 0 x 0 when given as a count */
 	int cores;                  /* usable cores (>= 1; <= rows*cols with a grid) */
 	double local_memory;        /* bytes of local memory per core (host: L2 per core) */
+	cv_memory_kind memory_kind; /* scratchpad (a limit) or cache (a cost) */
 	double l1d;                 /* bytes of L1 data cache per core; 0 if none/unknown */
 	double peak_flops;          /* peak fp32 FLOP/s of one core */
 	double memory_bandwidth;    /* main-memory bytes/s, all cores together */
