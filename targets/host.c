@@ -3,8 +3,12 @@
  * CPUID SIMD width, documented defaults for peak and bandwidth) and
  * calibration (`convc --calibrate`: a one-core FMA-chain microbenchmark and
  * a one-core stream triad, median of repeats, written as a target file).
+ *
+ * The sysfs part of detection reads from a root directory it is given
+ * (cv_host_detect, targets/host_detect.h), so tests run it on fake trees.
  */
-#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_ISSET */
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -13,35 +17,35 @@
 #include <unistd.h>
 
 #include "convc/target.h"
+#include "targets/host_detect.h"
 
 /* The project's measured figures for its 2-core AVX2/FMA hosts (FACTS). */
 #define DEFAULT_PEAK 150e9
 #define DEFAULT_BANDWIDTH 23e9
-#define DEFAULT_L1D 32768.0
-#define DEFAULT_L2 524288.0
 #define DEFAULT_NOTE "default: the project's figure for its AVX2/FMA hosts; run convc --calibrate to measure"
-#define CACHE_DIR "/sys/devices/system/cpu/cpu0/cache"
+#define MAX_CACHE_INDEX 32 /* cpuN/cache/index0..31: more than any CPU has */
 
-/* ---- detection ---- */
+/* ---- detection: sysfs ---- */
 
-static int affinity_cores(void)
-{
-	cpu_set_t set;
-	long n;
+/* One cache of one CPU as sysfs describes it. */
+typedef struct cache_info {
+	int index;               /* N of cache/indexN; -1 if there is no such cache */
+	char size[32];           /* the size file as written, e.g. "1024K" */
+	double bytes;            /* the size parsed; 0 if not understood */
+	int sharers;             /* CPUs sharing the cache; 0 if not stated */
+	const char *shared_file; /* "shared_cpu_list" or "shared_cpu_map" when stated */
+	char shared[256];        /* that file's text */
+} cache_info;
 
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1)
-		return CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n >= 1 ? (int)n : 1;
-}
-
-/* First line of a small sysfs file, without the newline; 0 if unreadable. */
+/* First line of a small sysfs file, without the newline; 0 if unreadable
+ * or longer than the buffer (a cut cpulist would count the wrong CPUs). */
 static int read_line(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "r");
 	int ok = f && fgets(buf, (int)size, f);
 
+	if (ok && !strchr(buf, '\n') && fgetc(f) != EOF)
+		ok = 0;
 	if (f)
 		fclose(f);
 	if (ok)
@@ -49,45 +53,222 @@ static int read_line(const char *path, char *buf, size_t size)
 	return ok;
 }
 
-/* "32K", "1024K", "32M" or plain bytes; 0 if unparsable. */
-static double parse_size(const char *s)
+/* ROOT/cpuCPU/cache/indexINDEX/FILE into buf; 0 if unreadable. */
+static int read_cache_file(const char *root, int cpu, int index, const char *file, char *buf, size_t size)
 {
-	char *end;
-	double v = strtod(s, &end);
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s/cpu%d/cache/index%d/%s", root, cpu, index, file);
 
-	if (end == s || v <= 0)
-		return 0;
-	if (*end == 'K')
-		v *= 1024;
-	else if (*end == 'M')
-		v *= 1024 * 1024;
-	else if (*end == 'G')
-		v *= 1024.0 * 1024 * 1024;
-	return v;
+	return n > 0 && (size_t)n < sizeof path && read_line(path, buf, size);
 }
 
-/* L1d and L2 of cpu0 from sysfs (0 when absent). */
-static void sysfs_caches(double *l1d, double *l2)
+/* "512K", "2M", "1G", "524288", also "512KiB" / "512KB": bytes; 0 if not
+ * understood (no digits, a sign, zero, an unknown suffix, overflow). */
+static double parse_size(const char *s)
 {
-	char path[128], level[16], type[32], size[32];
+	static const struct { const char *suffix; double scale; } units[] = {
+		{"", 1}, {"B", 1},
+		{"K", 1024.0}, {"KB", 1024.0}, {"KiB", 1024.0},
+		{"M", 1048576.0}, {"MB", 1048576.0}, {"MiB", 1048576.0},
+		{"G", 1073741824.0}, {"GB", 1073741824.0}, {"GiB", 1073741824.0},
+	};
+	char *end;
+	unsigned long long v;
+	size_t i, len;
+
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v == 0)
+		return 0;
+	for (len = strlen(end); len > 0 && isspace((unsigned char)end[len - 1]); len--)
+		;
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strlen(units[i].suffix) == len && !strncmp(end, units[i].suffix, len))
+			return (double)v * units[i].scale;
+	return 0;
+}
+
+/* CPUs in a cpulist ("0-1", "0,4", "0-3,8-11"); 0 if not understood. */
+static int count_cpu_list(const char *s)
+{
+	long n = 0, a, b;
+	char *end;
+
+	while (isdigit((unsigned char)*s)) {
+		a = b = strtol(s, &end, 10);
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return 0;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (b < a || b - a >= 1 << 20 || (n += b - a + 1) >= 1 << 20)
+			return 0;
+		if (*end != ',')
+			return *end == '\0' || isspace((unsigned char)*end) ? (int)n : 0;
+		s = end + 1;
+	}
+	return 0;
+}
+
+/* CPUs in a hex cpumask ("00000003", "00000000,0000000f"); 0 if not understood. */
+static int count_cpu_map(const char *s)
+{
+	int n = 0, digit;
+
+	for (; *s && !isspace((unsigned char)*s); s++) {
+		if (*s == ',')
+			continue;
+		if (!isxdigit((unsigned char)*s))
+			return 0;
+		digit = isdigit((unsigned char)*s) ? *s - '0' : tolower((unsigned char)*s) - 'a' + 10;
+		n += __builtin_popcount((unsigned)digit);
+	}
+	return n;
+}
+
+static void read_sharers(const char *root, int cpu, cache_info *c)
+{
+	if (read_cache_file(root, cpu, c->index, "shared_cpu_list", c->shared, sizeof c->shared)) {
+		c->shared_file = "shared_cpu_list";
+		c->sharers = count_cpu_list(c->shared);
+	} else if (read_cache_file(root, cpu, c->index, "shared_cpu_map", c->shared, sizeof c->shared)) {
+		c->shared_file = "shared_cpu_map";
+		c->sharers = count_cpu_map(c->shared);
+	}
+}
+
+/* The first data or unified cache of LEVEL of CPU (c->index -1 if none). */
+static void find_cache(const char *root, int cpu, int level, cache_info *c)
+{
+	char lv[16], type[32];
 	int i;
 
-	*l1d = *l2 = 0;
-	for (i = 0; i < 16; i++) {
-		snprintf(path, sizeof path, CACHE_DIR "/index%d/level", i);
-		if (!read_line(path, level, sizeof level))
+	memset(c, 0, sizeof *c);
+	c->index = -1;
+	for (i = 0; i < MAX_CACHE_INDEX; i++) {
+		if (!read_cache_file(root, cpu, i, "level", lv, sizeof lv) || atoi(lv) != level ||
+		    !read_cache_file(root, cpu, i, "type", type, sizeof type) ||
+		    (strcmp(type, "Data") && strcmp(type, "Unified")))
 			continue;
-		snprintf(path, sizeof path, CACHE_DIR "/index%d/type", i);
-		if (!read_line(path, type, sizeof type))
-			continue;
-		snprintf(path, sizeof path, CACHE_DIR "/index%d/size", i);
-		if (!read_line(path, size, sizeof size))
-			continue;
-		if (!strcmp(level, "1") && !strcmp(type, "Data"))
-			*l1d = parse_size(size);
-		else if (!strcmp(level, "2") && strcmp(type, "Instruction"))
-			*l2 = parse_size(size);
+		c->index = i;
+		if (read_cache_file(root, cpu, i, "size", c->size, sizeof c->size))
+			c->bytes = parse_size(c->size);
+		read_sharers(root, cpu, c);
+		return;
 	}
+}
+
+/* Absent cpuN/online means online: the kernel gives cpu0 none when it cannot be unplugged. */
+static int cpu_online(const char *root, int cpu)
+{
+	char path[4096], buf[16];
+	int n = snprintf(path, sizeof path, "%s/cpu%d/online", root, cpu);
+
+	return n <= 0 || (size_t)n >= sizeof path || !read_line(path, buf, sizeof buf) || strcmp(buf, "0") != 0;
+}
+
+static void set_l1d(cv_target *t, const char *root, int cpu)
+{
+	cache_info c;
+
+	if (cpu < 0) {
+		t->l1d = CV_HOST_DEFAULT_L1D;
+		snprintf(t->source.l1d, CV_TARGET_SOURCE_MAX,
+			 "default 32 KiB: sysfs marks every CPU of the affinity mask offline");
+		return;
+	}
+	find_cache(root, cpu, 1, &c);
+	t->l1d = c.bytes > 0 ? c.bytes : CV_HOST_DEFAULT_L1D;
+	if (c.bytes > 0)
+		snprintf(t->source.l1d, CV_TARGET_SOURCE_MAX, "detected: L1 data cache of cpu%d, %s/cpu%d/cache/index%d/size = %s",
+			 cpu, root, cpu, c.index, c.size);
+	else if (c.index >= 0)
+		snprintf(t->source.l1d, CV_TARGET_SOURCE_MAX, "default 32 KiB: %s/cpu%d/cache/index%d/size is not a size ('%s')",
+			 root, cpu, c.index, c.size);
+	else
+		snprintf(t->source.l1d, CV_TARGET_SOURCE_MAX, "default 32 KiB: no L1 data cache under %s/cpu%d/cache",
+			 root, cpu);
+}
+
+/* The per-core share of a shared cache, as oneDNN's get_per_core_cache_size
+ * divides a cache by the cores sharing it: threads on the CPUs that share an
+ * L2 compete for it, so one core can plan on its share only. */
+static void set_local_memory(cv_target *t, const char *root, int cpu)
+{
+	char *src = t->source.local_memory;
+	cache_info c;
+
+	t->local_memory = CV_HOST_DEFAULT_L2;
+	if (cpu < 0) {
+		snprintf(src, CV_TARGET_SOURCE_MAX, "default 512 KiB: sysfs marks every CPU of the affinity mask offline");
+		return;
+	}
+	find_cache(root, cpu, 2, &c);
+	if (c.index < 0) {
+		snprintf(src, CV_TARGET_SOURCE_MAX, "default 512 KiB: no L2 cache under %s/cpu%d/cache", root, cpu);
+	} else if (c.bytes <= 0) {
+		snprintf(src, CV_TARGET_SOURCE_MAX, "default 512 KiB: %s/cpu%d/cache/index%d/size is not a size ('%s')",
+			 root, cpu, c.index, c.size);
+	} else if (c.sharers > 1) {
+		t->local_memory = c.bytes / c.sharers;
+		snprintf(src, CV_TARGET_SOURCE_MAX,
+			 "detected: L2 of cpu%d (%s/cpu%d/cache/index%d/size = %s) shared by %d CPUs (%s %s), "
+			 "so each core's share: size / %d",
+			 cpu, root, cpu, c.index, c.size, c.sharers, c.shared_file, c.shared, c.sharers);
+	} else {
+		t->local_memory = c.bytes;
+		snprintf(src, CV_TARGET_SOURCE_MAX, "detected: L2 of cpu%d (%s/cpu%d/cache/index%d/size = %s), %s",
+			 cpu, root, cpu, c.index, c.size,
+			 c.sharers == 1 ? "private to it" : "taken as private (no readable shared_cpu_list or shared_cpu_map)");
+	}
+}
+
+void cv_host_detect(const char *sysfs_root, const int *cpus, int ncpus, cv_target *t)
+{
+	int i, first = -1, offline = 0;
+
+	for (i = 0; i < ncpus; i++) {
+		if (!cpu_online(sysfs_root, cpus[i]))
+			offline++;
+		else if (first < 0)
+			first = cpus[i];
+	}
+	t->cores = ncpus - offline >= 1 ? ncpus - offline : 1;
+	if (offline)
+		snprintf(t->source.cores, CV_TARGET_SOURCE_MAX,
+			 "detected: CPUs in this process's affinity mask (sched_getaffinity), less %d that %s/cpuN/online "
+			 "marks offline", offline, sysfs_root);
+	else
+		snprintf(t->source.cores, CV_TARGET_SOURCE_MAX,
+			 "detected: CPUs in this process's affinity mask (sched_getaffinity)");
+	set_l1d(t, sysfs_root, first);
+	set_local_memory(t, sysfs_root, first);
+}
+
+/* ---- detection: the rest ---- */
+
+/* This process's affinity mask as ascending CPU numbers; if it cannot be
+ * read, CPUs 0..n-1 for the n online ones (*from_mask 0). Returns >= 1. */
+static int affinity_cpus(int *cpus, int *from_mask)
+{
+	cpu_set_t set;
+	long n;
+	int i, count = 0;
+
+	CPU_ZERO(&set);
+	*from_mask = sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1;
+	if (*from_mask) {
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set))
+				cpus[count++] = i;
+		return count;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	for (count = 0; count < (n >= 1 ? n : 1) && count < CPU_SETSIZE; count++)
+		cpus[count] = count;
+	return count;
 }
 
 static int simd_lanes(const char **isa)
@@ -107,23 +288,9 @@ static int simd_lanes(const char **isa)
 	return 4;
 }
 
-static void detect_caches(cv_target *t)
-{
-	double l1d, l2;
-
-	sysfs_caches(&l1d, &l2);
-	t->l1d = l1d > 0 ? l1d : DEFAULT_L1D;
-	t->local_memory = l2 > 0 ? l2 : DEFAULT_L2;
-	snprintf(t->source.l1d, CV_TARGET_SOURCE_MAX, "%s",
-		 l1d > 0 ? "detected: L1 Data size of cpu0, " CACHE_DIR "/indexN/size"
-			 : "default 32 KiB (" CACHE_DIR " not readable)");
-	snprintf(t->source.local_memory, CV_TARGET_SOURCE_MAX, "%s",
-		 l2 > 0 ? "detected: L2 size of cpu0, " CACHE_DIR "/indexN/size (L2 is the host's per-core local memory)"
-			: "default 512 KiB (" CACHE_DIR " not readable)");
-}
-
 cv_status cv_target_host(cv_target *out, cv_diag *d)
 {
+	int cpus[CPU_SETSIZE], ncpus, from_mask;
 	cv_target t;
 	const char *isa;
 
@@ -132,9 +299,11 @@ cv_status cv_target_host(cv_target *out, cv_diag *d)
 	snprintf(t.name, sizeof t.name, "host");
 	t.memory_kind = CV_MEMORY_CACHE; /* L2: a cost, never a limit */
 	snprintf(t.origin, sizeof t.origin, "detected");
-	t.cores = affinity_cores();
-	snprintf(t.source.cores, CV_TARGET_SOURCE_MAX, "detected: CPUs in this process's affinity mask (sched_getaffinity)");
-	detect_caches(&t);
+	ncpus = affinity_cpus(cpus, &from_mask);
+	cv_host_detect(CV_HOST_SYSFS_CPU, cpus, ncpus, &t);
+	if (!from_mask)
+		snprintf(t.source.cores, CV_TARGET_SOURCE_MAX,
+			 "detected: online CPUs (sysconf _SC_NPROCESSORS_ONLN); the affinity mask could not be read");
 	t.simd_width = simd_lanes(&isa);
 	snprintf(t.source.simd_width, CV_TARGET_SOURCE_MAX, "detected: CPUID reports %s", isa);
 	t.peak_flops = DEFAULT_PEAK;

@@ -82,14 +82,27 @@ typedef struct cv_target {
 cv_status cv_target_load(const char *name_or_path, cv_target *out, cv_diag *d);
 
 /*
- * The host as detected now: cores from sched_getaffinity (the CPUs this
- * process may run on), L1d and L2 sizes from
- * /sys/devices/system/cpu/cpu0/cache/indexN/{level,type,size} (L2 is the
- * local memory), SIMD width from CPUID (AVX-512F: 16, AVX2: 8, else 4), and
- * the project's default peak (150 GFLOP/s per core) and bandwidth (23 GB/s);
- * `convc --calibrate` measures the last two. Never fails on missing sysfs
- * entries (it falls back to documented defaults and says so in the sources);
- * returns CV_OK.
+ * The host as detected now (docs/targets.md, "host", has the details):
+ *   cores        the CPUs of this process's affinity mask (sched_getaffinity),
+ *                less any that /sys/devices/system/cpu/cpuN/online marks
+ *                offline ("0");
+ *   l1d          bytes of the level-1 data cache, and
+ *   local_memory bytes of the level-2 data/unified cache divided by the
+ *                number of CPUs sharing it (shared_cpu_list, else
+ *                shared_cpu_map; neither: private) - the per-core share of a
+ *                shared cache, as oneDNN's get_per_core_cache_size computes
+ *                it - both read from cpuN/cache/indexM/{level,type,size} of
+ *                the first CPU of the mask that is online (cpuN/online absent
+ *                or not "0"), not necessarily cpu0. Sizes are digits with an
+ *                optional K, M or G suffix (x 1024^k; "iB"/"B" may follow)
+ *                or plain bytes;
+ *   simd_width   from CPUID (AVX-512F: 16, AVX2: 8, else 4);
+ *   peak_flops, memory_bandwidth, core_bandwidth  the project's defaults
+ *                (150 GFLOP/s per core, 23 GB/s); `convc --calibrate`
+ *                measures them.
+ * Never fails on missing or unreadable sysfs entries: l1d falls back to
+ * 32 KiB and local_memory to 512 KiB, and the source line starts with
+ * "default" and says why (else "detected:"). Returns CV_OK.
  */
 cv_status cv_target_host(cv_target *out, cv_diag *d);
 
