@@ -19,6 +19,7 @@ system python with torch, and node + npm).
 """
 
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -88,8 +89,9 @@ def ensure_files(entry):
     print(f"run_model: generated in {time.time() - t0:.1f} s", flush=True)
 
 
-def run(cmd, what, timeout, cwd=None):
-    """Run cmd; on failure print its output and fail."""
+def try_run(cmd, what, timeout, cwd=None):
+    """Run cmd, printing the command and its output (last 80 lines); returns None when it
+    exits 0, else a one-line reason."""
     print("+ " + " ".join(cmd), flush=True)
     t0 = time.time()
     try:
@@ -98,9 +100,9 @@ def run(cmd, what, timeout, cwd=None):
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode("utf-8", "replace")
         print(out[-8000:])
-        fail(f"{what} timed out after {timeout} s")
+        return f"{what} timed out after {timeout} s"
     except OSError as e:
-        fail(f"{what}: cannot run {cmd[0]}: {e}")
+        return f"{what}: cannot run {cmd[0]}: {e}"
     out = r.stdout.decode("utf-8", "replace")
     if out.strip():
         lines = out.rstrip("\n").split("\n")
@@ -110,8 +112,16 @@ def run(cmd, what, timeout, cwd=None):
         print("\n".join(lines))
     if r.returncode != 0:
         how = f"signal {-r.returncode}" if r.returncode < 0 else f"exit status {r.returncode}"
-        fail(f"{what} failed ({how})")
+        return f"{what} failed ({how})"
     print(f"  ({what}: {time.time() - t0:.2f} s)", flush=True)
+    return None
+
+
+def run(cmd, what, timeout, cwd=None):
+    """Run cmd; on failure print its output and fail."""
+    err = try_run(cmd, what, timeout, cwd)
+    if err:
+        fail(err)
 
 
 def input_shape_args(entry):
@@ -121,41 +131,54 @@ def input_shape_args(entry):
     return args
 
 
-def compare(name, k, out_path, ref_path):
-    """Returns True when output k matches its reference."""
+# One output checked against its reference: err = max|out - ref| and bound =
+# RTOL * max|ref| + ATOL (both None when the output is unusable: missing, unreadable, wrong
+# dtype or shape, NaN/Inf); note says why it failed, "" when ok.
+Check = collections.namedtuple("Check", "ok err bound ref_max shape note")
+
+
+def measure(out_path, ref_path):
+    """Checks one output file against its reference with the tolerance above."""
+    def unusable(note):
+        return Check(False, None, None, None, None, note)
+
     if not os.path.exists(out_path):
-        print(f"  output {k}: runner wrote no {out_path}")
-        return False
+        return unusable(f"runner wrote no {out_path}")
     try:
         out = np.load(out_path)
     except Exception as e:  # noqa: BLE001 - a malformed .npy is a failure, not a crash
-        print(f"  output {k}: cannot read {out_path}: {e}")
-        return False
+        return unusable(f"cannot read {out_path}: {e}")
     ref = np.load(ref_path)
     if out.dtype != np.float32:
-        print(f"  output {k}: dtype {out.dtype}, expected float32")
-        return False
+        return unusable(f"dtype {out.dtype}, expected float32")
     if out.shape != ref.shape:
-        print(f"  output {k}: shape {list(out.shape)}, reference {list(ref.shape)}")
-        return False
+        return unusable(f"shape {list(out.shape)}, reference {list(ref.shape)}")
     bad = int(np.count_nonzero(~np.isfinite(out)))
     if bad:
-        print(f"  output {k}: {bad} of {out.size} values are NaN/Inf")
-        return False
+        return unusable(f"{bad} of {out.size} values are NaN/Inf")
     diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
     ref_max = float(np.abs(ref).max()) if ref.size else 0.0
     err = float(diff.max()) if diff.size else 0.0
     bound = RTOL * ref_max + ATOL
-    ok = err <= bound
-    where = ""
-    if not ok:
+    note = ""
+    if err > bound:
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
         nbad = int(np.count_nonzero(diff > bound))
-        where = (f"  worst at {list(map(int, idx))}: out {float(out[idx]):.7g} "
-                 f"ref {float(ref[idx]):.7g}; {nbad} of {out.size} values over the bound")
-    print(f"  output {k} {list(out.shape)}: max|out-ref| = {err:.3e}, bound = {bound:.3e} "
-          f"(max|ref| = {ref_max:.4g}) {'ok' if ok else 'MISMATCH'}{where}", flush=True)
-    return ok
+        note = (f"worst at {list(map(int, idx))}: out {float(out[idx]):.7g} "
+                f"ref {float(ref[idx]):.7g}; {nbad} of {out.size} values over the bound")
+    return Check(err <= bound, err, bound, ref_max, list(out.shape), note)
+
+
+def compare(name, k, out_path, ref_path):
+    """Returns True when output k matches its reference."""
+    c = measure(out_path, ref_path)
+    if c.err is None:
+        print(f"  output {k}: {c.note}")
+        return False
+    print(f"  output {k} {c.shape}: max|out-ref| = {c.err:.3e}, bound = {c.bound:.3e} "
+          f"(max|ref| = {c.ref_max:.4g}) {'ok' if c.ok else 'MISMATCH'}"
+          f"{'  ' + c.note if c.note else ''}", flush=True)
+    return c.ok
 
 
 def main():
