@@ -67,6 +67,8 @@ def num(x):
 
 def run_convc(args, work, extra):
     cmd = [args.convc, args.model, "-O2", "-o", os.path.join(work, "out")] + extra
+    if args.target:
+        cmd.append("--target=" + args.target)
     p = subprocess.run(cmd, capture_output=True, text=True)
     check(p.returncode == 0, f"{' '.join(cmd)} exited {p.returncode}: {p.stderr}")
 
@@ -253,6 +255,8 @@ def main():
     ap.add_argument("--convc", required=True)
     ap.add_argument("--model", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--target", help="pin the target (a file), so the report does not depend "
+                    "on the machine that runs the test")
     args = ap.parse_args()
     work = args.work
     shutil.rmtree(work, ignore_errors=True)
