@@ -14,6 +14,7 @@ extern const cv_pass cv_pass_const_fold;
 extern const cv_pass cv_pass_channels_last;
 extern const cv_pass cv_pass_shard;
 extern const cv_pass cv_pass_winograd;
+extern const cv_pass cv_pass_match_activations;
 
 /* *out = the target a pass plans for: the module's (--target), else the
  * host as cv_target_host detects it now, written into *host (which must
