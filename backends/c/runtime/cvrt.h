@@ -293,7 +293,7 @@ static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwi
  * NHWC 3x3 convs with dilation 1, column stride 1 or 2 and an activation
  * applied in registers (none, relu, clip) run the runs of output pixels
  * whose 3x3 window lies inside the input through a kernel that keeps one
- * channel vector's 9 taps in registers over a block of pixels (cvrt.c,
+ * channel vector's 9 taps in registers over a block of pixels (cvrt_window.c,
  * dw3_run); the border pixels take the general path. Same results either way.
  */
 void cvrt_dwconv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
