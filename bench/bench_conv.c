@@ -2,9 +2,16 @@
  * bench_conv.c - GFLOP/s of cvrt_conv2d_nhwc (packed weights) on the conv
  * shapes of resnet18/50 and mobilenet_v2, one process, one thread team.
  *
- *   cc -O3 -march=native -fopenmp -I backends/c/runtime bench/bench_conv.c \
- *      backends/c/runtime/cvrt.c -lm -o /tmp/bench_conv
+ *   R=backends/c/runtime; F="-mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma"
+ *   for f in gemm conv; do cc -O3 -fopenmp $F -DCVRT_SFX=__portable \
+ *      -c $R/cvrt_$f.c -o /tmp/bench_$f.o; done
+ *   cc -O3 -fopenmp -I $R bench/bench_conv.c $R/cvrt_isa.c $R/cvrt_conv_api.c \
+ *      $R/cvrt_gemm_api.c /tmp/bench_gemm.o /tmp/bench_conv.o -lm -o /tmp/bench_conv
  *   OMP_NUM_THREADS=1 /tmp/bench_conv [REPS] [CASE-SUBSTRING] [cold]
+ *
+ * Built so, the kernels are the AVX-512 ones (F; -mavx2 -mfma for AVX2)
+ * under the portable names, which are the only ones the entry points call
+ * without -DCVRT_X86: no dispatch, one ISA.
  *
  * CONV_SPLIT=rows or cols in the environment divides the work among threads
  * as a height or width placement does (default auto: the kernel's own tiling).

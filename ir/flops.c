@@ -29,7 +29,7 @@ static double elementwise_cost(const cv_node *n)
 }
 
 /* 2 x MACs of a conv-like node. A Winograd conv2d counts what it executes
- * (cvrt.c, conv_winograd), per output tile:
+ * (cvrt_winograd.inc.c, conv_winograd), per output tile:
  *   F(2x2, 3x3): 16 products per channel pair (2 x 16 x C x M), an input
  *     transform of 32 adds per input channel and an output transform of 24
  *     adds per output channel;

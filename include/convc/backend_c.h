@@ -9,9 +9,11 @@
 
 /*
  * Write the compiled model into directory out_dir: model.c (the network),
- * model.h (its API), cvrt.c/cvrt.h (kernels), main.c (the runner),
- * weights.bin (every constant the network reads, float32, 64-byte aligned)
- * and a Makefile whose default target builds out_dir/model.
+ * model.h (its API), the kernel library (cvrt.h, cvrt_*.c/.h: one source per
+ * kernel family, each built once per ISA and picked at run time), main.c
+ * (the runner), weights.bin (every constant the network reads, float32,
+ * 64-byte aligned) and a Makefile whose default target builds out_dir/model,
+ * compiling only the kernel families model.c calls.
  *
  * All files are written into a fresh sibling directory which is renamed to
  * out_dir only when complete, so a failure leaves no partial output. An

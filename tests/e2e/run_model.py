@@ -7,8 +7,11 @@ model's input and compare every output with the ONNX Runtime reference.
 Steps:
   convc models/NAME.onnx -O<L> -o WORK/NAME-O<L> [--input-shape in=d0,d1,...]
   make -s -j2 -C WORK/NAME-O<L>
-  WORK/NAME-O<L>/model -i NAME.input.npy ... -o WORK/NAME-O<L>/out0.npy ...
+  CVRT_ISA=I WORK/NAME-O<L>/model -i NAME.input.npy ... -o WORK/NAME-O<L>/out0.npy ...
 then, for every output k:  max|out_k - ref_k| <= RTOL * max|ref_k| + ATOL.
+The runner runs once per kernel ISA I (portable, avx2, avx512) and thread count;
+an ISA this machine lacks is skipped, with the runner's reason printed. Last, the
+runner must refuse CVRT_ISA=bogus with a message naming it.
 
 Exit status: 0 when every output matches; 1 on any failure (compile, build or run
 error, missing output, shape mismatch, NaN/Inf, error above the bound); 2 on usage errors.
@@ -46,6 +49,8 @@ MODELS = os.path.join(ROOT, "models")
 # bound sane for outputs whose values are all (near) zero.
 RTOL = 1e-4
 ATOL = 1e-5
+# The kernel ISAs the runner is run with (CVRT_ISA, see backends/c/runtime/cvrt.h).
+ISAS = ["portable", "avx2", "avx512"]
 
 TIMEOUT_CONVC = 900
 TIMEOUT_MAKE = 1800
@@ -89,14 +94,18 @@ def ensure_files(entry):
     print(f"run_model: generated in {time.time() - t0:.1f} s", flush=True)
 
 
-def try_run(cmd, what, timeout, cwd=None):
-    """Run cmd, printing the command and its output (last 80 lines); returns None when it
-    exits 0, else a one-line reason."""
-    print("+ " + " ".join(cmd), flush=True)
+def try_run(cmd, what, timeout, cwd=None, isa=None, status=None):
+    """Run cmd (with CVRT_ISA=isa when isa is set), printing the command and its output
+    (last 80 lines); returns None when it exits 0, else a one-line reason. With a list
+    `status`, its exit status and output are appended to it."""
+    env = None
+    if isa is not None:
+        env = dict(os.environ, CVRT_ISA=isa)
+    print("+ " + ("" if isa is None else f"CVRT_ISA={isa} ") + " ".join(cmd), flush=True)
     t0 = time.time()
     try:
         r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
+                           timeout=timeout, env=env)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode("utf-8", "replace")
         print(out[-8000:])
@@ -110,6 +119,8 @@ def try_run(cmd, what, timeout, cwd=None):
             print(f"  [... {len(lines) - 80} lines ...]")
             lines = lines[-80:]
         print("\n".join(lines))
+    if status is not None:
+        status += [r.returncode, out]
     if r.returncode != 0:
         how = f"signal {-r.returncode}" if r.returncode < 0 else f"exit status {r.returncode}"
         return f"{what} failed ({how})"
@@ -117,11 +128,14 @@ def try_run(cmd, what, timeout, cwd=None):
     return None
 
 
-def run(cmd, what, timeout, cwd=None):
-    """Run cmd; on failure print its output and fail."""
-    err = try_run(cmd, what, timeout, cwd)
-    if err:
+def run(cmd, what, timeout, cwd=None, isa=None, may_fail=False):
+    """Run cmd; on failure print its output and fail, or with may_fail return
+    (exit status, output). Returns (0, output) when it succeeds."""
+    status = []
+    err = try_run(cmd, what, timeout, cwd, isa, status)
+    if err and (not may_fail or not status):
         fail(err)
+    return status[0], status[1]
 
 
 def input_shape_args(entry):
@@ -226,25 +240,39 @@ def main():
         print(f"run_model: bad --threads '{a.threads}'", file=sys.stderr)
         sys.exit(2)
     ok = True
-    for t in thread_counts:
-        res_dir = os.path.join(out_dir, "e2e-out" if t is None else f"e2e-out-T{t}")
-        os.makedirs(res_dir, exist_ok=True)
-        outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
-        cmd = [runner]
-        for f in entry["inputs"]:
-            cmd += ["-i", os.path.join(MODELS, f)]
-        for p in outs:
-            cmd += ["-o", p]
-        if t is not None:
-            cmd += ["--threads", str(t)]
-        run(cmd, "runner", TIMEOUT_RUN)
-        what = "" if t is None else f" --threads {t}"
-        print(f"{a.model} -O{a.level}{what}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
-        for k, (o, r) in enumerate(zip(outs, entry["refs"])):
-            ok = compare(a.model, k, o, os.path.join(MODELS, r)) and ok
+    ran = []
+    for isa in ISAS:
+        for t in thread_counts:
+            res_dir = os.path.join(out_dir, f"e2e-out-{isa}" + ("" if t is None else f"-T{t}"))
+            os.makedirs(res_dir, exist_ok=True)
+            outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
+            cmd = [runner]
+            for f in entry["inputs"]:
+                cmd += ["-i", os.path.join(MODELS, f)]
+            for p in outs:
+                cmd += ["-o", p]
+            if t is not None:
+                cmd += ["--threads", str(t)]
+            rc, out = run(cmd, "runner", TIMEOUT_RUN, isa=isa, may_fail=True)
+            if rc != 0 and f"CVRT_ISA={isa}: " in out and "unknown" not in out:
+                print(f"{a.model} -O{a.level}: skipped CVRT_ISA={isa}: this machine lacks it")
+                break
+            if rc != 0:
+                fail(f"runner failed with CVRT_ISA={isa} (exit status {rc})")
+            what = f" CVRT_ISA={isa}" + ("" if t is None else f" --threads {t}")
+            print(f"{a.model} -O{a.level}{what}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
+            for k, (o, r) in enumerate(zip(outs, entry["refs"])):
+                ok = compare(a.model, k, o, os.path.join(MODELS, r)) and ok
+            if isa not in ran:
+                ran.append(isa)
     if not ok:
         fail(f"{a.model} -O{a.level}: output mismatch")
-    print(f"PASS: {a.model} -O{a.level}")
+    # A bad CVRT_ISA is an error of model_create, printed by the runner.
+    rc, out = run([runner, "-i", os.path.join(MODELS, entry["inputs"][0])], "runner",
+                  TIMEOUT_RUN, isa="bogus", may_fail=True)
+    if rc == 0 or "CVRT_ISA=bogus: unknown instruction set" not in out:
+        fail("the runner did not refuse CVRT_ISA=bogus with a clear error")
+    print(f"PASS: {a.model} -O{a.level} (ISAs: {' '.join(ran)})")
 
 
 if __name__ == "__main__":

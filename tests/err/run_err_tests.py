@@ -44,7 +44,7 @@ import sys
 SKIP = 77
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer",
                      "UndefinedBehaviorSanitizer", "runtime error")
-EMITTED_FILES = ("model.c", "model.h", "cvrt.c", "cvrt.h", "main.c",
+EMITTED_FILES = ("model.c", "model.h", "cvrt_isa.c", "cvrt.h", "main.c",
                  "weights.bin", "Makefile")
 
 USAGE, BAD_INPUT, UNSUPPORTED = 2, 1, 3

@@ -27,6 +27,7 @@ Run with the Debian system python (/usr/bin/python3: onnx, numpy).
 import argparse
 import concurrent.futures
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -50,10 +51,39 @@ ATOL = 1e-5
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer",
                      "UndefinedBehaviorSanitizer", "runtime error")
 
-EMITTED_FILES = ("model.c", "model.h", "cvrt.c", "cvrt.h", "main.c",
+EMITTED_FILES = ("model.c", "model.h", "cvrt_isa.c", "cvrt.h", "main.c",
                  "weights.bin", "Makefile")
-# Files convc copies verbatim into every output directory.
-RUNTIME_FILES = ("cvrt.c", "cvrt.h", "main.c", "model.h")
+
+
+def runtime_files(out_dir):
+    """The files convc copies verbatim into every output directory: main.c,
+    model.h and the kernel library cvrt*.{c,h}."""
+    return sorted(n for n in os.listdir(out_dir)
+                  if n in ("main.c", "model.h") or
+                  (n.startswith("cvrt") and n.endswith((".c", ".h"))))
+
+
+# The kernel ISAs the emitted Makefile builds each family for (on x86), and
+# their flags; the runtime objects here are built the same way.
+X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+ISA_FLAGS = [("portable", [])] + ([
+    ("avx2", ["-mavx2", "-mfma"]),
+    ("avx512", ["-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"]),
+] if X86 else [])
+
+
+def runtime_compiles(names):
+    """(source, object, extra flags) of every runtime object, as the Makefile
+    builds them: main.c; cvrt_isa.c and the families' entry points
+    (cvrt_F_api.c); each family cvrt_F.c once per ISA."""
+    disp = ["-DCVRT_X86"] if X86 else []
+    jobs = [("main.c", "main.o", []), ("cvrt_isa.c", "cvrt_isa.o", disp)]
+    for api in (n for n in names if n.endswith("_api.c")):
+        fam = api[:-len("_api.c")]
+        jobs.append((api, fam + "_api.o", disp))
+        for isa, flags in ISA_FLAGS:
+            jobs.append((fam + ".c", "%s_%s.o" % (fam, isa), flags + ["-DCVRT_SFX=__" + isa]))
+    return jobs
 
 MODEL_CFLAGS = ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-fopenmp"]
 RUNTIME_CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fopenmp"]
@@ -138,7 +168,7 @@ class Fail(Exception):
 
 
 class Runtime:
-    """cvrt.o and main.o, compiled once.
+    """The kernel library's objects and main.o, compiled once.
 
     They are compiled from the runtime files of the first output directory
     convc generates (copied to WORK/_runtime); every later output directory
@@ -173,7 +203,7 @@ class Runtime:
         self.origin = src
         os.makedirs(self.obj_dir, exist_ok=True)
         # Copy the sources so that a later rmtree of out_dir does not matter.
-        for name in RUNTIME_FILES:
+        for name in runtime_files(src):
             p = os.path.join(src, name)
             shutil.copyfile(p, os.path.join(self.obj_dir, name))
             with open(p, "rb") as f:
@@ -184,25 +214,31 @@ class Runtime:
                     with open(q, "rb") as f:
                         if f.read() != self.ref[name]:
                             self.mismatch.append(name)
-        objs = []
-        for name in ("cvrt.c", "main.c"):
-            obj = os.path.join(self.obj_dir, name[:-2] + ".o")
-            cmd = [self.cc] + self.cflags + ["-c", name, "-o", obj]
+        def compile_one(job):
+            name, oname, extra = job
+            obj = os.path.join(self.obj_dir, oname)
+            cmd = [self.cc] + self.cflags + extra + ["-c", name, "-o", obj]
             try:
                 p = subprocess.run(cmd, cwd=self.obj_dir, capture_output=True,
                                    text=True, timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.error = "%s timed out" % " ".join(cmd)
-                return
+                return obj, "%s timed out" % " ".join(cmd)
             if p.returncode != 0:
-                self.error = "%s: %s" % (" ".join(cmd), tail(p.stderr, 5))
-                return
-            objs.append(obj)
-        self.objs = objs
+                return obj, "%s: %s" % (" ".join(cmd), tail(p.stderr, 5))
+            return obj, None
+
+        # Two at a time, like make -j2.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(compile_one, runtime_compiles(sorted(self.ref))))
+        errors = [e for _, e in done if e]
+        if errors:
+            self.error = errors[0]
+            return
+        self.objs = [o for o, _ in done]
         self.seconds = time.time() - t0
         if self.verbose:
             print("runtime: compiled %s (emitted in %s) in %.1fs" % (
-                ", ".join(os.path.basename(o) for o in objs), src, self.seconds),
+                ", ".join(os.path.basename(o) for o in self.objs), src, self.seconds),
                 flush=True)
 
 
@@ -500,7 +536,7 @@ def main():
     ap.add_argument("--convc", default=os.path.join(repo, "build", "convc"),
                     help="convc binary (default: build/convc of this repo)")
     ap.add_argument("--runtime", default=os.path.join(repo, "backends", "c", "runtime"),
-                    help="the runtime sources (cvrt.c, cvrt.h, main.c, model.h) that "
+                    help="the runtime sources (cvrt*.c, cvrt*.h, main.c, model.h) that "
                          "convc must emit verbatim; the objects are compiled from the "
                          "first emitted copy")
     ap.add_argument("--work", default=None,

@@ -15,6 +15,14 @@
  * Threads: kernels parallelize with OpenMP when compiled with -fopenmp and use
  * the team size the caller set (omp_set_num_threads); without OpenMP they run
  * serially. C99, libc + libm only.
+ *
+ * Sources: this header is the whole API. The kernels live in one source per
+ * family (cvrt_<family>.c: elementwise, gemm, conv, window, reduce, copy,
+ * resize; cvrt_kernels.h lists which function is in which), each compiled
+ * once per instruction set on x86 (portable, AVX2 + FMA, AVX-512) and once
+ * (portable) elsewhere. Every function below calls the version of the ISA
+ * selected once per process (see "Instruction sets" at the end), so one
+ * build runs on any x86-64 CPU and uses the widest vectors it has.
  */
 #ifndef CVRT_H
 #define CVRT_H
@@ -285,7 +293,7 @@ static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwi
  * NHWC 3x3 convs with dilation 1, column stride 1 or 2 and an activation
  * applied in registers (none, relu, clip) run the runs of output pixels
  * whose 3x3 window lies inside the input through a kernel that keeps one
- * channel vector's 9 taps in registers over a block of pixels (cvrt.c,
+ * channel vector's 9 taps in registers over a block of pixels (cvrt_window.c,
  * dw3_run); the border pixels take the general path. Same results either way.
  */
 void cvrt_dwconv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
@@ -484,5 +492,43 @@ void cvrt_resize2d_nhwc(const cvrt_resize2d_params *p, int c, const float *x, fl
  */
 void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x,
 		  float *y);
+
+/*
+ * Instruction sets. Every kernel above exists once per ISA (enum cvrt_isa);
+ * the one used is selected once per process, at the first call of
+ * cvrt_isa_init, cvrt_isa_name or any kernel:
+ *   - the environment variable CVRT_ISA, when set and not empty, names it
+ *     ("portable", "avx2" or "avx512");
+ *   - otherwise the best one this build has and the machine runs: avx512
+ *     (AVX-512 F, DQ, BW and VL, with AVX2 and FMA) > avx2 (AVX2 and FMA)
+ *     > portable. Builds for other targets than x86 have only "portable".
+ * Changing CVRT_ISA after the selection has no effect.
+ */
+enum cvrt_isa {
+	CVRT_ISA_PORTABLE = 0, /* plain C the compiler vectorizes for the baseline target */
+	CVRT_ISA_AVX2,         /* x86: AVX2 + FMA, 8-float vectors */
+	CVRT_ISA_AVX512,       /* x86: AVX-512, 16-float vectors */
+	CVRT_ISA_COUNT
+};
+
+/* cvrt_isa_init's errors. */
+#define CVRT_ISA_EUNKNOWN 1     /* CVRT_ISA names no ISA */
+#define CVRT_ISA_EUNSUPPORTED 2 /* CVRT_ISA names one this CPU, OS or build lacks */
+
+/*
+ * Select the ISA (above) unless it was selected before, and check CVRT_ISA.
+ * Returns 0, or when CVRT_ISA is set to a name that is unknown or not usable
+ * here, CVRT_ISA_EUNKNOWN or CVRT_ISA_EUNSUPPORTED with a one-line message
+ * naming the value and the reason in err (err_size bytes, NUL-terminated; err
+ * may be NULL when err_size is 0). The check is made on every call, so a bad
+ * CVRT_ISA is reported even after a kernel ran on the fallback (the best ISA).
+ * Not thread-safe before the selection: call it (model_create does) before
+ * any threads call kernels.
+ */
+int cvrt_isa_init(char *err, size_t err_size);
+
+/* The name of the selected ISA: "portable", "avx2" or "avx512" (static
+ * storage); selects it first if needed. */
+const char *cvrt_isa_name(void);
 
 #endif

@@ -8,6 +8,9 @@
  * little-endian float32 in C order. Errors print one line
  * "model: error: <what>" on stderr and exit 1 (2 for usage errors).
  *
+ * --bench N prints "latency_ms median=M min=A max=B runs=N isa=ISA" (ms;
+ * ISA as model_isa() names it).
+ *
  * --profile writes the per-node times of model_node_ms() as a Chrome
  * trace-event JSON file (chrome://tracing, ui.perfetto.dev): one complete
  * ("X") event per node per recorded run, runs laid end to end on one track.
@@ -36,7 +39,9 @@ static const char *usage_text =
 	"  -i FILE         input .npy (float32), one per graph input, in order\n"
 	"  -o FILE         output .npy, one per graph output, in order (optional)\n"
 	"  --threads T     number of threads (default 1)\n"
-	"  --bench N       time N runs after one warm-up; print latency stats\n"
+	"  --bench N       time N runs after one warm-up; print latency stats and the\n"
+	"                  kernels' instruction set (the environment variable\n"
+	"                  CVRT_ISA=portable|avx2|avx512 forces one)\n"
 	"  --weights FILE  weights file (default: weights.bin next to the executable)\n"
 	"  --profile FILE  time every node and write a Chrome trace-event JSON file\n"
 	"                  (open in ui.perfetto.dev or chrome://tracing); records the\n"
@@ -765,8 +770,8 @@ static int bench(model_ctx *ctx, const float *const *in, float *const *out, int 
 	}
 	qsort(t, (size_t)runs, sizeof(double), cmp_double);
 	med = runs % 2 ? t[runs / 2] : 0.5 * (t[runs / 2 - 1] + t[runs / 2]);
-	printf("latency_ms median=%.3f min=%.3f max=%.3f runs=%d\n", med, t[0], t[runs - 1],
-	       runs);
+	printf("latency_ms median=%.3f min=%.3f max=%.3f runs=%d isa=%s\n", med, t[0],
+	       t[runs - 1], runs, model_isa());
 	free(t);
 	return 0;
 }

@@ -1,9 +1,12 @@
 /*
  * model.h - the API of a network compiled by convc.
  *
- * convc writes this header, model.c (the network), cvrt.c/cvrt.h (kernels),
- * main.c (a command-line runner), weights.bin and a Makefile into the output
- * directory. The code needs libc, libm and, for threads, OpenMP.
+ * convc writes this header, model.c (the network), the kernel library cvrt
+ * (cvrt.h and cvrt_*.c/.h; see cvrt.h), main.c (a command-line runner),
+ * weights.bin and a Makefile into the output directory. The code needs libc,
+ * libm and, for threads, OpenMP. Built once, it runs on any CPU of its target
+ * architecture: on x86-64 the kernels exist for three instruction sets and
+ * the best one the CPU has is used (model_isa below).
  *
  * Tensors crossing the API are float32, dense, C order, in the layout the
  * ONNX model declares (NCHW for image tensors); their dims are fixed at
@@ -39,8 +42,11 @@ size_t model_workspace_bytes(void);
  * Create a context: reads the weights written by convc from weights_path
  * (weights.bin) and allocates the workspace. num_threads <= 0 means 1.
  * Returns NULL on failure and writes a one-line reason into err (err_size
- * bytes, may be 0): file missing or unreadable, size or checksum mismatch,
- * out of memory. The caller owns the context; free it with model_free().
+ * bytes, may be 0): the environment variable CVRT_ISA names an unknown
+ * instruction set or one this CPU lacks ("CVRT_ISA=avx512: this CPU lacks
+ * ..."; see model_isa), file missing or unreadable, size or checksum
+ * mismatch, out of memory. The caller owns the context; free it with
+ * model_free().
  */
 model_ctx *model_create(const char *weights_path, int num_threads, char *err,
 			size_t err_size);
@@ -55,6 +61,17 @@ int model_run(model_ctx *ctx, const float *const *inputs, float *const *outputs)
 
 /* Free a context and everything it owns; NULL is allowed. */
 void model_free(model_ctx *ctx);
+
+/*
+ * The instruction set the kernels run with, for every context of the process:
+ * "portable" (plain C), "avx2" (AVX2 + FMA) or "avx512" (AVX-512). Static
+ * storage. It is chosen once per process, at the first model_create (or
+ * model_isa, or model_workspace_bytes): CVRT_ISA=portable|avx2|avx512 in the
+ * environment forces one (model_create fails if the CPU lacks it), else the
+ * best the CPU has; builds for other architectures than x86 have only
+ * "portable".
+ */
+const char *model_isa(void);
 
 /*
  * The nodes of the compiled graph (after optimization), in the order

@@ -1,0 +1,5 @@
+/* cvrt_copy_api.c - the cvrt.h entry points of the copy family (cvrt_copy.c):
+ * each calls the version of the selected ISA (cvrt_dispatch.h). */
+#include "cvrt_dispatch.h"
+
+CVRT_COPY_KERNELS(CVRT_DISPATCH_V, CVRT_DISPATCH_R)

@@ -1,0 +1,5 @@
+/* cvrt_elementwise_api.c - the cvrt.h entry points of the elementwise family (cvrt_elementwise.c):
+ * each calls the version of the selected ISA (cvrt_dispatch.h). */
+#include "cvrt_dispatch.h"
+
+CVRT_ELEMENTWISE_KERNELS(CVRT_DISPATCH_V, CVRT_DISPATCH_R)

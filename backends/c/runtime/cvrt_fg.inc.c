@@ -1,0 +1,810 @@
+/*
+ * cvrt_fg.inc.c - the register-blocked GEMM micro kernel with AVX-512 or
+ * AVX2 + FMA intrinsics (fg_*), part of cvrt_gemm.c: included there, not
+ * compiled on its own. Empty in the portable build.
+ */
+/* ------------------------------------------------------------------------ */
+/* Register-blocked GEMM with intrinsics (AVX-512 or AVX2 + FMA)            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * On x86 with AVX-512 or AVX2 + FMA, every dense product (Gemm/MatMul with a
+ * row-major A, NHWC conv as implicit GEMM) runs on one micro kernel: FG_MR
+ * rows of A (pixels) x FG_NV vectors of B columns (output channels) of
+ * accumulators. Without those instruction sets the portable kernels below
+ * run instead.
+ *
+ * Blocking (fg_tile): a tile of at most FG_TP rows x a few panels of columns
+ * is one parallel work item. K is cut into balanced blocks of at most FG_KCB
+ * rows (FG_KCB_PLAIN when A is read in place), crossing tap boundaries
+ * freely (K is tap-major). Per block:
+ *   1. a conv's A rows (each pixel's input patch) are copied into a stack
+ *      buffer, FG_KCB floats apart (an im2col of FG_TP pixels x one K block,
+ *      84 KiB at most), so the kernel reads every A row through one pointer
+ *      with constant offsets and never spills. Except direct rows: when a
+ *      window row is contiguous in x (one group, column dilation 1), a run
+ *      of output pixels of one output row whose windows lie inside the image
+ *      reads x in place, sw * c floats apart, jumping to the next input row
+ *      at each window-row boundary (fg_conv_groups picks the runs; only the
+ *      border pixels are packed). bench_conv, 1 thread: the 7x7/2 stem
+ *      134 -> 150 GFLOP/s, 3x3 c64 on 56x56 152 -> 159. A plain A (a pointwise conv,
+ *      a GEMM) is read in place, rows xpix floats apart, through four
+ *      pointers three rows apart (FG_AROW): the copy never paid for itself
+ *      there (bench_conv, 1x1 shapes of resnet50 and mobilenet_v2, K = 16 to
+ *      2048: in place is as fast or up to 30% faster, most with small K or
+ *      few output channels, where the copy is a large share of the work);
+ *   2. per panel of FG_PW columns the B block is read in place: weight
+ *      panels are already contiguous (K rows of P floats, see cvrt.h); dense B
+ *      is copied into a zero-padded stack panel first (or read strided when
+ *      the tile has a single row group);
+ *   3. the tile's row groups (balanced, at most FG_MR rows) stream over it,
+ *      the accumulators going through Y between K blocks; meanwhile each
+ *      row group prefetches its share of the next weight-panel block into
+ *      L2, so that block's first row group does not wait on memory.
+ * So each B block is read from memory once per tile (a tile of few pixels,
+ * such as a 7x7 layer, holds them all: the weights stream once per call),
+ * its FG_KCB x FG_PW floats stay in L1 across the row groups (a plain
+ * block's 512 x FG_PW in L2), and the A block (in L1/L2) is reused by every
+ * panel. The epilogue runs on the last block while the tile is in
+ * registers. fg_tile's frame holds both stack buffers, about 150 KiB.
+ */
+#ifdef FAST_GEMM
+
+#define FG_KCB 192 /* K rows per block; also the stride of packed A rows */
+/* Rows (pixels) per tile: two 56-pixel output rows, four of 28, eight of
+ * 14. Against 96: 3x3 c64 on 56x56 162 -> 166 GFLOP/s (bench_conv); in
+ * network, alternated, resnet18 22.14 -> 21.77 ms at 1 thread and 10.95
+ * -> 10.81 at 2, squeezenet 4.53 -> 4.50; resnet50, mobilenet_v2 unchanged. */
+#define FG_TP 112
+/* K rows per block when A is read in place (plain): no stack buffer bounds
+ * it, and fewer blocks mean fewer passes of Y through the accumulators.
+ * bench_conv, resnet50's 1x1 convs with K >= 256, against 192: +3 to 7%
+ * GFLOP/s (384 about the same as 512); in network, 1 thread, their time
+ * 10.90 -> 10.63 ms, squeezenet 4.56 -> 4.52 ms, mobilenet_v2 unchanged. */
+#define FG_KCB_PLAIN 512
+
+/* One call of the micro kernel. */
+typedef struct fg_args {
+	const float *a;           /* A: row r at a + r * lda, kc floats */
+	int64_t lda;              /* FG_KCB (packed A) or the rows' own stride */
+	const float *b;           /* B: row kk at b + kk * bstride */
+	int64_t bstride;          /* floats between B rows */
+	int kc;                   /* K rows of this block */
+	float *const *yr;         /* Y row pointers (column 0) */
+	int64_t j;                /* first column */
+	int lastw;                /* valid lanes of the last vector */
+	int first, epi;           /* start from bias (or 0), not Y; apply residual/act */
+	const float *bias;        /* [cols] or NULL: the first block starts from it */
+	const float *const *rr;   /* residual row pointers (column 0) or NULL */
+	cvrt_act act;
+	const float *pf;          /* prefetch npf contiguous 64-byte lines from pf */
+	int npf;                  /* into L2, spread evenly over the K steps */
+	/* Direct rows (mode 2): row r's K entry kk of the conv patch is
+	 * a[r * lda + (k0 + kk) / rl * rowstep + (k0 + kk) % rl]: a window row
+	 * is rl = kw * cg contiguous floats, window rows rowstep floats apart. */
+	int k0, rl;
+	int64_t rowstep;
+} fg_args;
+
+#if defined(__AVX512F__)
+#define FG_VW 16
+#define FG_MR 12
+#define FG_NV 2
+typedef __m512 fg_vec;
+typedef __mmask16 fg_mask;
+#define fg_zero() _mm512_setzero_ps()
+#define fg_load(p) _mm512_loadu_ps(p)
+#define fg_loadm(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define fg_storem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#define fg_store(p, v) _mm512_storeu_ps((p), (v))
+#define fg_set1(x) _mm512_set1_ps(x)
+#define fg_fmadd(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define fg_add(a, b) _mm512_add_ps((a), (b))
+#define fg_mul(a, b) _mm512_mul_ps((a), (b))
+#define fg_max(a, b) _mm512_max_ps((a), (b))
+#define fg_min(a, b) _mm512_min_ps((a), (b))
+static inline fg_mask fg_mkmask(int n)
+{
+	return (fg_mask)((1u << n) - 1u);
+}
+static inline fg_vec fg_leaky(fg_vec v, float a)
+{
+	__mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+	return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(a));
+}
+#else
+#define FG_VW 8
+#define FG_MR 6
+#define FG_NV 2
+typedef __m256 fg_vec;
+typedef __m256i fg_mask;
+#define fg_zero() _mm256_setzero_ps()
+#define fg_load(p) _mm256_loadu_ps(p)
+#define fg_loadm(m, p) _mm256_maskload_ps((p), (m))
+#define fg_storem(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#define fg_store(p, v) _mm256_storeu_ps((p), (v))
+#define fg_set1(x) _mm256_set1_ps(x)
+#define fg_fmadd(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define fg_add(a, b) _mm256_add_ps((a), (b))
+#define fg_mul(a, b) _mm256_mul_ps((a), (b))
+#define fg_max(a, b) _mm256_max_ps((a), (b))
+#define fg_min(a, b) _mm256_min_ps((a), (b))
+static inline fg_mask fg_mkmask(int n)
+{
+	return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline fg_vec fg_leaky(fg_vec v, float a)
+{
+	__m256 neg = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
+	return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(a)), neg);
+}
+#endif
+#define FG_PW (FG_VW * FG_NV) /* kernel panel width, columns */
+
+/* The activations that need no exp() run in registers. */
+static int fg_act_inreg(int kind)
+{
+	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP ||
+	       kind == CVRT_ACT_LEAKY_RELU || kind == CVRT_ACT_HARD_SIGMOID ||
+	       kind == CVRT_ACT_HARD_SWISH;
+}
+
+static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
+{
+	switch (act->kind) {
+	case CVRT_ACT_RELU:
+		return fg_max(v, fg_zero());
+	case CVRT_ACT_CLIP:
+		return fg_min(fg_max(v, fg_set1(act->a)), fg_set1(act->b));
+	case CVRT_ACT_LEAKY_RELU:
+		return fg_leaky(v, act->a);
+	case CVRT_ACT_HARD_SIGMOID:
+		return fg_min(fg_max(fg_add(fg_mul(v, fg_set1(act->a)), fg_set1(act->b)),
+				     fg_zero()), fg_set1(1.0f));
+	case CVRT_ACT_HARD_SWISH: {
+		fg_vec t = fg_add(fg_mul(v, fg_set1(1.0f / 6.0f)), fg_set1(0.5f));
+		t = fg_min(fg_max(t, fg_zero()), fg_set1(1.0f));
+		return fg_mul(v, t);
+	}
+	default:
+		return v;
+	}
+}
+
+/*
+ * The accumulators are named variables, not an array: gcc keeps an array of
+ * vectors in memory (vector types may alias the float loads) and stores it
+ * on every K step. Row R exists when R < mr, a constant after inlining; it
+ * reads A through FG_AROW(R).
+ */
+#if FG_MR == 12
+#define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#else
+#define FG_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#endif
+#define FG_DECL(R) fg_vec c##R##a = fg_zero(), c##R##b = fg_zero();
+#define FG_INIT(R)                                                                \
+	if (R < mr && !k->first) {                                                \
+		if (nv == 2) {                                                    \
+			c##R##a = fg_load(k->yr[R] + j);                          \
+			c##R##b = fg_loadm(m, k->yr[R] + j + FG_VW);              \
+		} else {                                                          \
+			c##R##a = fg_loadm(m, k->yr[R] + j);                      \
+		}                                                                 \
+	} else if (R < mr && k->bias) {                                           \
+		c##R##a = bias_a;                                                 \
+		c##R##b = bias_b;                                                 \
+	}
+#define FG_FMA(R)                                                                 \
+	if (R < mr) {                                                             \
+		fg_vec av = fg_set1(FG_AROW(R));                                  \
+		c##R##a = fg_fmadd(av, b0, c##R##a);                              \
+		if (nv == 2)                                                      \
+			c##R##b = fg_fmadd(av, b1, c##R##b);                      \
+	}
+#define FG_FIN(R) if (R < mr) fg_fin(k, R, nv, m, c##R##a, c##R##b);
+/* A(row R, kk): packed rows at constant offsets from ap; strided rows from
+ * one of four pointers three rows apart, each reaching its next two rows
+ * with a scaled index (base + lda*4, base + lda*8 bytes), so the loop needs
+ * no register per row. */
+#define FG_AROW(R)                                                                \
+	(!strided ? ap[R * FG_KCB]                                                \
+	 : ((R) / 3 == 0 ? ap : (R) / 3 == 1 ? a3 : (R) / 3 == 2 ? a6 : a9)[((R) % 3) * lda])
+
+/* N steps of the K loop (B rows are readable over nv whole vectors, see
+ * fg_bblock), unrolled 4 times: 1 thread, alternated medians, resnet18
+ * 22.3 -> 21.95 ms, mobilenet_v2 5.14 -> 5.02, squeezenet 4.75 -> 4.58
+ * (unrolled twice: no change), for 0.5 s more compile time; KOFF: the K steps
+ * done before (the prefetch schedule counts from the block's start). */
+#define FG_KLOOP(N, KOFF)                                                          \
+	_Pragma("GCC unroll 4") for (kk = 0; kk < (N); kk++, ap++, a3++, a6++, a9++) {                      \
+		fg_vec b0, b1;                                                     \
+		if (kk + (KOFF) < pfend && !((kk + (KOFF)) & gmask)) {             \
+			_mm_prefetch((const char *)pf, _MM_HINT_T1);               \
+			pf += 16;                                                  \
+		}                                                                  \
+		if (nv == 2) {                                                     \
+			b0 = fg_load(bp);                                          \
+			b1 = fg_load(bp + FG_VW);                                  \
+		} else {                                                           \
+			b0 = fg_load(bp);                                          \
+			b1 = b0;                                                   \
+		}                                                                  \
+		bp += bstride;                                                     \
+		FG_ROWS(FG_FMA)                                                    \
+	}
+
+/* Epilogue (when k->epi) and store of row r: vectors va and (nv == 2) vb. */
+static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask m, fg_vec va,
+			     fg_vec vb)
+{
+	float *yp = k->yr[r] + k->j;
+
+	if (k->epi) {
+		const float *rp = k->rr ? k->rr[r] + k->j : NULL;
+		if (nv == 2) {
+			if (rp) {
+				va = fg_add(va, fg_load(rp));
+				vb = fg_add(vb, fg_loadm(m, rp + FG_VW));
+			}
+			va = fg_act(va, &k->act);
+			vb = fg_act(vb, &k->act);
+		} else {
+			if (rp)
+				va = fg_add(va, fg_loadm(m, rp));
+			va = fg_act(va, &k->act);
+		}
+	}
+	if (nv == 2) {
+		fg_store(yp, va);
+		fg_storem(yp + FG_VW, m, vb);
+	} else {
+		fg_storem(yp, m, va);
+	}
+	if (k->epi && !fg_act_inreg(k->act.kind))
+		act_inplace(yp, (nv - 1) * FG_VW + k->lastw, k->act);
+}
+
+/* Y[mr rows, nv vectors] (+)= A block * B block, then the epilogue. A rows
+ * (mode): 0 packed, FG_KCB floats apart; 1 strided, k->lda apart; 2 direct
+ * conv rows (see fg_args), k->lda apart. */
+static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int mode, const fg_args *k)
+{
+	const int strided = mode != 0;
+	fg_mask m = fg_mkmask(k->lastw);
+	const float *ap = k->a, *bp = k->b, *pf = k->pf;
+	int64_t bstride = k->bstride, j = k->j;
+	const int64_t lda = strided ? k->lda : FG_KCB;
+	/* Only pointers to rows that exist: no arithmetic past the A rows. */
+	const float *a3 = strided && mr > 3 ? ap + 3 * lda : ap;
+	const float *a6 = strided && mr > 6 ? ap + 6 * lda : ap;
+	const float *a9 = strided && mr > 9 ? ap + 9 * lda : ap;
+	int kk, kc = k->kc, gap = 1, gmask, pfend;
+	fg_vec bias_a = fg_zero(), bias_b = fg_zero();
+	/* One line every `gap` K steps, gap a power of two as large as fits:
+	 * issued in a burst, the prefetches of a weight block streamed from
+	 * memory queue behind each other and stall the loop (bench_conv cold,
+	 * r18.layer4 3x3 c512: 126 GFLOP/s in bursts of two lines a step, 147
+	 * spread out). A mask test costs no register beyond gmask. */
+	while (k->npf > 0 && (int64_t)gap * 2 * k->npf <= kc)
+		gap *= 2;
+	gmask = gap - 1;
+	pfend = k->npf * gap;
+	FG_ROWS(FG_DECL)
+
+	/* The first K block starts from the bias: 2 adds a row fewer in fg_fin. */
+	if (k->first && k->bias) {
+		bias_a = nv == 2 ? fg_load(k->bias + j) : fg_loadm(m, k->bias + j);
+		bias_b = nv == 2 ? fg_loadm(m, k->bias + j + FG_VW) : fg_zero();
+	}
+	FG_ROWS(FG_INIT)
+	if (mode == 2) {
+		/* One run per window row the block touches: B rows continue,
+		 * the A row pointers jump to the next input row. */
+		int ky = k->k0 / k->rl, o = k->k0 % k->rl, done = 0;
+		const float *a0 = k->a;
+		while (done < kc) {
+			int run = k->rl - o < kc - done ? k->rl - o : kc - done;
+			ap = a0 + ky * k->rowstep + o;
+			a3 = mr > 3 ? ap + 3 * lda : ap;
+			a6 = mr > 6 ? ap + 6 * lda : ap;
+			a9 = mr > 9 ? ap + 9 * lda : ap;
+			FG_KLOOP(run, done)
+			done += run;
+			ky++;
+			o = 0;
+		}
+	} else {
+		FG_KLOOP(kc, 0)
+	}
+	FG_ROWS(FG_FIN)
+}
+
+typedef void (*fg_kernel)(const fg_args *k);
+#define FG_K(MR_, NV_)                                  \
+	static void fg_k_##MR_##_##NV_(const fg_args *k)  \
+	{                                               \
+		fg_body(MR_, NV_, 0, k);                \
+	}                                               \
+	static void fg_ks_##MR_##_##NV_(const fg_args *k) \
+	{                                               \
+		fg_body(MR_, NV_, 1, k);                \
+	}                                               \
+	static void fg_kd_##MR_##_##NV_(const fg_args *k) \
+	{                                               \
+		fg_body(MR_, NV_, 2, k);                \
+	}
+#define FG_K2(MR_) FG_K(MR_, 1) FG_K(MR_, 2)
+FG_K2(1) FG_K2(2) FG_K2(3) FG_K2(4) FG_K2(5) FG_K2(6)
+#if FG_MR == 12
+FG_K2(7) FG_K2(8) FG_K2(9) FG_K2(10) FG_K2(11) FG_K2(12)
+#endif
+#define FG_E(MR_) { fg_k_##MR_##_1, fg_k_##MR_##_2 }
+#define FG_ES(MR_) { fg_ks_##MR_##_1, fg_ks_##MR_##_2 }
+#define FG_ED(MR_) { fg_kd_##MR_##_1, fg_kd_##MR_##_2 }
+/* [mode][rows - 1][vectors - 1] */
+static const fg_kernel fg_kernels[3][FG_MR][FG_NV] = {
+	{
+		FG_E(1), FG_E(2), FG_E(3), FG_E(4), FG_E(5), FG_E(6),
+#if FG_MR == 12
+		FG_E(7), FG_E(8), FG_E(9), FG_E(10), FG_E(11), FG_E(12),
+#endif
+	}, {
+		FG_ES(1), FG_ES(2), FG_ES(3), FG_ES(4), FG_ES(5), FG_ES(6),
+#if FG_MR == 12
+		FG_ES(7), FG_ES(8), FG_ES(9), FG_ES(10), FG_ES(11), FG_ES(12),
+#endif
+	}, {
+		FG_ED(1), FG_ED(2), FG_ED(3), FG_ED(4), FG_ED(5), FG_ED(6),
+#if FG_MR == 12
+		FG_ED(7), FG_ED(8), FG_ED(9), FG_ED(10), FG_ED(11), FG_ED(12),
+#endif
+	},
+};
+/* d[0, n) = s[0, n), or zeros when s is NULL. */
+static inline void fg_copy(float *d, const float *s, int n)
+{
+	int i = 0;
+
+	if (s) {
+		for (; i + FG_VW <= n; i += FG_VW)
+			fg_store(d + i, fg_load(s + i));
+		if (i < n) {
+			fg_mask m = fg_mkmask(n - i);
+			fg_storem(d + i, m, fg_loadm(m, s + i));
+		}
+	} else {
+		for (; i + FG_VW <= n; i += FG_VW)
+			fg_store(d + i, fg_zero());
+		if (i < n)
+			fg_storem(d + i, fg_mkmask(n - i), fg_zero());
+	}
+}
+
+/*
+ * d = K entries [k0, k1) of the input patch of the output pixel whose window
+ * starts at input (iy0, ix0): tap-major, zeros for taps outside the image.
+ * With dw == 1 and pixels of exactly cg floats (one group), the taps kx,
+ * kx + 1, ... of one window row read adjacent input pixels: one copy per
+ * in-image run (a 7x7 conv on 3 channels copies 7 runs of 21 floats).
+ */
+static void fg_pack_patch(const igemm *G, int iy0, int ix0, int k0, int k1, float *d)
+{
+	int cg = G->cg, t, c, ky, kx, kk = k0;
+
+	if (G->dw == 1 && G->xpix == cg && iy0 >= 0 && iy0 + (G->kh - 1) * G->dh < G->h &&
+	    ix0 >= 0 && ix0 + G->kw - 1 < G->w) {
+		/* The window lies inside the image: one run per window row. With
+		 * few channels a pixel's whole patch costs about as much as its
+		 * FMAs, hence no divisions when the block starts at 0, and one
+		 * whole vector per short run (what it writes past the run the
+		 * next run overwrites, or lies past kc). */
+		int rl = G->kw * cg, r = k0 ? k0 % rl : 0;
+		const float *row = G->x + ((int64_t)(iy0 + (k0 ? k0 / rl : 0) * G->dh) * G->w + ix0) * cg;
+		const float *xend = G->x + (int64_t)G->h * G->w * cg;
+		const float *dlim = d + FG_KCB - FG_VW; /* d's row is FG_KCB floats */
+		int64_t rstep = (int64_t)G->dh * G->w * cg;
+		for (; kk < k1; row += rstep, r = 0) {
+			int run = rl - r < k1 - kk ? rl - r : k1 - kk;
+			if (run <= FG_VW && d <= dlim && row + r + FG_VW <= xend)
+				fg_store(d, fg_load(row + r));
+			else
+				fg_copy(d, row + r, run);
+			d += run;
+			kk += run;
+		}
+		return;
+	}
+	t = k0 / cg;
+	c = k0 - t * cg;
+	ky = t / G->kw;
+	kx = t - ky * G->kw;
+	while (kk < k1) {
+		int iy = iy0 + ky * G->dh, ix = ix0 + kx * G->dw;
+		int taps = 1; /* taps (ky, kx..) this run covers; it never leaves row ky */
+		const float *src = NULL;
+		int run;
+
+		if (iy < 0 || iy >= G->h) {
+			taps = G->kw - kx; /* the whole window row is padding */
+		} else if (ix >= 0 && ix < G->w) {
+			src = G->x + ((int64_t)iy * G->w + ix) * G->xpix + c;
+			if (G->dw == 1 && G->xpix == cg)
+				taps = G->kw - kx < G->w - ix ? G->kw - kx : G->w - ix;
+		}
+		run = taps * cg - c;
+		if (run > k1 - kk)
+			run = k1 - kk;
+		fg_copy(d, src, run);
+		d += run;
+		kk += run;
+		c = 0;
+		kx += taps;
+		if (kx == G->kw) {
+			kx = 0;
+			ky++;
+		}
+	}
+}
+
+/* Packed A of a conv: the rows of the n pixels pix[] (window origins iy0[],
+ * ix0[], indexed by pixel - pix0), K entries [k0, k0 + kc), FG_KCB floats
+ * apart. */
+static void fg_pack_a(const igemm *G, const int *pix, int n, int pix0, int k0, int kc,
+		      const int *iy0, const int *ix0, float *a)
+{
+	int q;
+
+	for (q = 0; q < n; q++, a += FG_KCB)
+		fg_pack_patch(G, iy0[pix[q] - pix0], ix0[pix[q] - pix0], k0, k0 + kc, a);
+}
+
+/* Where the kernel reads B rows [k0, k0 + kc) x columns [jp, jp + wd) from
+ * (ka->b, bstride), always readable over nv whole vectors: in place from
+ * weight panels (K rows, zero-padded to the panel width) or from dense B
+ * (one row group, whole vectors); else copied, zero-padded, into the stack
+ * panel pk: dense B with several row groups, a dense block narrower than
+ * its vectors, and 8-column panels under 16-lane vectors. The kernel then
+ * needs no masked B loads: one K loop per kernel instead of two (cvrt.c
+ * compiled in 7.6 s instead of 8.2). */
+static void fg_bblock(const igemm *G, int64_t K, int k0, int kc, int jp, int wd, int nv,
+		      int one_group, float *pk, fg_args *ka)
+{
+	int64_t pw = (int64_t)nv * FG_VW, ss;
+	const float *src;
+	float *d = pk;
+	int kk;
+
+	if (G->pc) {
+		src = G->b + ((int64_t)jp / G->pc * K + k0) * G->pc + jp % G->pc;
+		ss = G->pc;
+		if (G->pc - jp % G->pc >= pw) {
+			ka->b = src;
+			ka->bstride = ss;
+			return;
+		}
+	} else {
+		src = G->b + (int64_t)k0 * G->ldb + jp;
+		ss = G->ldb;
+		if (one_group && wd == pw) {
+			ka->b = src;
+			ka->bstride = ss;
+			return;
+		}
+	}
+	for (kk = 0; kk < kc; kk++, d += pw, src += ss) {
+		memcpy(d, src, (size_t)wd * sizeof(float));
+		if (wd < pw)
+			memset(d + wd, 0, (size_t)(pw - wd) * sizeof(float));
+	}
+	ka->b = pk;
+	ka->bstride = pw;
+}
+
+/*
+ * The weight-panel block the tile reads after the one at (K block kb,
+ * columns jp): *nb (NULL if none, or B is not in panels), *rows rows of
+ * FG_PW floats, G->pc apart. Prefetched while the current one runs, it
+ * arrives in L2 in time instead of stalling the first row group on memory.
+ */
+static void fg_next_block(const igemm *G, int64_t K, int kb, int kcb, int nkb, int jp, int j0,
+			  int j1, const float **nb, int *rows)
+{
+	int64_t k0;
+
+	*nb = NULL;
+	*rows = 0;
+	if (!G->pc)
+		return;
+	if (jp + FG_PW < j1) {
+		jp += FG_PW;
+	} else if (kb + 1 < nkb) {
+		kb++;
+		jp = j0;
+	} else {
+		return;
+	}
+	k0 = (int64_t)kb * kcb;
+	*rows = (int)(K - k0 < kcb ? K - k0 : kcb);
+	*nb = G->b + (jp / G->pc * K + k0) * G->pc + jp % G->pc;
+}
+
+/* A direct run is at least this many pixels; shorter ones are packed. */
+#define FG_DIRECT_MIN 8
+
+/* A row group of a tile: `rows` pixels; packed (A rows start..start+rows-1
+ * of the packed block, pixels plist[start..]) or in place (pixels start..,
+ * consecutive; plain rows, or a conv's direct run within one output row). */
+typedef struct fg_group {
+	int start, rows, packed;
+} fg_group;
+
+/* Appends run [p0, p0 + n) split into balanced groups of at most FG_MR
+ * rows: 49 rows run as 10+10+10+10+9, not 12*4+1. */
+static int fg_add_groups(fg_group *g, int ng, int p0, int n, int packed)
+{
+	int parts = (n + FG_MR - 1) / FG_MR, i;
+
+	for (i = 0; i < parts; i++) {
+		g[ng].start = p0;
+		g[ng].rows = n / parts + (i < n % parts);
+		g[ng].packed = packed;
+		p0 += g[ng++].rows;
+	}
+	return ng;
+}
+
+/*
+ * The row groups of conv tile [pix0, pix1) into g (returns their count),
+ * the packed pixels into plist (*npk of them). With `direct`, a run of at
+ * least FG_DIRECT_MIN output pixels of one output row whose windows lie
+ * inside the image is read in place (mode 2); every other pixel is packed,
+ * and packed pixels group across rows, so a 56-wide row's two border
+ * pixels do not make groups of one.
+ */
+static int fg_conv_groups(const igemm *G, int pix0, int pix1, int direct, fg_group *g,
+			  int *plist, int *npk)
+{
+	int ng = 0, n = 0, i = pix0;
+	int oxl = 0, oxh = -1, oyl = 0, oyh = -1;
+
+	if (direct) {
+		/* Output columns/rows whose windows lie inside the image. */
+		oxl = (G->pad_l + G->sw - 1) / G->sw;
+		oxh = G->w - 1 - (G->kw - 1) * G->dw + G->pad_l;
+		oxh = oxh < 0 ? -1 : oxh / G->sw;
+		oyl = (G->pad_t + G->sh - 1) / G->sh;
+		oyh = G->h - 1 - (G->kh - 1) * G->dh + G->pad_t;
+		oyh = oyh < 0 ? -1 : oyh / G->sh;
+		if (oxh > G->ow - 1)
+			oxh = G->ow - 1;
+	}
+	while (i < pix1) {
+		int oy = i / G->ow, ox = i - oy * G->ow, row_end = (oy + 1) * G->ow;
+		int lo = oy * G->ow + oxl, hi = oy * G->ow + oxh + 1; /* direct [lo, hi) */
+		if (row_end > pix1)
+			row_end = pix1;
+		if (hi > row_end)
+			hi = row_end;
+		if (direct && oy >= oyl && oy <= oyh && ox <= oxh && hi - (i > lo ? i : lo) >= FG_DIRECT_MIN) {
+			for (; i < lo; i++)
+				plist[n++] = i;
+			ng = fg_add_groups(g, ng, i, hi - i, 0);
+			i = hi;
+		}
+		for (; i < row_end; i++)
+			plist[n++] = i;
+	}
+	*npk = n;
+	/* Packed groups first: the tile packs them in one pass. */
+	if (n) {
+		fg_group tmp[FG_TP];
+		int nd = ng, k;
+		memcpy(tmp, g, (size_t)nd * sizeof(*g));
+		ng = fg_add_groups(g, 0, 0, n, 1);
+		for (k = 0; k < nd; k++)
+			g[ng++] = tmp[k];
+	}
+	return ng;
+}
+
+/* Rows [pix0, pix1) (at most FG_TP) x columns [j0, j1) of G. Not cloned
+ * for constant arguments: gcc's clone for a plain G then warns that the
+ * conv-only arrays (plist, iy0, ix0) may be read uninitialized. */
+NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
+{
+	int64_t K = G->plain ? G->cg : (int64_t)G->kh * G->kw * G->cg;
+	int np = pix1 - pix0, ngr, npk = 0;
+	int kmax = G->plain ? FG_KCB_PLAIN : FG_KCB;
+	int nkb = K > 0 ? (int)((K + kmax - 1) / kmax) : 1;
+	int kcb = (int)((K + nkb - 1) / nkb), kb, jp, i, r, gr;
+	int iy0[FG_TP], ix0[FG_TP], plist[FG_TP];
+	fg_group grp[FG_TP];
+	fg_vec apv[FG_TP * FG_KCB / FG_VW], bpv[FG_KCB_PLAIN * FG_NV]; /* FG_KCB_PLAIN >= FG_KCB */
+	float *apk = (float *)apv, *bpk = (float *)bpv;
+	float *yr[FG_MR];
+	const float *rr[FG_MR], *nb;
+	int nbrows;
+	int64_t nl; /* 64-byte lines of the next weight block */
+	/* A conv's window row is contiguous in x (one group, no dilation
+	 * across columns): interior pixels read it in place (direct). */
+	int direct = !G->plain && G->dw == 1 && G->xpix == G->cg;
+	fg_args ka;
+
+	if (G->plain) {
+		ngr = fg_add_groups(grp, 0, pix0, np, 0);
+	} else {
+		/* One division per tile, not per pixel: with few channels it shows. */
+		int oy = pix0 / G->ow, ox = pix0 % G->ow;
+		for (i = 0; i < np; i++) {
+			iy0[i] = oy * G->sh - G->pad_t;
+			ix0[i] = ox * G->sw - G->pad_l;
+			if (++ox == G->ow) {
+				ox = 0;
+				oy++;
+			}
+		}
+		ngr = fg_conv_groups(G, pix0, pix1, direct, grp, plist, &npk);
+	}
+	ka.yr = yr;
+	ka.bias = G->bias;
+	ka.rr = G->res ? rr : NULL;
+	ka.act = G->act;
+	ka.rl = G->kw * G->cg;
+	ka.rowstep = (int64_t)G->dh * G->w * G->xpix;
+	for (kb = 0; kb < nkb; kb++) {
+		int k0 = kb * kcb, kc = K - k0 < kcb ? (int)(K - k0) : kcb;
+		if (npk)
+			fg_pack_a(G, plist, npk, pix0, k0, kc, iy0, ix0, apk);
+		ka.kc = kc;
+		ka.k0 = k0;
+		ka.first = kb == 0;
+		ka.epi = kb == nkb - 1 && !G->ep;
+		for (jp = j0; jp < j1; jp += FG_PW) {
+			int wd = j1 - jp < FG_PW ? j1 - jp : FG_PW;
+			int nv = (wd + FG_VW - 1) / FG_VW;
+			ka.j = jp;
+			ka.lastw = wd - (nv - 1) * FG_VW;
+			fg_bblock(G, K, k0, kc, jp, wd, nv, ngr == 1, bpk, &ka);
+			fg_next_block(G, K, kb, kcb, nkb, jp, j0, j1, &nb, &nbrows);
+			nl = ((int64_t)nbrows * G->pc + 15) / 16;
+			for (gr = 0; gr < ngr; gr++) {
+				const fg_group *q = &grp[gr];
+				int rows = q->rows, mode;
+				/* Group gr prefetches its share of the next block's lines. */
+				int64_t pf0 = nl * gr / ngr, pf1 = nl * (gr + 1) / ngr;
+				ka.pf = nb ? nb + pf0 * 16 : NULL;
+				ka.npf = nb ? (int)(pf1 - pf0) : 0;
+				for (r = 0; r < rows; r++) {
+					i = q->packed ? plist[q->start + r] : q->start + r;
+					yr[r] = G->y + (int64_t)i * G->ldy;
+					if (G->res)
+						rr[r] = G->res + (int64_t)i * G->ldr;
+				}
+				if (q->packed) {
+					mode = 0;
+					ka.a = apk + (int64_t)q->start * FG_KCB;
+					ka.lda = FG_KCB;
+				} else if (G->plain) {
+					mode = 1;
+					ka.a = G->x + (int64_t)q->start * G->xpix + k0;
+					ka.lda = G->xpix;
+				} else {
+					int p = q->start - pix0;
+					mode = 2;
+					ka.a = G->x + ((int64_t)iy0[p] * G->w + ix0[p]) * G->xpix;
+					ka.lda = (int64_t)G->sw * G->xpix;
+				}
+				fg_kernels[mode][rows - 1][nv - 1](&ka);
+				if (G->ep && kb == nkb - 1)
+					for (r = 0; r < rows; r++) {
+						i = q->packed ? plist[q->start + r] : q->start + r;
+						epilogue_apply(G->ep, i, jp, wd, yr[r] + jp);
+					}
+			}
+		}
+	}
+}
+
+/* Column tile width: whole panels, narrower when there are few row tiles. */
+static int fg_col_tile(int64_t row_tiles, int cols)
+{
+	int nt = 256, nth = 1;
+
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	while (nt > FG_PW && row_tiles * ((cols + nt - 1) / nt) < 2 * nth)
+		nt /= 2;
+	return nt;
+}
+
+/* Task `task` of fg_run: row tile tp of image img, column tile tj. */
+static void fg_task(const igemm *G, int64_t xstride, int64_t ystride, int64_t rstride,
+		    int rows, int cols, int64_t pt, int nt, int img, int64_t tp, int64_t tj)
+{
+	igemm T = *G;
+	/* Balanced row tiles: 300 rows run as 100+100+100, not 112+112+76. */
+	int p0 = (int)((int64_t)rows * tp / pt), p1 = (int)((int64_t)rows * (tp + 1) / pt);
+	int c0 = (int)tj * nt, c1 = c0 + nt < cols ? c0 + nt : cols;
+
+	T.x += img * xstride;
+	T.y += img * ystride;
+	if (T.res)
+		T.res += img * rstride;
+	fg_tile(&T, p0, p1, c0, c1);
+}
+
+/*
+ * G over `images` images (image i: x, y, res advanced by i times xstride,
+ * ystride, rstride), its [rows, cols] output divided among the team as
+ * `split` says (enum cvrt_split): AUTO hands out row x column tiles dynamically; ROWS gives
+ * each thread a contiguous range of row tiles (at least one per thread),
+ * all columns; COLS a contiguous range of column tiles (whole panels, at
+ * least one per thread when there are enough columns), all rows.
+ */
+void fg_run(const igemm *G, int images, int64_t xstride, int64_t ystride,
+	    int64_t rstride, int rows, int cols, int serial, int split)
+{
+	int64_t pt = (rows + FG_TP - 1) / FG_TP, jt, ntasks, task, per;
+	int nt, nth = 1;
+	double work = (double)images * rows * cols * ((double)G->cg * (G->plain ? 1 : G->kh * G->kw) + 1);
+
+	if (rows <= 0 || cols <= 0 || images <= 0)
+		return;
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	if (serial || nth == 1 || work <= PAR_MIN_WORK)
+		split = CVRT_SPLIT_AUTO;
+	if (nth == 1) { /* one thread: no parallel region at all */
+		nt = 256;
+		jt = (cols + nt - 1) / nt;
+		for (task = 0; task < (int64_t)images * pt * jt; task++)
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
+				task / jt % pt, task % jt);
+		return;
+	}
+	/* Static blocks of row tiles are even only when nth divides them (and
+	 * then every thread has at least one, as far as there are rows):
+	 * 3 tiles run 2:1 on 2 threads, 4 tiles 1:1 (measured with 96-pixel
+	 * tiles, bench_conv CONV_SPLIT=rows, 2 threads: 3x3 c256 on 14x14,
+	 * 3 -> 4 tiles, 259 -> 338 GFLOP/s; 3x3 c128 on 28x28, 9 -> 10 tiles,
+	 * 295 -> 330). */
+	if (split == CVRT_SPLIT_ROWS)
+		while ((images * pt) % nth && pt < rows)
+			pt++;
+	if (split == CVRT_SPLIT_COLS) {
+		for (nt = FG_PW; nt < 256 && (cols + 2 * nt - 1) / (2 * nt) >= nth; nt *= 2)
+			;
+	} else {
+		nt = serial || split == CVRT_SPLIT_ROWS ? 256 : fg_col_tile(pt * images, cols);
+	}
+	jt = (cols + nt - 1) / nt;
+	ntasks = (int64_t)images * pt * jt;
+	per = (int64_t)images * pt;
+	(void)work;
+	if (split == CVRT_SPLIT_AUTO) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if (!serial && ntasks > 1 && work > PAR_MIN_WORK)
+#endif
+		for (task = 0; task < ntasks; task++)
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
+				task / jt % pt, task % jt);
+		return;
+	}
+	/* schedule(static): each thread one contiguous block of tasks; rows
+	 * order them row tile by row tile, cols column tile by column tile. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static)
+#endif
+	for (task = 0; task < ntasks; task++) {
+		if (split == CVRT_SPLIT_ROWS)
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task / jt / pt),
+				task / jt % pt, task % jt);
+		else
+			fg_task(G, xstride, ystride, rstride, rows, cols, pt, nt, (int)(task % per / pt),
+				task % per % pt, task / per);
+	}
+}
+#endif /* fast GEMM */

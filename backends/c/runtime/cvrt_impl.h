@@ -1,0 +1,186 @@
+/*
+ * cvrt_impl.h - what the kernel families share (internal; the API is cvrt.h).
+ *
+ * Each family source (cvrt_<family>.c) is compiled once per ISA, with that
+ * ISA's flags and -DCVRT_SFX=__<isa> (the emitted Makefile does it): the
+ * family's vector code picks its form with #if on the compiler's ISA macros
+ * (__AVX512F__, __AVX2__ and __FMA__), and CVRT_FN(name) gives every
+ * function other objects call a per-ISA name, e.g. cvrt_conv2d_nhwc__avx2.
+ * The public cvrt_* entry points (cvrt_<family>_api.c, cvrt_dispatch.h) call
+ * the version of the ISA cvrt_isa.c selected. Everything else here is static,
+ * so each ISA's object gets its own copy, compiled for that ISA.
+ *
+ * Performance notes: the hot loops are written so that the innermost loop runs
+ * over contiguous memory without branches, which gcc/clang auto-vectorize at
+ * -O2 (gcc >= 12) and -O3. Matrix products go through one blocked GEMM core
+ * (gemm_core) that conv2d reuses after an im2col into the caller's workspace.
+ * OpenMP parallelizes outer loops only; nested regions stay inactive, so the
+ * caller's team size is never exceeded.
+ */
+#ifndef CVRT_IMPL_H
+#define CVRT_IMPL_H
+
+#include "cvrt.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+/* Below this many multiply-adds a parallel region costs more than it saves. */
+#define PAR_MIN_WORK 32768
+
+/*
+ * acc + a * b. In ISO C mode (-std=c99) gcc does not contract a * b + c into
+ * one instruction (-ffp-contract=off); with a hardware FMA, fmaf() is a
+ * builtin that vectorizes to vfmadd, without it a libm call, hence the guard.
+ */
+#if defined(__FMA__) || defined(FP_FAST_FMAF)
+#define MADD(acc, a, b) fmaf((a), (b), (acc))
+#else
+#define MADD(acc, a, b) ((acc) + (a) * (b))
+#endif
+
+/* Helpers called with constant shape arguments are inlined so each call
+ * site gets code specialized for its shape. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ALWAYS_INLINE inline
+#endif
+/* Shared static helpers: not every family calls each one. (Not `inline`:
+ * then gcc inlines act_inplace's seven loops into every GEMM micro kernel,
+ * and cvrt_gemm.c's AVX-512 object takes 8.4 s to compile instead of 5.9.) */
+#if defined(__GNUC__)
+#define MAYBE_UNUSED __attribute__((unused))
+#else
+#define MAYBE_UNUSED
+#endif
+/* gcc only: no constant-propagated clone of a function. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NOCLONE __attribute__((noclone))
+#else
+#define NOCLONE
+#endif
+
+#ifndef CVRT_SFX
+#error "compile cvrt_<family>.c with -DCVRT_SFX=__portable, __avx2 or __avx512 (see the Makefile)"
+#endif
+#define CVRT_CAT2(a, b) a##b
+#define CVRT_CAT(a, b) CVRT_CAT2(a, b)
+/* name with this object's ISA suffix: CVRT_FN(cvrt_gemm) is cvrt_gemm__avx2. */
+#define CVRT_FN(name) CVRT_CAT(name, CVRT_SFX)
+
+/* ------------------------------------------------------------------------ */
+/* Activations                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Stable for any x: exp() only ever sees a non-positive argument. */
+static inline float sigmoidf_stable(float x)
+{
+	float e = expf(-fabsf(x));
+	float r = 1.0f / (1.0f + e);
+	return x >= 0.0f ? r : e * r;
+}
+
+/* The switch sits outside the loops so every loop body is branch-free. */
+MAYBE_UNUSED static void act_inplace(float *y, int64_t count, cvrt_act act)
+{
+	int64_t i;
+	float a = act.a, b = act.b;
+
+	switch (act.kind) {
+	case CVRT_ACT_RELU:
+		for (i = 0; i < count; i++)
+			y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+		break;
+	case CVRT_ACT_CLIP:
+		for (i = 0; i < count; i++) {
+			float v = y[i] < a ? a : y[i];
+			y[i] = v > b ? b : v;
+		}
+		break;
+	case CVRT_ACT_LEAKY_RELU:
+		for (i = 0; i < count; i++)
+			y[i] = y[i] >= 0.0f ? y[i] : a * y[i];
+		break;
+	case CVRT_ACT_SIGMOID:
+		for (i = 0; i < count; i++)
+			y[i] = sigmoidf_stable(y[i]);
+		break;
+	case CVRT_ACT_HARD_SIGMOID:
+		for (i = 0; i < count; i++) {
+			float v = a * y[i] + b;
+			v = v < 0.0f ? 0.0f : v;
+			y[i] = v > 1.0f ? 1.0f : v;
+		}
+		break;
+	case CVRT_ACT_HARD_SWISH:
+		for (i = 0; i < count; i++) {
+			float v = y[i] * (1.0f / 6.0f) + 0.5f;
+			v = v < 0.0f ? 0.0f : v;
+			v = v > 1.0f ? 1.0f : v;
+			y[i] = y[i] * v;
+		}
+		break;
+	case CVRT_ACT_SILU:
+		for (i = 0; i < count; i++)
+			y[i] = y[i] * sigmoidf_stable(y[i]);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Window helpers                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Taps t in [0, k) of a window starting at `start` with step d whose position
+ * start + t*d lies in [lo, hi) form the range [*t0, *t1) (empty if t0 == t1).
+ */
+MAYBE_UNUSED static void tap_range(int start, int k, int d, int lo, int hi, int *t0, int *t1)
+{
+	int a = 0, b;
+
+	if (start < lo)
+		a = (lo - start + d - 1) / d;
+	if (start >= hi)
+		b = 0;
+	else
+		b = (hi - start + d - 1) / d;
+	if (b > k)
+		b = k;
+	if (a > b)
+		a = b;
+	*t0 = a;
+	*t1 = b;
+}
+
+/*
+ * Output columns ox in [0, ow) whose input column ox*s + off lies in [0, w)
+ * form [*lo, *hi): the interior where the inner loops need no bounds checks.
+ */
+MAYBE_UNUSED static void valid_out_range(int ow, int s, int off, int w, int *lo, int *hi)
+{
+	int a, b;
+
+	a = off >= 0 ? 0 : (-off + s - 1) / s;
+	b = w - off <= 0 ? 0 : (w - off + s - 1) / s;
+	if (b > ow)
+		b = ow;
+	if (a > b)
+		a = b;
+	*lo = a;
+	*hi = b;
+}
+
+#endif

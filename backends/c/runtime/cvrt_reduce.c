@@ -1,0 +1,234 @@
+/*
+ * cvrt_reduce.c - reductions and softmax.
+ *
+ * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h).
+ */
+#include "cvrt_impl.h"
+
+/* This object's versions of the entry points (cvrt_reduce_api.c calls them). */
+#define cvrt_reduce CVRT_FN(cvrt_reduce)
+#define cvrt_softmax CVRT_FN(cvrt_softmax)
+
+/* ------------------------------------------------------------------------ */
+/* Reduction                                                                */
+/* ------------------------------------------------------------------------ */
+
+static float reduce_init(int op)
+{
+	if (op == CVRT_REDUCE_MAX)
+		return -INFINITY;
+	if (op == CVRT_REDUCE_MIN)
+		return INFINITY;
+	return 0.0f;
+}
+
+/* acc[i] op= x[i]; the switch is hoisted out of the loop. */
+static void reduce_row(int op, int64_t len, const float *x, float *acc)
+{
+	int64_t i;
+
+	if (op == CVRT_REDUCE_MAX)
+		for (i = 0; i < len; i++)
+			acc[i] = x[i] > acc[i] ? x[i] : acc[i];
+	else if (op == CVRT_REDUCE_MIN)
+		for (i = 0; i < len; i++)
+			acc[i] = x[i] < acc[i] ? x[i] : acc[i];
+	else
+		for (i = 0; i < len; i++)
+			acc[i] += x[i];
+}
+
+/* Reduce a contiguous vector to one value. */
+static float reduce_vec(int op, int64_t len, const float *x)
+{
+	float acc[8];
+	int64_t i;
+	int j;
+
+	for (j = 0; j < 8; j++)
+		acc[j] = reduce_init(op);
+	for (i = 0; i + 8 <= len; i += 8)
+		reduce_row(op, 8, x + i, acc);
+	for (; i < len; i++)
+		reduce_row(op, 1, x + i, acc);
+	for (j = 1; j < 8; j++)
+		reduce_row(op, 1, acc + j, acc);
+	return acc[0];
+}
+
+void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
+		 const float *x, float *y)
+{
+	int64_t dims[CVRT_MAX_RANK];
+	int red[CVRT_MAX_RANK];
+	int nd = 0, k;
+	int64_t nred = 1, nout = 1, total = 1;
+	float scale;
+
+	/* Merge neighbouring dims with the same role: [kept, reduced, kept, ...]. */
+	for (k = 0; k < ndim; k++) {
+		int rk = reduce[k] != 0;
+		total *= in_dims[k];
+		if (rk)
+			nred *= in_dims[k];
+		else
+			nout *= in_dims[k];
+		if (in_dims[k] == 1)
+			continue;
+		if (nd > 0 && red[nd - 1] == rk) {
+			dims[nd - 1] *= in_dims[k];
+			continue;
+		}
+		dims[nd] = in_dims[k];
+		red[nd] = rk;
+		nd++;
+	}
+	if (nout == 0)
+		return;
+	scale = op == CVRT_REDUCE_MEAN && nred > 0 ? 1.0f / (float)nred : 1.0f;
+	if (total == 0) {
+		/* Empty reduction: 0 for sum/mean, the identity for max/min. */
+		int64_t i;
+		for (i = 0; i < nout; i++)
+			y[i] = reduce_init(op);
+		return;
+	}
+
+	if (nd <= 2 || (nd == 3 && red[1])) {
+		/* View as [outer kept, nred reduced, inner kept]. */
+		int64_t outer = 1, inner = 1, o;
+		int ri = -1;
+		for (k = 0; k < nd; k++)
+			if (red[k])
+				ri = k;
+		for (k = 0; k < nd; k++) {
+			if (ri >= 0 && k < ri)
+				outer *= dims[k];
+			else if (ri >= 0 && k > ri)
+				inner *= dims[k];
+			else if (ri < 0)
+				outer *= dims[k];
+		}
+		if (inner == 1) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (outer > 1 && total > PAR_MIN_WORK)
+#endif
+			for (o = 0; o < outer; o++)
+				y[o] = reduce_vec(op, nred, x + o * nred) * scale;
+		} else {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (outer > 1 && total > PAR_MIN_WORK)
+#endif
+			for (o = 0; o < outer; o++) {
+				float *yo = y + o * inner;
+				const float *xo = x + o * nred * inner;
+				int64_t r, i;
+				memcpy(yo, xo, (size_t)inner * sizeof(float));
+				for (r = 1; r < nred; r++)
+					reduce_row(op, inner, xo + r * inner, yo);
+				if (scale != 1.0f)
+					for (i = 0; i < inner; i++)
+						yo[i] *= scale;
+			}
+		}
+		return;
+	}
+
+	{
+		/* General pattern: one output at a time, walking its reduced set. */
+		int64_t stride[CVRT_MAX_RANK], o;
+		int64_t s = 1;
+		for (k = nd - 1; k >= 0; k--) {
+			stride[k] = s;
+			s *= dims[k];
+		}
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (total > PAR_MIN_WORK)
+#endif
+		for (o = 0; o < nout; o++) {
+			int64_t rem = o, base = 0, ridx;
+			float acc = reduce_init(op);
+			int d;
+			for (d = nd - 1; d >= 0; d--) {
+				if (red[d])
+					continue;
+				base += (rem % dims[d]) * stride[d];
+				rem /= dims[d];
+			}
+			for (ridx = 0; ridx < nred; ridx++) {
+				int64_t r2 = ridx, off = base;
+				float v;
+				for (d = nd - 1; d >= 0; d--) {
+					if (!red[d])
+						continue;
+					off += (r2 % dims[d]) * stride[d];
+					r2 /= dims[d];
+				}
+				v = x[off];
+				reduce_row(op, 1, &v, &acc);
+			}
+			y[o] = acc * scale;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Softmax                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define SOFTMAX_COLS 256
+
+void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x,
+		  float *y)
+{
+	int64_t o;
+
+	if (axis_len <= 0 || inner <= 0)
+		return;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (outer > 1 && outer * axis_len * inner > PAR_MIN_WORK / 8)
+#endif
+	for (o = 0; o < outer; o++) {
+		const float *xo = x + o * axis_len * inner;
+		float *yo = y + o * axis_len * inner;
+		int64_t a, i, i0;
+
+		if (inner == 1) {
+			float mx = reduce_vec(CVRT_REDUCE_MAX, axis_len, xo), sum = 0.0f, inv;
+			for (a = 0; a < axis_len; a++) {
+				yo[a] = expf(xo[a] - mx);
+				sum += yo[a];
+			}
+			inv = 1.0f / sum;
+			for (a = 0; a < axis_len; a++)
+				yo[a] *= inv;
+			continue;
+		}
+		/* Strided axis: process SOFTMAX_COLS inner columns at a time with
+		 * stack accumulators, each pass streaming contiguous rows. */
+		for (i0 = 0; i0 < inner; i0 += SOFTMAX_COLS) {
+			float mx[SOFTMAX_COLS], sum[SOFTMAX_COLS];
+			int64_t cols = inner - i0 < SOFTMAX_COLS ? inner - i0 : SOFTMAX_COLS;
+			memcpy(mx, xo + i0, (size_t)cols * sizeof(float));
+			for (a = 1; a < axis_len; a++)
+				reduce_row(CVRT_REDUCE_MAX, cols, xo + a * inner + i0, mx);
+			for (i = 0; i < cols; i++)
+				sum[i] = 0.0f;
+			for (a = 0; a < axis_len; a++) {
+				const float *xr = xo + a * inner + i0;
+				float *yr = yo + a * inner + i0;
+				for (i = 0; i < cols; i++) {
+					yr[i] = expf(xr[i] - mx[i]);
+					sum[i] += yr[i];
+				}
+			}
+			for (i = 0; i < cols; i++)
+				sum[i] = 1.0f / sum[i];
+			for (a = 0; a < axis_len; a++) {
+				float *yr = yo + a * inner + i0;
+				for (i = 0; i < cols; i++)
+					yr[i] *= sum[i];
+			}
+		}
+	}
+}

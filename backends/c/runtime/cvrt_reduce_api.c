@@ -1,0 +1,5 @@
+/* cvrt_reduce_api.c - the cvrt.h entry points of the reduce family (cvrt_reduce.c):
+ * each calls the version of the selected ISA (cvrt_dispatch.h). */
+#include "cvrt_dispatch.h"
+
+CVRT_REDUCE_KERNELS(CVRT_DISPATCH_V, CVRT_DISPATCH_R)

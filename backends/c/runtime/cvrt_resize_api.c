@@ -1,0 +1,5 @@
+/* cvrt_resize_api.c - the cvrt.h entry points of the resize family (cvrt_resize.c):
+ * each calls the version of the selected ISA (cvrt_dispatch.h). */
+#include "cvrt_dispatch.h"
+
+CVRT_RESIZE_KERNELS(CVRT_DISPATCH_V, CVRT_DISPATCH_R)

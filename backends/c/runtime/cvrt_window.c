@@ -1,0 +1,836 @@
+/*
+ * cvrt_window.c - sliding windows: max/average pooling and depthwise convolution.
+ *
+ * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h).
+ */
+#include "cvrt_impl.h"
+#include "cvrt_transpose.h"
+
+/* This object's versions of the entry points (cvrt_window_api.c calls them). */
+#define cvrt_maxpool2d CVRT_FN(cvrt_maxpool2d)
+#define cvrt_avgpool2d CVRT_FN(cvrt_avgpool2d)
+#define cvrt_maxpool2d_nhwc CVRT_FN(cvrt_maxpool2d_nhwc)
+#define cvrt_avgpool2d_nhwc CVRT_FN(cvrt_avgpool2d_nhwc)
+#define cvrt_dwconv2d CVRT_FN(cvrt_dwconv2d)
+#define cvrt_dwconv2d_nhwc CVRT_FN(cvrt_dwconv2d_nhwc)
+
+/* ------------------------------------------------------------------------ */
+/* Sliding windows: pooling and depthwise convolution                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One window geometry serves max pooling, average pooling and the depthwise
+ * conv (a per-channel multiply-accumulate over the same window). Output row
+ * oy reads input rows iy0 + ky*dh for ky in the valid range of win_rows();
+ * its columns split into runs (win_run): the interior [xlo, xhi), where every
+ * tap kx lies inside the input so the inner loops need no checks, is one run;
+ * each border column is a run of its own with its clipped tap range.
+ */
+typedef struct win2d {
+	int h, w, oh, ow;
+	int kh, kw, sh, sw, dh, dw;
+	int pad_t, pad_l;
+	int xlo, xhi; /* interior output columns */
+} win2d;
+
+static void win_init(win2d *wn, int h, int w, int oh, int ow, int kh, int kw, int sh,
+		     int sw, int dh, int dw, int pad_t, int pad_l)
+{
+	int a0, a1, b0, b1;
+
+	wn->h = h, wn->w = w, wn->oh = oh, wn->ow = ow;
+	wn->kh = kh, wn->kw = kw, wn->sh = sh, wn->sw = sw, wn->dh = dh, wn->dw = dw;
+	wn->pad_t = pad_t, wn->pad_l = pad_l;
+	/* Tap positions grow with kx: the first and last tap inside => all are. */
+	valid_out_range(ow, sw, -pad_l, w, &a0, &a1);
+	valid_out_range(ow, sw, (kw - 1) * dw - pad_l, w, &b0, &b1);
+	wn->xlo = a0 > b0 ? a0 : b0;
+	wn->xhi = a1 < b1 ? a1 : b1;
+	if (wn->xhi < wn->xlo)
+		wn->xhi = wn->xlo;
+}
+
+/* Output row oy: first input row *iy0 (may be negative), valid taps [*ky0, *ky1). */
+static inline void win_rows(const win2d *wn, int oy, int *iy0, int *ky0, int *ky1)
+{
+	*iy0 = oy * wn->sh - wn->pad_t;
+	tap_range(*iy0, wn->kh, wn->dh, 0, wn->h, ky0, ky1);
+}
+
+/* The run of output columns starting at ox: returns its end; taps [*kx0, *kx1). */
+static inline int win_run(const win2d *wn, int ox, int *kx0, int *kx1)
+{
+	if (ox >= wn->xlo && ox < wn->xhi) {
+		*kx0 = 0;
+		*kx1 = wn->kw;
+		return wn->xhi;
+	}
+	tap_range(ox * wn->sw - wn->pad_l, wn->kw, wn->dw, 0, wn->w, kx0, kx1);
+	return ox + 1;
+}
+
+enum win_kind { WIN_MAX, WIN_AVG, WIN_DW };
+
+/* Average pooling divisor of one output position, per axis (see cvrt.h). */
+static int avg_count(int start, int k, int len, int pad_lo, int pad_hi, int cip)
+{
+	int t0, t1;
+
+	if (cip)
+		tap_range(start, k, 1, -pad_lo, len + pad_hi, &t0, &t1);
+	else
+		tap_range(start, k, 1, 0, len, &t0, &t1);
+	return t1 - t0;
+}
+
+/* Everything a window kernel needs besides the geometry. */
+typedef struct win_job {
+	int kind;              /* enum win_kind */
+	int c;                 /* channels (NHWC row length per pixel) */
+	const float *wk;       /* DW taps: NCHW [kh*kw] of one channel, NHWC [kh*kw, c] */
+	const float *bias;     /* DW: NCHW &bias[ch] or NULL, NHWC [c] or NULL */
+	cvrt_act act;          /* DW */
+	int pad_b, pad_r, cip; /* AVG divisor */
+} win_job;
+
+/* Per-element ops: a = accumulator, v = input, t = tap weight (DW only: the
+ * pools never evaluate t, so their tap pointer may be NULL). */
+#define WOP_MAX(a, v, t) ((v) > (a) ? (v) : (a))
+#define WOP_SUM(a, v, t) ((a) + (v))
+#define WOP_MAC(a, v, t) MADD(a, v, t)
+
+/*
+ * Vectors of VW floats: AVX-512 or AVX2+FMA intrinsics when the compiler
+ * targets them, otherwise a plain struct whose loops gcc vectorizes as it can.
+ */
+#if defined(__AVX512F__)
+#define VW 16
+typedef __m512 vf;
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_SET1(s) _mm512_set1_ps(s)
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_MUL(a, b) _mm512_mul_ps((a), (b))
+#define V_MAX(a, b) _mm512_max_ps((a), (b))
+#define V_MIN(a, b) _mm512_min_ps((a), (b))
+#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+/* The first n < VW lanes; masked-off lanes are neither read nor written. */
+typedef __mmask16 vmask;
+#define V_MASK(n) ((vmask)((1u << (n)) - 1u))
+#define V_LOADM(p, m) _mm512_maskz_loadu_ps((m), (p))
+#define V_STOREM(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#elif defined(__AVX2__) && defined(__FMA__)
+#define VW 8
+typedef __m256 vf;
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_SET1(s) _mm256_set1_ps(s)
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_MUL(a, b) _mm256_mul_ps((a), (b))
+#define V_MAX(a, b) _mm256_max_ps((a), (b))
+#define V_MIN(a, b) _mm256_min_ps((a), (b))
+#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+typedef __m256i vmask;
+#define V_MASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define V_LOADM(p, m) _mm256_maskload_ps((p), (m))
+#define V_STOREM(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#else
+#define VW 8
+typedef struct vf {
+	float f[VW];
+} vf;
+static inline vf v_load(const float *p)
+{
+	vf r;
+	memcpy(r.f, p, sizeof(r.f));
+	return r;
+}
+static inline vf v_set1(float s)
+{
+	vf r;
+	int i;
+	for (i = 0; i < VW; i++)
+		r.f[i] = s;
+	return r;
+}
+static inline vf v_add(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] += b.f[i];
+	return a;
+}
+static inline vf v_mul(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] *= b.f[i];
+	return a;
+}
+static inline vf v_max(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] = b.f[i] > a.f[i] ? b.f[i] : a.f[i];
+	return a;
+}
+static inline vf v_min(vf a, vf b)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		a.f[i] = b.f[i] < a.f[i] ? b.f[i] : a.f[i];
+	return a;
+}
+static inline vf v_fma(vf a, vf b, vf c)
+{
+	int i;
+	for (i = 0; i < VW; i++)
+		c.f[i] = MADD(c.f[i], a.f[i], b.f[i]);
+	return c;
+}
+typedef int vmask;
+static inline vf v_loadm(const float *p, int n)
+{
+	vf r;
+	memset(r.f, 0, sizeof(r.f));
+	memcpy(r.f, p, (size_t)n * sizeof(float));
+	return r;
+}
+#define V_MASK(n) (n)
+#define V_LOADM(p, m) v_loadm((p), (m))
+#define V_STOREM(p, m, v) memcpy((p), (v).f, (size_t)(m) * sizeof(float))
+#define V_LOAD(p) v_load(p)
+#define V_STORE(p, v) memcpy((p), (v).f, sizeof((v).f))
+#define V_SET1(s) v_set1(s)
+#define V_ADD(a, b) v_add((a), (b))
+#define V_MUL(a, b) v_mul((a), (b))
+#define V_MAX(a, b) v_max((a), (b))
+#define V_MIN(a, b) v_min((a), (b))
+#define V_FMA(a, b, c) v_fma((a), (b), (c))
+#endif
+
+
+/* The activations a DW block applies before its store; act_inplace the rest. */
+static int win_act_inreg(int kind)
+{
+	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP;
+}
+
+static inline vf win_act(vf v, const cvrt_act *act)
+{
+	if (act->kind == CVRT_ACT_RELU)
+		return V_MAX(v, V_SET1(0.0f));
+	if (act->kind == CVRT_ACT_CLIP)
+		return V_MIN(V_MAX(v, V_SET1(act->a)), V_SET1(act->b));
+	return v;
+}
+
+/* Vector forms of the ops: acc = OP(acc, v, t). */
+#define VOP_MAX(a, v, t) V_MAX(a, v)
+#define VOP_SUM(a, v, t) V_ADD(a, v)
+#define VOP_MAC(a, v, t) V_FMA(v, t, a)
+
+/* ---- NCHW: one plane at a time, whole rows, vectorized over ox ---------- */
+
+/*
+ * yr[ox] for ox in [ox0, ox1): an interior run (taps [kx0, kx1) = every kx)
+ * or a single border column. With stride 1, interior columns go NV vectors
+ * at a time with the accumulators in registers; other strides and leftovers
+ * one column at a time. OP/VOP as above; `init` the starting value.
+ */
+#define WIN_NCHW_COL(OP, OX)                                                       \
+	do {                                                                       \
+		float a_ = init;                                                   \
+		int ix_ = (OX) * wn->sw - wn->pad_l, ky_, kx_;                     \
+		for (ky_ = ky0; ky_ < ky1; ky_++) {                                \
+			const float *xr_ = xc + (int64_t)(iy0 + ky_ * wn->dh) * wn->w + ix_; \
+			for (kx_ = kx0; kx_ < kx1; kx_++)                          \
+				a_ = OP(a_, xr_[kx_ * wn->dw], wk[ky_ * wn->kw + kx_]); \
+		}                                                                  \
+		yr[OX] = a_ * scale;                                               \
+	} while (0)
+
+/* NV vectors of interior columns starting at OX, stride 1. */
+#define WIN_NCHW_VEC(VOP, NV, OX)                                                  \
+	do {                                                                       \
+		vf acc_[NV];                                                       \
+		int ix_ = (OX) - wn->pad_l, j_, ky_, kx_;                          \
+		for (j_ = 0; j_ < (NV); j_++)                                      \
+			acc_[j_] = V_SET1(init);                                   \
+		for (ky_ = ky0; ky_ < ky1; ky_++) {                                \
+			const float *xr_ = xc + (int64_t)(iy0 + ky_ * wn->dh) * wn->w + ix_; \
+			for (kx_ = 0; kx_ < wn->kw; kx_++) {                       \
+				const float *xs_ = xr_ + kx_ * wn->dw;             \
+				for (j_ = 0; j_ < (NV); j_++)                      \
+					acc_[j_] = VOP(acc_[j_], V_LOAD(xs_ + j_ * VW), \
+						       V_SET1(wk[ky_ * wn->kw + kx_])); \
+			}                                                          \
+		}                                                                  \
+		for (j_ = 0; j_ < (NV); j_++)                                      \
+			V_STORE(yr + (OX) + j_ * VW, V_MUL(acc_[j_], V_SET1(scale))); \
+	} while (0)
+
+/*
+ * Stride-1 runs of at least VW columns end with a vector aligned to the
+ * run's end (overlapping the previous one: those values are written twice).
+ */
+#define WIN_NCHW_RUN(OP, VOP)                                                      \
+	do {                                                                       \
+		int ox_ = ox0;                                                     \
+		if (wn->sw == 1 && ox1 - ox0 >= VW) {                              \
+			for (; ox_ + 4 * VW <= ox1; ox_ += 4 * VW)                 \
+				WIN_NCHW_VEC(VOP, 4, ox_);                         \
+			for (; ox_ + VW <= ox1; ox_ += VW)                         \
+				WIN_NCHW_VEC(VOP, 1, ox_);                         \
+			if (ox_ < ox1)                                             \
+				WIN_NCHW_VEC(VOP, 1, ox1 - VW);                    \
+		} else {                                                           \
+			for (; ox_ < ox1; ox_++)                                   \
+				WIN_NCHW_COL(OP, ox_);                             \
+		}                                                                  \
+	} while (0)
+
+/* One output plane yc from one input plane xc (residual plane rc or NULL). */
+static void win_plane_nchw(const win2d *wn, const win_job *jb, const float *xc,
+			   const float *wk, float bv, const float *rc, float *yc)
+{
+	int oy, ox0, ox1, ky0, ky1, kx0, kx1, iy0, ox;
+
+	for (oy = 0; oy < wn->oh; oy++) {
+		float *yr = yc + (int64_t)oy * wn->ow;
+		int rcount = 0;
+		win_rows(wn, oy, &iy0, &ky0, &ky1);
+		if (jb->kind == WIN_AVG)
+			rcount = avg_count(iy0, wn->kh, wn->h, wn->pad_t, jb->pad_b, jb->cip);
+		for (ox0 = 0; ox0 < wn->ow; ox0 = ox1) {
+			float scale = 1.0f, init;
+			ox1 = win_run(wn, ox0, &kx0, &kx1);
+			switch (jb->kind) {
+			case WIN_MAX:
+				init = -FLT_MAX;
+				WIN_NCHW_RUN(WOP_MAX, VOP_MAX);
+				break;
+			case WIN_AVG: {
+				int cnt = rcount * (ox1 - ox0 == 1 && (ox0 < wn->xlo || ox0 >= wn->xhi)
+					? avg_count(ox0 * wn->sw - wn->pad_l, wn->kw, wn->w, wn->pad_l,
+						    jb->pad_r, jb->cip)
+					: wn->kw);
+				init = 0.0f;
+				scale = cnt > 0 ? 1.0f / (float)cnt : 0.0f;
+				WIN_NCHW_RUN(WOP_SUM, VOP_SUM);
+				break;
+			}
+			default:
+				init = bv;
+				WIN_NCHW_RUN(WOP_MAC, VOP_MAC);
+				break;
+			}
+		}
+		if (jb->kind == WIN_DW) {
+			if (rc) {
+				const float *rr = rc + (int64_t)oy * wn->ow;
+				for (ox = 0; ox < wn->ow; ox++)
+					yr[ox] += rr[ox];
+			}
+			act_inplace(yr, wn->ow, jb->act);
+		}
+	}
+}
+
+/* ---- NHWC: one output row at a time, vectorized over channels ----------- */
+
+/* Inputs of one row job: the valid input rows and where pixel ox's window starts. */
+typedef struct nhwc_rows {
+	const float *x0; /* input row iy0 + ky0*dh ([w, c]); valid when nky > 0 */
+	int64_t step;    /* dh rows */
+	int ky0, nky;
+} nhwc_rows;
+
+/*
+ * P output pixels ox, ox+1, ..., all with taps [kx0, kx1): for each block of
+ * NB vectors of channels, P*NB accumulators stay in registers over every tap
+ * (the tap weight vector loaded once per tap is shared by the P pixels).
+ * The block starts from -FLT_MAX (MAX), the bias or 0, and is then scaled
+ * (AVG) or gets the residual added (DW) and is stored. LD/ST: whole or
+ * masked vector loads and stores.
+ */
+#define WIN_NHWC_BLOCK(P, NB, VOP, LD, ST)                                               \
+	do {                                                                             \
+		vf acc[P][NB];                                                           \
+		for (b = 0; b < NB; b++) {                                               \
+			vf i0;                                                           \
+			if (jb->kind == WIN_MAX)                                         \
+				i0 = V_SET1(-FLT_MAX);                                   \
+			else if (jb->bias)                                               \
+				i0 = LD(jb->bias + cc + b * VW);                         \
+			else                                                             \
+				i0 = V_SET1(0.0f);                                       \
+			for (p = 0; p < P; p++)                                          \
+				acc[p][b] = i0;                                          \
+		}                                                                        \
+		for (r = 0; r < rw->nky; r++) {                                          \
+			const float *xs = rw->x0 + r * rw->step + ix0 * c + cc;          \
+			const float *ts = jb->wk ? jb->wk + (int64_t)(rw->ky0 + r) * wn->kw * c + cc : NULL; \
+			for (kx = kx0; kx < kx1; kx++) {                                 \
+				const float *xk = xs + (int64_t)kx * wn->dw * c;         \
+				vf t[NB];                                                \
+				for (b = 0; b < NB; b++)                                 \
+					t[b] = ts ? LD(ts + (int64_t)kx * c + b * VW) : V_SET1(0.0f); \
+				(void)t;                                                 \
+				for (p = 0; p < P; p++)                                  \
+					for (b = 0; b < NB; b++)                         \
+						acc[p][b] = VOP(acc[p][b], LD(xk + p * pstep + b * VW), t[b]); \
+			}                                                                \
+		}                                                                        \
+		for (p = 0; p < P; p++)                                                  \
+			for (b = 0; b < NB; b++) {                                       \
+				vf v = acc[p][b];                                        \
+				int64_t o = (int64_t)p * c + cc + b * VW;                \
+				if (jb->kind == WIN_AVG)                                 \
+					v = V_MUL(v, V_SET1(scale));                     \
+				else if (rr)                                             \
+					v = V_ADD(v, LD(rr + o));                        \
+				if (jb->kind == WIN_DW)                                  \
+					v = win_act(v, &jb->act);                        \
+				ST(yr + o, v);                                           \
+			}                                                                \
+	} while (0)
+
+/* Loads and stores of the first m_ lanes, for a block's leftover channels. */
+#define WIN_LDM(p_) V_LOADM((p_), m_)
+#define WIN_STM(p_, v_) V_STOREM((p_), m_, (v_))
+
+/*
+ * NAME: the pixels' channels [cc0, cc1) in blocks of NB vectors; fewer than
+ * NB*VW leftover channels (only [cbig, c) has them) in masked vectors, so
+ * a layer of 58 or 24 channels never drops to scalar code.
+ */
+#define WIN_NHWC_PIXELS(NAME, P, NB, VOP)                                                \
+	static void NAME(const win2d *wn, const win_job *jb, const nhwc_rows *rw, int ox, \
+			 int kx0, int kx1, float scale, const float *rr, float *yr,         \
+			 int cc0, int cc1)                                                  \
+	{                                                                                \
+		const int c = jb->c;                                                     \
+		const int64_t pstep = (int64_t)wn->sw * c;                               \
+		const int64_t ix0 = (int64_t)ox * wn->sw - wn->pad_l;                    \
+		int cc, p, b, r, kx;                                                     \
+		for (cc = cc0; cc + NB * VW <= cc1; cc += NB * VW)                       \
+			WIN_NHWC_BLOCK(P, NB, VOP, V_LOAD, V_STORE);                     \
+		for (; cc < cc1; cc += VW) {                                             \
+			vmask m_ = V_MASK(cc1 - cc < VW ? cc1 - cc : VW);                \
+			(void)m_;                                                        \
+			WIN_NHWC_BLOCK(P, 1, VOP, WIN_LDM, WIN_STM);                     \
+		}                                                                        \
+	}
+
+/* Register budget: P*NB accumulators + NB tap vectors. */
+#if VW == 16
+#define NHWC_NB 2 /* 32 channels: 8 + 2 of the 32 zmm registers */
+#else
+#define NHWC_NB 2 /* 16 channels: 8 + 2 of the 16 ymm registers */
+#endif
+
+WIN_NHWC_PIXELS(nhwc_max4, 4, NHWC_NB, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1, 1, NHWC_NB, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4, 4, NHWC_NB, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1, 1, NHWC_NB, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4, 4, NHWC_NB, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1, 1, NHWC_NB, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_max4v, 4, 1, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_max1v, 1, 1, VOP_MAX)
+WIN_NHWC_PIXELS(nhwc_sum4v, 4, 1, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_sum1v, 1, 1, VOP_SUM)
+WIN_NHWC_PIXELS(nhwc_mac4v, 4, 1, VOP_MAC)
+WIN_NHWC_PIXELS(nhwc_mac1v, 1, 1, VOP_MAC)
+
+typedef void (*nhwc_pix_fn)(const win2d *, const win_job *, const nhwc_rows *, int, int,
+			    int, float, const float *, float *, int, int);
+
+/*
+ * Pixels [ox, ox1) of one run: channel blocks of NHWC_NB vectors, then one
+ * vector, then single channels; four pixels at a time, then one.
+ */
+static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw, int ox,
+			 int ox1, int kx0, int kx1, float scale, const float *rrow,
+			 float *yrow)
+{
+	static const nhwc_pix_fn fns[3][4] = {
+		{ nhwc_max4, nhwc_max1, nhwc_max4v, nhwc_max1v },
+		{ nhwc_sum4, nhwc_sum1, nhwc_sum4v, nhwc_sum1v },
+		{ nhwc_mac4, nhwc_mac1, nhwc_mac4v, nhwc_mac1v },
+	};
+	const nhwc_pix_fn *f = fns[jb->kind];
+	int c = jb->c, cbig = c / (NHWC_NB * VW) * (NHWC_NB * VW);
+
+	while (ox < ox1) {
+		int four = ox1 - ox >= 4;
+		float *yp = yrow + (int64_t)ox * c;
+		const float *rp = rrow ? rrow + (int64_t)ox * c : NULL;
+		if (cbig > 0)
+			f[four ? 0 : 1](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, 0, cbig);
+		if (cbig < c)
+			f[four ? 2 : 3](wn, jb, rw, ox, kx0, kx1, scale, rp, yp, cbig, c);
+		if (jb->kind == WIN_DW && !win_act_inreg(jb->act.kind))
+			act_inplace(yp, (int64_t)(four ? 4 : 1) * c, jb->act);
+		ox += four ? 4 : 1;
+	}
+}
+
+/*
+ * ---- NHWC 3x3 depthwise, interior runs --------------------------------------
+ *
+ * The general kernel above reloads the tap vectors for every four pixels and
+ * each input vector once per tap. For the 3x3, dilation-1 convs of
+ * MobileNet- and ShuffleNet-style nets (nearly all their depthwise layers),
+ * dw3_run keeps one channel vector's 9 taps in registers over a block of
+ * P pixels (DW3_P1 at stride 1, DW3_P2 at stride 2) and loads each input
+ * column of the block once per row: a column feeds up to 3 neighbouring
+ * pixels at stride 1. Per block and row, (P - 1)*S + 3 loads for 3*P
+ * multiply-adds.
+ * Measured (one thread, single conv, all of it in this path but the borders):
+ * 112x112 c32 s1 0.180 -> 0.113 ms, 56x56 c144 s1 0.211 -> 0.175, 14x14
+ * c576 s1 0.054 -> 0.040, 56x56 c144 s2 0.069 -> 0.052.
+ * Pixels outer, channels inner, so each input row is swept once in order (the
+ * other way round, 112x112 c96 s2 went 0.22 -> 0.24 ms: 6 strided sweeps).
+ */
+#if VW == 16
+#define DW3_P1 8 /* stride 1: 8 accumulators + 9 taps + 10 columns of 32 zmm */
+#define DW3_P2 4 /* stride 2: 4 + 9 + 9 (8 pixels would spill) */
+#else /* 16 vector registers */
+#define DW3_P1 4
+#define DW3_P2 2
+#endif
+
+/* Pixels [p, p + P) of channel vector cc: taps t, start bv. */
+#define DW3_BLOCK(P, S, LD, ST)                                                         \
+	do {                                                                            \
+		vf acc_[P];                                                             \
+		int j_, kx_, r_;                                                        \
+		for (j_ = 0; j_ < (P); j_++)                                            \
+			acc_[j_] = bv;                                                  \
+		for (r_ = 0; r_ < 3; r_++) {                                            \
+			vf col_[((P) - 1) * (S) + 3];                                   \
+			const float *xr_ = rows[r_] + (ix0 + (int64_t)p * (S)) * c + cc; \
+			for (j_ = 0; j_ < ((P) - 1) * (S) + 3; j_++)                    \
+				col_[j_] = LD(xr_ + (int64_t)j_ * c);                   \
+			for (j_ = 0; j_ < (P); j_++)                                    \
+				for (kx_ = 0; kx_ < 3; kx_++)                           \
+					acc_[j_] = V_FMA(col_[j_ * (S) + kx_], t[r_ * 3 + kx_], acc_[j_]); \
+		}                                                                       \
+		for (j_ = 0; j_ < (P); j_++) {                                          \
+			vf v_ = acc_[j_];                                               \
+			int64_t o_ = (int64_t)(p + j_) * c + cc;                        \
+			if (rr)                                                         \
+				v_ = V_ADD(v_, LD(rr + o_));                            \
+			ST(y + o_, win_act(v_, act));                                   \
+		}                                                                       \
+	} while (0)
+
+/*
+ * Channel vector cc over pixels [p0, p1): its taps and start value (bias or
+ * 0), then one block of P pixels, or pixel by pixel when fewer are left.
+ */
+#define DW3_VECTOR(P, S, LD, ST)                                                        \
+	do {                                                                            \
+		for (k = 0; k < 9; k++)                                                 \
+			t[k] = LD(wk + k * c + cc);                                     \
+		bv = bias ? LD(bias + cc) : V_SET1(0.0f);                               \
+		p = p0;                                                                 \
+		if (p1 - p0 == (P))                                                     \
+			DW3_BLOCK(P, S, LD, ST);                                        \
+		else                                                                    \
+			for (; p < p1; p++)                                             \
+				DW3_BLOCK(1, S, LD, ST);                                \
+	} while (0)
+
+/*
+ * n output pixels of one row, stride S, all 9 taps inside the input: rows[3]
+ * are the input rows ([w, c]), ix0 the input column of pixel 0's first tap,
+ * wk the taps ([3, 3, c] hwc), bias [c] or NULL, rr the residual ([n, c]) or
+ * NULL, y the output ([n, c]); act in registers (win_act) only.
+ */
+#define DW3_RUN(NAME, S, P)                                                             \
+	static void NAME(const float *const rows[3], int64_t c, int ix0, int n,         \
+			 const float *wk, const float *bias, const cvrt_act *act,       \
+			 const float *rr, float *y)                                     \
+	{                                                                               \
+		int64_t cc, cbig = c / VW * VW;                                         \
+		vf t[9], bv;                                                            \
+		int k, p, p0, p1;                                                       \
+		for (p0 = 0; p0 < n; p0 = p1) {                                         \
+			p1 = p0 + (P) <= n ? p0 + (P) : n;                              \
+			for (cc = 0; cc < cbig; cc += VW)                               \
+				DW3_VECTOR(P, S, V_LOAD, V_STORE);                      \
+			if (cc < c) {                                                   \
+				vmask m_ = V_MASK((int)(c - cc));                       \
+				(void)m_;                                               \
+				DW3_VECTOR(P, S, WIN_LDM, WIN_STM);                     \
+			}                                                               \
+		}                                                                       \
+	}
+
+DW3_RUN(dw3_run1, 1, DW3_P1)
+DW3_RUN(dw3_run2, 2, DW3_P2)
+
+/* Whether row job (wn, jb) takes dw3_run for its interior runs of full rows. */
+static int dw3_ok(const win2d *wn, const win_job *jb)
+{
+	return jb->kind == WIN_DW && wn->kh == 3 && wn->kw == 3 && wn->dh == 1 && wn->dw == 1 &&
+	       (wn->sw == 1 || wn->sw == 2) && win_act_inreg(jb->act.kind);
+}
+
+/* Output row oy of image xi ([h, w, c]) into yrow ([ow, c]). */
+static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, int oy,
+			 const float *rrow, float *yrow)
+{
+	nhwc_rows rw;
+	int iy0, ky1, ox, ox1, kx0, kx1, rcount = 0;
+	int64_t rowlen = (int64_t)wn->w * jb->c;
+
+	win_rows(wn, oy, &iy0, &rw.ky0, &ky1);
+	rw.nky = ky1 - rw.ky0;
+	rw.step = (int64_t)wn->dh * rowlen;
+	rw.x0 = rw.nky > 0 ? xi + (int64_t)(iy0 + rw.ky0 * wn->dh) * rowlen : xi;
+	if (jb->kind == WIN_AVG)
+		rcount = avg_count(iy0, wn->kh, wn->h, wn->pad_t, jb->pad_b, jb->cip);
+	for (ox = 0; ox < wn->ow; ox = ox1) {
+		float scale = 1.0f;
+		ox1 = win_run(wn, ox, &kx0, &kx1);
+		if (rw.nky == 3 && kx1 - kx0 == 3 && ox1 - ox > 1 && dw3_ok(wn, jb)) {
+			const float *rows[3] = { rw.x0, rw.x0 + rw.step, rw.x0 + 2 * rw.step };
+			(wn->sw == 1 ? dw3_run1 : dw3_run2)(rows, jb->c, ox * wn->sw - wn->pad_l,
+							    ox1 - ox, jb->wk, jb->bias, &jb->act,
+							    rrow ? rrow + (int64_t)ox * jb->c : NULL,
+							    yrow + (int64_t)ox * jb->c);
+			continue;
+		}
+		if (jb->kind == WIN_AVG) {
+			int cnt = rcount * (ox >= wn->xlo && ox < wn->xhi
+				? wn->kw
+				: avg_count(ox * wn->sw - wn->pad_l, wn->kw, wn->w, wn->pad_l,
+					    jb->pad_r, jb->cip));
+			scale = cnt > 0 ? 1.0f / (float)cnt : 0.0f;
+		}
+		win_nhwc_run(wn, jb, &rw, ox, ox1, kx0, kx1, scale, rrow, yrow);
+	}
+}
+
+/* Row tasks: n*oh output rows. */
+static void win_nhwc(const win2d *wn, const win_job *jb, int n, const float *x,
+		     const float *res, float *y)
+{
+	int64_t rows = (int64_t)n * wn->oh, t;
+	int64_t in_img = (int64_t)wn->h * wn->w * jb->c, out_row = (int64_t)wn->ow * jb->c;
+	double work = (double)rows * out_row * wn->kh * wn->kw;
+
+	(void)work;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (rows > 1 && work > PAR_MIN_WORK)
+#endif
+	for (t = 0; t < rows; t++) {
+		int img = (int)(t / wn->oh), oy = (int)(t % wn->oh);
+		win_row_nhwc(wn, jb, x + img * in_img, oy, res ? res + t * out_row : NULL,
+			     y + t * out_row);
+	}
+}
+
+/*
+ * Depthwise NCHW on narrow planes, where rows are too short to vectorize
+ * over ox: a block of DWT_CB channels of one image is transposed into a
+ * zero-padded channels-last tile on the stack (input plane + padding, at most
+ * DWT_MAX floats with the output tile), the NHWC row kernel runs on it with
+ * no borders left, and the result is transposed back; then residual + act.
+ */
+#define DWT_CB (NHWC_NB * VW)
+#define DWT_MAX 16384
+#define DWT_MAX_TAPS 49
+
+static int dw_tiled_dims(const win2d *wn, int *hp, int *wp)
+{
+	*hp = (wn->oh - 1) * wn->sh + (wn->kh - 1) * wn->dh + 1;
+	*wp = (wn->ow - 1) * wn->sw + (wn->kw - 1) * wn->dw + 1;
+	if (*hp < wn->h + wn->pad_t)
+		*hp = wn->h + wn->pad_t;
+	if (*wp < wn->w + wn->pad_l)
+		*wp = wn->w + wn->pad_l;
+	return (int64_t)(*hp * *wp + wn->oh * wn->ow) * DWT_CB <= DWT_MAX &&
+	       wn->kh * wn->kw <= DWT_MAX_TAPS;
+}
+
+static void dw_nchw_tiled(const win2d *wn, const win_job *jb, int n, const float *x,
+			  const float *w, const float *bias, const float *res, float *y)
+{
+	int hp, wp, nblk = (jb->c + DWT_CB - 1) / DWT_CB;
+	int64_t tasks = (int64_t)n * nblk, t;
+	int64_t in_plane = (int64_t)wn->h * wn->w, out_plane = (int64_t)wn->oh * wn->ow;
+	win2d lw;
+	win_job lj;
+
+	dw_tiled_dims(wn, &hp, &wp);
+	win_init(&lw, hp, wp, wn->oh, wn->ow, wn->kh, wn->kw, wn->sh, wn->sw, wn->dh, wn->dw, 0, 0);
+	lj = *jb;
+	lj.c = DWT_CB;
+	lj.act.kind = CVRT_ACT_NONE;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (tasks > 1)
+#endif
+	for (t = 0; t < tasks; t++) {
+		float buf[DWT_MAX], wl[DWT_MAX_TAPS * DWT_CB], bl[DWT_CB];
+		float *xin = buf, *yout = buf + (int64_t)hp * wp * DWT_CB;
+		int img = (int)(t / nblk), c0 = (int)(t % nblk) * DWT_CB;
+		int nv = jb->c - c0 < DWT_CB ? jb->c - c0 : DWT_CB, ntap = wn->kh * wn->kw;
+		int iy, oy, ch, k;
+		win_job tj = lj;
+		const float *xb = x + ((int64_t)img * jb->c + c0) * in_plane;
+		int64_t ob = ((int64_t)img * jb->c + c0) * out_plane;
+
+		/* Taps and bias of the block, channels-last, zero past the last channel. */
+		for (k = 0; k < ntap; k++)
+			for (ch = 0; ch < DWT_CB; ch++)
+				wl[k * DWT_CB + ch] = ch < nv ? w[(int64_t)(c0 + ch) * ntap + k] : 0.0f;
+		for (ch = 0; ch < DWT_CB; ch++)
+			bl[ch] = bias && ch < nv ? bias[c0 + ch] : 0.0f;
+		tj.wk = wl;
+		tj.bias = bl;
+		/* Zero the padding (all of it for a partial block), then the rows. */
+		if (nv < DWT_CB) {
+			memset(xin, 0, (size_t)hp * wp * DWT_CB * sizeof(float));
+		} else {
+			int right = wp - wn->pad_l - wn->w;
+			memset(xin, 0, (size_t)wn->pad_t * wp * DWT_CB * sizeof(float));
+			memset(xin + (int64_t)(wn->pad_t + wn->h) * wp * DWT_CB, 0,
+			       (size_t)(hp - wn->pad_t - wn->h) * wp * DWT_CB * sizeof(float));
+			for (iy = 0; iy < wn->h; iy++) {
+				float *row = xin + (int64_t)(iy + wn->pad_t) * wp * DWT_CB;
+				memset(row, 0, (size_t)wn->pad_l * DWT_CB * sizeof(float));
+				memset(row + (int64_t)(wn->pad_l + wn->w) * DWT_CB, 0,
+				       (size_t)right * DWT_CB * sizeof(float));
+			}
+		}
+		for (iy = 0; iy < wn->h; iy++)
+			transpose_2d(xb + (int64_t)iy * wn->w, in_plane,
+				     xin + ((int64_t)(iy + wn->pad_t) * wp + wn->pad_l) * DWT_CB,
+				     DWT_CB, wn->w, nv);
+		for (oy = 0; oy < wn->oh; oy++)
+			win_row_nhwc(&lw, &tj, xin, oy, NULL, yout + (int64_t)oy * wn->ow * DWT_CB);
+		transpose_2d(yout, DWT_CB, y + ob, out_plane, nv, out_plane);
+		for (ch = 0; ch < nv; ch++) {
+			float *yp = y + ob + ch * out_plane;
+			if (res) {
+				const float *rp = res + ob + ch * out_plane;
+				int64_t i;
+				for (i = 0; i < out_plane; i++)
+					yp[i] += rp[i];
+			}
+			act_inplace(yp, out_plane, jb->act);
+		}
+	}
+}
+
+static void win_nchw(const win2d *wn, const win_job *jb, int n, const float *x,
+		     const float *w, const float *bias, const float *res, float *y)
+{
+	int64_t planes = (int64_t)n * jb->c, pi;
+	int64_t in_plane = (int64_t)wn->h * wn->w, out_plane = (int64_t)wn->oh * wn->ow;
+	double work = (double)planes * out_plane * wn->kh * wn->kw;
+	int hp, wp;
+
+	(void)work;
+	/* Rows of fewer than 2 vectors' interior: the channels-last tile path. */
+	if (jb->kind == WIN_DW && (wn->sw != 1 || wn->xhi - wn->xlo < 2 * VW) &&
+	    dw_tiled_dims(wn, &hp, &wp)) {
+		dw_nchw_tiled(wn, jb, n, x, w, bias, res, y);
+		return;
+	}
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes > 1 && work > PAR_MIN_WORK)
+#endif
+	for (pi = 0; pi < planes; pi++) {
+		int ch = (int)(pi % jb->c);
+		win_plane_nchw(wn, jb, x + pi * in_plane,
+			       w ? w + (int64_t)ch * wn->kh * wn->kw : NULL,
+			       bias ? bias[ch] : 0.0f, res ? res + pi * out_plane : NULL,
+			       y + pi * out_plane);
+	}
+}
+
+static void pool_setup(const cvrt_pool2d_params *p, int kind, win2d *wn, win_job *jb)
+{
+	win_init(wn, p->h, p->w, p->oh, p->ow, p->kh, p->kw, p->sh, p->sw, p->dh, p->dw,
+		 p->pad_t, p->pad_l);
+	memset(jb, 0, sizeof(*jb));
+	jb->kind = kind;
+	jb->c = p->c;
+	jb->pad_b = p->pad_b;
+	jb->pad_r = p->pad_r;
+	jb->cip = p->count_include_pad;
+}
+
+void cvrt_maxpool2d(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_MAX, &wn, &jb);
+	win_nchw(&wn, &jb, p->n, x, NULL, NULL, NULL, y);
+}
+
+void cvrt_avgpool2d(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_AVG, &wn, &jb);
+	win_nchw(&wn, &jb, p->n, x, NULL, NULL, NULL, y);
+}
+
+void cvrt_maxpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_MAX, &wn, &jb);
+	win_nhwc(&wn, &jb, p->n, x, NULL, y);
+}
+
+void cvrt_avgpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	pool_setup(p, WIN_AVG, &wn, &jb);
+	win_nhwc(&wn, &jb, p->n, x, NULL, y);
+}
+
+static void dw_setup(const cvrt_conv2d_params *p, const float *w, const float *bias,
+		     win2d *wn, win_job *jb)
+{
+	win_init(wn, p->h, p->w, p->oh, p->ow, p->kh, p->kw, p->sh, p->sw, p->dh, p->dw,
+		 p->pad_t, p->pad_l);
+	memset(jb, 0, sizeof(*jb));
+	jb->kind = WIN_DW;
+	jb->c = p->c;
+	jb->wk = w;
+	jb->bias = bias;
+	jb->act = p->act;
+}
+
+void cvrt_dwconv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
+		   const float *bias, const float *residual, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	dw_setup(p, w, bias, &wn, &jb);
+	win_nchw(&wn, &jb, p->n, x, w, bias, residual, y);
+}
+
+void cvrt_dwconv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *w,
+			const float *bias, const float *residual, float *y)
+{
+	win2d wn;
+	win_job jb;
+
+	dw_setup(p, w, bias, &wn, &jb);
+	win_nhwc(&wn, &jb, p->n, x, residual, y);
+}
