@@ -5,7 +5,10 @@
  * cvrt.h function: a table of the family's versions, indexed by the ISA
  * cvrt_isa.c selected (enum cvrt_isa), called with the same arguments.
  * Built for x86 (the Makefile defines CVRT_X86 there), the table holds the
- * portable, AVX2 and AVX-512 versions; elsewhere only the portable one.
+ * portable, AVX2 and AVX-512 versions, or, for a family built without an
+ * AVX-512 object (CVRT_FAMILIES' avx512 = 0; its _api.c defines
+ * CVRT_NO_AVX512), the AVX2 version in the AVX-512 slot; elsewhere only
+ * the portable one.
  * Compiled without ISA flags, like cvrt_isa.c.
  */
 #ifndef CVRT_DISPATCH_H
@@ -23,7 +26,12 @@ static inline int cvrt_isa_index(void)
 	return cvrt_isa_current >= 0 ? cvrt_isa_current : cvrt_isa_pick();
 }
 
-#ifdef CVRT_X86
+#if defined(CVRT_X86) && defined(CVRT_NO_AVX512)
+#define CVRT_DECLARE(ret, name, params) \
+	ret name##__portable params;    \
+	ret name##__avx2 params;
+#define CVRT_TABLE(name) {name##__portable, name##__avx2, name##__avx2}
+#elif defined(CVRT_X86)
 #define CVRT_DECLARE(ret, name, params) \
 	ret name##__portable params;    \
 	ret name##__avx2 params;        \

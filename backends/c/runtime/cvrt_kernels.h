@@ -8,9 +8,15 @@
  * public functions that call the selected ISA's version (cvrt_dispatch.h);
  * convc reads the lists to build only the families a model.c calls.
  *
- * CVRT_FAMILIES(F): F(family, LIST, needs) for every family, the slowest to
- * compile first (the Makefile starts them first); needs is a string naming
- * the other family whose objects it calls into, or "".
+ * CVRT_FAMILIES(F): F(family, LIST, needs, avx512) for every family, the
+ * slowest to compile first (the Makefile starts them first); needs is a
+ * string naming the other family whose objects it calls into, or "";
+ * avx512 is 1 for a family with AVX-512 code of its own, 0 for one whose
+ * only vector code is what the compiler makes of plain loops (and AVX2
+ * register tiles): it is built portable and AVX2 only, and the AVX-512
+ * path calls its AVX2 build (cvrt_dispatch.h). A third build of those
+ * families cost the emitted Makefile about 1 s of compile for no kernel
+ * the AVX2 build lacks.
  */
 #ifndef CVRT_KERNELS_H
 #define CVRT_KERNELS_H
@@ -107,12 +113,12 @@
 	  (const cvrt_resize2d_params *p, int c, const float *x, float *y), (p, c, x, y))
 
 #define CVRT_FAMILIES(F)                                      \
-	F(gemm, CVRT_GEMM_KERNELS, "")                        \
-	F(conv, CVRT_CONV_KERNELS, "gemm")                    \
-	F(window, CVRT_WINDOW_KERNELS, "")                    \
-	F(elementwise, CVRT_ELEMENTWISE_KERNELS, "")          \
-	F(reduce, CVRT_REDUCE_KERNELS, "")                    \
-	F(copy, CVRT_COPY_KERNELS, "")                        \
-	F(resize, CVRT_RESIZE_KERNELS, "")
+	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \
+	F(conv, CVRT_CONV_KERNELS, "gemm", 1)                 \
+	F(window, CVRT_WINDOW_KERNELS, "", 1)                 \
+	F(elementwise, CVRT_ELEMENTWISE_KERNELS, "", 0)       \
+	F(reduce, CVRT_REDUCE_KERNELS, "", 0)                 \
+	F(copy, CVRT_COPY_KERNELS, "", 0)                     \
+	F(resize, CVRT_RESIZE_KERNELS, "", 0)
 
 #endif
