@@ -331,7 +331,10 @@ static cv_status pass_failed(const struct step *s, cv_status st, cv_diag *d)
 		snprintf(d->msg, sizeof d->msg, "pass %.100s failed without a message (status %d)",
 			 s->pass->name, (int)st);
 	else if (strncmp(d->msg, who, n) || (d->msg[n] != ':' && d->msg[n] != ' ')) {
-		snprintf(why, sizeof why, "%.1000s", d->msg);
+		/* a pass that names itself ("shard: ...") is not named twice */
+		size_t k = strlen(s->pass->name);
+		int own = !strncmp(d->msg, s->pass->name, k) && d->msg[k] == ':' && d->msg[k + 1] == ' ';
+		snprintf(why, sizeof why, "%.1000s", d->msg + (own ? k + 2 : 0));
 		snprintf(d->msg, sizeof d->msg, "%.150s: %.1000s", who, why);
 	}
 	return st;
