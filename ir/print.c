@@ -57,6 +57,32 @@ static void print_value_name(FILE *f, const cv_value *v)
 		print_quoted(f, v->name);
 }
 
+char *cv_value_name_str(const cv_value *v, char *buf, size_t size)
+{
+	int plain = is_plain_name(v->name);
+	const char *s;
+	size_t n = 0;
+
+	if (!size)
+		return buf;
+	/* The same text as print_value_name, into a buffer; room for an escape
+	 * (4 bytes) and the closing quote is checked before each character. */
+	n += (size_t)snprintf(buf, size, "%%%s", plain ? v->name : "\"");
+	for (s = v->name; !plain && *s && n + 6 < size; s++) {
+		if (*s == '"' || *s == '\\')
+			n += (size_t)snprintf(buf + n, size - n, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", (unsigned char)*s);
+		else
+			buf[n++] = *s;
+	}
+	if (!plain && n + 1 < size)
+		buf[n++] = '"';
+	if (!plain)
+		buf[n < size ? n : size - 1] = '\0';
+	return buf;
+}
+
 static void print_type(FILE *f, const cv_type *t)
 {
 	char buf[256];

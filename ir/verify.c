@@ -66,16 +66,46 @@ static cv_status check_placements(const cv_node *n, cv_diag *d)
 	return CV_OK;
 }
 
+/* Whether node p is in the graph after n (a removed node is in no list). */
+static int comes_later(const cv_node *n, const cv_node *p)
+{
+	for (n = n->next; n; n = n->next)
+		if (n == p)
+			return 1;
+	return 0;
+}
+
+/* Operand i of n is not defined above n: out of order, or its producer is gone. */
+static cv_status undefined_operand(const cv_node *n, int i, cv_diag *d)
+{
+	const cv_value *v = n->inputs[i];
+	char name[160];
+
+	cv_value_name_str(v, name, sizeof name);
+	if (v->kind == CV_VALUE_RESULT && v->producer && comes_later(n, v->producer))
+		return BAD("%s '%s': operand %d (%s) is used before it is defined (by %s '%s', "
+			   "which comes later: the nodes are out of topological order)",
+			   cv_op_name(n->op), n->name, i, name, cv_op_name(v->producer->op),
+			   v->producer->name);
+	if (v->kind == CV_VALUE_RESULT && v->producer)
+		return BAD("%s is used by %s '%s' (operand %d) but no longer defined: its producer "
+			   "%s '%s' was removed from the graph",
+			   name, cv_op_name(n->op), n->name, i, cv_op_name(v->producer->op),
+			   v->producer->name);
+	return BAD("%s is used by %s '%s' (operand %d) but is not defined in this graph", name,
+		   cv_op_name(n->op), n->name, i);
+}
+
 static cv_status check_node(const cv_node *n, struct seen *defined, cv_diag *d)
 {
 	cv_type want[64];
+	char a[160], b[160];
 	int i;
 
 	for (i = 0; i < n->num_inputs; i++) {
 		const cv_value *v = n->inputs[i];
 		if (v && !seen_has(defined, v))
-			return BAD("%s '%s': operand %d (%%%s) is used before it is defined",
-				   cv_op_name(n->op), n->name, i, v->name);
+			return undefined_operand(n, i, d);
 	}
 	if (n->num_outputs > 64)
 		return BAD("%s '%s': too many results", cv_op_name(n->op), n->name);
@@ -83,15 +113,16 @@ static cv_status check_node(const cv_node *n, struct seen *defined, cv_diag *d)
 		return d->status;
 	for (i = 0; i < n->num_outputs; i++) {
 		const cv_value *v = n->outputs[i];
-		char a[128], b[128];
+		char name[160];
 		if (v->producer != n || v->result_index != i || v->kind != CV_VALUE_RESULT)
 			return BAD("%s '%s': result %d is not linked to its node", cv_op_name(n->op),
 				   n->name, i);
 		/* Layout is a pass's choice; dims and dtype are not. */
 		want[i].layout = v->type.layout;
 		if (!cv_type_equal(&want[i], &v->type))
-			return BAD("%s '%s': result %%%s has type %s, shape inference says %s",
-				   cv_op_name(n->op), n->name, v->name, cv_type_str(&v->type, a, sizeof a),
+			return BAD("%s '%s': result %s has type %s, shape inference says %s",
+				   cv_op_name(n->op), n->name, cv_value_name_str(v, name, sizeof name),
+				   cv_type_str(&v->type, a, sizeof a),
 				   cv_type_str(&want[i], b, sizeof b));
 	}
 	return CV_OK;
@@ -110,9 +141,10 @@ static void seen_free(struct seen **set)
 static cv_status define(struct seen **set, const cv_value *v, cv_diag *d)
 {
 	struct seen *slot;
+	char name[160];
 
 	if (seen_has(*set, v))
-		return BAD("value %%%s is defined twice", v->name);
+		return BAD("value %s is defined twice", cv_value_name_str(v, name, sizeof name));
 	slot = malloc(sizeof *slot);
 	if (!slot || seen_add(set, slot, v)) {
 		free(slot);
@@ -127,6 +159,7 @@ cv_status cv_verify(const cv_module *m, cv_diag *d)
 	struct seen *defined = NULL;
 	const cv_node *n;
 	cv_status st = CV_OK;
+	char name[160];
 	int i;
 
 	for (i = 0; i < g->num_inputs && !st; i++)
@@ -135,7 +168,8 @@ cv_status cv_verify(const cv_module *m, cv_diag *d)
 		const cv_value *c = g->consts[i];
 		int64_t numel = cv_type_numel(&c->type);
 		if (numel < 0 || (size_t)numel * cv_dtype_size(c->type.dtype) != c->nbytes)
-			st = BAD("constant %%%s holds %zu bytes, its type needs %lld elements", c->name,
+			st = BAD("constant %s holds %zu bytes, its type needs %lld elements",
+				 cv_value_name_str(c, name, sizeof name),
 				 c->nbytes, (long long)numel);
 		else
 			st = define(&defined, c, d);
@@ -147,7 +181,9 @@ cv_status cv_verify(const cv_module *m, cv_diag *d)
 	}
 	for (i = 0; i < g->num_outputs && !st; i++)
 		if (!seen_has(defined, g->outputs[i]))
-			st = BAD("graph output %%%s is not defined", g->outputs[i]->name);
+			st = BAD("graph output %s is not defined%s",
+				 cv_value_name_str(g->outputs[i], name, sizeof name),
+				 g->outputs[i]->producer ? " (its producer was removed from the graph)" : "");
 	seen_free(&defined);
 	return st;
 }

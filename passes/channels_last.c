@@ -611,7 +611,8 @@ static cv_status run_channels_last(cv_module *m, const cv_pass_options *opts, cv
 }
 
 static const char *const channels_last_options[] = {"shuffle", NULL};
+static const char *const channels_last_defaults[] = {"auto", NULL};
 
 const cv_pass cv_pass_channels_last = {
 	"channels-last", "run spatial ops in NHWC and cancel the transposes between them",
-	channels_last_options, run_channels_last};
+	channels_last_options, run_channels_last, channels_last_defaults};

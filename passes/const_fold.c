@@ -127,4 +127,4 @@ static cv_status run_const_fold(cv_module *m, const cv_pass_options *opts, cv_pa
 
 const cv_pass cv_pass_const_fold = {
 	"const-fold", "evaluate nodes whose operands are all constants (with the reference interpreter)",
-	NULL, run_const_fold};
+	NULL, run_const_fold, NULL};

@@ -97,4 +97,4 @@ nomem:
 }
 
 const cv_pass cv_pass_cse = {
-	"cse", "merge nodes with the same op, operands and attributes", NULL, run_cse};
+	"cse", "merge nodes with the same op, operands and attributes", NULL, run_cse, NULL};

@@ -35,4 +35,4 @@ static cv_status run_dce(cv_module *m, const cv_pass_options *opts, cv_pass_stat
 	return CV_OK;
 }
 
-const cv_pass cv_pass_dce = {"dce", "remove nodes whose results are never used", NULL, run_dce};
+const cv_pass cv_pass_dce = {"dce", "remove nodes whose results are never used", NULL, run_dce, NULL};

@@ -45,4 +45,4 @@ static cv_status run_dw_to_pool(cv_module *m, const cv_pass_options *opts, cv_pa
 
 const cv_pass cv_pass_dw_to_pool = {
 	"dw-to-pool", "run depthwise convs as a pool-style sliding-window kernel (dwconv2d)", NULL,
-	run_dw_to_pool};
+	run_dw_to_pool, NULL};

@@ -197,4 +197,4 @@ static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_
 }
 
 const cv_pass cv_pass_fold_bn = {
-	"fold-bn", "fold inference BatchNorm into the preceding conv/gemm weights, else a scale and shift", NULL, run_fold_bn};
+	"fold-bn", "fold inference BatchNorm into the preceding conv/gemm weights, else a scale and shift", NULL, run_fold_bn, NULL};

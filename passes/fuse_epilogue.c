@@ -162,4 +162,4 @@ static cv_status run_fuse(cv_module *m, const cv_pass_options *opts, cv_pass_sta
 const cv_pass cv_pass_fuse_epilogue = {
 	"fuse-epilogue",
 	"fuse activations, SiLU and residual adds into the conv, gemm or elementwise op producing them",
-	NULL, run_fuse};
+	NULL, run_fuse, NULL};

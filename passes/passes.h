@@ -16,6 +16,10 @@ extern const cv_pass cv_pass_shard;
 extern const cv_pass cv_pass_winograd;
 extern const cv_pass cv_pass_match_activations;
 
+/* The path of the plugin p came from, as given to --load-pass-plugin;
+ * NULL for a built-in pass (or one not in r). */
+const char *registry_plugin_file(const cv_pass_registry *r, const cv_pass *p);
+
 /* *out = the target a pass plans for: the module's (--target), else the
  * host as cv_target_host detects it now, written into *host (which must
  * outlive the use of *out). cv_target_host's errors are returned as is. */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "convc/report.h"
+#include "passes/crash.h"
 #include "passes/instrument.h"
 #include "passes/passes.h"
 
@@ -18,6 +19,7 @@
 
 struct step {
 	const cv_pass *pass;
+	const char *file; /* the plugin it came from, or NULL: built-in */
 	cv_pass_options opts;
 	double ms;
 };
@@ -127,11 +129,30 @@ static cv_status parse_options(const char *text, const char *base, char **p, str
 			return bad(text, text + (*p - base), "too many options", d);
 		if ((st = check_option(s->pass, key, d)))
 			return st;
+		if (cv_pass_option(&s->opts, key, NULL))
+			return cv_diag_error(d, CV_ERR_INPUT, "pass '%s': option '%s' given twice (%s and %s)",
+					     s->pass->name, key, cv_pass_option(&s->opts, key, NULL), value);
 		s->opts.keys[s->opts.count] = key;
 		s->opts.values[s->opts.count++] = value;
 		if (c == '}')
 			return CV_OK;
 	}
+}
+
+/* Every name of --print-after (comma-separated) is a registered pass. */
+static cv_status check_print_after(const cv_pass_registry *r, const char *list, cv_diag *d)
+{
+	char name[128];
+
+	while (list && *list) {
+		size_t len = strcspn(list, ",");
+		snprintf(name, sizeof name, "%.*s", (int)(len < 127 ? len : 127), list);
+		if (!cv_pass_registry_find(r, name))
+			return cv_diag_error(d, CV_ERR_INPUT, "--print-after=%s: no such pass (see --list-passes)",
+					     name);
+		list += len + (list[len] == ',');
+	}
+	return CV_OK;
 }
 
 static cv_status parse_pipeline(const cv_pass_registry *r, const char *text,
@@ -148,6 +169,8 @@ static cv_status parse_pipeline(const cv_pass_registry *r, const char *text,
 		if (!cv_pass_registry_find(r, o->disabled[i]))
 			return cv_diag_error(d, CV_ERR_INPUT, "--disable-pass=%s: no such pass (see --list-passes)",
 					     o->disabled[i]);
+	if (o && (st = check_print_after(r, o->print_after, d)))
+		return st;
 	p = base;
 	skip_spaces(&p);
 	while (*p) {
@@ -161,6 +184,7 @@ static cv_status parse_pipeline(const cv_pass_registry *r, const char *text,
 		memset(s, 0, sizeof *s);
 		if (!(s->pass = cv_pass_registry_find(r, name)))
 			return unknown_pass(r, name, d);
+		s->file = registry_plugin_file(r, s->pass);
 		if (c == '{') {
 			p++;
 			if ((st = parse_options(text, base, &p, s, d)))
@@ -226,6 +250,8 @@ static void print_stats(FILE *out, const cv_pass *p, const cv_pass_stats *s)
 {
 	int i;
 
+	if (!s->count)
+		fprintf(out, "%s: (no statistics)\n", p->name);
 	for (i = 0; i < s->count; i++)
 		fprintf(out, "%s.%s = %lld\n", p->name, s->names[i], s->values[i]);
 }
@@ -282,29 +308,103 @@ static cv_status record(cv_pass_history *h, const cv_pass *p, const cv_module *m
 	return CV_OK;
 }
 
-/* Run one step and every instrument that follows it. */
-static cv_status run_step(cv_module *m, struct step *s, int index, const cv_pipeline_opts *o,
-			  struct instruments *in, cv_diag *d)
+/* "pass 'NAME' (plugin FILE)" or "pass 'NAME' (built-in)", for messages. */
+static void describe(const struct step *s, char *buf, size_t size)
 {
+	if (s->file)
+		snprintf(buf, size, "pass '%.100s' (plugin %.600s)", s->pass->name, s->file);
+	else
+		snprintf(buf, size, "pass '%.100s' (built-in)", s->pass->name);
+}
+
+/* The pass returned st: make its message name it (every message, including
+ * those of IR calls it made), or say that it gave none. */
+static cv_status pass_failed(const struct step *s, cv_status st, cv_diag *d)
+{
+	char why[CV_DIAG_MSG_MAX / 2], who[160];
+	size_t n;
+
+	snprintf(who, sizeof who, "pass '%.100s'", s->pass->name);
+	n = strlen(who);
+	d->status = st;
+	if (!d->msg[0])
+		snprintf(d->msg, sizeof d->msg, "pass %.100s failed without a message (status %d)",
+			 s->pass->name, (int)st);
+	else if (strncmp(d->msg, who, n) || (d->msg[n] != ':' && d->msg[n] != ' ')) {
+		/* a pass that names itself ("shard: ...") is not named twice */
+		size_t k = strlen(s->pass->name);
+		int own = !strncmp(d->msg, s->pass->name, k) && d->msg[k] == ':' && d->msg[k + 1] == ' ';
+		snprintf(why, sizeof why, "%.1000s", d->msg + (own ? k + 2 : 0));
+		snprintf(d->msg, sizeof d->msg, "%.150s: %.1000s", who, why);
+	}
+	return st;
+}
+
+/* cv_verify after step s; on failure name the pass (or passes) that may
+ * have broken the IR: those run since the last verification. */
+static cv_status verify_after(cv_module *m, const struct pipeline *pl, int i, int last_verified,
+			      cv_diag *d)
+{
+	char why[CV_DIAG_MSG_MAX / 2], who[800];
+	cv_status st = cv_verify(m, d);
+
+	if (!st)
+		return CV_OK;
+	snprintf(why, sizeof why, "%.1000s", d->msg);
+	describe(&pl->steps[i], who, sizeof who);
+	if (i - last_verified > 1)
+		snprintf(d->msg, sizeof d->msg,
+			 "the IR is invalid after %.760s, which ran unverified with %d pass(es) before it "
+			 "(--verify-each names the one that broke it): %.1000s",
+			 who, i - last_verified - 1, why);
+	else
+		snprintf(d->msg, sizeof d->msg, "%.760s left invalid IR: %.1000s", who, why);
+	return st;
+}
+
+/* Run the pass of step s, guarded: a crash in it names it and exits. */
+static cv_status run_guarded(cv_module *m, struct step *s, cv_pass_stats *stats, cv_diag *d)
+{
+	char who[800];
+	cv_status st;
+
+	describe(s, who, sizeof who);
+	crash_guard_enter(who);
+	st = s->pass->run(m, &s->opts, stats, d);
+	crash_guard_leave();
+	if (st)
+		return pass_failed(s, st, d);
+	/* a message recorded without an error status would hide the next one */
+	d->status = CV_OK;
+	d->msg[0] = '\0';
+	return CV_OK;
+}
+
+/* Run step i and every instrument that follows it. The IR is verified after
+ * every plugin pass, after the last pass, and with --verify-each after
+ * every pass; *last_verified is the index of the step verified last. */
+static cv_status run_step(cv_module *m, struct pipeline *pl, int i, int *last_verified,
+			  const cv_pipeline_opts *o, struct instruments *in, cv_diag *d)
+{
+	struct step *s = &pl->steps[i];
 	cv_pass_stats stats = {0};
 	int nodes = cv_graph_num_nodes(&m->graph), transposes = count_op(&m->graph, CV_OP_TRANSPOSE);
 	double t0 = now_ms();
-	cv_status st = s->pass->run(m, &s->opts, &stats, d);
+	cv_status st = run_guarded(m, s, &stats, d);
 
 	s->ms = now_ms() - t0;
 	if (st)
 		return st;
 	if (o->history && (st = record(o->history, s->pass, m, nodes, transposes, s->ms, &stats, d)))
 		return st;
-	if (o->verify_each && (st = cv_verify(m, d))) {
-		char why[CV_DIAG_MSG_MAX / 2];
-		snprintf(why, sizeof why, "%.1000s", d->msg);
-		snprintf(d->msg, sizeof d->msg, "after pass %s: %s", s->pass->name, why);
-		return st;
+	if (o->verify_each || s->file || i == pl->count - 1) {
+		if ((st = verify_after(m, pl, i, *last_verified, d)))
+			return st;
+		*last_verified = i;
 	}
 	if (o->print_stats)
 		print_stats(in->out, s->pass, &stats);
-	return instruments_after(in, m, s->pass->name, index, d);
+	return instruments_after(in, m, s->pass->name, i + 1, d);
 }
 
 cv_status cv_pipeline_run(const cv_pass_registry *r, cv_module *m, const char *pipeline,
@@ -322,8 +422,9 @@ cv_status cv_pipeline_run(const cv_pass_registry *r, cv_module *m, const char *p
 		return st;
 	}
 	if (!(st = instruments_begin(&in, m, o, d))) {
+		int last_verified = -1; /* the input was verified when it was read */
 		for (i = 0; i < pl.count && !st; i++)
-			st = run_step(m, &pl.steps[i], i + 1, o, &in, d);
+			st = run_step(m, &pl, i, &last_verified, o, &in, d);
 		if (!st && o->time_passes)
 			print_times(in.out, &pl);
 	}

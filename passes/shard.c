@@ -787,9 +787,10 @@ done:
 }
 
 static const char *const shard_options[] = {"solver", "cores", NULL};
+static const char *const shard_defaults[] = {"optimal", "(the target's cores)", NULL};
 
 const cv_pass cv_pass_shard = {
 	"shard",
 	"place every op interleaved or height/width/block-sharded over the target's cores, "
 	"minimizing compute + movement + reshards; insert reshard nodes",
-	shard_options, run_shard};
+	shard_options, run_shard, shard_defaults};

@@ -41,6 +41,7 @@
 #include "passes/passes.h"
 
 static const char *const winograd_options[] = {"min-channels", "tile", NULL};
+static const char *const winograd_defaults[] = {"16", "auto", NULL};
 
 /* Bytes of n's weight as the C backend stores it for algo a: 9, 16 or 36
  * C x M floats. */
@@ -165,4 +166,4 @@ const cv_pass cv_pass_winograd = {
 	"run 3x3 stride-1 NHWC convs as Winograd F(4x4, 3x3) or F(2x2, 3x3) where the target's "
 	"roofline says it pays: 4x or 2.25x fewer multiply-adds (options min-channels=N, default 16; "
 	"tile=auto|2|4)",
-	winograd_options, run_winograd};
+	winograd_options, run_winograd, winograd_defaults};

@@ -13,7 +13,8 @@ const char pass_cli_usage[] =
 	"  --load-pass-plugin=PATH   load a pass plugin (repeatable)\n"
 	"  --disable-pass=NAME       drop NAME from the pipeline (repeatable)\n"
 	"  --print-pipeline          print the pipeline that would run (as -passes= text)\n"
-	"  --list-passes             list built-in and plugin passes with summaries\n"
+	"  --list-passes             list built-in and plugin passes with summaries;\n"
+	"                            with -v also each pass's options and their defaults\n"
 	"  --verify-each             verify the IR after every pass\n"
 	"  --print-after-all         print the IR after every pass (to stderr)\n"
 	"  --print-after=NAME        print the IR after pass NAME (repeatable)\n"
@@ -76,6 +77,8 @@ static int parse_flag(struct pass_cli *c, const char *a)
 		c->print_pipeline = 1;
 	else if (!strcmp(a, "--list-passes"))
 		c->list_passes = 1;
+	else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+		c->verbose = 1;
 	else if (!strcmp(a, "--verify-each"))
 		c->run.verify_each = 1;
 	else if (!strcmp(a, "--print-after-all"))
@@ -150,6 +153,10 @@ int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i)
 		return 0;
 	}
 	if ((v = value_of("--load-pass-plugin", argc, argv, i, &matched)) || matched) {
+		/* "--load-pass-plugin -passes=x" would otherwise load a file named "-passes=x" */
+		if (!v || !*v || *v == '-')
+			return usage_error(c, "--load-pass-plugin needs the path of a plugin, got",
+					   v ? v : "");
 		if (c->num_plugins == PASS_CLI_MAX)
 			return usage_error(c, "too many plugins at", a);
 		c->plugins[c->num_plugins++] = v;
@@ -174,6 +181,42 @@ int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i)
 	return PASS_CLI_NOT_MINE;
 }
 
+/* The pipeline text, --disable-pass and --print-after are command-line
+ * arguments: a mistake in them is a usage error (exit 2), found before any
+ * input is read. */
+static int check_pipeline(const struct pass_cli *c, const cv_pass_registry *reg)
+{
+	char text[4096];
+	cv_diag d;
+
+	cv_diag_init(&d, c->prog);
+	if (cv_pipeline_normalize(reg, pass_cli_pipeline(c), &c->run, text, sizeof text, &d)) {
+		if (d.status != CV_ERR_INPUT) {
+			cv_diag_print(&d);
+			return cv_status_exit_code(d.status);
+		}
+		fprintf(stderr, "%s: error: %s\n", c->prog, d.msg);
+		return 2;
+	}
+	return 0;
+}
+
+/* --list-passes -v: a pass's options, one a line, with their defaults. */
+static void list_options(const cv_pass *p)
+{
+	int i;
+
+	if (!p->options || !p->options[0])
+		printf("%21s(no options)\n", "");
+	for (i = 0; p->options && p->options[i]; i++) {
+		const char *dflt = p->option_defaults ? p->option_defaults[i] : NULL;
+		if (dflt)
+			printf("%21s%s=%s (default)\n", "", p->options[i], dflt);
+		else
+			printf("%21s%s (no default)\n", "", p->options[i]);
+	}
+}
+
 int pass_cli_setup(struct pass_cli *c, cv_pass_registry **reg)
 {
 	cv_diag d;
@@ -195,7 +238,7 @@ int pass_cli_setup(struct pass_cli *c, cv_pass_registry **reg)
 			return cv_status_exit_code(d.status);
 		}
 	}
-	return 0;
+	return check_pipeline(c, *reg);
 }
 
 int pass_cli_exits_early(const struct pass_cli *c)
@@ -216,6 +259,8 @@ int pass_cli_early(const struct pass_cli *c, const cv_pass_registry *reg)
 			printf("  %-18s %s%s%s%s\n", p->name, p->summary ? p->summary : "",
 			       strcmp(origin, "built-in") ? " [" : "", strcmp(origin, "built-in") ? origin : "",
 			       strcmp(origin, "built-in") ? "]" : "");
+			if (c->verbose)
+				list_options(p);
 		}
 	}
 	if (c->print_pipeline) {

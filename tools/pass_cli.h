@@ -20,6 +20,7 @@ struct pass_cli {
 	const char *disabled[PASS_CLI_MAX];
 	char *print_after;             /* --print-after names joined by ',' (malloc'd) */
 	int print_pipeline, list_passes;
+	int verbose;                   /* -v: --list-passes shows options and defaults */
 	int color;                     /* -1 auto, 0 never, 1 always */
 	const char *target;            /* --target=NAME|FILE.xml, default "host" */
 };
@@ -42,8 +43,10 @@ const char *pass_cli_pipeline(const struct pass_cli *c);
  */
 int pass_cli_parse(struct pass_cli *c, int argc, char **argv, int *i);
 
-/* Make the registry (*reg, caller frees) and load the plugins, printing
- * the error of a failing one. Returns an exit code (0 ok, 1 plugin error). */
+/* Make the registry (*reg, caller frees), load the plugins and check the
+ * pipeline text, printing the error of a failing one. Returns an exit code
+ * (0 ok, 1 plugin error, 2 a usage error in the pipeline, --disable-pass or
+ * --print-after). */
 int pass_cli_setup(struct pass_cli *c, cv_pass_registry **reg);
 
 /* --print-pipeline / --list-passes: the tool prints and exits. */

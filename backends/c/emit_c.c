@@ -769,6 +769,14 @@ cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d)
 	size_t n;
 	cv_status st;
 
+	/* Code for an invalid module would compute garbage (or index out of
+	 * bounds): refuse it with the verifier's reason. */
+	if ((st = cv_verify(m, d))) {
+		char why[CV_DIAG_MSG_MAX / 2];
+		snprintf(why, sizeof why, "%.1000s", d->msg);
+		snprintf(d->msg, sizeof d->msg, "refusing to emit C for an invalid module: %s", why);
+		return st;
+	}
 	memset(&e, 0, sizeof e);
 	e.m = m;
 	/* placements split threads only when made for a CPU (docs/sharding.md) */

@@ -70,6 +70,13 @@ cv_status cv_report_write(const cv_report_input *in, const char *path, cv_diag *
 	if (fmt == FMT_UNKNOWN)
 		return cv_diag_error(d, CV_ERR_INPUT,
 				     "unknown report format: the file name must end in .md, .json or .html");
+	if (in->module && (s = cv_verify(in->module, d))) {
+		char why[CV_DIAG_MSG_MAX / 2];
+		snprintf(why, sizeof why, "%.1000s", d->msg);
+		snprintf(d->msg, sizeof d->msg, "refusing to write a report on an invalid module: %s",
+			 why);
+		return s;
+	}
 	if ((s = rp_analyse(in, &r, d)) != CV_OK)
 		goto done;
 	if (!(mem = open_memstream(&buf, &len))) {

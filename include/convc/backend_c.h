@@ -7,6 +7,10 @@
 #include "convc/diag.h"
 #include "convc/ir.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Write the compiled model into directory out_dir: model.c (the network),
  * model.h (its API), the kernel library (cvrt.h, cvrt_*.c/.h: one source per
@@ -26,5 +30,9 @@
  * CV_ERR_UNSUPPORTED (a value or op the backend cannot emit), CV_ERR_NOMEM.
  */
 cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum cv_status {
 	CV_OK = 0,
 	CV_ERR_INPUT = 1,       /* malformed or inconsistent input (model, IR text, option value) */
@@ -46,5 +50,9 @@ void cv_diag_print(const cv_diag *d);
 
 /* The process exit code for a status: 0 OK, 3 unsupported, 1 otherwise. */
 int cv_status_exit_code(cv_status s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

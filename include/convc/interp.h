@@ -26,6 +26,10 @@
 #include "convc/diag.h"
 #include "convc/ir.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Run m's graph once.
  *   inputs[i]:  dense float32 elements of graph input i, numel of its type,
@@ -48,5 +52,9 @@
  */
 cv_status cv_interp_run(const cv_module *m, const float *const *inputs, float *const *outputs,
 			cv_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

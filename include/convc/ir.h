@@ -21,6 +21,10 @@
 
 #include "convc/diag.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CV_MAX_RANK 8
 
 typedef enum cv_dtype {
@@ -499,5 +503,13 @@ int cv_module_print(const cv_module *m, FILE *f);
  * or nothing); two nodes of one op have equal attributes iff these texts
  * are equal. Returns 0, or -1 on a write error. */
 int cv_node_print_attrs(const cv_node *n, FILE *f);
+/* v's name as the text IR writes it, with its '%': "%x", or "%\"/conv/out 0\""
+ * (quoted, escaped) when it is not plain. Into buf, always NUL-terminated
+ * (cut off when it does not fit); returns buf. */
+char *cv_value_name_str(const cv_value *v, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #include "convc/diag.h"
 #include "convc/ir.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A user-pinned graph input shape (--input-shape NAME=d0,d1,...). */
 typedef struct cv_input_shape {
 	const char *name;          /* graph input name (borrowed) */
@@ -41,5 +45,9 @@ cv_status cv_onnx_import(const char *path, const cv_input_shape *pins, int num_p
 
 /* The ONNX op types the frontend lowers, NULL-terminated (static storage). */
 const char *const *cv_onnx_supported_ops(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 #include "convc/diag.h"
 #include "convc/ir.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Parse `len` bytes of text IR (`text` need not be NUL-terminated; NULL is
  * allowed when len is 0) into a new module, stored in *out; the caller owns
@@ -29,5 +33,9 @@
  */
 cv_status cv_module_parse(const char *text, size_t len, const char *filename, cv_module **out,
 			  cv_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -18,6 +18,10 @@
 #include "convc/diag.h"
 #include "convc/ir.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CV_STAT_MAX 16
 #define CV_PASS_OPTIONS_MAX 8
 
@@ -49,10 +53,22 @@ typedef struct cv_pass {
 	/*
 	 * Transform m. Returns CV_OK, or an error with d filled; after an error
 	 * the module may be half-transformed and must be discarded. opts holds
-	 * only keys listed in `options` (the runner rejects others).
+	 * only keys listed in `options`, each at most once (the runner rejects
+	 * others). The runner prefixes the message with "pass 'NAME': " (an
+	 * error without one reads "pass NAME failed without a message"), and
+	 * verifies the module after every plugin pass: a pass that leaves it
+	 * invalid fails there, naming itself.
 	 */
 	cv_status (*run)(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats,
 			 cv_diag *d);
+	/*
+	 * What each option means when it is not given, for `--list-passes -v`:
+	 * parallel to `options` (same length), each entry a short text such as
+	 * "16", "auto" or "(the target's cores)", or NULL for none shown. The
+	 * array itself may be NULL (and is, in a descriptor that leaves it out).
+	 * Plugin ABI 7.
+	 */
+	const char *const *option_defaults;
 } cv_pass;
 
 /* ---- the registry: built-in passes plus those plugins register ---- */
@@ -134,5 +150,9 @@ cv_status cv_pipeline_normalize(const cv_pass_registry *r, const char *pipeline,
  */
 cv_status cv_pipeline_run(const cv_pass_registry *r, cv_module *m, const char *pipeline,
 			  const cv_pipeline_opts *opts, cv_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

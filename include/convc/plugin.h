@@ -26,6 +26,10 @@
 #include "convc/ir.h"
 #include "convc/pass.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* 2: dwconv2d joined the op table, conv2d took a residual operand;
  * 3: reshard joined the op table (CV_OP_COUNT grew), nodes carry a
  *    placement (cv_node.place) and modules a target;
@@ -33,8 +37,13 @@
  * 5: cv_conv_algo: CV_CONV_ALGO_WINOGRAD became CV_CONV_ALGO_WINOGRAD2 and
  *    CV_CONV_ALGO_WINOGRAD4 joined (CV_CONV_ALGO_COUNT grew);
  * 6: cv_target took `memory_kind` (scratchpad or cache) after
- *    `local_memory`, so its later fields moved */
-#define CV_PLUGIN_ABI_VERSION 6u
+ *    `local_memory`, so its later fields moved;
+ * 7: cv_pass took `option_defaults` after `run` (for --list-passes -v):
+ *    convc reads it from a plugin's descriptors, which a plugin built for 6
+ *    does not have room for; a descriptor written with positional
+ *    initializers ({name, summary, options, run}) still compiles and gets
+ *    NULL (-Wextra's -Wmissing-field-initializers asks for the NULL). The public headers got extern "C" guards (no ABI change). */
+#define CV_PLUGIN_ABI_VERSION 7u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */
@@ -63,5 +72,9 @@ typedef struct cv_plugin_info {
 /* Each plugin defines this function, marked CV_PLUGIN_EXPORT:
  *   CV_PLUGIN_EXPORT const cv_plugin_info *convc_plugin_info(void) { ... } */
 const cv_plugin_info *convc_plugin_info(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

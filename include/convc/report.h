@@ -15,6 +15,10 @@
 #include "convc/ir.h"
 #include "convc/pass.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The roofline the report predicts against. */
 typedef struct cv_roofline {
 	const char *name;       /* e.g. "host" */
@@ -89,5 +93,9 @@ typedef struct cv_report_input {
  * Errors: CV_ERR_INPUT (unknown extension), CV_ERR_IO, CV_ERR_NOMEM.
  */
 cv_status cv_report_write(const cv_report_input *in, const char *path, cv_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -20,6 +20,10 @@
 #include "convc/diag.h"
 #include "convc/report.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CV_TARGET_NAME_MAX 64
 #define CV_TARGET_SOURCE_MAX 512
 
@@ -124,5 +128,9 @@ void cv_target_print(const cv_target *t, FILE *f);
 
 /* The built-in target names, NULL-terminated (static storage). */
 const char *const *cv_target_builtin_names(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

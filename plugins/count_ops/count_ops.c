@@ -20,7 +20,7 @@ static cv_status run_count_ops(cv_module *m, const cv_pass_options *opts, cv_pas
 	int op;
 
 	if (only && (want = cv_op_from_name(only)) == CV_OP_COUNT)
-		return cv_diag_error(d, CV_ERR_INPUT, "count-ops: op=%s is not an op of the IR", only);
+		return cv_diag_error(d, CV_ERR_INPUT, "op=%s is not an op of the IR", only);
 	/* The bound guards against a convc with more ops than these headers
 	 * (the ABI version check should have refused such a pair). */
 	cv_graph_for_each_node(&m->graph, n)
@@ -34,10 +34,11 @@ static cv_status run_count_ops(cv_module *m, const cv_pass_options *opts, cv_pas
 }
 
 static const char *const count_ops_options[] = {"op", NULL};
+static const char *const count_ops_defaults[] = {"(every op)", NULL};
 
 static const cv_pass count_ops_pass = {
 	"count-ops", "count the nodes of each op (statistics only; changes nothing)",
-	count_ops_options, run_count_ops};
+	count_ops_options, run_count_ops, count_ops_defaults};
 
 static cv_status register_passes(cv_pass_registry *r, cv_diag *d)
 {

@@ -118,7 +118,7 @@ static cv_status run_fuse_pad_conv(cv_module *m, const cv_pass_options *opts, cv
 
 static const cv_pass fuse_pad_conv_pass = {
 	"fuse-pad-conv", "fold a zero spatial pad into the conv2d ops that read it", NULL,
-	run_fuse_pad_conv};
+	run_fuse_pad_conv, NULL};
 
 static cv_status register_passes(cv_pass_registry *r, cv_diag *d)
 {

@@ -101,7 +101,7 @@ CLI_CASES = {
     "cli_unknown_option": (["{f}", "--frobnicate"], 2, r"^convc-opt: error: unknown option '--frobnicate'"),
     "cli_two_inputs": (["{f}", "{f}"], 2, r"^convc-opt: error: more than one input"),
     "cli_missing_file": (["{d}/does-not-exist.cir"], 1, r"^.*does-not-exist\.cir: error: cannot open"),
-    "cli_unknown_pass": (["{f}", "-passes=no-such-pass"], 1, r": error: .*no-such-pass"),
+    "cli_unknown_pass": (["{f}", "-passes=no-such-pass"], 2, r"^convc-opt: error: unknown pass .no-such-pass."),
 }
 
 

@@ -18,10 +18,21 @@ Cases (one ctest test each, plugins.NAME):
   fuse_pad_conv.*       the hand-written cir/*.cir (must fire / must not fire), the
                         models with pads (unchanged), and compiled numerics of a pad
                         model and of a generated Pad -> Conv model (fires).
-  tutorial              the fenced blocks of docs/writing-a-pass.md: `file=PATH` blocks
-                        are written out, `sh run` blocks run in order with bash, and each
-                        line of a `text expect` block must appear in the output of the
-                        run block before it.
+  tutorial, ir_doc      the fenced blocks of docs/writing-a-pass.md and docs/ir.md:
+                        `file=PATH` blocks are written out, `sh run` blocks run in order
+                        with bash, and each line of a `text expect` block must appear in
+                        the output of the run block before it.
+  cxx.*                 plugins/kernel_sizes (C++) built with g++ through CMake and through
+                        pkg-config, loaded and run.
+  broken.*              one deliberately broken pass plugin of bad/ each (a pass that
+                        breaks the IR, crashes, aborts, exits, fails silently; a plugin
+                        whose entry point crashes or whose descriptor is not static): the
+                        exit status, the one `error:` line naming the pass, no output left,
+                        no sanitizer report; with convc and convc-opt.
+  flags.*               pass manager flags that must mean what they say: unknown
+                        --print-after names, repeated option keys, empty or flag-like
+                        plugin paths (usage errors, exit 2), --stats for a pass that
+                        counted nothing, --list-passes -v.
   err.*                 one plugin load error each: exit status 1 (2 for a usage
                         error), exactly one line `PLUGIN: error: ...` on stderr naming
                         the file and the reason, no sanitizer report; with convc and
@@ -45,9 +56,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MODELS = os.path.join(ROOT, "models")
 PLUGINS = ("count_ops", "fuse_pad_conv")
+CXX_PLUGIN = "kernel_sizes"
 CIR_DIR = os.path.join(HERE, "cir")
 BAD_DIR = os.path.join(HERE, "bad")
 DOC = os.path.join(ROOT, "docs", "writing-a-pass.md")
+IR_DOC = os.path.join(ROOT, "docs", "ir.md")
 SKIP = 77
 RTOL, ATOL = 1e-4, 1e-5
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
@@ -97,6 +110,7 @@ class Env:
         self.build_dir = os.path.abspath(a.build_dir)
         self.work = os.path.abspath(a.work)
         self.cc = a.cc or "cc"
+        self.cxx = a.cxx or shutil.which("g++") or shutil.which("c++")
         self.plugin_cflags = a.plugin_cflags or ""
         self.prefix = os.path.join(self.work, "prefix")
 
@@ -147,8 +161,25 @@ def do_build(e):
     run([e.cc, "-std=c11", "-shared", "-fPIC", "-fvisibility=hidden",
          "-I" + os.path.join(e.prefix, "include")] + STRICT_CFLAGS.split() +
         e.plugin_cflags.split() + [os.path.join(HERE, "abi_check.c"), "-o", e.bad("abi_check")])
+    build_cxx_plugin(e)
     with open(os.path.join(bad, "not_elf.so"), "w") as f:
         f.write("this is a text file named like a plugin, not a shared object\n" * 4)
+
+
+def build_cxx_plugin(e):
+    """plugins/kernel_sizes with the C++ compiler, through find_package(convc); C++ is
+    enabled for this build only (convc itself needs no C++ compiler)."""
+    if not e.cxx:
+        print("(no C++ compiler; the C++ plugin is not built)")
+        return
+    bdir = os.path.join(e.work, "build-" + CXX_PLUGIN)
+    shutil.rmtree(bdir, ignore_errors=True)
+    run(["cmake", "-S", os.path.join(ROOT, "plugins", CXX_PLUGIN), "-B", bdir,
+         "-DCMAKE_PREFIX_PATH=" + e.prefix, "-DCMAKE_CXX_COMPILER=" + e.cxx,
+         "-DCMAKE_CXX_FLAGS=" + STRICT_CFLAGS.replace(" -Wstrict-prototypes", "") + " " +
+         e.plugin_cflags])
+    run(["cmake", "--build", bdir])
+    check(os.path.exists(e.plugin(CXX_PLUGIN)), f"{CXX_PLUGIN}: the build made no .so")
 
 
 def ensure_built(e):
@@ -157,6 +188,7 @@ def ensure_built(e):
     with open(os.path.join(e.work, ".build.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not all(os.path.exists(e.plugin(p)) for p in PLUGINS) or \
+                (e.cxx and not os.path.exists(e.plugin(CXX_PLUGIN))) or \
                 not os.path.exists(e.bad("abi_check")):
             do_build(e)
 
@@ -272,14 +304,16 @@ def case_count_ops_option(e):
         runs = stats_of(err, "count-ops")
         check(runs == [{op: want}], f"count-ops{{op={op}}}: stats {runs}, expected {{{op}: {want}}}")
     # An op that does not exist is the pass's error; an unknown key the runner's.
-    for pipe, facts in (("count-ops{op=conv3d}", ["count-ops", "conv3d"]),
-                        ("count-ops{ops=conv2d}", ["count-ops", "ops", "op"])):
+    # (a usage error: exit 2, before the model is read).
+    for pipe, facts, rc_want, who in (
+            ("count-ops{op=conv3d}", ["pass 'count-ops': ", "conv3d"], 1, model),
+            ("count-ops{ops=conv2d}", ["count-ops", "ops", "op"], 2, "convc")):
         rc, out, err = run([e.convc, model, "-passes=" + pipe, "--emit=ir", "-o",
                             os.path.join(d, "bad.cir")] + plugin_flags(e, "count_ops"), ok=False)
         lines = err.strip().splitlines()
-        check(rc == 1, f"{pipe}: exit {rc}, expected 1")
-        check(len(lines) == 1 and lines[0].startswith(model + ": error: "),
-              f"{pipe}: expected one `{model}: error: ...` line, got {err!r}")
+        check(rc == rc_want, f"{pipe}: exit {rc}, expected {rc_want}")
+        check(len(lines) == 1 and lines[0].startswith(who + ": error: "),
+              f"{pipe}: expected one `{who}: error: ...` line, got {err!r}")
         for f in facts:
             check(f in lines[0], f"{pipe}: '{f}' not in {lines[0]!r}")
         print(lines[0])
@@ -573,7 +607,25 @@ def doc_blocks(path):
 
 
 def case_tutorial(e):
-    d = e.case_dir("tutorial")
+    d = run_doc(e, DOC, "tutorial")
+    # The doc's plugin is the example plugin, byte for byte.
+    for rel in ("count_ops/count_ops.c", "count_ops/CMakeLists.txt"):
+        with open(os.path.join(d, rel)) as a, open(os.path.join(ROOT, "plugins", rel)) as b:
+            check(a.read() == b.read(), f"docs/writing-a-pass.md's {rel} differs from plugins/{rel}")
+
+
+def case_ir_doc(e):
+    """docs/ir.md's blocks, run against convc installed into a prefix of the case's own."""
+    d = e.case_dir("ir_doc")
+    prefix = os.path.join(d, "prefix")
+    run(["cmake", "--install", e.build_dir, "--prefix", prefix])
+    run_doc(e, IR_DOC, "ir_doc", d, os.path.join(prefix, "bin"), min_files=1, min_runs=2)
+
+
+def run_doc(e, doc, case, d=None, bindir=None, min_files=2, min_runs=2):
+    """Write the `file=` blocks of doc into the case's directory and run its `sh run`
+    blocks there in order; returns the directory."""
+    d = d or e.case_dir(case)
     env = dict(os.environ, CONVC_SRC=ROOT, CONVC_BUILD=e.build_dir,
                PREFIX=os.path.join(d, "prefix"))
     # The doc runs `lit`; Debian's llvm-14-tools ships it without a `lit` command.
@@ -587,11 +639,13 @@ def case_tutorial(e):
         env["PATH"] = os.path.join(d, "bin") + os.pathsep + env["PATH"]
     if not shutil.which("FileCheck", path=env["PATH"]):
         env["PATH"] += os.pathsep + "/usr/lib/llvm-14/bin"
+    if bindir:
+        env["PATH"] = bindir + os.pathsep + env["PATH"]
     # Files first; then the run blocks in order in one shell, as typed into one
     # terminal (exports and cd carry over), each block's output cut out by a marker.
     files, script, expects = 0, ["set -e -o pipefail", "exec 2>&1"], []
     blocks = []
-    for info, text in doc_blocks(DOC):
+    for info, text in doc_blocks(doc):
         words = info.split()
         file_arg = [w[5:] for w in words if w.startswith("file=")]
         if file_arg:
@@ -611,11 +665,11 @@ def case_tutorial(e):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     text = r.stdout.decode("utf-8", "replace")
     print(text[-6000:])
-    no_sanitizer(text, "tutorial")
+    no_sanitizer(text, case)
     outs = re.split(r"^@@@ (?:block \d+|done)\n", text, flags=re.M)[1:]
     if r.returncode != 0 or len(outs) != len(blocks) + 1:
         k = len(outs)
-        raise Fail(f"the tutorial's run block {k} failed (exit {r.returncode}):\n"
+        raise Fail(f"{os.path.basename(doc)}: run block {k} failed (exit {r.returncode}):\n"
                    f"{blocks[k - 1] if 0 < k <= len(blocks) else ''}")
     for k, want in expects:
         for line in want.splitlines():
@@ -623,12 +677,164 @@ def case_tutorial(e):
                   f"its output was:\n{outs[k - 1][-4000:]}")
     runs = len(blocks)
     expects = len(expects)
-    print(f"tutorial: {files} files, {runs} run blocks, {expects} expected outputs")
-    check(files >= 2 and runs >= 2 and expects >= 1, "the tutorial has too few marked blocks")
-    # The doc's plugin is the example plugin, byte for byte.
-    for rel in ("count_ops/count_ops.c", "count_ops/CMakeLists.txt"):
-        with open(os.path.join(d, rel)) as a, open(os.path.join(ROOT, "plugins", rel)) as b:
-            check(a.read() == b.read(), f"docs/writing-a-pass.md's {rel} differs from plugins/{rel}")
+    print(f"{case}: {files} files, {runs} run blocks, {expects} expected outputs")
+    check(files >= min_files and runs >= min_runs and expects >= 1,
+          f"{os.path.basename(doc)} has too few marked blocks")
+    return d
+
+
+# ---------------------------------------------------------------------------
+# C++
+
+def case_cxx(e, how):
+    """plugins/kernel_sizes (C++): built by CMake in the build fixture, or here with the
+    C++ compiler and pkg-config only; loaded by convc and convc-opt and run."""
+    if not e.cxx:
+        print("SKIP: no C++ compiler")
+        sys.exit(SKIP)
+    d = e.case_dir("cxx." + how)
+    so = e.plugin(CXX_PLUGIN)
+    if how == "pkgconfig":
+        pc = (glob.glob(os.path.join(e.prefix, "lib*", "pkgconfig")) +
+              glob.glob(os.path.join(e.prefix, "lib", "*", "pkgconfig")))[0]
+        env = dict(os.environ, PKG_CONFIG_PATH=pc, PKG_CONFIG_LIBDIR=pc)
+        so = os.path.join(d, "kernel_sizes.so")
+        run(["sh", "-c", f'{e.cxx} -std=c++17 -shared -fPIC -fvisibility=hidden '
+             f'$(pkg-config --cflags convc) {STRICT_CFLAGS.replace(" -Wstrict-prototypes", "")} '
+             f'{e.plugin_cflags} "{ROOT}/plugins/{CXX_PLUGIN}/{CXX_PLUGIN}.cpp" -o "{so}"'], env=env)
+    _, out, _ = run(["nm", "-D", "--defined-only", so])
+    syms = sorted(l.split()[-1] for l in out.splitlines() if " T " in l or " D " in l)
+    check(syms == ["convc_plugin_info"], f"{CXX_PLUGIN}: exports {syms}")
+    _, _, err = run([e.convc, os.path.join(MODELS, "conv_basic.onnx"), "-passes=kernel-sizes",
+                     "--stats", "--emit=ir", "-o", os.path.join(d, "out.cir"),
+                     "--load-pass-plugin=" + so])
+    check(stats_of(err, "kernel-sizes") == [{"1x1": 1, "3x3": 2}], f"kernel-sizes: {err}")
+    cir = os.path.join(CIR_DIR, "pad_conv_fire.cir")
+    _, _, err = run([e.convc_opt, cir, "-passes=kernel-sizes{min=3}", "--stats", "-o",
+                     os.path.join(d, "out2.cir"), "--load-pass-plugin=" + so])
+    check(stats_of(err, "kernel-sizes") == [{"3x3": 1}], f"kernel-sizes{{min=3}}: {err}")
+    rc, _, err = run([e.convc_opt, cir, "-passes=kernel-sizes{min=0}", "-o",
+                      os.path.join(d, "out3.cir"), "--load-pass-plugin=" + so], ok=False)
+    check(rc == 1 and "pass 'kernel-sizes': min=0: expected an integer >= 1" in err,
+          f"kernel-sizes{{min=0}}: exit {rc}: {err}")
+
+
+# ---------------------------------------------------------------------------
+# broken passes: each a plugin of bad/ with one mistake
+
+CRASH = "crash"
+# name -> (plugin, pass to run, kind, facts the error line must contain)
+BROKEN = {
+    "deletes_used": ("pass_deletes_used", "deletes-used", "verify",
+                     ["pass 'deletes-used' (plugin ", "left invalid IR:",
+                      "is used by", "but no longer defined", "was removed from the graph"]),
+    "stride_no_infer": ("pass_stride_no_infer", "stride-no-infer", "verify",
+                        ["pass 'stride-no-infer' (plugin ", "left invalid IR:",
+                         "has type", "shape inference says"]),
+    "out_of_order": ("pass_out_of_order", "out-of-order", "verify",
+                     ["pass 'out-of-order' (plugin ", "left invalid IR:",
+                      "is used before it is defined", "out of topological order"]),
+    "segv": ("pass_segv", "segv", CRASH, ["pass 'segv' (plugin ", ") crashed: SIGSEGV"]),
+    "abort": ("pass_abort", "abort", CRASH, ["pass 'abort' (plugin ", ") crashed: SIGABRT"]),
+    "exit": ("pass_exit", "exit", CRASH, ["pass 'exit' (plugin ", ") crashed: exit() called"]),
+    "silent_error": ("pass_silent_error", "silent-error", "error",
+                     ["pass silent-error failed without a message"]),
+    "ir_error": ("pass_ir_error", "ir-error", "error",
+                 ["pass 'ir-error': pool2d '': kernel, strides and dilations must be >= 1"]),
+    "entry_segv": ("entry_segv", "dce", CRASH, ["(in convc_plugin_info()) crashed: SIGSEGV"]),
+    "register_abort": ("register_abort", "dce", CRASH,
+                       ["(in the register function of 'register-abort') crashed: SIGABRT"]),
+}
+
+
+def sanitizer_env():
+    """Name AddressSanitizer's choice explicitly: a handler installed with sigaction
+    takes precedence over its SEGV handler (the default), so a crash in a pass is
+    reported by convc, not by ASan."""
+    opts = os.environ.get("ASAN_OPTIONS", "")
+    return dict(os.environ, ASAN_OPTIONS=(opts + ":" if opts else "") + "allow_user_segv_handler=1")
+
+
+def case_broken(e, name):
+    plugin, pass_name, kind, facts = BROKEN[name]
+    so = e.bad(plugin)
+    d = e.case_dir("broken." + name)
+    model = os.path.join(MODELS, "conv_basic.onnx")
+    cir = os.path.join(CIR_DIR, "pad_conv_fire.cir")
+    for tool, inp, extra in ((e.convc, model, ["--dump-dir", os.path.join(d, "dump")]),
+                             (e.convc, model, ["--emit=ir", "--report=" + os.path.join(d, "r.md")]),
+                             (e.convc_opt, cir, [])):
+        out = os.path.join(d, "out")
+        prog = os.path.basename(tool)
+        cmd = [tool, inp, "--load-pass-plugin=" + so, "-passes=" + pass_name, "-o", out] + extra
+        rc, stdout, err = run(cmd, env=sanitizer_env(), ok=False)
+        print(f"exit {rc}; stderr:\n{err.rstrip()}")
+        errors = [l for l in err.splitlines() if "error:" in l]
+        check(rc == 1, f"{prog}: exit {rc}, expected 1")
+        check(len(errors) == 1, f"{prog}: expected one error line, got {errors}")
+        want = f"{prog}: error: " if kind == CRASH else f"{inp}: error: "
+        check(errors[0].startswith(want), f"{prog}: expected {want!r}..., got {errors[0]!r}")
+        for f in facts:
+            check(f in errors[0], f"{prog}: {f!r} not in {errors[0]!r}")
+        if kind == CRASH:
+            check(err.splitlines()[0] == errors[0] and "backtrace:" in err,
+                  f"{prog}: the crash message must come first, then a backtrace:\n{err}")
+        check(not stdout.strip(), f"{prog}: wrote to stdout: {stdout[:500]!r}")
+        for f in ("out", "r.md"):
+            check(not os.path.exists(os.path.join(d, f)), f"{prog}: {f} was written")
+        check(not glob.glob(os.path.join(d, "*convc-tmp*")), f"{prog}: a temporary was left")
+
+
+# ---------------------------------------------------------------------------
+# pass manager flags
+
+def case_flags(e, name):
+    d = e.case_dir("flags." + name)
+    model = os.path.join(MODELS, "conv_basic.onnx")
+    cir = os.path.join(CIR_DIR, "pad_conv_fire.cir")
+    usage = {
+        "print_after_unknown": (["-passes=fold-bn", "--print-after=fold-bm"],
+                                "--print-after=fold-bm: no such pass"),
+        "dup_option": (["-passes=shard{cores=2,cores=3}"],
+                       "pass 'shard': option 'cores' given twice (2 and 3)"),
+        "empty_plugin_path": (["--load-pass-plugin="],
+                              "--load-pass-plugin needs the path of a plugin, got ''"),
+        "flaglike_plugin_path": (["--load-pass-plugin", "-passes=dce"],
+                                 "--load-pass-plugin needs the path of a plugin, got '-passes=dce'"),
+        "pipeline_syntax": (["-passes=fold-bn,,dce"], "expected a pass name"),
+        "unknown_disable": (["--disable-pass=fold-bm"], "--disable-pass=fold-bm: no such pass"),
+    }
+    if name in usage:
+        args, fact = usage[name]
+        for tool, inp in ((e.convc, model), (e.convc_opt, cir)):
+            prog = os.path.basename(tool)
+            rc, _, err = run([tool, inp, "-o", os.path.join(d, "out")] + args, ok=False)
+            lines = err.strip().splitlines()
+            check(rc == 2, f"{prog} {args}: exit {rc}, expected 2 (a usage error)")
+            check(len(lines) == 1 and lines[0].startswith(prog + ": error: ") and fact in lines[0],
+                  f"{prog} {args}: expected one `{prog}: error: ...{fact}...` line, got {err!r}")
+            check(not os.path.exists(os.path.join(d, "out")), "output written")
+    elif name == "stats_every_pass":
+        _, _, err = run([e.convc_opt, cir, "-passes=fold-bn,count-ops,dce", "--stats", "-o",
+                         os.path.join(d, "out.cir")] + plugin_flags(e, "count_ops"))
+        lines = err.strip().splitlines()
+        check(lines == ["fold-bn: (no statistics)", "count-ops.conv2d = 2", "count-ops.pad = 1",
+                        "dce: (no statistics)"], f"--stats: {lines}")
+    elif name == "list_passes_verbose":
+        _, out, _ = run([e.convc, "--list-passes", "-v"] + plugin_flags(e, "count_ops"))
+        for want in ("                     solver=optimal (default)",
+                     "                     min-channels=16 (default)",
+                     "                     op=(every op) (default)"):
+            check(want in out.splitlines(), f"--list-passes -v lacks {want!r}:\n{out}")
+        lines = out.splitlines()
+        i = next(k for k, l in enumerate(lines) if l.split() and l.split()[0] == "dce")
+        check(lines[i + 1].strip() == "(no options)", f"dce: {lines[i + 1]!r}")
+        _, plain, _ = run([e.convc, "--list-passes"])
+        check("(default)" not in plain, "--list-passes without -v shows options")
+
+
+FLAG_NAMES = ("print_after_unknown", "dup_option", "empty_plugin_path", "flaglike_plugin_path",
+              "pipeline_syntax", "unknown_disable", "stats_every_pass", "list_passes_verbose")
 
 
 # ---------------------------------------------------------------------------
@@ -656,7 +862,7 @@ def err_cases(e):
         "short_info": ([b("short_info")], 1, ["descriptor is 8 bytes", "expected at least"]),
         "no_register": ([b("no_register")], 1, ["no name or register function"]),
         "register_fails": ([b("register_fails")], 1,
-                           ["(register-fails) failed to register its passes",
+                           ["plugin 'register-fails' failed to register its passes",
                             "CONVC_TEST_TOKEN is not set; refusing to register"]),
         "register_silent": ([b("register_silent")], 1, ["failed to register", "no reason given"]),
         "register_unsupported": ([b("register_unsupported")], 1,
@@ -664,6 +870,10 @@ def err_cases(e):
         "bad_pass_name": ([b("bad_pass_name")], 1, ["without a valid name"]),
         "dup_builtin": ([b("dup_builtin")], 1,
                         ["pass 'fold-bn' from dup-builtin is already registered by built-in"]),
+        "stack_info": ([b("stack_info")], 1, ["convc_plugin_info() returned a pointer outside "
+                                              "the plugin", "static"]),
+        "stack_pass": ([b("stack_pass")], 1, ["plugin 'stack-pass' failed to register",
+                                              "not in the plugin's static storage"]),
         "dup_plugins": ([e.plugin("count_ops"), b("dup_count_ops")], 1,
                         ["pass 'count-ops' from dup-count-ops is already registered by count-ops"]),
         "same_plugin_twice": ([e.plugin("count_ops"), e.plugin("count_ops")], 1,
@@ -674,7 +884,7 @@ def err_cases(e):
 ERR_NAMES = ("missing", "not_elf", "no_entry", "hidden_entry", "abi_mismatch", "null_info",
              "short_info", "no_register", "register_fails", "register_silent",
              "register_unsupported", "bad_pass_name", "dup_builtin", "dup_plugins",
-             "same_plugin_twice", "missing_value", "unknown_pass")
+             "same_plugin_twice", "missing_value", "unknown_pass", "stack_info", "stack_pass")
 
 
 def case_err(e, name):
@@ -686,9 +896,9 @@ def case_err(e, name):
         if name == "missing_value":  # a usage error, before anything is loaded
             cmd, rc_want, file_, facts = [tool] + args + ["--load-pass-plugin"], 2, None, \
                 ["missing value", "--load-pass-plugin"]
-        elif name == "unknown_pass":  # a plugin pass used without loading the plugin
-            cmd, rc_want, file_, facts = [tool] + args + ["-passes=count-ops"], 1, args[0], \
-                ["unknown pass 'count-ops'", "fold-bn"]
+        elif name == "unknown_pass":  # a plugin pass used without loading the plugin: a usage error
+            cmd, rc_want, file_, facts = [tool] + args + ["-passes=count-ops"], 2, \
+                os.path.basename(tool), ["unknown pass 'count-ops'", "fold-bn"]
         else:
             plugins, rc_want, facts = err_cases(e)[name]
             # The error is about the plugin that failed: the last one loaded.
@@ -729,7 +939,14 @@ def case_table(e):
             lambda: case_fuse_pad_conv_compiled_model(e, "pad_op11"),
         "fuse_pad_conv.compiled.pad_conv": lambda: case_fuse_pad_conv_compiled_pad_conv(e),
         "tutorial": lambda: case_tutorial(e),
+        "ir_doc": lambda: case_ir_doc(e),
+        "cxx.cmake": lambda: case_cxx(e, "cmake"),
+        "cxx.pkgconfig": lambda: case_cxx(e, "pkgconfig"),
     }
+    for n in BROKEN:
+        t["broken." + n] = (lambda n=n: case_broken(e, n))
+    for n in FLAG_NAMES:
+        t["flags." + n] = (lambda n=n: case_flags(e, n))
     for n in nofire_cases():
         t["fuse_pad_conv." + n] = (lambda n=n: case_fuse_pad_conv_nofire(e, n))
     for n in ERR_NAMES:
@@ -744,6 +961,7 @@ def main():
     ap.add_argument("--build-dir", help="the convc build directory to install from")
     ap.add_argument("--work", help="work directory (the install prefix and builds go here)")
     ap.add_argument("--cc", help="C compiler for the plugins (default: cc)")
+    ap.add_argument("--cxx", help="C++ compiler for the C++ plugin (default: g++ or c++)")
     ap.add_argument("--plugin-cflags", default="",
                     help="extra flags for the plugin builds (the sanitizers of convc's build)")
     ap.add_argument("--case", action="append", help="run only this case (repeatable)")
@@ -753,8 +971,9 @@ def main():
              "count_ops.option", "count_ops.unchanged", "count_ops.two_plugins",
              "fuse_pad_conv.fire"] + ["fuse_pad_conv." + n for n in nofire_cases()] + \
         ["fuse_pad_conv.models", "fuse_pad_conv.compiled.pad_op9",
-         "fuse_pad_conv.compiled.pad_op11", "fuse_pad_conv.compiled.pad_conv", "tutorial"] + \
-        ["err." + n for n in ERR_NAMES]
+         "fuse_pad_conv.compiled.pad_op11", "fuse_pad_conv.compiled.pad_conv", "tutorial",
+         "ir_doc", "cxx.cmake", "cxx.pkgconfig"] + ["broken." + n for n in BROKEN] + \
+        ["flags." + n for n in FLAG_NAMES] + ["err." + n for n in ERR_NAMES]
     if a.list:
         print("\n".join(names))
         return 0

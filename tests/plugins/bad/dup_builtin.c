@@ -6,7 +6,7 @@ static cv_status run(cv_module *m, const cv_pass_options *o, cv_pass_stats *s, c
 	return CV_OK;
 }
 
-static const cv_pass fake_fold_bn = {"fold-bn", "not the real fold-bn", NULL, run};
+static const cv_pass fake_fold_bn = {"fold-bn", "not the real fold-bn", NULL, run, NULL};
 
 static cv_status register_passes(cv_pass_registry *r, cv_diag *d)
 {
