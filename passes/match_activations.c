@@ -227,4 +227,4 @@ const cv_pass cv_pass_match_activations = {
 	"match-activations",
 	"turn activations written out as elementwise chains (hard-sigmoid and hard-swish as "
 	"add/clip/mul/div) back into the one op",
-	NULL, run_match};
+	NULL, run_match, NULL};
