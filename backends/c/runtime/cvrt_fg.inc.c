@@ -141,12 +141,46 @@ static inline fg_vec fg_leaky(fg_vec v, float a)
 #endif
 #define FG_PW (FG_VW * FG_NV) /* kernel panel width, columns */
 
-/* The activations that need no exp() run in registers. */
+/* The activations of a few operations run in fg_fin, on the accumulators;
+ * the ones built on exp (cvrt_vmath.h) in fg_act_rows, after the stores. */
 static int fg_act_inreg(int kind)
 {
 	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP ||
 	       kind == CVRT_ACT_LEAKY_RELU || kind == CVRT_ACT_HARD_SIGMOID ||
 	       kind == CVRT_ACT_HARD_SWISH;
+}
+
+#define FG_ACT_ROWS(F)                                                            \
+	for (r = 0; r < mr; r++) {                                                \
+		float *yp = k->yr[r] + k->j;                                      \
+		if (nv == 2)                                                      \
+			fg_store(yp, F(fg_load(yp)));                             \
+		fg_storem(yp + (nv - 1) * FG_VW, m, F(fg_loadm(m, yp + (nv - 1) * FG_VW))); \
+	}
+
+/*
+ * The exp-based epilogue of the tile fg_body just stored (mr rows of nv
+ * vectors, the last one m-masked), a vector at a time while the rows are
+ * in L1. Not in fg_fin itself: expanded there, each of the 72 kernels
+ * would carry 24 copies of the exp polynomial, and its call would spill
+ * the accumulators of the rows not yet stored.
+ */
+static NOINLINE void fg_act_rows(const fg_args *k, int mr, int nv, fg_mask m)
+{
+	int r;
+
+	switch (k->act.kind) {
+	case CVRT_ACT_SIGMOID:
+		FG_ACT_ROWS(vm_sigmoid)
+		break;
+	case CVRT_ACT_SILU:
+		FG_ACT_ROWS(vm_silu)
+		break;
+	default:
+		for (r = 0; r < mr; r++)
+			act_inplace(k->yr[r] + k->j, (nv - 1) * FG_VW + k->lastw, k->act);
+		break;
+	}
 }
 
 static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
@@ -261,8 +295,6 @@ static ALWAYS_INLINE void fg_fin(const fg_args *k, int r, const int nv, fg_mask 
 	} else {
 		fg_storem(yp, m, va);
 	}
-	if (k->epi && !fg_act_inreg(k->act.kind))
-		act_inplace(yp, (nv - 1) * FG_VW + k->lastw, k->act);
 }
 
 /* Y[mr rows, nv vectors] (+)= A block * B block, then the epilogue. A rows
@@ -318,6 +350,8 @@ static ALWAYS_INLINE void fg_body(const int mr, const int nv, const int mode, co
 		FG_KLOOP(kc, 0)
 	}
 	FG_ROWS(FG_FIN)
+	if (k->epi && !fg_act_inreg(k->act.kind))
+		fg_act_rows(k, mr, nv, m);
 }
 
 typedef void (*fg_kernel)(const fg_args *k);

@@ -21,6 +21,7 @@
 #define CVRT_IMPL_H
 
 #include "cvrt.h"
+#include "cvrt_vmath.h"
 
 #include <float.h>
 #include <math.h>
@@ -63,6 +64,12 @@
 #else
 #define MAYBE_UNUSED
 #endif
+/* Kept out of line (a cold or large path called from a hot kernel). */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 /* gcc only: no constant-propagated clone of a function. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define NOCLONE __attribute__((noclone))
@@ -82,57 +89,43 @@
 /* Activations                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* Stable for any x: exp() only ever sees a non-positive argument. */
-static inline float sigmoidf_stable(float x)
-{
-	float e = expf(-fabsf(x));
-	float r = 1.0f / (1.0f + e);
-	return x >= 0.0f ? r : e * r;
-}
+/* Thin wrappers so VM_MAP can take the parameterized ones. */
+#define ACT_RELU(v) vm_max((v), vm_set1(0.0f))
+#define ACT_CLIP(v) vm_min(vm_max((v), va), vb)
+#define ACT_LEAKY(v) vm_sel(vm_lt((v), vm_set1(0.0f)), vm_mul((v), va), (v))
+#define ACT_HSIG(v) vm_hard_sigmoid((v), a, b)
 
-/* The switch sits outside the loops so every loop body is branch-free. */
+/*
+ * y[0, count) = act(y[0, count)) with the vector functions of cvrt_vmath.h,
+ * a vector at a time. The switch sits outside the loops so every loop body
+ * is branch-free.
+ */
 MAYBE_UNUSED static void act_inplace(float *y, int64_t count, cvrt_act act)
 {
-	int64_t i;
 	float a = act.a, b = act.b;
+	vm_vec va = vm_set1(a), vb = vm_set1(b);
 
 	switch (act.kind) {
 	case CVRT_ACT_RELU:
-		for (i = 0; i < count; i++)
-			y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+		VM_MAP(ACT_RELU, y, count);
 		break;
 	case CVRT_ACT_CLIP:
-		for (i = 0; i < count; i++) {
-			float v = y[i] < a ? a : y[i];
-			y[i] = v > b ? b : v;
-		}
+		VM_MAP(ACT_CLIP, y, count);
 		break;
 	case CVRT_ACT_LEAKY_RELU:
-		for (i = 0; i < count; i++)
-			y[i] = y[i] >= 0.0f ? y[i] : a * y[i];
+		VM_MAP(ACT_LEAKY, y, count);
 		break;
 	case CVRT_ACT_SIGMOID:
-		for (i = 0; i < count; i++)
-			y[i] = sigmoidf_stable(y[i]);
+		VM_MAP(vm_sigmoid, y, count);
 		break;
 	case CVRT_ACT_HARD_SIGMOID:
-		for (i = 0; i < count; i++) {
-			float v = a * y[i] + b;
-			v = v < 0.0f ? 0.0f : v;
-			y[i] = v > 1.0f ? 1.0f : v;
-		}
+		VM_MAP(ACT_HSIG, y, count);
 		break;
 	case CVRT_ACT_HARD_SWISH:
-		for (i = 0; i < count; i++) {
-			float v = y[i] * (1.0f / 6.0f) + 0.5f;
-			v = v < 0.0f ? 0.0f : v;
-			v = v > 1.0f ? 1.0f : v;
-			y[i] = y[i] * v;
-		}
+		VM_MAP(vm_hard_swish, y, count);
 		break;
 	case CVRT_ACT_SILU:
-		for (i = 0; i < count; i++)
-			y[i] = y[i] * sigmoidf_stable(y[i]);
+		VM_MAP(vm_silu, y, count);
 		break;
 	default:
 		break;

@@ -178,6 +178,44 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 
 #define SOFTMAX_COLS 256
 
+/* y[i] = exp(x[i] - mx[i]) (mx[0] for every i when mx_step is 0) and
+ * sum[i] += y[i] (sum[0] += every y[i] when sum_step is 0), with
+ * cvrt_vmath.h's exp a vector at a time. */
+static void softmax_exp(int64_t n, const float *x, const float *mx, int mx_step, float *y,
+			float *sum, int sum_step)
+{
+	vm_vec vs = vm_set1(0.0f);
+	int64_t i = 0;
+
+	for (; i + VM_VW <= n; i += VM_VW) {
+		vm_vec m = mx_step ? vm_load(mx + i) : vm_set1(mx[0]);
+		vm_vec e = vm_exp(vm_sub(vm_load(x + i), m));
+		vm_store(y + i, e);
+		if (sum_step)
+			vm_store(sum + i, vm_add(vm_load(sum + i), e));
+		else
+			vs = vm_add(vs, e);
+	}
+	if (i < n) {
+		float t[VM_VW] = {0}, m[VM_VW] = {0};
+		int64_t r = n - i, l;
+		for (l = 0; l < r; l++) {
+			t[l] = x[i + l];
+			m[l] = mx[mx_step ? i + l : 0];
+		}
+		vm_store(t, vm_exp(vm_sub(vm_load(t), vm_load(m))));
+		for (l = 0; l < r; l++) {
+			y[i + l] = t[l];
+			if (sum_step)
+				sum[i + l] += t[l];
+			else
+				sum[0] += t[l];
+		}
+	}
+	if (!sum_step)
+		sum[0] += vm_hsum(vs);
+}
+
 void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x,
 		  float *y)
 {
@@ -195,10 +233,7 @@ void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x
 
 		if (inner == 1) {
 			float mx = reduce_vec(CVRT_REDUCE_MAX, axis_len, xo), sum = 0.0f, inv;
-			for (a = 0; a < axis_len; a++) {
-				yo[a] = expf(xo[a] - mx);
-				sum += yo[a];
-			}
+			softmax_exp(axis_len, xo, &mx, 0, yo, &sum, 0);
 			inv = 1.0f / sum;
 			for (a = 0; a < axis_len; a++)
 				yo[a] *= inv;
@@ -214,14 +249,9 @@ void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x
 				reduce_row(CVRT_REDUCE_MAX, cols, xo + a * inner + i0, mx);
 			for (i = 0; i < cols; i++)
 				sum[i] = 0.0f;
-			for (a = 0; a < axis_len; a++) {
-				const float *xr = xo + a * inner + i0;
-				float *yr = yo + a * inner + i0;
-				for (i = 0; i < cols; i++) {
-					yr[i] = expf(xr[i] - mx[i]);
-					sum[i] += yr[i];
-				}
-			}
+			for (a = 0; a < axis_len; a++)
+				softmax_exp(cols, xo + a * inner + i0, mx, 1, yo + a * inner + i0,
+					    sum, 1);
 			for (i = 0; i < cols; i++)
 				sum[i] = 1.0f / sum[i];
 			for (a = 0; a < axis_len; a++) {

@@ -1,0 +1,285 @@
+/*
+ * cvrt_vmath.h - vector exp, sigmoid, SiLU, tanh, hard-sigmoid and
+ * hard-swish for the kernel families (internal; cvrt_impl.h includes it).
+ *
+ * One algorithm per function, written once on vm_vec, a vector of VM_VW
+ * floats: __m512 (AVX-512), __m256 (AVX2 + FMA), or a single float in the
+ * portable build (the same operations in scalar form, so its results match
+ * the vector ones up to the FMA contractions a CPU without FMA cannot do).
+ * The kernels' vector types (fg_vec in cvrt_fg.inc.c, vf in cvrt_window.c)
+ * are the same __m512/__m256, so an epilogue calls these on its registers.
+ *
+ * exp (Cody and Waite's range reduction, W. J. Cody and W. Waite, "Software
+ * Manual for the Elementary Functions", 1980, ch. 6):
+ *   x clamped to [-104, 89] (exp(-104) rounds to 0, exp(89) to inf; NaN
+ *   passes through: vm_max/vm_min return their second operand when one is
+ *   NaN, as MAXPS/MINPS do);
+ *   n = round(x * log2(e)), r = x - n * ln2 in two steps (ln2 = hi + lo, hi
+ *   with 12 trailing zero bits so n * hi is exact for |n| <= 2^12), so
+ *   |r| <= ln2 / 2;
+ *   exp(r) = 1 + r + r^2 * (1/2! + r/3! + ... + r^5/7!), Taylor to degree 7:
+ *   the truncation error is below r^8/8! * e^r < 8e-9 relative (0.07 ULP);
+ *   exp(x) = exp(r) * 2^n, scaled exactly and rounded once: AVX-512 with
+ *   VSCALEFPS, elsewhere as (exp(r) * 2^(n>>1)) * 2^(n - (n>>1)), both factors
+ *   normal, so results between FLT_TRUE_MIN and FLT_MIN are correctly
+ *   rounded denormals on every ISA and results above FLT_MAX are inf.
+ * Operations (one vector, AVX-512): 2 clamp + 1 mul + 1 round + 2 fma
+ * (reduction) + 5 fma (Horner) + 1 mul + 1 fma + 1 add + 1 scalef = 15;
+ * AVX2: 20 (the scaling is 7 integer/float operations instead of 1, plus the
+ * float-to-int conversion).
+ *
+ * sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|): exp only ever
+ * sees a non-positive argument, so nothing overflows; exp + 5 (sign, compare,
+ * blend, add, div). SiLU(x) = x * sigmoid(x): one mul more.
+ *
+ * tanh(x) = sign(x) * t(|x|): for |x| < 0.625 the odd polynomial
+ * t = a + a^3 * P(a^2), P of degree 4 with the coefficients of Cephes'
+ * tanhf.c (S. L. Moshier, Cephes Math Library 2.x, relative error ~1e-7
+ * there); above, t = 1 - 2 / (exp(2a) + 1), where no cancellation below
+ * 0.55 remains. Both branches are computed and one is selected: exp + 13.
+ *
+ * hard-sigmoid(x) = min(1, max(0, alpha * x + beta)) (one fma, 2 clamps);
+ * hard-swish(x) = x * hard-sigmoid(x) with alpha = 1/6, beta = 1/2 (4).
+ *
+ * Accuracy against libm in double over [-100, 100], infinities, NaN and
+ * denormals: tests/unit/test_vmath.c (ctest unit.vmath.<isa>); the table of
+ * measured maximum ULP errors is in docs/kernels.md.
+ */
+#ifndef CVRT_VMATH_H
+#define CVRT_VMATH_H
+
+#include "cvrt.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+#if defined(__GNUC__)
+#define VM_INLINE __attribute__((always_inline, unused)) static inline
+#else
+#define VM_INLINE static inline
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Per-ISA primitives                                                       */
+/* ------------------------------------------------------------------------ */
+
+#if defined(__AVX512F__)
+#define VM_VW 16
+typedef __m512 vm_vec;
+typedef __mmask16 vm_cmp;
+#define vm_load(p) _mm512_loadu_ps(p)
+#define vm_store(p, v) _mm512_storeu_ps((p), (v))
+#define vm_set1(s) _mm512_set1_ps(s)
+#define vm_add(a, b) _mm512_add_ps((a), (b))
+#define vm_sub(a, b) _mm512_sub_ps((a), (b))
+#define vm_mul(a, b) _mm512_mul_ps((a), (b))
+#define vm_div(a, b) _mm512_div_ps((a), (b))
+#define vm_fma(a, b, c) _mm512_fmadd_ps((a), (b), (c)) /* a * b + c */
+#define vm_max(a, b) _mm512_max_ps((a), (b))
+#define vm_min(a, b) _mm512_min_ps((a), (b))
+#define vm_round(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define vm_lt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
+#define vm_sel(m, t, f) _mm512_mask_blend_ps((m), (f), (t)) /* m ? t : f */
+#define vm_abs(x) _mm512_abs_ps(x)
+/* |t| with the sign of s */
+#define vm_copysign(t, s)                                                                    \
+	_mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(t),                \
+						      _mm512_castps_si512(s),                \
+						      _mm512_set1_epi32(INT32_MIN), 0xd8))
+/* p * 2^n, n integral: VSCALEFPS rounds once, to a denormal or inf as needed. */
+#define vm_ldexp(p, n) _mm512_scalef_ps((p), (n))
+VM_INLINE float vm_hsum(vm_vec v)
+{
+	return _mm512_reduce_add_ps(v);
+}
+#elif defined(__AVX2__) && defined(__FMA__)
+#define VM_VW 8
+typedef __m256 vm_vec;
+typedef __m256 vm_cmp;
+#define vm_load(p) _mm256_loadu_ps(p)
+#define vm_store(p, v) _mm256_storeu_ps((p), (v))
+#define vm_set1(s) _mm256_set1_ps(s)
+#define vm_add(a, b) _mm256_add_ps((a), (b))
+#define vm_sub(a, b) _mm256_sub_ps((a), (b))
+#define vm_mul(a, b) _mm256_mul_ps((a), (b))
+#define vm_div(a, b) _mm256_div_ps((a), (b))
+#define vm_fma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define vm_max(a, b) _mm256_max_ps((a), (b))
+#define vm_min(a, b) _mm256_min_ps((a), (b))
+#define vm_round(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define vm_lt(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
+#define vm_sel(m, t, f) _mm256_blendv_ps((f), (t), (m))
+#define vm_abs(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
+#define vm_copysign(t, s)                                                                    \
+	_mm256_or_ps(vm_abs(t), _mm256_and_ps(_mm256_set1_ps(-0.0f), (s)))
+VM_INLINE vm_vec vm_ldexp(vm_vec p, vm_vec n)
+{
+	__m256i ni = _mm256_cvtps_epi32(n), bias = _mm256_set1_epi32(127);
+	__m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+	__m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+	__m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+	return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+}
+VM_INLINE float vm_hsum(vm_vec v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+#else
+#define VM_VW 1
+typedef float vm_vec;
+typedef int vm_cmp;
+#define vm_load(p) (*(p))
+#define vm_store(p, v) (*(p) = (v))
+#define vm_set1(s) ((float)(s))
+#define vm_add(a, b) ((a) + (b))
+#define vm_sub(a, b) ((a) - (b))
+#define vm_mul(a, b) ((a) * (b))
+#define vm_div(a, b) ((a) / (b))
+#if defined(__FMA__) || defined(FP_FAST_FMAF)
+#define vm_fma(a, b, c) fmaf((a), (b), (c))
+#else
+#define vm_fma(a, b, c) ((a) * (b) + (c))
+#endif
+/* NaN: the second operand, as MAXPS/MINPS. */
+#define vm_max(a, b) ((a) > (b) ? (a) : (b))
+#define vm_min(a, b) ((a) < (b) ? (a) : (b))
+#define vm_lt(a, b) ((a) < (b))
+#define vm_sel(m, t, f) ((m) ? (t) : (f))
+#define vm_abs(x) fabsf(x)
+#define vm_copysign(t, s) copysignf((t), (s))
+#define vm_hsum(v) (v)
+/* Round to nearest even without a libm call: |x| < 2^22 here (or NaN). */
+VM_INLINE float vm_round(float x)
+{
+	return (x + 12582912.0f) - 12582912.0f;
+}
+/* p * 2^n, n integral in [-150, 128] (or NaN, then p is NaN too). */
+VM_INLINE float vm_ldexp(float p, float n)
+{
+	int32_t ni = n == n ? (int32_t)n : 0, n1 = ni >= 0 ? ni / 2 : -((1 - ni) / 2);
+	uint32_t b1 = (uint32_t)(n1 + 127) << 23, b2 = (uint32_t)(ni - n1 + 127) << 23;
+	float s1, s2;
+
+	memcpy(&s1, &b1, sizeof s1);
+	memcpy(&s2, &b2, sizeof s2);
+	return p * s1 * s2;
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Functions                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define VM_LOG2E 1.44269504088896341f
+#define VM_LN2_HI 0.693145751953125f        /* 0x3f317200 */
+#define VM_LN2_LO 1.42860682030941723212e-6f /* ln 2 - VM_LN2_HI */
+
+VM_INLINE vm_vec vm_exp(vm_vec x)
+{
+	vm_vec n, r, q;
+
+	x = vm_min(vm_set1(89.0f), vm_max(vm_set1(-104.0f), x));
+	n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
+	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
+	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
+	q = vm_fma(vm_set1(1.0f / 5040.0f), r, vm_set1(1.0f / 720.0f));
+	q = vm_fma(q, r, vm_set1(1.0f / 120.0f));
+	q = vm_fma(q, r, vm_set1(1.0f / 24.0f));
+	q = vm_fma(q, r, vm_set1(1.0f / 6.0f));
+	q = vm_fma(q, r, vm_set1(0.5f));
+	q = vm_add(vm_fma(vm_mul(r, r), q, r), vm_set1(1.0f));
+	return vm_ldexp(q, n);
+}
+
+VM_INLINE vm_vec vm_sigmoid(vm_vec x)
+{
+	vm_vec e = vm_exp(vm_copysign(x, vm_set1(-1.0f))); /* exp(-|x|) */
+	vm_vec num = vm_sel(vm_lt(x, vm_set1(0.0f)), e, vm_set1(1.0f));
+
+	return vm_div(num, vm_add(vm_set1(1.0f), e));
+}
+
+VM_INLINE vm_vec vm_silu(vm_vec x)
+{
+	return vm_mul(x, vm_sigmoid(x));
+}
+
+VM_INLINE vm_vec vm_tanh(vm_vec x)
+{
+	vm_vec a = vm_abs(x), s = vm_mul(x, x), p, big;
+
+	/* Cephes tanhf.c, |x| < 0.625 */
+	p = vm_fma(vm_set1(-5.70498872745e-3f), s, vm_set1(2.06390887954e-2f));
+	p = vm_fma(p, s, vm_set1(-5.37397155531e-2f));
+	p = vm_fma(p, s, vm_set1(1.33314422036e-1f));
+	p = vm_fma(p, s, vm_set1(-3.33332819422e-1f));
+	p = vm_fma(vm_mul(p, s), a, a);
+	big = vm_sub(vm_set1(1.0f), vm_div(vm_set1(2.0f),
+					   vm_add(vm_exp(vm_add(a, a)), vm_set1(1.0f))));
+	return vm_copysign(vm_sel(vm_lt(a, vm_set1(0.625f)), p, big), x);
+}
+
+VM_INLINE vm_vec vm_hard_sigmoid(vm_vec x, float alpha, float beta)
+{
+	vm_vec v = vm_fma(x, vm_set1(alpha), vm_set1(beta));
+
+	return vm_min(vm_set1(1.0f), vm_max(vm_set1(0.0f), v));
+}
+
+VM_INLINE vm_vec vm_hard_swish(vm_vec x)
+{
+	return vm_mul(x, vm_hard_sigmoid(x, 1.0f / 6.0f, 0.5f));
+}
+
+/* Any activation (enum cvrt_act_kind) on one vector. */
+VM_INLINE vm_vec vm_act(vm_vec x, const cvrt_act *act)
+{
+	switch (act->kind) {
+	case CVRT_ACT_RELU:
+		return vm_max(x, vm_set1(0.0f));
+	case CVRT_ACT_CLIP:
+		return vm_min(vm_max(x, vm_set1(act->a)), vm_set1(act->b));
+	case CVRT_ACT_LEAKY_RELU:
+		return vm_sel(vm_lt(x, vm_set1(0.0f)), vm_mul(x, vm_set1(act->a)), x);
+	case CVRT_ACT_SIGMOID:
+		return vm_sigmoid(x);
+	case CVRT_ACT_HARD_SIGMOID:
+		return vm_hard_sigmoid(x, act->a, act->b);
+	case CVRT_ACT_HARD_SWISH:
+		return vm_hard_swish(x);
+	case CVRT_ACT_SILU:
+		return vm_silu(x);
+	default:
+		return x;
+	}
+}
+
+/*
+ * y[0, n) = F(y[0, n)), VM_VW floats at a time; the last n % VM_VW go
+ * through a zero-padded vector on the stack. F names one of the functions
+ * above taking one vector (wrap the others); y, n evaluated once each.
+ */
+#define VM_MAP(F, y, n)                                                           \
+	do {                                                                      \
+		float *vm_y_ = (y);                                               \
+		int64_t vm_n_ = (n), vm_i_ = 0;                                   \
+		for (; vm_i_ + VM_VW <= vm_n_; vm_i_ += VM_VW)                    \
+			vm_store(vm_y_ + vm_i_, F(vm_load(vm_y_ + vm_i_)));       \
+		if (vm_i_ < vm_n_) {                                              \
+			float vm_t_[VM_VW] = {0};                                 \
+			size_t vm_b_ = (size_t)(vm_n_ - vm_i_) * sizeof(float);   \
+			memcpy(vm_t_, vm_y_ + vm_i_, vm_b_);                      \
+			vm_store(vm_t_, F(vm_load(vm_t_)));                       \
+			memcpy(vm_y_ + vm_i_, vm_t_, vm_b_);                      \
+		}                                                                 \
+	} while (0)
+
+#endif
