@@ -5,14 +5,16 @@
  *
  * The counting rules (docs/report.md has the table):
  *   conv2d, dwconv2d, conv_transpose2d, gemm, matmul: FLOPs = 2 x MACs
- *     (fused bias, activation and residual epilogues are not counted);
+ *     (fused bias and residual epilogues are not counted; a fused
+ *     activation is priced apart, see rp_epilogue_ops);
  *   pool2d: one FLOP per window element per output element (+1 for avg);
  *   reduce_mean: one per input element plus one per output element;
  *   elementwise ops: a fixed count per output element (rp_elementwise_cost);
  *   reshape, transpose, concat, split, slice, pad: 0 (data movement).
  *   Bytes = every operand (runtime values and constants) + every result,
  *   numel x dtype size. The roofline time assumes all `cores` cores:
- *   max(FLOPs / (peak_flops x cores), bytes / bandwidth).
+ *   max((FLOPs + epilogue FLOP-equivalents) / (peak_flops x cores),
+ *   bytes / bandwidth).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,56 @@ char *rp_shapes_text(const cv_node *n, char *buf, size_t size)
 			 cv_placement_str(&n->attrs.reshard.to, to, sizeof to));
 	}
 	return buf;
+}
+
+/*
+ * Operations per element of each activation in cvrt_vmath.h's AVX2 + FMA
+ * form, counted in its source: exp is 23 (2 clamps, mul, round, 2 fma for
+ * the range reduction, 7 for the polynomial, and 9 to scale by 2^n: convert,
+ * shift, sub, 2 adds, 2 shifts, 2 muls); sigmoid adds 6 (abs and sign,
+ * compare, blend, add, div), SiLU one mul more. (AVX-512 scales with one
+ * VSCALEFPS and flips the sign with one op: exp 15, sigmoid 20, SiLU 21.)
+ */
+int rp_epilogue_ops(int kind)
+{
+	switch (kind) {
+	case CV_ACT_RELU:
+		return 1; /* max */
+	case CV_ACT_CLIP:
+		return 2; /* max, min */
+	case CV_ACT_LEAKY_RELU:
+		return 3; /* compare, mul, blend */
+	case CV_ACT_HARD_SIGMOID:
+		return 3; /* fma, max, min */
+	case CV_ACT_HARD_SWISH:
+		return 4; /* hard-sigmoid and a mul */
+	case CV_ACT_SIGMOID:
+		return 29;
+	case CV_ACT_SILU:
+		return 30;
+	default:
+		return 0;
+	}
+}
+
+const cv_act *rp_fused_act(const cv_node *n)
+{
+	const cv_act *a = NULL;
+
+	switch (n->op) {
+	case CV_OP_CONV2D: case CV_OP_DWCONV2D: case CV_OP_CONV_TRANSPOSE2D:
+		a = &n->attrs.conv.act;
+		break;
+	case CV_OP_GEMM:
+		a = &n->attrs.gemm.act;
+		break;
+	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
+		a = &n->attrs.act;
+		break;
+	default:
+		break;
+	}
+	return a && a->kind != CV_ACT_NONE ? a : NULL;
 }
 
 /* Category of a node: the table in docs/report.md. */
@@ -166,9 +218,15 @@ static void analyse_op(rp_report *r, rp_op *o)
 	o->flops = cv_node_flops(o->node);
 	measure_bytes(o);
 	o->ai = o->bytes > 0 ? o->flops / o->bytes : 0;
-	o->compute_ms = o->flops / r->peak * 1e3;
+	/* An FMA is 2 FLOPs of the peak, so each vector operation of the
+	 * epilogue costs 2 FLOP-equivalents per result element. */
+	o->epi = rp_fused_act(o->node);
+	if (o->epi)
+		o->epi_flops = 2.0 * rp_epilogue_ops(o->epi->kind) *
+			       (double)cv_value_numel(o->node->outputs[0]);
+	o->compute_ms = (o->flops + o->epi_flops) / r->peak * 1e3;
 	o->memory_ms = o->bytes / rl->bandwidth * 1e3;
-	o->compute_bound = o->flops > 0 && o->compute_ms >= o->memory_ms;
+	o->compute_bound = o->flops + o->epi_flops > 0 && o->compute_ms >= o->memory_ms;
 	o->pred_ms = o->compute_bound ? o->compute_ms : o->memory_ms;
 	o->meas_ms = o->eff = -1;
 	e = profile_find(r->in->profile, o->label);

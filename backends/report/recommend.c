@@ -362,13 +362,44 @@ static void memory_kernel(const rp_report *r, const rp_op *o, tb *t)
 						    "the L2)" : "");
 }
 
+/* Above this share of an op's predicted time, Path B names the epilogue. */
+#define EPILOGUE_SHARE 0.3
+
+/* The fused activation's share of o's predicted time (0 without one). */
+static double epilogue_share(const rp_report *r, const rp_op *o)
+{
+	return o->epi && o->pred_ms > 0 ? o->epi_flops / r->peak * 1e3 / o->pred_ms : 0;
+}
+
+static void epilogue_kernel(const rp_report *r, const rp_op *o, tb *t)
+{
+	const char *name = cv_act_names[o->epi->kind];
+	int ops = rp_epilogue_ops(o->epi->kind);
+	gemm_view g = view_of(o->node);
+
+	tb_printf(t, ": the %s epilogue costs %.0f%% of this %s: %d vector operations per "
+		  "output element", name, epilogue_share(r, o) * 100, cv_op_name(o->node->op), ops);
+	if (g.k > 0)
+		tb_printf(t, " against %lld multiply-adds (K=%lld)", (long long)g.k,
+			  (long long)g.k);
+	if (o->epi->kind == CV_ACT_SIGMOID || o->epi->kind == CV_ACT_SILU)
+		tb_printf(t, "; it already runs on the vector exp (cvrt_vmath.h) while the tile is "
+			  "in L1, so only a cheaper activation (hard_swish: %d operations, no exp) "
+			  "or wider vectors (AVX-512: %d operations for 16 lanes) shrink it further",
+			  rp_epilogue_ops(CV_ACT_HARD_SWISH), o->epi->kind == CV_ACT_SILU ? 21 : 20);
+	else
+		tb_printf(t, "; apply it on the accumulators before the store");
+}
+
 void rp_advise_kernel(const rp_report *r, const rp_op *o, char *buf, size_t size)
 {
 	tb t = { buf, size, 0 };
 
 	buf[0] = 0;
 	efficiency_text(r, o, &t);
-	if (o->compute_bound && is_conv_like(o->node))
+	if (epilogue_share(r, o) > EPILOGUE_SHARE)
+		epilogue_kernel(r, o, &t);
+	else if (o->compute_bound && is_conv_like(o->node))
 		compute_kernel(o, &t);
 	else if (o->compute_bound)
 		tb_printf(&t, ": vectorize its %.3g MFLOP over the innermost dim (%d lanes) and use "

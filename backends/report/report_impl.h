@@ -39,10 +39,12 @@ typedef struct rp_op {
 	char label[RP_LABEL_MAX];  /* cv_node_label: the profile's name */
 	rp_category cat;
 	double flops;              /* 2 x MACs, or the op's count (docs/report.md) */
+	const cv_act *epi;         /* fused activation epilogue, NULL when none */
+	double epi_flops;          /* its FLOP-equivalents (rp_epilogue_ops), in compute_ms */
 	double bytes_in, bytes_weights, bytes_out; /* runtime operands, constants, results */
 	double bytes;              /* their sum */
 	double ai;                 /* flops / bytes (FLOP/B) */
-	double compute_ms, memory_ms; /* flops / peak, bytes / bandwidth */
+	double compute_ms, memory_ms; /* (flops + epi_flops) / peak, bytes / bandwidth */
 	double pred_ms;            /* roofline time: the larger of the two */
 	int compute_bound;         /* compute_ms >= memory_ms (and flops > 0) */
 	double meas_ms;            /* median from the profile, < 0 when not measured */
@@ -105,6 +107,14 @@ void rp_report_free(rp_report *r);
 
 /* Rank the ops and find the patterns (advice.c); called by rp_analyse. */
 cv_status rp_rank(rp_report *r, cv_diag *d);
+
+/* Vector operations per result element of cvrt_vmath.h's form of a fused
+ * activation (enum cv_act_kind) with AVX2 + FMA, the report's vectors:
+ * 0 for none, 1 for relu, 30 for silu (docs/report.md has the table). */
+int rp_epilogue_ops(int kind);
+/* The activation an op applies as a fused epilogue (conv, gemm, binary
+ * ops), or NULL when it has none (borrowed from n). */
+const cv_act *rp_fused_act(const cv_node *n);
 
 const char *rp_category_name(rp_category c);
 const char *rp_severity_name(rp_severity s);

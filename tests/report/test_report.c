@@ -238,6 +238,63 @@ static void rank_with(const double *ms, rp_report *r, cv_module **m)
 	assert_int_equal(r->matched, NUM_OPS);
 }
 
+/*
+ * A pointwise conv 16 -> 96 on 28x28 with a fused SiLU: 2 x 75264 x 16 =
+ * 2408448 FLOPs of multiply-adds and 2 x 30 x 75264 = 4515840 FLOP-
+ * equivalents of epilogue (rp_epilogue_ops: 30 operations per element),
+ * so the roofline's 1 GFLOP/s gives 6.924288 ms, 65% of it the SiLU;
+ * bytes 50176 + 6144 + 301056 (3.57376 ms at 0.1 GB/s: compute-bound).
+ * Path B names the epilogue. The same conv with a relu: 2 x 75264
+ * FLOP-equivalents more (2.558976 ms: memory-bound), and the usual advice.
+ */
+static void test_silu_epilogue(void **state)
+{
+	static const cv_act_kind kinds[2] = { CV_ACT_SILU, CV_ACT_RELU };
+	cv_profile_entry e = { (char *)"pw", 10.0 };
+	cv_profile p = { .entries = &e, .count = 1, .total_ms = 10.0 };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		cv_module *m = cv_module_new("silu");
+		cv_type t = f32(CV_LAYOUT_NCHW, 4, 1, 16, 28, 28);
+		cv_value *x = cv_graph_add_input(&m->graph, "x", &t);
+		cv_report_input in;
+		const rp_finding *f;
+		const rp_op *o;
+		rp_report r;
+		cv_diag d;
+
+		x = conv(m, CV_OP_CONV2D, "pw", x, weight(m, f32(CV_LAYOUT_OIHW, 4, 96, 16, 1, 1)),
+			 0, 1);
+		x->producer->attrs.conv.act.kind = kinds[i];
+		assert_int_equal(cv_graph_add_output(&m->graph, x), 0);
+		in = input_for(m, &p);
+		cv_diag_init(&d, NULL);
+		assert_int_equal(rp_analyse(&in, &r, &d), CV_OK);
+		o = op_named(&r, "pw");
+		assert_true(o->flops == 2408448.0);
+		assert_true(o->bytes == 357376.0);
+		f = finding_for(&r, "pw");
+		assert_non_null(f);
+		if (kinds[i] == CV_ACT_SILU) {
+			assert_true(o->epi_flops == 4515840.0);
+			assert_true(o->compute_bound);
+			assert_true(o->pred_ms > 6.924288 - EPS && o->pred_ms < 6.924288 + EPS);
+			assert_non_null(strstr(f->path_b, "the silu epilogue costs 65% of this conv2d: "
+						  "30 vector operations per output element "
+						  "against 16 multiply-adds (K=16)"));
+		} else {
+			/* 2.558976 ms of compute: memory-bound */
+			assert_true(o->epi_flops == 150528.0);
+			assert_false(o->compute_bound);
+			assert_null(strstr(f->path_b, "epilogue"));
+			assert_non_null(strstr(f->path_b, "of bandwidth"));
+		}
+		rp_report_free(&r);
+		cv_module_free(m);
+	}
+}
+
 /* Measured: conv 94.37184 (eff 10%), dw 15 (eff 17.6%), pw 8 (eff 52%),
  * gemm 0.5 (eff 72%); total 117.87184 ms. */
 static void test_ranking_thresholds(void **state)
@@ -436,6 +493,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_grouped_conv_is_depthwise),
+		cmocka_unit_test(test_silu_epilogue),
 		cmocka_unit_test(test_ranking_thresholds),
 		cmocka_unit_test(test_ranking_twenty_percent),
 		cmocka_unit_test(test_ranking_without_profile),
