@@ -152,7 +152,18 @@ typedef int vm_cmp;
 #define vm_max(a, b) ((a) > (b) ? (a) : (b))
 #define vm_min(a, b) ((a) < (b) ? (a) : (b))
 #define vm_lt(a, b) ((a) < (b))
-#define vm_sel(m, t, f) ((m) ? (t) : (f))
+/* m ? t : f by bit masks: gcc turns the plain ?: into a branch, which
+ * mispredicts half the time on the sign of random data (SiLU 3x slower). */
+VM_INLINE float vm_sel(int m, float t, float f)
+{
+	uint32_t bt, bf, mask = (uint32_t)0 - (uint32_t)(m != 0);
+
+	memcpy(&bt, &t, sizeof bt);
+	memcpy(&bf, &f, sizeof bf);
+	bt = (bt & mask) | (bf & ~mask);
+	memcpy(&t, &bt, sizeof t);
+	return t;
+}
 #define vm_abs(x) fabsf(x)
 #define vm_copysign(t, s) copysignf((t), (s))
 #define vm_hsum(v) (v)
@@ -164,7 +175,9 @@ VM_INLINE float vm_round(float x)
 /* p * 2^n, n integral in [-150, 128] (or NaN, then p is NaN too). */
 VM_INLINE float vm_ldexp(float p, float n)
 {
-	int32_t ni = n == n ? (int32_t)n : 0, n1 = ni >= 0 ? ni / 2 : -((1 - ni) / 2);
+	/* n1 = floor(ni / 2) without a branch on the sign (a mispredicted one
+	 * per element with random signs: 3x slower). */
+	int32_t ni = n == n ? (int32_t)n : 0, n1 = (ni - (ni & 1)) / 2;
 	uint32_t b1 = (uint32_t)(n1 + 127) << 23, b2 = (uint32_t)(ni - n1 + 127) << 23;
 	float s1, s2;
 
