@@ -210,19 +210,43 @@ static inline vf v_loadm(const float *p, int n)
 #endif
 
 
-/* The activations a DW block applies before its store; act_inplace the rest. */
+/* The activations a DW block applies before its store, on its registers
+ * (cvrt_vmath.h); the exp-based ones, act_inplace on the stored block
+ * (vectorized too; inlined here, the exp would be copied into every
+ * block of every kernel). */
 static int win_act_inreg(int kind)
 {
-	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP;
+	return kind != CVRT_ACT_SIGMOID && kind != CVRT_ACT_SILU;
+}
+
+static inline vm_vec win_act1(vm_vec v, const cvrt_act *act)
+{
+	switch (act->kind) {
+	case CVRT_ACT_RELU:
+		return vm_max(v, vm_set1(0.0f));
+	case CVRT_ACT_CLIP:
+		return vm_min(vm_max(v, vm_set1(act->a)), vm_set1(act->b));
+	case CVRT_ACT_LEAKY_RELU:
+		return vm_sel(vm_lt(v, vm_set1(0.0f)), vm_mul(v, vm_set1(act->a)), v);
+	case CVRT_ACT_HARD_SIGMOID:
+		return vm_hard_sigmoid(v, act->a, act->b);
+	case CVRT_ACT_HARD_SWISH:
+		return vm_hard_swish(v);
+	default:
+		return v;
+	}
 }
 
 static inline vf win_act(vf v, const cvrt_act *act)
 {
-	if (act->kind == CVRT_ACT_RELU)
-		return V_MAX(v, V_SET1(0.0f));
-	if (act->kind == CVRT_ACT_CLIP)
-		return V_MIN(V_MAX(v, V_SET1(act->a)), V_SET1(act->b));
+#if VM_VW == VW
+	return win_act1(v, act);
+#else
+	int i;
+	for (i = 0; i < VW; i++)
+		v.f[i] = win_act1(v.f[i], act);
 	return v;
+#endif
 }
 
 /* Vector forms of the ops: acc = OP(acc, v, t). */
