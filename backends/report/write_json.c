@@ -54,17 +54,26 @@ static json_t *values_json(cv_value *const *vs, int n)
 	return a;
 }
 
+/* The fused activation: {act, ops_per_element, flop_equivalents}, or null. */
+static json_t *epilogue_json(const rp_op *o)
+{
+	if (!o->epi)
+		return json_null();
+	return json_pack("{s:s, s:i, s:f}", "act", cv_act_names[o->epi->kind], "ops_per_element",
+			 rp_epilogue_ops(o->epi->kind), "flop_equivalents", o->epi_flops);
+}
+
 static json_t *op_json(const rp_report *r, int i)
 {
 	const rp_op *o = &r->ops[i];
 
-	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:{s:f, s:f, s:f, s:f}, s:f, s:s,"
+	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:f, s:o, s:{s:f, s:f, s:f, s:f}, s:f, s:s,"
 			 " s:f, s:f, s:f, s:o, s:f, s:f, s:o, s:s}",
 			 "index", i, "name", o->label, "op", cv_op_name(o->node->op),
 			 "category", rp_category_name(o->cat),
 			 "inputs", values_json(o->node->inputs, o->node->num_inputs),
 			 "outputs", values_json(o->node->outputs, o->node->num_outputs),
-			 "flops", o->flops,
+			 "flops", o->flops, "epilogue", epilogue_json(o),
 			 "bytes", "inputs", o->bytes_in, "weights", o->bytes_weights, "outputs",
 			 o->bytes_out, "total", o->bytes,
 			 "arithmetic_intensity", o->ai, "bound", o->compute_bound ? "compute" : "memory",

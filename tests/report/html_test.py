@@ -32,10 +32,11 @@ TOTALS_KEYS = {"ops", "flops", "bytes", "predicted_ms", "measured_ms", "time_bas
                "efficiency"}
 CATEGORY_KEYS = {"category", "ops", "flops", "bytes", "predicted_ms", "measured_ms", "time_ms",
                  "time_share", "efficiency"}
-OP_KEYS = {"index", "name", "op", "category", "inputs", "outputs", "flops", "bytes",
+OP_KEYS = {"index", "name", "op", "category", "inputs", "outputs", "flops", "epilogue", "bytes",
            "arithmetic_intensity", "bound", "compute_ms", "memory_ms", "predicted_ms",
            "measured_ms", "time_ms", "time_share", "efficiency", "severity"}
 VALUE_KEYS = {"name", "dtype", "dims", "layout", "constant"}
+EPILOGUE_KEYS = {"act", "ops_per_element", "flop_equivalents"}
 BYTES_KEYS = {"inputs", "weights", "outputs", "total"}
 FINDING_KEYS = {"rank", "severity", "kind", "op", "op_index", "ops", "time_ms", "time_share",
                 "efficiency", "bytes", "summary", "path_a", "path_b"}
@@ -84,6 +85,9 @@ def check_op(op, i):
         check(num(op[k]) and op[k] >= 0, f"ops[{i}].{k} not a number >= 0")
     check(abs(op["predicted_ms"] - max(op["compute_ms"], op["memory_ms"])) < 1e-9,
           f"ops[{i}]: predicted_ms is not the roofline max")
+    if op["epilogue"] is not None:
+        keys(op["epilogue"], EPILOGUE_KEYS, f"ops[{i}].epilogue")
+        check(op["epilogue"]["flop_equivalents"] > 0, f"ops[{i}].epilogue.flop_equivalents")
     b = op["bytes"]
     check(abs(b["total"] - b["inputs"] - b["weights"] - b["outputs"]) < 1e-6, f"ops[{i}].bytes")
     for v in op["inputs"] + op["outputs"]:
