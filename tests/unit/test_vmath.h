@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 
-enum { VMATH_EXP, VMATH_SIGMOID, VMATH_SILU, VMATH_TANH, VMATH_HARD_SIGMOID, VMATH_HARD_SWISH,
-       VMATH_COUNT };
+/* The hard activations last (test_vmath.c measures them differently). */
+enum { VMATH_EXP, VMATH_SIGMOID, VMATH_SILU, VMATH_TANH, VMATH_ERF, VMATH_GELU, VMATH_GELU_TANH,
+       VMATH_HARD_SIGMOID, VMATH_HARD_SWISH, VMATH_COUNT };
 
 /* y[0, n) = f(y[0, n)) for function fn, with one ISA's vector code. */
 void vmath_eval__portable(int fn, int64_t n, float *y);

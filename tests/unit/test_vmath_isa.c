@@ -27,6 +27,15 @@ void CAT(vmath_eval, CVRT_SFX)(int fn, int64_t n, float *y)
 	case VMATH_TANH:
 		VM_MAP(vm_tanh, y, n);
 		break;
+	case VMATH_ERF:
+		VM_MAP(vm_erf, y, n);
+		break;
+	case VMATH_GELU:
+		VM_MAP(vm_gelu, y, n);
+		break;
+	case VMATH_GELU_TANH:
+		VM_MAP(vm_gelu_tanh, y, n);
+		break;
 	case VMATH_HARD_SIGMOID:
 		VM_MAP(HSIG, y, n);
 		break;

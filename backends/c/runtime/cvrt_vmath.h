@@ -1,6 +1,8 @@
 /*
- * cvrt_vmath.h - vector exp, sigmoid, SiLU, tanh, hard-sigmoid and
- * hard-swish for the kernel families (internal; cvrt_impl.h includes it).
+ * cvrt_vmath.h - vector exp, sigmoid, SiLU, tanh, erf, GELU (erf and tanh
+ * forms), hard-sigmoid and hard-swish for the kernel families (internal;
+ * cvrt_impl.h includes it). The activations of cvrt_act use them; erf and
+ * the GELUs wait for activation kinds of their own.
  *
  * One algorithm per function, written once on vm_vec, a vector of VM_VW
  * floats: __m512 (AVX-512), __m256 (AVX2 + FMA), or a single float in the
@@ -37,6 +39,12 @@
  * tanhf.c (S. L. Moshier, Cephes Math Library 2.x, relative error ~1e-7
  * there); above, t = 1 - 2 / (exp(2a) + 1), where no cancellation below
  * 0.55 remains. Both branches are computed and one is selected: exp + 13.
+ *
+ * erf: below |x| = 0.75 its Taylor series to degree 19; above, 1 - erfc
+ * with the Chebyshev fit of Numerical Recipes (erfcc, fractional error below
+ * 1.2e-7), its exp(-x^2) taken with -x^2 split exactly (vm_exp_ab).
+ * GELU = x * Phi(x) from the same pieces, without the 1 + erf cancellation;
+ * its tanh form as x * sigmoid(2u).
  *
  * hard-sigmoid(x) = min(1, max(0, alpha * x + beta)) (one fma, 2 clamps);
  * hard-swish(x) = x * hard-sigmoid(x) with alpha = 1/6, beta = 1/2 (4).
@@ -195,21 +203,44 @@ VM_INLINE float vm_ldexp(float p, float n)
 #define VM_LN2_HI 0.693145751953125f        /* 0x3f317200 */
 #define VM_LN2_LO 1.42860682030941723212e-6f /* ln 2 - VM_LN2_HI */
 
+/* exp(r) for |r| <= ln2 / 2: the Taylor polynomial to degree 7. */
+VM_INLINE vm_vec vm_exp_poly(vm_vec r)
+{
+	vm_vec q = vm_fma(vm_set1(1.0f / 5040.0f), r, vm_set1(1.0f / 720.0f));
+
+	q = vm_fma(q, r, vm_set1(1.0f / 120.0f));
+	q = vm_fma(q, r, vm_set1(1.0f / 24.0f));
+	q = vm_fma(q, r, vm_set1(1.0f / 6.0f));
+	q = vm_fma(q, r, vm_set1(0.5f));
+	return vm_add(vm_fma(vm_mul(r, r), q, r), vm_set1(1.0f));
+}
+
 VM_INLINE vm_vec vm_exp(vm_vec x)
 {
-	vm_vec n, r, q;
+	vm_vec n, r;
 
 	x = vm_min(vm_set1(89.0f), vm_max(vm_set1(-104.0f), x));
 	n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
 	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
 	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
-	q = vm_fma(vm_set1(1.0f / 5040.0f), r, vm_set1(1.0f / 720.0f));
-	q = vm_fma(q, r, vm_set1(1.0f / 120.0f));
-	q = vm_fma(q, r, vm_set1(1.0f / 24.0f));
-	q = vm_fma(q, r, vm_set1(1.0f / 6.0f));
-	q = vm_fma(q, r, vm_set1(0.5f));
-	q = vm_add(vm_fma(vm_mul(r, r), q, r), vm_set1(1.0f));
-	return vm_ldexp(q, n);
+	return vm_ldexp(vm_exp_poly(r), n);
+}
+
+/*
+ * exp(a + b) for a in [-104, 0] and |b| <= 2 (erfc's argument, where a =
+ * -z^2 is exact to the float and b holds the rest): n comes from a + b, and
+ * b joins the reduced argument after the exact a - n * ln2_hi, so a + b is
+ * never rounded as a whole (at a = -81 that rounding alone would be 40 ULP).
+ */
+VM_INLINE vm_vec vm_exp_ab(vm_vec a, vm_vec b)
+{
+	vm_vec n, r;
+
+	a = vm_max(vm_set1(-104.0f), a);
+	n = vm_round(vm_mul(vm_add(a, b), vm_set1(VM_LOG2E)));
+	r = vm_fma(n, vm_set1(-VM_LN2_HI), a);
+	r = vm_add(vm_fma(n, vm_set1(-VM_LN2_LO), r), b);
+	return vm_ldexp(vm_exp_poly(r), n);
 }
 
 VM_INLINE vm_vec vm_sigmoid(vm_vec x)
@@ -238,6 +269,108 @@ VM_INLINE vm_vec vm_tanh(vm_vec x)
 	big = vm_sub(vm_set1(1.0f), vm_div(vm_set1(2.0f),
 					   vm_add(vm_exp(vm_add(a, a)), vm_set1(1.0f))));
 	return vm_copysign(vm_sel(vm_lt(a, vm_set1(0.625f)), p, big), x);
+}
+
+/* erf(x) / x for |x| < 0.75: its Taylor series, 2/sqrt(pi) * sum over n of
+ * (-x^2)^n / (n! (2n + 1)), to n = 9 (the next term is below 2e-10). */
+VM_INLINE vm_vec vm_erf_small(vm_vec s) /* s = x^2 */
+{
+	vm_vec p = vm_fma(vm_set1(-1.0f / 6894720.0f), s, vm_set1(1.0f / 685440.0f));
+
+	p = vm_fma(p, s, vm_set1(-1.0f / 75600.0f));
+	p = vm_fma(p, s, vm_set1(1.0f / 9360.0f));
+	p = vm_fma(p, s, vm_set1(-1.0f / 1320.0f));
+	p = vm_fma(p, s, vm_set1(1.0f / 216.0f));
+	p = vm_fma(p, s, vm_set1(-1.0f / 42.0f));
+	p = vm_fma(p, s, vm_set1(1.0f / 10.0f));
+	p = vm_fma(p, s, vm_set1(-1.0f / 3.0f));
+	p = vm_fma(p, s, vm_set1(1.0f));
+	return vm_mul(p, vm_set1(1.12837916709551257f)); /* 2 / sqrt(pi) */
+}
+
+/*
+ * erfc(z) for z >= 0 given -z^2 = e_hi + e_lo exactly: t = 1 / (1 + z/2),
+ * erfc(z) = t * exp(-z^2 - 1.26551223 + t * (1.00002368 + ...)), the
+ * Chebyshev fit of Numerical Recipes in C, 2nd ed., section 6.2 (erfcc),
+ * fractional error below 1.2e-7 for every z >= 0.
+ */
+VM_INLINE vm_vec vm_erfc_nr(vm_vec z, vm_vec e_hi, vm_vec e_lo)
+{
+	vm_vec t = vm_div(vm_set1(1.0f), vm_fma(z, vm_set1(0.5f), vm_set1(1.0f)));
+	vm_vec p = vm_fma(t, vm_set1(0.17087277f), vm_set1(-0.82215223f));
+
+	p = vm_fma(p, t, vm_set1(1.48851587f));
+	p = vm_fma(p, t, vm_set1(-1.13520398f));
+	p = vm_fma(p, t, vm_set1(0.27886807f));
+	p = vm_fma(p, t, vm_set1(-0.18628806f));
+	p = vm_fma(p, t, vm_set1(0.09678418f));
+	p = vm_fma(p, t, vm_set1(0.37409196f));
+	p = vm_fma(p, t, vm_set1(1.00002368f));
+	p = vm_fma(p, t, vm_set1(-1.26551223f));
+	return vm_mul(t, vm_exp_ab(e_hi, vm_add(p, e_lo)));
+}
+
+/* -z^2 as hi + lo exactly (z*z rounded, and its rounding error by an FMA;
+ * without a hardware FMA, in double). */
+#if VM_VW == 1 && !(defined(__FMA__) || defined(FP_FAST_FMAF))
+#define VM_NEG_SQUARE(z, hi, lo)                                                      \
+	do {                                                                          \
+		(hi) = -((z) * (z));                                                  \
+		(lo) = (float)(-((double)(z) * (double)(z)) - (double)(hi));          \
+	} while (0)
+#else
+#define VM_NEG_SQUARE(z, hi, lo)                                                      \
+	do {                                                                          \
+		vm_vec sq_ = vm_mul((z), (z));                                        \
+		(hi) = vm_sub(vm_set1(0.0f), sq_);                                    \
+		(lo) = vm_sub(vm_set1(0.0f), vm_fma((z), (z), vm_sub(vm_set1(0.0f), sq_))); \
+	} while (0)
+#endif
+
+/* erf: the series below 0.75, 1 - erfc above (|x| clamped to 10, where
+ * erf is 1 in float), the sign copied from x. */
+VM_INLINE vm_vec vm_erf(vm_vec x)
+{
+	vm_vec a = vm_min(vm_set1(10.0f), vm_abs(x)), hi, lo, small, big;
+
+	VM_NEG_SQUARE(a, hi, lo);
+	small = vm_mul(a, vm_erf_small(vm_mul(a, a)));
+	big = vm_sub(vm_set1(1.0f), vm_erfc_nr(a, hi, lo));
+	return vm_copysign(vm_sel(vm_lt(a, vm_set1(0.75f)), small, big), x);
+}
+
+/*
+ * GELU(x) = x * Phi(x), Phi(x) = erfc(-x / sqrt(2)) / 2 (the erf form):
+ * below |x| = 1 Phi = 1/2 + erf(x / sqrt(2)) / 2 by the series; above,
+ * e = erfc(|x| / sqrt(2)) / 2 and Phi = e (x < 0) or 1 - e, with the
+ * exponent -x^2 / 2 exact (no 1 + erf cancellation in the negative tail).
+ * x is clamped to [-15, 15] for Phi (Phi(-15) is 0 in float), and the
+ * result is max(x, -15) * Phi: GELU(-inf) = -0, GELU(inf) = inf.
+ */
+VM_INLINE vm_vec vm_gelu(vm_vec x)
+{
+	vm_vec xm = vm_max(vm_set1(-15.0f), x), xc = vm_min(vm_set1(15.0f), xm);
+	vm_vec a = vm_abs(xc), hi, lo, e, small, big;
+	vm_vec z = vm_mul(xc, vm_set1(0.707106781186547524f));
+
+	VM_NEG_SQUARE(a, hi, lo);
+	e = vm_mul(vm_set1(0.5f), vm_erfc_nr(vm_abs(z), vm_mul(hi, vm_set1(0.5f)),
+					     vm_mul(lo, vm_set1(0.5f))));
+	big = vm_sel(vm_lt(xc, vm_set1(0.0f)), e, vm_sub(vm_set1(1.0f), e));
+	small = vm_fma(vm_mul(z, vm_erf_small(vm_mul(z, z))), vm_set1(0.5f), vm_set1(0.5f));
+	return vm_mul(xm, vm_sel(vm_lt(a, vm_set1(1.0f)), small, big));
+}
+
+/*
+ * GELU, tanh form: x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))),
+ * computed as x * sigmoid(2 sqrt(2/pi) * (x + 0.044715 x^3)) (1 + tanh(u)
+ * = 2 sigmoid(2u)): no cancellation for negative x.
+ */
+VM_INLINE vm_vec vm_gelu_tanh(vm_vec x)
+{
+	vm_vec k = vm_fma(vm_mul(x, x), vm_set1(0.0713548162726f), vm_set1(1.59576912160573f));
+
+	return vm_mul(x, vm_sigmoid(vm_mul(x, k)));
 }
 
 VM_INLINE vm_vec vm_hard_sigmoid(vm_vec x, float alpha, float beta)
