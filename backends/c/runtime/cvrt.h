@@ -32,7 +32,9 @@
 
 #define CVRT_MAX_RANK 8
 
-/* Activation applied elementwise, alone (cvrt_unary) or as a fused epilogue. */
+/* Activation applied elementwise, alone (cvrt_unary) or as a fused epilogue.
+ * The exp-based ones use cvrt_vmath.h's vector exp (a few ULP from libm;
+ * the table per ISA is in docs/kernels.md), not libm's expf. */
 enum cvrt_act_kind {
 	CVRT_ACT_NONE = 0,     /* y = x */
 	CVRT_ACT_RELU,         /* y = max(x, 0) */

@@ -174,7 +174,7 @@ static inline vf v_max(vf a, vf b)
 		a.f[i] = b.f[i] > a.f[i] ? b.f[i] : a.f[i];
 	return a;
 }
-static inline vf v_min(vf a, vf b)
+MAYBE_UNUSED static inline vf v_min(vf a, vf b)
 {
 	int i;
 	for (i = 0; i < VW; i++)
