@@ -273,33 +273,25 @@ static void emit_comment_text(FILE *f, const char *s)
 	}
 }
 
-/* Label of n as cv_node_label gives it, malloc'd (NULL when out of memory). */
-static char *node_label(const cv_graph *g, const cv_node *n)
-{
-	size_t size = strlen(n->name) + strlen(cv_op_name(n->op)) + 32;
-	char *buf = malloc(size);
-
-	return buf ? cv_node_label(g, n, buf, size) : NULL;
-}
-
 /* Per-node static tables: label (what profiles and reports match on) and op
  * name, one entry per IR node in run order, NULL-terminated. */
 static cv_status emit_node_tables(emitter *e, FILE *f)
 {
 	const cv_graph *g = &e->m->graph;
 	const cv_node *n;
+	char **labels = cv_graph_node_labels(g);
+	int k;
 
+	if (!labels)
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
 	fprintf(f, "#define NUM_NODES %d\n\nstatic const char *const node_labels[] = {\n",
 		cv_graph_num_nodes(g));
-	cv_graph_for_each_node(g, n) {
-		char *label = node_label(g, n);
-		if (!label)
-			return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
+	for (k = 0; labels[k]; k++) {
 		fputc('\t', f);
-		emit_c_string(f, label);
+		emit_c_string(f, labels[k]);
 		fputs(",\n", f);
-		free(label);
 	}
+	free(labels);
 	fputs("\tNULL\n};\nstatic const char *const node_ops[] = {\n", f);
 	cv_graph_for_each_node(g, n) {
 		fputc('\t', f);
@@ -354,6 +346,9 @@ static const char prologue[] =
 	"#ifdef _OPENMP\n"
 	"#define THREADS(k) omp_set_num_threads((k) > 0 && (k) < threads ? (k) : threads)\n"
 	"#else\n#define THREADS(k) ((void)0)\n#endif\n\n"
+	"/* run_nodes' pieces stay functions of their own (see NODES_PER_CHUNK). */\n"
+	"#if defined(__GNUC__)\n#define NOINLINE __attribute__((noinline))\n"
+	"#else\n#define NOINLINE\n#endif\n\n"
 	"/* Profiling off, prof is NULL: one well-predicted branch per node. */\n"
 	"#define PROF_MARK(k) do { if (prof) prof[k] = prof_now(); } while (0)\n\n";
 
@@ -373,14 +368,37 @@ static void emit_thread_cap(emitter *e, FILE *f)
 	e->cur_threads = k;
 }
 
+/*
+ * Nodes per function of run_nodes. gcc's time and memory on one function
+ * grow faster than its size (a 20,000-node run_nodes took 166 s and 2.5 GB
+ * at -O3), so the body is cut into run_nodes_<j> of this many nodes each,
+ * kept out of line, and run_nodes calls them in order: compile time stays
+ * linear in the graph.
+ */
+#define NODES_PER_CHUNK 128
+
+static const char chunk_params[] =
+	"(const unsigned char *w, unsigned char *a, float *scratch, double *prof, int threads)";
+
+static void chunk_open(FILE *f, int j)
+{
+	fprintf(f, "static NOINLINE void run_nodes_%d%s\n{\n", j, chunk_params);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)prof;\n\t(void)threads;\n", f);
+}
+
 /* Each node's statements between two clock readings (when profiling):
- * prof[k] is taken just before node k, prof[k + 1] just after it. */
+ * prof[k] is taken just before node k, prof[k + 1] just after it. Writes
+ * the chunk functions and then run_nodes, which calls them. */
 static void emit_body(emitter *e, FILE *f)
 {
-	int k = 0;
+	int k = 0, j, chunks = 0;
 
-	fputs("\tPROF_MARK(0);\n", f);
 	cv_graph_for_each_node(&e->m->graph, e->node) {
+		if (k % NODES_PER_CHUNK == 0) {
+			if (k)
+				fputs("}\n\n", f);
+			chunk_open(f, chunks++);
+		}
 		fprintf(f, "\t/* node %d: %s", k, cv_op_name(e->node->op));
 		if (e->node->name[0]) {
 			fputs(" '", f);
@@ -392,6 +410,16 @@ static void emit_body(emitter *e, FILE *f)
 		emit_node(e, f);
 		fprintf(f, "\tPROF_MARK(%d);\n", ++k);
 	}
+	if (k)
+		fputs("}\n\n", f);
+	fputs("/* prof: NULL, or NUM_NODES + 1 doubles for the clock readings. */\n"
+	      "static void run_nodes(const unsigned char *w, unsigned char *a, float *scratch,\n"
+	      "\t\t      double *prof, int threads)\n{\n", f);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)threads;\n", f);
+	fputs("\tPROF_MARK(0);\n", f);
+	for (j = 0; j < chunks; j++)
+		fprintf(f, "\trun_nodes_%d(w, a, scratch, prof, threads);\n", j);
+	fputs("}\n\n", f);
 }
 
 static const char epilogue_fmt[] =
@@ -437,12 +465,7 @@ static cv_status write_model_c(emitter *e, const char *path)
 	}
 	emit_params(e, f);
 	e->conv_id = 0;
-	fputs("/* prof: NULL, or NUM_NODES + 1 doubles for the clock readings. */\n"
-	      "static void run_nodes(const unsigned char *w, unsigned char *a, float *scratch,\n"
-	      "\t\t      double *prof, int threads)\n{\n", f);
-	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)threads;\n", f);
 	emit_body(e, f);
-	fputs("}\n\n", f);
 	emit_api(e, f);
 	if (ferror(f) | fclose(f))
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
