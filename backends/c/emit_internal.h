@@ -37,6 +37,11 @@ typedef struct wpack {
 	int64_t groups, k, n, rs, cs, gcol;
 } wpack;
 
+/* Activations of unary/binary/gemm nodes are file-scope constants act_<i>,
+ * one per distinct value (a static per node made gcc's identical-constant
+ * merging quadratic: 20,000 copies took half of model.o's compile time). */
+#define EMIT_MAX_ACTS 64
+
 typedef struct emitter {
 	const cv_module *m;
 	cv_diag *d;
@@ -54,6 +59,8 @@ typedef struct emitter {
 	int pi;
 	char fbuf[8][32];      /* rotating buffers for float literals */
 	int fi;
+	cv_act acts[EMIT_MAX_ACTS]; /* distinct activations, emitted once as act_<i> */
+	int num_acts;
 } emitter;
 
 /* C expression for a value's data: a weights or arena pointer. The string

@@ -50,6 +50,67 @@ static void put_act(emitter *e, FILE *f, const cv_act *a)
 	fprintf(f, "{%s, %s, %s}", act_enum(a->kind), flit(e, a->a), flit(e, a->b));
 }
 
+/* The activation a unary, binary or gemm node applies; NULL for others. */
+static const cv_act *node_act(const cv_node *n)
+{
+	switch (n->op) {
+	case CV_OP_RELU: case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_SIGMOID:
+	case CV_OP_HARD_SIGMOID: case CV_OP_HARD_SWISH:
+	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
+		return &n->attrs.act;
+	case CV_OP_GEMM:
+		return &n->attrs.gemm.act;
+	default:
+		return NULL;
+	}
+}
+
+static int act_index(const emitter *e, const cv_act *a)
+{
+	int i;
+
+	for (i = 0; i < e->num_acts; i++)
+		if (e->acts[i].kind == a->kind && !memcmp(&e->acts[i].a, &a->a, sizeof a->a) &&
+		    !memcmp(&e->acts[i].b, &a->b, sizeof a->b))
+			return i;
+	return -1;
+}
+
+/* act_<i> for every distinct activation (up to EMIT_MAX_ACTS). */
+static void emit_acts(emitter *e, FILE *f)
+{
+	const cv_node *n;
+	const cv_act *a;
+
+	e->num_acts = 0;
+	cv_graph_for_each_node(&e->m->graph, n) {
+		if (!(a = node_act(n)) || act_index(e, a) >= 0 || e->num_acts == EMIT_MAX_ACTS)
+			continue;
+		fprintf(f, "static const cvrt_act act_%d = ", e->num_acts);
+		put_act(e, f, a);
+		fputs(";\n", f);
+		e->acts[e->num_acts++] = *a;
+	}
+}
+
+/* Open a node's block and name its activation: "act_<i>", or a static
+ * "act" in the block when the table is full. */
+static const char *open_act(emitter *e, FILE *f, const cv_act *a)
+{
+	char *buf = e->fbuf[e->fi++ % 8];
+	int i = act_index(e, a);
+
+	fputs("\t{\n", f);
+	if (i < 0) {
+		fputs("\t\tstatic const cvrt_act act = ", f);
+		put_act(e, f, a);
+		fputs(";\n", f);
+		return "act";
+	}
+	snprintf(buf, sizeof e->fbuf[0], "act_%d", i);
+	return buf;
+}
+
 static void put_i64s(FILE *f, const char *name, const int64_t *v, int n)
 {
 	int k;
@@ -239,6 +300,7 @@ void emit_params(emitter *e, FILE *f)
 	const cv_node *n;
 	int id = 0;
 
+	emit_acts(e, f);
 	cv_graph_for_each_node(&e->m->graph, n)
 		if (is_conv(n->op))
 			conv_params(e, f, n, id++);
@@ -306,11 +368,10 @@ static void emit_batchnorm(emitter *e, FILE *f)
 static void emit_unary(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
+	const char *act = open_act(e, f, &n->attrs.act);
 
-	fprintf(f, "\t{\n\t\tstatic const cvrt_act act = ");
-	put_act(e, f, &n->attrs.act);
-	fprintf(f, ";\n\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
-	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
+	fprintf(f, "\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
+	fprintf(f, "%s, %s);\n\t}\n", P(n->outputs[0]), act);
 }
 
 /* Strides of operand t broadcast to out (0 on broadcast dims). */
@@ -332,19 +393,18 @@ static void emit_binary(emitter *e, FILE *f)
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
 	int rank = y->rank ? y->rank : 1;
 	int64_t one = 1;
+	const char *act;
 
 	bcast_strides(&n->inputs[0]->type, y, sa);
 	bcast_strides(&n->inputs[1]->type, y, sb);
 	if (!y->rank)
 		sa[0] = sb[0] = 0;
-	fputs("\t{\n", f);
+	act = open_act(e, f, &n->attrs.act);
 	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
 	put_i64s(f, "sa", sa, rank);
 	put_i64s(f, "sb", sb, rank);
-	fputs("\t\tstatic const cvrt_act act = ", f);
-	put_act(e, f, &n->attrs.act);
-	fprintf(f, ";\n\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
-	fprintf(f, "%s, sb, %s, act);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
+	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
+	fprintf(f, "%s, sb, %s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]), act);
 }
 
 static void emit_pool(emitter *e, FILE *f)
@@ -388,7 +448,7 @@ static void emit_gemm(emitter *e, FILE *f)
 	const cv_type *y = &n->outputs[0]->type, *ta = &n->inputs[0]->type;
 	const cv_value *c = n->num_inputs > 2 ? n->inputs[2] : NULL, *b = n->inputs[1];
 	int64_t sm = 0, sn = 0, k = a->trans_a ? ta->dims[0] : ta->dims[1];
-	const char *bp = P(b), *bform = a->trans_b ? "CVRT_B_NK" : "CVRT_B_KN";
+	const char *bp = P(b), *bform = a->trans_b ? "CVRT_B_NK" : "CVRT_B_KN", *act;
 
 	if (c && c->type.rank == 2) {
 		sm = c->type.dims[0] == 1 ? 0 : c->type.dims[1];
@@ -396,9 +456,8 @@ static void emit_gemm(emitter *e, FILE *f)
 	} else if (c && c->type.rank == 1) {
 		sn = c->type.dims[0] == 1 ? 0 : 1;
 	}
-	fputs("\t{\n\t\tstatic const cvrt_act act = ", f);
-	put_act(e, f, &a->act);
-	fprintf(f, ";\n\t\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, ", y->dims[0], y->dims[1], k,
+	act = open_act(e, f, &a->act);
+	fprintf(f, "\t\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, ", y->dims[0], y->dims[1], k,
 		P(n->inputs[0]), a->trans_a);
 	if (b->kind == CV_VALUE_CONST) { /* packed at compile time */
 		bp = emit_wptr(e, b, emit_weight_form(n, 1));
@@ -406,7 +465,7 @@ static void emit_gemm(emitter *e, FILE *f)
 	}
 	fprintf(f, "%s, %s, %s, %s, %" PRId64 ", %" PRId64 ", %s, ", bp, bform,
 		flit(e, a->alpha), c ? P(c) : "NULL", sm, sn, flit(e, a->beta));
-	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
+	fprintf(f, "%s, %s);\n\t}\n", P(n->outputs[0]), act);
 }
 
 /* MatMul: 1-D operands promoted ([K] -> [1,K] for A, [K,1] for B), batch
