@@ -279,8 +279,8 @@ def main():
     if not ok:
         fail(f"{a.model} -O{a.level}: output mismatch")
     # A bad CVRT_ISA is an error of model_create, printed by the runner.
-    rc, out = run([runner, "-i", os.path.join(MODELS, entry["inputs"][0])], "runner",
-                  TIMEOUT_RUN, isa="bogus", may_fail=True)
+    ins = sum((["-i", os.path.join(MODELS, f)] for f in entry["inputs"]), [])
+    rc, out = run([runner] + ins, "runner", TIMEOUT_RUN, isa="bogus", may_fail=True)
     if rc == 0 or "CVRT_ISA=bogus: unknown instruction set" not in out:
         fail("the runner did not refuse CVRT_ISA=bogus with a clear error")
     print(f"PASS: {a.model} -O{a.level} (ISAs: {' '.join(ran)})")
