@@ -2,12 +2,14 @@
  * channels_last.c - `channels-last`: NHWC activations, transposes only where
  * producer and consumer disagree.
  *
- * Matches: conv2d, dwconv2d, pool2d and resize on rank-4 nchw activations,
- * with constant conv weights.
+ * Matches: conv2d, dwconv2d, conv_transpose2d, pool2d and resize on rank-4
+ * nchw activations, with constant conv weights.
  * Rewrites, in three steps:
  *   1. each such op runs in nhwc: transpose(0,2,3,1) in front, weights
- *      re-laid at compile time (oihw [O,I,KH,KW] -> hwio [KH,KW,I,O]), and
- *      transpose(0,3,1,2) behind, so the graph is unchanged outside;
+ *      re-laid at compile time (oihw [O,I,KH,KW] -> hwio [KH,KW,I,O]; a
+ *      conv_transpose2d keeps its iohw weight, which the C backend packs
+ *      for its GEMMs), and transpose(0,3,1,2) behind, so the graph is
+ *      unchanged outside;
  *   2. transposes sink through layout-agnostic ops whose run-time operands
  *      all come out of the same transpose (or already have an nhwc copy,
  *      e.g. a graph input feeding a conv and a residual add): elementwise
@@ -70,6 +72,7 @@ static int is_spatial(const cv_node *n)
 	switch (n->op) {
 	case CV_OP_CONV2D:
 	case CV_OP_DWCONV2D:
+	case CV_OP_CONV_TRANSPOSE2D:
 		return n->inputs[1]->kind == CV_VALUE_CONST && (n->num_inputs < 4 || !n->inputs[3]);
 	case CV_OP_POOL2D:
 	case CV_OP_RESIZE:
@@ -95,7 +98,7 @@ static int worth_converting(const cv_node *n, const cv_target *t)
 
 	if (x->kind != CV_VALUE_INPUT || !y->is_output || y->num_uses)
 		return 1; /* not lone: its transposes will cancel against neighbours' */
-	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D)
+	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D || n->op == CV_OP_CONV_TRANSPOSE2D)
 		bytes += 4 * cv_value_numel(n->inputs[1]);
 	t_op = flops / t->peak_flops > bytes / bw ? flops / t->peak_flops : bytes / bw;
 	t_transposes = 2 * 4 * (cv_value_numel(x) + cv_value_numel(y)) / bw;
