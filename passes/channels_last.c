@@ -36,7 +36,12 @@
  * of the target (the low end of the 30-45% of conv time that layout
  * mismatches cost in traces) against 2 x (input + output bytes) at the
  * target's memory bandwidth. The target is the module's (--target), else the
- * host as detected now (its defaults: 150 GFLOP/s, 23 GB/s).
+ * host as detected now (its defaults: 150 GFLOP/s, 23 GB/s). A lone
+ * conv_transpose2d saves more: the C backend runs it in nchw as a scatter
+ * loop at about 1/40 of its roofline time's speed (bench_convt.py, 1
+ * thread, AMD EPYC with AVX-512: 1.4 to 2.3 GFLOP/s, against 70 to 190 for
+ * its nhwc GEMMs), so it is converted when 39 x its roofline time beats
+ * the transposes.
  * A shuffle moves to nhwc only where its nhwc transpose (innermost result
  * dim g, runs of C/g contiguous in the source) suits the C backend's strided
  * copy, which interleaves up to 4 strips or moves whole 8x8 register tiles:
@@ -55,6 +60,7 @@
 #include "passes/passes.h"
 
 #define LAYOUT_SAVING 0.30
+#define CONVT_NCHW_SLOWDOWN 40.0
 
 static const int64_t TO_NHWC[4] = {0, 2, 3, 1};
 static const int64_t TO_NCHW[4] = {0, 3, 1, 2};
@@ -102,6 +108,8 @@ static int worth_converting(const cv_node *n, const cv_target *t)
 		bytes += 4 * cv_value_numel(n->inputs[1]);
 	t_op = flops / t->peak_flops > bytes / bw ? flops / t->peak_flops : bytes / bw;
 	t_transposes = 2 * 4 * (cv_value_numel(x) + cv_value_numel(y)) / bw;
+	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* nchw is the scatter loop (see top) */
+		return (CONVT_NCHW_SLOWDOWN - 1) * t_op > t_transposes;
 	return LAYOUT_SAVING * t_op > t_transposes;
 }
 
