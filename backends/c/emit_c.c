@@ -168,7 +168,8 @@ static void put_bytes(wout *o, const void *p, size_t n)
 }
 
 /* w's constant in its packed form, one panel (k x P floats) at a time;
- * the Winograd forms (16 / 9 or 36 / 9 of the weight) all at once. */
+ * the Winograd forms (16 / 9 or 36 / 9 of the weight) and the transposed
+ * conv's (about its own size) all at once. */
 static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 {
 	const float *src = w->key.v->data;
@@ -176,10 +177,16 @@ static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 	int64_t pc = CVRT_PANEL_COLS(pk.n), g, j0, kk, jj;
 	float *panel;
 
-	if (w->key.form == W_WINOGRAD2 || w->key.form == W_WINOGRAD4) {
+	if (w->key.form == W_WINOGRAD2 || w->key.form == W_WINOGRAD4 || W_CONVT_GROUPS(w->key.form) > 0) {
+		const int64_t *d = w->key.v->type.dims; /* W_CONVT: iohw [c, m/g, kh, kw] */
+		int64_t ng = W_CONVT_GROUPS(w->key.form);
 		if (!(panel = malloc(w->bytes ? w->bytes : 1)))
 			return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory packing %%%s", w->key.v->name);
-		cvrt_pack_winograd(w->key.form == W_WINOGRAD2 ? 2 : 4, (int)pk.k, (int)pk.n, src, panel);
+		if (ng > 0)
+			cvrt_pack_conv_transpose2d((int)d[0], (int)(d[1] * ng), (int)d[2], (int)d[3], (int)ng, src,
+						   panel);
+		else
+			cvrt_pack_winograd(w->key.form == W_WINOGRAD2 ? 2 : 4, (int)pk.k, (int)pk.n, src, panel);
 		put_bytes(o, panel, w->bytes);
 		free(panel);
 		return CV_OK;
@@ -518,7 +525,7 @@ static const char makefile_tail[] =
 	"KERNEL_OBJS := $(if $(X86),$(foreach f,$(AVX512_FAMILIES),cvrt_$(f)_avx512.o)) \\\n"
 	"\t$(foreach i,$(filter-out avx512,$(ISAS)),$(foreach f,$(FAMILIES),cvrt_$(f)_$(i).o)) \\\n"
 	"\tcvrt_isa.o $(foreach f,$(FAMILIES),cvrt_$(f)_api.o)\n"
-	"KERNEL_DEPS := cvrt.h cvrt_impl.h cvrt_gemm.h cvrt_transpose.h cvrt_fg.inc.c cvrt_winograd.inc.c\n\n"
+	"KERNEL_DEPS := cvrt.h cvrt_impl.h cvrt_gemm.h cvrt_transpose.h cvrt_fg.inc.c cvrt_winograd.inc.c \\\n\tcvrt_convt.inc.c\n\n"
 	"all: model\n\n"
 	"model: $(KERNEL_OBJS) main.o model.o\n"
 	"\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o model.o $(KERNEL_OBJS) $(LDLIBS)\n\n"

@@ -26,13 +26,20 @@ struct wslot;
  *                (tile 4)
  *   g >= 1       an NHWC conv weight, HWIO [kh, kw, c/g, m], packed per
  *                group into panels of [kh*kw*(c/g), m/g] (g = group count)
+ *   W_CONVT(g)   an NHWC conv_transpose2d weight, IOHW [c, m/g, kh, kw], in
+ *                the transposed-conv packing (cvrt_pack_conv_transpose2d):
+ *                per group and kernel row, panels of [c/g, kw*(m/g)]
  */
 enum { W_PLAIN = 0, W_GEMM_KN = -1, W_GEMM_NK = -2, W_WINOGRAD2 = -3, W_WINOGRAD4 = -4 };
+#define W_CONVT_BASE (-16)
+#define W_CONVT(g) (W_CONVT_BASE - (int)(g))           /* g >= 1 groups */
+#define W_CONVT_GROUPS(form) (W_CONVT_BASE - (form))  /* > 0 for a W_CONVT form */
 
 /* B_g(kk, j) = data[kk * rs + (g * gcol + j) * cs] for g < groups, kk < k,
  * j < n: the matrices a packed form stores, one after another. W_WINOGRAD2
  * and W_WINOGRAD4 set groups (16 or 36), k (c) and n (m) only: their
- * matrices are transforms. */
+ * matrices are transforms; W_CONVT sets groups (g*kh), k (c/g) and n
+ * (kw*m/g) only: its columns interleave two dims. */
 typedef struct wpack {
 	int64_t groups, k, n, rs, cs, gcol;
 } wpack;

@@ -6,7 +6,8 @@
  * its concat slice in place); the kernels only see numbers. Constant
  * NHWC conv weights and gemm B are passed in weight panels (cvrt.h), which
  * emit_c.c writes; a non-constant NHWC conv weight is packed into the
- * scratch buffer at run time, in front of the conv's own workspace.
+ * scratch buffer at run time, in front of the conv's own workspace. NHWC
+ * conv_transpose2d weights likewise, in their own packing.
  */
 #include <float.h>
 #include <inttypes.h>
@@ -153,6 +154,12 @@ static int is_conv_nhwc(const cv_node *n)
 	return n->op == CV_OP_CONV2D && is_nhwc(n->inputs[0]);
 }
 
+/* conv_transpose2d running cvrt_conv_transpose2d_nhwc (packed weight). */
+static int is_convt_nhwc(const cv_node *n)
+{
+	return n->op == CV_OP_CONV_TRANSPOSE2D && is_nhwc(n->inputs[0]);
+}
+
 /* The enum cvrt_conv_algo an NHWC conv runs with. */
 static int conv_algo(const cv_node *n)
 {
@@ -176,6 +183,8 @@ int emit_weight_form(const cv_node *n, int operand)
 		return W_WINOGRAD4;
 	if (operand == 1 && is_conv_nhwc(n))
 		return (int)n->attrs.conv.group;
+	if (operand == 1 && is_convt_nhwc(n))
+		return W_CONVT(n->attrs.conv.group);
 	if (operand == 1 && n->op == CV_OP_GEMM)
 		return n->attrs.gemm.trans_b ? W_GEMM_NK : W_GEMM_KN;
 	return W_PLAIN;
@@ -186,7 +195,11 @@ wpack emit_weight_pack(const cv_value *v, int form)
 	const int64_t *d = v->type.dims;
 	wpack pk = {1, 0, 0, 0, 1, 0};
 
-	if (form == W_WINOGRAD2 || form == W_WINOGRAD4) { /* 16 or 36 matrices [c, m] */
+	if (W_CONVT_GROUPS(form) > 0) { /* iohw [c, m/g, kh, kw]: g*kh matrices [c/g, kw*m/g] */
+		pk.groups = W_CONVT_GROUPS(form) * d[2];
+		pk.k = d[0] / W_CONVT_GROUPS(form);
+		pk.n = d[3] * d[1];
+	} else if (form == W_WINOGRAD2 || form == W_WINOGRAD4) { /* 16 or 36 matrices [c, m] */
 		pk.groups = form == W_WINOGRAD2 ? 16 : 36;
 		pk.k = d[2];
 		pk.n = d[3];
@@ -210,7 +223,7 @@ cv_status emit_check(emitter *e)
 	int i;
 
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if ((n->op == CV_OP_BATCHNORM || n->op == CV_OP_CONV_TRANSPOSE2D) && is_nhwc(n->inputs[0]))
+		if (n->op == CV_OP_BATCHNORM && is_nhwc(n->inputs[0]))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED, "%s '%s': the C backend runs it in nchw only",
 					     cv_op_name(n->op), n->name);
 		if (n->op == CV_OP_CONV2D && cv_conv_algo_tile(n->attrs.conv.algo) && !is_conv_nhwc(n))
@@ -220,6 +233,10 @@ cv_status emit_check(emitter *e)
 		if (is_conv_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_HWIO)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv2d '%s': an nhwc conv needs an hwio weight in the C backend, not %s",
+					     n->name, cv_layout_name(n->inputs[1]->type.layout));
+		if (is_convt_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_IOHW)
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+					     "conv_transpose2d '%s': needs an iohw weight in the C backend, not %s",
 					     n->name, cv_layout_name(n->inputs[1]->type.layout));
 		for (i = 0; i < n->num_inputs; i++)
 			if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
@@ -312,6 +329,15 @@ void emit_params(emitter *e, FILE *f)
 			fprintf(f, "\tif (cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d) > most)\n"
 				"\t\tmost = cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d);\n",
 				id, id, id, id);
+		else if (is_convt_nhwc(n) && n->inputs[1]->kind != CV_VALUE_CONST)
+			fprintf(f, "\tif (cvrt_conv_transpose2d_packed_floats(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group)\n"
+				"\t    + cvrt_conv_transpose2d_nhwc_workspace(&conv_%d) > most)\n"
+				"\t\tmost = cvrt_conv_transpose2d_packed_floats(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group)\n"
+				"\t\t       + cvrt_conv_transpose2d_nhwc_workspace(&conv_%d);\n",
+				id, id, id, id, id, id, id, id, id, id, id, id);
+		else if (is_convt_nhwc(n))
+			fprintf(f, "\tif (cvrt_conv_transpose2d_nhwc_workspace(&conv_%d) > most)\n"
+				"\t\tmost = cvrt_conv_transpose2d_nhwc_workspace(&conv_%d);\n", id, id);
 		else if (n->op == CV_OP_CONV2D) {
 			const char *fn = is_nhwc(n->inputs[0]) ? "cvrt_conv2d_nhwc_workspace" : "cvrt_conv2d_workspace";
 			fprintf(f, "\tif (%s(&conv_%d) > most)\n\t\tmost = %s(&conv_%d);\n", fn, id, fn, id);
@@ -349,7 +375,17 @@ static void emit_conv(emitter *e, FILE *f, int id)
 	else if (n->op == CV_OP_DWCONV2D)
 		fprintf(f, "\tcvrt_dwconv2d%s(&conv_%d, %s, %s, %s, %s, %s);\n", sfx, id, x, w, b, r,
 			P(n->outputs[0]));
-	else
+	else if (is_convt_nhwc(n) && n->inputs[1]->kind == CV_VALUE_CONST)
+		fprintf(f, "\tcvrt_conv_transpose2d_nhwc(&conv_%d, %s, %s, %s, %s, scratch);\n", id, x,
+			emit_wptr(e, n->inputs[1], emit_weight_form(n, 1)), b, P(n->outputs[0]));
+	else if (is_convt_nhwc(n)) {
+		/* Run-time weight: packed in front of the workspace. */
+		fprintf(f, "\tcvrt_pack_conv_transpose2d(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group, %s, scratch);\n",
+			id, id, id, id, id, w);
+		fprintf(f, "\tcvrt_conv_transpose2d_nhwc(&conv_%d, %s, scratch, %s, %s,\n"
+			"\t\t\t\t   scratch + cvrt_conv_transpose2d_packed_floats(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group));\n",
+			id, x, b, P(n->outputs[0]), id, id, id, id, id);
+	} else
 		fprintf(f, "\tcvrt_conv_transpose2d(&conv_%d, %s, %s, %s, %s);\n", id, x, w, b, P(n->outputs[0]));
 }
 
