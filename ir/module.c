@@ -453,3 +453,81 @@ char *cv_node_label(const cv_graph *g, const cv_node *n, char *buf, size_t size)
 		snprintf(buf, size, "%s#%d", n->name[0] ? n->name : cv_op_name(n->op), pos);
 	return buf;
 }
+
+struct label_count {
+	const char *name;
+	int count;
+	UT_hash_handle hh;
+};
+
+/* Count each non-empty node name once into a table of `slots` (one entry
+ * per node, so no allocation inside the walk). Returns the table or NULL
+ * when uthash ran out of memory. */
+static struct label_count *count_names(const cv_graph *g, struct label_count *slots, int *oom)
+{
+	struct label_count *set = NULL, *e;
+	const cv_node *n;
+	int k = 0;
+
+	*oom = 0;
+	cv_graph_for_each_node(g, n) {
+		if (!n->name[0])
+			continue;
+		HASH_FIND_STR(set, n->name, e);
+		if (!e) {
+			e = &slots[k++];
+			e->name = n->name;
+			e->count = 0;
+			HASH_ADD_KEYPTR(hh, set, e->name, strlen(e->name), e);
+			HASH_FIND_STR(set, n->name, e);
+			if (!e) { /* HASH_NONFATAL_OOM: the add failed */
+				*oom = 1;
+				break;
+			}
+		}
+		e->count++;
+	}
+	return set;
+}
+
+char **cv_graph_node_labels(const cv_graph *g)
+{
+	int num = cv_graph_num_nodes(g), k = 0, oom;
+	struct label_count *slots = calloc((size_t)num + 1, sizeof *slots), *set, *e, *tmp;
+	const cv_node *n;
+	size_t bytes = ((size_t)num + 1) * sizeof(char *), off;
+	char **labels = NULL;
+
+	if (!slots)
+		return NULL;
+	set = count_names(g, slots, &oom);
+	if (oom)
+		goto done;
+	/* "<name or op>#<k>" with k < 2^31 takes at most 12 bytes more. */
+	cv_graph_for_each_node(g, n)
+		bytes += strlen(n->name[0] ? n->name : cv_op_name(n->op)) + 13;
+	labels = malloc(bytes);
+	if (!labels)
+		goto done;
+	off = ((size_t)num + 1) * sizeof(char *);
+	cv_graph_for_each_node(g, n) {
+		char *buf = (char *)labels + off;
+		size_t size = strlen(n->name[0] ? n->name : cv_op_name(n->op)) + 13;
+		e = NULL;
+		if (n->name[0])
+			HASH_FIND_STR(set, n->name, e);
+		if (e && e->count == 1)
+			snprintf(buf, size, "%s", n->name);
+		else
+			snprintf(buf, size, "%s#%d", n->name[0] ? n->name : cv_op_name(n->op), k);
+		labels[k++] = buf;
+		off += size;
+	}
+	labels[k] = NULL;
+done:
+	HASH_ITER(hh, set, e, tmp) {
+		HASH_DEL(set, e);
+	}
+	free(slots);
+	return labels;
+}

@@ -814,6 +814,15 @@ _real("shufflenet_v2_x1_0", "shufflenet_v2_x1_0", 34, "generated",
       desc="torchvision shufflenet_v2_x1_0, random weights, BN kept; 1x3x224x224")
 _real("resnet50", "resnet50", 35, "generated", on_request=True,
       desc="torchvision resnet50, random weights, BN kept; 1x3x224x224 (only on request)")
+_real("efficientnet_b0", "efficientnet_b0", 36, "generated",
+      desc="torchvision efficientnet_b0 (SiLU, 5x5 depthwise, squeeze-and-excitation), "
+           "random weights, BN kept; 1x3x224x224")
+_real("mobilenet_v3_small", "mobilenet_v3_small", 37, "generated",
+      desc="torchvision mobilenet_v3_small (hard-swish, hard-sigmoid SE), random weights, "
+           "BN kept; 1x3x224x224")
+_real("mnasnet1_0", "mnasnet1_0", 38, "generated", on_request=True,
+      desc="torchvision mnasnet1_0 (5x5 depthwise), random weights, BN kept; 1x3x224x224 "
+           "(only on request)")
 
 
 # --------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
  * channels_last.c - `channels-last`: NHWC activations, transposes only where
  * producer and consumer disagree.
  *
- * Matches: conv2d, dwconv2d, pool2d and resize on rank-4 nchw activations,
- * with constant conv weights.
+ * Matches: conv2d, dwconv2d, conv_transpose2d, pool2d and resize on rank-4
+ * nchw activations, with constant conv weights.
  * Rewrites, in three steps:
  *   1. each such op runs in nhwc: transpose(0,2,3,1) in front, weights
- *      re-laid at compile time (oihw [O,I,KH,KW] -> hwio [KH,KW,I,O]), and
- *      transpose(0,3,1,2) behind, so the graph is unchanged outside;
+ *      re-laid at compile time (oihw [O,I,KH,KW] -> hwio [KH,KW,I,O]; a
+ *      conv_transpose2d keeps its iohw weight, which the C backend packs
+ *      for its GEMMs), and transpose(0,3,1,2) behind, so the graph is
+ *      unchanged outside;
  *   2. transposes sink through layout-agnostic ops whose run-time operands
  *      all come out of the same transpose (or already have an nhwc copy,
  *      e.g. a graph input feeding a conv and a residual add): elementwise
@@ -34,7 +36,12 @@
  * of the target (the low end of the 30-45% of conv time that layout
  * mismatches cost in traces) against 2 x (input + output bytes) at the
  * target's memory bandwidth. The target is the module's (--target), else the
- * host as detected now (its defaults: 150 GFLOP/s, 23 GB/s).
+ * host as detected now (its defaults: 150 GFLOP/s, 23 GB/s). A lone
+ * conv_transpose2d saves more: the C backend runs it in nchw as a scatter
+ * loop at about 1/40 of its roofline time's speed (bench_convt.py, 1
+ * thread, AMD EPYC with AVX-512: 1.4 to 2.3 GFLOP/s, against 70 to 190 for
+ * its nhwc GEMMs), so it is converted when 39 x its roofline time beats
+ * the transposes.
  * A shuffle moves to nhwc only where its nhwc transpose (innermost result
  * dim g, runs of C/g contiguous in the source) suits the C backend's strided
  * copy, which interleaves up to 4 strips or moves whole 8x8 register tiles:
@@ -53,6 +60,7 @@
 #include "passes/passes.h"
 
 #define LAYOUT_SAVING 0.30
+#define CONVT_NCHW_SLOWDOWN 40.0
 
 static const int64_t TO_NHWC[4] = {0, 2, 3, 1};
 static const int64_t TO_NCHW[4] = {0, 3, 1, 2};
@@ -70,6 +78,7 @@ static int is_spatial(const cv_node *n)
 	switch (n->op) {
 	case CV_OP_CONV2D:
 	case CV_OP_DWCONV2D:
+	case CV_OP_CONV_TRANSPOSE2D:
 		return n->inputs[1]->kind == CV_VALUE_CONST && (n->num_inputs < 4 || !n->inputs[3]);
 	case CV_OP_POOL2D:
 	case CV_OP_RESIZE:
@@ -95,10 +104,12 @@ static int worth_converting(const cv_node *n, const cv_target *t)
 
 	if (x->kind != CV_VALUE_INPUT || !y->is_output || y->num_uses)
 		return 1; /* not lone: its transposes will cancel against neighbours' */
-	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D)
+	if (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D || n->op == CV_OP_CONV_TRANSPOSE2D)
 		bytes += 4 * cv_value_numel(n->inputs[1]);
 	t_op = flops / t->peak_flops > bytes / bw ? flops / t->peak_flops : bytes / bw;
 	t_transposes = 2 * 4 * (cv_value_numel(x) + cv_value_numel(y)) / bw;
+	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* nchw is the scatter loop (see top) */
+		return (CONVT_NCHW_SLOWDOWN - 1) * t_op > t_transposes;
 	return LAYOUT_SAVING * t_op > t_transposes;
 }
 

@@ -10,6 +10,10 @@ test_pkgs="python3 python3-numpy python3-onnx libonnx-testdata llvm-14-tools pyt
 # e2e.aarch64 cross-builds the emitted code and runs it under qemu; the cross libc
 # headers are only a recommendation of the cross gcc, so they are named here.
 test_pkgs="$test_pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross libgomp1-arm64-cross qemu-user"
+# g++ builds the C++ example plugin (plugins.cxx.*); ccache lets the tests' many
+# builds of the emitted code compile the kernel sources, the same in every
+# output, once (tests/e2e/run_model.py, make_cmd).
+test_pkgs="$test_pkgs g++ ccache"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

@@ -168,7 +168,8 @@ static void put_bytes(wout *o, const void *p, size_t n)
 }
 
 /* w's constant in its packed form, one panel (k x P floats) at a time;
- * the Winograd forms (16 / 9 or 36 / 9 of the weight) all at once. */
+ * the Winograd forms (16 / 9 or 36 / 9 of the weight) and the transposed
+ * conv's (about its own size) all at once. */
 static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 {
 	const float *src = w->key.v->data;
@@ -176,10 +177,16 @@ static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 	int64_t pc = CVRT_PANEL_COLS(pk.n), g, j0, kk, jj;
 	float *panel;
 
-	if (w->key.form == W_WINOGRAD2 || w->key.form == W_WINOGRAD4) {
+	if (w->key.form == W_WINOGRAD2 || w->key.form == W_WINOGRAD4 || W_CONVT_GROUPS(w->key.form) > 0) {
+		const int64_t *d = w->key.v->type.dims; /* W_CONVT: iohw [c, m/g, kh, kw] */
+		int64_t ng = W_CONVT_GROUPS(w->key.form);
 		if (!(panel = malloc(w->bytes ? w->bytes : 1)))
 			return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory packing %%%s", w->key.v->name);
-		cvrt_pack_winograd(w->key.form == W_WINOGRAD2 ? 2 : 4, (int)pk.k, (int)pk.n, src, panel);
+		if (ng > 0)
+			cvrt_pack_conv_transpose2d((int)d[0], (int)(d[1] * ng), (int)d[2], (int)d[3], (int)ng, src,
+						   panel);
+		else
+			cvrt_pack_winograd(w->key.form == W_WINOGRAD2 ? 2 : 4, (int)pk.k, (int)pk.n, src, panel);
 		put_bytes(o, panel, w->bytes);
 		free(panel);
 		return CV_OK;
@@ -273,33 +280,25 @@ static void emit_comment_text(FILE *f, const char *s)
 	}
 }
 
-/* Label of n as cv_node_label gives it, malloc'd (NULL when out of memory). */
-static char *node_label(const cv_graph *g, const cv_node *n)
-{
-	size_t size = strlen(n->name) + strlen(cv_op_name(n->op)) + 32;
-	char *buf = malloc(size);
-
-	return buf ? cv_node_label(g, n, buf, size) : NULL;
-}
-
 /* Per-node static tables: label (what profiles and reports match on) and op
  * name, one entry per IR node in run order, NULL-terminated. */
 static cv_status emit_node_tables(emitter *e, FILE *f)
 {
 	const cv_graph *g = &e->m->graph;
 	const cv_node *n;
+	char **labels = cv_graph_node_labels(g);
+	int k;
 
+	if (!labels)
+		return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
 	fprintf(f, "#define NUM_NODES %d\n\nstatic const char *const node_labels[] = {\n",
 		cv_graph_num_nodes(g));
-	cv_graph_for_each_node(g, n) {
-		char *label = node_label(g, n);
-		if (!label)
-			return cv_diag_error(e->d, CV_ERR_NOMEM, "out of memory");
+	for (k = 0; labels[k]; k++) {
 		fputc('\t', f);
-		emit_c_string(f, label);
+		emit_c_string(f, labels[k]);
 		fputs(",\n", f);
-		free(label);
 	}
+	free(labels);
 	fputs("\tNULL\n};\nstatic const char *const node_ops[] = {\n", f);
 	cv_graph_for_each_node(g, n) {
 		fputc('\t', f);
@@ -346,8 +345,12 @@ static const char prologue[] =
 	"\tdouble *prof_start;     /* NUM_NODES: start of each node, ms from the run's start */\n"
 	"\tdouble *prof_ms;        /* NUM_NODES: duration of each node, ms */\n"
 	"};\n\n"
+	"/* run_nodes' pieces stay functions of their own (see NODES_PER_CHUNK),\n"
+	" * and prof_now is not copied into every node: gcc's time stays linear. */\n"
+	"#if defined(__GNUC__)\n#define NOINLINE __attribute__((noinline))\n"
+	"#else\n#define NOINLINE\n#endif\n\n"
 	"/* CLOCK_MONOTONIC in milliseconds. */\n"
-	"static double prof_now(void)\n{\n\tstruct timespec ts;\n\n"
+	"static NOINLINE double prof_now(void)\n{\n\tstruct timespec ts;\n\n"
 	"\tclock_gettime(CLOCK_MONOTONIC, &ts);\n"
 	"\treturn (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;\n}\n\n"
 	"/* The thread cap of the ops that follow: k > 0 caps at k, 0 lifts the cap. */\n"
@@ -373,14 +376,37 @@ static void emit_thread_cap(emitter *e, FILE *f)
 	e->cur_threads = k;
 }
 
+/*
+ * Nodes per function of run_nodes. gcc's time and memory on one function
+ * grow faster than its size (a 20,000-node run_nodes took 166 s and 2.5 GB
+ * at -O3), so the body is cut into run_nodes_<j> of this many nodes each,
+ * kept out of line, and run_nodes calls them in order: compile time stays
+ * linear in the graph.
+ */
+#define NODES_PER_CHUNK 128
+
+static const char chunk_params[] =
+	"(const unsigned char *w, unsigned char *a, float *scratch, double *prof, int threads)";
+
+static void chunk_open(FILE *f, int j)
+{
+	fprintf(f, "static NOINLINE void run_nodes_%d%s\n{\n", j, chunk_params);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)prof;\n\t(void)threads;\n", f);
+}
+
 /* Each node's statements between two clock readings (when profiling):
- * prof[k] is taken just before node k, prof[k + 1] just after it. */
+ * prof[k] is taken just before node k, prof[k + 1] just after it. Writes
+ * the chunk functions and then run_nodes, which calls them. */
 static void emit_body(emitter *e, FILE *f)
 {
-	int k = 0;
+	int k = 0, j, chunks = 0;
 
-	fputs("\tPROF_MARK(0);\n", f);
 	cv_graph_for_each_node(&e->m->graph, e->node) {
+		if (k % NODES_PER_CHUNK == 0) {
+			if (k)
+				fputs("}\n\n", f);
+			chunk_open(f, chunks++);
+		}
 		fprintf(f, "\t/* node %d: %s", k, cv_op_name(e->node->op));
 		if (e->node->name[0]) {
 			fputs(" '", f);
@@ -392,6 +418,16 @@ static void emit_body(emitter *e, FILE *f)
 		emit_node(e, f);
 		fprintf(f, "\tPROF_MARK(%d);\n", ++k);
 	}
+	if (k)
+		fputs("}\n\n", f);
+	fputs("/* prof: NULL, or NUM_NODES + 1 doubles for the clock readings. */\n"
+	      "static void run_nodes(const unsigned char *w, unsigned char *a, float *scratch,\n"
+	      "\t\t      double *prof, int threads)\n{\n", f);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)threads;\n", f);
+	fputs("\tPROF_MARK(0);\n", f);
+	for (j = 0; j < chunks; j++)
+		fprintf(f, "\trun_nodes_%d(w, a, scratch, prof, threads);\n", j);
+	fputs("}\n\n", f);
 }
 
 static const char epilogue_fmt[] =
@@ -437,12 +473,7 @@ static cv_status write_model_c(emitter *e, const char *path)
 	}
 	emit_params(e, f);
 	e->conv_id = 0;
-	fputs("/* prof: NULL, or NUM_NODES + 1 doubles for the clock readings. */\n"
-	      "static void run_nodes(const unsigned char *w, unsigned char *a, float *scratch,\n"
-	      "\t\t      double *prof, int threads)\n{\n", f);
-	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)threads;\n", f);
 	emit_body(e, f);
-	fputs("}\n\n", f);
 	emit_api(e, f);
 	if (ferror(f) | fclose(f))
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
@@ -495,7 +526,7 @@ static const char makefile_tail[] =
 	"\t$(foreach i,$(filter-out avx512,$(ISAS)),$(foreach f,$(FAMILIES),cvrt_$(f)_$(i).o)) \\\n"
 	"\tcvrt_isa.o $(foreach f,$(FAMILIES),cvrt_$(f)_api.o)\n"
 	"KERNEL_DEPS := cvrt.h cvrt_impl.h cvrt_vmath.h cvrt_gemm.h cvrt_transpose.h cvrt_fg.inc.c \\\n"
-	"\tcvrt_winograd.inc.c\n\n"
+	"\tcvrt_winograd.inc.c cvrt_convt.inc.c\n\n"
 	"all: model\n\n"
 	"model: $(KERNEL_OBJS) main.o model.o\n"
 	"\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o model.o $(KERNEL_OBJS) $(LDLIBS)\n\n"

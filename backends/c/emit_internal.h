@@ -26,16 +26,28 @@ struct wslot;
  *                (tile 4)
  *   g >= 1       an NHWC conv weight, HWIO [kh, kw, c/g, m], packed per
  *                group into panels of [kh*kw*(c/g), m/g] (g = group count)
+ *   W_CONVT(g)   an NHWC conv_transpose2d weight, IOHW [c, m/g, kh, kw], in
+ *                the transposed-conv packing (cvrt_pack_conv_transpose2d):
+ *                per group and kernel row, panels of [c/g, kw*(m/g)]
  */
 enum { W_PLAIN = 0, W_GEMM_KN = -1, W_GEMM_NK = -2, W_WINOGRAD2 = -3, W_WINOGRAD4 = -4 };
+#define W_CONVT_BASE (-16)
+#define W_CONVT(g) (W_CONVT_BASE - (int)(g))           /* g >= 1 groups */
+#define W_CONVT_GROUPS(form) (W_CONVT_BASE - (form))  /* > 0 for a W_CONVT form */
 
 /* B_g(kk, j) = data[kk * rs + (g * gcol + j) * cs] for g < groups, kk < k,
  * j < n: the matrices a packed form stores, one after another. W_WINOGRAD2
  * and W_WINOGRAD4 set groups (16 or 36), k (c) and n (m) only: their
- * matrices are transforms. */
+ * matrices are transforms; W_CONVT sets groups (g*kh), k (c/g) and n
+ * (kw*m/g) only: its columns interleave two dims. */
 typedef struct wpack {
 	int64_t groups, k, n, rs, cs, gcol;
 } wpack;
+
+/* Activations of unary/binary/gemm nodes are file-scope constants act_<i>,
+ * one per distinct value (a static per node made gcc's identical-constant
+ * merging quadratic: 20,000 copies took half of model.o's compile time). */
+#define EMIT_MAX_ACTS 64
 
 typedef struct emitter {
 	const cv_module *m;
@@ -54,6 +66,8 @@ typedef struct emitter {
 	int pi;
 	char fbuf[8][32];      /* rotating buffers for float literals */
 	int fi;
+	cv_act acts[EMIT_MAX_ACTS]; /* distinct activations, emitted once as act_<i> */
+	int num_acts;
 } emitter;
 
 /* C expression for a value's data: a weights or arena pointer. The string

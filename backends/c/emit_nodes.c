@@ -6,7 +6,8 @@
  * its concat slice in place); the kernels only see numbers. Constant
  * NHWC conv weights and gemm B are passed in weight panels (cvrt.h), which
  * emit_c.c writes; a non-constant NHWC conv weight is packed into the
- * scratch buffer at run time, in front of the conv's own workspace.
+ * scratch buffer at run time, in front of the conv's own workspace. NHWC
+ * conv_transpose2d weights likewise, in their own packing.
  */
 #include <float.h>
 #include <inttypes.h>
@@ -48,6 +49,67 @@ static const char *act_enum(cv_act_kind k)
 static void put_act(emitter *e, FILE *f, const cv_act *a)
 {
 	fprintf(f, "{%s, %s, %s}", act_enum(a->kind), flit(e, a->a), flit(e, a->b));
+}
+
+/* The activation a unary, binary or gemm node applies; NULL for others. */
+static const cv_act *node_act(const cv_node *n)
+{
+	switch (n->op) {
+	case CV_OP_RELU: case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_SIGMOID:
+	case CV_OP_HARD_SIGMOID: case CV_OP_HARD_SWISH:
+	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
+		return &n->attrs.act;
+	case CV_OP_GEMM:
+		return &n->attrs.gemm.act;
+	default:
+		return NULL;
+	}
+}
+
+static int act_index(const emitter *e, const cv_act *a)
+{
+	int i;
+
+	for (i = 0; i < e->num_acts; i++)
+		if (e->acts[i].kind == a->kind && !memcmp(&e->acts[i].a, &a->a, sizeof a->a) &&
+		    !memcmp(&e->acts[i].b, &a->b, sizeof a->b))
+			return i;
+	return -1;
+}
+
+/* act_<i> for every distinct activation (up to EMIT_MAX_ACTS). */
+static void emit_acts(emitter *e, FILE *f)
+{
+	const cv_node *n;
+	const cv_act *a;
+
+	e->num_acts = 0;
+	cv_graph_for_each_node(&e->m->graph, n) {
+		if (!(a = node_act(n)) || act_index(e, a) >= 0 || e->num_acts == EMIT_MAX_ACTS)
+			continue;
+		fprintf(f, "static const cvrt_act act_%d = ", e->num_acts);
+		put_act(e, f, a);
+		fputs(";\n", f);
+		e->acts[e->num_acts++] = *a;
+	}
+}
+
+/* Open a node's block and name its activation: "act_<i>", or a static
+ * "act" in the block when the table is full. */
+static const char *open_act(emitter *e, FILE *f, const cv_act *a)
+{
+	char *buf = e->fbuf[e->fi++ % 8];
+	int i = act_index(e, a);
+
+	fputs("\t{\n", f);
+	if (i < 0) {
+		fputs("\t\tstatic const cvrt_act act = ", f);
+		put_act(e, f, a);
+		fputs(";\n", f);
+		return "act";
+	}
+	snprintf(buf, sizeof e->fbuf[0], "act_%d", i);
+	return buf;
 }
 
 static void put_i64s(FILE *f, const char *name, const int64_t *v, int n)
@@ -92,6 +154,12 @@ static int is_conv_nhwc(const cv_node *n)
 	return n->op == CV_OP_CONV2D && is_nhwc(n->inputs[0]);
 }
 
+/* conv_transpose2d running cvrt_conv_transpose2d_nhwc (packed weight). */
+static int is_convt_nhwc(const cv_node *n)
+{
+	return n->op == CV_OP_CONV_TRANSPOSE2D && is_nhwc(n->inputs[0]);
+}
+
 /* The enum cvrt_conv_algo an NHWC conv runs with. */
 static int conv_algo(const cv_node *n)
 {
@@ -115,6 +183,8 @@ int emit_weight_form(const cv_node *n, int operand)
 		return W_WINOGRAD4;
 	if (operand == 1 && is_conv_nhwc(n))
 		return (int)n->attrs.conv.group;
+	if (operand == 1 && is_convt_nhwc(n))
+		return W_CONVT(n->attrs.conv.group);
 	if (operand == 1 && n->op == CV_OP_GEMM)
 		return n->attrs.gemm.trans_b ? W_GEMM_NK : W_GEMM_KN;
 	return W_PLAIN;
@@ -125,7 +195,11 @@ wpack emit_weight_pack(const cv_value *v, int form)
 	const int64_t *d = v->type.dims;
 	wpack pk = {1, 0, 0, 0, 1, 0};
 
-	if (form == W_WINOGRAD2 || form == W_WINOGRAD4) { /* 16 or 36 matrices [c, m] */
+	if (W_CONVT_GROUPS(form) > 0) { /* iohw [c, m/g, kh, kw]: g*kh matrices [c/g, kw*m/g] */
+		pk.groups = W_CONVT_GROUPS(form) * d[2];
+		pk.k = d[0] / W_CONVT_GROUPS(form);
+		pk.n = d[3] * d[1];
+	} else if (form == W_WINOGRAD2 || form == W_WINOGRAD4) { /* 16 or 36 matrices [c, m] */
 		pk.groups = form == W_WINOGRAD2 ? 16 : 36;
 		pk.k = d[2];
 		pk.n = d[3];
@@ -149,7 +223,7 @@ cv_status emit_check(emitter *e)
 	int i;
 
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if ((n->op == CV_OP_BATCHNORM || n->op == CV_OP_CONV_TRANSPOSE2D) && is_nhwc(n->inputs[0]))
+		if (n->op == CV_OP_BATCHNORM && is_nhwc(n->inputs[0]))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED, "%s '%s': the C backend runs it in nchw only",
 					     cv_op_name(n->op), n->name);
 		if (n->op == CV_OP_CONV2D && cv_conv_algo_tile(n->attrs.conv.algo) && !is_conv_nhwc(n))
@@ -159,6 +233,10 @@ cv_status emit_check(emitter *e)
 		if (is_conv_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_HWIO)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv2d '%s': an nhwc conv needs an hwio weight in the C backend, not %s",
+					     n->name, cv_layout_name(n->inputs[1]->type.layout));
+		if (is_convt_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_IOHW)
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+					     "conv_transpose2d '%s': needs an iohw weight in the C backend, not %s",
 					     n->name, cv_layout_name(n->inputs[1]->type.layout));
 		for (i = 0; i < n->num_inputs; i++)
 			if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
@@ -239,6 +317,7 @@ void emit_params(emitter *e, FILE *f)
 	const cv_node *n;
 	int id = 0;
 
+	emit_acts(e, f);
 	cv_graph_for_each_node(&e->m->graph, n)
 		if (is_conv(n->op))
 			conv_params(e, f, n, id++);
@@ -250,6 +329,15 @@ void emit_params(emitter *e, FILE *f)
 			fprintf(f, "\tif (cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d) > most)\n"
 				"\t\tmost = cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d);\n",
 				id, id, id, id);
+		else if (is_convt_nhwc(n) && n->inputs[1]->kind != CV_VALUE_CONST)
+			fprintf(f, "\tif (cvrt_conv_transpose2d_packed_floats(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group)\n"
+				"\t    + cvrt_conv_transpose2d_nhwc_workspace(&conv_%d) > most)\n"
+				"\t\tmost = cvrt_conv_transpose2d_packed_floats(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group)\n"
+				"\t\t       + cvrt_conv_transpose2d_nhwc_workspace(&conv_%d);\n",
+				id, id, id, id, id, id, id, id, id, id, id, id);
+		else if (is_convt_nhwc(n))
+			fprintf(f, "\tif (cvrt_conv_transpose2d_nhwc_workspace(&conv_%d) > most)\n"
+				"\t\tmost = cvrt_conv_transpose2d_nhwc_workspace(&conv_%d);\n", id, id);
 		else if (n->op == CV_OP_CONV2D) {
 			const char *fn = is_nhwc(n->inputs[0]) ? "cvrt_conv2d_nhwc_workspace" : "cvrt_conv2d_workspace";
 			fprintf(f, "\tif (%s(&conv_%d) > most)\n\t\tmost = %s(&conv_%d);\n", fn, id, fn, id);
@@ -287,7 +375,17 @@ static void emit_conv(emitter *e, FILE *f, int id)
 	else if (n->op == CV_OP_DWCONV2D)
 		fprintf(f, "\tcvrt_dwconv2d%s(&conv_%d, %s, %s, %s, %s, %s);\n", sfx, id, x, w, b, r,
 			P(n->outputs[0]));
-	else
+	else if (is_convt_nhwc(n) && n->inputs[1]->kind == CV_VALUE_CONST)
+		fprintf(f, "\tcvrt_conv_transpose2d_nhwc(&conv_%d, %s, %s, %s, %s, scratch);\n", id, x,
+			emit_wptr(e, n->inputs[1], emit_weight_form(n, 1)), b, P(n->outputs[0]));
+	else if (is_convt_nhwc(n)) {
+		/* Run-time weight: packed in front of the workspace. */
+		fprintf(f, "\tcvrt_pack_conv_transpose2d(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group, %s, scratch);\n",
+			id, id, id, id, id, w);
+		fprintf(f, "\tcvrt_conv_transpose2d_nhwc(&conv_%d, %s, scratch, %s, %s,\n"
+			"\t\t\t\t   scratch + cvrt_conv_transpose2d_packed_floats(conv_%d.c, conv_%d.m, conv_%d.kh, conv_%d.kw, conv_%d.group));\n",
+			id, x, b, P(n->outputs[0]), id, id, id, id, id);
+	} else
 		fprintf(f, "\tcvrt_conv_transpose2d(&conv_%d, %s, %s, %s, %s);\n", id, x, w, b, P(n->outputs[0]));
 }
 
@@ -306,11 +404,10 @@ static void emit_batchnorm(emitter *e, FILE *f)
 static void emit_unary(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
+	const char *act = open_act(e, f, &n->attrs.act);
 
-	fprintf(f, "\t{\n\t\tstatic const cvrt_act act = ");
-	put_act(e, f, &n->attrs.act);
-	fprintf(f, ";\n\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
-	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
+	fprintf(f, "\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
+	fprintf(f, "%s, %s);\n\t}\n", P(n->outputs[0]), act);
 }
 
 /* Strides of operand t broadcast to out (0 on broadcast dims). */
@@ -332,19 +429,18 @@ static void emit_binary(emitter *e, FILE *f)
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
 	int rank = y->rank ? y->rank : 1;
 	int64_t one = 1;
+	const char *act;
 
 	bcast_strides(&n->inputs[0]->type, y, sa);
 	bcast_strides(&n->inputs[1]->type, y, sb);
 	if (!y->rank)
 		sa[0] = sb[0] = 0;
-	fputs("\t{\n", f);
+	act = open_act(e, f, &n->attrs.act);
 	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
 	put_i64s(f, "sa", sa, rank);
 	put_i64s(f, "sb", sb, rank);
-	fputs("\t\tstatic const cvrt_act act = ", f);
-	put_act(e, f, &n->attrs.act);
-	fprintf(f, ";\n\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
-	fprintf(f, "%s, sb, %s, act);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
+	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
+	fprintf(f, "%s, sb, %s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]), act);
 }
 
 static void emit_pool(emitter *e, FILE *f)
@@ -388,7 +484,7 @@ static void emit_gemm(emitter *e, FILE *f)
 	const cv_type *y = &n->outputs[0]->type, *ta = &n->inputs[0]->type;
 	const cv_value *c = n->num_inputs > 2 ? n->inputs[2] : NULL, *b = n->inputs[1];
 	int64_t sm = 0, sn = 0, k = a->trans_a ? ta->dims[0] : ta->dims[1];
-	const char *bp = P(b), *bform = a->trans_b ? "CVRT_B_NK" : "CVRT_B_KN";
+	const char *bp = P(b), *bform = a->trans_b ? "CVRT_B_NK" : "CVRT_B_KN", *act;
 
 	if (c && c->type.rank == 2) {
 		sm = c->type.dims[0] == 1 ? 0 : c->type.dims[1];
@@ -396,9 +492,8 @@ static void emit_gemm(emitter *e, FILE *f)
 	} else if (c && c->type.rank == 1) {
 		sn = c->type.dims[0] == 1 ? 0 : 1;
 	}
-	fputs("\t{\n\t\tstatic const cvrt_act act = ", f);
-	put_act(e, f, &a->act);
-	fprintf(f, ";\n\t\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, ", y->dims[0], y->dims[1], k,
+	act = open_act(e, f, &a->act);
+	fprintf(f, "\t\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, %d, ", y->dims[0], y->dims[1], k,
 		P(n->inputs[0]), a->trans_a);
 	if (b->kind == CV_VALUE_CONST) { /* packed at compile time */
 		bp = emit_wptr(e, b, emit_weight_form(n, 1));
@@ -406,7 +501,7 @@ static void emit_gemm(emitter *e, FILE *f)
 	}
 	fprintf(f, "%s, %s, %s, %s, %" PRId64 ", %" PRId64 ", %s, ", bp, bform,
 		flit(e, a->alpha), c ? P(c) : "NULL", sm, sn, flit(e, a->beta));
-	fprintf(f, "%s, act);\n\t}\n", P(n->outputs[0]));
+	fprintf(f, "%s, %s);\n\t}\n", P(n->outputs[0]), act);
 }
 
 /* MatMul: 1-D operands promoted ([K] -> [1,K] for A, [K,1] for B), batch

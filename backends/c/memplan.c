@@ -27,6 +27,7 @@
  * only its other operands. Y itself may be anything: aliased by a later
  * reshape, a graph output.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,42 +178,78 @@ static int overlaps(const struct mp_slot *a, const struct mp_slot *b)
 	return a->def <= b->last && b->def <= a->last;
 }
 
+/* First fit of root slot s against the placed blocks live with it. */
+static size_t first_fit(const struct mp_slot *s, struct mp_slot *const *placed, size_t nplaced)
+{
+	size_t off = 0, n;
+	int moved = 1;
+
+	while (moved) { /* bump past every overlapping block */
+		moved = 0;
+		for (n = 0; n < nplaced; n++) {
+			const struct mp_slot *q = placed[n];
+			if (overlaps(q, s) && off < q->off + q->size && q->off < off + s->size) {
+				off = q->off + q->size;
+				moved = 1;
+			}
+		}
+	}
+	return off;
+}
+
+/*
+ * Roots are placed in definition order (the hash's insertion order), each
+ * checked only against the placed blocks that can still overlap a root to
+ * come: a block whose last use precedes every later root's definition is
+ * dropped from the list. Defs are almost monotone (a concat's result may
+ * start earlier, at its first in-place producer), so min_def[i], the
+ * smallest def of roots i.., decides. Dropping such blocks changes no
+ * offset; it keeps a chain of N nodes O(N · live blocks) instead of O(N²).
+ */
 cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d)
 {
-	struct mp_slot *s, **placed = NULL;
-	size_t nplaced = 0, n;
-	int count;
+	struct mp_slot *s, **roots = NULL, **placed = NULL;
+	size_t nroots = 0, nplaced = 0, i, k, keep;
+	int count, *min_def = NULL;
 	cv_status st;
 
 	memset(p, 0, sizeof *p);
 	if ((st = liveness(g, p, &count, d)))
 		return st;
+	roots = malloc((HASH_COUNT(p->slots) + 1) * sizeof *roots);
 	placed = malloc((HASH_COUNT(p->slots) + 1) * sizeof *placed);
-	if (!placed)
-		return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
-	for (s = p->slots; s; s = s->hh.next) { /* insertion = definition order */
-		size_t off = 0;
-		int moved = 1;
-		if (s->root != s)
-			continue;
-		p->naive_bytes += s->size;
-		while (moved) { /* first fit: bump past every overlapping block */
-			moved = 0;
-			for (n = 0; n < nplaced; n++) {
-				const struct mp_slot *q = placed[n];
-				if (overlaps(q, s) && off < q->off + q->size && q->off < off + s->size) {
-					off = q->off + q->size;
-					moved = 1;
-				}
-			}
-		}
-		s->off = off;
-		placed[nplaced++] = s;
-		if (off + s->size > p->arena_bytes)
-			p->arena_bytes = off + s->size;
+	min_def = malloc((HASH_COUNT(p->slots) + 1) * sizeof *min_def);
+	if (!roots || !placed || !min_def) {
+		st = cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+		goto done;
 	}
+	for (s = p->slots; s; s = s->hh.next) /* insertion = definition order */
+		if (s->root == s)
+			roots[nroots++] = s;
+	for (i = nroots; i-- > 0;)
+		min_def[i] = i + 1 < nroots && min_def[i + 1] < roots[i]->def ? min_def[i + 1] : roots[i]->def;
+	for (i = 0; i < nroots; i++) {
+		s = roots[i];
+		for (k = keep = 0; k < nplaced; k++) /* in order: first fit sees the same list */
+			if (placed[k]->last >= min_def[i])
+				placed[keep++] = placed[k];
+		nplaced = keep;
+		p->naive_bytes += s->size;
+		s->off = first_fit(s, placed, nplaced);
+		if (s->off > SIZE_MAX - s->size) {
+			st = cv_diag_error(d, CV_ERR_INPUT, "value %%%s: the activations exceed the address space",
+					   s->v->name);
+			goto done;
+		}
+		placed[nplaced++] = s;
+		if (s->off + s->size > p->arena_bytes)
+			p->arena_bytes = s->off + s->size;
+	}
+done:
+	free(roots);
 	free(placed);
-	return CV_OK;
+	free(min_def);
+	return st;
 }
 
 void cv_memplan_free(cv_memplan *p)

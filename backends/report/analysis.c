@@ -208,12 +208,12 @@ static const cv_profile_entry *profile_find(const cv_profile *p, const char *lab
 	return NULL;
 }
 
+/* o->node and o->label are set. */
 static void analyse_op(rp_report *r, rp_op *o)
 {
 	const cv_roofline *rl = &r->in->roofline;
 	const cv_profile_entry *e;
 
-	cv_node_label(&r->in->module->graph, o->node, o->label, sizeof o->label);
 	o->cat = categorize(o->node);
 	o->flops = cv_node_flops(o->node);
 	measure_bytes(o);
@@ -341,6 +341,7 @@ static cv_status check_input(const cv_report_input *in, cv_diag *d)
 cv_status rp_analyse(const cv_report_input *in, rp_report *r, cv_diag *d)
 {
 	const cv_node *n;
+	char **labels;
 	cv_status s;
 	int k = 0;
 
@@ -355,10 +356,15 @@ cv_status rp_analyse(const cv_report_input *in, rp_report *r, cv_diag *d)
 	r->ops = calloc(r->num_ops ? (size_t)r->num_ops : 1, sizeof *r->ops);
 	if (!r->ops)
 		return cv_diag_error(d, CV_ERR_NOMEM, "report: out of memory");
+	labels = cv_graph_node_labels(&in->module->graph); /* one pass, not one per node */
+	if (!labels)
+		return cv_diag_error(d, CV_ERR_NOMEM, "report: out of memory");
 	cv_graph_for_each_node(&in->module->graph, n) {
 		r->ops[k].node = n;
+		snprintf(r->ops[k].label, sizeof r->ops[k].label, "%s", labels[k]);
 		analyse_op(r, &r->ops[k++]);
 	}
+	free(labels);
 	summarize_categories(r);
 	summarize_passes(r);
 	if ((s = find_unmatched(r, d)) != CV_OK)

@@ -90,6 +90,17 @@ int onnx_dtype(int32_t t)
 	}
 }
 
+/* Items in the typed repeated field that holds dtype dt's data. */
+static size_t typed_count(const Onnx__TensorProto *t, cv_dtype dt)
+{
+	switch (dt) {
+	case CV_F32: return t->n_float_data;
+	case CV_F64: return t->n_double_data;
+	case CV_I64: return t->n_int64_data;
+	default: return t->n_int32_data; /* int32, int8, uint8, bool, float16 */
+	}
+}
+
 /* Copy the typed repeated field of t (not raw_data) into dst (numel items). */
 static int copy_typed(const Onnx__TensorProto *t, cv_dtype dt, void *dst, size_t numel)
 {
@@ -156,11 +167,17 @@ cv_status tensor_to_const(imp *im, const Onnx__TensorProto *t, const char *name,
 	}
 	numel = cv_type_numel(&type);
 	if (numel < 0 || (uint64_t)numel > SIZE_MAX / 8)
-		return imp_error(im, CV_ERR_NOMEM, "tensor '%s' is too large", name);
+		return imp_error(im, CV_ERR_INPUT,
+				 "tensor '%s' is too large: the product of its dims exceeds 2^61 elements", name);
 	nbytes = (size_t)numel * cv_dtype_size(type.dtype);
+	/* The data must be there before anything is allocated for it, so that
+	 * what convc allocates is bounded by the file's size. */
 	if (t->has_raw_data && t->raw_data.len != nbytes)
 		return imp_error(im, CV_ERR_INPUT, "tensor '%s': raw_data holds %zu bytes, dims need %zu",
 				 name, t->raw_data.len, nbytes);
+	if (!t->has_raw_data && typed_count(t, type.dtype) != (size_t)numel)
+		return imp_error(im, CV_ERR_INPUT, "tensor '%s': dims need %lld elements, its data holds %zu",
+				 name, (long long)numel, typed_count(t, type.dtype));
 	/* Add with no data first, then fill in place: no second copy of the weights. */
 	v = cv_graph_add_const(im->g, name, &type, NULL, 0);
 	if (!v)

@@ -71,14 +71,24 @@ static void set_elem(void *p, cv_dtype t, int64_t i, int64_t iv, double fv, int 
 	}
 }
 
+/*
+ * A folded constant's limit. Shape chains fold to a few numbers; a
+ * ConstantOfShape or Expand with hostile dims could ask for any size, and
+ * this keeps what the folder allocates bounded (docs/limits.md).
+ */
+#define FOLD_MAX_BYTES ((int64_t)256 << 20)
+
 /* Make a constant of type t for result 0 and bind it; *data gets its storage. */
 static cv_status new_result(imp *im, const cv_type *t, void **data)
 {
 	int64_t numel = cv_type_numel(t);
+	char ts[160];
 	cv_value *v;
 
-	if (numel < 0)
-		return imp_error(im, CV_ERR_NOMEM, "folded result is too large");
+	if (numel < 0 || numel > FOLD_MAX_BYTES / (int64_t)cv_dtype_size(t->dtype))
+		return imp_error(im, CV_ERR_INPUT,
+				 "folded result %s is too large: convc folds constants of at most 256 MiB",
+				 cv_type_str(t, ts, sizeof ts));
 	if (t->dtype == CV_F16)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "float16 constants cannot be folded");
 	v = cv_graph_add_const(im->g, NODE->n_output ? NODE->output[0] : "", t, NULL, 0);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,11 @@
 struct vmap {
 	const char *name;
 	cv_value *v;
+	UT_hash_handle hh;
+};
+
+struct used_name {
+	const char *name;
 	UT_hash_handle hh;
 };
 
@@ -70,10 +76,32 @@ cv_status imp_bind(imp *im, const char *name, cv_value *v)
 static void vmap_free(imp *im)
 {
 	struct vmap *e, *tmp;
+	struct used_name *u, *utmp;
 
 	HASH_ITER(hh, im->map, e, tmp) {
 		HASH_DEL(im->map, e);
 	}
+	HASH_ITER(hh, im->used, u, utmp) {
+		HASH_DEL(im->used, u);
+	}
+}
+
+/* Operand i names no value bound so far. ONNX lists nodes in topological
+ * order, so when a node further on computes it the graph is out of order or
+ * has a cycle: say which node (one scan, on the error path only). */
+static cv_status undefined_operand(imp *im, int i, const char *name)
+{
+	const Onnx__GraphProto *g = im->gp;
+	size_t j, k;
+
+	for (j = 0; j < g->n_node; j++)
+		for (k = 0; k < g->node[j]->n_output; k++)
+			if (g->node[j]->output[k] && !strcmp(g->node[j]->output[k], name))
+				return imp_error(im, CV_ERR_INPUT,
+						 "operand %d '%s' is computed by node %zu '%s', which comes later: "
+						 "the graph has a cycle or is not in topological order",
+						 i, name, j, g->node[j]->name && g->node[j]->name[0] ? g->node[j]->name : "?");
+	return imp_error(im, CV_ERR_INPUT, "operand %d '%s' is not defined before its use", i, name);
 }
 
 cv_value *imp_input(imp *im, int i, cv_status *st)
@@ -85,24 +113,49 @@ cv_value *imp_input(imp *im, int i, cv_status *st)
 		return NULL;
 	v = imp_lookup(im, n->input[i]);
 	if (!v)
-		*st = imp_error(im, CV_ERR_INPUT, "operand %d '%s' is not defined before its use", i,
-				n->input[i]);
+		*st = undefined_operand(im, i, n->input[i]);
 	return v;
 }
 
-int imp_name_used(const imp *im, const char *name)
+/* The set of names read by a node or listed as graph outputs, built on the
+ * first question (only multi-result nodes ask), so n questions cost
+ * O(nodes + n) rather than O(nodes · n). */
+static cv_status build_used(imp *im)
 {
 	const Onnx__GraphProto *g = im->gp;
+	struct used_name *e;
 	size_t i, k;
 
-	for (i = 0; i < g->n_output; i++)
-		if (g->output[i]->name && !strcmp(g->output[i]->name, name))
-			return 1;
-	for (i = 0; i < g->n_node; i++)
-		for (k = 0; k < g->node[i]->n_input; k++)
-			if (g->node[i]->input[k] && !strcmp(g->node[i]->input[k], name))
-				return 1;
-	return 0;
+	im->used_built = 1;
+	for (i = 0; i <= g->n_node; i++) {
+		size_t count = i < g->n_node ? g->node[i]->n_input : g->n_output;
+		for (k = 0; k < count; k++) {
+			const char *name = i < g->n_node ? g->node[i]->input[k] : g->output[k]->name;
+			if (!name || !name[0])
+				continue;
+			HASH_FIND_STR(im->used, name, e);
+			if (e)
+				continue;
+			if (!(e = cv_alloc(im->m, sizeof *e)))
+				return CV_ERR_NOMEM;
+			e->name = name; /* the ModelProto outlives the import */
+			HASH_ADD_KEYPTR(hh, im->used, e->name, strlen(e->name), e);
+			HASH_FIND_STR(im->used, name, e);
+			if (!e)
+				return CV_ERR_NOMEM;
+		}
+	}
+	return CV_OK;
+}
+
+int imp_name_used(imp *im, const char *name, cv_status *st)
+{
+	struct used_name *e;
+
+	if (!im->used_built && (*st = build_used(im)))
+		return 0;
+	HASH_FIND_STR(im->used, name, e);
+	return e != NULL;
 }
 
 /* ---- reading the file ---- */
@@ -119,6 +172,15 @@ static cv_status read_file(const char *path, unsigned char **buf, size_t *len, c
 	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
 		fclose(f);
 		return cv_diag_error(d, CV_ERR_IO, "cannot read: not a regular file");
+	}
+	/* protobuf messages are limited to 2 GiB (protobuf-c takes a size_t but
+	 * its lengths are 32-bit); refuse bigger files before reading them. */
+	if ((uint64_t)sb.st_size > (uint64_t)INT32_MAX) {
+		fclose(f);
+		return cv_diag_error(d, CV_ERR_INPUT,
+				     "the file is %lld bytes; an ONNX protobuf holds at most 2 GiB (%lld bytes), "
+				     "and convc does not read external data",
+				     (long long)sb.st_size, (long long)INT32_MAX);
 	}
 	size = (size_t)sb.st_size;
 	*buf = malloc(size ? size : 1);
@@ -284,7 +346,8 @@ static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_in
 	}
 	t->layout = t->rank == 4 ? CV_LAYOUT_NCHW : CV_LAYOUT_PLAIN;
 	if (cv_type_numel(t) < 0)
-		return cv_diag_error(im->d, CV_ERR_INPUT, "graph input '%s' is too large", name);
+		return cv_diag_error(im->d, CV_ERR_INPUT,
+				     "graph input '%s' is too large: the product of its dims overflows 64 bits", name);
 	return CV_OK;
 }
 

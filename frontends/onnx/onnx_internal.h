@@ -14,6 +14,7 @@
 #include "convc/onnx.h"
 
 struct vmap;
+struct used_name;
 
 typedef struct imp {
 	cv_module *m;
@@ -24,10 +25,13 @@ typedef struct imp {
 	const Onnx__NodeProto *node; /* the node being lowered */
 	const char *node_name;       /* its name, or "<OpType>_<index>" if unnamed */
 	const Onnx__GraphProto *gp;  /* the graph being imported */
+	struct used_name *used;      /* names nodes read or the graph outputs */
+	int used_built;
 } imp;
 
-/* Whether ONNX value `name` is read by any node or is a graph output. */
-int imp_name_used(const imp *im, const char *name);
+/* Whether ONNX value `name` is read by any node or is a graph output. When
+ * out of memory, returns 0 with *st = CV_ERR_NOMEM. */
+int imp_name_used(imp *im, const char *name, cv_status *st);
 
 /* Errors about the current node: "<op> '<name>': <fact>". */
 cv_status imp_error(imp *im, cv_status st, const char *fmt, ...)

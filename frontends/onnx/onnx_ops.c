@@ -38,12 +38,16 @@ static cv_status need_f32(imp *im, const cv_value *v, int i)
  * but unread ones (exporters name Dropout masks) are fine. */
 static cv_status only_first_result(imp *im)
 {
+	cv_status st = CV_OK;
 	size_t i;
 
-	for (i = 1; i < NODE->n_output; i++)
-		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i]))
+	for (i = 1; i < NODE->n_output; i++) {
+		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i], &st))
 			return imp_error(im, CV_ERR_UNSUPPORTED, "result %zu ('%s') is not supported", i,
 					 NODE->output[i]);
+		if (st)
+			return imp_error(im, st, "out of memory");
+	}
 	return CV_OK;
 }
 
@@ -106,6 +110,45 @@ static cv_status read_pair(imp *im, const char *name, int64_t *out, int64_t dflt
 }
 
 /*
+ * What ONNX Runtime refuses (and what would divide by zero or index out of
+ * bounds below): strides, dilations and kernel sizes < 1, negative pads,
+ * and a transpose's output_padding outside [0, max(stride, dilation)).
+ * Checked before auto_pad uses the strides.
+ */
+static cv_status check_spatial(imp *im, const struct spatial *s, int transpose)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (s->kernel[k] < 1)
+			return imp_error(im, CV_ERR_INPUT, "kernel_shape must be >= 1, got [%lld,%lld]",
+					 (long long)s->kernel[0], (long long)s->kernel[1]);
+		if (s->strides[k] < 1)
+			return imp_error(im, CV_ERR_INPUT, "strides must be >= 1, got [%lld,%lld]",
+					 (long long)s->strides[0], (long long)s->strides[1]);
+		if (s->dilations[k] < 1)
+			return imp_error(im, CV_ERR_INPUT, "dilations must be >= 1, got [%lld,%lld]",
+					 (long long)s->dilations[0], (long long)s->dilations[1]);
+	}
+	for (k = 0; k < 4; k++)
+		if (s->pads[k] < 0)
+			return imp_error(im, CV_ERR_INPUT, "pads must be >= 0, got [%lld,%lld,%lld,%lld]",
+					 (long long)s->pads[0], (long long)s->pads[1],
+					 (long long)s->pads[2], (long long)s->pads[3]);
+	for (k = 0; transpose && k < 2; k++) {
+		int64_t bound = s->strides[k] > s->dilations[k] ? s->strides[k] : s->dilations[k];
+		if (s->output_padding[k] < 0 || s->output_padding[k] >= bound)
+			return imp_error(im, CV_ERR_INPUT,
+					 "output_padding [%lld,%lld] must be >= 0 and smaller than the strides "
+					 "[%lld,%lld] or dilations [%lld,%lld]",
+					 (long long)s->output_padding[0], (long long)s->output_padding[1],
+					 (long long)s->strides[0], (long long)s->strides[1],
+					 (long long)s->dilations[0], (long long)s->dilations[1]);
+	}
+	return CV_OK;
+}
+
+/*
  * auto_pad SAME_*: the output is ceil(in / stride) and the total padding
  * max(0, (out - 1) * stride + (k - 1) * dil + 1 - in) is split with the odd
  * one at the end (SAME_UPPER) or the beginning (SAME_LOWER).
@@ -126,6 +169,8 @@ static cv_status read_spatial(imp *im, const cv_type *x, struct spatial *s, int 
 		return imp_error(im, CV_ERR_UNSUPPORTED, "pads has %d values; convc supports 2-D only", n);
 	for (k = 0; k < 4; k++)
 		s->pads[k] = n == 4 ? pads[k] : 0;
+	if ((st = check_spatial(im, s, transpose)))
+		return st;
 	attr_string(NODE, "auto_pad", "NOTSET", pad_mode, sizeof pad_mode);
 	if (!strcmp(pad_mode, "VALID")) {
 		memset(s->pads, 0, sizeof s->pads);
@@ -149,6 +194,29 @@ static cv_status read_spatial(imp *im, const cv_type *x, struct spatial *s, int 
 
 /* ---- Conv, ConvTranspose ---- */
 
+/* kernel_shape is optional (the weight has it); when given it must agree. */
+static cv_status check_kernel_shape(imp *im, const cv_value *w)
+{
+	int64_t ks[4];
+	const int64_t *wd = w->type.dims;
+	int n = attr_ints(NODE, "kernel_shape", ks, 4);
+
+	if (n == -1)
+		return CV_OK;
+	if (n != 2 || ks[0] != wd[2] || ks[1] != wd[3]) {
+		char got[64];
+		if (n == 2)
+			snprintf(got, sizeof got, "[%lld,%lld]", (long long)ks[0], (long long)ks[1]);
+		else
+			snprintf(got, sizeof got, n < 0 ? "with too many values" : "with %d values", n);
+		return imp_error(im, CV_ERR_INPUT,
+				 "kernel_shape %s contradicts the weight '%s' [%lld,%lld,%lld,%lld], a %lldx%lld kernel",
+				 got, w->name, (long long)wd[0], (long long)wd[1], (long long)wd[2],
+				 (long long)wd[3], (long long)wd[2], (long long)wd[3]);
+	}
+	return CV_OK;
+}
+
 static cv_status lower_conv_common(imp *im, int transpose)
 {
 	cv_status st = CV_OK;
@@ -168,7 +236,7 @@ static cv_status lower_conv_common(imp *im, int transpose)
 	memset(&a, 0, sizeof a);
 	s.kernel[0] = w->type.dims[2];
 	s.kernel[1] = w->type.dims[3];
-	if ((st = read_spatial(im, &x->type, &s, transpose)))
+	if ((st = check_kernel_shape(im, w)) || (st = read_spatial(im, &x->type, &s, transpose)))
 		return st;
 	if (transpose && attr_ints(NODE, "output_shape", out_shape, 2) == 2) {
 		/* total padding = stride*(in-1) + output_padding + (k-1)*dil + 1 - output_shape */
@@ -189,6 +257,8 @@ static cv_status lower_conv_common(imp *im, int transpose)
 	if (transpose)
 		memcpy(a.conv.output_padding, s.output_padding, sizeof s.output_padding);
 	a.conv.group = attr_int(NODE, "group", 1);
+	if (a.conv.group < 1)
+		return imp_error(im, CV_ERR_INPUT, "group must be >= 1, got %lld", (long long)a.conv.group);
 	w->type.layout = transpose ? CV_LAYOUT_IOHW : CV_LAYOUT_OIHW;
 	ins[0] = x;
 	ins[1] = w;
@@ -387,6 +457,14 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "storage_order=1 is not supported");
 	if ((st = read_spatial(im, &x->type, &s, 0)))
 		return st;
+	/* ONNX Runtime: "Pad should be smaller than kernel" (explicit pads;
+	 * auto_pad's are derived from the kernel). */
+	for (n = 0; attr_find(NODE, "pads") && n < 4; n++)
+		if (s.pads[n] >= s.kernel[n % 2])
+			return imp_error(im, CV_ERR_INPUT,
+					 "pads [%lld,%lld,%lld,%lld] must be smaller than kernel_shape [%lld,%lld]",
+					 (long long)s.pads[0], (long long)s.pads[1], (long long)s.pads[2],
+					 (long long)s.pads[3], (long long)s.kernel[0], (long long)s.kernel[1]);
 	memset(&a, 0, sizeof a);
 	a.pool.kind = kind;
 	memcpy(a.pool.kernel, s.kernel, sizeof s.kernel);

@@ -404,6 +404,14 @@ int cv_graph_num_nodes(const cv_graph *g);
  */
 char *cv_node_label(const cv_graph *g, const cv_node *n, char *buf, size_t size);
 
+/*
+ * The labels of all nodes of g at once, in run order: element k is what
+ * cv_node_label gives the k-th node, and element cv_graph_num_nodes(g) is
+ * NULL. O(nodes) in all, for callers that label every node. Returns one
+ * malloc'd block (the caller frees it with free()), NULL when out of memory.
+ */
+char **cv_graph_node_labels(const cv_graph *g);
+
 /* ---- the op table ---- */
 
 const char *cv_op_name(cv_op op);

@@ -104,7 +104,7 @@ def build_and_run(convc, entry, level, work):
     shutil.rmtree(out_dir, ignore_errors=True)
     err = rm.try_run([convc, os.path.join(rm.MODELS, entry["file"]), f"-O{level}",
                       "-o", out_dir] + rm.input_shape_args(entry), "convc", rm.TIMEOUT_CONVC)
-    err = err or rm.try_run(["make", "-s", "-j2", "-C", out_dir, f"CC={CC}"], "make",
+    err = err or rm.try_run(rm.make_cmd(out_dir, CC), "make",
                             rm.TIMEOUT_MAKE)
     if err:
         return err

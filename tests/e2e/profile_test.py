@@ -31,6 +31,8 @@ import time
 
 import numpy as np
 
+import run_model  # make_cmd: the emitted Makefile as a user runs it (with ccache)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MODELS = os.path.join(ROOT, "models")
@@ -227,7 +229,7 @@ def compile_model(convc, onnx_path, level, out_dir, extra=()):
                        stdout=subprocess.PIPE, timeout=900)
     check(r.returncode == 0, f"convc --emit=ir: exit status {r.returncode}")
     nodes = ir_nodes(r.stdout)
-    run(["make", "-s", "-j2", "-C", out_dir, "EXTRA_CFLAGS=-Werror"], "make", timeout=1800)
+    run(run_model.make_cmd(out_dir) + ["EXTRA_CFLAGS=-Werror"], "make", timeout=1800)
     runner = os.path.join(out_dir, "model")
     check(os.access(runner, os.X_OK), f"make did not produce {runner}")
     return runner, node_labels(nodes), [op for _, op in nodes]

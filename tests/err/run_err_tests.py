@@ -116,6 +116,62 @@ def undefined_tensor_model():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def conv_attr_model(op="Conv", wshape=(4, 3, 3, 3), xshape=(1, 3, 8, 8), **attrs):
+    """data -> one Conv/ConvTranspose (weight W of wshape) named 'conv0' with
+    the given attributes. Declared output shape is [] (rank unknown to the
+    checker would reject nothing): convc infers it."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+    w = numpy_helper.from_array(np.ones(wshape, np.float32), "W")
+    g = helper.make_graph(
+        [helper.make_node(op, ["data", "W"], ["out"], name="conv0", **attrs)],
+        "conv_attrs",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, list(xshape))],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], [w])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def pool_attr_model(op="MaxPool", **attrs):
+    """data [1,3,8,8] -> one MaxPool/AveragePool named 'pool0'."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node(op, ["data"], ["out"], name="pool0", **attrs)], "pool_attrs",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def initializer_model(tensor):
+    """data [1,4] + initializer tensor -> Add -> out."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node("Add", ["data", tensor.name], ["out"], name="add0")], "init",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], [tensor])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def raw_tensor(name, dims, nbytes):
+    """A float TensorProto claiming dims with only nbytes of raw_data."""
+    from onnx import TensorProto
+    t = TensorProto()
+    t.name = name
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend(dims)
+    t.raw_data = bytes(nbytes)
+    return t
+
+
+def relu_graph_model(nodes, name="graph"):
+    """Nodes over input data [1,4] and output out (checker not run)."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def save(model, path, check=True):
     import onnx
     if check:
@@ -338,6 +394,202 @@ def _bad_opt(c):
 def _bad_option(c):
     m = save(conv_relu_model(), os.path.join(c.dir, "valid.onnx"))
     return Spec([m, "--frobnicate", "-o", c.out], USAGE, ["convc", m], [r"--frobnicate"])
+
+
+# ---- hostile models: resource limits and contradictory attributes ----------
+
+def attr_case(c, fname, model, keys, exit=BAD_INPUT):
+    m = save(model, os.path.join(c.dir, fname), check=False)
+    return Spec([m, "-o", c.out], exit, [m], keys)
+
+
+CONV = r"\bconv0\b"
+
+
+@case("conv_kernel_shape_zero", "Conv kernel_shape=[0,0] on a 3x3 weight -> exit 1")
+def _conv_k0(c):
+    return attr_case(c, "conv_k0.onnx", conv_attr_model(kernel_shape=[0, 0]),
+                     [CONV, r"kernel_shape", r"3x3|\[3, ?3\]"])
+
+
+@case("conv_kernel_shape_mismatch", "Conv kernel_shape=[5,5] on a 3x3 weight -> exit 1")
+def _conv_k5(c):
+    return attr_case(c, "conv_k5.onnx", conv_attr_model(kernel_shape=[5, 5]),
+                     [CONV, r"kernel_shape", r"5", r"3x3|\[3, ?3\]"])
+
+
+@case("conv_negative_pads", "Conv pads=[-1,0,0,0] -> exit 1")
+def _conv_negpad(c):
+    return attr_case(c, "conv_negpad.onnx", conv_attr_model(pads=[-1, 0, 0, 0]),
+                     [CONV, r"pads", r"-1", r">= ?0|negative"])
+
+
+@case("conv_stride_zero", "Conv strides=[0,1] -> exit 1")
+def _conv_s0(c):
+    return attr_case(c, "conv_s0.onnx", conv_attr_model(strides=[0, 1]),
+                     [CONV, r"strides", r">= ?1|positive|zero"])
+
+
+@case("conv_stride_zero_same", "Conv strides=[0,0] with auto_pad=SAME_UPPER -> exit 1, no crash")
+def _conv_s0_same(c):
+    return attr_case(c, "conv_s0_same.onnx",
+                     conv_attr_model(strides=[0, 0], auto_pad="SAME_UPPER"),
+                     [CONV, r"strides", r">= ?1|positive|zero"])
+
+
+@case("conv_dilation_zero", "Conv dilations=[1,0] -> exit 1")
+def _conv_d0(c):
+    return attr_case(c, "conv_d0.onnx", conv_attr_model(dilations=[1, 0]),
+                     [CONV, r"dilations", r">= ?1|positive|zero"])
+
+
+@case("conv_group_zero", "Conv group=0 -> exit 1")
+def _conv_g0(c):
+    return attr_case(c, "conv_g0.onnx", conv_attr_model(group=0),
+                     [CONV, r"group", r"\b0\b"])
+
+
+@case("conv_group_not_dividing", "Conv group=2 on 3 input channels -> exit 1")
+def _conv_g2(c):
+    return attr_case(c, "conv_g2.onnx", conv_attr_model(group=2, wshape=(4, 1, 3, 3)),
+                     [CONV, r"group", r"\b2\b", r"\b3\b"])
+
+
+@case("conv_weight_channels", "Conv weight has 2 input channels for a 3-channel input -> exit 1")
+def _conv_wc(c):
+    return attr_case(c, "conv_wc.onnx", conv_attr_model(wshape=(4, 2, 3, 3)),
+                     [CONV, r"\b2\b", r"\b3\b", r"channel"])
+
+
+@case("convtranspose_stride_zero", "ConvTranspose strides=[0,0] -> exit 1")
+def _convt_s0(c):
+    return attr_case(c, "convt_s0.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(3, 4, 3, 3), strides=[0, 0]),
+                     [CONV, r"strides", r">= ?1|positive|zero"])
+
+
+@case("convtranspose_output_padding", "ConvTranspose output_padding=[2,2] with strides 2 -> exit 1")
+def _convt_op(c):
+    return attr_case(c, "convt_op.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(3, 4, 3, 3), strides=[2, 2],
+                                     output_padding=[2, 2]),
+                     [CONV, r"output_padding", r"stride|dilation"])
+
+
+@case("convtranspose_kernel_shape", "ConvTranspose kernel_shape=[2,2] on a 3x3 weight -> exit 1")
+def _convt_k(c):
+    return attr_case(c, "convt_k.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(3, 4, 3, 3), kernel_shape=[2, 2]),
+                     [CONV, r"kernel_shape", r"3x3|\[3, ?3\]"])
+
+
+POOL = r"\bpool0\b"
+
+
+@case("pool_kernel_zero", "MaxPool kernel_shape=[0,2] -> exit 1")
+def _pool_k0(c):
+    return attr_case(c, "pool_k0.onnx", pool_attr_model(kernel_shape=[0, 2]),
+                     [POOL, r"kernel_shape", r">= ?1|positive|zero"])
+
+
+@case("pool_stride_zero", "AveragePool strides=[0,0] with SAME_UPPER -> exit 1, no crash")
+def _pool_s0(c):
+    return attr_case(c, "pool_s0.onnx",
+                     pool_attr_model(op="AveragePool", kernel_shape=[2, 2], strides=[0, 0],
+                                     auto_pad="SAME_UPPER"),
+                     [POOL, r"strides", r">= ?1|positive|zero"])
+
+
+@case("pool_pad_not_smaller", "MaxPool pads=[2,2,2,2] with a 2x2 kernel -> exit 1")
+def _pool_pad(c):
+    return attr_case(c, "pool_pad.onnx",
+                     pool_attr_model(kernel_shape=[2, 2], pads=[2, 2, 2, 2]),
+                     [POOL, r"pad", r"kernel"])
+
+
+@case("pool_negative_pads", "MaxPool pads=[0,-1,0,0] -> exit 1")
+def _pool_negpad(c):
+    return attr_case(c, "pool_negpad.onnx",
+                     pool_attr_model(kernel_shape=[2, 2], pads=[0, -1, 0, 0]),
+                     [POOL, r"pads", r"-1"])
+
+
+@case("dims_overflow", "an input whose dims' product overflows int64 -> exit 1")
+def _dims_overflow(c):
+    from onnx import TensorProto, helper
+    big = 1 << 31
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["data"], ["out"])], "overflow",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [big, big, big, 8])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    return attr_case(c, "dims_overflow.onnx", m, [r"\bdata\b", r"too large|overflow"])
+
+
+@case("initializer_overflow", "an initializer whose dims' product overflows -> exit 1")
+def _init_overflow(c):
+    t = raw_tensor("W", [1 << 40, 1 << 40], 16)
+    return attr_case(c, "init_overflow.onnx", initializer_model(t),
+                     [r"\bW\b", r"too large|overflow"])
+
+
+@case("initializer_2p40", "a 2^40-element initializer with no data -> exit 1, nothing allocated")
+def _init_huge(c):
+    from onnx import TensorProto
+    t = TensorProto()
+    t.name = "W"
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend([1 << 20, 1 << 20])
+    t.float_data.extend([0.0] * 4)
+    return attr_case(c, "init_2p40.onnx", initializer_model(t),
+                     [r"\bW\b", r"1099511627776|2\^40", r"\b4\b"])
+
+
+@case("initializer_raw_short", "raw_data shorter than the dims claim -> exit 1")
+def _init_short(c):
+    t = raw_tensor("W", [1 << 16, 1 << 16], 64)
+    return attr_case(c, "init_short.onnx", initializer_model(t),
+                     [r"\bW\b", r"raw_data", r"\b64\b", r"17179869184"])
+
+
+@case("fold_huge_constant", "ConstantOfShape [2^31, 2^31] -> exit 1, nothing allocated")
+def _fold_huge(c):
+    import numpy as np
+    from onnx import helper, numpy_helper
+    shape = numpy_helper.from_array(np.array([1 << 31, 1 << 31], np.int64), "shape")
+    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["big"], name="cos0"),
+             helper.make_node("Add", ["data", "big"], ["out"], name="add0")]
+    m = relu_graph_model(nodes)
+    m.graph.initializer.append(shape)
+    return attr_case(c, "fold_huge.onnx", m, [r"\bcos0\b", r"too large|at most|limit"])
+
+
+@case("cycle", "two nodes reading each other's results -> exit 1 naming the cycle")
+def _cycle(c):
+    from onnx import helper
+    nodes = [helper.make_node("Add", ["data", "b"], ["a"], name="n_a"),
+             helper.make_node("Relu", ["a"], ["b"], name="n_b"),
+             helper.make_node("Relu", ["b"], ["out"], name="n_out")]
+    return attr_case(c, "cycle.onnx", relu_graph_model(nodes),
+                     [r"\bn_a\b", r"'b'", r"cycle|topological|later"])
+
+
+@case("two_writers", "two nodes write one name -> exit 1 naming it")
+def _two_writers(c):
+    from onnx import helper
+    nodes = [helper.make_node("Relu", ["data"], ["t"], name="w1"),
+             helper.make_node("Relu", ["data"], ["t"], name="w2"),
+             helper.make_node("Relu", ["t"], ["out"], name="w3")]
+    return attr_case(c, "two_writers.onnx", relu_graph_model(nodes),
+                     [r"\bw2\b", r"'t'", r"more than once"])
+
+
+@case("file_over_2gib", "a (sparse) 2 GiB + 1 byte file -> exit 1 before reading it")
+def _over_2gib(c):
+    m = os.path.join(c.dir, "huge.onnx")
+    with open(m, "wb") as f:
+        f.truncate((1 << 31) + 1)   # sparse: no disk space, no read
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"2 ?GiB|2147483648", r"2147483649"])
 
 
 # ---------------------------------------------------------------------------

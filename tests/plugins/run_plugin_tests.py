@@ -54,6 +54,8 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import run_model  # noqa: E402  (make_cmd: the emitted Makefile, with ccache)
 MODELS = os.path.join(ROOT, "models")
 PLUGINS = ("count_ops", "fuse_pad_conv")
 CXX_PLUGIN = "kernel_sizes"
@@ -440,7 +442,7 @@ def compile_and_compare(e, d, model, pipeline, inputs, refs, extra=()):
     shutil.rmtree(out_dir, ignore_errors=True)
     _, _, err = run([e.convc, model, "-passes=" + pipeline, "--stats", "-o", out_dir] +
                     list(extra))
-    run(["make", "-s", "-j2", "-C", out_dir], timeout=1800)
+    run(run_model.make_cmd(out_dir), timeout=1800)
     outs = [os.path.join(out_dir, f"out{k}.npy") for k in range(len(refs))]
     cmd = [os.path.join(out_dir, "model")]
     for i in inputs:

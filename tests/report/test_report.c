@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "backends/report/report_impl.h"
+#include "convc/backend_c.h"
 
 #define EPS 1e-9
 
@@ -488,6 +489,38 @@ static void test_write_all_formats(void **state)
 	cv_module_free(m);
 }
 
+/* ---- an invalid module is refused ---- */
+
+/* A pass that removed a node whose result is still used (the depthwise conv
+ * the pointwise conv reads) leaves an invalid module: the report and the C
+ * backend refuse it with the verifier's reason and write nothing. */
+static void test_invalid_module_refused(void **state)
+{
+	cv_module *m = build();
+	cv_report_input in = input_for(m, NULL);
+	const char *dir = "convc-test-invalid-out";
+	cv_node *n;
+	cv_diag d;
+
+	(void)state;
+	for (n = m->graph.first; n && strcmp(n->name, "dw"); n = n->next)
+		;
+	assert_non_null(n);
+	cv_graph_remove_node(&m->graph, n);
+	unlink("convc-test-invalid.md");
+	cv_diag_init(&d, NULL);
+	assert_int_not_equal(cv_report_write(&in, "convc-test-invalid.md", &d), CV_OK);
+	assert_non_null(strstr(d.msg, "refusing to write a report on an invalid module"));
+	assert_non_null(strstr(d.msg, "no longer defined"));
+	assert_int_equal(access("convc-test-invalid.md", F_OK), -1);
+	cv_diag_init(&d, NULL);
+	assert_int_not_equal(cv_emit_c(m, dir, &d), CV_OK);
+	assert_non_null(strstr(d.msg, "refusing to emit C for an invalid module"));
+	assert_non_null(strstr(d.msg, "no longer defined"));
+	assert_int_equal(access(dir, F_OK), -1);
+	cv_module_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_profile_median),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_write_all_formats),
+		cmocka_unit_test(test_invalid_module_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

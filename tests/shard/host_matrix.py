@@ -182,7 +182,7 @@ def run_subset(a, entries, targets):
         if not check(p.returncode == 0, f"{what}: convc failed: {p.stderr.strip()[-400:]}"):
             done.append((name, host, threads, False))
             continue
-        p = sh(["make", "-s", "-j2", "-C", out], timeout=1800)
+        p = sh(run_model.make_cmd(out), timeout=1800)
         if not check(p.returncode == 0, f"{what}: make failed: {(p.stdout + p.stderr)[-400:]}"):
             done.append((name, host, threads, False))
             continue

@@ -329,6 +329,70 @@ void cvrt_conv_transpose2d(const cvrt_conv_transpose2d_params *p, const float *x
 			   const float *w, const float *bias, float *y);
 
 /*
+ * The same with NHWC activations, run as GEMMs:
+ *   x:    [n, h, w, c]
+ *   w:    the IOHW weight [c, m / group, kh, kw] in the transposed-conv
+ *         packing (cvrt_pack_conv_transpose2d below)
+ *   bias: [m] or NULL
+ *   y:    [n, oh, ow, m]
+ * Same parameters and output-size formula as cvrt_conv_transpose2d. An input
+ * pixel's c/group channels times the [c/group, kw*(m/group)] matrix of
+ * kernel row ky give its contributions to the kw output pixels
+ * (ih*sh - pad_t + ky*dh, iw*sw - pad_l + kx*dw), kx < kw:
+ *   - kernel = stride, no padding (pad_t = pad_l = 0, oh >= h*sh,
+ *     ow >= w*sw), dilation 1, one group (U-Net's 2x2 up-conv, detection
+ *     heads): each output pixel gets exactly one product, so the GEMM of
+ *     kernel row ky writes its [w, kw*m] result straight into output row
+ *     ih*sh + ky (a pixel shuffle in the store), bias and activation fused;
+ *     output_padding's extra pixels are act(bias);
+ *   - otherwise (overlapping taps, padding, groups, dilation): per band of
+ *     input rows and kernel row, the GEMM writes the band's contributions
+ *     into ws and a col2im adds them into y (its rows set to bias first);
+ *     rows no later band reaches get the activation at once.
+ * ws: cvrt_conv_transpose2d_nhwc_workspace(p) floats.
+ */
+size_t cvrt_conv_transpose2d_nhwc_workspace(const cvrt_conv_transpose2d_params *p);
+void cvrt_conv_transpose2d_nhwc(const cvrt_conv_transpose2d_params *p, const float *x,
+				const float *w, const float *bias, float *y, float *ws);
+
+/*
+ * The transposed-conv packing of an IOHW weight w_iohw [c, m/group, kh, kw]:
+ * for each group g and kernel row ky in turn, the matrix
+ *   B_{g,ky}: k = c/group rows, n = kw*(m/group) columns,
+ *   B_{g,ky}[ci][kx*(m/group) + j] = w_iohw[g*(c/group) + ci][j][ky][kx]
+ * in weight panels, starting at float
+ * (g*kh + ky) * CVRT_PANELS_FLOATS(c/group, kw*(m/group)); in all
+ * cvrt_conv_transpose2d_packed_floats(...) floats. convc packs constant
+ * weights with it at compile time, model.c the others at run time.
+ */
+static inline size_t cvrt_conv_transpose2d_packed_floats(int c, int m, int kh, int kw, int group)
+{
+	size_t n = (size_t)kw * (size_t)(m / group);
+
+	return (size_t)group * (size_t)kh * CVRT_PANELS_FLOATS((size_t)(c / group), n);
+}
+
+static inline void cvrt_pack_conv_transpose2d(int c, int m, int kh, int kw, int group,
+					      const float *w_iohw, float *packed)
+{
+	int64_t cg = c / group, mg = m / group, n = (int64_t)kw * mg;
+	int64_t pc = CVRT_PANEL_COLS(n), per = CVRT_PANELS_FLOATS(cg, n);
+	int64_t g, ky, j0, ci, jj;
+
+	for (g = 0; g < group; g++)
+		for (ky = 0; ky < kh; ky++) {
+			float *d = packed + (g * kh + ky) * per;
+			for (j0 = 0; j0 < n; j0 += pc)
+				for (ci = 0; ci < cg; ci++)
+					for (jj = 0; jj < pc; jj++, d++) {
+						int64_t col = j0 + jj, kx = col / mg, j = col % mg;
+						*d = col < n ? w_iohw[(((g * cg + ci) * mg + j) * kh + ky) * kw + kx]
+							     : 0.0f;
+					}
+		}
+}
+
+/*
  * Inference batch normalization (ONNX BatchNormalization, training_mode = 0).
  *   x, y: [n, c, hw] (hw = product of the spatial dims, 1 for 2-D input)
  *   scale, shift, mean, var: [c]

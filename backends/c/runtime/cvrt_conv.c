@@ -2,7 +2,8 @@
  * cvrt_conv.c - convolution: NCHW (im2col + GEMM), NHWC (implicit GEMM, or
  * Winograd from cvrt_winograd.inc.c), transposed.
  *
- * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h).
+ * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h). The transposed
+ * conv's NHWC path (GEMM + pixel shuffle or col2im) is cvrt_convt.inc.c.
  */
 #include "cvrt_impl.h"
 #include "cvrt_gemm.h"
@@ -15,6 +16,8 @@
 #define cvrt_conv2d_nhwc_packed_floats CVRT_FN(cvrt_conv2d_nhwc_packed_floats)
 #define cvrt_pack_conv2d_nhwc CVRT_FN(cvrt_pack_conv2d_nhwc)
 #define cvrt_conv_transpose2d CVRT_FN(cvrt_conv_transpose2d)
+#define cvrt_conv_transpose2d_nhwc_workspace CVRT_FN(cvrt_conv_transpose2d_nhwc_workspace)
+#define cvrt_conv_transpose2d_nhwc CVRT_FN(cvrt_conv_transpose2d_nhwc)
 
 /* ------------------------------------------------------------------------ */
 /* Convolution                                                              */
@@ -632,3 +635,5 @@ void cvrt_conv_transpose2d(const cvrt_conv_transpose2d_params *p, const float *x
 		act_inplace(yc, out_plane, p->act);
 	}
 }
+
+#include "cvrt_convt.inc.c"

@@ -66,7 +66,13 @@
 	V(cvrt_conv_transpose2d,                                                          \
 	  (const cvrt_conv_transpose2d_params *p, const float *x, const float *w,         \
 	   const float *bias, float *y),                                                  \
-	  (p, x, w, bias, y))
+	  (p, x, w, bias, y))                                                             \
+	R(size_t, cvrt_conv_transpose2d_nhwc_workspace,                                   \
+	  (const cvrt_conv_transpose2d_params *p), (p))                                   \
+	V(cvrt_conv_transpose2d_nhwc,                                                     \
+	  (const cvrt_conv_transpose2d_params *p, const float *x, const float *w,         \
+	   const float *bias, float *y, float *ws),                                       \
+	  (p, x, w, bias, y, ws))
 
 #define CVRT_WINDOW_KERNELS(V, R)                                                         \
 	V(cvrt_maxpool2d, (const cvrt_pool2d_params *p, const float *x, float *y), (p, x, y)) \

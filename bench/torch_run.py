@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+"""Time a torchvision network in PyTorch the way a performance engineer would deploy it on
+a CPU: channels_last, traced, frozen and optimized for inference (TorchScript; on x86 this
+runs oneDNN convolutions), at a fixed thread count.
+
+  torch_run.py MODEL -i INPUT.npy --bench N --threads T
+
+MODEL is a torchvision constructor name (the real networks of models/ are named after
+theirs). The weights are torchvision's random init: latency does not depend on them, and
+numeric truth for convc comes from ONNX Runtime (models/README.md), not from this run.
+Prints one warm-up-excluded line in the runner's format:
+  latency_ms median=M min=A max=B runs=N
+"""
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torchvision
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("model")
+    ap.add_argument("-i", dest="input", required=True)
+    ap.add_argument("--bench", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    if not hasattr(torchvision.models, a.model):
+        sys.exit(f"torch_run: torchvision has no model '{a.model}'")
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    m = getattr(torchvision.models, a.model)(weights=None).eval()
+    m = m.to(memory_format=torch.channels_last)
+    x = torch.from_numpy(np.load(a.input)).contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        tm = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(m, x)))
+        for _ in range(3):  # the first runs specialize and JIT the graph
+            tm(x)
+        times = []
+        for _ in range(a.bench):
+            t0 = time.perf_counter()
+            tm(x)
+            times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    print(f"latency_ms median={statistics.median(times):.3f} min={times[0]:.3f} "
+          f"max={times[-1]:.3f} runs={a.bench}")
+
+
+if __name__ == "__main__":
+    main()
