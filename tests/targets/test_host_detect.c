@@ -96,10 +96,17 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
+/* A fresh directory under $TMPDIR (else the system's, P_tmpdir). */
 static int make_root(void **state)
 {
-	char *root = strdup("/tmp/convc-sysfs-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	char *root;
 
+	if (!tmp || !*tmp)
+		tmp = P_tmpdir;
+	root = malloc(strlen(tmp) + sizeof "/convc-sysfs-XXXXXX");
+	if (root)
+		sprintf(root, "%s/convc-sysfs-XXXXXX", tmp);
 	if (!root || !mkdtemp(root)) {
 		free(root);
 		return -1;
