@@ -95,8 +95,9 @@ static int64_t pick_int(int64_t old)
 					  (int64_t)1 << 31, INT32_MAX, INT64_MAX, INT64_MIN};
 	switch (rnd(4)) {
 	case 0: return special[rnd(sizeof special / sizeof special[0])];
-	case 1: return old + (int64_t)rnd(5) - 2;
-	case 2: return old * 2;
+	/* wrapping arithmetic: the mutator itself must not overflow */
+	case 1: return (int64_t)((uint64_t)old + rnd(5) - 2);
+	case 2: return (int64_t)((uint64_t)old * 2);
 	default: return (int64_t)rnd(64) - 8;
 	}
 }
