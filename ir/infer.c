@@ -315,6 +315,8 @@ static cv_status infer_concat(const cv_node *n, cv_type *out, cv_diag *d)
 			if (k != axis && t->dims[k] != out->dims[k])
 				return ERR("concat '%s': operand %d dim %d is %lld, expected %lld", n->name, i, k,
 					   (long long)t->dims[k], (long long)out->dims[k]);
+		if (t->dims[axis] > INT64_MAX - out->dims[axis])
+			return ERR("concat '%s': the result's dim %lld overflows", n->name, (long long)axis);
 		out->dims[axis] += t->dims[axis];
 	}
 	return CV_OK;
@@ -333,6 +335,8 @@ static cv_status infer_split(const cv_node *n, cv_type *out, cv_diag *d)
 		out[i].dims[axis] = n->outputs[i]->type.dims[axis];
 		if (out[i].dims[axis] < 0)
 			return ERR("split '%s': negative split size", n->name);
+		if (out[i].dims[axis] > INT64_MAX - sum)
+			return ERR("split '%s': the sizes' sum overflows", n->name);
 		sum += out[i].dims[axis];
 	}
 	if (sum != x->dims[axis])
