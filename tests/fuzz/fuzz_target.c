@@ -2,7 +2,7 @@
  * fuzz_target.c - target XML -> cv_target_load (libxml2 without network,
  * RelaxNG validation against the embedded targets/target.rng, then the
  * value checks). Any input must give CV_OK or an error; a loaded target must
- * satisfy the invariants convc.h promises.
+ * satisfy what convc/target.h promises.
  */
 #include "tests/fuzz/fuzz_common.h"
 
