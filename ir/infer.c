@@ -9,6 +9,7 @@
 #include "convc/ir.h"
 
 #define ERR(...) cv_diag_error(d, CV_ERR_INPUT, __VA_ARGS__)
+#define ATTR_LIMIT ((int64_t)1 << 30) /* as the text IR bounds integers */
 
 static const cv_type *in_type(const cv_node *n, int i)
 {
@@ -30,14 +31,24 @@ static cv_status conv_len(const cv_node *n, int k, int64_t in, int64_t kernel, i
 			  cv_diag *d)
 {
 	const cv_conv_attrs *a = &n->attrs.conv;
-	int64_t ext = a->dilations[k] * (kernel - 1) + 1;
+	int64_t ext, t;
 
 	if (a->strides[k] < 1 || a->dilations[k] < 1 || a->pads[k] < 0 || a->pads[k + 2] < 0)
 		return ERR("%s '%s': strides and dilations must be >= 1 and pads >= 0", cv_op_name(n->op),
 			   n->name);
+	/* Attributes straight from an ONNX file are any int64: bound them (as
+	 * the text IR does) so that the formulas below cannot overflow. */
+	if (a->strides[k] > ATTR_LIMIT || a->dilations[k] > ATTR_LIMIT || a->pads[k] > ATTR_LIMIT ||
+	    a->pads[k + 2] > ATTR_LIMIT || a->output_padding[k] < 0 ||
+	    a->output_padding[k] > ATTR_LIMIT || kernel > ATTR_LIMIT || in > ATTR_LIMIT)
+		return ERR("%s '%s': a stride, dilation, pad, kernel or input size is beyond 2^30",
+			   cv_op_name(n->op), n->name);
+	ext = a->dilations[k] * (kernel - 1) + 1;
 	if (n->op == CV_OP_CONV_TRANSPOSE2D) {
 		/* out = (in-1)*s - pad_begin - pad_end + dil*(k-1) + out_pad + 1 */
-		*len = (in - 1) * a->strides[k] - a->pads[k] - a->pads[k + 2] + ext + a->output_padding[k];
+		if (__builtin_mul_overflow(in - 1, a->strides[k], &t))
+			return ERR("%s '%s': output size overflows", cv_op_name(n->op), n->name);
+		*len = t - a->pads[k] - a->pads[k + 2] + ext + a->output_padding[k];
 	} else {
 		/* out = (in + pad_begin + pad_end - dil*(k-1) - 1) / s + 1 */
 		*len = (in + a->pads[k] + a->pads[k + 2] - ext) / a->strides[k] + 1;
@@ -304,6 +315,8 @@ static cv_status infer_concat(const cv_node *n, cv_type *out, cv_diag *d)
 			if (k != axis && t->dims[k] != out->dims[k])
 				return ERR("concat '%s': operand %d dim %d is %lld, expected %lld", n->name, i, k,
 					   (long long)t->dims[k], (long long)out->dims[k]);
+		if (t->dims[axis] > INT64_MAX - out->dims[axis])
+			return ERR("concat '%s': the result's dim %lld overflows", n->name, (long long)axis);
 		out->dims[axis] += t->dims[axis];
 	}
 	return CV_OK;
@@ -322,6 +335,8 @@ static cv_status infer_split(const cv_node *n, cv_type *out, cv_diag *d)
 		out[i].dims[axis] = n->outputs[i]->type.dims[axis];
 		if (out[i].dims[axis] < 0)
 			return ERR("split '%s': negative split size", n->name);
+		if (out[i].dims[axis] > INT64_MAX - sum)
+			return ERR("split '%s': the sizes' sum overflows", n->name);
 		sum += out[i].dims[axis];
 	}
 	if (sum != x->dims[axis])

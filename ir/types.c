@@ -134,16 +134,22 @@ double cv_value_bytes(const cv_value *v)
 int64_t cv_type_numel(const cv_type *t)
 {
 	int64_t n = 1;
-	int i;
+	int i, empty = 0;
 
+	/* The product of the nonzero dims must fit too: code that walks an
+	 * empty tensor's shape (strides, outer/inner counts) multiplies them. */
 	for (i = 0; i < t->rank; i++) {
 		if (t->dims[i] < 0)
 			return -1;
-		if (t->dims[i] && n > INT64_MAX / t->dims[i])
+		if (!t->dims[i]) {
+			empty = 1;
+			continue;
+		}
+		if (n > INT64_MAX / t->dims[i])
 			return -1;
 		n *= t->dims[i];
 	}
-	return n;
+	return empty ? 0 : n;
 }
 
 int cv_type_equal(const cv_type *a, const cv_type *b)

@@ -439,7 +439,8 @@ static void push(shard_ctx *c, snode *s, cv_shard_kind kind, int a, int b)
 	p.grid[0] = a;
 	p.grid[1] = b;
 	e = evaluate_fit(c, s->n, s->cls, &p, &fits);
-	p.mem = (int64_t)ceil(e.mem);
+	/* saturate: a tensor of absurd size must not overflow the conversion */
+	p.mem = e.mem < 0x1p62 ? (int64_t)ceil(e.mem) : INT64_MAX;
 	if (s->min_mem < 0 || e.mem < s->min_mem)
 		s->min_mem = e.mem;
 	s->cand[s->ncand] = p;

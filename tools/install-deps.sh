@@ -7,6 +7,8 @@ set -eu
 
 build_pkgs="cmake make gcc pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev libxml2-dev uthash-dev libgit2-dev libjansson-dev"
 test_pkgs="python3 python3-numpy python3-onnx libonnx-testdata llvm-14-tools python3-torch python3-torchvision libcmocka-dev chromium"
+# tests/fuzz: libFuzzer comes with clang-14 and its runtime libraries.
+test_pkgs="$test_pkgs clang-14 libclang-rt-14-dev"
 # e2e.aarch64 cross-builds the emitted code and runs it under qemu; the cross libc
 # headers are only a recommendation of the cross gcc, so they are named here.
 test_pkgs="$test_pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross libgomp1-arm64-cross qemu-user"

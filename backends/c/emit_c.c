@@ -206,17 +206,16 @@ static cv_status put_packed(emitter *e, wout *o, const struct wslot *w)
 	return CV_OK;
 }
 
-static cv_status write_weights(emitter *e, const char *path)
+/* weights.bin into f (not closed here); sets e->weights_hash. */
+static cv_status put_weights(emitter *e, FILE *f)
 {
 	static const unsigned char zeros[WALIGN];
 	struct wslot *w;
 	cv_status st = CV_OK;
 	wout o;
 
-	o.f = fopen(path, "wb");
+	o.f = f;
 	o.h = 0xcbf29ce484222325ull;
-	if (!o.f)
-		return cv_diag_error(e->d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
 	for (w = e->weights; w && !st; w = w->hh.next) { /* insertion order = offset order */
 		size_t pad = ((w->bytes + WALIGN - 1) & ~(size_t)(WALIGN - 1)) - w->bytes;
 		if (w->key.form == W_PLAIN)
@@ -226,7 +225,18 @@ static cv_status write_weights(emitter *e, const char *path)
 		put_bytes(&o, zeros, pad);
 	}
 	e->weights_hash = o.h;
-	if ((ferror(o.f) | fclose(o.f)) && !st)
+	return st;
+}
+
+static cv_status write_weights(emitter *e, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	cv_status st;
+
+	if (!f)
+		return cv_diag_error(e->d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	st = put_weights(e, f);
+	if ((ferror(f) | fclose(f)) && !st)
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
 	return st;
 }
@@ -456,28 +466,36 @@ static void emit_api(emitter *e, FILE *f)
 	fputs(emit_api_source, f);
 }
 
-static cv_status write_model_c(emitter *e, const char *path)
+/* model.c into f (not closed here); needs the weights written first (their
+ * checksum goes into it). */
+static cv_status put_model_c(emitter *e, FILE *f)
 {
 	const cv_graph *g = &e->m->graph;
+	cv_status st;
+
+	fputs(prologue, f);
+	emit_io_tables(e, f, "input", g->inputs, g->num_inputs);
+	emit_io_tables(e, f, "output", g->outputs, g->num_outputs);
+	if ((st = emit_node_tables(e, f)))
+		return st;
+	emit_params(e, f);
+	e->conv_id = 0;
+	emit_body(e, f);
+	emit_api(e, f);
+	return CV_OK;
+}
+
+static cv_status write_model_c(emitter *e, const char *path)
+{
 	FILE *f = fopen(path, "w");
 	cv_status st;
 
 	if (!f)
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-	fputs(prologue, f);
-	emit_io_tables(e, f, "input", g->inputs, g->num_inputs);
-	emit_io_tables(e, f, "output", g->outputs, g->num_outputs);
-	if ((st = emit_node_tables(e, f))) {
-		fclose(f);
-		return st;
-	}
-	emit_params(e, f);
-	e->conv_id = 0;
-	emit_body(e, f);
-	emit_api(e, f);
-	if (ferror(f) | fclose(f))
+	st = put_model_c(e, f);
+	if ((ferror(f) | fclose(f)) && !st)
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-	return CV_OK;
+	return st;
 }
 
 /* ---- files and directories ---- */
@@ -793,6 +811,42 @@ static cv_status publish(const char *tmp, const char *out_dir, int exists, cv_di
 	return CV_OK;
 }
 
+/* Verify m and set up e for it. Code for an invalid module would compute
+ * garbage (or index out of bounds): refuse it with the verifier's reason. */
+static cv_status emitter_init(emitter *e, const cv_module *m, cv_diag *d)
+{
+	cv_status st;
+
+	memset(e, 0, sizeof *e);
+	if ((st = cv_verify(m, d))) {
+		char why[CV_DIAG_MSG_MAX / 2];
+		snprintf(why, sizeof why, "%.1000s", d->msg);
+		snprintf(d->msg, sizeof d->msg, "refusing to emit C for an invalid module: %s", why);
+		return st;
+	}
+	e->m = m;
+	/* placements split threads only when made for a CPU (docs/sharding.md) */
+	if (cv_module_target(m) && cv_module_target(m)->memory_kind == CV_MEMORY_CACHE)
+		e->host_cores = cv_module_target(m)->cores;
+	e->d = d;
+	return CV_OK;
+}
+
+cv_status emit_c_streams(const cv_module *m, FILE *model_c, FILE *weights, cv_diag *d)
+{
+	emitter e;
+	cv_status st;
+
+	if ((st = emitter_init(&e, m, d)))
+		return st;
+	if (!(st = cv_memplan_build(&m->graph, &e.plan, d)) && !(st = plan_weights(&e)) &&
+	    !(st = emit_check(&e)) && !(st = put_weights(&e, weights)))
+		st = put_model_c(&e, model_c);
+	free_weights(&e);
+	cv_memplan_free(&e.plan);
+	return st;
+}
+
 cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d)
 {
 	emitter e;
@@ -801,20 +855,8 @@ cv_status cv_emit_c(const cv_module *m, const char *out_dir, cv_diag *d)
 	size_t n;
 	cv_status st;
 
-	/* Code for an invalid module would compute garbage (or index out of
-	 * bounds): refuse it with the verifier's reason. */
-	if ((st = cv_verify(m, d))) {
-		char why[CV_DIAG_MSG_MAX / 2];
-		snprintf(why, sizeof why, "%.1000s", d->msg);
-		snprintf(d->msg, sizeof d->msg, "refusing to emit C for an invalid module: %s", why);
+	if ((st = emitter_init(&e, m, d)))
 		return st;
-	}
-	memset(&e, 0, sizeof e);
-	e.m = m;
-	/* placements split threads only when made for a CPU (docs/sharding.md) */
-	if (cv_module_target(m) && cv_module_target(m)->memory_kind == CV_MEMORY_CACHE)
-		e.host_cores = cv_module_target(m)->cores;
-	e.d = d;
 	if ((st = check_target(out_dir, &exists, d)))
 		return st;
 	n = strlen(out_dir) + 32;

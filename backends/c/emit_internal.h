@@ -88,6 +88,15 @@ void emit_c_string(FILE *f, const char *s);
 int emit_threads_of(const emitter *e, const cv_node *n);
 int emit_split_of(const emitter *e, const cv_node *n);
 
+/*
+ * model.c and weights.bin as cv_emit_c writes them, into two open streams
+ * (e.g. open_memstream buffers) instead of a directory: no runtime files, no
+ * Makefile. For the fuzzers (tests/fuzz) and tests. The streams are written,
+ * not closed; on an error their contents are partial. Errors: those of
+ * cv_emit_c except CV_ERR_IO (the caller checks its streams).
+ */
+cv_status emit_c_streams(const cv_module *m, FILE *model_c, FILE *weights, cv_diag *d);
+
 /* emit_nodes.c */
 /* Check every node can be emitted (CV_ERR_UNSUPPORTED naming it if not). */
 cv_status emit_check(emitter *e);

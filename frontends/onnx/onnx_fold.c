@@ -37,6 +37,21 @@ static int is_float(cv_dtype t)
 	return t == CV_F32 || t == CV_F64;
 }
 
+/* A float as an integer the way a Cast would produce it, but defined for
+ * every input: NaN gives 0 and values beyond int64 saturate (a plain
+ * conversion is undefined behaviour there; the folded values come from the
+ * model file). */
+static int64_t f2i(double x)
+{
+	if (x != x)
+		return 0;
+	if (x >= 0x1p63)
+		return INT64_MAX;
+	if (x < -0x1p63)
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
 static int64_t get_i(const cv_value *v, int64_t i)
 {
 	const void *p = v->data;
@@ -47,8 +62,8 @@ static int64_t get_i(const cv_value *v, int64_t i)
 	case CV_I8: return ((const int8_t *)p)[i];
 	case CV_U8:
 	case CV_BOOL: return ((const uint8_t *)p)[i];
-	case CV_F32: return (int64_t)((const float *)p)[i];
-	case CV_F64: return (int64_t)((const double *)p)[i];
+	case CV_F32: return f2i(((const float *)p)[i]);
+	case CV_F64: return f2i(((const double *)p)[i]);
 	default: return 0;
 	}
 }
@@ -63,11 +78,11 @@ static void set_elem(void *p, cv_dtype t, int64_t i, int64_t iv, double fv, int 
 	switch (t) {
 	case CV_F32: ((float *)p)[i] = from_float ? (float)fv : (float)iv; break;
 	case CV_F64: ((double *)p)[i] = from_float ? fv : (double)iv; break;
-	case CV_I64: ((int64_t *)p)[i] = from_float ? (int64_t)fv : iv; break;
-	case CV_I32: ((int32_t *)p)[i] = (int32_t)(from_float ? (int64_t)fv : iv); break;
-	case CV_I8: ((int8_t *)p)[i] = (int8_t)(from_float ? (int64_t)fv : iv); break;
+	case CV_I64: ((int64_t *)p)[i] = from_float ? f2i(fv) : iv; break;
+	case CV_I32: ((int32_t *)p)[i] = (int32_t)(from_float ? f2i(fv) : iv); break;
+	case CV_I8: ((int8_t *)p)[i] = (int8_t)(from_float ? f2i(fv) : iv); break;
 	case CV_BOOL: ((uint8_t *)p)[i] = from_float ? fv != 0 : iv != 0; break;
-	default: ((uint8_t *)p)[i] = (uint8_t)(from_float ? (int64_t)fv : iv); break;
+	default: ((uint8_t *)p)[i] = (uint8_t)(from_float ? f2i(fv) : iv); break;
 	}
 }
 

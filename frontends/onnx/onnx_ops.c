@@ -1087,6 +1087,18 @@ static const struct lower_entry table[] = {
 	{"Cast", lower_cast},
 };
 
+const char *const *cv_onnx_supported_ops(void)
+{
+	/* Filled from the table on the first call (the table is the one list). */
+	static const char *names[sizeof table / sizeof table[0] + 1];
+	size_t i;
+
+	if (!names[0])
+		for (i = 0; i < sizeof table / sizeof table[0]; i++)
+			names[i] = table[i].op_type;
+	return names;
+}
+
 const struct lower_entry *lower_find(const char *op_type)
 {
 	size_t i;

@@ -335,7 +335,8 @@ const struct cv_target *cv_module_target(const cv_module *m);
 const char *cv_dtype_name(cv_dtype t);       /* "f32", "i64", ... */
 size_t cv_dtype_size(cv_dtype t);            /* bytes per element */
 const char *cv_layout_name(cv_layout l);     /* "plain", "nchw", ... */
-/* Number of elements of t; returns -1 if it overflows int64. */
+/* Number of elements of t; returns -1 if it, or the product of t's nonzero
+ * dims (an empty tensor's shape still gets walked), overflows int64. */
 int64_t cv_type_numel(const cv_type *t);
 /* Elements and bytes of v's type as doubles, for cost models: 0 when v is
  * NULL or its element count overflows int64 (cv_type_numel < 0). */

@@ -21,6 +21,7 @@
 
 #include "convc/interp.h"
 #include "convc/ir.h"
+#include "convc/onnx.h"
 
 /* ---- graph building ---- */
 
@@ -977,6 +978,26 @@ static void test_errors(void **state)
 	cv_module_free(m);
 }
 
+/* The frontend's list of op types: NULL-terminated, no duplicates, the same
+ * pointer on every call, and holding what the README claims (spot check). */
+static void test_onnx_supported_ops(void **state)
+{
+	const char *const *ops = cv_onnx_supported_ops();
+	int n = 0, i, j, conv = 0, softmax = 0;
+
+	(void)state;
+	assert_ptr_equal(ops, cv_onnx_supported_ops());
+	for (; ops[n]; n++) {
+		conv |= !strcmp(ops[n], "Conv");
+		softmax |= !strcmp(ops[n], "Softmax");
+	}
+	assert_true(n >= 30);
+	assert_true(conv && softmax);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			assert_string_not_equal(ops[i], ops[j]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -995,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(test_softmax),
 		cmocka_unit_test(test_value_lifetimes),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_onnx_supported_ops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
