@@ -82,8 +82,12 @@ double cv_node_flops(const cv_node *n)
 		double win = (double)p->kernel[0] * (double)p->kernel[1];
 		return cv_value_numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));
 	}
-	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_MEAN: case CV_OP_REDUCE_SUM: case CV_OP_REDUCE_MAX: case CV_OP_REDUCE_MIN:
 		return cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
+	case CV_OP_REDUCE_L2: /* square-add per element, a sqrt per result */
+		return 2 * cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
+	case CV_OP_LAYERNORM: /* mean, variance (sub, mul-add), normalize, scale-shift */
+		return 8 * cv_value_numel(n->outputs[0]);
 	default:
 		return cv_value_numel(n->outputs[0]) * elementwise_cost(n);
 	}

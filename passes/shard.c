@@ -163,6 +163,11 @@ static op_class classify(const cv_node *n)
 	case CV_OP_PAD:
 	case CV_OP_SOFTMAX:
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
+	case CV_OP_LAYERNORM:
 	case CV_OP_RESHARD:
 	case CV_OP_COUNT:
 		break;

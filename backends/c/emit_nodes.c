@@ -460,6 +460,17 @@ static void emit_pool(emitter *e, FILE *f)
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
+static const char *reduce_enum(cv_op op)
+{
+	switch (op) {
+	case CV_OP_REDUCE_SUM: return "CVRT_REDUCE_SUM";
+	case CV_OP_REDUCE_MAX: return "CVRT_REDUCE_MAX";
+	case CV_OP_REDUCE_MIN: return "CVRT_REDUCE_MIN";
+	case CV_OP_REDUCE_L2: return "CVRT_REDUCE_L2";
+	default: return "CVRT_REDUCE_MEAN";
+	}
+}
+
 static void emit_reduce(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -472,8 +483,8 @@ static void emit_reduce(emitter *e, FILE *f)
 	fputs("\t\tstatic const int red[] = {", f);
 	for (k = 0; k < (x->rank ? x->rank : 1); k++)
 		fprintf(f, "%s%d", k ? ", " : "", (n->attrs.reduce.axes >> k) & 1);
-	fprintf(f, "};\n\t\tcvrt_reduce(CVRT_REDUCE_MEAN, %d, dims, red, %s, ", x->rank ? x->rank : 1,
-		P(n->inputs[0]));
+	fprintf(f, "};\n\t\tcvrt_reduce(%s, %d, dims, red, %s, ", reduce_enum(n->op),
+		x->rank ? x->rank : 1, P(n->inputs[0]));
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
@@ -660,6 +671,22 @@ static void emit_softmax(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", P(n->outputs[0]));
 }
 
+static void emit_layernorm(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	int axis = (int)n->attrs.norm.axis;
+	const cv_value *bias = n->num_inputs > 2 ? n->inputs[2] : NULL;
+
+	fprintf(f, "\tcvrt_layernorm(%" PRId64 ", %" PRId64 ", %s, ", prod(x->dims, 0, axis),
+		prod(x->dims, axis, x->rank), P(n->inputs[0]));
+	fprintf(f, "%s, ", P(n->inputs[1]));
+	fprintf(f, "%s, %s, ", bias ? P(bias) : "NULL", flit(e, n->attrs.norm.epsilon));
+	fprintf(f, "%s, ", P(n->outputs[0]));
+	fprintf(f, "%s, ", n->num_outputs > 1 ? P(n->outputs[1]) : "NULL");
+	fprintf(f, "%s);\n", n->num_outputs > 2 ? P(n->outputs[2]) : "NULL");
+}
+
 void emit_node(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -691,6 +718,10 @@ void emit_node(emitter *e, FILE *f)
 		emit_pool(e, f);
 		break;
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
 		emit_reduce(e, f);
 		break;
 	case CV_OP_GEMM:
@@ -728,6 +759,9 @@ void emit_node(emitter *e, FILE *f)
 		break;
 	case CV_OP_SOFTMAX:
 		emit_softmax(e, f);
+		break;
+	case CV_OP_LAYERNORM:
+		emit_layernorm(e, f);
 		break;
 	case CV_OP_COUNT:
 		break;

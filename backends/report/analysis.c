@@ -100,6 +100,10 @@ static rp_category categorize(const cv_node *n)
 		return RP_GEMM;
 	case CV_OP_POOL2D:
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
 		return RP_POOL;
 	case CV_OP_RESHAPE:
 	case CV_OP_RESHARD:
@@ -122,6 +126,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_DIV:
 	case CV_OP_RESIZE:
 	case CV_OP_SOFTMAX:
+	case CV_OP_LAYERNORM:
 	case CV_OP_COUNT:
 		break;
 	}

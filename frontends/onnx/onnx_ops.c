@@ -481,17 +481,18 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 static cv_status lower_maxpool(imp *im) { return lower_pool(im, CV_POOL_MAX); }
 static cv_status lower_avgpool(imp *im) { return lower_pool(im, CV_POOL_AVG); }
 
-static cv_status reduce_mean(imp *im, cv_value *x, uint32_t axes, int keepdims)
+static cv_status reduce(imp *im, cv_op op, cv_value *x, uint32_t axes, int keepdims)
 {
 	cv_attrs a;
 
 	memset(&a, 0, sizeof a);
 	a.reduce.axes = axes;
 	a.reduce.keepdims = keepdims;
-	return finish(im, CV_OP_REDUCE_MEAN, &x, 1, &a, 1, NULL);
+	return finish(im, op, &x, 1, &a, 1, NULL);
 }
 
-static cv_status lower_global_avgpool(imp *im)
+/* GlobalAveragePool and GlobalMaxPool reduce every spatial dim, keeping it. */
+static cv_status lower_global_pool(imp *im, cv_op op)
 {
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st);
@@ -504,8 +505,11 @@ static cv_status lower_global_avgpool(imp *im)
 		return imp_error(im, CV_ERR_INPUT, "input rank %d < 3", x->type.rank);
 	for (k = 2; k < x->type.rank; k++)
 		axes |= 1u << k;
-	return reduce_mean(im, x, axes, 1);
+	return reduce(im, op, x, axes, 1);
 }
+
+static cv_status lower_global_avgpool(imp *im) { return lower_global_pool(im, CV_OP_REDUCE_MEAN); }
+static cv_status lower_global_maxpool(imp *im) { return lower_global_pool(im, CV_OP_REDUCE_MAX); }
 
 /* Normalize an axis against rank: ONNX allows [-rank, rank). */
 static cv_status norm_axis(imp *im, int64_t axis, int rank, int64_t *out)
@@ -518,28 +522,85 @@ static cv_status norm_axis(imp *im, int64_t axis, int rank, int64_t *out)
 	return CV_OK;
 }
 
-static cv_status lower_reduce_mean(imp *im)
+/*
+ * ReduceMean/Sum/Max/Min/L2. The axes are an attribute until they became an
+ * optional operand (ReduceSum at opset 13, the others at 18), which convc
+ * takes only as a constant. No axes means all dims, unless
+ * noop_with_empty_axes (from the same opsets) makes the op an identity.
+ */
+static cv_status lower_reduce(imp *im, cv_op op, int64_t axes_input_opset)
 {
 	cv_status st = CV_OK;
-	cv_value *x = operand(im, 0, 1, &st);
+	cv_value *x = operand(im, 0, 1, &st), *av = NULL;
 	int64_t axes[CV_MAX_RANK], ax;
 	uint32_t mask = 0;
 	int n, k;
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
-	/* opset < 18: axes is an attribute; absent means all dims. */
-	n = attr_ints(NODE, "axes", axes, CV_MAX_RANK);
-	if (n == -2)
-		return imp_error(im, CV_ERR_INPUT, "too many axes");
+	if (im->opset >= axes_input_opset) {
+		av = imp_input(im, 1, &st);
+		if (st)
+			return st;
+		n = av ? const_ints(av, axes, CV_MAX_RANK) : -1;
+		if (av && n < 0)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant of at most %d integers",
+					 CV_MAX_RANK);
+		if (n == 0)
+			n = -1; /* an empty axes tensor means "none given" */
+	} else {
+		n = attr_ints(NODE, "axes", axes, CV_MAX_RANK);
+		if (n == -2)
+			return imp_error(im, CV_ERR_INPUT, "too many axes");
+	}
 	for (k = 0; k < n; k++) {
 		if ((st = norm_axis(im, axes[k], x->type.rank, &ax)))
 			return st;
 		mask |= 1u << ax;
 	}
-	if (n < 0)
+	if (n < 0) {
+		if (im->opset >= axes_input_opset && attr_int(NODE, "noop_with_empty_axes", 0))
+			return alias(im, x);
 		mask = x->type.rank ? (1u << x->type.rank) - 1 : 0;
-	return reduce_mean(im, x, mask, (int)attr_int(NODE, "keepdims", 1));
+	}
+	return reduce(im, op, x, mask, (int)attr_int(NODE, "keepdims", 1));
+}
+
+static cv_status lower_reduce_mean(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MEAN, 18); }
+static cv_status lower_reduce_sum(imp *im) { return lower_reduce(im, CV_OP_REDUCE_SUM, 13); }
+static cv_status lower_reduce_max(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MAX, 18); }
+static cv_status lower_reduce_min(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MIN, 18); }
+static cv_status lower_reduce_l2(imp *im) { return lower_reduce(im, CV_OP_REDUCE_L2, 18); }
+
+/* ---- normalization ---- */
+
+/*
+ * LayerNormalization (opset 17): normalize over the dims from axis (default
+ * -1) on. Scale and bias must hold one element per normalized position
+ * (convc does not broadcast them); stash_type only names the precision of
+ * the statistics, which convc computes in float. The optional Mean and
+ * InvStdDev results become the op's results 1 and 2.
+ */
+static cv_status lower_layernorm(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[3];
+	cv_attrs a;
+	int i, nout = NODE->n_output < 3 ? (int)NODE->n_output : 3;
+
+	for (i = 0; i < 3 && !st; i++)
+		ins[i] = operand(im, i, i < 2, &st);
+	for (i = 0; i < 3 && !st; i++)
+		st = need_f32(im, ins[i], i);
+	if (st)
+		return st;
+	if (NODE->n_output > 3)
+		return imp_error(im, CV_ERR_INPUT, "%zu results, at most 3", NODE->n_output);
+	memset(&a, 0, sizeof a);
+	a.norm.epsilon = attr_float(NODE, "epsilon", 1e-5f);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", -1), ins[0]->type.rank, &a.norm.axis)))
+		return st;
+	return finish(im, CV_OP_LAYERNORM, ins, ins[2] ? 3 : 2, &a, nout < 1 ? 1 : nout, NULL);
 }
 
 /* ---- matrix products ---- */
@@ -1068,7 +1129,13 @@ static const struct lower_entry table[] = {
 	{"MaxPool", lower_maxpool},
 	{"AveragePool", lower_avgpool},
 	{"GlobalAveragePool", lower_global_avgpool},
+	{"GlobalMaxPool", lower_global_maxpool},
 	{"ReduceMean", lower_reduce_mean},
+	{"ReduceSum", lower_reduce_sum},
+	{"ReduceMax", lower_reduce_max},
+	{"ReduceMin", lower_reduce_min},
+	{"ReduceL2", lower_reduce_l2},
+	{"LayerNormalization", lower_layernorm},
 	{"Gemm", lower_gemm},
 	{"MatMul", lower_matmul},
 	{"Flatten", lower_flatten},

@@ -97,7 +97,11 @@
 	  (op, ndim, in_dims, reduce, x, y))                                              \
 	V(cvrt_softmax,                                                                   \
 	  (int64_t outer, int64_t axis_len, int64_t inner, const float *x, float *y),     \
-	  (outer, axis_len, inner, x, y))
+	  (outer, axis_len, inner, x, y))                                                 \
+	V(cvrt_layernorm,                                                                 \
+	  (int64_t outer, int64_t len, const float *x, const float *scale,                \
+	   const float *bias, float eps, float *y, float *mean, float *inv_std),          \
+	  (outer, len, x, scale, bias, eps, y, mean, inv_std))
 
 #define CVRT_COPY_KERNELS(V, R)                                                           \
 	V(cvrt_strided_copy,                                                              \
