@@ -491,6 +491,10 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
 	case CV_OP_RESHARD:
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
 		*out = *in_type(n, 0);
 		return CV_OK;
 	case CV_OP_ADD:

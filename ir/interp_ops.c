@@ -51,6 +51,25 @@ static cv_status run_unary(const cv_node *n, const float *const *in, float *cons
 	return CV_OK;
 }
 
+/* neg, abs, reciprocal, sqrt: computed in double, rounded once. */
+static cv_status run_math1(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
+{
+	int64_t i, count = cv_type_numel(out_type(n, 0));
+
+	if (cv_type_numel(in_type(n, 0)) != count)
+		return BROKEN("%s '%s': operand and result sizes differ", OPNAME(n));
+	for (i = 0; i < count; i++) {
+		double x = in[0][i];
+		switch (n->op) {
+		case CV_OP_NEG: out[0][i] = (float)-x; break;
+		case CV_OP_ABS: out[0][i] = (float)fabs(x); break;
+		case CV_OP_RECIPROCAL: out[0][i] = (float)(1.0 / x); break;
+		default: out[0][i] = (float)sqrt(x); break;
+		}
+	}
+	return CV_OK;
+}
+
 /* ---- elementwise binary ---- */
 
 /* A binary op's operands are broadcast over the dims as stored, which means
@@ -610,6 +629,11 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
 		return run_unary(n, in, out, d);
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
+		return run_math1(n, in, out, d);
 	case CV_OP_ADD:
 	case CV_OP_SUB:
 	case CV_OP_MUL:

@@ -671,6 +671,18 @@ static void emit_softmax(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", P(n->outputs[0]));
 }
 
+static void emit_math1(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const char *op = n->op == CV_OP_NEG ? "CVRT_MATH1_NEG"
+			 : n->op == CV_OP_ABS ? "CVRT_MATH1_ABS"
+			 : n->op == CV_OP_RECIPROCAL ? "CVRT_MATH1_RECIPROCAL" : "CVRT_MATH1_SQRT";
+
+	fprintf(f, "\tcvrt_math1(%s, %" PRId64 ", %s, ", op, cv_type_numel(&n->outputs[0]->type),
+		P(n->inputs[0]));
+	fprintf(f, "%s);\n", P(n->outputs[0]));
+}
+
 static void emit_layernorm(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -707,6 +719,12 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
 		emit_unary(e, f);
+		break;
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
+		emit_math1(e, f);
 		break;
 	case CV_OP_ADD:
 	case CV_OP_SUB:

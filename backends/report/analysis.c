@@ -120,6 +120,10 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
 	case CV_OP_ADD:
 	case CV_OP_SUB:
 	case CV_OP_MUL:

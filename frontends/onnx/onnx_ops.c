@@ -434,6 +434,53 @@ static cv_status lower_sub(imp *im) { return lower_binary(im, CV_OP_SUB); }
 static cv_status lower_mul(imp *im) { return lower_binary(im, CV_OP_MUL); }
 static cv_status lower_div(imp *im) { return lower_binary(im, CV_OP_DIV); }
 
+/* ---- elementwise math without an epilogue ---- */
+
+static cv_status lower_math1(imp *im, cv_op op)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	return finish(im, op, &x, 1, NULL, 1, NULL);
+}
+
+static cv_status lower_neg(imp *im) { return lower_math1(im, CV_OP_NEG); }
+static cv_status lower_abs(imp *im) { return lower_math1(im, CV_OP_ABS); }
+static cv_status lower_reciprocal(imp *im) { return lower_math1(im, CV_OP_RECIPROCAL); }
+static cv_status lower_sqrt(imp *im) { return lower_math1(im, CV_OP_SQRT); }
+
+/*
+ * Pow with a one-element constant exponent: 2 (the variance in a written-out
+ * layer norm) is mul(x, x), 0.5 is sqrt(x), 1 is x. Other exponents, run-time
+ * ones and ones that would broadcast x to a higher rank are not supported.
+ */
+static cv_status lower_pow(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *e = operand(im, 1, 1, &st), *ins[2];
+	double k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "the exponent must be a one-element constant");
+	if (e->type.rank > x->type.rank)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "an exponent of rank %d broadcasts x of rank %d",
+				 e->type.rank, x->type.rank);
+	k = const_float_at(e, 0);
+	if (k == 2) {
+		ins[0] = ins[1] = x;
+		return finish(im, CV_OP_MUL, ins, 2, NULL, 1, NULL);
+	}
+	if (k == 0.5)
+		return finish(im, CV_OP_SQRT, &x, 1, NULL, 1, NULL);
+	if (k == 1)
+		return alias(im, x);
+	return imp_error(im, CV_ERR_UNSUPPORTED, "exponent %g; convc supports 0.5, 1 and 2", k);
+}
+
 /* ---- pooling and reductions ---- */
 
 static cv_status lower_pool(imp *im, cv_pool_kind kind)
@@ -1122,6 +1169,11 @@ static const struct lower_entry table[] = {
 	{"Sigmoid", lower_sigmoid},
 	{"HardSigmoid", lower_hard_sigmoid},
 	{"HardSwish", lower_hard_swish},
+	{"Neg", lower_neg},
+	{"Abs", lower_abs},
+	{"Reciprocal", lower_reciprocal},
+	{"Sqrt", lower_sqrt},
+	{"Pow", lower_pow},
 	{"Add", lower_add},
 	{"Sub", lower_sub},
 	{"Mul", lower_mul},

@@ -564,6 +564,19 @@ void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x
 		  float *y);
 
 /*
+ * y[i] = op(x[i]) for i < count, op one of enum cvrt_math1_op: -x, |x|, 1/x,
+ * sqrt(x). y may alias x. (Elementwise math that is no activation: no
+ * epilogue, no parameters.)
+ */
+enum cvrt_math1_op {
+	CVRT_MATH1_NEG = 0,
+	CVRT_MATH1_ABS,
+	CVRT_MATH1_RECIPROCAL,
+	CVRT_MATH1_SQRT
+};
+void cvrt_math1(int op, int64_t count, const float *x, float *y);
+
+/*
  * Layer normalization of x viewed as [outer, len] (ONNX LayerNormalization,
  * len = the product of the dims from axis on):
  * y[o, j] = (x[o, j] - mean_o) / sqrt(var_o + eps) * scale[j] + bias[j],

@@ -122,6 +122,9 @@
 	V(cvrt_resize2d_nhwc,                                                             \
 	  (const cvrt_resize2d_params *p, int c, const float *x, float *y), (p, c, x, y))
 
+#define CVRT_MATH_KERNELS(V, R)                                                           \
+	V(cvrt_math1, (int op, int64_t count, const float *x, float *y), (op, count, x, y))
+
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \
 	F(conv, CVRT_CONV_KERNELS, "gemm", 1)                 \
@@ -129,6 +132,7 @@
 	F(elementwise, CVRT_ELEMENTWISE_KERNELS, "", 0)       \
 	F(reduce, CVRT_REDUCE_KERNELS, "", 0)                 \
 	F(copy, CVRT_COPY_KERNELS, "", 0)                     \
-	F(resize, CVRT_RESIZE_KERNELS, "", 0)
+	F(resize, CVRT_RESIZE_KERNELS, "", 0)                 \
+	F(math, CVRT_MATH_KERNELS, "", 0)
 
 #endif
