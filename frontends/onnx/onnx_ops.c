@@ -857,6 +857,91 @@ static cv_status lower_transpose(imp *im)
 	return finish(im, CV_OP_TRANSPOSE, &x, 1, &a, 1, NULL);
 }
 
+/* A node inside a lowering (not bound to an ONNX name): its result in *out.
+ * preset, when given, is the result type (reshape). */
+static cv_status inner_node(imp *im, cv_op op, cv_value *x, const cv_attrs *a, const cv_type *preset,
+			    cv_value **out)
+{
+	const char *name = "";
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, &x, 1, &name, 1);
+	cv_status st;
+
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if (a)
+		n->attrs = *a;
+	if (preset)
+		n->outputs[0]->type = *preset;
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	*out = n->outputs[0];
+	return CV_OK;
+}
+
+/*
+ * DepthToSpace and SpaceToDepth of an [N, C, H, W] x with blocksize b are
+ * data movement: a reshape to rank 6, a transpose and a reshape back
+ * (ONNX's own definition), which the C backend runs as one strided copy.
+ *   DepthToSpace DCR (default): [N, b, b, C/b², H, W], perm [0,3,4,1,5,2]
+ *   DepthToSpace CRD (opset 11): [N, C/b², b, b, H, W], perm [0,1,4,2,5,3]
+ *   SpaceToDepth: [N, C, H/b, b, W/b, b], perm [0,3,5,1,2,4]
+ * The result keeps x's layout (nchw).
+ */
+static cv_status lower_block_shuffle(imp *im, int to_space)
+{
+	static const int64_t dcr[6] = {0, 3, 4, 1, 5, 2}, crd[6] = {0, 1, 4, 2, 5, 3},
+			     s2d[6] = {0, 3, 5, 1, 2, 4};
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *r = NULL, *t = NULL;
+	int64_t b = attr_int(NODE, "blocksize", 0), n, c, h, w;
+	const int64_t *perm;
+	char mode[16];
+	cv_type t6, y;
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank != 4)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d, expected 4", x->type.rank);
+	n = x->type.dims[0], c = x->type.dims[1], h = x->type.dims[2], w = x->type.dims[3];
+	if (b < 1 || b > 4096)
+		return imp_error(im, CV_ERR_INPUT, "blocksize %lld must be in [1, 4096]", (long long)b);
+	t6 = x->type;
+	t6.rank = 6;
+	t6.layout = CV_LAYOUT_PLAIN;
+	y = x->type;
+	if (to_space) {
+		attr_string(NODE, "mode", "DCR", mode, sizeof mode);
+		if (strcmp(mode, "DCR") && strcmp(mode, "CRD"))
+			return imp_error(im, CV_ERR_INPUT, "mode '%s' is neither DCR nor CRD", mode);
+		if (c % (b * b))
+			return imp_error(im, CV_ERR_INPUT, "%lld channels are not a multiple of blocksize^2 = %lld",
+					 (long long)c, (long long)(b * b));
+		perm = strcmp(mode, "CRD") ? dcr : crd;
+		memcpy(t6.dims, perm == dcr ? (int64_t[6]){n, b, b, c / (b * b), h, w}
+					    : (int64_t[6]){n, c / (b * b), b, b, h, w}, sizeof t6.dims[0] * 6);
+		y.dims[1] = c / (b * b), y.dims[2] = h * b, y.dims[3] = w * b;
+	} else {
+		if (h % b || w % b)
+			return imp_error(im, CV_ERR_INPUT, "%lldx%lld is not a multiple of blocksize %lld",
+					 (long long)h, (long long)w, (long long)b);
+		perm = s2d;
+		memcpy(t6.dims, (int64_t[6]){n, c, h / b, b, w / b, b}, sizeof t6.dims[0] * 6);
+		y.dims[1] = c * b * b, y.dims[2] = h / b, y.dims[3] = w / b;
+	}
+	if (cv_type_numel(&y) < 0)
+		return imp_error(im, CV_ERR_INPUT, "result has too many elements");
+	memset(&a, 0, sizeof a);
+	memcpy(a.perm, perm, 6 * sizeof *perm);
+	if ((st = inner_node(im, CV_OP_RESHAPE, x, NULL, &t6, &r)) ||
+	    (st = inner_node(im, CV_OP_TRANSPOSE, r, &a, NULL, &t)))
+		return st;
+	return finish(im, CV_OP_RESHAPE, &t, 1, NULL, 1, &y);
+}
+
+static cv_status lower_depth_to_space(imp *im) { return lower_block_shuffle(im, 1); }
+static cv_status lower_space_to_depth(imp *im) { return lower_block_shuffle(im, 0); }
+
 static cv_status lower_concat(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1195,6 +1280,8 @@ static const struct lower_entry table[] = {
 	{"Squeeze", lower_squeeze},
 	{"Unsqueeze", lower_unsqueeze},
 	{"Transpose", lower_transpose},
+	{"DepthToSpace", lower_depth_to_space},
+	{"SpaceToDepth", lower_space_to_depth},
 	{"Concat", lower_concat},
 	{"Split", lower_split},
 	{"Slice", lower_slice},
