@@ -268,6 +268,25 @@ static cv_status infer_same_numel(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* expand: the declared dims, which x must broadcast to. */
+static cv_status infer_expand(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int k;
+
+	*out = n->outputs[0]->type;
+	out->dtype = x->dtype;
+	if (x->rank > out->rank)
+		return ERR("expand '%s': rank %d cannot broadcast to rank %d", n->name, x->rank, out->rank);
+	for (k = 0; k < x->rank; k++) {
+		int64_t xd = x->dims[k], yd = out->dims[out->rank - x->rank + k];
+		if (xd != 1 && xd != yd)
+			return ERR("expand '%s': dim %d of size %lld cannot broadcast to %lld", n->name, k,
+				   (long long)xd, (long long)yd);
+	}
+	return CV_OK;
+}
+
 static cv_status infer_transpose(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_type *x = in_type(n, 0);
@@ -518,6 +537,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_same_numel(n, out, d);
 	case CV_OP_TRANSPOSE:
 		return infer_transpose(n, out, d);
+	case CV_OP_EXPAND:
+		return infer_expand(n, out, d);
 	case CV_OP_CONCAT:
 		return infer_concat(n, out, d);
 	case CV_OP_SPLIT:

@@ -419,6 +419,32 @@ static cv_status run_transpose(const cv_node *n, const float *const *in, float *
 	return CV_OK;
 }
 
+/* expand: result element idx reads x at idx with x's broadcast dims at 0. */
+static cv_status run_expand(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0), *y = out_type(n, 0);
+	int64_t xs[CV_MAX_RANK], s[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, i, count = cv_type_numel(y);
+	int k, lead = y->rank - x->rank;
+
+	if (lead < 0)
+		return BROKEN("expand '%s': operand rank %d > result rank %d", n->name, x->rank, y->rank);
+	dense_strides(x, xs);
+	for (k = 0; k < y->rank; k++) {
+		int64_t xd = k < lead ? 1 : x->dims[k - lead];
+		if (xd != 1 && xd != y->dims[k])
+			return BROKEN("expand '%s': operand does not broadcast to the result", n->name);
+		s[k] = xd == 1 ? 0 : xs[k - lead];
+	}
+	for (i = 0; i < count; i++) {
+		int64_t o = 0;
+		for (k = 0; k < y->rank; k++)
+			o += idx[k] * s[k];
+		out[0][i] = in[0][o];
+		index_next(idx, y->dims, y->rank);
+	}
+	return CV_OK;
+}
+
 /*
  * Concat and split cut along one dim as stored, so they work for any layout
  * as long as every piece lists its dims the same way. `whole` is the joined
@@ -656,6 +682,8 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return run_reshape(n, in, out, d);
 	case CV_OP_TRANSPOSE:
 		return run_transpose(n, in, out, d);
+	case CV_OP_EXPAND:
+		return run_expand(n, in, out, d);
 	case CV_OP_CONCAT:
 	case CV_OP_SPLIT:
 		return run_concat_split(n, in, out, d);

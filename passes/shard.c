@@ -162,6 +162,7 @@ static op_class classify(const cv_node *n)
 		return n->outputs[0]->type.rank == 2 ? C_GEMM : C_DATA;
 	case CV_OP_RESHAPE:
 	case CV_OP_TRANSPOSE:
+	case CV_OP_EXPAND:
 	case CV_OP_SPLIT:
 	case CV_OP_SLICE:
 	case CV_OP_PAD:

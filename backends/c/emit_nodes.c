@@ -571,6 +571,20 @@ static void emit_transpose(emitter *e, FILE *f)
 	strided(e, f, n->inputs[0], 0, s, n->outputs[0]);
 }
 
+/* expand: a strided copy whose broadcast dims have stride 0. */
+static void emit_expand(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
+	int64_t dense[CV_MAX_RANK], s[CV_MAX_RANK];
+	int k, lead = y->rank - x->rank;
+
+	strides_of(x, dense);
+	for (k = 0; k < y->rank; k++)
+		s[k] = k < lead || x->dims[k - lead] == 1 ? 0 : dense[k - lead];
+	strided(e, f, n->inputs[0], 0, s, n->outputs[0]);
+}
+
 static void emit_slice(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -759,6 +773,9 @@ void emit_node(emitter *e, FILE *f)
 		break;
 	case CV_OP_TRANSPOSE:
 		emit_transpose(e, f);
+		break;
+	case CV_OP_EXPAND:
+		emit_expand(e, f);
 		break;
 	case CV_OP_CONCAT:
 		emit_concat(e, f);

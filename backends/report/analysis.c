@@ -108,6 +108,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_RESHAPE:
 	case CV_OP_RESHARD:
 	case CV_OP_TRANSPOSE:
+	case CV_OP_EXPAND:
 	case CV_OP_CONCAT:
 	case CV_OP_SPLIT:
 	case CV_OP_SLICE:

@@ -942,6 +942,94 @@ static cv_status lower_block_shuffle(imp *im, int to_space)
 static cv_status lower_depth_to_space(imp *im) { return lower_block_shuffle(im, 1); }
 static cv_status lower_space_to_depth(imp *im) { return lower_block_shuffle(im, 0); }
 
+/*
+ * Expand (opset 8): x broadcast with a constant shape, both ways as NumPy
+ * does (a 1 in shape keeps x's dim). An expand to x's own shape is x.
+ */
+static cv_status lower_expand(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *sv = operand(im, 1, 1, &st);
+	int64_t shape[CV_MAX_RANK];
+	cv_type y;
+	int n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if ((n = const_ints(sv, shape, CV_MAX_RANK)) < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "shape must be a constant of at most %d integers",
+				 CV_MAX_RANK);
+	y = x->type;
+	y.rank = n > x->type.rank ? n : x->type.rank;
+	y.layout = y.rank == x->type.rank ? x->type.layout : CV_LAYOUT_PLAIN;
+	for (k = 0; k < y.rank; k++) {
+		int kx = k - (y.rank - x->type.rank), ks = k - (y.rank - n);
+		int64_t xd = kx >= 0 ? x->type.dims[kx] : 1, sd = ks >= 0 ? shape[ks] : 1;
+		if (xd != sd && xd != 1 && sd != 1)
+			return imp_error(im, CV_ERR_INPUT, "dim %lld does not broadcast with shape dim %lld",
+					 (long long)xd, (long long)sd);
+		if (sd < 0)
+			return imp_error(im, CV_ERR_INPUT, "negative shape dim %lld", (long long)sd);
+		y.dims[k] = xd == 1 ? sd : xd;
+	}
+	if (cv_type_numel(&y) < 0)
+		return imp_error(im, CV_ERR_INPUT, "result has too many elements");
+	if (cv_type_equal(&y, &x->type))
+		return alias(im, x);
+	return finish(im, CV_OP_EXPAND, &x, 1, NULL, 1, &y);
+}
+
+/*
+ * Tile (opset 6: repeats a constant operand) as a broadcast: every dim k with
+ * repeats r != 1 gets a new dim of size 1 in front of it (a reshape), which
+ * an expand widens to r, and a reshape merges [r, d] into r*d. The rank of
+ * the middle step, rank + dims repeated, must fit CV_MAX_RANK.
+ */
+static cv_status lower_tile(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *rv = operand(im, 1, 1, &st), *r = NULL, *e = NULL;
+	int64_t reps[CV_MAX_RANK];
+	cv_type t1, t2, y;
+	int n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if ((n = const_ints(rv, reps, CV_MAX_RANK)) < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "repeats must be a constant");
+	if (n != x->type.rank)
+		return imp_error(im, CV_ERR_INPUT, "%d repeats for rank %d", n, x->type.rank);
+	t1 = x->type;
+	t1.rank = 0;
+	t1.layout = CV_LAYOUT_PLAIN;
+	t2 = t1;
+	y = x->type;
+	for (k = 0; k < n; k++) {
+		if (reps[k] < 0)
+			return imp_error(im, CV_ERR_INPUT, "negative repeat %lld", (long long)reps[k]);
+		if (reps[k] != 1) {
+			if (t1.rank == CV_MAX_RANK)
+				return imp_error(im, CV_ERR_UNSUPPORTED, "rank %d with %d repeated dims needs more than %d dims",
+						 x->type.rank, n, CV_MAX_RANK);
+			t1.dims[t1.rank++] = 1;
+			t2.dims[t2.rank++] = reps[k];
+		}
+		if (t1.rank == CV_MAX_RANK)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "too many repeated dims for rank %d", x->type.rank);
+		t1.dims[t1.rank++] = x->type.dims[k];
+		t2.dims[t2.rank++] = x->type.dims[k];
+		y.dims[k] = x->type.dims[k] * reps[k];
+	}
+	if (cv_type_numel(&y) < 0 || cv_type_numel(&t2) < 0)
+		return imp_error(im, CV_ERR_INPUT, "result has too many elements");
+	if (cv_type_equal(&y, &x->type))
+		return alias(im, x);
+	if ((st = inner_node(im, CV_OP_RESHAPE, x, NULL, &t1, &r)) ||
+	    (st = inner_node(im, CV_OP_EXPAND, r, NULL, &t2, &e)))
+		return st;
+	return finish(im, CV_OP_RESHAPE, &e, 1, NULL, 1, &y);
+}
+
 static cv_status lower_concat(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1282,6 +1370,8 @@ static const struct lower_entry table[] = {
 	{"Transpose", lower_transpose},
 	{"DepthToSpace", lower_depth_to_space},
 	{"SpaceToDepth", lower_space_to_depth},
+	{"Expand", lower_expand},
+	{"Tile", lower_tile},
 	{"Concat", lower_concat},
 	{"Split", lower_split},
 	{"Slice", lower_slice},
