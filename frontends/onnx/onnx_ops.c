@@ -570,12 +570,20 @@ static cv_status norm_axis(imp *im, int64_t axis, int rank, int64_t *out)
 }
 
 /*
- * ReduceMean/Sum/Max/Min/L2. The axes are an attribute until they became an
+ * ReduceMean/Sum/Max/Min/L2/SumSquare. The axes are an attribute until they became an
  * optional operand (ReduceSum at opset 13, the others at 18), which convc
  * takes only as a constant. No axes means all dims, unless
  * noop_with_empty_axes (from the same opsets) makes the op an identity.
  */
+static cv_status lower_reduce_from(imp *im, cv_op op, int64_t axes_input_opset, int square);
+
 static cv_status lower_reduce(imp *im, cv_op op, int64_t axes_input_opset)
+{
+	return lower_reduce_from(im, op, axes_input_opset, 0);
+}
+
+/* square: reduce x*x instead of x (ReduceSumSquare). */
+static cv_status lower_reduce_from(imp *im, cv_op op, int64_t axes_input_opset, int square)
 {
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st), *av = NULL;
@@ -605,6 +613,17 @@ static cv_status lower_reduce(imp *im, cv_op op, int64_t axes_input_opset)
 			return st;
 		mask |= 1u << ax;
 	}
+	/* squared first: ONNX's no-op ReduceSumSquare still squares */
+	if (square) {
+		const char *name = "";
+		cv_value *ins[2] = {x, x};
+		cv_node *sq = cv_graph_add_node(im->g, CV_OP_MUL, im->node_name, ins, 2, &name, 1);
+		if (!sq)
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		if ((st = cv_node_infer_types(sq, im->d)))
+			return st;
+		x = sq->outputs[0];
+	}
 	if (n < 0) {
 		if (im->opset >= axes_input_opset && attr_int(NODE, "noop_with_empty_axes", 0))
 			return alias(im, x);
@@ -618,6 +637,11 @@ static cv_status lower_reduce_sum(imp *im) { return lower_reduce(im, CV_OP_REDUC
 static cv_status lower_reduce_max(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MAX, 18); }
 static cv_status lower_reduce_min(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MIN, 18); }
 static cv_status lower_reduce_l2(imp *im) { return lower_reduce(im, CV_OP_REDUCE_L2, 18); }
+/* ReduceSumSquare is reduce_sum over mul(x, x). */
+static cv_status lower_reduce_sum_square(imp *im)
+{
+	return lower_reduce_from(im, CV_OP_REDUCE_SUM, 18, 1);
+}
 
 /* ---- normalization ---- */
 
@@ -1360,6 +1384,7 @@ static const struct lower_entry table[] = {
 	{"ReduceMax", lower_reduce_max},
 	{"ReduceMin", lower_reduce_min},
 	{"ReduceL2", lower_reduce_l2},
+	{"ReduceSumSquare", lower_reduce_sum_square},
 	{"LayerNormalization", lower_layernorm},
 	{"Gemm", lower_gemm},
 	{"MatMul", lower_matmul},
