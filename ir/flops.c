@@ -11,6 +11,7 @@
 static double elementwise_cost(const cv_node *n)
 {
 	switch (n->op) {
+	case CV_OP_NEG: case CV_OP_ABS: case CV_OP_RECIPROCAL: case CV_OP_SQRT:
 	case CV_OP_RELU: case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
 		return 1;
 	case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_BATCHNORM:
@@ -82,8 +83,12 @@ double cv_node_flops(const cv_node *n)
 		double win = (double)p->kernel[0] * (double)p->kernel[1];
 		return cv_value_numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));
 	}
-	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_MEAN: case CV_OP_REDUCE_SUM: case CV_OP_REDUCE_MAX: case CV_OP_REDUCE_MIN:
 		return cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
+	case CV_OP_REDUCE_L2: /* square-add per element, a sqrt per result */
+		return 2 * cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
+	case CV_OP_LAYERNORM: /* mean, variance (sub, mul-add), normalize, scale-shift */
+		return 8 * cv_value_numel(n->outputs[0]);
 	default:
 		return cv_value_numel(n->outputs[0]) * elementwise_cost(n);
 	}

@@ -279,6 +279,25 @@ static cv_status infer_same_numel(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* expand: the declared dims, which x must broadcast to. */
+static cv_status infer_expand(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int k;
+
+	*out = n->outputs[0]->type;
+	out->dtype = x->dtype;
+	if (x->rank > out->rank)
+		return ERR("expand '%s': rank %d cannot broadcast to rank %d", n->name, x->rank, out->rank);
+	for (k = 0; k < x->rank; k++) {
+		int64_t xd = x->dims[k], yd = out->dims[out->rank - x->rank + k];
+		if (xd != 1 && xd != yd)
+			return ERR("expand '%s': dim %d of size %lld cannot broadcast to %lld", n->name, k,
+				   (long long)xd, (long long)yd);
+	}
+	return CV_OK;
+}
+
 static cv_status infer_transpose(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_type *x = in_type(n, 0);
@@ -399,7 +418,7 @@ static cv_status infer_reduce(const cv_node *n, cv_type *out, cv_diag *d)
 	int k;
 
 	if (a->axes >> x->rank)
-		return ERR("reduce_mean '%s': axes out of range for rank %d", n->name, x->rank);
+		return ERR("%s '%s': axes out of range for rank %d", cv_op_name(n->op), n->name, x->rank);
 	*out = *x;
 	out->rank = 0;
 	for (k = 0; k < x->rank; k++) {
@@ -439,6 +458,37 @@ static cv_status infer_softmax(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* layernorm: scale (and bias) hold one element per normalized position. */
+static cv_status infer_layernorm(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int64_t axis = n->attrs.norm.axis, len = 1;
+	int i, k;
+
+	if (axis < 0 || axis >= (x->rank ? x->rank : 1))
+		return ERR("layernorm '%s': axis %lld out of range for rank %d", n->name, (long long)axis,
+			   x->rank);
+	for (k = (int)axis; k < x->rank; k++)
+		len *= x->dims[k];
+	for (i = 1; i < n->num_inputs; i++) {
+		const cv_type *p = in_type(n, i);
+		if (p && cv_type_numel(p) != len)
+			return ERR("layernorm '%s': operand %d has %lld elements, the normalized dims %lld",
+				   n->name, i, (long long)cv_type_numel(p), (long long)len);
+		if (p && p->dtype != x->dtype)
+			return ERR("layernorm '%s': operand %d is %s, x is %s", n->name, i,
+				   cv_dtype_name(p->dtype), cv_dtype_name(x->dtype));
+	}
+	if (n->num_outputs > 3)
+		return ERR("layernorm '%s': %d results, expected 1 to 3", n->name, n->num_outputs);
+	for (i = 0; i < n->num_outputs; i++) {
+		out[i] = *x;
+		for (k = (int)axis; i && k < x->rank; k++)
+			out[i].dims[k] = 1;
+	}
+	return CV_OK;
+}
+
 static cv_status check_operands(const cv_node *n, cv_diag *d)
 {
 	int min = cv_op_min_inputs(n->op), max = cv_op_max_inputs(n->op);
@@ -475,6 +525,10 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
 	case CV_OP_RESHARD:
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
 		*out = *in_type(n, 0);
 		return CV_OK;
 	case CV_OP_ADD:
@@ -485,6 +539,10 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_POOL2D:
 		return infer_pool(n, out, d);
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
 		return infer_reduce(n, out, d);
 	case CV_OP_GEMM:
 		return infer_gemm(n, out, d);
@@ -494,6 +552,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_same_numel(n, out, d);
 	case CV_OP_TRANSPOSE:
 		return infer_transpose(n, out, d);
+	case CV_OP_EXPAND:
+		return infer_expand(n, out, d);
 	case CV_OP_CONCAT:
 		return infer_concat(n, out, d);
 	case CV_OP_SPLIT:
@@ -506,6 +566,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_resize(n, out, d);
 	case CV_OP_SOFTMAX:
 		return infer_softmax(n, out, d);
+	case CV_OP_LAYERNORM:
+		return infer_layernorm(n, out, d);
 	case CV_OP_COUNT:
 		break;
 	}

@@ -51,6 +51,25 @@ static cv_status run_unary(const cv_node *n, const float *const *in, float *cons
 	return CV_OK;
 }
 
+/* neg, abs, reciprocal, sqrt: computed in double, rounded once. */
+static cv_status run_math1(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
+{
+	int64_t i, count = cv_type_numel(out_type(n, 0));
+
+	if (cv_type_numel(in_type(n, 0)) != count)
+		return BROKEN("%s '%s': operand and result sizes differ", OPNAME(n));
+	for (i = 0; i < count; i++) {
+		double x = in[0][i];
+		switch (n->op) {
+		case CV_OP_NEG: out[0][i] = (float)-x; break;
+		case CV_OP_ABS: out[0][i] = (float)fabs(x); break;
+		case CV_OP_RECIPROCAL: out[0][i] = (float)(1.0 / x); break;
+		default: out[0][i] = (float)sqrt(x); break;
+		}
+	}
+	return CV_OK;
+}
+
 /* ---- elementwise binary ---- */
 
 /* A binary op's operands are broadcast over the dims as stored, which means
@@ -130,20 +149,30 @@ static cv_status run_binary(const cv_node *n, const float *const *in, float *con
 	return CV_OK;
 }
 
-/* ---- reduce_mean ---- */
+/* ---- reductions ---- */
 
-static cv_status run_reduce_mean(const cv_node *n, const float *const *in, float *const *out,
-				 cv_diag *d)
+/* acc, as a double, folding in v the way the reduce op says. */
+static double reduce_step(cv_op op, double acc, double v)
+{
+	switch (op) {
+	case CV_OP_REDUCE_MAX: return v > acc ? v : acc;
+	case CV_OP_REDUCE_MIN: return v < acc ? v : acc;
+	case CV_OP_REDUCE_L2: return acc + v * v;
+	default: return acc + v;
+	}
+}
+
+static cv_status run_reduce(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
 {
 	const cv_type *x = in_type(n, 0);
 	uint32_t axes = n->attrs.reduce.axes;
 	int64_t ystrides[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, acc = 1;
 	int64_t i, count = cv_type_numel(x), ycount = cv_type_numel(out_type(n, 0)), reduced = 1;
-	double *sum;
+	double *sum, init = n->op == CV_OP_REDUCE_MAX ? -INFINITY : n->op == CV_OP_REDUCE_MIN ? INFINITY : 0;
 	int k;
 
 	if (x->rank < 32 && (axes >> x->rank))
-		return BROKEN("reduce_mean '%s': axes 0x%x out of range for rank %d", n->name, axes, x->rank);
+		return BROKEN("%s '%s': axes 0x%x out of range for rank %d", OPNAME(n), axes, x->rank);
 	/* The result is dense over the kept dims; a reduced dim has stride 0. */
 	for (k = x->rank - 1; k >= 0; k--) {
 		ystrides[k] = (axes >> k) & 1 ? 0 : acc;
@@ -151,21 +180,72 @@ static cv_status run_reduce_mean(const cv_node *n, const float *const *in, float
 		reduced *= (axes >> k) & 1 ? x->dims[k] : 1;
 	}
 	if (acc != ycount)
-		return BROKEN("reduce_mean '%s': result has %lld elements, expected %lld", n->name,
+		return BROKEN("%s '%s': result has %lld elements, expected %lld", OPNAME(n),
 			      (long long)ycount, (long long)acc);
-	sum = calloc(ycount ? (size_t)ycount : 1, sizeof *sum);
+	sum = malloc((ycount ? (size_t)ycount : 1) * sizeof *sum);
 	if (!sum)
-		return cv_diag_error(d, CV_ERR_NOMEM, "reduce_mean '%s': out of memory", n->name);
+		return cv_diag_error(d, CV_ERR_NOMEM, "%s '%s': out of memory", OPNAME(n));
+	for (i = 0; i < ycount; i++)
+		sum[i] = init;
 	for (i = 0; i < count; i++) {
 		int64_t o = 0;
 		for (k = 0; k < x->rank; k++)
 			o += idx[k] * ystrides[k];
-		sum[o] += in[0][i];
+		sum[o] = reduce_step(n->op, sum[o], in[0][i]);
 		index_next(idx, x->dims, x->rank);
 	}
-	for (i = 0; i < ycount; i++) /* an empty reduction has mean 0 */
-		out[0][i] = reduced ? (float)(sum[i] / (double)reduced) : 0.0f;
+	for (i = 0; i < ycount; i++) {
+		if (n->op == CV_OP_REDUCE_MEAN) /* an empty reduction has mean 0 */
+			out[0][i] = reduced ? (float)(sum[i] / (double)reduced) : 0.0f;
+		else
+			out[0][i] = (float)(n->op == CV_OP_REDUCE_L2 ? sqrt(sum[i]) : sum[i]);
+	}
 	free(sum);
+	return CV_OK;
+}
+
+/* ---- layernorm ---- */
+
+/* x viewed as [outer, len]: each row normalized to mean 0, variance 1
+ * (the biased variance, as ONNX), then scaled and shifted per position. */
+static cv_status run_layernorm(const cv_node *n, const float *const *in, float *const *out,
+			       cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	int axis = (int)n->attrs.norm.axis;
+	int64_t outer, len, o, j;
+	const float *bias = n->num_inputs > 2 && n->inputs[2] ? in[2] : NULL;
+	float *mean_out = n->num_outputs > 1 ? out[1] : NULL;
+	float *inv_out = n->num_outputs > 2 ? out[2] : NULL;
+
+	if (axis < 0 || axis >= (x->rank ? x->rank : 1) || !cv_type_equal(x, out_type(n, 0)))
+		return BROKEN("layernorm '%s': axis %d out of range, or operand and result differ", n->name, axis);
+	outer = dims_product(x, 0, axis < x->rank ? axis : x->rank);
+	len = dims_product(x, axis, x->rank);
+	if (cv_type_numel(in_type(n, 1)) != len || (bias && cv_type_numel(in_type(n, 2)) != len))
+		return BROKEN("layernorm '%s': scale or bias size is not %lld", n->name, (long long)len);
+	if ((mean_out && cv_type_numel(out_type(n, 1)) != outer) ||
+	    (inv_out && cv_type_numel(out_type(n, 2)) != outer))
+		return BROKEN("layernorm '%s': statistics results do not have %lld elements", n->name,
+			      (long long)outer);
+	for (o = 0; o < outer; o++) {
+		const float *xr = in[0] + o * len;
+		float *yr = out[0] + o * len;
+		double mean = 0, var = 0, inv;
+		for (j = 0; j < len; j++)
+			mean += xr[j];
+		mean = len ? mean / (double)len : 0;
+		for (j = 0; j < len; j++)
+			var += (xr[j] - mean) * (xr[j] - mean);
+		var = len ? var / (double)len : 0;
+		inv = 1.0 / sqrt(var + n->attrs.norm.epsilon);
+		if (mean_out)
+			mean_out[o] = (float)mean;
+		if (inv_out)
+			inv_out[o] = (float)inv;
+		for (j = 0; j < len; j++)
+			yr[j] = (float)((xr[j] - mean) * inv * in[1][j] + (bias ? bias[j] : 0.0));
+	}
 	return CV_OK;
 }
 
@@ -328,6 +408,32 @@ static cv_status run_transpose(const cv_node *n, const float *const *in, float *
 		if (p < 0 || p >= x->rank || x->dims[p] != y->dims[k])
 			return BROKEN("transpose '%s': perm does not map the operand onto the result", n->name);
 		s[k] = xs[p];
+	}
+	for (i = 0; i < count; i++) {
+		int64_t o = 0;
+		for (k = 0; k < y->rank; k++)
+			o += idx[k] * s[k];
+		out[0][i] = in[0][o];
+		index_next(idx, y->dims, y->rank);
+	}
+	return CV_OK;
+}
+
+/* expand: result element idx reads x at idx with x's broadcast dims at 0. */
+static cv_status run_expand(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0), *y = out_type(n, 0);
+	int64_t xs[CV_MAX_RANK], s[CV_MAX_RANK], idx[CV_MAX_RANK] = {0}, i, count = cv_type_numel(y);
+	int k, lead = y->rank - x->rank;
+
+	if (lead < 0)
+		return BROKEN("expand '%s': operand rank %d > result rank %d", n->name, x->rank, y->rank);
+	dense_strides(x, xs);
+	for (k = 0; k < y->rank; k++) {
+		int64_t xd = k < lead ? 1 : x->dims[k - lead];
+		if (xd != 1 && xd != y->dims[k])
+			return BROKEN("expand '%s': operand does not broadcast to the result", n->name);
+		s[k] = xd == 1 ? 0 : xs[k - lead];
 	}
 	for (i = 0; i < count; i++) {
 		int64_t o = 0;
@@ -549,6 +655,11 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
 		return run_unary(n, in, out, d);
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
+		return run_math1(n, in, out, d);
 	case CV_OP_ADD:
 	case CV_OP_SUB:
 	case CV_OP_MUL:
@@ -557,7 +668,11 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_POOL2D:
 		return interp_pool2d(n, in, out, d);
 	case CV_OP_REDUCE_MEAN:
-		return run_reduce_mean(n, in, out, d);
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
+		return run_reduce(n, in, out, d);
 	case CV_OP_GEMM:
 		return run_gemm(n, in, out, d);
 	case CV_OP_MATMUL:
@@ -567,6 +682,8 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return run_reshape(n, in, out, d);
 	case CV_OP_TRANSPOSE:
 		return run_transpose(n, in, out, d);
+	case CV_OP_EXPAND:
+		return run_expand(n, in, out, d);
 	case CV_OP_CONCAT:
 	case CV_OP_SPLIT:
 		return run_concat_split(n, in, out, d);
@@ -578,6 +695,8 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return interp_resize(n, in, out, d);
 	case CV_OP_SOFTMAX:
 		return run_softmax(n, in, out, d);
+	case CV_OP_LAYERNORM:
+		return run_layernorm(n, in, out, d);
 	case CV_OP_COUNT:
 		break;
 	}

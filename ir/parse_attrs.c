@@ -384,6 +384,12 @@ static cv_status other_attr(parser *ps, node_text *nt, const char *key, const ch
 		if (!strcmp(key, "flatten"))
 			return attr_flag(ps, key, &a->softmax.flatten);
 		break;
+	case CV_ATTRS_NORM:
+		if (!strcmp(key, "axis"))
+			return attr_int(ps, key, &a->norm.axis, 0, INT_LIMIT);
+		if (!strcmp(key, "epsilon"))
+			return cvp_parse_f32(ps, &a->norm.epsilon);
+		break;
 	case CV_ATTRS_RESHARD:
 		if (!strcmp(key, "from"))
 			return cvp_parse_placement(ps, &a->reshard.from);
@@ -412,7 +418,8 @@ static cv_status parse_attr(parser *ps, node_text *nt, const char *key, const ch
 	case CV_ATTRS_PERM:
 	case CV_ATTRS_AXIS:
 	case CV_ATTRS_SOFTMAX:
-	case CV_ATTRS_RESHARD: return other_attr(ps, nt, key, at);
+	case CV_ATTRS_RESHARD:
+	case CV_ATTRS_NORM: return other_attr(ps, nt, key, at);
 	}
 	return unknown_attr(ps, nt, key, at);
 }
@@ -444,6 +451,7 @@ static void attrs_defaults(node_text *nt)
 		a->conv.group = 1;
 		break;
 	case CV_ATTRS_BN: a->bn_eps = 1e-5f; break;
+	case CV_ATTRS_NORM: a->norm.epsilon = 1e-5f; break;
 	case CV_ATTRS_ACT:
 		a->act.kind = op_act_kind(nt->op);
 		if (nt->op == CV_OP_CLIP) {
@@ -487,7 +495,8 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	case CV_ATTRS_REDUCE: list = reduce; break;
 	case CV_ATTRS_PERM: list = perm; break;
 	case CV_ATTRS_AXIS:
-	case CV_ATTRS_SOFTMAX: list = axis; break;
+	case CV_ATTRS_SOFTMAX:
+	case CV_ATTRS_NORM: list = axis; break;
 	case CV_ATTRS_SLICE: list = slice; break;
 	case CV_ATTRS_PAD: list = pad; break;
 	case CV_ATTRS_RESIZE: list = resize; break;

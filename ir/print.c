@@ -238,6 +238,9 @@ static void print_attrs(FILE *f, const cv_node *n)
 	case CV_ATTRS_SOFTMAX:
 		fprintf(f, " {axis=%" PRId64 ", flatten=%d}", a->softmax.axis, a->softmax.flatten);
 		break;
+	case CV_ATTRS_NORM:
+		fprintf(f, " {axis=%" PRId64 ", epsilon=%.9g}", a->norm.axis, a->norm.epsilon);
+		break;
 	case CV_ATTRS_RESHARD: {
 		char from[48], to[48];
 		fprintf(f, " {from=%s, to=%s}", cv_placement_str(&a->reshard.from, from, sizeof from),

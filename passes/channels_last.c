@@ -14,7 +14,7 @@
  *      all come out of the same transpose (or already have an nhwc copy,
  *      e.g. a graph input feeding a conv and a residual add): elementwise
  *      (relu ... div, constant operands re-laid), concat, split, pad, slice,
- *      reduce_mean, softmax; so a transpose behind one conv meets the one in
+ *      the reductions, softmax; so a transpose behind one conv meets the one in
  *      front of the next and the pair cancels; sunk ops keep their names;
  *      a channel shuffle (ShuffleNet) whose operand comes out of such a
  *      transpose, x[N,C,H,W] -> reshape [N,g,C/g,H,W] -> transpose(0,2,1,3,4)
@@ -215,10 +215,17 @@ static int is_elementwise(cv_op op)
 	       op == CV_OP_MUL || op == CV_OP_DIV;
 }
 
+/* The reductions: all reduce dims as stored, so any layout goes. */
+static int is_reduce(cv_op op)
+{
+	return op == CV_OP_REDUCE_MEAN || op == CV_OP_REDUCE_SUM || op == CV_OP_REDUCE_MAX ||
+	       op == CV_OP_REDUCE_MIN || op == CV_OP_REDUCE_L2;
+}
+
 static int is_sinkable(const cv_node *n)
 {
 	return is_elementwise(n->op) || n->op == CV_OP_CONCAT || n->op == CV_OP_SPLIT ||
-	       n->op == CV_OP_PAD || n->op == CV_OP_SLICE || n->op == CV_OP_REDUCE_MEAN ||
+	       n->op == CV_OP_PAD || n->op == CV_OP_SLICE || is_reduce(n->op) ||
 	       (n->op == CV_OP_SOFTMAX && !n->attrs.softmax.flatten);
 }
 
@@ -287,6 +294,10 @@ static void relay_attrs(cv_node *n, const cv_attrs *old)
 		n->attrs.softmax.axis = TO_NCHW[old->softmax.axis];
 		break;
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
 		n->attrs.reduce.axes = 0;
 		for (k = 0; k < 4; k++)
 			if (old->reduce.axes & (1u << k))
@@ -311,19 +322,19 @@ static void relay_attrs(cv_node *n, const cv_attrs *old)
 }
 
 /*
- * For a result of rank 4: transpose it back (TO_NCHW). For reduce_mean with
+ * For a result of rank 4: transpose it back (TO_NCHW). For a reduction with
  * keepdims = 0 the kept dims keep their relative order in both frames when
  * only batch and channels remain, which is all this pass sinks through.
  */
 static int result_needs_transpose(const cv_node *n, const cv_attrs *old)
 {
-	return !(n->op == CV_OP_REDUCE_MEAN && !old->reduce.keepdims);
+	return !(is_reduce(n->op) && !old->reduce.keepdims);
 }
 
 static int reduce_sinks(const cv_node *n)
 {
 	/* keepdims = 0 must keep at most the batch and channel dims */
-	return n->op != CV_OP_REDUCE_MEAN || n->attrs.reduce.keepdims ||
+	return !is_reduce(n->op) || n->attrs.reduce.keepdims ||
 	       (n->attrs.reduce.axes & 0xc) == 0xc;
 }
 

@@ -15,6 +15,7 @@ extern const cv_pass cv_pass_channels_last;
 extern const cv_pass cv_pass_shard;
 extern const cv_pass cv_pass_winograd;
 extern const cv_pass cv_pass_match_activations;
+extern const cv_pass cv_pass_match_layernorm;
 
 /* The path of the plugin p came from, as given to --load-pass-plugin;
  * NULL for a built-in pass (or one not in r). */

@@ -40,8 +40,8 @@ struct cv_pass_registry {
 static const char *const levels[4] = {
 	"",
 	"const-fold,fold-bn,cse,dce",
-	"const-fold,fold-bn,cse,match-activations,dw-to-pool,channels-last,fuse-epilogue,winograd,dce,shard",
-	"const-fold,fold-bn,cse,match-activations,dw-to-pool,channels-last,fuse-epilogue,winograd,dce,shard",
+	"const-fold,fold-bn,cse,match-activations,match-layernorm,dw-to-pool,channels-last,fuse-epilogue,winograd,dce,shard",
+	"const-fold,fold-bn,cse,match-activations,match-layernorm,dw-to-pool,channels-last,fuse-epilogue,winograd,dce,shard",
 };
 
 static const cv_pass *const builtin[] = {
@@ -55,6 +55,7 @@ static const cv_pass *const builtin[] = {
 	&cv_pass_shard,
 	&cv_pass_winograd,
 	&cv_pass_match_activations,
+	&cv_pass_match_layernorm,
 };
 
 void cv_stat_add(cv_pass_stats *s, const char *name, long long delta)

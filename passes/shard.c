@@ -146,6 +146,10 @@ static op_class classify(const cv_node *n)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
 	case CV_OP_ADD:
 	case CV_OP_SUB:
 	case CV_OP_MUL:
@@ -158,11 +162,17 @@ static op_class classify(const cv_node *n)
 		return n->outputs[0]->type.rank == 2 ? C_GEMM : C_DATA;
 	case CV_OP_RESHAPE:
 	case CV_OP_TRANSPOSE:
+	case CV_OP_EXPAND:
 	case CV_OP_SPLIT:
 	case CV_OP_SLICE:
 	case CV_OP_PAD:
 	case CV_OP_SOFTMAX:
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
+	case CV_OP_LAYERNORM:
 	case CV_OP_RESHARD:
 	case CV_OP_COUNT:
 		break;

@@ -460,6 +460,17 @@ static void emit_pool(emitter *e, FILE *f)
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
+static const char *reduce_enum(cv_op op)
+{
+	switch (op) {
+	case CV_OP_REDUCE_SUM: return "CVRT_REDUCE_SUM";
+	case CV_OP_REDUCE_MAX: return "CVRT_REDUCE_MAX";
+	case CV_OP_REDUCE_MIN: return "CVRT_REDUCE_MIN";
+	case CV_OP_REDUCE_L2: return "CVRT_REDUCE_L2";
+	default: return "CVRT_REDUCE_MEAN";
+	}
+}
+
 static void emit_reduce(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -472,8 +483,8 @@ static void emit_reduce(emitter *e, FILE *f)
 	fputs("\t\tstatic const int red[] = {", f);
 	for (k = 0; k < (x->rank ? x->rank : 1); k++)
 		fprintf(f, "%s%d", k ? ", " : "", (n->attrs.reduce.axes >> k) & 1);
-	fprintf(f, "};\n\t\tcvrt_reduce(CVRT_REDUCE_MEAN, %d, dims, red, %s, ", x->rank ? x->rank : 1,
-		P(n->inputs[0]));
+	fprintf(f, "};\n\t\tcvrt_reduce(%s, %d, dims, red, %s, ", reduce_enum(n->op),
+		x->rank ? x->rank : 1, P(n->inputs[0]));
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
@@ -557,6 +568,20 @@ static void emit_transpose(emitter *e, FILE *f)
 	strides_of(&n->inputs[0]->type, dense);
 	for (k = 0; k < n->outputs[0]->type.rank; k++)
 		s[k] = dense[n->attrs.perm[k]];
+	strided(e, f, n->inputs[0], 0, s, n->outputs[0]);
+}
+
+/* expand: a strided copy whose broadcast dims have stride 0. */
+static void emit_expand(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
+	int64_t dense[CV_MAX_RANK], s[CV_MAX_RANK];
+	int k, lead = y->rank - x->rank;
+
+	strides_of(x, dense);
+	for (k = 0; k < y->rank; k++)
+		s[k] = k < lead || x->dims[k - lead] == 1 ? 0 : dense[k - lead];
 	strided(e, f, n->inputs[0], 0, s, n->outputs[0]);
 }
 
@@ -660,6 +685,34 @@ static void emit_softmax(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", P(n->outputs[0]));
 }
 
+static void emit_math1(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const char *op = n->op == CV_OP_NEG ? "CVRT_MATH1_NEG"
+			 : n->op == CV_OP_ABS ? "CVRT_MATH1_ABS"
+			 : n->op == CV_OP_RECIPROCAL ? "CVRT_MATH1_RECIPROCAL" : "CVRT_MATH1_SQRT";
+
+	fprintf(f, "\tcvrt_math1(%s, %" PRId64 ", %s, ", op, cv_type_numel(&n->outputs[0]->type),
+		P(n->inputs[0]));
+	fprintf(f, "%s);\n", P(n->outputs[0]));
+}
+
+static void emit_layernorm(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	int axis = (int)n->attrs.norm.axis;
+	const cv_value *bias = n->num_inputs > 2 ? n->inputs[2] : NULL;
+
+	fprintf(f, "\tcvrt_layernorm(%" PRId64 ", %" PRId64 ", %s, ", prod(x->dims, 0, axis),
+		prod(x->dims, axis, x->rank), P(n->inputs[0]));
+	fprintf(f, "%s, ", P(n->inputs[1]));
+	fprintf(f, "%s, %s, ", bias ? P(bias) : "NULL", flit(e, n->attrs.norm.epsilon));
+	fprintf(f, "%s, ", P(n->outputs[0]));
+	fprintf(f, "%s, ", n->num_outputs > 1 ? P(n->outputs[1]) : "NULL");
+	fprintf(f, "%s);\n", n->num_outputs > 2 ? P(n->outputs[2]) : "NULL");
+}
+
 void emit_node(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -681,6 +734,12 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_HARD_SWISH:
 		emit_unary(e, f);
 		break;
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
+		emit_math1(e, f);
+		break;
 	case CV_OP_ADD:
 	case CV_OP_SUB:
 	case CV_OP_MUL:
@@ -691,6 +750,10 @@ void emit_node(emitter *e, FILE *f)
 		emit_pool(e, f);
 		break;
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
 		emit_reduce(e, f);
 		break;
 	case CV_OP_GEMM:
@@ -711,6 +774,9 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_TRANSPOSE:
 		emit_transpose(e, f);
 		break;
+	case CV_OP_EXPAND:
+		emit_expand(e, f);
+		break;
 	case CV_OP_CONCAT:
 		emit_concat(e, f);
 		break;
@@ -728,6 +794,9 @@ void emit_node(emitter *e, FILE *f)
 		break;
 	case CV_OP_SOFTMAX:
 		emit_softmax(e, f);
+		break;
+	case CV_OP_LAYERNORM:
+		emit_layernorm(e, f);
 		break;
 	case CV_OP_COUNT:
 		break;

@@ -152,10 +152,15 @@ static rp_category categorize(const cv_node *n)
 		return RP_GEMM;
 	case CV_OP_POOL2D:
 	case CV_OP_REDUCE_MEAN:
+	case CV_OP_REDUCE_SUM:
+	case CV_OP_REDUCE_MAX:
+	case CV_OP_REDUCE_MIN:
+	case CV_OP_REDUCE_L2:
 		return RP_POOL;
 	case CV_OP_RESHAPE:
 	case CV_OP_RESHARD:
 	case CV_OP_TRANSPOSE:
+	case CV_OP_EXPAND:
 	case CV_OP_CONCAT:
 	case CV_OP_SPLIT:
 	case CV_OP_SLICE:
@@ -168,12 +173,17 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_RECIPROCAL:
+	case CV_OP_SQRT:
 	case CV_OP_ADD:
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
 	case CV_OP_RESIZE:
 	case CV_OP_SOFTMAX:
+	case CV_OP_LAYERNORM:
 	case CV_OP_COUNT:
 		break;
 	}

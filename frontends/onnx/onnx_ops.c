@@ -434,6 +434,53 @@ static cv_status lower_sub(imp *im) { return lower_binary(im, CV_OP_SUB); }
 static cv_status lower_mul(imp *im) { return lower_binary(im, CV_OP_MUL); }
 static cv_status lower_div(imp *im) { return lower_binary(im, CV_OP_DIV); }
 
+/* ---- elementwise math without an epilogue ---- */
+
+static cv_status lower_math1(imp *im, cv_op op)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	return finish(im, op, &x, 1, NULL, 1, NULL);
+}
+
+static cv_status lower_neg(imp *im) { return lower_math1(im, CV_OP_NEG); }
+static cv_status lower_abs(imp *im) { return lower_math1(im, CV_OP_ABS); }
+static cv_status lower_reciprocal(imp *im) { return lower_math1(im, CV_OP_RECIPROCAL); }
+static cv_status lower_sqrt(imp *im) { return lower_math1(im, CV_OP_SQRT); }
+
+/*
+ * Pow with a one-element constant exponent: 2 (the variance in a written-out
+ * layer norm) is mul(x, x), 0.5 is sqrt(x), 1 is x. Other exponents, run-time
+ * ones and ones that would broadcast x to a higher rank are not supported.
+ */
+static cv_status lower_pow(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *e = operand(im, 1, 1, &st), *ins[2];
+	double k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "the exponent must be a one-element constant");
+	if (e->type.rank > x->type.rank)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "an exponent of rank %d broadcasts x of rank %d",
+				 e->type.rank, x->type.rank);
+	k = const_float_at(e, 0);
+	if (k == 2) {
+		ins[0] = ins[1] = x;
+		return finish(im, CV_OP_MUL, ins, 2, NULL, 1, NULL);
+	}
+	if (k == 0.5)
+		return finish(im, CV_OP_SQRT, &x, 1, NULL, 1, NULL);
+	if (k == 1)
+		return alias(im, x);
+	return imp_error(im, CV_ERR_UNSUPPORTED, "exponent %g; convc supports 0.5, 1 and 2", k);
+}
+
 /* ---- pooling and reductions ---- */
 
 static cv_status lower_pool(imp *im, cv_pool_kind kind)
@@ -481,17 +528,18 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 static cv_status lower_maxpool(imp *im) { return lower_pool(im, CV_POOL_MAX); }
 static cv_status lower_avgpool(imp *im) { return lower_pool(im, CV_POOL_AVG); }
 
-static cv_status reduce_mean(imp *im, cv_value *x, uint32_t axes, int keepdims)
+static cv_status reduce(imp *im, cv_op op, cv_value *x, uint32_t axes, int keepdims)
 {
 	cv_attrs a;
 
 	memset(&a, 0, sizeof a);
 	a.reduce.axes = axes;
 	a.reduce.keepdims = keepdims;
-	return finish(im, CV_OP_REDUCE_MEAN, &x, 1, &a, 1, NULL);
+	return finish(im, op, &x, 1, &a, 1, NULL);
 }
 
-static cv_status lower_global_avgpool(imp *im)
+/* GlobalAveragePool and GlobalMaxPool reduce every spatial dim, keeping it. */
+static cv_status lower_global_pool(imp *im, cv_op op)
 {
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st);
@@ -504,8 +552,11 @@ static cv_status lower_global_avgpool(imp *im)
 		return imp_error(im, CV_ERR_INPUT, "input rank %d < 3", x->type.rank);
 	for (k = 2; k < x->type.rank; k++)
 		axes |= 1u << k;
-	return reduce_mean(im, x, axes, 1);
+	return reduce(im, op, x, axes, 1);
 }
+
+static cv_status lower_global_avgpool(imp *im) { return lower_global_pool(im, CV_OP_REDUCE_MEAN); }
+static cv_status lower_global_maxpool(imp *im) { return lower_global_pool(im, CV_OP_REDUCE_MAX); }
 
 /* Normalize an axis against rank: ONNX allows [-rank, rank). */
 static cv_status norm_axis(imp *im, int64_t axis, int rank, int64_t *out)
@@ -518,28 +569,109 @@ static cv_status norm_axis(imp *im, int64_t axis, int rank, int64_t *out)
 	return CV_OK;
 }
 
-static cv_status lower_reduce_mean(imp *im)
+/*
+ * ReduceMean/Sum/Max/Min/L2/SumSquare. The axes are an attribute until they became an
+ * optional operand (ReduceSum at opset 13, the others at 18), which convc
+ * takes only as a constant. No axes means all dims, unless
+ * noop_with_empty_axes (from the same opsets) makes the op an identity.
+ */
+static cv_status lower_reduce_from(imp *im, cv_op op, int64_t axes_input_opset, int square);
+
+static cv_status lower_reduce(imp *im, cv_op op, int64_t axes_input_opset)
+{
+	return lower_reduce_from(im, op, axes_input_opset, 0);
+}
+
+/* square: reduce x*x instead of x (ReduceSumSquare). */
+static cv_status lower_reduce_from(imp *im, cv_op op, int64_t axes_input_opset, int square)
 {
 	cv_status st = CV_OK;
-	cv_value *x = operand(im, 0, 1, &st);
+	cv_value *x = operand(im, 0, 1, &st), *av = NULL;
 	int64_t axes[CV_MAX_RANK], ax;
 	uint32_t mask = 0;
 	int n, k;
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
-	/* opset < 18: axes is an attribute; absent means all dims. */
-	n = attr_ints(NODE, "axes", axes, CV_MAX_RANK);
-	if (n == -2)
-		return imp_error(im, CV_ERR_INPUT, "too many axes");
+	if (im->opset >= axes_input_opset) {
+		av = imp_input(im, 1, &st);
+		if (st)
+			return st;
+		n = av ? const_ints(av, axes, CV_MAX_RANK) : -1;
+		if (av && n < 0)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant of at most %d integers",
+					 CV_MAX_RANK);
+		if (n == 0)
+			n = -1; /* an empty axes tensor means "none given" */
+	} else {
+		n = attr_ints(NODE, "axes", axes, CV_MAX_RANK);
+		if (n == -2)
+			return imp_error(im, CV_ERR_INPUT, "too many axes");
+	}
 	for (k = 0; k < n; k++) {
 		if ((st = norm_axis(im, axes[k], x->type.rank, &ax)))
 			return st;
 		mask |= 1u << ax;
 	}
-	if (n < 0)
+	/* squared first: ONNX's no-op ReduceSumSquare still squares */
+	if (square) {
+		const char *name = "";
+		cv_value *ins[2] = {x, x};
+		cv_node *sq = cv_graph_add_node(im->g, CV_OP_MUL, im->node_name, ins, 2, &name, 1);
+		if (!sq)
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		if ((st = cv_node_infer_types(sq, im->d)))
+			return st;
+		x = sq->outputs[0];
+	}
+	if (n < 0) {
+		if (im->opset >= axes_input_opset && attr_int(NODE, "noop_with_empty_axes", 0))
+			return alias(im, x);
 		mask = x->type.rank ? (1u << x->type.rank) - 1 : 0;
-	return reduce_mean(im, x, mask, (int)attr_int(NODE, "keepdims", 1));
+	}
+	return reduce(im, op, x, mask, (int)attr_int(NODE, "keepdims", 1));
+}
+
+static cv_status lower_reduce_mean(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MEAN, 18); }
+static cv_status lower_reduce_sum(imp *im) { return lower_reduce(im, CV_OP_REDUCE_SUM, 13); }
+static cv_status lower_reduce_max(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MAX, 18); }
+static cv_status lower_reduce_min(imp *im) { return lower_reduce(im, CV_OP_REDUCE_MIN, 18); }
+static cv_status lower_reduce_l2(imp *im) { return lower_reduce(im, CV_OP_REDUCE_L2, 18); }
+/* ReduceSumSquare is reduce_sum over mul(x, x). */
+static cv_status lower_reduce_sum_square(imp *im)
+{
+	return lower_reduce_from(im, CV_OP_REDUCE_SUM, 18, 1);
+}
+
+/* ---- normalization ---- */
+
+/*
+ * LayerNormalization (opset 17): normalize over the dims from axis (default
+ * -1) on. Scale and bias must hold one element per normalized position
+ * (convc does not broadcast them); stash_type only names the precision of
+ * the statistics, which convc computes in float. The optional Mean and
+ * InvStdDev results become the op's results 1 and 2.
+ */
+static cv_status lower_layernorm(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[3];
+	cv_attrs a;
+	int i, nout = NODE->n_output < 3 ? (int)NODE->n_output : 3;
+
+	for (i = 0; i < 3 && !st; i++)
+		ins[i] = operand(im, i, i < 2, &st);
+	for (i = 0; i < 3 && !st; i++)
+		st = need_f32(im, ins[i], i);
+	if (st)
+		return st;
+	if (NODE->n_output > 3)
+		return imp_error(im, CV_ERR_INPUT, "%zu results, at most 3", NODE->n_output);
+	memset(&a, 0, sizeof a);
+	a.norm.epsilon = attr_float(NODE, "epsilon", 1e-5f);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", -1), ins[0]->type.rank, &a.norm.axis)))
+		return st;
+	return finish(im, CV_OP_LAYERNORM, ins, ins[2] ? 3 : 2, &a, nout < 1 ? 1 : nout, NULL);
 }
 
 /* ---- matrix products ---- */
@@ -747,6 +879,179 @@ static cv_status lower_transpose(imp *im)
 	else if (n != x->type.rank)
 		return imp_error(im, CV_ERR_INPUT, "perm has %d entries for rank %d", n, x->type.rank);
 	return finish(im, CV_OP_TRANSPOSE, &x, 1, &a, 1, NULL);
+}
+
+/* A node inside a lowering (not bound to an ONNX name): its result in *out.
+ * preset, when given, is the result type (reshape). */
+static cv_status inner_node(imp *im, cv_op op, cv_value *x, const cv_attrs *a, const cv_type *preset,
+			    cv_value **out)
+{
+	const char *name = "";
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, &x, 1, &name, 1);
+	cv_status st;
+
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if (a)
+		n->attrs = *a;
+	if (preset)
+		n->outputs[0]->type = *preset;
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	*out = n->outputs[0];
+	return CV_OK;
+}
+
+/*
+ * DepthToSpace and SpaceToDepth of an [N, C, H, W] x with blocksize b are
+ * data movement: a reshape to rank 6, a transpose and a reshape back
+ * (ONNX's own definition), which the C backend runs as one strided copy.
+ *   DepthToSpace DCR (default): [N, b, b, C/b², H, W], perm [0,3,4,1,5,2]
+ *   DepthToSpace CRD (opset 11): [N, C/b², b, b, H, W], perm [0,1,4,2,5,3]
+ *   SpaceToDepth: [N, C, H/b, b, W/b, b], perm [0,3,5,1,2,4]
+ * The result keeps x's layout (nchw).
+ */
+static cv_status lower_block_shuffle(imp *im, int to_space)
+{
+	static const int64_t dcr[6] = {0, 3, 4, 1, 5, 2}, crd[6] = {0, 1, 4, 2, 5, 3},
+			     s2d[6] = {0, 3, 5, 1, 2, 4};
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *r = NULL, *t = NULL;
+	int64_t b = attr_int(NODE, "blocksize", 0), n, c, h, w;
+	const int64_t *perm;
+	char mode[16];
+	cv_type t6, y;
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank != 4)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d, expected 4", x->type.rank);
+	n = x->type.dims[0], c = x->type.dims[1], h = x->type.dims[2], w = x->type.dims[3];
+	if (b < 1 || b > 4096)
+		return imp_error(im, CV_ERR_INPUT, "blocksize %lld must be in [1, 4096]", (long long)b);
+	t6 = x->type;
+	t6.rank = 6;
+	t6.layout = CV_LAYOUT_PLAIN;
+	y = x->type;
+	if (to_space) {
+		attr_string(NODE, "mode", "DCR", mode, sizeof mode);
+		if (strcmp(mode, "DCR") && strcmp(mode, "CRD"))
+			return imp_error(im, CV_ERR_INPUT, "mode '%s' is neither DCR nor CRD", mode);
+		if (c % (b * b))
+			return imp_error(im, CV_ERR_INPUT, "%lld channels are not a multiple of blocksize^2 = %lld",
+					 (long long)c, (long long)(b * b));
+		perm = strcmp(mode, "CRD") ? dcr : crd;
+		memcpy(t6.dims, perm == dcr ? (int64_t[6]){n, b, b, c / (b * b), h, w}
+					    : (int64_t[6]){n, c / (b * b), b, b, h, w}, sizeof t6.dims[0] * 6);
+		y.dims[1] = c / (b * b), y.dims[2] = h * b, y.dims[3] = w * b;
+	} else {
+		if (h % b || w % b)
+			return imp_error(im, CV_ERR_INPUT, "%lldx%lld is not a multiple of blocksize %lld",
+					 (long long)h, (long long)w, (long long)b);
+		perm = s2d;
+		memcpy(t6.dims, (int64_t[6]){n, c, h / b, b, w / b, b}, sizeof t6.dims[0] * 6);
+		y.dims[1] = c * b * b, y.dims[2] = h / b, y.dims[3] = w / b;
+	}
+	if (cv_type_numel(&y) < 0)
+		return imp_error(im, CV_ERR_INPUT, "result has too many elements");
+	memset(&a, 0, sizeof a);
+	memcpy(a.perm, perm, 6 * sizeof *perm);
+	if ((st = inner_node(im, CV_OP_RESHAPE, x, NULL, &t6, &r)) ||
+	    (st = inner_node(im, CV_OP_TRANSPOSE, r, &a, NULL, &t)))
+		return st;
+	return finish(im, CV_OP_RESHAPE, &t, 1, NULL, 1, &y);
+}
+
+static cv_status lower_depth_to_space(imp *im) { return lower_block_shuffle(im, 1); }
+static cv_status lower_space_to_depth(imp *im) { return lower_block_shuffle(im, 0); }
+
+/*
+ * Expand (opset 8): x broadcast with a constant shape, both ways as NumPy
+ * does (a 1 in shape keeps x's dim). An expand to x's own shape is x.
+ */
+static cv_status lower_expand(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *sv = operand(im, 1, 1, &st);
+	int64_t shape[CV_MAX_RANK];
+	cv_type y;
+	int n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if ((n = const_ints(sv, shape, CV_MAX_RANK)) < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "shape must be a constant of at most %d integers",
+				 CV_MAX_RANK);
+	y = x->type;
+	y.rank = n > x->type.rank ? n : x->type.rank;
+	y.layout = y.rank == x->type.rank ? x->type.layout : CV_LAYOUT_PLAIN;
+	for (k = 0; k < y.rank; k++) {
+		int kx = k - (y.rank - x->type.rank), ks = k - (y.rank - n);
+		int64_t xd = kx >= 0 ? x->type.dims[kx] : 1, sd = ks >= 0 ? shape[ks] : 1;
+		if (xd != sd && xd != 1 && sd != 1)
+			return imp_error(im, CV_ERR_INPUT, "dim %lld does not broadcast with shape dim %lld",
+					 (long long)xd, (long long)sd);
+		if (sd < 0)
+			return imp_error(im, CV_ERR_INPUT, "negative shape dim %lld", (long long)sd);
+		y.dims[k] = xd == 1 ? sd : xd;
+	}
+	if (cv_type_numel(&y) < 0)
+		return imp_error(im, CV_ERR_INPUT, "result has too many elements");
+	if (cv_type_equal(&y, &x->type))
+		return alias(im, x);
+	return finish(im, CV_OP_EXPAND, &x, 1, NULL, 1, &y);
+}
+
+/*
+ * Tile (opset 6: repeats a constant operand) as a broadcast: every dim k with
+ * repeats r != 1 gets a new dim of size 1 in front of it (a reshape), which
+ * an expand widens to r, and a reshape merges [r, d] into r*d. The rank of
+ * the middle step, rank + dims repeated, must fit CV_MAX_RANK.
+ */
+static cv_status lower_tile(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *rv = operand(im, 1, 1, &st), *r = NULL, *e = NULL;
+	int64_t reps[CV_MAX_RANK];
+	cv_type t1, t2, y;
+	int n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if ((n = const_ints(rv, reps, CV_MAX_RANK)) < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "repeats must be a constant");
+	if (n != x->type.rank)
+		return imp_error(im, CV_ERR_INPUT, "%d repeats for rank %d", n, x->type.rank);
+	t1 = x->type;
+	t1.rank = 0;
+	t1.layout = CV_LAYOUT_PLAIN;
+	t2 = t1;
+	y = x->type;
+	for (k = 0; k < n; k++) {
+		if (reps[k] < 0)
+			return imp_error(im, CV_ERR_INPUT, "negative repeat %lld", (long long)reps[k]);
+		if (reps[k] != 1) {
+			if (t1.rank == CV_MAX_RANK)
+				return imp_error(im, CV_ERR_UNSUPPORTED, "rank %d with %d repeated dims needs more than %d dims",
+						 x->type.rank, n, CV_MAX_RANK);
+			t1.dims[t1.rank++] = 1;
+			t2.dims[t2.rank++] = reps[k];
+		}
+		if (t1.rank == CV_MAX_RANK)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "too many repeated dims for rank %d", x->type.rank);
+		t1.dims[t1.rank++] = x->type.dims[k];
+		t2.dims[t2.rank++] = x->type.dims[k];
+		y.dims[k] = x->type.dims[k] * reps[k];
+	}
+	if (cv_type_numel(&y) < 0 || cv_type_numel(&t2) < 0)
+		return imp_error(im, CV_ERR_INPUT, "result has too many elements");
+	if (cv_type_equal(&y, &x->type))
+		return alias(im, x);
+	if ((st = inner_node(im, CV_OP_RESHAPE, x, NULL, &t1, &r)) ||
+	    (st = inner_node(im, CV_OP_EXPAND, r, NULL, &t2, &e)))
+		return st;
+	return finish(im, CV_OP_RESHAPE, &e, 1, NULL, 1, &y);
 }
 
 static cv_status lower_concat(imp *im)
@@ -1061,6 +1366,11 @@ static const struct lower_entry table[] = {
 	{"Sigmoid", lower_sigmoid},
 	{"HardSigmoid", lower_hard_sigmoid},
 	{"HardSwish", lower_hard_swish},
+	{"Neg", lower_neg},
+	{"Abs", lower_abs},
+	{"Reciprocal", lower_reciprocal},
+	{"Sqrt", lower_sqrt},
+	{"Pow", lower_pow},
 	{"Add", lower_add},
 	{"Sub", lower_sub},
 	{"Mul", lower_mul},
@@ -1068,7 +1378,14 @@ static const struct lower_entry table[] = {
 	{"MaxPool", lower_maxpool},
 	{"AveragePool", lower_avgpool},
 	{"GlobalAveragePool", lower_global_avgpool},
+	{"GlobalMaxPool", lower_global_maxpool},
 	{"ReduceMean", lower_reduce_mean},
+	{"ReduceSum", lower_reduce_sum},
+	{"ReduceMax", lower_reduce_max},
+	{"ReduceMin", lower_reduce_min},
+	{"ReduceL2", lower_reduce_l2},
+	{"ReduceSumSquare", lower_reduce_sum_square},
+	{"LayerNormalization", lower_layernorm},
 	{"Gemm", lower_gemm},
 	{"MatMul", lower_matmul},
 	{"Flatten", lower_flatten},
@@ -1076,6 +1393,10 @@ static const struct lower_entry table[] = {
 	{"Squeeze", lower_squeeze},
 	{"Unsqueeze", lower_unsqueeze},
 	{"Transpose", lower_transpose},
+	{"DepthToSpace", lower_depth_to_space},
+	{"SpaceToDepth", lower_space_to_depth},
+	{"Expand", lower_expand},
+	{"Tile", lower_tile},
 	{"Concat", lower_concat},
 	{"Split", lower_split},
 	{"Slice", lower_slice},

@@ -79,7 +79,8 @@ typedef enum cv_attrs_kind {
 	CV_ATTRS_PAD,
 	CV_ATTRS_RESIZE,
 	CV_ATTRS_SOFTMAX,
-	CV_ATTRS_RESHARD
+	CV_ATTRS_RESHARD,
+	CV_ATTRS_NORM
 } cv_attrs_kind;
 
 /* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
@@ -197,6 +198,12 @@ typedef struct cv_softmax_attrs {
 	int flatten;    /* opset < 13: softmax over all dims from axis on */
 } cv_softmax_attrs;
 
+/* layernorm: normalizes over dims [axis, rank) (ONNX LayerNormalization). */
+typedef struct cv_norm_attrs {
+	int64_t axis;   /* normalized to [0, rank) */
+	float epsilon;  /* added to the variance */
+} cv_norm_attrs;
+
 /*
  * Where an op runs and its tensors live on a many-core target (the shard
  * pass; docs/sharding.md has the footprint and cost formulas). Rows are the
@@ -245,6 +252,7 @@ typedef union cv_attrs {
 	cv_resize_attrs resize;
 	cv_softmax_attrs softmax;
 	cv_reshard_attrs reshard;
+	cv_norm_attrs norm;
 } cv_attrs;
 
 typedef struct cv_node cv_node;

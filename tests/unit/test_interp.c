@@ -699,6 +699,119 @@ static void test_reduce_mean(void **state)
 	cv_module_free(m);
 }
 
+/*
+ * x = [[1,-2,3],[-4,5,0]] reduced over dim 1: sum [2,1], max [3,5],
+ * min [-2,-4], l2 [sqrt(14), sqrt(41)]; over no positions (dim 0 of a
+ * [0,3] x) max gives -inf and min +inf.
+ */
+static void test_reduce_ops(void **state)
+{
+	static const int64_t xd[2] = {2, 3}, ed[2] = {0, 3};
+	static const float x[6] = {1, -2, 3, -4, 5, 0};
+	static const struct {
+		cv_op op;
+		float want[2];
+	} cases[] = {
+		{CV_OP_REDUCE_SUM, {2, 1}},
+		{CV_OP_REDUCE_MAX, {3, 5}},
+		{CV_OP_REDUCE_MIN, {-2, -4}},
+		{CV_OP_REDUCE_L2, {3.74165739f, 6.40312424f}},
+	};
+	float y[3];
+	const float *in[1] = {x};
+	float *out[1] = {y};
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		cv_module *m = cv_module_new("t");
+		cv_value *xv = add_input(m, CV_LAYOUT_PLAIN, 2, xd);
+		cv_node *n = add_node(m, cases[c].op, &xv, 1, 1);
+		n->attrs.reduce = (cv_reduce_attrs){.axes = 0x2, .keepdims = 1};
+		infer(n);
+		output(m, n->outputs[0]);
+		run_ok(m, in, out);
+		expect_close(y, cases[c].want, 2, 1e-6);
+		cv_module_free(m);
+	}
+	for (c = 1; c < 3; c++) {
+		cv_module *m = cv_module_new("t");
+		cv_value *xv = add_input(m, CV_LAYOUT_PLAIN, 2, ed);
+		cv_node *n = add_node(m, cases[c].op, &xv, 1, 1);
+		int j;
+		n->attrs.reduce = (cv_reduce_attrs){.axes = 0x1, .keepdims = 0};
+		infer(n);
+		output(m, n->outputs[0]);
+		run_ok(m, in, out);
+		for (j = 0; j < 3; j++)
+			assert_true(isinf(y[j]) && (y[j] < 0) == (cases[c].op == CV_OP_REDUCE_MAX));
+		cv_module_free(m);
+	}
+}
+
+/*
+ * layernorm over the last dim of [[1,2,3],[2,2,2]] with scale [1,2,-1],
+ * bias [0,1,0] and eps 1: row 0 has mean 2 and variance 2/3, so y =
+ * (x - 2) / sqrt(5/3) * scale + bias; row 1 has variance 0, so y = bias.
+ * Results 1 and 2 are the means [2, 2] and 1/sqrt(var + eps).
+ */
+static void test_layernorm(void **state)
+{
+	static const int64_t xd[2] = {2, 3}, sd[1] = {3};
+	static const float x[6] = {1, 2, 3, 2, 2, 2}, g[3] = {1, 2, -1}, b[3] = {0, 1, 0};
+	float y[6], mean[2], inv[2];
+	cv_module *m = cv_module_new("t");
+	cv_value *ins[3];
+	cv_node *n;
+	const float *in[1] = {x};
+	float *out[3] = {y, mean, inv};
+	float want_y[6];
+	int j;
+
+	(void)state;
+	ins[0] = add_input(m, CV_LAYOUT_PLAIN, 2, xd);
+	ins[1] = add_const(m, CV_LAYOUT_PLAIN, 1, sd, g);
+	ins[2] = add_const(m, CV_LAYOUT_PLAIN, 1, sd, b);
+	n = add_node(m, CV_OP_LAYERNORM, ins, 3, 3);
+	n->attrs.norm = (cv_norm_attrs){.axis = 1, .epsilon = 1};
+	infer(n);
+	output(m, n->outputs[0]);
+	output(m, n->outputs[1]);
+	output(m, n->outputs[2]);
+	run_ok(m, in, out);
+	for (j = 0; j < 3; j++)
+		want_y[j] = (float)((x[j] - 2.0) / sqrt(2.0 / 3.0 + 1.0) * g[j] + b[j]);
+	for (j = 0; j < 3; j++)
+		want_y[3 + j] = b[j];
+	expect_close(y, want_y, 6, 1e-6);
+	expect_close(mean, (const float[2]){2, 2}, 2, 1e-7);
+	expect_close(inv, (const float[2]){(float)(1 / sqrt(5.0 / 3.0)), 1}, 2, 1e-6);
+	cv_module_free(m);
+}
+
+/* expand of [[1],[2]] ([2,1]) to [3,2,2]: each row repeated, three times. */
+static void test_expand(void **state)
+{
+	static const int64_t xd[2] = {2, 1};
+	static const float x[2] = {1, 2}, want[12] = {1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2};
+	float y[12];
+	cv_module *m = cv_module_new("t");
+	cv_value *xv;
+	cv_node *n;
+	const float *in[1] = {x};
+	float *out[1] = {y};
+
+	(void)state;
+	xv = add_input(m, CV_LAYOUT_PLAIN, 2, xd);
+	n = add_node(m, CV_OP_EXPAND, &xv, 1, 1);
+	n->outputs[0]->type = (cv_type){.dtype = CV_F32, .rank = 3, .dims = {3, 2, 2}};
+	infer(n);
+	output(m, n->outputs[0]);
+	run_ok(m, in, out);
+	expect_close(y, want, 12, 0);
+	cv_module_free(m);
+}
+
 /* ---- data movement ---- */
 
 /*
@@ -1011,6 +1124,9 @@ int main(void)
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_matmul),
 		cmocka_unit_test(test_reduce_mean),
+		cmocka_unit_test(test_reduce_ops),
+		cmocka_unit_test(test_layernorm),
+		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_data_movement),
 		cmocka_unit_test(test_resize_by_hand),
 		cmocka_unit_test(test_softmax),

@@ -450,10 +450,16 @@ void cvrt_avgpool2d_nhwc(const cvrt_pool2d_params *p, const float *x, float *y);
  * Reduction over the dims with reduce[k] != 0.
  *   x: dense [in_dims[0], ..., in_dims[ndim-1]]
  *   y: dense over the kept dims, in order (keepdims only changes the type).
- * Mean divides by the number of reduced elements; an empty reduction yields 0
- * for sum/mean.
+ * Mean divides by the number of reduced elements; L2 is sqrt(sum of x^2). An
+ * empty reduction yields 0 for sum/mean/L2, -inf for max and +inf for min.
  */
-enum cvrt_reduce_op { CVRT_REDUCE_MEAN = 0, CVRT_REDUCE_SUM, CVRT_REDUCE_MAX, CVRT_REDUCE_MIN };
+enum cvrt_reduce_op {
+	CVRT_REDUCE_MEAN = 0,
+	CVRT_REDUCE_SUM,
+	CVRT_REDUCE_MAX,
+	CVRT_REDUCE_MIN,
+	CVRT_REDUCE_L2
+};
 void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 		 const float *x, float *y);
 
@@ -558,6 +564,30 @@ void cvrt_resize2d_nhwc(const cvrt_resize2d_params *p, int c, const float *x, fl
  */
 void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x,
 		  float *y);
+
+/*
+ * y[i] = op(x[i]) for i < count, op one of enum cvrt_math1_op: -x, |x|, 1/x,
+ * sqrt(x). y may alias x. (Elementwise math that is no activation: no
+ * epilogue, no parameters.)
+ */
+enum cvrt_math1_op {
+	CVRT_MATH1_NEG = 0,
+	CVRT_MATH1_ABS,
+	CVRT_MATH1_RECIPROCAL,
+	CVRT_MATH1_SQRT
+};
+void cvrt_math1(int op, int64_t count, const float *x, float *y);
+
+/*
+ * Layer normalization of x viewed as [outer, len] (ONNX LayerNormalization,
+ * len = the product of the dims from axis on):
+ * y[o, j] = (x[o, j] - mean_o) / sqrt(var_o + eps) * scale[j] + bias[j],
+ * with the biased variance over the row. bias may be NULL (0). y may alias x.
+ * mean [outer] and inv_std [outer] (1 / sqrt(var + eps)) receive the row
+ * statistics unless NULL.
+ */
+void cvrt_layernorm(int64_t outer, int64_t len, const float *x, const float *scale,
+		    const float *bias, float eps, float *y, float *mean, float *inv_std);
 
 /*
  * Instruction sets. Every kernel above exists once per ISA (enum cvrt_isa);

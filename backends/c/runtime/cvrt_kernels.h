@@ -97,7 +97,11 @@
 	  (op, ndim, in_dims, reduce, x, y))                                              \
 	V(cvrt_softmax,                                                                   \
 	  (int64_t outer, int64_t axis_len, int64_t inner, const float *x, float *y),     \
-	  (outer, axis_len, inner, x, y))
+	  (outer, axis_len, inner, x, y))                                                 \
+	V(cvrt_layernorm,                                                                 \
+	  (int64_t outer, int64_t len, const float *x, const float *scale,                \
+	   const float *bias, float eps, float *y, float *mean, float *inv_std),          \
+	  (outer, len, x, scale, bias, eps, y, mean, inv_std))
 
 #define CVRT_COPY_KERNELS(V, R)                                                           \
 	V(cvrt_strided_copy,                                                              \
@@ -118,6 +122,9 @@
 	V(cvrt_resize2d_nhwc,                                                             \
 	  (const cvrt_resize2d_params *p, int c, const float *x, float *y), (p, c, x, y))
 
+#define CVRT_MATH_KERNELS(V, R)                                                           \
+	V(cvrt_math1, (int op, int64_t count, const float *x, float *y), (op, count, x, y))
+
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \
 	F(conv, CVRT_CONV_KERNELS, "gemm", 1)                 \
@@ -125,6 +132,7 @@
 	F(elementwise, CVRT_ELEMENTWISE_KERNELS, "", 0)       \
 	F(reduce, CVRT_REDUCE_KERNELS, "", 0)                 \
 	F(copy, CVRT_COPY_KERNELS, "", 0)                     \
-	F(resize, CVRT_RESIZE_KERNELS, "", 0)
+	F(resize, CVRT_RESIZE_KERNELS, "", 0)                 \
+	F(math, CVRT_MATH_KERNELS, "", 0)
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * cvrt_reduce.c - reductions and softmax.
+ * cvrt_reduce.c - reductions, softmax and layer normalization.
  *
  * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h).
  */
@@ -8,6 +8,7 @@
 /* This object's versions of the entry points (cvrt_reduce_api.c calls them). */
 #define cvrt_reduce CVRT_FN(cvrt_reduce)
 #define cvrt_softmax CVRT_FN(cvrt_softmax)
+#define cvrt_layernorm CVRT_FN(cvrt_layernorm)
 
 /* ------------------------------------------------------------------------ */
 /* Reduction                                                                */
@@ -22,7 +23,8 @@ static float reduce_init(int op)
 	return 0.0f;
 }
 
-/* acc[i] op= x[i]; the switch is hoisted out of the loop. */
+/* acc[i] op= x[i]; the switch is hoisted out of the loop. L2 accumulates
+ * x^2 (partial accumulators combine with a plain sum: reduce_merge). */
 static void reduce_row(int op, int64_t len, const float *x, float *acc)
 {
 	int64_t i;
@@ -33,6 +35,9 @@ static void reduce_row(int op, int64_t len, const float *x, float *acc)
 	else if (op == CVRT_REDUCE_MIN)
 		for (i = 0; i < len; i++)
 			acc[i] = x[i] < acc[i] ? x[i] : acc[i];
+	else if (op == CVRT_REDUCE_L2)
+		for (i = 0; i < len; i++)
+			acc[i] += x[i] * x[i];
 	else
 		for (i = 0; i < len; i++)
 			acc[i] += x[i];
@@ -52,12 +57,12 @@ static float reduce_vec(int op, int64_t len, const float *x)
 	for (; i < len; i++)
 		reduce_row(op, 1, x + i, acc);
 	for (j = 1; j < 8; j++)
-		reduce_row(op, 1, acc + j, acc);
+		reduce_row(op == CVRT_REDUCE_L2 ? CVRT_REDUCE_SUM : op, 1, acc + j, acc);
 	return acc[0];
 }
 
-void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
-		 const float *x, float *y)
+static void reduce_dense(int op, int ndim, const int64_t *in_dims, const int *reduce,
+			 const float *x, float *y)
 {
 	int64_t dims[CVRT_MAX_RANK];
 	int red[CVRT_MAX_RANK];
@@ -85,6 +90,7 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 	}
 	if (nout == 0)
 		return;
+
 	scale = op == CVRT_REDUCE_MEAN && nred > 0 ? 1.0f / (float)nred : 1.0f;
 	if (total == 0) {
 		/* Empty reduction: 0 for sum/mean, the identity for max/min. */
@@ -123,8 +129,13 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 				float *yo = y + o * inner;
 				const float *xo = x + o * nred * inner;
 				int64_t r, i;
-				memcpy(yo, xo, (size_t)inner * sizeof(float));
-				for (r = 1; r < nred; r++)
+				/* L2 starts from 0: the first row is squared too. */
+				int64_t r0 = op == CVRT_REDUCE_L2 ? 0 : 1;
+				if (r0)
+					memcpy(yo, xo, (size_t)inner * sizeof(float));
+				else
+					memset(yo, 0, (size_t)inner * sizeof(float));
+				for (r = r0; r < nred; r++)
 					reduce_row(op, inner, xo + r * inner, yo);
 				if (scale != 1.0f)
 					for (i = 0; i < inner; i++)
@@ -170,6 +181,21 @@ void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
 			y[o] = acc * scale;
 		}
 	}
+}
+
+void cvrt_reduce(int op, int ndim, const int64_t *in_dims, const int *reduce,
+		 const float *x, float *y)
+{
+	int64_t nout = 1, i;
+	int k;
+
+	reduce_dense(op, ndim, in_dims, reduce, x, y);
+	if (op != CVRT_REDUCE_L2)
+		return;
+	for (k = 0; k < ndim; k++)
+		nout *= reduce[k] ? 1 : in_dims[k];
+	for (i = 0; i < nout; i++)
+		y[i] = sqrtf(y[i]);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -260,5 +286,53 @@ void cvrt_softmax(int64_t outer, int64_t axis_len, int64_t inner, const float *x
 					yr[i] *= sum[i];
 			}
 		}
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layer normalization                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Two passes over each row (mean, then the centred variance, which stays
+ * accurate when the mean is large), then one that normalizes, scales and
+ * shifts; each pass is a plain loop the compiler vectorizes. */
+void cvrt_layernorm(int64_t outer, int64_t len, const float *x, const float *scale,
+		    const float *bias, float eps, float *y, float *mean_out, float *inv_std)
+{
+	int64_t o;
+
+	if (len <= 0)
+		return;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (outer > 1 && outer * len > PAR_MIN_WORK / 4)
+#endif
+	for (o = 0; o < outer; o++) {
+		const float *xr = x + o * len;
+		float *yr = y + o * len;
+		float mean, var = 0.0f, inv, acc[8];
+		int64_t j;
+		int l;
+
+		mean = reduce_vec(CVRT_REDUCE_SUM, len, xr) / (float)len;
+		for (l = 0; l < 8; l++)
+			acc[l] = 0.0f;
+		for (j = 0; j + 8 <= len; j += 8)
+			for (l = 0; l < 8; l++)
+				acc[l] += (xr[j + l] - mean) * (xr[j + l] - mean);
+		for (; j < len; j++)
+			var += (xr[j] - mean) * (xr[j] - mean);
+		for (l = 0; l < 8; l++)
+			var += acc[l];
+		inv = 1.0f / sqrtf(var / (float)len + eps);
+		if (mean_out)
+			mean_out[o] = mean;
+		if (inv_std)
+			inv_std[o] = inv;
+		if (bias)
+			for (j = 0; j < len; j++)
+				yr[j] = (xr[j] - mean) * inv * scale[j] + bias[j];
+		else
+			for (j = 0; j < len; j++)
+				yr[j] = (xr[j] - mean) * inv * scale[j];
 	}
 }
