@@ -7,7 +7,11 @@ set -eu
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh --test
-cmake -S . -B build-check -DCMAKE_BUILD_TYPE=Debug -DCONVC_SANITIZE=ON >/dev/null
+# ccache (installed by --test) keeps objects between runs on the same machine
+launcher=""
+command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache"
+# shellcheck disable=SC2086
+cmake -S . -B build-check -DCMAKE_BUILD_TYPE=Debug -DCONVC_SANITIZE=ON $launcher >/dev/null
 cmake --build build-check -j2 >/dev/null
 cd build-check
 { ctest -j2 --output-on-failure --timeout 1500 && s=0 || s=$?; echo "$s" > ctest.status; } 2>&1 |

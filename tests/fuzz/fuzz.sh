@@ -20,9 +20,13 @@ build)
 	command -v clang-14 >/dev/null 2>&1 || skip "clang-14 is not installed (apt-get install clang-14 libclang-rt-14-dev)"
 	ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 		skip "libFuzzer is not installed (apt-get install libclang-rt-14-dev)"
+	# ccache, where installed, keeps the instrumented objects between runs
+	launcher=""
+	command -v ccache >/dev/null 2>&1 && launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache"
 	if [ ! -f "$bld/CMakeCache.txt" ]; then
+		# shellcheck disable=SC2086
 		CC=clang-14 cmake -S "$src" -B "$bld" -DCONVC_FUZZ=ON -DBUILD_TESTING=OFF \
-			-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$bld.configure.log" 2>&1 ||
+			-DCMAKE_BUILD_TYPE=RelWithDebInfo $launcher >"$bld.configure.log" 2>&1 ||
 			{ cat "$bld.configure.log"; exit 1; }
 	fi
 	exec cmake --build "$bld" --target fuzzers -j2
