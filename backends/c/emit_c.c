@@ -494,7 +494,7 @@ static const char makefile_tail[] =
 	"KERNEL_OBJS := $(if $(X86),$(foreach f,$(AVX512_FAMILIES),cvrt_$(f)_avx512.o)) \\\n"
 	"\t$(foreach i,$(filter-out avx512,$(ISAS)),$(foreach f,$(FAMILIES),cvrt_$(f)_$(i).o)) \\\n"
 	"\tcvrt_isa.o $(foreach f,$(FAMILIES),cvrt_$(f)_api.o)\n"
-	"KERNEL_DEPS := cvrt.h cvrt_impl.h cvrt_gemm.h cvrt_transpose.h cvrt_fg.inc.c cvrt_winograd.inc.c\n\n"
+	"KERNEL_DEPS := cvrt.h cvrt_impl.h cvrt_gemm.h cvrt_transpose.h cvrt_fg.inc.c cvrt_winograd.inc.c \\\n\tcvrt_dwconv_nhwc.inc.c\n\n"
 	"all: model\n\n"
 	"model: $(KERNEL_OBJS) main.o model.o\n"
 	"\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o model.o $(KERNEL_OBJS) $(LDLIBS)\n\n"
