@@ -29,18 +29,26 @@
 
 /*
  * P: pixels per block, so that P accumulators + KW taps + a column or two
- * fit the registers (32 zmm, 16 ymm; measured, see the header). Runs go in
- * blocks of P, then of 8, 4, 2 and 1 pixels; the border pixels (edge runs)
- * in blocks of 4, 2 and 1.
+ * fit the registers (32 zmm, 16 ymm; measured, see the header). A run goes
+ * in blocks of P, then 8, 4, 2 and 1 pixels (the 10 interior pixels of a
+ * 14-wide 5x5 row: 8 + 2, 1.3x faster than 4 + 4 + 1 + 1); its border pixels
+ * (edge runs) in blocks of 2 and 1; a masked leftover channel vector in
+ * blocks of 4 and 1 (edge: 1). Few block sizes keep the unrolled code
+ * small: cvrt_window.c is compiled for every model. The portable build (vectors as structs)
+ * takes 4 pixels: its code is larger still.
  */
 #if VW == 16
 #define DWK_P3 12
 #define DWK_P5 12
 #define DWK_P7 16
-#else
+#elif defined(__AVX2__)
 #define DWK_P3 8
 #define DWK_P5 8
 #define DWK_P7 12
+#else
+#define DWK_P3 4
+#define DWK_P5 4
+#define DWK_P7 4
 #endif
 
 /* The kernel's loops have constant trip counts: unrolled whole, so that its
@@ -62,25 +70,26 @@ typedef struct dwk_args {
 	const cvrt_act *act;
 } dwk_args;
 
-/* Input column J of a block's window row (EDGE: 0 outside the input). */
-#define DWK_COL(S, EDGE, LD, J)                                                         \
-	(!(EDGE) || (ix0 + (int64_t)p * (S) + (J) >= 0 && ix0 + (int64_t)p * (S) + (J) < w) \
+/* Input column J of the window row of a block at pixel PX (EDGE: 0 outside
+ * the input). */
+#define DWK_COL(S, EDGE, LD, PX, J)                                                     \
+	(!(EDGE) || (ix0 + (int64_t)(PX) * (S) + (J) >= 0 && ix0 + (int64_t)(PX) * (S) + (J) < w) \
 		 ? LD(xr_ + (int64_t)(J) * c)                                           \
 		 : V_SET1(0.0f))
 
-/* Pixels [p, p + P) of channel vector cc, every valid window row; bv the bias. */
-#define DWK_BLOCK(KW, S, P, EDGE, LD, ST)                                               \
+/* Pixels [PX, PX + P) of channel vector cc, every valid window row. */
+#define DWK_BLOCK(KW, S, P, EDGE, LD, ST, PX)                                           \
 	do {                                                                            \
-		vf acc_[P];                                                             \
+		vf acc_[P], bv_ = bias ? LD(bias + cc) : V_SET1(0.0f);                  \
 		int j_, q_, r_;                                                         \
-		DWK_UNROLL for (j_ = 0; j_ < (P); j_++) acc_[j_] = bv;                  \
+		DWK_UNROLL for (j_ = 0; j_ < (P); j_++) acc_[j_] = bv_;                 \
 		for (r_ = 0; r_ < rw->nky; r_++) {                                      \
-			const float *xr_ = rw->x0 + r_ * rw->step + (ix0 + (int64_t)p * (S)) * c + cc; \
+			const float *xr_ = rw->x0 + r_ * rw->step + (ix0 + (int64_t)(PX) * (S)) * c + cc; \
 			const float *tr_ = wk + (int64_t)(rw->ky0 + r_) * (KW) * c + cc; \
 			vf t_[KW];                                                      \
 			DWK_UNROLL for (j_ = 0; j_ < (KW); j_++) t_[j_] = LD(tr_ + j_ * c); \
 			DWK_UNROLL for (j_ = 0; j_ < ((P) - 1) * (S) + (KW); j_++) {    \
-				vf col_ = DWK_COL(S, EDGE, LD, j_);                     \
+				vf col_ = DWK_COL(S, EDGE, LD, PX, j_);                 \
 				DWK_UNROLL for (q_ = 0; q_ < (P); q_++)                 \
 					if (j_ - q_ * (S) >= 0 && j_ - q_ * (S) < (KW))  \
 						acc_[q_] = V_FMA(col_, t_[j_ - q_ * (S)], acc_[q_]); \
@@ -88,32 +97,20 @@ typedef struct dwk_args {
 		}                                                                       \
 		DWK_UNROLL for (j_ = 0; j_ < (P); j_++) {                               \
 			vf v_ = acc_[j_];                                               \
-			int64_t o_ = (int64_t)(p + j_) * c + cc;                        \
+			int64_t o_ = (int64_t)((PX) + j_) * c + cc;                     \
 			if (rr)                                                         \
 				v_ = V_ADD(v_, LD(rr + o_));                            \
 			ST(y + o_, win_act(v_, act));                                   \
 		}                                                                       \
 	} while (0)
 
-/* np = P pixels at p if that many are left: every channel vector, the last
- * one masked; then the activations win_act leaves to act_inplace. */
-#define DWK_PIXELS(KW, S, P, EDGE)                                                      \
-	if (n - p >= (P)) {                                                             \
-		np = (P);                                                               \
-		for (cc = 0; cc < cbig; cc += VW) {                                     \
-			vf bv = bias ? V_LOAD(bias + cc) : V_SET1(0.0f);                \
-			DWK_BLOCK(KW, S, P, EDGE, V_LOAD, V_STORE);                     \
-		}                                                                       \
-		if (cc < c) {                                                           \
-			vmask m_ = V_MASK((int)(c - cc));                               \
-			vf bv = bias ? WIN_LDM(bias + cc) : V_SET1(0.0f);               \
-			(void)m_;                                                       \
-			DWK_BLOCK(KW, S, P, EDGE, WIN_LDM, WIN_STM);                    \
-		}                                                                       \
-		if (!inreg)                                                             \
-			act_inplace(y + (int64_t)p * c, (int64_t)np * c, *act);         \
-		continue;                                                               \
-	}
+/* The whole channel vectors of pixels [p, p + P). */
+#define DWK_VECS(KW, S, P, EDGE)                                                        \
+	for (cc = 0; cc < cbig; cc += VW)                                               \
+		DWK_BLOCK(KW, S, P, EDGE, V_LOAD, V_STORE, p)
+
+/* The masked leftover vector (cc = cbig) of pixels [q, q + P). */
+#define DWK_TAIL(KW, S, P, EDGE) DWK_BLOCK(KW, S, P, EDGE, WIN_LDM, WIN_STM, q)
 
 /*
  * n output pixels of one row, column stride S: a->rw the valid window rows,
@@ -130,23 +127,50 @@ typedef struct dwk_args {
 	{                                                                               \
 		const nhwc_rows *rw = a->rw;                                            \
 		const int64_t c = a->c, cbig = c / VW * VW;                             \
-		const int w = a->w, inreg = win_act_inreg(a->act->kind);                \
+		const int w = a->w;                                                     \
 		const float *wk = a->wk, *bias = a->bias;                               \
 		const cvrt_act *act = a->act;                                           \
 		int64_t cc;                                                             \
-		int p, np;                                                              \
+		int p, q, np;                                                           \
 		(void)w;                                                                \
 		for (p = 0; p < n; p += np) {                                           \
 			if (edge) {                                                     \
-				DWK_PIXELS(KW, S, 4, 1)                                 \
-				DWK_PIXELS(KW, S, 2, 1)                                 \
-				DWK_PIXELS(KW, S, 1, 1)                                 \
+				np = n - p >= 2 ? 2 : 1;                                \
+				if (np == 2)                                            \
+					DWK_VECS(KW, S, 2, 1);                          \
+				else                                                    \
+					DWK_VECS(KW, S, 1, 1);                          \
+			} else {                                                        \
+				np = n - p >= (P) ? (P) : n - p >= 8 ? 8 : n - p >= 4 ? 4 \
+				   : n - p >= 2 ? 2 : 1;                                \
+				if (np == (P))                                          \
+					DWK_VECS(KW, S, P, 0);                          \
+				else if ((P) > 8 && np == 8)                            \
+					DWK_VECS(KW, S, 8, 0);                          \
+				else if ((P) > 4 && np == 4)                            \
+					DWK_VECS(KW, S, 4, 0);                          \
+				else if (np == 2)                                       \
+					DWK_VECS(KW, S, 2, 0);                          \
+				else                                                    \
+					DWK_VECS(KW, S, 1, 0);                          \
 			}                                                               \
-			DWK_PIXELS(KW, S, P, 0)                                         \
-			DWK_PIXELS(KW, S, 8, 0)                                         \
-			DWK_PIXELS(KW, S, 4, 0)                                         \
-			DWK_PIXELS(KW, S, 2, 0)                                         \
-			DWK_PIXELS(KW, S, 1, 0)                                         \
+			if (cbig < c) {                                                 \
+				vmask m_ = V_MASK((int)(c - cbig));                     \
+				(void)m_;                                               \
+				cc = cbig;                                              \
+				for (q = p; q < p + np; q++) {                          \
+					if (edge) {                                     \
+						DWK_TAIL(KW, S, 1, 1);                  \
+					} else if (p + np - q >= 4) {                   \
+						DWK_TAIL(KW, S, 4, 0);                  \
+						q += 3;                                 \
+					} else {                                        \
+						DWK_TAIL(KW, S, 1, 0);                  \
+					}                                               \
+				}                                                       \
+			}                                                               \
+			if (!win_act_inreg(act->kind))                                  \
+				act_inplace(y + (int64_t)p * c, (int64_t)np * c, *act); \
 		}                                                                       \
 	}
 
