@@ -15,14 +15,14 @@
  * to every pixel whose window holds them. Per block and row, KW + (P - 1)*S
  * + KW loads for P*KW multiply-adds. The rows are a run-time loop over the
  * valid window rows, so the top and bottom border rows (fewer valid rows),
- * any kh and any row dilation take the same kernel; only the left and right
- * border columns take the general path.
- * The border columns run the same code with loads outside the input replaced
- * by zeros (the edge form), in short blocks.
+ * any kh and any row dilation take the same kernel, and the left and right
+ * border columns run the same code with the loads of columns outside the
+ * input replaced by zeros (the edge form), in short blocks.
  * Pixels outer, channels inner, so each input row is swept once in order.
  * 3x3 runs with all 3 rows valid keep dw3_run (cvrt_window.c), which measured
  * faster on a DRAM-bound 10x56x56x144 (2.0 vs 2.6 ms).
- * Measured (one thread, one conv, Zen 5 AVX-512, general path -> dwk):
+ * Measured (one thread, one conv, AMD EPYC family 26 with AVX-512, general
+ * path -> dwk):
  * 28x28 c240 5x5/1 0.163 -> 0.088 ms, 14x14 c672 5x5/1 0.139 -> 0.084,
  * 56x56 c144 5x5/2 0.106 -> 0.083, 56x56 c96 7x7/1 0.435 -> 0.226.
  */
