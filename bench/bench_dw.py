@@ -1,12 +1,19 @@
 #!/usr/bin/python3
 """Depthwise convolution: convc's pool-style kernel vs its grouped path vs ONNX Runtime.
 
-For each of six depthwise shapes (3x3, stride 1, pad 1, with bias) this builds a
-one-node ONNX model (NCHW in and out, a Conv with group=C, seeded random weights),
-compiles it with convc three ways
+For each depthwise shape (SHAPES: six 3x3 stride-1 ones from MobileNet-style
+nets, then EfficientNet-b0's 5x5 layers at stride 1 and 2 and ConvNeXt-T's first
+7x7; "same" padding k // 2, with bias) this builds a one-node ONNX model (a Conv
+with group=C, seeded random weights), NCHW in and out. convc keeps such a lone
+conv NCHW (two transposes for one op cost more than they save), so dw-to-pool
+runs the NCHW dwconv2d (cvrt_dwconv2d; small planes through its NHWC tile).
+--layout nhwc wraps the Conv in Transposes (NHWC input and output) so that
+channels-last can fold them into one NHWC dwconv2d, as between the NHWC
+pointwise convs of a real net; convc 02bf7a5 rejects that graph (its verifier:
+"dwconv2d 'Conv_1': 14 input channels are not divisible by group 672").
+The model is compiled three ways
 
-    dw-to-pool   convc M -O2 -o D                                (NHWC dwconv2d via
-                                                                  channels-last)
+    dw-to-pool   convc M -O2 -o D                                (dwconv2d)
     grouped      convc M -O2 --disable-pass=dw-to-pool -o D      (im2col + GEMM per group)
     nchw-pool    convc M -O2 --disable-pass=channels-last -o D   (NCHW dwconv2d)
 
@@ -18,10 +25,20 @@ K rounds of
 
 rotating the order every round, and prints per T a Markdown table of the medians of
 the K per-process medians, plus the geometric-mean speedup dw-to-pool vs grouped.
+GB/s is the dw-to-pool variant's bytes moved (input + output + weights + bias, as
+floats) per second; with --stream S (one core's stream bandwidth in GB/s, e.g. the
+memory_bandwidth that `convc --calibrate=FILE` prints) also its fraction of S.
+The convc runs see CVRT_ISA from the environment (portable, avx2, avx512).
 
-  bench_dw.py [--convc BUILD/convc] [--threads 1,2] [--rounds 5] [--runs 20]
+  bench_dw.py [--convc BUILD/convc] [--layout nhwc|nchw] [--threads 1,2] [--rounds 5]
+              [--runs 20]
               [--shapes 0,1,...] [--work DIR] [--omp-wait-policy passive|active]
-              [--fast FLAGS] [--grouped FLAGS] [--nchw FLAGS]
+              [--fast FLAGS] [--grouped FLAGS] [--nchw FLAGS] [--stream GB/s]
+              [--baseline OTHER/convc]
+
+--grouped '' leaves the grouped variant out. --baseline OTHER/convc adds a variant
+"baseline": the dw-to-pool flags compiled by another convc (say, a build of the
+commit before a kernel change), with its time and the speedup over it.
 
 A variant whose compile fails (e.g. `unknown pass` before the dw-to-pool and
 channels-last passes exist) is reported as unavailable and left out of the table.
@@ -48,9 +65,14 @@ ORT_RUN = os.path.join(MODELS, "ort_run.mjs")
 sys.path.insert(0, HERE)
 from bench_ort import LINE, cpu_model, ort_version  # noqa: E402
 
-# N, H, W, C of the depthwise convs (3x3, stride 1, pad 1, bias).
-SHAPES = [(10, 56, 56, 144), (10, 14, 14, 576), (10, 7, 7, 960), (10, 7, 7, 112),
-          (1, 80, 80, 320), (1, 40, 40, 640)]
+# N, H, W, C, kernel size K (K x K, pad K // 2) and stride of the depthwise convs
+# (with bias): six 3x3 stride-1 ones; EfficientNet-b0's 5x5 layers (224x224
+# input): 144 channels 56x56 stride 2, 240 at 28x28, 672 at 14x14 stride 1 and 2,
+# 1152 at 7x7; ConvNeXt-T's first 7x7 (96 channels, 56x56).
+SHAPES = [(10, 56, 56, 144, 3, 1), (10, 14, 14, 576, 3, 1), (10, 7, 7, 960, 3, 1),
+          (10, 7, 7, 112, 3, 1), (1, 80, 80, 320, 3, 1), (1, 40, 40, 640, 3, 1),
+          (1, 56, 56, 144, 5, 2), (1, 28, 28, 240, 5, 1), (1, 14, 14, 672, 5, 1),
+          (1, 14, 14, 672, 5, 2), (1, 7, 7, 1152, 5, 1), (1, 56, 56, 96, 7, 1)]
 RTOL, ATOL = 1e-4, 1e-5
 
 
@@ -79,26 +101,45 @@ def median_of(cmd, env=None):
     return float(m.group(1))
 
 
-def make_model(path, n, h, w, c, seed):
+def out_hw(h, w, k, s):
+    p = k // 2
+    return (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+
+
+def shape_name(si):
+    n, h, w, c, k, s = SHAPES[si]
+    return f"{n}x{h}x{w}x{c} k{k} s{s}"
+
+
+def make_model(path, n, h, w, c, k, s, seed, layout):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(seed)
-    wt = (rng.standard_normal((c, 1, 3, 3)) / 3).astype(np.float32)
+    wt = (rng.standard_normal((c, 1, k, k)) / k).astype(np.float32)
+    oh, ow = out_hw(h, w, k, s)
     b = rng.standard_normal(c).astype(np.float32)
-    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], group=c, kernel_shape=[3, 3],
-                            pads=[1, 1, 1, 1], strides=[1, 1])
+    if layout == "nhwc":
+        nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[0, 3, 1, 2]),
+                 helper.make_node("Conv", ["xt", "w", "b"], ["yt"], group=c,
+                                  kernel_shape=[k, k], pads=[k // 2] * 4, strides=[s, s]),
+                 helper.make_node("Transpose", ["yt"], ["y"], perm=[0, 2, 3, 1])]
+        xdims, ydims = [n, h, w, c], [n, oh, ow, c]
+    else:
+        nodes = [helper.make_node("Conv", ["x", "w", "b"], ["y"], group=c, kernel_shape=[k, k],
+                                  pads=[k // 2] * 4, strides=[s, s])]
+        xdims, ydims = [n, c, h, w], [n, c, oh, ow]
     graph = helper.make_graph(
-        [node], "dw",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n, c, h, w])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, c, h, w])],
+        nodes, "dw",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, xdims)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ydims)],
         [numpy_helper.from_array(wt, "w"), numpy_helper.from_array(b, "b")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
                               producer_name="bench_dw")
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, path)
-    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    x = rng.standard_normal(xdims).astype(np.float32)
     np.save(os.path.join(os.path.dirname(path), "in.npy"), x)
 
 
@@ -118,7 +159,8 @@ def main():
     ap.add_argument("--threads", default="1,2", help="comma-separated (default 1,2)")
     ap.add_argument("--rounds", type=int, default=5, help="rounds K (default 5)")
     ap.add_argument("--runs", type=int, default=20, help="timed runs per process N (default 20)")
-    ap.add_argument("--shapes", default=None, help="comma-separated shape indices 0-5")
+    ap.add_argument("--shapes", default=None,
+                    help=f"comma-separated shape indices 0-{len(SHAPES) - 1}")
     ap.add_argument("--work", default=None, help="work dir (default: a temp dir, removed)")
     ap.add_argument("--omp-wait-policy", default=None, choices=["passive", "active"],
                     help="set OMP_WAIT_POLICY for the convc runs (default: unset)")
@@ -127,6 +169,12 @@ def main():
                     help="flags of the grouped variant")
     ap.add_argument("--nchw", default="-O2 --disable-pass=channels-last",
                     help="flags of the NCHW pool-style variant ('' to skip)")
+    ap.add_argument("--stream", type=float, default=None,
+                    help="one core's stream bandwidth in GB/s: adds a fraction-of-it column")
+    ap.add_argument("--layout", default="nchw", choices=["nchw", "nhwc"],
+                    help="graph input/output layout (default nchw)")
+    ap.add_argument("--baseline", default=None,
+                    help="another convc: adds its dw-to-pool build as variant 'baseline'")
     a = ap.parse_args()
 
     threads = [int(t) for t in a.threads.split(",") if t]
@@ -140,9 +188,13 @@ def main():
     if not os.path.exists(os.path.join(MODELS, "node_modules", "onnxruntime-node")):
         subprocess.run(["npm", "install", "--ignore-scripts", "--no-audit", "--no-fund"],
                        cwd=MODELS, check=True, stdout=sys.stderr)
-    variants = [("dw-to-pool", a.fast), ("grouped", a.grouped)]
+    variants = [("dw-to-pool", convc, a.fast)]
+    if a.grouped:
+        variants.append(("grouped", convc, a.grouped))
     if a.nchw:
-        variants.append(("nchw-pool", a.nchw))
+        variants.append(("nchw-pool", convc, a.nchw))
+    if a.baseline:
+        variants.append(("baseline", os.path.abspath(a.baseline), a.fast))
     env = dict(os.environ)
     if a.omp_wait_policy:
         env["OMP_WAIT_POLICY"] = a.omp_wait_policy
@@ -154,19 +206,20 @@ def main():
     checks = {}
     try:
         for si in shape_ids:
-            n, h, w, c = SHAPES[si]
-            sdir = os.path.join(work, f"dw{si}_{n}x{h}x{w}x{c}")
+            n, h, w, c, k, s = SHAPES[si]
+            label = shape_name(si)
+            sdir = os.path.join(work, f"dw{si}_{n}x{h}x{w}x{c}_k{k}s{s}")
             os.makedirs(sdir, exist_ok=True)
             model = os.path.join(sdir, "model.onnx")
-            make_model(model, n, h, w, c, seed=1000 + si)
+            make_model(model, n, h, w, c, k, s, 1000 + si, a.layout)
             inp = os.path.join(sdir, "in.npy")
             ref = os.path.join(sdir, "ref.npy")
             run(["node", ORT_RUN, model, "-i", inp, "-o", ref])
-            for vname, flags in variants:
+            for vname, vconvc, flags in variants:
                 d = os.path.join(sdir, vname)
                 shutil.rmtree(d, ignore_errors=True)
-                log(f"[{n}x{h}x{w}x{c}] convc {flags}")
-                rc, out = run([convc, model] + shlex.split(flags) + ["-o", d], check=False)
+                log(f"[{label}] convc {flags}")
+                rc, out = run([vconvc, model] + shlex.split(flags) + ["-o", d], check=False)
                 if rc != 0:
                     why = "unknown pass" if "unknown pass" in out else f"convc status {rc}"
                     available[(si, vname)] = f"{why}: {out.strip().splitlines()[-1] if out.strip() else ''}"
@@ -178,7 +231,7 @@ def main():
                 checks[(si, vname)] = matches(os.path.join(d, "out.npy"), ref)
                 if checks[(si, vname)] != "yes":
                     log(f"  variant {vname} output does NOT match ORT: {checks[(si, vname)]}")
-            live = [v for v, _ in variants if available[(si, v)] is None]
+            live = [v for v, _, _ in variants if available[(si, v)] is None]
             for t in threads:
                 common = ["-i", inp, "--bench", str(a.runs), "--threads", str(t)]
                 cmds = [(v, [os.path.join(sdir, v, "model")] + common, env) for v in live]
@@ -188,7 +241,7 @@ def main():
                     k = r % len(cmds)
                     for name, cmd, e in cmds[k:] + cmds[:k]:
                         times[name].append(median_of(cmd, e))
-                    log(f"[{n}x{h}x{w}x{c}] T={t} round {r + 1}/{a.rounds}: " +
+                    log(f"[{label}] T={t} round {r + 1}/{a.rounds}: " +
                         ", ".join(f"{k2} {v[-1]:.3f}" for k2, v in times.items()))
                 for name, v in times.items():
                     results[(si, name, t)] = statistics.median(v)
@@ -200,15 +253,17 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_model()}")
     print(f"onnxruntime-node {ort_version()}; median of {a.rounds} rounds, each the "
           f"in-process median of {a.runs} runs after 1 warm-up; OMP_WAIT_POLICY="
-          f"{a.omp_wait_policy or os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
-    print("variants: " + "; ".join(f"{v} = convc {f}" for v, f in variants))
+          f"{a.omp_wait_policy or os.environ.get('OMP_WAIT_POLICY', '(unset)')}; CVRT_ISA="
+          f"{os.environ.get('CVRT_ISA') or '(unset: the best one)'}")
+    print("variants: " + "; ".join(f"{v} = {'other ' if cv != convc else ''}convc {f}"
+                                   for v, cv, f in variants))
     missing = sorted({(v, r) for (si, v), r in available.items() if r})
     for v, r in missing:
         print(f"UNAVAILABLE: {v}: {r}")
     bad = [(si, v, s) for (si, v), s in checks.items() if s != "yes"]
     for si, v, s in bad:
-        print(f"WRONG OUTPUT: {SHAPES[si]} {v}: {s}")
-    has_nchw = any(v == "nchw-pool" for v, _ in variants)
+        print(f"WRONG OUTPUT: {shape_name(si)} {v}: {s}")
+    has_nchw = any(v == "nchw-pool" for v, _, _ in variants)
 
     def cell(si, v, t):
         x = results.get((si, v, t))
@@ -218,20 +273,27 @@ def main():
         print()
         print(f"threads = {t}")
         print()
-        hdr = "| shape NxHxWxC | dw-to-pool ms | grouped ms | speedup |"
+        hdr = "| shape NxHxWxC kK sS | dw-to-pool ms | grouped ms | speedup |"
         sep = "|---|---:|---:|---:|"
         if has_nchw:
             hdr += " nchw-pool ms |"
             sep += "---:|"
+        if a.baseline:
+            hdr += " baseline ms | baseline GB/s | vs baseline |"
+            sep += "---:|---:|---:|"
         hdr += " ORT ms | convc/ORT | GB/s |"
         sep += "---:|---:|---:|"
+        if a.stream:
+            hdr += f" of {a.stream:g} GB/s |"
+            sep += "---:|"
         print(hdr)
         print(sep)
         logs = []
         for si in shape_ids:
-            n, h, w, c = SHAPES[si]
+            n, h, w, c, k, s = SHAPES[si]
+            oh, ow = out_hw(h, w, k, s)
             f, g, o = (results.get((si, v, t)) for v in ("dw-to-pool", "grouped", "ORT"))
-            row = f"| {n}x{h}x{w}x{c} | {cell(si, 'dw-to-pool', t)} | {cell(si, 'grouped', t)} |"
+            row = f"| {shape_name(si)} | {cell(si, 'dw-to-pool', t)} | {cell(si, 'grouped', t)} |"
             if f and g:
                 row += f" {g / f:.2f} |"
                 logs.append(math.log(g / f))
@@ -239,9 +301,15 @@ def main():
                 row += " n/a |"
             if has_nchw:
                 row += f" {cell(si, 'nchw-pool', t)} |"
-            nbytes = 4.0 * (2 * n * h * w * c + 9 * c + c)
-            row += f" {o:.3f} | " + (f"{f / o:.2f} | {nbytes / (f * 1e-3) / 1e9:.1f} |"
-                                     if f else "n/a | n/a |")
+            nbytes = 4.0 * (n * h * w * c + n * oh * ow * c + k * k * c + c)
+            if a.baseline:
+                bl = results.get((si, "baseline", t))
+                row += (f" {bl:.3f} | {nbytes / (bl * 1e-3) / 1e9:.1f} | " if bl else " n/a | n/a | ")
+                row += f"{bl / f:.2f} |" if f and bl else "n/a |"
+            gbs = nbytes / (f * 1e-3) / 1e9 if f else None
+            row += f" {o:.3f} | " + (f"{f / o:.2f} | {gbs:.1f} |" if f else "n/a | n/a |")
+            if a.stream:
+                row += f" {gbs / a.stream:.2f} |" if f else " n/a |"
             print(row)
         if logs:
             print()

@@ -544,7 +544,7 @@ static const char makefile_tail[] =
 	"\t$(foreach i,$(filter-out avx512,$(ISAS)),$(foreach f,$(FAMILIES),cvrt_$(f)_$(i).o)) \\\n"
 	"\tcvrt_isa.o $(foreach f,$(FAMILIES),cvrt_$(f)_api.o)\n"
 	"KERNEL_DEPS := cvrt.h cvrt_impl.h cvrt_vmath.h cvrt_gemm.h cvrt_transpose.h cvrt_fg.inc.c \\\n"
-	"\tcvrt_winograd.inc.c cvrt_convt.inc.c\n\n"
+	"\tcvrt_winograd.inc.c cvrt_convt.inc.c cvrt_dwconv_nhwc.inc.c\n\n"
 	"all: model\n\n"
 	"model: $(KERNEL_OBJS) main.o model.o\n"
 	"\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o model.o $(KERNEL_OBJS) $(LDLIBS)\n\n"

@@ -48,7 +48,9 @@ ACTS = {"none": ("CVRT_ACT_NONE", 0, 0, lambda t: t),
         "clip": ("CVRT_ACT_CLIP", -0.5, 0.5, lambda t: t.clamp(-0.5, 0.5)),
         "sigmoid": ("CVRT_ACT_SIGMOID", 0, 0, torch.sigmoid),
         "hswish": ("CVRT_ACT_HARD_SWISH", 0, 0, F.hardswish),
-        "silu": ("CVRT_ACT_SILU", 0, 0, F.silu)}
+        "silu": ("CVRT_ACT_SILU", 0, 0, F.silu),
+        "leaky": ("CVRT_ACT_LEAKY_RELU", 0.1, 0, lambda t: F.leaky_relu(t, 0.1)),
+        "hsigmoid": ("CVRT_ACT_HARD_SIGMOID", 0.2, 0.5, lambda t: (0.2 * t + 0.5).clamp(0, 1))}
 
 
 def cf(v):
@@ -389,6 +391,25 @@ conv_nhwc("conv_nhwc_wino_blocks", 2, 16, 16, 16, 8, 3, 1, 1, 1, "clip", tile=2)
 conv_nhwc("conv_nhwc_wino4", 2, 20, 9, 7, 40, 3, 1, 1, 1, "relu", res=True, tile=4)
 conv_nhwc("conv_nhwc_wino4_c8", 1, 8, 5, 5, 12, 3, 1, 1, 1, "none", pack_check=True, tile=4)
 conv_nhwc("conv_nhwc_wino4_valid", 1, 8, 8, 11, 20, 3, 1, 0, 1, "hswish", tile=4)
+# NHWC depthwise register kernel (dwk_run) for kernel widths 3, 5 and 7:
+# channel counts with a masked leftover vector at both widths (20, 37, 19,
+# 9), interior runs that end in blocks of every size, the border columns'
+# edge form, rows narrower than the kernel (no interior at all), any kh
+# and row dilation, every activation (in registers or act_inplace after),
+# bias and residual present and absent.
+dwconv("dwk_nhwc_5x5_s1", "nhwc", 1, 20, 9, 23, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2), "silu",
+       res=True)
+dwconv("dwk_nhwc_5x5_s2", "nhwc", 1, 37, 11, 29, 5, 5, (2, 2), (1, 1), (2, 2, 2, 2), "hswish")
+dwconv("dwk_nhwc_7x7_s1", "nhwc", 1, 24, 10, 30, 7, 7, (1, 1), (1, 1), (3, 3, 3, 3), "relu",
+       res=True)
+dwconv("dwk_nhwc_7x7_s2", "nhwc", 1, 9, 9, 17, 7, 7, (2, 2), (1, 1), (3, 3, 2, 3), "clip",
+       bias=False)
+dwconv("dwk_nhwc_7x7_narrow", "nhwc", 1, 16, 6, 5, 7, 7, (1, 1), (1, 1), (3, 3, 3, 3), "leaky")
+dwconv("dwk_nhwc_5x3_dil", "nhwc", 1, 19, 12, 21, 5, 3, (1, 1), (2, 1), (4, 1, 4, 1), "sigmoid",
+       res=True)
+dwconv("dwk_nhwc_3x3_silu", "nhwc", 1, 19, 5, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "silu")
+dwconv("dwk_nhwc_3x5_s12", "nhwc", 1, 8, 7, 26, 3, 5, (1, 2), (1, 1), (0, 2, 1, 1),
+       "hsigmoid", bias=False, res=True)
 
 
 def convt_panels(iohw, g):

@@ -292,11 +292,26 @@ static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwi
  *   NCHW: x [n, c, h, w], w [c, 1, kh, kw], y [n, c, oh, ow]
  *   NHWC: x [n, h, w, c], w [kh, kw, 1, c], y [n, oh, ow, c]  (vectorized over c)
  * bias [c] or NULL; residual NULL or shaped like y; act fused.
- * NHWC 3x3 convs with dilation 1, column stride 1 or 2 and an activation
- * applied in registers (none, relu, clip) run the runs of output pixels
- * whose 3x3 window lies inside the input through a kernel that keeps one
- * channel vector's 9 taps in registers over a block of pixels (cvrt_window.c,
- * dw3_run); the border pixels take the general path. Same results either way.
+ * Which kernel runs (cvrt_window.c):
+ *   - NHWC, kw 3, 5 or 7, column dilation 1, column stride 1 or 2 (any kh,
+ *     row stride and row dilation, every activation): dwk_run
+ *     (cvrt_dwconv_nhwc.inc.c). Per window row, the kw taps of a channel
+ *     vector sit in registers and a block of output pixels accumulates in
+ *     registers over every valid row, each input column loaded once per row
+ *     and block; the border columns run the same code with zeros for the
+ *     columns outside the input. Activations other than none, relu and clip
+ *     are applied to each block right after it (act_inplace).
+ *   - Among those, 3x3 output rows whose 3 window rows all lie inside the
+ *     input, with activation none, relu or clip: dw3_run for the interior
+ *     columns (all 9 taps in registers).
+ *   - NCHW with rows too short to vectorize over ox (column stride != 1, or
+ *     fewer than 2 vectors of interior columns), at most 49 taps and planes
+ *     small enough for a 64 KiB stack tile: blocks of channels are
+ *     transposed into a zero-padded NHWC tile and take the above.
+ *   - Everything else (other kw, column dilation > 1 or stride > 2, NCHW on
+ *     wide rows): the general window loop.
+ * Same results either way: every path sums the taps of a pixel in the same
+ * order (ky, then kx) with one multiply-add each.
  */
 void cvrt_dwconv2d(const cvrt_conv2d_params *p, const float *x, const float *w,
 		   const float *bias, const float *residual, float *y);

@@ -603,6 +603,40 @@ static int dw3_ok(const win2d *wn, const win_job *jb)
 	       (wn->sw == 1 || wn->sw == 2) && win_act_inreg(jb->act.kind);
 }
 
+#include "cvrt_dwconv_nhwc.inc.c"
+
+/*
+ * Output row yrow of a depthwise conv dwk_pick takes (dk): the interior
+ * columns [xlo, xhi) by dw3_run (3x3 with all 3 rows valid and an
+ * activation in registers) or dk, the border columns by dk's edge form.
+ */
+static void dwk_row(const win2d *wn, const win_job *jb, dwk_fn dk, const nhwc_rows *rw,
+		    const float *rrow, float *yrow)
+{
+	dwk_args a = { rw, jb->c, wn->w, jb->wk, jb->bias, &jb->act };
+	int64_t c = jb->c;
+	int xlo = wn->xlo, xhi = wn->xhi, n = xhi - xlo;
+	int64_t ix = (int64_t)xlo * wn->sw - wn->pad_l;
+	const float *rr = rrow ? rrow + xlo * c : NULL;
+
+	if (n <= 0) {
+		dk(&a, -wn->pad_l, wn->ow, 1, rrow, yrow);
+		return;
+	}
+	if (xlo > 0)
+		dk(&a, -wn->pad_l, xlo, 1, rrow, yrow);
+	if (rw->nky == 3 && dw3_ok(wn, jb)) {
+		const float *rows[3] = { rw->x0, rw->x0 + rw->step, rw->x0 + 2 * rw->step };
+		(wn->sw == 1 ? dw3_run1 : dw3_run2)(rows, c, (int)ix, n, jb->wk, jb->bias, &jb->act,
+						    rr, yrow + xlo * c);
+	} else {
+		dk(&a, ix, n, 0, rr, yrow + xlo * c);
+	}
+	if (xhi < wn->ow)
+		dk(&a, (int64_t)xhi * wn->sw - wn->pad_l, wn->ow - xhi, 1,
+		   rrow ? rrow + xhi * c : NULL, yrow + xhi * c);
+}
+
 /* Output row oy of image xi ([h, w, c]) into yrow ([ow, c]). */
 static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, int oy,
 			 const float *rrow, float *yrow)
@@ -610,24 +644,21 @@ static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, in
 	nhwc_rows rw;
 	int iy0, ky1, ox, ox1, kx0, kx1, rcount = 0;
 	int64_t rowlen = (int64_t)wn->w * jb->c;
+	dwk_fn dk = dwk_pick(wn, jb);
 
 	win_rows(wn, oy, &iy0, &rw.ky0, &ky1);
 	rw.nky = ky1 - rw.ky0;
 	rw.step = (int64_t)wn->dh * rowlen;
 	rw.x0 = rw.nky > 0 ? xi + (int64_t)(iy0 + rw.ky0 * wn->dh) * rowlen : xi;
+	if (dk) {
+		dwk_row(wn, jb, dk, &rw, rrow, yrow);
+		return;
+	}
 	if (jb->kind == WIN_AVG)
 		rcount = avg_count(iy0, wn->kh, wn->h, wn->pad_t, jb->pad_b, jb->cip);
 	for (ox = 0; ox < wn->ow; ox = ox1) {
 		float scale = 1.0f;
 		ox1 = win_run(wn, ox, &kx0, &kx1);
-		if (rw.nky == 3 && kx1 - kx0 == 3 && ox1 - ox > 1 && dw3_ok(wn, jb)) {
-			const float *rows[3] = { rw.x0, rw.x0 + rw.step, rw.x0 + 2 * rw.step };
-			(wn->sw == 1 ? dw3_run1 : dw3_run2)(rows, jb->c, ox * wn->sw - wn->pad_l,
-							    ox1 - ox, jb->wk, jb->bias, &jb->act,
-							    rrow ? rrow + (int64_t)ox * jb->c : NULL,
-							    yrow + (int64_t)ox * jb->c);
-			continue;
-		}
 		if (jb->kind == WIN_AVG) {
 			int cnt = rcount * (ox >= wn->xlo && ox < wn->xhi
 				? wn->kw
