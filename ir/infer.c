@@ -377,7 +377,9 @@ static cv_status infer_slice(const cv_node *n, cv_type *out, cv_diag *d)
 			return ERR("slice '%s': dim %d: start %lld, end %lld, step %lld not normalized for size %lld",
 				   n->name, k, (long long)a->starts[k], (long long)a->ends[k],
 				   (long long)a->steps[k], (long long)x->dims[k]);
-		out->dims[k] = (a->ends[k] - a->starts[k] + a->steps[k] - 1) / a->steps[k];
+		/* ceil((end - start) / step) without overflowing for a huge step */
+		out->dims[k] = a->ends[k] == a->starts[k]
+			? 0 : (a->ends[k] - a->starts[k] - 1) / a->steps[k] + 1;
 	}
 	return CV_OK;
 }
@@ -389,7 +391,12 @@ static cv_status infer_pad(const cv_node *n, cv_type *out, cv_diag *d)
 
 	*out = *x;
 	for (k = 0; k < x->rank; k++) {
-		out->dims[k] += n->attrs.pad.pads[k] + n->attrs.pad.pads[x->rank + k];
+		int64_t d0;
+		if (__builtin_add_overflow(x->dims[k], n->attrs.pad.pads[k], &d0) ||
+		    __builtin_add_overflow(d0, n->attrs.pad.pads[x->rank + k], &out->dims[k]))
+			return ERR("pad '%s': dim %d: %lld padded by %lld and %lld overflows int64",
+				   n->name, k, (long long)x->dims[k], (long long)n->attrs.pad.pads[k],
+				   (long long)n->attrs.pad.pads[x->rank + k]);
 		if (out->dims[k] < 0)
 			return ERR("pad '%s': dim %d becomes negative", n->name, k);
 	}

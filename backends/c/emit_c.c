@@ -557,11 +557,11 @@ static const char makefile_tail[] =
 	"\t$(CC) $(CFLAGS) $(DISPATCH_FLAGS) -c -o $@ $<\n\n"
 	"# One object per family and ISA: cvrt_conv_avx2.o is cvrt_conv.c for AVX2.\n"
 	"cvrt_%_portable.o: cvrt_%.c $(KERNEL_DEPS)\n"
-	"\t$(CC) $(CFLAGS) -DCVRT_SFX=__portable -c -o $@ $<\n"
+	"\t$(CC) $(CFLAGS) $(DEFS_$*) -DCVRT_SFX=__portable -c -o $@ $<\n"
 	"cvrt_%_avx2.o: cvrt_%.c $(KERNEL_DEPS)\n"
-	"\t$(CC) $(CFLAGS) $(AVX2_FLAGS) -DCVRT_SFX=__avx2 -c -o $@ $<\n"
+	"\t$(CC) $(CFLAGS) $(AVX2_FLAGS) $(DEFS_$*) -DCVRT_SFX=__avx2 -c -o $@ $<\n"
 	"cvrt_%_avx512.o: cvrt_%.c $(KERNEL_DEPS)\n"
-	"\t$(CC) $(CFLAGS) $(AVX512_FLAGS) -DCVRT_SFX=__avx512 -c -o $@ $<\n\n"
+	"\t$(CC) $(CFLAGS) $(AVX512_FLAGS) $(DEFS_$*) -DCVRT_SFX=__avx512 -c -o $@ $<\n\n"
 	"clean:\n\trm -f model *.o\n\n"
 	".PHONY: all clean\n";
 
@@ -635,13 +635,16 @@ static char *read_text(const char *path)
 static cv_status write_makefile(emitter *e, const char *model_path, const char *path)
 {
 	char *src = read_text(model_path);
-	int used[NUM_FAMILIES], i;
+	int used[NUM_FAMILIES], i, dwk;
 	FILE *f;
 
 	if (!src)
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot read back %s: %s", model_path,
 				     strerror(errno));
 	families_used(src, used);
+	/* the window family's NHWC depthwise register kernel, only for a model
+	 * with NHWC depthwise convs (its compile time: cvrt_window.c) */
+	dwk = calls(src, "cvrt_dwconv2d_nhwc");
 	free(src);
 	if (!(f = fopen(path, "w")))
 		return cv_diag_error(e->d, CV_ERR_IO, "cannot create %s: %s", path, strerror(errno));
@@ -655,6 +658,10 @@ static cv_status write_makefile(emitter *e, const char *model_path, const char *
 	for (i = 0; i < NUM_FAMILIES; i++)
 		if (used[i] && kernel_families[i].avx512)
 			fprintf(f, " %s", kernel_families[i].name);
+	fputs("\n# Per family defines: CVRT_DWK builds the NHWC depthwise register kernel.\n"
+	      "DEFS_window :=", f);
+	if (dwk)
+		fputs(" -DCVRT_DWK", f);
 	fputs("\n", f);
 	fputs(makefile_tail, f);
 	if (ferror(f) | fclose(f))

@@ -82,7 +82,10 @@ def runtime_compiles(names):
         fam = api[:-len("_api.c")]
         jobs.append((api, fam + "_api.o", disp))
         for isa, flags in ISA_FLAGS:
-            jobs.append((fam + ".c", "%s_%s.o" % (fam, isa), flags + ["-DCVRT_SFX=__" + isa]))
+            # CVRT_DWK: as the emitted Makefile builds the window family for a
+            # model with NHWC depthwise convs (its register kernel included)
+            jobs.append((fam + ".c", "%s_%s.o" % (fam, isa), flags + ["-DCVRT_SFX=__" + isa] +
+                         (["-DCVRT_DWK"] if fam.endswith("window") else [])))
     return jobs
 
 MODEL_CFLAGS = ["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-fopenmp"]
