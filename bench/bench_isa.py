@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--work")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="convc-bench-isa-")
+    os.makedirs(work, exist_ok=True)
     entries = run_model.load_manifest()["models"]
     if a.models:
         entries = [e for e in entries if e["name"] in a.models]

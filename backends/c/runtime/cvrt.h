@@ -294,8 +294,11 @@ static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwi
  * bias [c] or NULL; residual NULL or shaped like y; act fused.
  * Which kernel runs (cvrt_window.c):
  *   - NHWC, kw 3, 5 or 7, column dilation 1, column stride 1 or 2 (any kh,
- *     row stride and row dilation, every activation): dwk_run
- *     (cvrt_dwconv_nhwc.inc.c). Per window row, the kw taps of a channel
+ *     row stride and row dilation, every activation), when the window family
+ *     was built with CVRT_DWK (the emitted Makefile's DEFS_window, for a model
+ *     with NHWC depthwise convs) and not as x86's portable fallback: dwk_run
+ *     (cvrt_dwconv_nhwc.inc.c); without it the 3x3 interior runs take dw3_run
+ *     and the rest the general window loop. Per window row, the kw taps of a channel
  *     vector sit in registers and a block of output pixels accumulates in
  *     registers over every valid row, each input column loaded once per row
  *     and block; the border columns run the same code with zeros for the
