@@ -159,6 +159,12 @@ static cv_status infer_pool(const cv_node *n, cv_type *out, cv_diag *d)
 		in = x->dims[cv_spatial_axis(x, k)];
 		if (a->strides[k] < 1 || a->dilations[k] < 1 || a->kernel[k] < 1)
 			return ERR("pool2d '%s': kernel, strides and dilations must be >= 1", n->name);
+		/* bounded as conv_len bounds a conv's, so the sums below cannot overflow */
+		if (a->strides[k] > ATTR_LIMIT || a->dilations[k] > ATTR_LIMIT ||
+		    a->kernel[k] > ATTR_LIMIT || a->pads[k] < 0 || a->pads[k] > ATTR_LIMIT ||
+		    a->pads[k + 2] < 0 || a->pads[k + 2] > ATTR_LIMIT || in > ATTR_LIMIT)
+			return ERR("pool2d '%s': a stride, dilation, pad, kernel or input size is "
+				   "negative or beyond 2^30", n->name);
 		ext = a->dilations[k] * (a->kernel[k] - 1) + 1;
 		span = in + a->pads[k] + a->pads[k + 2] - ext;
 		if (span < 0)

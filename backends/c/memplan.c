@@ -237,7 +237,8 @@ cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d)
 		p->naive_bytes += s->size;
 		s->off = first_fit(s, placed, nplaced);
 		if (s->off > SIZE_MAX - s->size) {
-			st = cv_diag_error(d, CV_ERR_INPUT, "value %%%s: the activations exceed the address space",
+			/* as the weights' (emit_c.c): a size no machine can hold */
+			st = cv_diag_error(d, CV_ERR_NOMEM, "value %%%s: the activations exceed the address space",
 					   s->v->name);
 			goto done;
 		}

@@ -442,17 +442,20 @@ static cv_status fold_slice(imp *im, const cv_value *x, cv_value **ins, int nin)
 			return imp_error(im, CV_ERR_INPUT, "slice step 0 on axis %lld", (long long)ax);
 		s = p[0][j] < 0 ? p[0][j] + dim : p[0][j];
 		e = p[1][j] < 0 ? p[1][j] + dim : p[1][j];
+		/* ceil(span / |step|), without overflow for any int64 step */
 		if (c > 0) { /* ONNX: clamp to [0, dim] */
 			s = s < 0 ? 0 : s > dim ? dim : s;
 			e = e < s ? s : e > dim ? dim : e;
-			t.dims[ax] = (e - s + c - 1) / c;
+			t.dims[ax] = e == s ? 0 : (int64_t)((uint64_t)(e - s - 1) / (uint64_t)c + 1);
 		} else { /* negative step: clamp to [-1, dim-1] and walk down */
 			s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
 			e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
-			t.dims[ax] = s > e ? (s - e + (-c) - 1) / (-c) : 0;
+			t.dims[ax] = s > e ? (int64_t)((uint64_t)(s - e - 1) / (0 - (uint64_t)c) + 1) : 0;
 		}
 		start[ax] = s;
-		step[ax] = c;
+		/* with one element or none the step is never taken (and a huge one
+		 * would overflow the stride below); with two or more |c| < dim */
+		step[ax] = t.dims[ax] > 1 ? c : 1;
 	}
 	if ((st = new_result(im, &t, &data)))
 		return st;
