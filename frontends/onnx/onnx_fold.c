@@ -340,7 +340,12 @@ static cv_status fold_binary(imp *im, const cv_value *a, const cv_value *b)
 			int64_t p = get_i(a, oa), q = get_i(b, ob);
 			if (op[0] == 'D' && q == 0)
 				return imp_error(im, CV_ERR_INPUT, "integer division by zero");
-			rv = op[0] == 'A' ? p + q : op[0] == 'S' ? p - q : op[0] == 'M' ? p * q : p / q;
+			/* integer ops wrap (two's complement), as ONNX Runtime's do,
+			 * instead of overflowing: unsigned arithmetic, INT64_MIN / -1 */
+			uint64_t up = (uint64_t)p, uq = (uint64_t)q;
+			rv = op[0] == 'A' ? (int64_t)(up + uq) : op[0] == 'S' ? (int64_t)(up - uq)
+			   : op[0] == 'M' ? (int64_t)(up * uq)
+			   : q == -1 ? (int64_t)(0 - up) : p / q;
 		}
 		set_elem(data, t.dtype, i, rv, r, fl);
 		for (k = t.rank - 1; k >= 0; k--) { /* next index, last dim fastest */
