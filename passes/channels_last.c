@@ -513,13 +513,31 @@ static int moves_only_ones(const cv_node *t)
 	return 1;
 }
 
-static void cancel(cv_graph *g, cv_node *t, int *changed, cv_pass_stats *stats)
+static cv_status cancel(cv_graph *g, cv_node *t, int *changed, cv_pass_stats *stats,
+			cv_diag *d)
 {
-	if (!cancels(t))
-		return;
-	cv_value_replace_uses(g, t->outputs[0], t->inputs[0]->producer->inputs[0]);
+	cv_value *src, *y = t->outputs[0];
+
+	if (!cancels(t) || (!y->num_uses && !y->is_output))
+		return CV_OK;
+	src = t->inputs[0]->producer->inputs[0];
+	/* The same bytes, but the readers expect y's layout tag: a model whose
+	 * input is NHWC and transposed to NCHW has an untagged input (read as
+	 * nchw), which must reach the nhwc ops as nhwc. A reshape retags it
+	 * without moving a byte (the C backend aliases it). */
+	if (src->type.layout != y->type.layout) {
+		cv_node *r = cv_graph_insert_node(g, t, CV_OP_RESHAPE, t->name, &src, 1, NULL, 1);
+		if (!r)
+			return NOMEM(d);
+		r->outputs[0]->type = y->type;
+		if (cv_node_infer_types(r, d))
+			return d->status;
+		src = r->outputs[0];
+	}
+	cv_value_replace_uses(g, y, src);
 	cv_stat_add(stats, "cancelled", 2);
 	*changed = 1;
+	return CV_OK;
 }
 
 /* Run last: as a reshape it would no longer sink or cancel. */
@@ -570,7 +588,8 @@ static cv_status propagate(cv_graph *g, shuffle_mode mode, cv_pass_stats *stats,
 		for (n = g->first; n; n = next) {
 			next = n->next;
 			if (n->op == CV_OP_TRANSPOSE) {
-				cancel(g, n, &changed, stats);
+				if ((st = cancel(g, n, &changed, stats, d)))
+					return st;
 			} else if ((r2 = shuffle_sinks(n, mode))) {
 				if ((st = shuffle_nhwc(g, n, r2, stats, d)))
 					return st;
