@@ -742,10 +742,8 @@ int resolve_reshape(const cv_type *x, const int64_t *shape, int rank, int allowz
 			if (infer >= 0)
 				return -1;
 			infer = k;
-		} else if (out[k] < 0) {
-			return -1;
-		} else {
-			known *= out[k];
+		} else if (out[k] < 0 || __builtin_mul_overflow(known, out[k], &known)) {
+			return -1; /* a negative dim, or a product beyond int64 */
 		}
 	}
 	if (infer >= 0) {
