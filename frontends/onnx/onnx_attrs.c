@@ -106,6 +106,10 @@ static int copy_typed(const Onnx__TensorProto *t, cv_dtype dt, void *dst, size_t
 {
 	size_t i;
 
+	/* An empty tensor has nothing to copy (and protobuf-c leaves its
+	 * repeated fields NULL, which memcpy may not be given). */
+	if (!numel)
+		return typed_count(t, dt) ? -1 : 0;
 	switch (dt) {
 	case CV_F32:
 		if (t->n_float_data != numel)
