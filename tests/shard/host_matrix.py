@@ -38,13 +38,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import run_model  # noqa: E402  (compare, manifest, input shapes: one rule for all e2e checks)
+from shard_models import STAT, unplaced  # noqa: E402  (the --stats lines, unplaced nodes)
 
 KIB = 1024
 L2S = [128 * KIB, 256 * KIB, 512 * KIB, 1024 * KIB, 2048 * KIB]
 CORES = [1, 2, 4, 16, 64]
 SIMDS = [4, 8, 16]
-STAT = re.compile(r"^shard\.([a-z-]+) = (-?\d+)$", re.M)
-PLACED = re.compile(r"!shard\(")
 # (model, L2 bytes, cores, SIMD lanes, runner --threads): built, run and compared.
 RUNS = [
     ("mobilenet_v2", 128 * KIB, 64, 16, 2),
@@ -107,17 +106,6 @@ def o2_without_shard(convc, onnx, pins):
     return ",".join(passes[:-1])
 
 
-def unplaced(ir):
-    """Node lines without a placement (reshards carry from/to instead)."""
-    bad = []
-    for line in ir.splitlines():
-        if " = " not in line or line.startswith(("const ", "module ", "input ", "output ")):
-            continue
-        if " = reshard " not in line and not PLACED.search(line):
-            bad.append(line[:120])
-    return bad
-
-
 def over_l2(ir, l2):
     return sum(1 for m in re.finditer(r"mem=(\d+)\)", ir) if int(m.group(1)) > l2)
 
@@ -140,7 +128,7 @@ def one_pre(a, e, pre_pipe, cores, simd, targets):
         ok = check(p.returncode == 0, f"{what}: shard failed: {p.stderr.strip()[-400:]}")
         if ok:
             stats = {k: int(v) for k, v in STAT.findall(p.stderr)}
-            bad = unplaced(p.stdout)
+            bad, _ = unplaced(p.stdout)
             ok = check(not bad, f"{what}: {len(bad)} nodes unplaced, e.g. {bad[:1]}")
             ok = check(stats.get("exact") == 1, f"{what}: shard.exact != 1") and ok
         cells[(host, e["name"])] = over_l2(p.stdout, l2) if ok else None
