@@ -823,6 +823,10 @@ _real("mobilenet_v3_small", "mobilenet_v3_small", 37, "generated",
 _real("mnasnet1_0", "mnasnet1_0", 38, "generated", on_request=True,
       desc="torchvision mnasnet1_0 (5x5 depthwise), random weights, BN kept; 1x3x224x224 "
            "(only on request)")
+_real("vgg16", "vgg16", 39, "generated", on_request=True,
+      desc="torchvision vgg16 (no BN; 138 M parameters, 528 MiB of float32 weights), "
+           "random weights; 1x3x224x224 (only on request: the compile-size benchmark "
+           "of docs/limits.md)")
 
 
 # --------------------------------------------------------------------------------------
