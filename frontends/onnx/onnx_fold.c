@@ -249,6 +249,9 @@ static cv_status fold_concat(imp *im, cv_value **ins, int n)
 	cv_status st;
 	int i, k;
 
+	for (i = 0; i < n; i++)
+		if (!ins[i]) /* an empty name: Concat has no optional inputs */
+			return imp_error(im, CV_ERR_INPUT, "input %d has an empty name (Concat has no optional inputs)", i);
 	t = ins[0]->type;
 	axis = axis < 0 ? axis + t.rank : axis;
 	if (axis < 0 || axis >= t.rank)

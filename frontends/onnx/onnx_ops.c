@@ -1066,8 +1066,9 @@ static cv_status lower_concat(imp *im)
 		cv_value *v = imp_input(im, (int)i, &st);
 		if (st || (st = need_f32(im, v, (int)i)))
 			return st;
-		if (v)
-			ins[n++] = v;
+		if (!v) /* an empty name: Concat's operands are not optional */
+			return imp_error(im, CV_ERR_INPUT, "operand %zu has an empty name (Concat has no optional inputs)", i);
+		ins[n++] = v;
 	}
 	if (!n)
 		return imp_error(im, CV_ERR_INPUT, "no operands");

@@ -584,6 +584,14 @@ def _two_writers(c):
                      [r"\bw2\b", r"'t'", r"more than once"])
 
 
+@case("concat_empty_operand", "Concat of 'data' and an empty name -> exit 1 naming the operand")
+def _concat_empty(c):
+    from onnx import helper
+    nodes = [helper.make_node("Concat", ["data", ""], ["out"], name="cat0", axis=1)]
+    return attr_case(c, "concat_empty.onnx", relu_graph_model(nodes),
+                     [r"\bcat0\b", r"operand 1", r"empty name"])
+
+
 @case("file_over_2gib", "a (sparse) 2 GiB + 1 byte file -> exit 1 before reading it")
 def _over_2gib(c):
     m = os.path.join(c.dir, "huge.onnx")
