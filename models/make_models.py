@@ -728,6 +728,32 @@ def _dynamic_batch(spec):
 # Real networks from torchvision, seeded random weights
 # --------------------------------------------------------------------------------------
 
+@model("affine_chain", 13, n_outputs=2,
+       desc="per-channel and scalar Mul/Add/Sub/Div by constants after convs and a Linear "
+            "(scale/shift layers, layer scale, x / 6, k - x), folded into the weights by fold-bn")
+def _affine_chain(spec):
+    seed_all(26)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 8, 3, padding=1)
+            self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+            self.fc = nn.Linear(8, 5)
+            self.gamma = nn.Parameter(torch.randn(8, 1, 1) * 0.5 + 1.0)
+            self.beta = nn.Parameter(torch.randn(1, 8, 1, 1))
+            self.shift = nn.Parameter(torch.randn(8, 1, 1))
+            self.scale = nn.Parameter(torch.randn(5))
+
+        def forward(self, x):
+            y = (self.conv(x) * self.gamma + self.beta) / 6.0
+            y = torch.relu(self.shift - self.dw(y))
+            z = self.fc(y.mean(dim=(2, 3))) * self.scale - 0.5
+            return y, z
+
+    return torch_model(spec, M(), [randn(1, 4, 9, 9, seed=126)])
+
+
 def calibrate_bn(m, x, gen):
     """Set every BatchNorm's statistics from the activations it really sees, then perturb
     them and randomize the affine parameters.

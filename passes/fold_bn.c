@@ -11,9 +11,24 @@
  *     so a weight shared with another node is copied, never changed.
  *   - otherwise: x * s + (beta - mean * s), as mul and add by [C,1,...]
  *     constants (a per-channel scale and shift).
+ * Also matches a per-channel or scalar affine written as elementwise ops
+ * (PP-OCR's and many converters' scale/shift layers, a BatchNorm another tool
+ * already turned into Mul/Add, ConvNeXt-style layer scales after a gemm,
+ * x / 6): mul(x, k), add(x, k), sub(x, k), sub(k, x), div(x, k) (and the
+ * commuted mul and add) where x comes from a foldable producer as above and
+ * k is a float32 constant that broadcasts over the producer's result with
+ * every dim 1 but, at most, the channel dim (NCHW/plain: dim 1; NHWC: the
+ * last; gemm [M,N]: dim 1), which is C: k is [C,1,1], [1,C,1,1], [C] for a
+ * gemm, a scalar, ... Rewrites it as y = x * s + t per channel (mul: s = k;
+ * div: s = 1/k, k nonzero and 1/k finite; add: t = k; sub: t = -k; k - x:
+ * s = -1, t = k) folded into the producer's weight and bias exactly as a
+ * batchnorm; the elementwise node disappears. A chain (conv -> mul -> add)
+ * folds one node at a time. Must not fire: the elementwise op has an
+ * activation, x has another use or is an output, k varies along a spatial
+ * dim, k is a run-time value, the result is larger than x (k broadcasts x).
  * Preconditions: types verified. Invalidates: the old weight constants may
  * become unused (dce-free: unused constants are not emitted).
- * Stats: folded, converted.
+ * Stats: folded, converted (batchnorms), affine (elementwise ops folded).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -65,9 +80,8 @@ static int64_t out_channel(const cv_node *p, int64_t i)
 	return i / (w.i * w.kh * w.kw); /* oihw, ohwi */
 }
 
-static int foldable_producer(const cv_node *bn)
+static int foldable_producer(const cv_value *x)
 {
-	const cv_value *x = bn->inputs[0];
 	const cv_node *p = x->producer;
 
 	if (!p || x->num_uses != 1 || x->is_output)
@@ -84,14 +98,16 @@ static int foldable_producer(const cv_node *bn)
 	return consts_ok(p, 1, p->num_inputs > 2 && p->inputs[2] ? 3 : 2);
 }
 
-/* Replace the producer's weight and bias with scaled copies; the BN's
- * result is then the producer's. */
-static cv_status fold_into(cv_module *m, cv_node *bn, const float *s, const float *t, cv_diag *d)
+/* Replace the weight and bias of x's producer with scaled copies (y = x * s
+ * + t over its c output channels); node n, whose result y is, then goes and
+ * its uses read the producer's result. */
+static cv_status fold_into(cv_module *m, cv_node *n, const cv_value *x, int64_t c, const float *s,
+			   const float *t, cv_diag *d)
 {
 	cv_graph *g = &m->graph;
-	cv_node *p = bn->inputs[0]->producer;
+	cv_node *p = x->producer;
 	const cv_value *w = p->inputs[1], *b = p->num_inputs > 2 ? p->inputs[2] : NULL;
-	int64_t c = bn->inputs[1]->type.dims[0], numel = cv_type_numel(&w->type), i;
+	int64_t numel = cv_type_numel(&w->type), i;
 	cv_type bt = {CV_F32, 1, {c}, CV_LAYOUT_PLAIN};
 	cv_value *nw, *nb;
 	float *wd, *bd;
@@ -130,8 +146,8 @@ static cv_status fold_into(cv_module *m, cv_node *bn, const float *s, const floa
 		if (cv_node_set_input(p, 2, nb))
 			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
 	}
-	cv_value_replace_uses(g, bn->outputs[0], p->outputs[0]);
-	cv_graph_remove_node(g, bn);
+	cv_value_replace_uses(g, n->outputs[0], p->outputs[0]);
+	cv_graph_remove_node(g, n);
 	return CV_OK;
 }
 
@@ -167,6 +183,99 @@ static cv_status convert(cv_module *m, cv_node *bn, const float *s, const float 
 	return CV_OK;
 }
 
+/* The channel axis of x, a conv-like or gemm result; -1 when unknown. */
+static int channel_axis(const cv_value *x)
+{
+	if (x->producer->op == CV_OP_GEMM)
+		return x->type.rank == 2 ? 1 : -1;
+	if (x->type.rank < 2)
+		return -1;
+	return x->type.layout == CV_LAYOUT_NHWC ? x->type.rank - 1 : 1;
+}
+
+/* k's values per channel of x (c of them, into v), when k is a float32
+ * constant that broadcasts over x (right-aligned, NumPy rules) with every dim
+ * 1 but the one aligned with axis ax, which is 1 or c; else 0. */
+static int per_channel(const cv_value *k, const cv_value *x, int ax, int64_t c, float *v)
+{
+	int off = x->type.rank - k->type.rank, i;
+	int64_t kc = 1, j;
+
+	if (k->kind != CV_VALUE_CONST || k->type.dtype != CV_F32 || !k->data || off < 0)
+		return 0;
+	for (i = 0; i < k->type.rank; i++) {
+		if (i + off == ax)
+			kc = k->type.dims[i];
+		else if (k->type.dims[i] != 1)
+			return 0;
+	}
+	if (kc != 1 && kc != c)
+		return 0;
+	for (j = 0; j < c; j++)
+		v[j] = ((const float *)k->data)[kc == 1 ? 0 : j];
+	return 1;
+}
+
+/* Fold elementwise node n, if it is a per-channel affine of a foldable
+ * producer's result; *done = 1 when it was. */
+static cv_status fold_affine(cv_module *m, cv_node *n, int *done, cv_diag *d)
+{
+	const cv_value *x = NULL, *k = NULL;
+	int xi, ax;
+	int64_t c, j;
+	float *s, *t;
+	cv_status st;
+
+	*done = 0;
+	if ((n->op != CV_OP_MUL && n->op != CV_OP_ADD && n->op != CV_OP_SUB && n->op != CV_OP_DIV) ||
+	    n->num_inputs != 2 || n->attrs.act.kind != CV_ACT_NONE || n->outputs[0]->type.dtype != CV_F32)
+		return CV_OK;
+	for (xi = 0; xi < 2; xi++) {
+		const cv_value *a = n->inputs[xi];
+		if (xi == 1 && (n->op == CV_OP_DIV)) /* k / x is not affine in x */
+			break;
+		if (a && a->producer && foldable_producer(a) && cv_type_equal(&a->type, &n->outputs[0]->type)) {
+			x = a;
+			k = n->inputs[1 - xi];
+			break;
+		}
+	}
+	if (!x || !k || (ax = channel_axis(x)) < 0)
+		return CV_OK;
+	c = x->type.dims[ax];
+	if (c < 1 || !(s = malloc((size_t)c * 2 * sizeof *s)))
+		return c < 1 ? CV_OK : cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
+	t = s + c;
+	if (!per_channel(k, x, ax, c, t)) {
+		free(s);
+		return CV_OK;
+	}
+	for (j = 0; j < c; j++) {
+		float kv = t[j];
+		switch (n->op) {
+		case CV_OP_MUL:
+			s[j] = kv, t[j] = 0.0f;
+			break;
+		case CV_OP_ADD:
+			s[j] = 1.0f;
+			break;
+		case CV_OP_SUB: /* x - k, or k - x */
+			s[j] = xi == 0 ? 1.0f : -1.0f, t[j] = xi == 0 ? -kv : kv;
+			break;
+		default: /* div: x / k */
+			s[j] = 1.0f / kv, t[j] = 0.0f;
+			if (kv == 0.0f || !isfinite(s[j])) {
+				free(s);
+				return CV_OK;
+			}
+		}
+	}
+	st = fold_into(m, n, x, c, s, t, d);
+	free(s);
+	*done = !st;
+	return st;
+}
+
 static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats, cv_diag *d)
 {
 	cv_node *n, *next;
@@ -176,6 +285,13 @@ static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_
 		int64_t c;
 		float *s;
 		next = n->next;
+		if (n->op != CV_OP_BATCHNORM) {
+			int done;
+			st = fold_affine(m, n, &done, d);
+			if (done)
+				cv_stat_add(stats, "affine", 1);
+			continue;
+		}
 		/* the scale and shift are computed in float32, for float32 data */
 		if (n->op != CV_OP_BATCHNORM || !consts_ok(n, 1, 5) || n->inputs[0]->type.dtype != CV_F32)
 			continue;
@@ -184,8 +300,8 @@ static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_
 		if (!s)
 			return cv_diag_error(d, CV_ERR_NOMEM, "out of memory");
 		bn_affine(n, s, s + c, c);
-		if (foldable_producer(n)) {
-			st = fold_into(m, n, s, s + c, d);
+		if (foldable_producer(n->inputs[0])) {
+			st = fold_into(m, n, n->inputs[0], c, s, s + c, d);
 			cv_stat_add(stats, "folded", 1);
 		} else {
 			st = convert(m, n, s, s + c, d);
@@ -197,4 +313,4 @@ static cv_status run_fold_bn(cv_module *m, const cv_pass_options *opts, cv_pass_
 }
 
 const cv_pass cv_pass_fold_bn = {
-	"fold-bn", "fold inference BatchNorm into the preceding conv/gemm weights, else a scale and shift", NULL, run_fold_bn, NULL};
+	"fold-bn", "fold inference BatchNorm, and per-channel Mul/Add/Sub/Div by constants, into the preceding conv/gemm weights; a BatchNorm elsewhere becomes a scale and shift", NULL, run_fold_bn, NULL};
