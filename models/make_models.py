@@ -804,8 +804,9 @@ def activation_ranges(m, x):
     return worst[0], worst[1], out
 
 
-def real_net(spec, ctor, seed, shape=(1, 3, 224, 224), calib_n=4):
-    """ctor: a torchvision.models constructor name, or a function returning the module
+def real_module(ctor, seed, shape=(1, 3, 224, 224), calib_n=4):
+    """The network in eval mode, seeded and with its BN statistics calibrated.
+    ctor: a torchvision.models constructor name, or a function returning the module
     (called after seeding)."""
     import torchvision
     seed_all(seed)
@@ -814,6 +815,20 @@ def real_net(spec, ctor, seed, shape=(1, 3, 224, 224), calib_n=4):
     gen = torch.Generator().manual_seed(seed + 1000)
     calib = torch.from_numpy(randn(calib_n, *shape[1:], seed=seed + 2000))
     calibrate_bn(m, calib, gen)
+    return m
+
+
+def torch_module(name):
+    """The torch module of real network NAME, as exported (for bench/torch_run.py)."""
+    _import_torch()
+    spec = next((s for s in SPECS if s.name == name and s.real), None)
+    if spec is None:
+        raise KeyError(f"no real network named {name}")
+    return spec.module()
+
+
+def real_net(spec, ctor, seed, shape=(1, 3, 224, 224), calib_n=4):
+    m = real_module(ctor, seed, shape, calib_n)
     x = randn(*shape, seed=seed + 3000)
     peak, finite, out = activation_ranges(m, torch.from_numpy(x))
     out2 = m(torch.from_numpy(randn(*shape, seed=seed + 4000)))
@@ -835,6 +850,7 @@ def _real(name, ctor, seed, kind, on_request=False, desc="", shape=(1, 3, 224, 2
     SPECS.append(Spec(name, lambda spec: real_net(spec, ctor, seed, shape, calib_n), opset,
                       kind=kind, on_request=on_request, desc=desc, real=True,
                       n_outputs=n_outputs))
+    SPECS[-1].module = lambda: real_module(ctor, seed, shape, calib_n)
 
 
 _real("mobilenet_v2", "mobilenet_v2", 31, "committed",
