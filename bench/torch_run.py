@@ -5,13 +5,16 @@ runs oneDNN convolutions), at a fixed thread count.
 
   torch_run.py MODEL -i INPUT.npy --bench N --threads T
 
-MODEL is a torchvision constructor name (the real networks of models/ are named after
-theirs). The weights are torchvision's random init: latency does not depend on them, and
-numeric truth for convc comes from ONNX Runtime (models/README.md), not from this run.
+MODEL is a real network of models/ (built by make_models.py's torch_module() as it is
+exported: torchvision nets with their arguments, and the ones it writes itself such as
+ppocr_det, yolov8_det, unet_small) or any other torchvision constructor name. The weights
+are random: latency does not depend on them, and numeric truth for convc comes from ONNX
+Runtime (models/README.md), not from this run.
 Prints one warm-up-excluded line in the runner's format:
   latency_ms median=M min=A max=B runs=N
 """
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -19,6 +22,8 @@ import time
 import numpy as np
 import torch
 import torchvision
+
+MODELS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 
 
 def main():
@@ -28,11 +33,20 @@ def main():
     ap.add_argument("--bench", type=int, default=20)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
-    if not hasattr(torchvision.models, a.model):
-        sys.exit(f"torch_run: torchvision has no model '{a.model}'")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    m = getattr(torchvision.models, a.model)(weights=None).eval()
+    # The network as models/make_models.py exports it (its kwargs, e.g. googlenet's
+    # aux_logits off, and the networks it writes itself), else torchvision's.
+    sys.path.insert(0, MODELS)
+    import make_models
+    try:
+        m = make_models.torch_module(a.model)
+    except KeyError:
+        if not hasattr(torchvision.models, a.model):
+            sys.exit(f"torch_run: neither models/make_models.py nor torchvision has a "
+                     f"network '{a.model}'")
+        m = getattr(torchvision.models, a.model)(weights=None)
+    m = m.eval()
     m = m.to(memory_format=torch.channels_last)
     x = torch.from_numpy(np.load(a.input)).contiguous(memory_format=torch.channels_last)
     with torch.no_grad():

@@ -804,17 +804,37 @@ def activation_ranges(m, x):
     return worst[0], worst[1], out
 
 
-def real_net(spec, ctor, seed):
+def real_module(ctor, seed, shape=(1, 3, 224, 224), calib_n=4):
+    """The network in eval mode, seeded and with its BN statistics calibrated.
+    ctor: a torchvision.models constructor name, or a function returning the module
+    (called after seeding)."""
     import torchvision
     seed_all(seed)
-    m = getattr(torchvision.models, ctor)(weights=None)
+    m = ctor() if callable(ctor) else getattr(torchvision.models, ctor)(weights=None)
     m.eval()
     gen = torch.Generator().manual_seed(seed + 1000)
-    calib = torch.from_numpy(randn(4, 3, 224, 224, seed=seed + 2000))
+    calib = torch.from_numpy(randn(calib_n, *shape[1:], seed=seed + 2000))
     calibrate_bn(m, calib, gen)
-    x = randn(1, 3, 224, 224, seed=seed + 3000)
+    return m
+
+
+def torch_module(name):
+    """The torch module of real network NAME, as exported (for bench/torch_run.py)."""
+    _import_torch()
+    spec = next((s for s in SPECS if s.name == name and s.real), None)
+    if spec is None:
+        raise KeyError(f"no real network named {name}")
+    return spec.module()
+
+
+def real_net(spec, ctor, seed, shape=(1, 3, 224, 224), calib_n=4):
+    m = real_module(ctor, seed, shape, calib_n)
+    x = randn(*shape, seed=seed + 3000)
     peak, finite, out = activation_ranges(m, torch.from_numpy(x))
-    out2 = m(torch.from_numpy(randn(1, 3, 224, 224, seed=seed + 4000))).detach()
+    out2 = m(torch.from_numpy(randn(*shape, seed=seed + 4000)))
+    if isinstance(out, (tuple, list)):  # several outputs: the checks look at the first
+        out, out2 = out[0], out2[0]
+    out2 = out2.detach()
     std = float(out.std())
     print(f"  {spec.name}: max|activation|={peak:.3g} output std={std:.3g} "
           f"output change for another input={float((out - out2).abs().max()):.3g}",
@@ -825,9 +845,12 @@ def real_net(spec, ctor, seed):
     return torch_model(spec, m, [x])
 
 
-def _real(name, ctor, seed, kind, on_request=False, desc=""):
-    SPECS.append(Spec(name, lambda spec: real_net(spec, ctor, seed), 13, kind=kind,
-                      on_request=on_request, desc=desc, real=True))
+def _real(name, ctor, seed, kind, on_request=False, desc="", shape=(1, 3, 224, 224),
+          calib_n=4, opset=13, n_outputs=1):
+    SPECS.append(Spec(name, lambda spec: real_net(spec, ctor, seed, shape, calib_n), opset,
+                      kind=kind, on_request=on_request, desc=desc, real=True,
+                      n_outputs=n_outputs))
+    SPECS[-1].module = lambda: real_module(ctor, seed, shape, calib_n)
 
 
 _real("mobilenet_v2", "mobilenet_v2", 31, "committed",
@@ -853,6 +876,598 @@ _real("vgg16", "vgg16", 39, "generated", on_request=True,
       desc="torchvision vgg16 (no BN; 138 M parameters, 528 MiB of float32 weights), "
            "random weights; 1x3x224x224 (only on request: the compile-size benchmark "
            "of docs/limits.md)")
+
+
+# --------------------------------------------------------------------------------------
+# Model families users run (issues 16 and 18): OCR, detectors, segmentation, more
+# torchvision classifiers.  The OCR and YOLO-style nets are written here from their
+# published architecture descriptions (PP-LCNet / DB / PP-OCR, YOLOv8 / YOLOv10 papers and
+# model cards), not copied; seeded random weights, BN statistics calibrated as for the
+# torchvision nets.  Each family has a 640x640 (or full-width) version made on request and
+# a small one (narrower, 160x160) in the e2e suite.
+# --------------------------------------------------------------------------------------
+
+def _div8(v, divisor=8):
+    """Channel count rounded to a multiple of 8 (never below 90% of v): PP-LCNet's and
+    MobileNetV3's make_divisible."""
+    n = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return n + divisor if n < 0.9 * v else n
+
+
+def _hswish_written(x):
+    # Hard-swish as Paddle's exporter writes it: Add, Clip, Mul, Div.
+    return x * F.relu6(x + 3.0) / 6.0
+
+
+def _hsigmoid_written(x):
+    # Paddle's hardsigmoid (slope 0.2, offset 0.5) written out: Mul, Add, Clip.
+    return torch.clamp(x * 0.2 + 0.5, 0.0, 1.0)
+
+
+def _ocr_modules():
+    """PP-OCR-style modules, defined once torch is imported."""
+    class ConvBNAct(nn.Module):
+        def __init__(self, cin, cout, k, s=1, groups=1, act="hswish"):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False)
+            self.bn = nn.BatchNorm2d(cout)
+            self.act = act
+
+        def forward(self, x):
+            x = self.bn(self.conv(x))
+            if self.act == "hswish":
+                return _hswish_written(x)
+            if self.act == "hswish_op":
+                return F.hardswish(x)
+            if self.act == "relu":
+                return F.relu(x)
+            return x
+
+    class SE(nn.Module):
+        """Squeeze-and-excitation: GlobalAveragePool, 1x1 conv, Relu, 1x1 conv, written-out
+        hard-sigmoid, Mul."""
+        def __init__(self, c, r=4):
+            super().__init__()
+            self.fc1 = nn.Conv2d(c, c // r, 1)
+            self.fc2 = nn.Conv2d(c // r, c, 1)
+
+        def forward(self, x):
+            s = F.adaptive_avg_pool2d(x, 1)
+            return x * _hsigmoid_written(self.fc2(F.relu(self.fc1(s))))
+
+    class DepthwiseSeparable(nn.Module):
+        """PP-LCNet block: kxk depthwise (BN, hard-swish), optional SE, 1x1 pointwise (BN,
+        hard-swish)."""
+        def __init__(self, cin, cout, k, s, se):
+            super().__init__()
+            self.dw = ConvBNAct(cin, cin, k, s, groups=cin)
+            self.se = SE(cin) if se else None
+            self.pw = ConvBNAct(cin, cout, 1)
+
+        def forward(self, x):
+            x = self.dw(x)
+            if self.se is not None:
+                x = self.se(x)
+            return self.pw(x)
+
+    class LCNet(nn.Module):
+        """PP-LCNet backbone returning the stride 4, 8, 16, 32 features.
+        blocks: per stage, a list of (kernel, out channels before scaling, stride, se)."""
+        def __init__(self, scale, blocks):
+            super().__init__()
+            c = _div8(16 * scale)
+            self.stem = ConvBNAct(3, c, 3, 2)
+            self.stages = nn.ModuleList()
+            for stage in blocks:
+                layers = []
+                for k, cout, s, se in stage:
+                    cout = _div8(cout * scale)
+                    layers.append(DepthwiseSeparable(c, cout, k, s, se))
+                    c = cout
+                self.stages.append(nn.Sequential(*layers))
+            self.out_channels = [_div8(st[-1][1] * scale) for st in blocks[1:]]
+
+        def forward(self, x):
+            x = self.stem(x)
+            feats = []
+            for i, st in enumerate(self.stages):
+                x = st(x)
+                if i >= 1:
+                    feats.append(x)
+            return feats
+
+    class RSELayer(nn.Module):
+        """Neck conv (no BN) with an SE and a residual: x + se(x)."""
+        def __init__(self, cin, cout, k):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, k, 1, k // 2, bias=False)
+            self.se = SE(cout)
+
+        def forward(self, x):
+            x = self.conv(x)
+            return x + self.se(x)
+
+    class RSEFPN(nn.Module):
+        """FPN-like neck: 1x1 lateral convs, top-down nearest x2 upsampling + Add, 3x3
+        output convs, every level upsampled to stride 4 and concatenated."""
+        def __init__(self, in_channels, c):
+            super().__init__()
+            self.ins = nn.ModuleList(RSELayer(ci, c, 1) for ci in in_channels)
+            self.inp = nn.ModuleList(RSELayer(c, c // 4, 3) for _ in in_channels)
+
+        def forward(self, feats):
+            lat = [m(f) for m, f in zip(self.ins, feats)]
+            for i in range(len(lat) - 2, -1, -1):
+                lat[i] = lat[i] + F.interpolate(lat[i + 1], scale_factor=2.0, mode="nearest")
+            outs = [m(f) for m, f in zip(self.inp, lat)]
+            ups = [outs[0]] + [F.interpolate(o, scale_factor=float(2 ** i), mode="nearest")
+                               for i, o in enumerate(outs) if i > 0]
+            return torch.cat(ups[::-1], 1)
+
+    class DBHead(nn.Module):
+        """DB head: conv3x3-BN-ReLU, ConvTranspose k2 s2-BN-ReLU, ConvTranspose k2 s2,
+        Sigmoid: the shrink map at the input resolution."""
+        def __init__(self, c):
+            super().__init__()
+            self.conv = nn.Conv2d(c, c // 4, 3, 1, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c // 4)
+            self.up1 = nn.ConvTranspose2d(c // 4, c // 4, 2, 2)
+            self.bn2 = nn.BatchNorm2d(c // 4)
+            self.up2 = nn.ConvTranspose2d(c // 4, 1, 2, 2)
+
+        def forward(self, x):
+            x = F.relu(self.bn1(self.conv(x)))
+            x = F.relu(self.bn2(self.up1(x)))
+            return torch.sigmoid(self.up2(x))
+
+    class Det(nn.Module):
+        def __init__(self, scale, blocks, neck):
+            super().__init__()
+            self.backbone = LCNet(scale, blocks)
+            self.neck = RSEFPN(self.backbone.out_channels, neck)
+            self.head = DBHead(neck)
+
+        def forward(self, x):
+            return self.head(self.neck(self.backbone(x)))
+
+    class Bneck(nn.Module):
+        """MobileNetV3 bottleneck: 1x1 expand, kxk depthwise, optional SE, 1x1 project,
+        residual when shapes allow; activations relu or hard-swish (the HardSwish the torch
+        exporter writes as HardSigmoid * x at opset 13)."""
+        def __init__(self, cin, exp, cout, k, s, se, act):
+            super().__init__()
+            self.expand = ConvBNAct(cin, exp, 1, act=act)
+            self.dw = ConvBNAct(exp, exp, k, s, groups=exp, act=act)
+            self.se = SE(exp) if se else None
+            self.project = ConvBNAct(exp, cout, 1, act=None)
+            self.res = cin == cout and s == 1
+
+        def forward(self, x):
+            y = self.dw(self.expand(x))
+            if self.se is not None:
+                y = self.se(y)
+            y = self.project(y)
+            return x + y if self.res else y
+
+    class Cls(nn.Module):
+        """PP-OCR direction classifier: MobileNetV3-small at scale 0.35, 1x1 conv to
+        576*scale, GlobalAveragePool, Linear to 2 classes, Softmax."""
+        def __init__(self, scale=0.35):
+            super().__init__()
+            cfg = [(3, 16, 16, True, "relu", 2), (3, 72, 24, False, "relu", 2),
+                   (3, 88, 24, False, "relu", 1), (5, 96, 40, True, "hswish_op", 2),
+                   (5, 240, 40, True, "hswish_op", 1), (5, 240, 40, True, "hswish_op", 1),
+                   (5, 120, 48, True, "hswish_op", 1), (5, 144, 48, True, "hswish_op", 1),
+                   (5, 288, 96, True, "hswish_op", 2), (5, 576, 96, True, "hswish_op", 1),
+                   (5, 576, 96, True, "hswish_op", 1)]
+            c = _div8(16 * scale)
+            self.stem = ConvBNAct(3, c, 3, 2, act="hswish_op")
+            layers = []
+            for k, exp, cout, se, act, s in cfg:
+                layers.append(Bneck(c, _div8(exp * scale), _div8(cout * scale), k, s, se, act))
+                c = _div8(cout * scale)
+            self.blocks = nn.Sequential(*layers)
+            self.last = ConvBNAct(c, _div8(576 * scale), 1, act="hswish_op")
+            self.fc = nn.Linear(_div8(576 * scale), 2)
+
+        def forward(self, x):
+            x = self.last(self.blocks(self.stem(x)))
+            return F.softmax(self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)), dim=1)
+
+    return Det, Cls
+
+
+# PP-LCNet stages (kernel, out channels at scale 1, stride, SE); the first stage is the
+# stride-2 one after the stem, the next four give the stride 4/8/16/32 features.
+_LCNET = [[(3, 32, 1, False)],
+          [(3, 64, 2, False), (3, 64, 1, False)],
+          [(3, 128, 2, False), (3, 128, 1, False)],
+          [(3, 256, 2, False)] + [(5, 256, 1, False)] * 5,
+          [(5, 512, 2, True), (5, 512, 1, True)]]
+# The small one: one 5x5 block at stride 16.
+_LCNET_SMALL = [[(3, 32, 1, False)],
+                [(3, 64, 2, False)],
+                [(3, 128, 2, False)],
+                [(3, 256, 2, False), (5, 256, 1, False)],
+                [(5, 512, 2, True), (5, 512, 1, True)]]
+
+
+def _ppocr_det(scale, blocks, neck):
+    return lambda: _ocr_modules()[0](scale, blocks, neck)
+
+
+_real("ppocr_det", _ppocr_det(0.75, _LCNET, 96), 60, "generated", on_request=True,
+      shape=(1, 3, 640, 640), calib_n=2,
+      desc="PP-OCR-style text detector (PP-OCRv4 det mobile style): PP-LCNet x0.75 backbone "
+           "(3x3/5x5 depthwise-separable blocks, hard-swish written out as "
+           "x*relu6(x+3)/6, SE with hard-sigmoid written out), FPN-like neck (nearest x2 + "
+           "Add, 3x3 convs, SE), DB head (ConvTranspose k2 s2 twice, Sigmoid); 1x3x640x640 "
+           "(only on request)")
+_real("ppocr_det_small", _ppocr_det(0.25, _LCNET_SMALL, 32), 61, "generated",
+      shape=(1, 3, 160, 160),
+      desc="ppocr_det at x0.25 width, one 5x5 block at stride 16, neck 32 channels; "
+           "1x3x160x160")
+_real("ppocr_cls", lambda: _ocr_modules()[1](0.35), 62, "generated", shape=(1, 3, 48, 192),
+      desc="PP-OCR mobile direction classifier style: MobileNetV3-small x0.35 (HardSwish, "
+           "3x3/5x5 depthwise, SE with hard-sigmoid written out), Linear, Softmax; "
+           "1x3x48x192")
+
+
+def _yolo_modules():
+    """YOLOv8- and YOLOv10-style modules, defined once torch is imported."""
+    class Conv(nn.Module):
+        """Conv (no bias), BN, SiLU (exported as Sigmoid * x)."""
+        def __init__(self, cin, cout, k=1, s=1, groups=1, act=True):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False)
+            self.bn = nn.BatchNorm2d(cout)
+            self.act = act
+
+        def forward(self, x):
+            x = self.bn(self.conv(x))
+            return F.silu(x) if self.act else x
+
+    class Bottleneck(nn.Module):
+        def __init__(self, c, shortcut):
+            super().__init__()
+            self.cv1 = Conv(c, c, 3)
+            self.cv2 = Conv(c, c, 3)
+            self.add = shortcut
+
+        def forward(self, x):
+            y = self.cv2(self.cv1(x))
+            return x + y if self.add else y
+
+    class CIB(nn.Module):
+        """YOLOv10 compact inverted block: 3x3 depthwise, 1x1, a large-kernel depthwise
+        (7x7 + 3x3 depthwise in parallel, added, SiLU) or a 3x3 one, 1x1, 3x3 depthwise."""
+        def __init__(self, c, shortcut, lk):
+            super().__init__()
+            self.dw1 = Conv(c, c, 3, groups=c)
+            self.pw1 = Conv(c, 2 * c, 1)
+            self.lk = lk
+            if lk:
+                self.dw7 = Conv(2 * c, 2 * c, 7, groups=2 * c, act=False)
+                self.dw3 = Conv(2 * c, 2 * c, 3, groups=2 * c, act=False)
+            else:
+                self.dw3 = Conv(2 * c, 2 * c, 3, groups=2 * c)
+            self.pw2 = Conv(2 * c, c, 1)
+            self.dw2 = Conv(c, c, 3, groups=c)
+            self.add = shortcut
+
+        def forward(self, x):
+            y = self.pw1(self.dw1(x))
+            y = F.silu(self.dw7(y) + self.dw3(y)) if self.lk else self.dw3(y)
+            y = self.dw2(self.pw2(y))
+            return x + y if self.add else y
+
+    class C2f(nn.Module):
+        """1x1 conv, Split in two halves, n blocks chained on the last half, Concat of all
+        the pieces, 1x1 conv."""
+        def __init__(self, cin, cout, n, shortcut, cib=False, lk=False):
+            super().__init__()
+            self.c = cout // 2
+            self.cv1 = Conv(cin, 2 * self.c, 1)
+            self.cv2 = Conv((2 + n) * self.c, cout, 1)
+            self.m = nn.ModuleList(CIB(self.c, shortcut, lk) if cib
+                                   else Bottleneck(self.c, shortcut) for _ in range(n))
+
+        def forward(self, x):
+            y = list(self.cv1(x).split((self.c, self.c), 1))
+            for m in self.m:
+                y.append(m(y[-1]))
+            return self.cv2(torch.cat(y, 1))
+
+    class SPPF(nn.Module):
+        """1x1 conv, three chained MaxPool 5x5 stride 1, Concat of the four, 1x1 conv."""
+        def __init__(self, cin, cout):
+            super().__init__()
+            self.cv1 = Conv(cin, cin // 2, 1)
+            self.cv2 = Conv(cin // 2 * 4, cout, 1)
+
+        def forward(self, x):
+            y = [self.cv1(x)]
+            for _ in range(3):
+                y.append(F.max_pool2d(y[-1], 5, 1, 2))
+            return self.cv2(torch.cat(y, 1))
+
+    class SCDown(nn.Module):
+        """YOLOv10 downsampling: pointwise conv, then stride-2 depthwise conv (no act)."""
+        def __init__(self, cin, cout):
+            super().__init__()
+            self.cv1 = Conv(cin, cout, 1)
+            self.cv2 = Conv(cout, cout, 3, 2, groups=cout, act=False)
+
+        def forward(self, x):
+            return self.cv2(self.cv1(x))
+
+    class Attention(nn.Module):
+        """Multi-head self-attention over the flattened H*W positions: one 1x1 conv makes
+        q, k, v per head; softmax(q^T k * scale); v attn^T; plus a 3x3 depthwise
+        positional conv of v; 1x1 projection."""
+        def __init__(self, dim, heads):
+            super().__init__()
+            self.heads = heads
+            self.hd = dim // heads
+            self.kd = self.hd // 2
+            self.scale = self.kd ** -0.5
+            self.qkv = Conv(dim, dim + 2 * self.kd * heads, 1, act=False)
+            self.proj = Conv(dim, dim, 1, act=False)
+            self.pe = Conv(dim, dim, 3, groups=dim, act=False)
+
+        def forward(self, x):
+            b, c, h, w = x.shape
+            n = h * w
+            q, k, v = self.qkv(x).view(b, self.heads, 2 * self.kd + self.hd, n).split(
+                [self.kd, self.kd, self.hd], dim=2)
+            attn = (q.transpose(-2, -1) @ k) * self.scale
+            attn = attn.softmax(dim=-1)
+            y = (v @ attn.transpose(-2, -1)).view(b, c, h, w) + self.pe(v.reshape(b, c, h, w))
+            return self.proj(y)
+
+    class PSA(nn.Module):
+        """YOLOv10 partial self-attention: 1x1 conv, Split, attention + FFN with residuals
+        on one half, Concat, 1x1 conv."""
+        def __init__(self, c1):
+            super().__init__()
+            self.c = c1 // 2
+            self.cv1 = Conv(c1, 2 * self.c, 1)
+            self.cv2 = Conv(2 * self.c, c1, 1)
+            self.attn = Attention(self.c, max(1, self.c // 64))
+            self.ffn = nn.Sequential(Conv(self.c, 2 * self.c, 1),
+                                     Conv(2 * self.c, self.c, 1, act=False))
+
+        def forward(self, x):
+            a, b = self.cv1(x).split((self.c, self.c), 1)
+            b = b + self.attn(b)
+            b = b + self.ffn(b)
+            return self.cv2(torch.cat((a, b), 1))
+
+    class Detect(nn.Module):
+        """Decoupled head per level: box branch (two 3x3 convs, 1x1 to 4*16 bins) and class
+        branch (two 3x3 convs, or YOLOv10's depthwise-separable pairs, 1x1 to nc).  Then
+        the DFL decode: bins reshaped to 4x16, Softmax, a 1x1 conv with weights 0..15
+        (expected distance), distances to the anchor centres -> (cx, cy, w, h) * stride;
+        class scores through Sigmoid.  Outputs [1, 4 + nc, anchors] (boxes in pixels,
+        then scores) and the scores alone, [1, nc, anchors]."""
+        def __init__(self, nc, chs, strides, size, v10):
+            super().__init__()
+            self.nc, self.reg = nc, 16
+            c2 = max(16, chs[0] // 4, 4 * self.reg)
+            c3 = max(chs[0], min(nc, 100))
+            self.box = nn.ModuleList(nn.Sequential(Conv(c, c2, 3), Conv(c2, c2, 3),
+                                                   nn.Conv2d(c2, 4 * self.reg, 1))
+                                     for c in chs)
+            if v10:
+                self.cls = nn.ModuleList(nn.Sequential(
+                    Conv(c, c, 3, groups=c), Conv(c, c3, 1),
+                    Conv(c3, c3, 3, groups=c3), Conv(c3, c3, 1),
+                    nn.Conv2d(c3, nc, 1)) for c in chs)
+            else:
+                self.cls = nn.ModuleList(nn.Sequential(Conv(c, c3, 3), Conv(c3, c3, 3),
+                                                       nn.Conv2d(c3, nc, 1)) for c in chs)
+            self.dfl = nn.Conv2d(self.reg, 1, 1, bias=False)
+            with torch.no_grad():
+                self.dfl.weight.copy_(torch.arange(self.reg, dtype=torch.float32)
+                                      .view(1, self.reg, 1, 1))
+            # Anchor centres (x+0.5, y+0.5) per level and their strides: constants for
+            # the fixed input size, as the exported models have them.
+            pts, st = [], []
+            for s in strides:
+                h = w = size // s
+                sy, sx = torch.meshgrid(torch.arange(h) + 0.5, torch.arange(w) + 0.5,
+                                        indexing="ij")
+                pts.append(torch.stack((sx, sy), 0).reshape(2, -1))
+                st.append(torch.full((1, h * w), float(s)))
+            self.register_buffer("anchors", torch.cat(pts, 1).unsqueeze(0))
+            self.register_buffer("strides", torch.cat(st, 1).unsqueeze(0))
+
+        def forward(self, feats):
+            b = feats[0].shape[0]
+            x = torch.cat([torch.cat((bx(f), cl(f)), 1).view(b, 4 * self.reg + self.nc, -1)
+                           for f, bx, cl in zip(feats, self.box, self.cls)], 2)
+            box, cls = x.split((4 * self.reg, self.nc), 1)
+            a = box.shape[2]
+            d = self.dfl(box.view(b, 4, self.reg, a).transpose(2, 1).softmax(1)).view(b, 4, a)
+            lt, rb = d.chunk(2, 1)
+            x1y1 = self.anchors - lt
+            x2y2 = self.anchors + rb
+            xywh = torch.cat(((x1y1 + x2y2) / 2, x2y2 - x1y1), 1) * self.strides
+            scores = cls.sigmoid()
+            # The exported models' one output, and the scores again on their own so that
+            # the test's bound (relative to the largest value) is not the boxes' scale.
+            return torch.cat((xywh, scores), 1), scores
+
+    class Yolo(nn.Module):
+        """YOLOv8 (v10=False) or YOLOv10 (v10=True) at a width and depth multiple:
+        backbone of strided convs and C2f (SCDown and PSA in v10), SPPF, PAN neck (nearest
+        x2 upsampling + Concat top-down, strided conv + Concat bottom-up), Detect on
+        P3/P4/P5."""
+        def __init__(self, width, depth, size, nc=80, v10=False):
+            super().__init__()
+
+            def ch(c):
+                return _div8(min(c, 1024) * width)
+
+            def n(k):
+                return max(round(k * depth), 1)
+
+            down = (lambda a, b: SCDown(a, b)) if v10 else (lambda a, b: Conv(a, b, 3, 2))
+            self.b0 = nn.Sequential(Conv(3, ch(64), 3, 2), Conv(ch(64), ch(128), 3, 2),
+                                    C2f(ch(128), ch(128), n(3), True),
+                                    Conv(ch(128), ch(256), 3, 2),
+                                    C2f(ch(256), ch(256), n(6), True))          # P3
+            self.b1 = nn.Sequential(down(ch(256), ch(512)),
+                                    C2f(ch(512), ch(512), n(6), True))          # P4
+            tail = [down(ch(512), ch(1024)), C2f(ch(1024), ch(1024), n(3), True),
+                    SPPF(ch(1024), ch(1024))]
+            if v10:
+                tail.append(PSA(ch(1024)))
+            self.b2 = nn.Sequential(*tail)                                      # P5
+            self.h1 = C2f(ch(1024) + ch(512), ch(512), n(3), False)
+            self.h2 = C2f(ch(512) + ch(256), ch(256), n(3), False)
+            self.d1 = Conv(ch(256), ch(256), 3, 2)
+            self.h3 = C2f(ch(256) + ch(512), ch(512), n(3), False)
+            self.d2 = down(ch(512), ch(512))
+            self.h4 = (C2f(ch(512) + ch(1024), ch(1024), n(3), True, cib=True, lk=True)
+                       if v10 else C2f(ch(512) + ch(1024), ch(1024), n(3), False))
+            self.detect = Detect(nc, [ch(256), ch(512), ch(1024)], [8, 16, 32], size, v10)
+
+        def forward(self, x):
+            p3 = self.b0(x)
+            p4 = self.b1(p3)
+            p5 = self.b2(p4)
+            up = lambda t: F.interpolate(t, scale_factor=2.0, mode="nearest")  # noqa: E731
+            h1 = self.h1(torch.cat((up(p5), p4), 1))
+            o3 = self.h2(torch.cat((up(h1), p3), 1))
+            o4 = self.h3(torch.cat((self.d1(o3), h1), 1))
+            o5 = self.h4(torch.cat((self.d2(o4), p5), 1))
+            return self.detect([o3, o4, o5])
+
+    return Yolo
+
+
+def _yolo(width, depth, size, v10):
+    return lambda: _yolo_modules()(width, depth, size, v10=v10)
+
+
+_real("yolov8_det", _yolo(0.25, 0.33, 640, False), 63, "generated", n_outputs=2,
+      on_request=True, shape=(1, 3, 640, 640),
+      desc="YOLOv8n-style detector (width 0.25, depth 0.33): Conv-BN-SiLU, C2f (Split, "
+           "Concat), SPPF (chained MaxPool 5x5), PAN neck (nearest x2 + Concat), decoupled "
+           "head with the DFL decode (4x16 bins, Softmax, 1x1 conv with weights 0..15, "
+           "anchor/stride decode), 80 classes; outputs 1x84x8400 (boxes, scores) and "
+           "1x80x8400 (the scores alone); 1x3x640x640 (only on request)")
+_real("yolov8_small", _yolo(0.125, 0.33, 160, False), 64, "generated", n_outputs=2,
+      shape=(1, 3, 160, 160), calib_n=16,
+      desc="yolov8_det at width 0.125, 1x3x160x160; outputs 1x84x525, 1x80x525")
+_real("yolov10_det", _yolo(0.25, 0.33, 640, True), 65, "generated", n_outputs=2,
+      on_request=True, shape=(1, 3, 640, 640),
+      desc="YOLOv10n-style detector: yolov8_det with SCDown (1x1 + stride-2 depthwise), "
+           "PSA attention (MatMul, Softmax over the flattened 20x20 positions), C2fCIB with "
+           "7x7 depthwise, depthwise-separable class branch; one-to-one head decoded as "
+           "yolov8_det (no top-k); outputs as yolov8_det; 1x3x640x640 (only on request)")
+_real("yolov10_small", _yolo(0.125, 0.33, 160, True), 66, "generated", n_outputs=2,
+      shape=(1, 3, 160, 160), calib_n=16,
+      desc="yolov10_det at width 0.125, 1x3x160x160; outputs 1x84x525, 1x80x525")
+
+
+def _unet(base, depth, classes):
+    """U-Net: encoder of (conv3x3-BN-ReLU) x2 + MaxPool 2x2 per level, bottleneck, decoder
+    of ConvTranspose k2 s2, Concat with the skip, (conv3x3-BN-ReLU) x2; 1x1 conv to the
+    class logits."""
+    def make():
+        def double(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
+                                 nn.ReLU(), nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU())
+
+        class UNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                chs = [base * 2 ** i for i in range(depth + 1)]
+                self.enc = nn.ModuleList(double(3 if i == 0 else chs[i - 1], chs[i])
+                                         for i in range(depth))
+                self.mid = double(chs[depth - 1], chs[depth])
+                self.up = nn.ModuleList(nn.ConvTranspose2d(chs[i + 1], chs[i], 2, 2)
+                                        for i in reversed(range(depth)))
+                self.dec = nn.ModuleList(double(2 * chs[i], chs[i])
+                                         for i in reversed(range(depth)))
+                self.out = nn.Conv2d(chs[0], classes, 1)
+
+            def forward(self, x):
+                skips = []
+                for e in self.enc:
+                    x = e(x)
+                    skips.append(x)
+                    x = F.max_pool2d(x, 2)
+                x = self.mid(x)
+                for up, dec, s in zip(self.up, self.dec, reversed(skips)):
+                    x = dec(torch.cat((s, up(x)), 1))
+                return self.out(x)
+
+        return UNet()
+    return make
+
+
+_real("unet_small", _unet(8, 3, 2), 67, "generated", shape=(1, 3, 96, 128),
+      desc="U-Net: 3 levels from 8 channels, (conv3x3-BN-ReLU) x2 + MaxPool 2x2, "
+           "ConvTranspose k2 s2 + Concat skip, 1x1 conv to 2 classes; 1x3x96x128")
+
+
+def _segmentation(ctor):
+    def make():
+        import torchvision.models.segmentation as seg
+
+        class Out(nn.Module):
+            def __init__(self, m):
+                super().__init__()
+                self.m = m
+
+            def forward(self, x):
+                return self.m(x)["out"]
+
+        return Out(getattr(seg, ctor)(weights=None, weights_backbone=None))
+    return make
+
+
+_real("lraspp_mobilenet_v3_large", _segmentation("lraspp_mobilenet_v3_large"), 68,
+      "generated", on_request=True, shape=(1, 3, 320, 320), calib_n=2,
+      desc="torchvision lraspp_mobilenet_v3_large segmentation (21 classes, bilinear "
+           "Resize to the input size), random weights, BN kept; 1x3x320x320 (only on request)")
+_real("deeplabv3_mobilenet_v3_large", _segmentation("deeplabv3_mobilenet_v3_large"), 69,
+      "generated", on_request=True, shape=(1, 3, 320, 320), calib_n=2,
+      desc="torchvision deeplabv3_mobilenet_v3_large segmentation (ASPP with dilated convs "
+           "and image pooling, 21 classes), random weights, BN kept; 1x3x320x320 "
+           "(only on request)")
+
+
+def _tv(ctor, **kw):
+    def make():
+        import torchvision
+        return getattr(torchvision.models, ctor)(weights=None, **kw)
+    return make
+
+
+_real("mobilenet_v3_large", "mobilenet_v3_large", 70, "generated", on_request=True,
+      desc="torchvision mobilenet_v3_large, random weights, BN kept; 1x3x224x224 "
+           "(only on request)")
+_real("regnet_y_400mf", "regnet_y_400mf", 71, "generated", on_request=True,
+      desc="torchvision regnet_y_400mf (group convs, SE), random weights, BN kept; "
+           "1x3x224x224 (only on request)")
+_real("densenet121", "densenet121", 72, "generated", on_request=True,
+      desc="torchvision densenet121 (Concat-heavy, BN on concatenations), random weights, "
+           "BN kept; 1x3x224x224 (only on request)")
+_real("googlenet", _tv("googlenet", aux_logits=False, transform_input=False,
+                       init_weights=True), 73, "generated", on_request=True,
+      desc="torchvision googlenet (inception blocks, ceil_mode MaxPool; aux_logits off, "
+           "transform_input off), random weights, BN kept; 1x3x224x224 (only on request)")
+_real("efficientnet_v2_s", "efficientnet_v2_s", 74, "generated", on_request=True,
+      desc="torchvision efficientnet_v2_s (fused MBConv, SiLU, SE), random weights, BN "
+           "kept; 1x3x224x224 (only on request)")
+_real("resnext50_32x4d", "resnext50_32x4d", 75, "generated", on_request=True,
+      desc="torchvision resnext50_32x4d (32-group 3x3 convs), random weights, BN kept; "
+           "1x3x224x224 (only on request)")
 
 
 # --------------------------------------------------------------------------------------
