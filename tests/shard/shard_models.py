@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The shard pass on real models: never worse than greedy, consistent stats.
 
-For every model in models/ (pinned with the manifest's input shapes) and every target
+For every model in models/ (pinned with the manifest's input shapes; the models made only
+on request - resnet50, vgg16, densenet121, ... - with --on-request) and every target
 (wormhole_b0, blackhole, and a pinned 2-core CPU with a 512 KiB L2, tests/targets/cpu_zen3.xml),
 compile at -O2 with shard{solver=optimal} and with shard{solver=greedy} and
 check, from the --stats lines:
@@ -12,7 +13,7 @@ check, from the --stats lines:
   - the IR verifies after the pass (--verify-each) and every op carries a
     placement (a `!shard(` annotation on every node line but reshards).
 
-  shard_models.py --convc BUILD/convc [--models DIR] [--table]
+  shard_models.py --convc BUILD/convc [--models DIR] [--table] [--on-request]
 
 --table prints the markdown table of reshards and cost, optimal vs greedy,
 for mobilenet_v2 and resnet18 on both accelerator targets (docs/sharding.md).
@@ -72,11 +73,14 @@ def main():
     ap.add_argument("--convc", required=True)
     ap.add_argument("--models", default=os.path.join(ROOT, "models"))
     ap.add_argument("--table", action="store_true")
+    ap.add_argument("--on-request", dest="on_request", action="store_true",
+                    help="also the models made only on request, when made")
     a = ap.parse_args()
 
     with open(os.path.join(a.models, "manifest.json")) as f:
         manifest = {e["file"]: e for e in json.load(f)["models"]}
-    models = sorted(f for f in os.listdir(a.models) if f.endswith(".onnx"))
+    models = sorted(f for f in os.listdir(a.models) if f.endswith(".onnx") and
+                    (a.on_request or not manifest.get(f, {}).get("on_request")))
     check(len(models) >= 30, f"only {len(models)} models in {a.models}")
     rows = {}
     for name in models:
