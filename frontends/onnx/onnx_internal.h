@@ -27,11 +27,17 @@ typedef struct imp {
 	const Onnx__GraphProto *gp;  /* the graph being imported */
 	struct used_name *used;      /* names nodes read or the graph outputs */
 	int used_built;
+	const cv_input_value *values; /* graph inputs fixed at compile time */
+	int num_values;
 } imp;
 
 /* Whether ONNX value `name` is read by any node or is a graph output. When
  * out of memory, returns 0 with *st = CV_ERR_NOMEM. */
 int imp_name_used(imp *im, const char *name, cv_status *st);
+
+/* The first node that reads graph value `name`: its index, and the operand
+ * index in *operand; -1 when no node reads it. */
+long imp_first_reader(const imp *im, const char *name, int *operand);
 
 /* Errors about the current node: "<op> '<name>': <fact>". */
 cv_status imp_error(imp *im, cv_status st, const char *fmt, ...)

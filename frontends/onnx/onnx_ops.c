@@ -51,6 +51,17 @@ static cv_status only_first_result(imp *im)
 	return CV_OK;
 }
 
+/* An operand that sets a shape, axes or a bound is not a constant. When it
+ * is a graph input, say so and how to fix its value at compile time. */
+static cv_status not_constant(imp *im, const cv_value *v, const char *what, const char *need)
+{
+	if (v && v->kind == CV_VALUE_INPUT)
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "%s comes from graph input '%s' at run time; convc needs it at compile "
+				 "time: fix its value with --input-value %s=FILE.npy", what, v->name, v->name);
+	return imp_error(im, CV_ERR_UNSUPPORTED, "%s must be %s", what, need);
+}
+
 /* Build the node (attrs copied from *a), infer types, bind results. */
 static cv_status finish(imp *im, cv_op op, cv_value **ins, int nin, const cv_attrs *a,
 			int nout, const cv_type *preset)
@@ -599,8 +610,7 @@ static cv_status lower_reduce_from(imp *im, cv_op op, int64_t axes_input_opset, 
 			return st;
 		n = av ? const_ints(av, axes, CV_MAX_RANK) : -1;
 		if (av && n < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant of at most %d integers",
-					 CV_MAX_RANK);
+			return not_constant(im, av, "axes", "a constant of at most 8 integers");
 		if (n == 0)
 			n = -1; /* an empty axes tensor means "none given" */
 	} else {
@@ -765,8 +775,8 @@ static cv_status lower_reshape(imp *im)
 		return st;
 	rank = const_ints(s, shape, CV_MAX_RANK);
 	if (rank < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "the target shape must be a constant (or computed from static shapes) of rank <= %d",
-				 CV_MAX_RANK);
+		return not_constant(im, s, "the target shape",
+				    "a constant (or computed from static shapes) of rank <= 8");
 	if (resolve_reshape(&x->type, shape, rank, (int)attr_int(NODE, "allowzero", 0), dims))
 		return imp_error(im, CV_ERR_INPUT, "target shape does not fit %lld elements",
 				 (long long)cv_type_numel(&x->type));
@@ -809,7 +819,7 @@ static cv_status squeeze_axes(imp *im, int64_t *axes, int *n)
 		return st;
 	*n = a ? const_ints(a, axes, CV_MAX_RANK) : -1;
 	if (a && *n < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant");
+		return not_constant(im, a, "axes", "a constant");
 	return CV_OK;
 }
 
@@ -979,8 +989,7 @@ static cv_status lower_expand(imp *im)
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
 	if ((n = const_ints(sv, shape, CV_MAX_RANK)) < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "shape must be a constant of at most %d integers",
-				 CV_MAX_RANK);
+		return not_constant(im, sv, "shape", "a constant of at most 8 integers");
 	y = x->type;
 	y.rank = n > x->type.rank ? n : x->type.rank;
 	y.layout = y.rank == x->type.rank ? x->type.layout : CV_LAYOUT_PLAIN;
@@ -1018,7 +1027,7 @@ static cv_status lower_tile(imp *im)
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
 	if ((n = const_ints(rv, reps, CV_MAX_RANK)) < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "repeats must be a constant");
+		return not_constant(im, rv, "repeats", "a constant");
 	if (n != x->type.rank)
 		return imp_error(im, CV_ERR_INPUT, "%d repeats for rank %d", n, x->type.rank);
 	t1 = x->type;
@@ -1100,7 +1109,7 @@ static cv_status lower_split(imp *im)
 			return st;
 		n = sv ? const_ints(sv, sizes, 64) : -1;
 		if (sv && n < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "split sizes must be a constant");
+			return not_constant(im, sv, "split sizes", "a constant");
 	}
 	if (n < 0) { /* equal parts */
 		if (x->type.dims[axis] % nout)
@@ -1142,7 +1151,7 @@ static cv_status slice_params(imp *im, int64_t p[4][CV_MAX_RANK], int n[4])
 			return st;
 		n[i] = v ? const_ints(v, p[i], CV_MAX_RANK) : -1;
 		if (v && n[i] < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "%s must be a constant", names[i]);
+			return not_constant(im, v, names[i], "a constant");
 	}
 	if (n[0] < 0 || n[1] != n[0] || (n[2] >= 0 && n[2] != n[0]) || (n[3] >= 0 && n[3] != n[0]))
 		return imp_error(im, CV_ERR_INPUT, "starts, ends, axes and steps differ in length");
@@ -1206,9 +1215,9 @@ static cv_status lower_pad(imp *im)
 			return st;
 		n = const_ints(pv, a.pad.pads, 2 * CV_MAX_RANK);
 		if (n < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "pads must be a constant");
+			return not_constant(im, pv, "pads", "a constant");
 		if (cv && (cv->kind != CV_VALUE_CONST || cv_type_numel(&cv->type) != 1))
-			return imp_error(im, CV_ERR_UNSUPPORTED, "constant_value must be a constant scalar");
+			return not_constant(im, cv, "constant_value", "a constant scalar");
 		a.pad.value = cv ? (float)const_float_at(cv, 0) : 0.0f;
 		if (imp_input(im, 3, &st) || st)
 			return st ? st : imp_error(im, CV_ERR_UNSUPPORTED, "the axes operand is not supported");
@@ -1250,10 +1259,16 @@ static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 		scales = NULL; /* an empty scales operand means "use sizes" */
 	if (sizes) {
 		if (const_ints(sizes, sz, CV_MAX_RANK) != rank)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "sizes must be a constant with %d values", rank);
+			return sizes->kind == CV_VALUE_CONST
+				       ? imp_error(im, CV_ERR_INPUT, "sizes has %lld values for rank %d",
+						   (long long)cv_type_numel(&sizes->type), rank)
+				       : not_constant(im, sizes, "sizes", "a constant");
 	} else if (scales) {
 		if (scales->kind != CV_VALUE_CONST || cv_type_numel(&scales->type) != rank)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "scales must be a constant with %d values", rank);
+			return scales->kind == CV_VALUE_CONST
+				       ? imp_error(im, CV_ERR_INPUT, "scales has %lld values for rank %d",
+						   (long long)cv_type_numel(&scales->type), rank)
+				       : not_constant(im, scales, "scales", "a constant");
 		for (k = 0; k < rank; k++) /* ONNX: out = floor(in * scale) */
 			sz[k] = (int64_t)floor((double)x->type.dims[k] * const_float_at(scales, k));
 	} else {
