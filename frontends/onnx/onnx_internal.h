@@ -67,6 +67,12 @@ const char *attr_string(const Onnx__NodeProto *n, const char *name, const char *
  * when there are more than max. */
 int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max);
 
+/* Cast's target ONNX type: the int attribute, or (Cast-1..5) the type's
+ * name as a string; 0 when unknown. */
+int64_t cast_to(const imp *im, const Onnx__NodeProto *n);
+/* Concat's axis attribute with its per-opset default (1 before opset 4). */
+int64_t concat_axis(const imp *im, const Onnx__NodeProto *n);
+
 /* ONNX TensorProto data type -> its name ("float64"); static storage. */
 const char *onnx_dtype_name(int32_t onnx_type);
 /* ONNX TensorProto data type -> cv_dtype; -1 when convc has no such dtype. */

@@ -767,13 +767,17 @@ int resolve_reshape(const cv_type *x, const int64_t *shape, int rank, int allowz
 static cv_status lower_reshape(imp *im)
 {
 	cv_status st = CV_OK;
-	cv_value *x = operand(im, 0, 1, &st), *s = operand(im, 1, 1, &st);
+	cv_value *x = operand(im, 0, 1, &st), *s = operand(im, 1, im->opset >= 5, &st);
 	int64_t shape[CV_MAX_RANK], dims[CV_MAX_RANK];
 	int rank;
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
-	rank = const_ints(s, shape, CV_MAX_RANK);
+	/* Reshape-1..4: the shape is an attribute */
+	rank = im->opset < 5 ? attr_ints(NODE, "shape", shape, CV_MAX_RANK) : const_ints(s, shape, CV_MAX_RANK);
+	if (rank < 0 && im->opset < 5)
+		return imp_error(im, CV_ERR_INPUT, "opset %lld: the shape attribute is missing or has more than 8 dims",
+				 (long long)im->opset);
 	if (rank < 0)
 		return not_constant(im, s, "the target shape",
 				    "a constant (or computed from static shapes) of rank <= 8");
@@ -1026,6 +1030,9 @@ static cv_status lower_tile(imp *im)
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
+	if (im->opset < 6) /* Tile-1: operands tiles and axis, one axis at a time */
+		return imp_error(im, CV_ERR_UNSUPPORTED, "opset %lld Tile (tiles and axis operands) is not supported; "
+				 "Tile-6 and later (repeats) is", (long long)im->opset);
 	if ((n = const_ints(rv, reps, CV_MAX_RANK)) < 0)
 		return not_constant(im, rv, "repeats", "a constant");
 	if (n != x->type.rank)
@@ -1081,7 +1088,7 @@ static cv_status lower_concat(imp *im)
 	if (!n)
 		return imp_error(im, CV_ERR_INPUT, "no operands");
 	memset(&a, 0, sizeof a);
-	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), ins[0]->type.rank, &a.axis)))
+	if ((st = norm_axis(im, concat_axis(im, NODE), ins[0]->type.rank, &a.axis)))
 		return st;
 	return finish(im, CV_OP_CONCAT, ins, n, &a, 1, NULL);
 }
@@ -1101,15 +1108,29 @@ static cv_status lower_split(imp *im)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "%d results", nout);
 	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), x->type.rank, &axis)))
 		return st;
-	if (im->opset < 13) {
-		n = attr_ints(NODE, "split", sizes, 64);
-	} else {
+	/* sizes: an attribute in Split-2..12; Split-1 also takes them as an
+	 * operand, as does Split-13 and later */
+	n = im->opset < 13 ? attr_ints(NODE, "split", sizes, 64) : -1;
+	if (im->opset >= 13 || (im->opset < 2 && n < 0)) {
 		sv = imp_input(im, 1, &st);
 		if (st)
 			return st;
 		n = sv ? const_ints(sv, sizes, 64) : -1;
 		if (sv && n < 0)
 			return not_constant(im, sv, "split sizes", "a constant");
+	}
+	if (n < 0 && im->opset >= 18 && attr_find(NODE, "num_outputs")) {
+		/* Split-18 num_outputs: parts of ceil(dim / n), the last smaller */
+		int64_t parts = attr_int(NODE, "num_outputs", 0), dim = x->type.dims[axis], chunk;
+		if (parts != nout)
+			return imp_error(im, CV_ERR_INPUT, "num_outputs %lld for %d results", (long long)parts, nout);
+		chunk = (dim + parts - 1) / parts;
+		if (chunk * (parts - 1) > dim)
+			return imp_error(im, CV_ERR_INPUT, "dim %lld of size %lld does not split into %d parts of %lld",
+					 (long long)axis, (long long)dim, nout, (long long)chunk);
+		for (k = 0; k < nout; k++)
+			sizes[k] = k < nout - 1 ? chunk : dim - chunk * (nout - 1);
+		n = nout;
 	}
 	if (n < 0) { /* equal parts */
 		if (x->type.dims[axis] % nout)
@@ -1193,6 +1214,101 @@ static cv_status lower_slice(imp *im)
 	return finish(im, CV_OP_SLICE, &x, 1, &a, 1, NULL);
 }
 
+/*
+ * Pad-18's optional axes operand: pads holds 2 * len(axes) values, begins
+ * then ends, for those axes only; spread them over all rank dims (others 0).
+ */
+static cv_status pad_axes(imp *im, int rank, int64_t *pads, int *n)
+{
+	cv_status st = CV_OK;
+	cv_value *av = imp_input(im, 3, &st);
+	int64_t axes[CV_MAX_RANK], given[2 * CV_MAX_RANK], ax;
+	uint32_t seen = 0;
+	int na, k;
+
+	if (st || !av)
+		return st;
+	if ((na = const_ints(av, axes, CV_MAX_RANK)) < 0)
+		return not_constant(im, av, "axes", "a constant of at most 8 integers");
+	if (*n != 2 * na)
+		return imp_error(im, CV_ERR_INPUT, "pads has %d values for %d axes", *n, na);
+	memcpy(given, pads, (size_t)*n * sizeof *pads);
+	memset(pads, 0, 2 * (size_t)rank * sizeof *pads);
+	for (k = 0; k < na; k++) {
+		if ((st = norm_axis(im, axes[k], rank, &ax)))
+			return st;
+		if (seen & (1u << ax))
+			return imp_error(im, CV_ERR_INPUT, "axis %lld is given twice", (long long)axes[k]);
+		seen |= 1u << ax;
+		pads[ax] = given[k];
+		pads[rank + ax] = given[na + k];
+	}
+	*n = 2 * rank;
+	return CV_OK;
+}
+
+/*
+ * Pad-19 mode wrap: each padded axis becomes concat(x[dim-b:], x, x[:e]), so
+ * the pads must be in [0, dim] (ONNX Runtime's limit too; a negative pad
+ * crops, which convc does not do in this mode).
+ */
+static cv_status pad_wrap(imp *im, cv_value *x, const int64_t *pads)
+{
+	int rank = x->type.rank, k, d, last = -1;
+	cv_status st;
+
+	for (k = 0; k < rank; k++) {
+		if (pads[k] < 0 || pads[rank + k] < 0 || pads[k] > x->type.dims[k] ||
+		    pads[rank + k] > x->type.dims[k])
+			return imp_error(im, CV_ERR_UNSUPPORTED,
+					 "wrap pads [%lld, %lld] on axis %d of size %lld; convc wraps by 0 to the dim's size",
+					 (long long)pads[k], (long long)pads[rank + k], k, (long long)x->type.dims[k]);
+		if (pads[k] || pads[rank + k])
+			last = k;
+	}
+	if (last < 0)
+		return alias(im, x);
+	for (k = 0; k <= last; k++) {
+		int64_t b = pads[k], e = pads[rank + k], dim = x->type.dims[k];
+		cv_value *parts[3];
+		const char *name = "";
+		cv_attrs sa, ca;
+		cv_node *n;
+		int np = 0;
+		if (!b && !e)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		for (d = 0; d < rank; d++) {
+			sa.slice.ends[d] = x->type.dims[d];
+			sa.slice.steps[d] = 1;
+		}
+		if (b) { /* the last b rows in front */
+			sa.slice.starts[k] = dim - b;
+			sa.slice.ends[k] = dim;
+			if ((st = inner_node(im, CV_OP_SLICE, x, &sa, NULL, &parts[np++])))
+				return st;
+		}
+		parts[np++] = x;
+		if (e) { /* the first e rows behind */
+			sa.slice.starts[k] = 0;
+			sa.slice.ends[k] = e;
+			if ((st = inner_node(im, CV_OP_SLICE, x, &sa, NULL, &parts[np++])))
+				return st;
+		}
+		memset(&ca, 0, sizeof ca);
+		ca.axis = k;
+		if (k == last)
+			return finish(im, CV_OP_CONCAT, parts, np, &ca, 1, NULL);
+		if (!(n = cv_graph_add_node(im->g, CV_OP_CONCAT, im->node_name, parts, np, &name, 1)))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		n->attrs = ca;
+		if ((st = cv_node_infer_types(n, im->d)))
+			return st;
+		x = n->outputs[0];
+	}
+	return CV_OK;
+}
+
 static cv_status lower_pad(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1206,7 +1322,8 @@ static cv_status lower_pad(imp *im)
 	rank = x->type.rank;
 	memset(&a, 0, sizeof a);
 	if (im->opset < 11) {
-		n = attr_ints(NODE, "pads", a.pad.pads, 2 * CV_MAX_RANK);
+		/* Pad-1 calls the attribute paddings, Pad-2 pads */
+		n = attr_ints(NODE, im->opset < 2 ? "paddings" : "pads", a.pad.pads, 2 * CV_MAX_RANK);
 		a.pad.value = attr_float(NODE, "value", 0);
 	} else {
 		pv = imp_input(im, 1, &st);
@@ -1219,8 +1336,8 @@ static cv_status lower_pad(imp *im)
 		if (cv && (cv->kind != CV_VALUE_CONST || cv_type_numel(&cv->type) != 1))
 			return not_constant(im, cv, "constant_value", "a constant scalar");
 		a.pad.value = cv ? (float)const_float_at(cv, 0) : 0.0f;
-		if (imp_input(im, 3, &st) || st)
-			return st ? st : imp_error(im, CV_ERR_UNSUPPORTED, "the axes operand is not supported");
+		if ((st = pad_axes(im, rank, a.pad.pads, &n)))
+			return st;
 	}
 	if (n != 2 * rank)
 		return imp_error(im, CV_ERR_INPUT, "pads has %d values for rank %d", n, rank);
@@ -1229,6 +1346,8 @@ static cv_status lower_pad(imp *im)
 		a.pad.mode = CV_PAD_REFLECT;
 	else if (!strcmp(mode, "edge"))
 		a.pad.mode = CV_PAD_EDGE;
+	else if (!strcmp(mode, "wrap"))
+		return pad_wrap(im, x, a.pad.pads);
 	else if (strcmp(mode, "constant"))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "pad mode '%s'", mode);
 	return finish(im, CV_OP_PAD, &x, 1, &a, 1, NULL);
@@ -1245,32 +1364,97 @@ static int enum_index(const char *s, const char *const *names, int count)
 	return -1;
 }
 
+/*
+ * Resize-18 axes: scales and sizes hold one value per listed axis (default:
+ * every axis). map[k] is the index into them for dim k, -1 for the dims they
+ * leave alone. Returns the count the operands must have.
+ */
+static cv_status resize_axes(imp *im, int rank, int map[CV_MAX_RANK], int *count)
+{
+	int64_t axes[CV_MAX_RANK], ax;
+	int n = im->opset >= 18 ? attr_ints(NODE, "axes", axes, CV_MAX_RANK) : -1, k;
+	cv_status st;
+
+	for (k = 0; k < rank; k++)
+		map[k] = n < 0 ? k : -1;
+	*count = n < 0 ? rank : n;
+	for (k = 0; k < n; k++) {
+		if ((st = norm_axis(im, axes[k], rank, &ax)))
+			return st;
+		if (map[ax] >= 0)
+			return imp_error(im, CV_ERR_INPUT, "axis %lld is given twice", (long long)axes[k]);
+		map[ax] = k;
+	}
+	return CV_OK;
+}
+
+/*
+ * Resize-18 keep_aspect_ratio_policy with sizes: not_larger (not_smaller)
+ * scales every listed axis by the smallest (largest) sizes[i] / in[i], and
+ * the output is round(scale * in) (ONNX's definition).
+ */
+static cv_status keep_aspect(imp *im, const cv_value *x, const int map[CV_MAX_RANK], int64_t *sz,
+			     double *scale)
+{
+	char policy[32];
+	int rank = x->type.rank, k, larger;
+	double s = 0;
+
+	attr_string(NODE, "keep_aspect_ratio_policy", "stretch", policy, sizeof policy);
+	if (im->opset < 18 || !strcmp(policy, "stretch"))
+		return CV_OK;
+	larger = !strcmp(policy, "not_smaller");
+	if (!larger && strcmp(policy, "not_larger"))
+		return imp_error(im, CV_ERR_INPUT, "unknown keep_aspect_ratio_policy '%s'", policy);
+	for (k = 0; k < rank; k++) {
+		double r = x->type.dims[k] ? (double)sz[k] / (double)x->type.dims[k] : 1;
+		if (map[k] >= 0 && (s == 0 || (larger ? r > s : r < s)))
+			s = r;
+	}
+	for (k = 0; k < rank; k++)
+		if (map[k] >= 0) {
+			sz[k] = (int64_t)floor(s * (double)x->type.dims[k] + 0.5);
+			scale[k] = s;
+		}
+	return CV_OK;
+}
+
 /* Resize/Upsample scales or sizes: only the last two dims may change. */
 static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 {
 	cv_status st = CV_OK;
-	int rank = x->type.rank, k, si = im->opset < 11 ? 1 : 2;
+	int rank = x->type.rank, k, si = im->opset < 11 ? 1 : 2, map[CV_MAX_RANK], count;
 	cv_value *scales = imp_input(im, si, &st), *sizes = im->opset < 11 ? NULL : imp_input(im, 3, &st);
-	int64_t sz[CV_MAX_RANK];
+	int64_t sz[CV_MAX_RANK], given[CV_MAX_RANK];
+	double scale[CV_MAX_RANK];
 
-	if (st)
+	if (st || (st = resize_axes(im, rank, map, &count)))
 		return st;
 	if (scales && cv_type_numel(&scales->type) == 0)
 		scales = NULL; /* an empty scales operand means "use sizes" */
 	if (sizes) {
-		if (const_ints(sizes, sz, CV_MAX_RANK) != rank)
+		if (const_ints(sizes, given, CV_MAX_RANK) != count)
 			return sizes->kind == CV_VALUE_CONST
-				       ? imp_error(im, CV_ERR_INPUT, "sizes has %lld values for rank %d",
-						   (long long)cv_type_numel(&sizes->type), rank)
+				       ? imp_error(im, CV_ERR_INPUT, "sizes has %lld values for %d axes",
+						   (long long)cv_type_numel(&sizes->type), count)
 				       : not_constant(im, sizes, "sizes", "a constant");
+		for (k = 0; k < rank; k++) {
+			sz[k] = map[k] >= 0 ? given[map[k]] : x->type.dims[k];
+			/* in float, as ONNX Runtime computes it */
+			scale[k] = x->type.dims[k] ? (float)sz[k] / (float)x->type.dims[k] : 1;
+		}
+		if ((st = keep_aspect(im, x, map, sz, scale)))
+			return st;
 	} else if (scales) {
-		if (scales->kind != CV_VALUE_CONST || cv_type_numel(&scales->type) != rank)
+		if (scales->kind != CV_VALUE_CONST || cv_type_numel(&scales->type) != count)
 			return scales->kind == CV_VALUE_CONST
-				       ? imp_error(im, CV_ERR_INPUT, "scales has %lld values for rank %d",
-						   (long long)cv_type_numel(&scales->type), rank)
+				       ? imp_error(im, CV_ERR_INPUT, "scales has %lld values for %d axes",
+						   (long long)cv_type_numel(&scales->type), count)
 				       : not_constant(im, scales, "scales", "a constant");
-		for (k = 0; k < rank; k++) /* ONNX: out = floor(in * scale) */
-			sz[k] = (int64_t)floor((double)x->type.dims[k] * const_float_at(scales, k));
+		for (k = 0; k < rank; k++) { /* ONNX: out = floor(in * scale) */
+			scale[k] = map[k] >= 0 ? const_float_at(scales, map[k]) : 1.0;
+			sz[k] = (int64_t)floor((double)x->type.dims[k] * scale[k]);
+		}
 	} else {
 		return imp_error(im, CV_ERR_INPUT, "neither scales nor sizes is given");
 	}
@@ -1278,10 +1462,8 @@ static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 		if (sz[k] != x->type.dims[k])
 			return imp_error(im, CV_ERR_UNSUPPORTED, "resizing dim %d; convc resizes the last two dims only", k);
 	for (k = 0; k < 2; k++) {
-		int64_t in = x->type.dims[rank - 2 + k];
 		a->resize.sizes[k] = sz[rank - 2 + k];
-		a->resize.scales[k] = scales ? (float)const_float_at(scales, rank - 2 + k)
-					     : in ? (float)sz[rank - 2 + k] / (float)in : 1.0f;
+		a->resize.scales[k] = (float)scale[rank - 2 + k];
 	}
 	return CV_OK;
 }
@@ -1326,6 +1508,11 @@ static cv_status lower_resize(imp *im)
 	a.resize.nearest = (cv_nearest_mode)c;
 	if (attr_int(NODE, "exclude_outside", 0))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "exclude_outside=1");
+	/* Resize-18 antialias filters linear downscaling only */
+	if (attr_int(NODE, "antialias", 0) && a.resize.mode == CV_RESIZE_LINEAR &&
+	    (a.resize.scales[0] < 1 || a.resize.scales[1] < 1))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "antialias=1 when downscaling (scales %g, %g)",
+				 a.resize.scales[0], a.resize.scales[1]);
 	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
 }
 
@@ -1356,6 +1543,30 @@ static cv_status lower_identity(imp *im)
 	return alias(im, x);
 }
 
+/*
+ * Dropout at inference is the identity. Dropout-12 and later take
+ * training_mode as an operand: it must be absent or a constant false
+ * (training drops at random). Before Dropout-7, is_test=0 asked for
+ * training, but with the mask unused convc treats the op as inference, as
+ * Dropout-7 and ONNX Runtime do.
+ */
+static cv_status lower_dropout(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *t = im->opset >= 12 ? imp_input(im, 2, &st) : NULL;
+	int64_t on = 0;
+
+	if (st)
+		return st;
+	if (t && (t->kind != CV_VALUE_CONST || cv_type_numel(&t->type) != 1))
+		return not_constant(im, t, "training_mode", "a constant scalar");
+	if (t && const_ints(t, &on, 1) != 1)
+		on = const_float_at(t, 0) != 0;
+	if (on)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode is true; convc runs inference only");
+	return lower_identity(im);
+}
+
 static cv_status lower_cast(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1363,9 +1574,9 @@ static cv_status lower_cast(imp *im)
 
 	if (st)
 		return st;
-	if (x->type.dtype != CV_F32 || attr_int(NODE, "to", 0) != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+	if (x->type.dtype != CV_F32 || cast_to(im, NODE) != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "casts a run-time %s tensor to ONNX type %lld; only float32 to float32 is supported at run time",
-				 cv_dtype_name(x->type.dtype), (long long)attr_int(NODE, "to", 0));
+				 cv_dtype_name(x->type.dtype), (long long)cast_to(im, NODE));
 	return alias(im, x);
 }
 
@@ -1417,7 +1628,7 @@ static const struct lower_entry table[] = {
 	{"Resize", lower_resize},
 	{"Softmax", lower_softmax},
 	{"Identity", lower_identity},
-	{"Dropout", lower_identity},
+	{"Dropout", lower_dropout},
 	{"Cast", lower_cast},
 };
 

@@ -503,6 +503,74 @@ def _iv_usage(c):
                 [r"--input-value", r"NAME=FILE"])
 
 
+# ---- opsets: what convc refuses at the opsets it reads -----------------------
+
+def one_node_model(op, ins, opset, inits=(), xshape=(1, 2, 4, 4), n_out=1, **attrs):
+    """x -> one node named 'n0' (operands: x, then `ins`, initializers `inits`)."""
+    from onnx import TensorProto, helper
+    outs = ["y"] + ["y%d" % k for k in range(1, n_out)]
+    g = helper.make_graph(
+        [helper.make_node(op, ["x"] + list(ins), outs, name="n0", **attrs)], "one_node",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(xshape))],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
+        list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 7
+    return m
+
+
+def np_init(name, values, dtype):
+    import numpy as np
+    from onnx import numpy_helper
+    return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+
+@case("opset_too_new", "a Relu model at opset 22 -> exit 3 naming the opset and the range")
+def _opset22(c):
+    m = save(one_node_model("Relu", [], 22), os.path.join(c.dir, "op22.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"opset 22", r"\b1 to 21\b"])
+
+
+@case("opset1_tile", "Tile-1 (tiles and axis operands) -> exit 3 naming the node and opset")
+def _tile1(c):
+    m = save(one_node_model("Tile", ["t", "a"], 1,
+                            [np_init("t", 2, "int64"), np_init("a", 1, "int64")]),
+             os.path.join(c.dir, "tile1.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"opset 1\b", r"Tile"])
+
+
+@case("opset18_resize_antialias_down", "Resize-18 antialias=1 downscaling -> exit 3")
+def _aa(c):
+    m = save(one_node_model("Resize", ["", "sc"], 18, [np_init("sc", [1, 1, 0.5, 0.5], "float32")],
+                            mode="linear", antialias=1),
+             os.path.join(c.dir, "aa.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"antialias"])
+
+
+@case("opset19_resize_half_pixel_symmetric", "Resize-19 half_pixel_symmetric -> exit 3")
+def _hps(c):
+    m = save(one_node_model("Resize", ["", "sc"], 19, [np_init("sc", [1, 1, 2, 2], "float32")],
+                            mode="linear", coordinate_transformation_mode="half_pixel_symmetric"),
+             os.path.join(c.dir, "hps.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"half_pixel_symmetric"])
+
+
+@case("opset19_pad_wrap_too_far", "Pad-19 wrap by more than the dim -> exit 3 naming the axis")
+def _wrap(c):
+    m = save(one_node_model("Pad", ["p"], 19, [np_init("p", [0, 0, 5, 0, 0, 0, 0, 0], "int64")],
+                            mode="wrap"),
+             os.path.join(c.dir, "wrap.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"wrap", r"axis 2", r"\b5\b"])
+
+
+@case("opset13_dropout_training", "Dropout-13 with training_mode true -> exit 3")
+def _drop_train(c):
+    m = save(one_node_model("Dropout", ["r", "t"], 13, [np_init("r", 0.5, "float32"),
+                                                       np_init("t", True, "bool")]),
+             os.path.join(c.dir, "drop.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"training_mode"])
+
+
 # ---- hostile models: resource limits and contradictory attributes ----------
 
 def attr_case(c, fname, model, keys, exit=BAD_INPUT):
