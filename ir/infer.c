@@ -548,6 +548,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		return infer_broadcast(n, out, d);
 	case CV_OP_POOL2D:
 		return infer_pool(n, out, d);

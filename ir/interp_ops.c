@@ -121,6 +121,9 @@ static double binary_apply(cv_op op, double a, double b)
 	case CV_OP_ADD: return a + b;
 	case CV_OP_SUB: return a - b;
 	case CV_OP_MUL: return a * b;
+	/* max/min: a NaN operand gives NaN (ONNX Runtime's Max/Min) */
+	case CV_OP_MAX: return a != a || a > b ? a : b;
+	case CV_OP_MIN: return a != a || a < b ? a : b;
 	default: return a / b;
 	}
 }
@@ -664,6 +667,8 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		return run_binary(n, in, out, d);
 	case CV_OP_POOL2D:
 		return interp_pool2d(n, in, out, d);

@@ -154,6 +154,8 @@ static op_class classify(const cv_node *n)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		return C_ELEM;
 	case CV_OP_CONCAT:
 		return C_CONCAT;

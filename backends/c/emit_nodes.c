@@ -425,6 +425,8 @@ static void emit_binary(emitter *e, FILE *f)
 {
 	static const char *const ops[] = {"CVRT_ADD", "CVRT_SUB", "CVRT_MUL", "CVRT_DIV"};
 	const cv_node *n = e->node;
+	const char *op = n->op == CV_OP_MAX ? "CVRT_MAX" : n->op == CV_OP_MIN ? "CVRT_MIN"
+										: ops[n->op - CV_OP_ADD];
 	const cv_type *y = &n->outputs[0]->type;
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
 	int rank = y->rank ? y->rank : 1;
@@ -439,7 +441,7 @@ static void emit_binary(emitter *e, FILE *f)
 	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
 	put_i64s(f, "sa", sa, rank);
 	put_i64s(f, "sb", sb, rank);
-	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
+	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", op, rank, P(n->inputs[0]));
 	fprintf(f, "%s, sb, %s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]), act);
 }
 
@@ -744,6 +746,8 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		emit_binary(e, f);
 		break;
 	case CV_OP_POOL2D:

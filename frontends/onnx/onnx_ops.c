@@ -41,10 +41,16 @@ static cv_status only_first_result(imp *im)
 	cv_status st = CV_OK;
 	size_t i;
 
+	const char *op = NODE->op_type ? NODE->op_type : "";
+	const char *what = !strcmp(op, "MaxPool") ? "the int64 Indices"
+			   : !strcmp(op, "Dropout") ? "the mask"
+			   : !strcmp(op, "BatchNormalization") ? "a training statistic" : "an extra result";
+
 	for (i = 1; i < NODE->n_output; i++) {
 		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i], &st))
-			return imp_error(im, CV_ERR_UNSUPPORTED, "result %zu ('%s') is not supported", i,
-					 NODE->output[i]);
+			return imp_error(im, CV_ERR_UNSUPPORTED,
+					 "result %zu ('%s', %s) is used by the graph; convc computes result 0 "
+					 "only (an unused one is fine)", i, NODE->output[i], what);
 		if (st)
 			return imp_error(im, st, "out of memory");
 	}
@@ -352,7 +358,10 @@ static cv_status lower_hard_sigmoid(imp *im)
 			 attr_float(NODE, "beta", 0.5f));
 }
 
-/* Clip: attributes min/max before opset 11, optional constant operands after. */
+static cv_status lower_clip_runtime(imp *im);
+
+/* Clip: attributes min/max before opset 11, optional operands after
+ * (constants fold into the clip; run-time ones, see lower_clip_runtime). */
 static cv_status lower_clip(imp *im)
 {
 	cv_status st = CV_OK;
@@ -365,13 +374,15 @@ static cv_status lower_clip(imp *im)
 	} else {
 		for (i = 1; i <= 2; i++) {
 			cv_value *b = imp_input(im, i, &st);
-			if (st)
+			if (st || (st = need_f32(im, b, i)))
 				return st;
 			if (!b)
 				continue;
-			if (b->kind != CV_VALUE_CONST || cv_type_numel(&b->type) != 1)
-				return imp_error(im, CV_ERR_UNSUPPORTED,
-						 "the %s bound must be a constant scalar", i == 1 ? "min" : "max");
+			if (cv_type_numel(&b->type) != 1)
+				return imp_error(im, CV_ERR_INPUT, "the %s bound has %lld elements; ONNX wants a scalar",
+						 i == 1 ? "min" : "max", (long long)cv_type_numel(&b->type));
+			if (b->kind != CV_VALUE_CONST)
+				return lower_clip_runtime(im);
 			if (i == 1)
 				lo = (float)const_float_at(b, 0);
 			else
@@ -1516,6 +1527,68 @@ static cv_status lower_resize(imp *im)
 	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
 }
 
+/*
+ * Upsample (opsets 7-9; deprecated from 10): scales as an attribute (7-8) or
+ * a constant operand (9), at least 1, nearest or linear. It is Resize-10:
+ * asymmetric coordinates, nearest rounding down (the scales are >= 1), as
+ * ONNX Runtime's Upsample computes.
+ */
+static cv_status lower_upsample(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *sv = NULL;
+	float scales[CV_MAX_RANK];
+	char mode[32];
+	cv_attrs a;
+	int rank, n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (im->opset < 7 || im->opset > 9)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "Upsample at opset %lld; convc reads Upsample-7 and -9 "
+				 "(before 7 it is experimental, from 10 it is Resize)", (long long)im->opset);
+	rank = x->type.rank;
+	if (rank < 2)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "input rank %d < 2", rank);
+	if (im->opset < 9) {
+		const Onnx__AttributeProto *at = attr_find(NODE, "scales");
+		n = at ? (int)at->n_floats : -1;
+		for (k = 0; k < n && k < CV_MAX_RANK; k++)
+			scales[k] = at->floats[k];
+	} else {
+		sv = operand(im, 1, 1, &st);
+		if (st)
+			return st;
+		n = sv->kind == CV_VALUE_CONST ? (int)cv_type_numel(&sv->type) : -1;
+		if (n < 0)
+			return not_constant(im, sv, "scales", "a constant");
+		for (k = 0; k < n && k < CV_MAX_RANK; k++)
+			scales[k] = (float)const_float_at(sv, k);
+	}
+	if (n != rank)
+		return imp_error(im, CV_ERR_INPUT, "scales has %d values for rank %d", n, rank);
+	memset(&a, 0, sizeof a);
+	for (k = 0; k < rank; k++) {
+		int64_t out = (int64_t)floor((double)x->type.dims[k] * scales[k]);
+		if (!(scales[k] >= 1))
+			return imp_error(im, CV_ERR_INPUT, "scale %g on dim %d; Upsample scales are >= 1", scales[k], k);
+		if (k < rank - 2 && out != x->type.dims[k])
+			return imp_error(im, CV_ERR_UNSUPPORTED, "resizing dim %d; convc resizes the last two dims only", k);
+		if (k >= rank - 2) {
+			a.resize.sizes[k - (rank - 2)] = out;
+			a.resize.scales[k - (rank - 2)] = scales[k];
+		}
+	}
+	attr_string(NODE, "mode", "nearest", mode, sizeof mode);
+	if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))
+		a.resize.mode = CV_RESIZE_LINEAR;
+	else if (strcmp(mode, "nearest"))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'", mode);
+	a.resize.coord = CV_COORD_ASYMMETRIC;
+	a.resize.nearest = CV_NEAREST_FLOOR;
+	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
+}
+
 static cv_status lower_softmax(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1580,6 +1653,128 @@ static cv_status lower_cast(imp *im)
 	return alias(im, x);
 }
 
+/* ---- variadic elementwise and run-time bounds (max/min nodes) ---- */
+
+/* A two-operand node inside a lowering (not bound to an ONNX name). */
+static cv_status inner_binary(imp *im, cv_op op, cv_value *a, cv_value *b, cv_value **out)
+{
+	cv_value *ins[2] = {a, b};
+	const char *name = "";
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, ins, 2, &name, 1);
+	cv_status st;
+
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	*out = n->outputs[0];
+	return CV_OK;
+}
+
+/* A one-element operand as a rank-0 scalar, so that it broadcasts with x of
+ * any rank without raising it (a [1] bound would make a scalar x [1]). */
+static cv_status as_scalar(imp *im, cv_value *v, cv_value **out)
+{
+	cv_type t = v->type;
+
+	*out = v;
+	if (!v->type.rank)
+		return CV_OK;
+	t.rank = 0;
+	t.layout = CV_LAYOUT_PLAIN;
+	return inner_node(im, CV_OP_RESHAPE, v, NULL, &t, out);
+}
+
+/*
+ * Clip with a run-time bound: y = min(max(x, min), max) (ONNX's definition,
+ * which also gives max where min > max) as max and min nodes; a constant
+ * bound beside a run-time one stays a clip.
+ */
+static cv_status lower_clip_runtime(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *lo = imp_input(im, 1, &st), *hi = imp_input(im, 2, &st);
+	cv_value *y = x, *ins[2];
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	a.act.kind = CV_ACT_CLIP;
+	a.act.a = lo && lo->kind == CV_VALUE_CONST ? (float)const_float_at(lo, 0) : -FLT_MAX;
+	a.act.b = hi && hi->kind == CV_VALUE_CONST ? (float)const_float_at(hi, 0) : FLT_MAX;
+	if ((lo && lo->kind == CV_VALUE_CONST) && (st = inner_node(im, CV_OP_CLIP, y, &a, NULL, &y)))
+		return st;
+	if (lo && lo->kind != CV_VALUE_CONST) {
+		if ((st = as_scalar(im, lo, &lo)))
+			return st;
+		if (!hi) {
+			ins[0] = y, ins[1] = lo;
+			return finish(im, CV_OP_MAX, ins, 2, NULL, 1, NULL);
+		}
+		if ((st = inner_binary(im, CV_OP_MAX, y, lo, &y)))
+			return st;
+	}
+	if (hi && hi->kind == CV_VALUE_CONST) {
+		a.act.a = -FLT_MAX;
+		return finish(im, CV_OP_CLIP, &y, 1, &a, 1, NULL);
+	}
+	if ((st = as_scalar(im, hi, &hi)))
+		return st;
+	ins[0] = y, ins[1] = hi;
+	return finish(im, CV_OP_MIN, ins, 2, NULL, 1, NULL);
+}
+
+/*
+ * Sum, Max, Min, Mean of any number of operands, broadcast NumPy-style
+ * (from opset 8; before, all have one shape), as a chain of two-operand
+ * add/max/min nodes, so the passes see ordinary elementwise ops (fusion,
+ * channels-last). Mean is the sum divided by the count, as ONNX Runtime
+ * computes it. One operand is the identity.
+ */
+static cv_status lower_variadic(imp *im, cv_op op, int mean)
+{
+	cv_status st = CV_OK;
+	cv_value *acc = NULL, *v, *ins[2];
+	size_t i, n = 0;
+
+	for (i = 0; i < NODE->n_input; i++) {
+		if (!(v = imp_input(im, (int)i, &st))) {
+			if (st)
+				return st;
+			continue;
+		}
+		if ((st = need_f32(im, v, (int)i)))
+			return st;
+		if (acc && (mean || i + 1 < NODE->n_input) && (st = inner_binary(im, op, acc, v, &v)))
+			return st;
+		if (acc && !mean && i + 1 == NODE->n_input) {
+			ins[0] = acc, ins[1] = v;
+			return finish(im, op, ins, 2, NULL, 1, NULL);
+		}
+		acc = v;
+		n++;
+	}
+	if (!acc)
+		return imp_error(im, CV_ERR_INPUT, "no operands");
+	if (!mean || n == 1)
+		return alias(im, acc);
+	{
+		cv_type t = {0};
+		float count = (float)n;
+		t.dtype = CV_F32;
+		ins[0] = acc;
+		if (!(ins[1] = cv_graph_add_const(im->g, im->node_name, &t, &count, sizeof count)))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		return finish(im, CV_OP_DIV, ins, 2, NULL, 1, NULL);
+	}
+}
+
+static cv_status lower_sum(imp *im) { return lower_variadic(im, CV_OP_ADD, 0); }
+static cv_status lower_max(imp *im) { return lower_variadic(im, CV_OP_MAX, 0); }
+static cv_status lower_min(imp *im) { return lower_variadic(im, CV_OP_MIN, 0); }
+static cv_status lower_mean(imp *im) { return lower_variadic(im, CV_OP_ADD, 1); }
+
 static const struct lower_entry table[] = {
 	{"Conv", lower_conv},
 	{"ConvTranspose", lower_conv_transpose},
@@ -1630,6 +1825,11 @@ static const struct lower_entry table[] = {
 	{"Identity", lower_identity},
 	{"Dropout", lower_dropout},
 	{"Cast", lower_cast},
+	{"Sum", lower_sum},
+	{"Max", lower_max},
+	{"Min", lower_min},
+	{"Mean", lower_mean},
+	{"Upsample", lower_upsample},
 };
 
 const char *const *cv_onnx_supported_ops(void)

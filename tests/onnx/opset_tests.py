@@ -373,6 +373,71 @@ def _elt21():
                  [init("k", f32(3.0)), init("two", f32(2.0))]), x
 
 
+# ---- ops lowered onto others: variadic Sum/Max/Min/Mean, Clip with run-time bounds,
+# Upsample ----------------------------------------------------------------------------
+
+@case("op13_sum_max_min_mean_broadcast", 13)
+def _variadic13():
+    x = {"a": rnd(50, 2, 3, 4), "b": rnd(51, 3, 1), "c": rnd(52, 4), "d": rnd(53, 1, 1, 4)}
+    return graph([node("Sum", ["a", "b", "c", "d"], ["s"]),
+                  node("Max", ["a", "b", "c"], ["mx"]),
+                  node("Min", ["c", "a"], ["mn"]),
+                  node("Mean", ["a", "b", "c", "d"], ["me"]),
+                  node("Max", ["d"], ["one"])], x, ["s", "mx", "mn", "me", "one"]), x
+
+
+@case("op8_sum_mean_with_constants", 8)
+def _variadic8():
+    x = {"x": rnd(54, 1, 3, 4, 4)}
+    return graph([node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+                  node("Sum", ["c", "x", "k"], ["s"]),
+                  node("Mean", ["s", "x"], ["m"]),
+                  node("Relu", ["m"], ["y"])], x, ["y"],
+                 [init("w", rnd(55, 3, 3, 3, 3, scale=0.3)), init("k", rnd(56, 3, 1, 1))]), x
+
+
+@case("op6_sum_max_min_same_shape", 6)
+def _variadic6():
+    x = {"a": rnd(57, 2, 5), "b": rnd(58, 2, 5), "c": rnd(59, 2, 5)}
+    return graph([node("Sum", ["a", "b", "c"], ["s"]), node("Max", ["a", "b", "c"], ["mx"]),
+                  node("Min", ["a", "b"], ["mn"]), node("Mean", ["a", "b"], ["me"])],
+                 x, ["s", "mx", "mn", "me"]), x
+
+
+@case("op13_clip_runtime_bounds", 13)
+def _clip13():
+    x = {"x": rnd(60, 2, 3, 4), "lo": f32(-0.5).reshape(()), "hi": f32(0.7).reshape(())}
+    return graph([node("Clip", ["x", "lo", "hi"], ["a"]),
+                  node("Clip", ["x", "lo"], ["b"]),
+                  node("Clip", ["x", "", "hi"], ["c"]),
+                  node("Clip", ["x", "k", "hi"], ["d"]),
+                  node("Clip", ["x", "lo", "k2"], ["e"]),
+                  node("Clip", ["x", "hi", "lo"], ["f"])], x, ["a", "b", "c", "d", "e", "f"],
+                 [init("k", f32(-0.2).reshape(())), init("k2", f32(0.1).reshape(()))]), x
+
+
+@case("op7_upsample_nearest_scales_attribute", 7)
+def _up7():
+    x = {"x": rnd(61, 1, 2, 3, 4)}
+    return graph([node("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 3.0], mode="nearest")],
+                 x, ["y"]), x
+
+
+@case("op7_upsample_linear", 7)
+def _up7l():
+    x = {"x": rnd(62, 1, 2, 3, 4)}
+    return graph([node("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 2.5], mode="linear")],
+                 x, ["y"]), x
+
+
+@case("op9_upsample_scales_operand", 9)
+def _up9():
+    x = {"x": rnd(63, 1, 2, 3, 4)}
+    return graph([node("Upsample", ["x", "sc"], ["n"], mode="nearest"),
+                  node("Upsample", ["x", "sc"], ["l"], mode="linear")], x, ["n", "l"],
+                 [init("sc", f32(1, 1, 3, 2))]), x
+
+
 # ---- generation ---------------------------------------------------------------------
 
 def make_model(g, opset):

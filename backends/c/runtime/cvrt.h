@@ -431,7 +431,7 @@ void cvrt_unary(int64_t count, const float *x, float *y, cvrt_act act);
  * 1 <= ndim <= CVRT_MAX_RANK. y may alias a or b when that operand is dense
  * with the output's shape.
  */
-enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV };
+enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV, CVRT_MAX, CVRT_MIN };
 void cvrt_binary(int op, int ndim, const int64_t *out_dims, const float *a,
 		 const int64_t *a_strides, const float *b, const int64_t *b_strides,
 		 float *y, cvrt_act act);
