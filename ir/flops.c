@@ -90,6 +90,8 @@ double cv_node_flops(const cv_node *n)
 		return 2 * cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
 	case CV_OP_LAYERNORM: /* mean, variance (sub, mul-add), normalize, scale-shift */
 		return 8 * cv_value_numel(n->outputs[0]);
+	case CV_OP_LRN: /* a mul-add per window channel, then mul-add, pow and div */
+		return cv_value_numel(n->outputs[0]) * (2.0 * (double)n->attrs.lrn.size + 4);
 	default:
 		return cv_value_numel(n->outputs[0]) * elementwise_cost(n);
 	}

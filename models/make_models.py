@@ -732,6 +732,36 @@ def _dynamic_batch(spec):
                        dynamic_axes={"input": {0: "N"}, "output": {0: "N"}})
 
 
+@model("lrn_variadic_op13", 13, n_inputs=3, n_outputs=2,
+       desc="built with onnx.helper: Conv, LRN (AlexNet-style), Sum/Max/Mean of three "
+            "operands with broadcasting, Min, Clip whose bounds are graph inputs; "
+            "inputs x, lo, hi")
+def _lrn_variadic(spec):
+    rng = np.random.default_rng(28)
+    w = rng.standard_normal((6, 3, 3, 3)).astype(np.float32) * 0.3
+    k = rng.standard_normal((6, 1, 1)).astype(np.float32)
+    h = onnx.helper
+    T = onnx.TensorProto.FLOAT
+    g = h.make_graph(
+        [h.make_node("Conv", ["x", "w"], ["c0"], name="conv0", pads=[1, 1, 1, 1]),
+         h.make_node("LRN", ["c0"], ["n0"], name="lrn0", size=5, alpha=1e-2, beta=0.75, bias=2.0),
+         h.make_node("Sum", ["n0", "c0", "k"], ["s0"], name="sum0"),
+         h.make_node("Max", ["s0", "n0", "k"], ["m0"], name="max0"),
+         h.make_node("Mean", ["m0", "c0", "n0"], ["a0"], name="mean0"),
+         h.make_node("Min", ["a0", "s0"], ["out0"], name="min0"),
+         h.make_node("Clip", ["s0", "lo", "hi"], ["out1"], name="clip0")],
+        "lrn_variadic_op13",
+        [h.make_tensor_value_info("x", T, [1, 3, 7, 9]),
+         h.make_tensor_value_info("lo", T, []),
+         h.make_tensor_value_info("hi", T, [])],
+        [h.make_tensor_value_info("out0", T, [1, 6, 7, 9]),
+         h.make_tensor_value_info("out1", T, [1, 6, 7, 9])],
+        [init("w", w), init("k", k)])
+    save_onnx(spec, g)
+    return [randn(1, 3, 7, 9, seed=128), np.array(-0.8, dtype=np.float32),
+            np.array(1.1, dtype=np.float32)], None
+
+
 @model("reshape_value_input", 13, input_values=["shape"],
        desc="built with onnx.helper: Reshape whose target shape is an int64 graph input, "
             "then Conv; compile with --input-value shape=reshape_value_input.shape.npy")
@@ -889,7 +919,7 @@ def make(spec):
     in_paths = [os.path.join(HERE, f) for f in spec.input_files()]
     assert len(inputs) == spec.n_inputs, spec.name
     for p, a in zip(in_paths, inputs):
-        np.save(p, np.ascontiguousarray(a, dtype=np.float32))
+        np.save(p, np.asarray(a, dtype=np.float32, order="C"))  # keeps a 0-d shape
     # ORT takes every graph input in graph order: the run-time ones (in_paths, in
     # order) and those convc fixes at compile time (their own files).
     value_paths = {n: os.path.join(HERE, f) for n, f in spec.value_files().items()}

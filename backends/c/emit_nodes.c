@@ -715,6 +715,21 @@ static void emit_layernorm(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", n->num_outputs > 2 ? P(n->outputs[2]) : "NULL");
 }
 
+/* lrn over x [N, C, S...] as [N, C, S] (S: the product of the dims after C). */
+static void emit_lrn(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	const cv_lrn_attrs *a = &n->attrs.lrn;
+
+	fprintf(f, "\tcvrt_lrn(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", ", x->dims[0],
+		x->dims[1], prod(x->dims, 2, x->rank), a->size);
+	fprintf(f, "%s, ", flit(e, a->alpha));
+	fprintf(f, "%s, ", flit(e, a->beta));
+	fprintf(f, "%s, ", flit(e, a->bias));
+	fprintf(f, "%s, %s);\n", P(n->inputs[0]), P(n->outputs[0]));
+}
+
 void emit_node(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -749,6 +764,9 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_MAX:
 	case CV_OP_MIN:
 		emit_binary(e, f);
+		break;
+	case CV_OP_LRN:
+		emit_lrn(e, f);
 		break;
 	case CV_OP_POOL2D:
 		emit_pool(e, f);

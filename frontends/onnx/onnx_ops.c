@@ -1775,6 +1775,28 @@ static cv_status lower_max(imp *im) { return lower_variadic(im, CV_OP_MAX, 0); }
 static cv_status lower_min(imp *im) { return lower_variadic(im, CV_OP_MIN, 0); }
 static cv_status lower_mean(imp *im) { return lower_variadic(im, CV_OP_ADD, 1); }
 
+/* LRN (opsets 1, 13): across channels of x [N, C, D1, ...]; size is
+ * required, alpha, beta and bias default to 1e-4, 0.75 and 1. */
+static cv_status lower_lrn(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank < 3)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d; LRN takes [N,C,D1,...]", x->type.rank);
+	memset(&a, 0, sizeof a);
+	a.lrn.size = attr_int(NODE, "size", 0);
+	if (a.lrn.size < 1)
+		return imp_error(im, CV_ERR_INPUT, "size %lld (required, >= 1)", (long long)a.lrn.size);
+	a.lrn.alpha = attr_float(NODE, "alpha", 1e-4f);
+	a.lrn.beta = attr_float(NODE, "beta", 0.75f);
+	a.lrn.bias = attr_float(NODE, "bias", 1.0f);
+	return finish(im, CV_OP_LRN, &x, 1, &a, 1, NULL);
+}
+
 static const struct lower_entry table[] = {
 	{"Conv", lower_conv},
 	{"ConvTranspose", lower_conv_transpose},
@@ -1830,6 +1852,7 @@ static const struct lower_entry table[] = {
 	{"Min", lower_min},
 	{"Mean", lower_mean},
 	{"Upsample", lower_upsample},
+	{"LRN", lower_lrn},
 };
 
 const char *const *cv_onnx_supported_ops(void)

@@ -438,6 +438,23 @@ def _up9():
                  [init("sc", f32(1, 1, 3, 2))]), x
 
 
+@case("op13_lrn", 13)
+def _lrn13():
+    x = {"x": rnd(64, 2, 7, 5, 6)}
+    return graph([node("LRN", ["x"], ["a"], size=3, alpha=0.02, beta=0.75, bias=1.5),
+                  node("LRN", ["x"], ["b"], size=7),
+                  node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+                  node("LRN", ["c"], ["d"], size=5, alpha=0.5, beta=0.6, bias=2.0)],
+                 x, ["a", "b", "d"], [init("w", rnd(65, 6, 7, 3, 3, scale=0.3))]), x
+
+
+@case("op1_lrn", 1)
+def _lrn1():
+    x = {"x": rnd(66, 1, 6, 3, 3)}
+    g = graph([node("LRN", ["x"], ["y"], size=3, alpha=0.1, beta=0.5)], x, ["y"])
+    return g, x, g
+
+
 # ---- generation ---------------------------------------------------------------------
 
 def make_model(g, opset):

@@ -608,6 +608,16 @@ void cvrt_layernorm(int64_t outer, int64_t len, const float *x, const float *sca
 		    const float *bias, float eps, float *y, float *mean, float *inv_std);
 
 /*
+ * Local response normalization across channels (ONNX LRN):
+ *   x, y: dense [n, c, s] (s: the product of the spatial dims), y != x;
+ *   y[n,k,i] = x[n,k,i] / (bias + alpha/size * sum_j x[n,j,i]^2)^beta over
+ *   j in [k - (size-1)/2, k + size/2] clipped to [0, c) (integer division).
+ * size >= 1. Vectorized over s; parallel over the n*c rows.
+ */
+void cvrt_lrn(int64_t n, int64_t c, int64_t s, int64_t size, float alpha, float beta, float bias,
+	      const float *x, float *y);
+
+/*
  * Instruction sets. Every kernel above exists once per ISA (enum cvrt_isa);
  * the one used is selected once per process, at the first call of
  * cvrt_isa_init, cvrt_isa_name or any kernel:
