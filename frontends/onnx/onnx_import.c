@@ -172,19 +172,44 @@ long imp_first_reader(const imp *im, const char *name, int *operand)
 	return -1;
 }
 
-/* A graph input convc cannot feed at run time (int64 shapes, int32 axes...):
- * say who reads it and how to fix its value at compile time instead. */
+/* Whether operand i of op sets a shape, axes, sizes or a bound: what a
+ * compile-time value (--input-value) makes convc able to lower. */
+static int sets_shape(const char *op, int i)
+{
+	static const struct {
+		const char *op;
+		int first, last;
+	} list[] = {
+		{"Reshape", 1, 1}, {"Slice", 1, 4}, {"Resize", 1, 3}, {"Upsample", 1, 1},
+		{"Pad", 1, 3}, {"Split", 1, 1}, {"Unsqueeze", 1, 1}, {"Squeeze", 1, 1},
+		{"Tile", 1, 2}, {"Expand", 1, 1}, {"ConstantOfShape", 0, 0}, {"Clip", 1, 2},
+		{"Dropout", 1, 2}, {"ReduceMean", 1, 1}, {"ReduceSum", 1, 1}, {"ReduceMax", 1, 1},
+		{"ReduceMin", 1, 1}, {"ReduceL2", 1, 1}, {"ReduceSumSquare", 1, 1},
+	};
+	size_t k;
+
+	for (k = 0; op && k < sizeof list / sizeof list[0]; k++)
+		if (!strcmp(op, list[k].op))
+			return i >= list[k].first && i <= list[k].last;
+	return 0;
+}
+
+/* A graph input convc cannot feed at run time: say who reads it, and when
+ * it sets a shape (int64 shapes, int32 axes...), how to fix its value at
+ * compile time instead. */
 static cv_status non_f32_input(imp *im, const char *name, int32_t onnx_type)
 {
 	char reader[160] = "";
 	int operand = 0;
 	long j = imp_first_reader(im, name, &operand);
+	const Onnx__NodeProto *n = j >= 0 ? im->gp->node[j] : NULL;
 
-	if (j >= 0) {
-		const Onnx__NodeProto *n = im->gp->node[j];
+	if (n)
 		snprintf(reader, sizeof reader, " (operand %d of %s '%s')", operand,
 			 n->op_type ? n->op_type : "?", n->name && n->name[0] ? n->name : "?");
-	}
+	if (!n || !sets_shape(n->op_type, operand))
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s'%s is %s; convc runs float32 inputs only",
+				     name, reader, onnx_dtype_name(onnx_type));
 	return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
 			     "graph input '%s'%s is %s; convc runs float32 inputs only: if its value is "
 			     "known, fix it at compile time with --input-value %s=FILE.npy",

@@ -346,8 +346,17 @@ class Tester:
                 any(v.dtype != values[0].dtype or v.shape != values[0].shape or
                     not np.array_equal(v, values[0]) for v in values):
             return False
+        # Some test data disagree with the model on the rank of a scalar
+        # (test_constant_pad: a [1] value for a 0-d input): give the value the
+        # declared shape when that holds the same elements.
+        value = values[0]
+        dims = inputs[k].type.tensor_type.shape.dim
+        declared = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+        if inputs[k].type.tensor_type.HasField("shape") and None not in declared and \
+                int(np.prod(declared)) == value.size:
+            value = value.reshape(declared)
         path = os.path.join(work, "value_%d.npy" % k)
-        np.save(path, np.ascontiguousarray(values[0]))
+        np.save(path, np.asarray(value, order="C"))
         fixed[m.group(1)] = path
         return True
 
