@@ -13,6 +13,7 @@ static double elementwise_cost(const cv_node *n)
 	switch (n->op) {
 	case CV_OP_NEG: case CV_OP_ABS: case CV_OP_RECIPROCAL: case CV_OP_SQRT:
 	case CV_OP_RELU: case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
+	case CV_OP_MAX: case CV_OP_MIN:
 		return 1;
 	case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_BATCHNORM:
 		return 2; /* min+max; compare+mul; mul+add (scale and shift) */
@@ -89,6 +90,8 @@ double cv_node_flops(const cv_node *n)
 		return 2 * cv_value_numel(n->inputs[0]) + cv_value_numel(n->outputs[0]);
 	case CV_OP_LAYERNORM: /* mean, variance (sub, mul-add), normalize, scale-shift */
 		return 8 * cv_value_numel(n->outputs[0]);
+	case CV_OP_LRN: /* a mul-add per window channel, then mul-add, pow and div */
+		return cv_value_numel(n->outputs[0]) * (2.0 * (double)n->attrs.lrn.size + 4);
 	default:
 		return cv_value_numel(n->outputs[0]) * elementwise_cost(n);
 	}

@@ -462,6 +462,20 @@ static cv_status infer_bn(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* lrn: channels are dim 1 (nchw or plain); nhwc is not a layout it reads. */
+static cv_status infer_lrn(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+
+	if (x->rank < 3 || x->layout == CV_LAYOUT_NHWC)
+		return ERR("lrn '%s': input must be [N,C,...] of rank >= 3 with channels in dim 1, got rank %d %s",
+			   n->name, x->rank, cv_layout_name(x->layout));
+	if (n->attrs.lrn.size < 1)
+		return ERR("lrn '%s': size %lld < 1", n->name, (long long)n->attrs.lrn.size);
+	*out = *x;
+	return CV_OK;
+}
+
 static cv_status infer_softmax(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	*out = *in_type(n, 0);
@@ -548,7 +562,11 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		return infer_broadcast(n, out, d);
+	case CV_OP_LRN:
+		return infer_lrn(n, out, d);
 	case CV_OP_POOL2D:
 		return infer_pool(n, out, d);
 	case CV_OP_REDUCE_MEAN:

@@ -121,6 +121,9 @@ static double binary_apply(cv_op op, double a, double b)
 	case CV_OP_ADD: return a + b;
 	case CV_OP_SUB: return a - b;
 	case CV_OP_MUL: return a * b;
+	/* max/min: a NaN operand gives NaN (ONNX Runtime's Max/Min) */
+	case CV_OP_MAX: return a != a || a > b ? a : b;
+	case CV_OP_MIN: return a != a || a < b ? a : b;
 	default: return a / b;
 	}
 }
@@ -146,6 +149,32 @@ static cv_status run_binary(const cv_node *n, const float *const *in, float *con
 		out[0][i] = (float)act_apply(&n->attrs.act, binary_apply(n->op, in[0][oa], in[1][ob]));
 		index_next(idx, y->dims, y->rank);
 	}
+	return CV_OK;
+}
+
+/* ---- local response normalization (ONNX LRN; formula in ops.def) ---- */
+
+static cv_status run_lrn(const cv_node *n, const float *const *in, float *const *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	const cv_lrn_attrs *a = &n->attrs.lrn;
+	int64_t c = x->dims[1], inner = 1, outer = x->dims[0], lo = (a->size - 1) / 2, hi = a->size / 2;
+	int64_t o, ch, i, k;
+	int r;
+
+	(void)d;
+	for (r = 2; r < x->rank; r++)
+		inner *= x->dims[r];
+	for (o = 0; o < outer; o++)
+		for (ch = 0; ch < c; ch++)
+			for (i = 0; i < inner; i++) {
+				const float *base = in[0] + o * c * inner + i;
+				double sum = 0, v = base[ch * inner];
+				for (k = ch - lo < 0 ? 0 : ch - lo; k <= ch + hi && k < c; k++)
+					sum += (double)base[k * inner] * base[k * inner];
+				out[0][(o * c + ch) * inner + i] =
+					(float)(v / pow(a->bias + a->alpha / (double)a->size * sum, a->beta));
+			}
 	return CV_OK;
 }
 
@@ -664,7 +693,11 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		return run_binary(n, in, out, d);
+	case CV_OP_LRN:
+		return run_lrn(n, in, out, d);
 	case CV_OP_POOL2D:
 		return interp_pool2d(n, in, out, d);
 	case CV_OP_REDUCE_MEAN:

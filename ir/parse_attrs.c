@@ -384,6 +384,16 @@ static cv_status other_attr(parser *ps, node_text *nt, const char *key, const ch
 		if (!strcmp(key, "flatten"))
 			return attr_flag(ps, key, &a->softmax.flatten);
 		break;
+	case CV_ATTRS_LRN:
+		if (!strcmp(key, "size"))
+			return attr_int(ps, key, &a->lrn.size, 1, INT_LIMIT);
+		if (!strcmp(key, "alpha"))
+			return cvp_parse_f32(ps, &a->lrn.alpha);
+		if (!strcmp(key, "beta"))
+			return cvp_parse_f32(ps, &a->lrn.beta);
+		if (!strcmp(key, "bias"))
+			return cvp_parse_f32(ps, &a->lrn.bias);
+		break;
 	case CV_ATTRS_NORM:
 		if (!strcmp(key, "axis"))
 			return attr_int(ps, key, &a->norm.axis, 0, INT_LIMIT);
@@ -419,7 +429,8 @@ static cv_status parse_attr(parser *ps, node_text *nt, const char *key, const ch
 	case CV_ATTRS_AXIS:
 	case CV_ATTRS_SOFTMAX:
 	case CV_ATTRS_RESHARD:
-	case CV_ATTRS_NORM: return other_attr(ps, nt, key, at);
+	case CV_ATTRS_NORM:
+	case CV_ATTRS_LRN: return other_attr(ps, nt, key, at);
 	}
 	return unknown_attr(ps, nt, key, at);
 }
@@ -452,6 +463,11 @@ static void attrs_defaults(node_text *nt)
 		break;
 	case CV_ATTRS_BN: a->bn_eps = 1e-5f; break;
 	case CV_ATTRS_NORM: a->norm.epsilon = 1e-5f; break;
+	case CV_ATTRS_LRN: /* ONNX LRN's defaults */
+		a->lrn.alpha = 1e-4f;
+		a->lrn.beta = 0.75f;
+		a->lrn.bias = 1.0f;
+		break;
 	case CV_ATTRS_ACT:
 		a->act.kind = op_act_kind(nt->op);
 		if (nt->op == CV_OP_CLIP) {
@@ -488,6 +504,7 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	static const char *const pad[] = {"pads", NULL};
 	static const char *const resize[] = {"scales", "sizes", NULL};
 	static const char *const reshard[] = {"from", "to", NULL};
+	static const char *const lrn[] = {"size", NULL};
 	const char *const *list = NULL;
 
 	switch (kind) {
@@ -501,6 +518,7 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	case CV_ATTRS_PAD: list = pad; break;
 	case CV_ATTRS_RESIZE: list = resize; break;
 	case CV_ATTRS_RESHARD: list = reshard; break;
+	case CV_ATTRS_LRN: list = lrn; break;
 	default: return NULL;
 	}
 	return list[i];

@@ -241,6 +241,10 @@ static void print_attrs(FILE *f, const cv_node *n)
 	case CV_ATTRS_NORM:
 		fprintf(f, " {axis=%" PRId64 ", epsilon=%.9g}", a->norm.axis, a->norm.epsilon);
 		break;
+	case CV_ATTRS_LRN:
+		fprintf(f, " {size=%" PRId64 ", alpha=%.9g, beta=%.9g, bias=%.9g}", a->lrn.size,
+			a->lrn.alpha, a->lrn.beta, a->lrn.bias);
+		break;
 	case CV_ATTRS_RESHARD: {
 		char from[48], to[48];
 		fprintf(f, " {from=%s, to=%s}", cv_placement_str(&a->reshard.from, from, sizeof from),

@@ -95,7 +95,7 @@ class Spec:
     """
 
     def __init__(self, name, build, opset, n_inputs=1, n_outputs=1, kind="committed",
-                 on_request=False, input_shapes=None, desc="", real=False):
+                 on_request=False, input_shapes=None, input_values=None, desc="", real=False):
         self.name = name
         self.build = build
         self.opset = opset
@@ -104,6 +104,10 @@ class Spec:
         self.kind = kind                  # "committed" or "generated"
         self.on_request = on_request      # only made when named with --only
         self.input_shapes = input_shapes  # {input name: dims} to pin dynamic dims
+        # Graph inputs whose value convc fixes at compile time (--input-value NAME=FILE):
+        # their names; build() fills self.values {name: array}.  ORT is fed them too.
+        self.input_values = input_values or []
+        self.values = {}
         self.desc = desc
         self.real = real                  # a torchvision network (not a small model)
 
@@ -120,8 +124,12 @@ class Spec:
             return [f"{self.name}.ref.npy"]
         return [f"{self.name}.ref{k}.npy" for k in range(self.n_outputs)]
 
+    def value_files(self):
+        return {n: f"{self.name}.{n}.npy" for n in self.input_values}
+
     def all_files(self):
-        return [self.onnx_file()] + self.input_files() + self.ref_files()
+        return ([self.onnx_file()] + self.input_files() + self.ref_files() +
+                list(self.value_files().values()))
 
     def missing(self):
         return any(not os.path.exists(os.path.join(HERE, f)) for f in self.all_files())
@@ -722,6 +730,57 @@ def _dynamic_batch(spec):
     randomize_bn(m.bn, gen)
     return torch_model(spec, m, [randn(2, 3, 16, 16, seed=126)],
                        dynamic_axes={"input": {0: "N"}, "output": {0: "N"}})
+
+
+@model("lrn_variadic_op13", 13, n_inputs=3, n_outputs=2,
+       desc="built with onnx.helper: Conv, LRN (AlexNet-style), Sum/Max/Mean of three "
+            "operands with broadcasting, Min, Clip whose bounds are graph inputs; "
+            "inputs x, lo, hi")
+def _lrn_variadic(spec):
+    rng = np.random.default_rng(28)
+    w = rng.standard_normal((6, 3, 3, 3)).astype(np.float32) * 0.3
+    k = rng.standard_normal((6, 1, 1)).astype(np.float32)
+    h = onnx.helper
+    T = onnx.TensorProto.FLOAT
+    g = h.make_graph(
+        [h.make_node("Conv", ["x", "w"], ["c0"], name="conv0", pads=[1, 1, 1, 1]),
+         h.make_node("LRN", ["c0"], ["n0"], name="lrn0", size=5, alpha=1e-2, beta=0.75, bias=2.0),
+         h.make_node("Sum", ["n0", "c0", "k"], ["s0"], name="sum0"),
+         h.make_node("Max", ["s0", "n0", "k"], ["m0"], name="max0"),
+         h.make_node("Mean", ["m0", "c0", "n0"], ["a0"], name="mean0"),
+         h.make_node("Min", ["a0", "s0"], ["out0"], name="min0"),
+         h.make_node("Clip", ["s0", "lo", "hi"], ["out1"], name="clip0")],
+        "lrn_variadic_op13",
+        [h.make_tensor_value_info("x", T, [1, 3, 7, 9]),
+         h.make_tensor_value_info("lo", T, []),
+         h.make_tensor_value_info("hi", T, [])],
+        [h.make_tensor_value_info("out0", T, [1, 6, 7, 9]),
+         h.make_tensor_value_info("out1", T, [1, 6, 7, 9])],
+        [init("w", w), init("k", k)])
+    save_onnx(spec, g)
+    return [randn(1, 3, 7, 9, seed=128), np.array(-0.8, dtype=np.float32),
+            np.array(1.1, dtype=np.float32)], None
+
+
+@model("reshape_value_input", 13, input_values=["shape"],
+       desc="built with onnx.helper: Reshape whose target shape is an int64 graph input, "
+            "then Conv; compile with --input-value shape=reshape_value_input.shape.npy")
+def _reshape_value_input(spec):
+    rng = np.random.default_rng(27)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32) * 0.3
+    h = onnx.helper
+    g = h.make_graph(
+        [h.make_node("Reshape", ["input", "shape"], ["r0"], name="reshape0"),
+         h.make_node("Conv", ["r0", "w"], ["c0"], name="conv0", pads=[1, 1, 1, 1]),
+         h.make_node("Relu", ["c0"], ["output"], name="relu0")],
+        "reshape_value_input",
+        [h.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [2, 24, 5]),
+         h.make_tensor_value_info("shape", onnx.TensorProto.INT64, [4])],
+        [h.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [2, 4, 8, 5])],
+        [init("w", w)])
+    save_onnx(spec, g)
+    spec.values["shape"] = np.array([2, 3, -1, 5], dtype=np.int64)
+    return [randn(2, 24, 5, seed=127)], None
 
 
 # --------------------------------------------------------------------------------------
@@ -1505,9 +1564,19 @@ def make(spec):
     in_paths = [os.path.join(HERE, f) for f in spec.input_files()]
     assert len(inputs) == spec.n_inputs, spec.name
     for p, a in zip(in_paths, inputs):
-        np.save(p, np.ascontiguousarray(a, dtype=np.float32))
+        np.save(p, np.asarray(a, dtype=np.float32, order="C"))  # keeps a 0-d shape
+    # ORT takes every graph input in graph order: the run-time ones (in_paths, in
+    # order) and those convc fixes at compile time (their own files).
+    value_paths = {n: os.path.join(HERE, f) for n, f in spec.value_files().items()}
+    for n, p in value_paths.items():
+        np.save(p, np.ascontiguousarray(spec.values[n]))
+    graph = onnx.load(os.path.join(HERE, spec.onnx_file())).graph
+    inits = {t.name for t in graph.initializer}
+    runtime = iter(in_paths)
+    ort_inputs = [value_paths[i.name] if i.name in value_paths else next(runtime)
+                  for i in graph.input if i.name not in inits]
     ref_paths = [os.path.join(HERE, f) for f in spec.ref_files()]
-    ort_run(os.path.join(HERE, spec.onnx_file()), in_paths, ref_paths)
+    ort_run(os.path.join(HERE, spec.onnx_file()), ort_inputs, ref_paths)
     refs = [np.load(p) for p in ref_paths]
     agree = check_ref(spec, refs, torch_outs)
     m = onnx.load(os.path.join(HERE, spec.onnx_file()))
@@ -1531,6 +1600,7 @@ def manifest():
             "on_request": s.on_request,
             "opset": s.opset,
             "input_shapes": s.input_shapes or {},
+            "input_values": s.value_files(),
             "real": s.real,
             "description": s.desc,
         })

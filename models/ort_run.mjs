@@ -5,8 +5,8 @@
 //   node ort_run.mjs MODEL.onnx -i in.npy [-i in2.npy ...] -o out.npy [-o ...]
 //                    [--threads T] [--bench N]
 //
-// Inputs and outputs are NumPy .npy files, float32, C order, in ONNX graph
-// order.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
+// Inputs and outputs are NumPy .npy files, C order, in ONNX graph order:
+// inputs float32, int64 or int32 (shape-setting inputs), outputs float32.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
 // always 1, sequential execution).  --bench N runs one warm-up inference and
 // then N timed ones and prints
 //   latency_ms median=... min=... max=... runs=N
@@ -52,7 +52,13 @@ function parseArgs(argv) {
   return a;
 }
 
-// ---- .npy reading / writing (float32, C order only) -----------------------
+// ---- .npy reading (float32, int64, int32) / writing (float32), C order -----
+
+const NPY_TYPES = {
+  f4: { type: 'float32', size: 4, make: (n) => new Float32Array(n) },
+  i8: { type: 'int64', size: 8, make: (n) => new BigInt64Array(n) },
+  i4: { type: 'int32', size: 4, make: (n) => new Int32Array(n) },
+};
 
 const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 
@@ -77,8 +83,8 @@ function readNpy(path) {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr || !fortran || !shape) throw new Error(`${path}: bad .npy header: ${header}`);
-  if (descr[1] !== '<f4' && descr[1] !== '=f4')
-    throw new Error(`${path}: dtype ${descr[1]} is not float32 (<f4)`);
+  const kind = /^[<=|]/.test(descr[1]) ? NPY_TYPES[descr[1].slice(1)] : undefined;
+  if (!kind) throw new Error(`${path}: dtype ${descr[1]} is not float32, int64 or int32`);
   if (fortran[1] !== 'False') throw new Error(`${path}: Fortran-order arrays are not supported`);
   const dims = shape[1]
     .split(',')
@@ -90,12 +96,13 @@ function readNpy(path) {
     });
   const count = dims.reduce((p, d) => p * d, 1);
   const dataStart = hstart + hlen;
-  if (buf.length - dataStart !== count * 4)
-    throw new Error(`${path}: expected ${count * 4} data bytes, found ${buf.length - dataStart}`);
-  // Copy into a fresh, aligned Float32Array (little-endian host assumed, as ORT requires).
-  const data = new Float32Array(count);
+  if (buf.length - dataStart !== count * kind.size)
+    throw new Error(
+      `${path}: expected ${count * kind.size} data bytes, found ${buf.length - dataStart}`);
+  // Copy into a fresh, aligned typed array (little-endian host assumed, as ORT requires).
+  const data = kind.make(count);
   new Uint8Array(data.buffer).set(buf.subarray(dataStart));
-  return { dims, data };
+  return { dims, data, type: kind.type };
 }
 
 function writeNpy(path, dims, data) {
@@ -141,8 +148,8 @@ async function main() {
 
   const feeds = {};
   inNames.forEach((name, k) => {
-    const { dims, data } = readNpy(args.inputs[k]);
-    feeds[name] = new ort.Tensor('float32', data, dims);
+    const { dims, data, type } = readNpy(args.inputs[k]);
+    feeds[name] = new ort.Tensor(type, data, dims);
   });
 
   let results = await session.run(feeds);

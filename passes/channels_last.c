@@ -212,7 +212,7 @@ static int is_elementwise(cv_op op)
 {
 	return op == CV_OP_RELU || op == CV_OP_CLIP || op == CV_OP_LEAKY_RELU || op == CV_OP_SIGMOID ||
 	       op == CV_OP_HARD_SIGMOID || op == CV_OP_HARD_SWISH || op == CV_OP_ADD || op == CV_OP_SUB ||
-	       op == CV_OP_MUL || op == CV_OP_DIV;
+	       op == CV_OP_MUL || op == CV_OP_DIV || op == CV_OP_MAX || op == CV_OP_MIN;
 }
 
 /* The reductions: all reduce dims as stored, so any layout goes. */

@@ -154,6 +154,8 @@ static op_class classify(const cv_node *n)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		return C_ELEM;
 	case CV_OP_CONCAT:
 		return C_CONCAT;
@@ -173,6 +175,7 @@ static op_class classify(const cv_node *n)
 	case CV_OP_REDUCE_MIN:
 	case CV_OP_REDUCE_L2:
 	case CV_OP_LAYERNORM:
+	case CV_OP_LRN:
 	case CV_OP_RESHARD:
 	case CV_OP_COUNT:
 		break;

@@ -3,6 +3,7 @@
  * (a test tool; not installed).
  *
  *   convc-interp MODEL.onnx [--input-shape NAME=D0,D1,...] [-O LEVEL | -OLEVEL]
+ *                [--input-value NAME=FILE.npy]
  *                [--pipeline TEXT] -i in.npy ... -o out.npy ...
  *
  * Imports the model, runs the -O LEVEL pipeline (default -O0: none) or the
@@ -27,6 +28,7 @@
 
 static const char usage[] =
 	"usage: convc-interp MODEL.onnx [--input-shape NAME=D0,D1,...] [-O LEVEL]\n"
+	"                    [--input-value NAME=FILE.npy]\n"
 	"                    [--pipeline TEXT] -i IN.npy ... -o OUT.npy ...\n";
 
 struct options {
@@ -35,6 +37,9 @@ struct options {
 	cv_input_shape pins[MAX_FILES];
 	char *pin_names[MAX_FILES]; /* owned copies of the names pins[] borrow */
 	int num_pins;
+	char *value_names[MAX_FILES]; /* --input-value NAME=FILE: owned NAME */
+	const char *value_files[MAX_FILES];
+	int num_values;
 	const char *ins[MAX_FILES], *outs[MAX_FILES];
 	int num_ins, num_outs;
 };
@@ -97,6 +102,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			rc = parse_level(argv[++i], o);
 		} else if (!strcmp(a, "--input-shape")) {
 			rc = parse_pin(argv[++i], o);
+		} else if (!strcmp(a, "--input-value")) {
+			const char *eq = strchr(next, '=');
+			if (!eq || eq == next || !eq[1] || o->num_values == MAX_FILES)
+				return usage_error("bad or too many --input-value (NAME=FILE.npy)", next);
+			if (!(o->value_names[o->num_values] = strndup(next, (size_t)(eq - next))))
+				return usage_error("out of memory for", next);
+			o->value_files[o->num_values++] = eq + 1;
+			i++;
 		} else if (!strcmp(a, "--pipeline")) {
 			o->pipeline = argv[++i];
 		} else if (!strcmp(a, "-i") || !strcmp(a, "-o")) {
@@ -179,7 +192,9 @@ static cv_status pipeline_run(cv_module *m, const struct options *o, cv_diag *d)
 /* Import, transform, interpret; every buffer freed on every path. */
 static int run(const struct options *o)
 {
-	npy_array arrays[MAX_FILES];
+	npy_array arrays[MAX_FILES], value_arrays[MAX_FILES];
+	cv_input_value values[MAX_FILES];
+	char err[512];
 	const float *inputs[MAX_FILES];
 	float *outputs[MAX_FILES];
 	cv_module *m = NULL;
@@ -187,8 +202,25 @@ static int run(const struct options *o)
 	int i, rc = 1, num_out = 0;
 
 	memset(arrays, 0, sizeof arrays);
+	memset(value_arrays, 0, sizeof value_arrays);
 	cv_diag_init(&d, o->model);
-	if (cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d) || pipeline_run(m, o, &d))
+	for (i = 0; i < o->num_values; i++) {
+		static const cv_dtype dtypes[] = {[NPY_F32] = CV_F32, [NPY_I64] = CV_I64, [NPY_I32] = CV_I32};
+		if (npy_read_any(o->value_files[i], &value_arrays[i], err, sizeof err) ||
+		    value_arrays[i].rank > CV_MAX_RANK) {
+			fprintf(stderr, "convc-interp: error: --input-value %s: %s\n", o->value_names[i],
+				value_arrays[i].rank > CV_MAX_RANK ? "rank above 8" : err);
+			goto done;
+		}
+		memset(&values[i], 0, sizeof values[i]);
+		values[i].name = o->value_names[i];
+		values[i].dtype = dtypes[value_arrays[i].dtype];
+		values[i].rank = value_arrays[i].rank;
+		memcpy(values[i].dims, value_arrays[i].dims, (size_t)values[i].rank * sizeof values[i].dims[0]);
+		values[i].data = value_arrays[i].raw;
+	}
+	if (cv_onnx_import_values(o->model, o->pins, o->num_pins, values, o->num_values, &m, &d) ||
+	    pipeline_run(m, o, &d))
 		goto diag;
 	if (o->num_outs != m->graph.num_outputs) {
 		fprintf(stderr, "convc-interp: error: the model has %d outputs, %d -o files given\n",
@@ -218,8 +250,10 @@ diag:
 done:
 	for (i = 0; i < num_out; i++)
 		free(outputs[i]);
-	for (i = 0; i < MAX_FILES; i++)
+	for (i = 0; i < MAX_FILES; i++) {
 		npy_free(&arrays[i]);
+		npy_free(&value_arrays[i]);
+	}
 	cv_module_free(m);
 	return rc;
 }
@@ -235,5 +269,7 @@ int main(int argc, char **argv)
 		rc = run(&o);
 	for (i = 0; i < o.num_pins; i++)
 		free(o.pin_names[i]);
+	for (i = 0; i < o.num_values; i++)
+		free(o.value_names[i]);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * convc - compile an ONNX model into C.
  *
  *   convc MODEL.onnx [-O0..-O3] [-o OUT] [--input-shape NAME=d0,d1,...]
+ *         [--input-value NAME=FILE.npy]
  *         [--emit=c|ir] [-passes=LIST] [--target=NAME|FILE.xml]
  *         [pass manager options, see usage]
  *   convc --print-target [--target=NAME|FILE.xml]
@@ -23,16 +24,18 @@
 #include "convc/report.h"
 #include "convc/target.h"
 #include "tools/ir_out.h"
+#include "tools/npy.h"
 #include "tools/pass_cli.h"
 
 #define EXIT_USAGE 2
 #define MAX_PINS 32
+#define MAX_VALUES 32
 #define MAX_REPORTS 8
 
 static const char usage[] =
 	"usage: convc MODEL.onnx [options]\n"
 	"\n"
-	"Compile an ONNX model (opsets 6-17) into self-contained C: model.c, model.h,\n"
+	"Compile an ONNX model (opsets 1-21) into self-contained C: model.c, model.h,\n"
 	"cvrt*.c/.h (kernels), main.c (runner), weights.bin and a Makefile. `make -C OUT`\n"
 	"builds OUT/model: OUT/model -i in.npy -o out.npy [--threads T] [--bench N]\n"
 	"[--profile FILE.json] (per-node times, Chrome trace format). It runs on any\n"
@@ -49,6 +52,14 @@ static const char usage[] =
 	"  --input-shape NAME=D0,D1,...\n"
 	"                            fix the dims of graph input NAME (repeatable); needed\n"
 	"                            for every input with a dynamic dim\n"
+	"  --input-value NAME=FILE.npy\n"
+	"                            fix the value of graph input NAME at compile time\n"
+	"                            (repeatable): it becomes a constant and leaves the\n"
+	"                            model's inputs, so shapes it sets (Reshape's shape,\n"
+	"                            Slice's starts, Resize's scales, Pad's pads, ...) are\n"
+	"                            known. FILE.npy: float32, int64 or int32, C order,\n"
+	"                            of the input's dtype (int32 and int64 convert) and\n"
+	"                            shape\n"
 	"  --report=FILE.md|FILE.json|FILE.html\n"
 	"                            write the performance report (format by extension;\n"
 	"                            repeatable): per-op roofline, bottlenecks, passes\n"
@@ -69,6 +80,11 @@ struct options {
 	int emit_ir;
 	cv_input_shape pins[MAX_PINS];
 	int num_pins;
+	struct {
+		char *name;       /* owned */
+		const char *path; /* in argv */
+	} values[MAX_VALUES];
+	int num_values;
 	const char *reports[MAX_REPORTS];
 	int num_reports;
 	const char *profile_from;
@@ -114,6 +130,22 @@ static int parse_pin(const char *arg, cv_input_shape *pin)
 	return pin->name ? 0 : usage_error("%s", "out of memory");
 }
 
+/* NAME=FILE.npy : the name is everything before the first '='. */
+static int parse_value(const char *arg, struct options *o)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1])
+		return usage_error("--input-value '%s': expected NAME=FILE.npy", arg);
+	if (o->num_values == MAX_VALUES)
+		return usage_error("%s", "too many --input-value options");
+	o->values[o->num_values].path = eq + 1;
+	if (!(o->values[o->num_values].name = strndup(arg, (size_t)(eq - arg))))
+		return usage_error("%s", "out of memory");
+	o->num_values++;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	int i, rc;
@@ -143,6 +175,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if ((rc = parse_pin(v, &o->pins[o->num_pins])))
 				return rc;
 			o->num_pins++;
+		} else if (!strcmp(a, "--input-value") || !strncmp(a, "--input-value=", 14)) {
+			const char *v = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
+			if (!v)
+				return usage_error("%s needs NAME=FILE.npy", a);
+			if ((rc = parse_value(v, o)))
+				return rc;
 		} else if (!strncmp(a, "--report=", 9) && a[9]) {
 			if (o->num_reports == MAX_REPORTS)
 				return usage_error("%s", "too many --report options");
@@ -175,6 +213,37 @@ static void free_pins(struct options *o)
 
 	for (i = 0; i < o->num_pins; i++)
 		free((char *)o->pins[i].name);
+	for (i = 0; i < o->num_values; i++)
+		free(o->values[i].name);
+}
+
+/* Read every --input-value file; errors name the file. */
+static cv_status read_values(const struct options *o, npy_array *arrays, cv_input_value *values,
+			     cv_diag *d)
+{
+	static const cv_dtype dtypes[] = {[NPY_F32] = CV_F32, [NPY_I64] = CV_I64, [NPY_I32] = CV_I32};
+	char err[CV_DIAG_MSG_MAX - 256];
+	int i;
+
+	for (i = 0; i < o->num_values; i++) {
+		const char *path = o->values[i].path;
+		d->file = path;
+		/* npy_read_any's message starts with the path, which d names */
+		if (npy_read_any(path, &arrays[i], err, sizeof err))
+			return cv_diag_error(d, CV_ERR_INPUT, "--input-value %s: %s", o->values[i].name,
+					     strncmp(err, path, strlen(path)) ? err : err + strlen(path) + 2);
+		if (arrays[i].rank > CV_MAX_RANK)
+			return cv_diag_error(d, CV_ERR_INPUT, "--input-value %s: rank %d > %d",
+					     o->values[i].name, arrays[i].rank, CV_MAX_RANK);
+		memset(&values[i], 0, sizeof values[i]);
+		values[i].name = o->values[i].name;
+		values[i].dtype = dtypes[arrays[i].dtype];
+		values[i].rank = arrays[i].rank;
+		memcpy(values[i].dims, arrays[i].dims, (size_t)arrays[i].rank * sizeof values[i].dims[0]);
+		values[i].data = arrays[i].raw;
+	}
+	d->file = o->model;
+	return CV_OK;
 }
 
 /* Default output directory: the model's base name without .onnx. */
@@ -235,15 +304,19 @@ static int compile(const struct options *o, const cv_pass_registry *reg)
 	cv_module *m = NULL;
 	char *out = NULL;
 	cv_target target;
+	npy_array arrays[MAX_VALUES] = {{0}};
+	cv_input_value values[MAX_VALUES];
 	cv_diag d;
 	cv_status st;
+	int i;
 
 	cv_diag_init(&d, o->model);
 	if ((st = pass_cli_target(&o->pm, NULL, &target, &d)))
 		goto done;
 	if (o->num_reports)
 		run.history = &history;
-	if ((st = cv_onnx_import(o->model, o->pins, o->num_pins, &m, &d)) ||
+	if ((st = read_values(o, arrays, values, &d)) ||
+	    (st = cv_onnx_import_values(o->model, o->pins, o->num_pins, values, o->num_values, &m, &d)) ||
 	    (st = cv_module_set_target(m, &target, &d)))
 		goto done;
 	if ((st = cv_pipeline_run(reg, m, pipeline, &run, &d)))
@@ -265,6 +338,8 @@ done:
 	if (st)
 		cv_diag_print(&d);
 	free(out);
+	for (i = 0; i < o->num_values; i++)
+		npy_free(&arrays[i]);
 	cv_pass_history_free(&history);
 	cv_module_free(m);
 	return cv_status_exit_code(st);

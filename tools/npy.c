@@ -4,6 +4,7 @@
  * search, which is all the files numpy.save writes need. Elements are
  * copied as raw bytes, so the host must be little-endian (checked).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,47 +97,89 @@ static int read_header(FILE *f, char **header)
 	return 0;
 }
 
-static int parse_header(const char *h, npy_array *a, const char **why)
+/* The element type the header's descr names: NPY_F32, NPY_I64, NPY_I32
+ * (little-endian; '|' or '=' also mean native for these), or -1. */
+static int parse_descr(const char *descr)
 {
-	const char *descr = header_value(h, "descr"), *fortran = header_value(h, "fortran_order");
+	static const char *const names[] = {"f4'", "i8'", "i4'"};
+	int i;
 
-	if (!descr || strncmp(descr, "'<f4'", 5))
-		return *why = "dtype is not little-endian float32 ('<f4')", -1;
+	if (!descr || descr[0] != '\'' || !strchr("<=|", descr[1]))
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (!strncmp(descr + 2, names[i], 3))
+			return i;
+	return -1;
+}
+
+/* want: a bit set of the dtypes accepted (1 << NPY_F32, ...). */
+static int parse_header(const char *h, npy_array *a, unsigned want, const char **why)
+{
+	const char *fortran = header_value(h, "fortran_order");
+	int dt = parse_descr(header_value(h, "descr"));
+
+	if (dt < 0 || !(want & (1u << dt)))
+		return *why = want == 1u << NPY_F32 ? "dtype is not little-endian float32 ('<f4')"
+						    : "dtype is not little-endian float32, int64 or int32 ('<f4', '<i8', '<i4')",
+		       -1;
+	a->dtype = dt;
 	if (!fortran || strncmp(fortran, "False", 5))
 		return *why = "Fortran order is not supported", -1;
 	if (parse_shape(header_value(h, "shape"), a))
 		return *why = "bad shape in the header", -1;
-	if ((uint64_t)a->numel > SIZE_MAX / sizeof(float))
+	if ((uint64_t)a->numel > SIZE_MAX / 8)
 		return *why = "too many elements", -1;
 	return 0;
 }
 
-int npy_read(const char *path, npy_array *a, char *err, int err_size)
+static size_t dtype_size(int dt)
+{
+	return dt == NPY_I64 ? 8 : 4;
+}
+
+static int read_typed(const char *path, npy_array *a, unsigned want, char *err, int err_size)
 {
 	const char *why = NULL;
 	char *header = NULL;
+	size_t size;
 	FILE *f;
 
 	memset(a, 0, sizeof *a);
 	if (!host_is_little_endian())
 		return fail(err, err_size, "big-endian hosts are not supported", path);
-	if (!(f = fopen(path, "rb")))
-		return fail(err, err_size, "cannot open", path);
+	if (!(f = fopen(path, "rb"))) {
+		char why_open[128];
+		snprintf(why_open, sizeof why_open, "cannot open: %s", strerror(errno));
+		return fail(err, err_size, why_open, path);
+	}
 	if (read_header(f, &header))
 		why = "not a .npy file (bad magic or header)";
-	else if (parse_header(header, a, &why))
+	else if (parse_header(header, a, want, &why))
 		;
-	else if (!(a->data = malloc(a->numel ? (size_t)a->numel * sizeof(float) : 1)))
+	else if (size = dtype_size(a->dtype), !(a->raw = malloc(a->numel ? (size_t)a->numel * size : 1)))
 		why = "out of memory";
-	else if (fread(a->data, sizeof(float), (size_t)a->numel, f) != (size_t)a->numel)
+	else if (fread(a->raw, size, (size_t)a->numel, f) != (size_t)a->numel)
 		why = "truncated data";
+	else if (fgetc(f) != EOF)
+		why = "more data than the shape in the header holds";
 	free(header);
 	fclose(f);
 	if (why) {
 		npy_free(a);
 		return fail(err, err_size, why, path);
 	}
+	a->data = a->dtype == NPY_F32 ? a->raw : NULL;
 	return 0;
+}
+
+int npy_read(const char *path, npy_array *a, char *err, int err_size)
+{
+	return read_typed(path, a, 1u << NPY_F32, err, err_size);
+}
+
+int npy_read_any(const char *path, npy_array *a, char *err, int err_size)
+{
+	return read_typed(path, a, 1u << NPY_F32 | 1u << NPY_I64 | 1u << NPY_I32, err, err_size);
 }
 
 int npy_write(const char *path, const float *data, int rank, const int64_t *dims, char *err,
@@ -171,6 +214,7 @@ int npy_write(const char *path, const float *data, int rank, const int64_t *dims
 
 void npy_free(npy_array *a)
 {
-	free(a->data);
+	free(a->raw);
+	a->raw = NULL;
 	a->data = NULL;
 }

@@ -1,6 +1,7 @@
 /*
- * npy.h - minimal NumPy .npy files for the test tools: float32, C order,
- * little-endian, format versions 1.0-3.0 read, 1.0 written.
+ * npy.h - minimal NumPy .npy files for the tools: float32 (and, for
+ * --input-value, int64 and int32), C order, little-endian, format versions
+ * 1.0-3.0 read, 1.0 (float32) written.
  */
 #ifndef CONVC_TOOLS_NPY_H
 #define CONVC_TOOLS_NPY_H
@@ -9,17 +10,25 @@
 
 #define NPY_MAX_RANK 8
 
+enum { NPY_F32 = 0, NPY_I64, NPY_I32 };
+
 typedef struct npy_array {
 	int rank;
 	int64_t dims[NPY_MAX_RANK];
 	int64_t numel;
-	float *data; /* owned: free with npy_free */
+	int dtype;   /* NPY_F32, NPY_I64 or NPY_I32 */
+	void *raw;   /* numel elements of dtype; owned: free with npy_free */
+	float *data; /* raw when dtype is NPY_F32, else NULL */
 } npy_array;
 
-/* Read path into *a. Returns 0, or -1 with a reason in err (err_size bytes):
- * unreadable file, bad magic or header, a dtype other than '<f4', Fortran
- * order, rank above NPY_MAX_RANK, truncated data, out of memory. */
+/* Read path into *a. Returns 0, or -1 with "PATH: reason" in err (err_size
+ * bytes): unreadable file, bad magic or header, a dtype other than '<f4',
+ * Fortran order, rank above NPY_MAX_RANK, truncated data or data beyond the
+ * shape, out of memory. */
 int npy_read(const char *path, npy_array *a, char *err, int err_size);
+
+/* npy_read, also accepting int64 ('<i8') and int32 ('<i4') data. */
+int npy_read_any(const char *path, npy_array *a, char *err, int err_size);
 
 /* Write numel float32 elements with the given dims to path. 0, or -1 with
  * a reason in err. */

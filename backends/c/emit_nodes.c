@@ -425,6 +425,8 @@ static void emit_binary(emitter *e, FILE *f)
 {
 	static const char *const ops[] = {"CVRT_ADD", "CVRT_SUB", "CVRT_MUL", "CVRT_DIV"};
 	const cv_node *n = e->node;
+	const char *op = n->op == CV_OP_MAX ? "CVRT_MAX" : n->op == CV_OP_MIN ? "CVRT_MIN"
+										: ops[n->op - CV_OP_ADD];
 	const cv_type *y = &n->outputs[0]->type;
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
 	int rank = y->rank ? y->rank : 1;
@@ -439,7 +441,7 @@ static void emit_binary(emitter *e, FILE *f)
 	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
 	put_i64s(f, "sa", sa, rank);
 	put_i64s(f, "sb", sb, rank);
-	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
+	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", op, rank, P(n->inputs[0]));
 	fprintf(f, "%s, sb, %s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]), act);
 }
 
@@ -713,6 +715,21 @@ static void emit_layernorm(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", n->num_outputs > 2 ? P(n->outputs[2]) : "NULL");
 }
 
+/* lrn over x [N, C, S...] as [N, C, S] (S: the product of the dims after C). */
+static void emit_lrn(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	const cv_lrn_attrs *a = &n->attrs.lrn;
+
+	fprintf(f, "\tcvrt_lrn(%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", ", x->dims[0],
+		x->dims[1], prod(x->dims, 2, x->rank), a->size);
+	fprintf(f, "%s, ", flit(e, a->alpha));
+	fprintf(f, "%s, ", flit(e, a->beta));
+	fprintf(f, "%s, ", flit(e, a->bias));
+	fprintf(f, "%s, %s);\n", P(n->inputs[0]), P(n->outputs[0]));
+}
+
 void emit_node(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -744,7 +761,12 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
 		emit_binary(e, f);
+		break;
+	case CV_OP_LRN:
+		emit_lrn(e, f);
 		break;
 	case CV_OP_POOL2D:
 		emit_pool(e, f);

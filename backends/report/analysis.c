@@ -181,6 +181,9 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_MAX:
+	case CV_OP_MIN:
+	case CV_OP_LRN:
 	case CV_OP_RESIZE:
 	case CV_OP_SOFTMAX:
 	case CV_OP_LAYERNORM:

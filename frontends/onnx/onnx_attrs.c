@@ -236,3 +236,25 @@ double const_float_at(const cv_value *v, int64_t i)
 	default: return 0;
 	}
 }
+
+/* ---- attributes whose form changed between opsets ---- */
+
+int64_t cast_to(const imp *im, const Onnx__NodeProto *n)
+{
+	const Onnx__AttributeProto *a = attr_find(n, "to");
+	const ProtobufCEnumValue *e;
+	char name[32];
+
+	if (im->opset >= 6 || !a || !a->has_s)
+		return attr_int(n, "to", 0);
+	/* Cast-1: the type's name ("FLOAT"), as the TensorProto enum spells it */
+	attr_string(n, "to", "", name, sizeof name);
+	e = protobuf_c_enum_descriptor_get_value_by_name(&onnx__tensor_proto__data_type__descriptor, name);
+	return e ? e->value : 0;
+}
+
+int64_t concat_axis(const imp *im, const Onnx__NodeProto *n)
+{
+	/* Concat-1 defaults to axis 1; from Concat-4 on the axis is required */
+	return attr_int(n, "axis", im->opset < 4 ? 1 : 0);
+}

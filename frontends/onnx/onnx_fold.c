@@ -242,7 +242,7 @@ static cv_status fold_gather(imp *im, const cv_value *x, const cv_value *idx)
 
 static cv_status fold_concat(imp *im, cv_value **ins, int n)
 {
-	int64_t axis = attr_int(NODE, "axis", 0), outer = 1, inner = 1, o, off = 0;
+	int64_t axis = concat_axis(im, NODE), outer = 1, inner = 1, o, off = 0;
 	size_t es;
 	cv_type t;
 	void *data;
@@ -283,14 +283,14 @@ static cv_status fold_concat(imp *im, cv_value **ins, int n)
 
 static cv_status fold_cast(imp *im, const cv_value *x)
 {
-	int to = onnx_dtype((int32_t)attr_int(NODE, "to", 0));
+	int to = onnx_dtype((int32_t)cast_to(im, NODE));
 	int64_t numel = cv_type_numel(&x->type), i;
 	cv_type t = x->type;
 	void *data;
 	cv_status st;
 
 	if (to < 0 || to == CV_F16 || x->type.dtype == CV_F16)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "cast to ONNX type %lld", (long long)attr_int(NODE, "to", 0));
+		return imp_error(im, CV_ERR_UNSUPPORTED, "cast to ONNX type %lld", (long long)cast_to(im, NODE));
 	t.dtype = (cv_dtype)to;
 	if ((st = new_result(im, &t, &data)))
 		return st;
@@ -512,7 +512,9 @@ static cv_status fold_reshape_like(imp *im, cv_value *x, cv_value **ins, int nin
 	int rank, n;
 
 	if (!strcmp(op, "Reshape")) {
-		rank = nin > 1 ? const_ints(ins[1], shape, CV_MAX_RANK) : -1;
+		/* Reshape-1..4: the shape is an attribute */
+		rank = im->opset < 5 ? attr_ints(NODE, "shape", shape, CV_MAX_RANK)
+				     : nin > 1 ? const_ints(ins[1], shape, CV_MAX_RANK) : -1;
 		if (rank < 0 || resolve_reshape(&x->type, shape, rank, (int)attr_int(NODE, "allowzero", 0), dims))
 			return imp_error(im, CV_ERR_INPUT, "target shape does not fit the data");
 	} else if (!strcmp(op, "Flatten")) {

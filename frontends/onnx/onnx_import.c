@@ -158,6 +158,193 @@ int imp_name_used(imp *im, const char *name, cv_status *st)
 	return e != NULL;
 }
 
+long imp_first_reader(const imp *im, const char *name, int *operand)
+{
+	const Onnx__GraphProto *g = im->gp;
+	size_t j, k;
+
+	for (j = 0; j < g->n_node; j++)
+		for (k = 0; k < g->node[j]->n_input; k++)
+			if (g->node[j]->input[k] && !strcmp(g->node[j]->input[k], name)) {
+				*operand = (int)k;
+				return (long)j;
+			}
+	return -1;
+}
+
+/* Whether operand i of op sets a shape, axes, sizes or a bound: what a
+ * compile-time value (--input-value) makes convc able to lower. */
+static int sets_shape(const char *op, int i)
+{
+	static const struct {
+		const char *op;
+		int first, last;
+	} list[] = {
+		{"Reshape", 1, 1}, {"Slice", 1, 4}, {"Resize", 1, 3}, {"Upsample", 1, 1},
+		{"Pad", 1, 3}, {"Split", 1, 1}, {"Unsqueeze", 1, 1}, {"Squeeze", 1, 1},
+		{"Tile", 1, 2}, {"Expand", 1, 1}, {"ConstantOfShape", 0, 0}, {"Clip", 1, 2},
+		{"Dropout", 1, 2}, {"ReduceMean", 1, 1}, {"ReduceSum", 1, 1}, {"ReduceMax", 1, 1},
+		{"ReduceMin", 1, 1}, {"ReduceL2", 1, 1}, {"ReduceSumSquare", 1, 1},
+	};
+	size_t k;
+
+	for (k = 0; op && k < sizeof list / sizeof list[0]; k++)
+		if (!strcmp(op, list[k].op))
+			return i >= list[k].first && i <= list[k].last;
+	return 0;
+}
+
+/* A graph input convc cannot feed at run time: say who reads it, and when
+ * it sets a shape (int64 shapes, int32 axes...), how to fix its value at
+ * compile time instead. */
+static cv_status non_f32_input(imp *im, const char *name, int32_t onnx_type)
+{
+	char reader[160] = "";
+	int operand = 0;
+	long j = imp_first_reader(im, name, &operand);
+	const Onnx__NodeProto *n = j >= 0 ? im->gp->node[j] : NULL;
+
+	if (n)
+		snprintf(reader, sizeof reader, " (operand %d of %s '%s')", operand,
+			 n->op_type ? n->op_type : "?", n->name && n->name[0] ? n->name : "?");
+	if (!n || !sets_shape(n->op_type, operand))
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s'%s is %s; convc runs float32 inputs only",
+				     name, reader, onnx_dtype_name(onnx_type));
+	return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+			     "graph input '%s'%s is %s; convc runs float32 inputs only: if its value is "
+			     "known, fix it at compile time with --input-value %s=FILE.npy",
+			     name, reader, onnx_dtype_name(onnx_type), name);
+}
+
+/* ---- graph inputs fixed at compile time (cv_input_value) ---- */
+
+static const cv_input_value *find_value(const imp *im, const char *name)
+{
+	int i;
+
+	for (i = 0; i < im->num_values; i++)
+		if (!strcmp(im->values[i].name, name))
+			return &im->values[i];
+	return NULL;
+}
+
+/* Each value names a graph input, once, and is not also pinned. */
+static cv_status check_values(imp *im, const Onnx__GraphProto *g, const cv_input_shape *pins,
+			      int num_pins)
+{
+	int v, p;
+	size_t i;
+
+	for (v = 0; v < im->num_values; v++) {
+		const char *name = im->values[v].name;
+		for (i = 0; i < g->n_input; i++)
+			if (g->input[i]->name && !strcmp(g->input[i]->name, name))
+				break;
+		if (i == g->n_input)
+			return cv_diag_error(im->d, CV_ERR_INPUT,
+					     "--input-value names '%s', which is not a graph input", name);
+		if (find_value(im, name) != &im->values[v])
+			return cv_diag_error(im->d, CV_ERR_INPUT, "--input-value names '%s' twice", name);
+		for (p = 0; p < num_pins; p++)
+			if (!strcmp(pins[p].name, name))
+				return cv_diag_error(im->d, CV_ERR_INPUT,
+						     "'%s' has both --input-value and --input-shape; its value sets its shape",
+						     name);
+	}
+	return CV_OK;
+}
+
+/* The value's rank and every dim the model fixes must match. */
+static cv_status value_shape_fits(imp *im, const char *name, const Onnx__TensorShapeProto *shape,
+				  const cv_input_value *val)
+{
+	size_t k;
+
+	if (!shape)
+		return CV_OK;
+	if (shape->n_dim != (size_t)val->rank)
+		return cv_diag_error(im->d, CV_ERR_INPUT,
+				     "--input-value %s: the value has rank %d, the graph input has rank %zu",
+				     name, val->rank, shape->n_dim);
+	for (k = 0; k < shape->n_dim; k++) {
+		const Onnx__TensorShapeProto__Dimension *dim = shape->dim[k];
+		if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		    dim->dim_value >= 0 && dim->dim_value != val->dims[k])
+			return cv_diag_error(im->d, CV_ERR_INPUT,
+					     "--input-value %s: dim %zu of the value is %lld, the model fixes it to %lld",
+					     name, k, (long long)val->dims[k], (long long)dim->dim_value);
+	}
+	return CV_OK;
+}
+
+/* Copy val into the arena as the input's dtype (int32 <-> int64 converted). */
+static cv_status value_copy(imp *im, const char *name, const cv_input_value *val, cv_value *v,
+			    int64_t numel)
+{
+	int64_t i;
+
+	if (v->type.dtype == val->dtype) {
+		if (numel)
+			memcpy(v->data, val->data, v->nbytes);
+		return CV_OK;
+	}
+	for (i = 0; i < numel; i++) {
+		if (v->type.dtype == CV_I64) {
+			((int64_t *)v->data)[i] = ((const int32_t *)val->data)[i];
+			continue;
+		}
+		if (((const int64_t *)val->data)[i] < INT32_MIN || ((const int64_t *)val->data)[i] > INT32_MAX)
+			return cv_diag_error(im->d, CV_ERR_INPUT,
+					     "--input-value %s: element %lld (%lld) does not fit the input's int32",
+					     name, (long long)i, (long long)((const int64_t *)val->data)[i]);
+		((int32_t *)v->data)[i] = (int32_t)((const int64_t *)val->data)[i];
+	}
+	return CV_OK;
+}
+
+/* Graph input vi, fixed to val: a constant of the input's dtype. */
+static cv_status value_to_const(imp *im, const Onnx__ValueInfoProto *vi, const cv_input_value *val,
+				cv_value **out)
+{
+	const Onnx__TypeProto *tp = vi->type;
+	const char *name = vi->name ? vi->name : "";
+	cv_type t;
+	int64_t numel;
+	cv_status st;
+	cv_value *v;
+	int dt;
+
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s' is not a tensor", name);
+	dt = onnx_dtype(tp->tensor_type->elem_type);
+	if (dt != CV_F32 && dt != CV_I64 && dt != CV_I32)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+				     "--input-value %s: the graph input is %s; convc fixes float32, int64 and int32 inputs",
+				     name, onnx_dtype_name(tp->tensor_type->elem_type));
+	if ((dt == CV_F32) != (val->dtype == CV_F32))
+		return cv_diag_error(im->d, CV_ERR_INPUT,
+				     "--input-value %s: the value is %s, the graph input is %s", name,
+				     cv_dtype_name(val->dtype), onnx_dtype_name(tp->tensor_type->elem_type));
+	if ((st = value_shape_fits(im, name, tp->tensor_type->shape, val)))
+		return st;
+	memset(&t, 0, sizeof t);
+	t.dtype = (cv_dtype)dt;
+	t.rank = val->rank;
+	memcpy(t.dims, val->dims, sizeof t.dims);
+	numel = cv_type_numel(&t);
+	if (numel < 0 || (uint64_t)numel > SIZE_MAX / 8)
+		return cv_diag_error(im->d, CV_ERR_INPUT, "--input-value %s: the value is too large", name);
+	if (!(v = cv_graph_add_const(im->g, name, &t, NULL, 0)))
+		return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
+	v->nbytes = (size_t)numel * cv_dtype_size(t.dtype);
+	if (!(v->data = cv_alloc(im->m, v->nbytes ? v->nbytes : 1)))
+		return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory for --input-value %s", name);
+	if ((st = value_copy(im, name, val, v, numel)))
+		return st;
+	*out = v;
+	return CV_OK;
+}
+
 /* ---- reading the file ---- */
 
 static cv_status read_file(const char *path, unsigned char **buf, size_t *len, cv_diag *d)
@@ -308,9 +495,7 @@ static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_in
 		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s' is not a tensor", name);
 	dt = onnx_dtype(tp->tensor_type->elem_type);
 	if (dt != CV_F32)
-		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
-				     "graph input '%s' is %s; convc runs float32 inputs only",
-				     name, onnx_dtype_name(tp->tensor_type->elem_type));
+		return non_f32_input(im, name, tp->tensor_type->elem_type);
 	shape = tp->tensor_type->shape;
 	if (!shape && !pin)
 		return cv_diag_error(im->d, CV_ERR_INPUT,
@@ -366,18 +551,28 @@ static cv_status import_inputs(imp *im, const Onnx__GraphProto *g, const cv_inpu
 			return cv_diag_error(im->d, CV_ERR_INPUT, "--input-shape names '%s', which is not a graph input",
 					     pins[p].name);
 	}
+	if ((st = check_values(im, g, pins, num_pins)))
+		return st;
 	for (i = 0; i < g->n_initializer; i++) {
 		const Onnx__TensorProto *t = g->initializer[i];
 		const char *name = t->name ? t->name : "";
 		cv_value *v;
+		if (find_value(im, name))
+			continue; /* a graph input's default, overridden */
 		if ((st = tensor_to_const(im, t, name, &v)) || (st = imp_bind(im, name, v)))
 			return st;
 	}
 	for (i = 0; i < g->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = g->input[i];
 		const char *name = vi->name ? vi->name : "";
+		const cv_input_value *val = find_value(im, name);
 		cv_type t;
 		cv_value *v;
+		if (val) {
+			if ((st = value_to_const(im, vi, val, &v)) || (st = imp_bind(im, name, v)))
+				return st;
+			continue;
+		}
 		if (imp_lookup(im, name))
 			continue; /* an initializer: a constant, not a runtime input */
 		if ((st = input_type(im, vi, find_pin(pins, num_pins, name), &t)))
@@ -389,6 +584,25 @@ static cv_status import_inputs(imp *im, const Onnx__GraphProto *g, const cv_inpu
 			return st;
 	}
 	return CV_OK;
+}
+
+/* A node convc evaluates only on constants has a run-time operand: name a
+ * graph input among its operands, which --input-value could fix. */
+static cv_status fold_only_error(imp *im)
+{
+	const Onnx__NodeProto *n = im->node;
+	size_t k;
+
+	for (k = 0; k < n->n_input; k++) {
+		cv_value *v = n->input[k] && n->input[k][0] ? imp_lookup(im, n->input[k]) : NULL;
+		if (v && v->kind == CV_VALUE_INPUT)
+			return imp_error(im, CV_ERR_UNSUPPORTED,
+					 "operand %zu comes from graph input '%s' at run time and convc evaluates "
+					 "this op only on constants: fix its value with --input-value %s=FILE.npy",
+					 k, v->name, v->name);
+	}
+	return imp_error(im, CV_ERR_UNSUPPORTED,
+			 "computes at run time on values convc only handles as constants");
 }
 
 static cv_status import_nodes(imp *im, const Onnx__GraphProto *g)
@@ -415,8 +629,7 @@ static cv_status import_nodes(imp *im, const Onnx__GraphProto *g)
 			continue;
 		le = lower_find(n->op_type);
 		if (!le)
-			return imp_error(im, CV_ERR_UNSUPPORTED,
-					 "computes at run time on values convc only handles as constants");
+			return fold_only_error(im);
 		if ((st = le->lower(im)))
 			return st;
 	}
@@ -457,11 +670,13 @@ static cv_status check_opset(imp *im, const Onnx__ModelProto *mp)
 		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
 				     "the model imports no opset of the default ONNX domain (only %s)",
 				     mp->n_opset_import && mp->opset_import[0]->domain ? mp->opset_import[0]->domain : "none");
-	/* 6..8 differ from 9 only in legacy attributes the lowerings handle
-	 * (broadcast/axis on arithmetic, BatchNorm's spatial). */
-	if (im->opset < 6 || im->opset > 17)
-		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "opset %lld; convc supports opsets 6 to 17",
-				     (long long)im->opset);
+	/* Each lowering reads its op's attributes and operands per opset: the
+	 * legacy forms of 1..8 (consumed_inputs, is_test, spatial, broadcast/axis
+	 * on arithmetic, Reshape's shape attribute) and the operands that replace
+	 * attributes from 18 on (reduce axes, Split's num_outputs, Pad's axes). */
+	if (im->opset < CV_ONNX_OPSET_MIN || im->opset > CV_ONNX_OPSET_MAX)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "opset %lld; convc supports opsets %d to %d",
+				     (long long)im->opset, CV_ONNX_OPSET_MIN, CV_ONNX_OPSET_MAX);
 	return CV_OK;
 }
 
@@ -484,6 +699,13 @@ static void model_name(const char *path, char *buf, size_t size)
 cv_status cv_onnx_import(const char *path, const cv_input_shape *pins, int num_pins,
 			 cv_module **out, cv_diag *d)
 {
+	return cv_onnx_import_values(path, pins, num_pins, NULL, 0, out, d);
+}
+
+cv_status cv_onnx_import_values(const char *path, const cv_input_shape *pins, int num_pins,
+				const cv_input_value *values, int num_values, cv_module **out,
+				cv_diag *d)
+{
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	Onnx__ModelProto *mp = NULL;
@@ -493,6 +715,8 @@ cv_status cv_onnx_import(const char *path, const cv_input_shape *pins, int num_p
 
 	*out = NULL;
 	im.d = d;
+	im.values = values;
+	im.num_values = values ? num_values : 0;
 	if ((st = read_file(path, &buf, &len, d)))
 		return st;
 	if (len == 0) {

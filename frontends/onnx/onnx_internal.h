@@ -27,11 +27,17 @@ typedef struct imp {
 	const Onnx__GraphProto *gp;  /* the graph being imported */
 	struct used_name *used;      /* names nodes read or the graph outputs */
 	int used_built;
+	const cv_input_value *values; /* graph inputs fixed at compile time */
+	int num_values;
 } imp;
 
 /* Whether ONNX value `name` is read by any node or is a graph output. When
  * out of memory, returns 0 with *st = CV_ERR_NOMEM. */
 int imp_name_used(imp *im, const char *name, cv_status *st);
+
+/* The first node that reads graph value `name`: its index, and the operand
+ * index in *operand; -1 when no node reads it. */
+long imp_first_reader(const imp *im, const char *name, int *operand);
 
 /* Errors about the current node: "<op> '<name>': <fact>". */
 cv_status imp_error(imp *im, cv_status st, const char *fmt, ...)
@@ -60,6 +66,12 @@ const char *attr_string(const Onnx__NodeProto *n, const char *name, const char *
 /* Fills out[] with up to max ints; returns the count, -1 when absent, -2
  * when there are more than max. */
 int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max);
+
+/* Cast's target ONNX type: the int attribute, or (Cast-1..5) the type's
+ * name as a string; 0 when unknown. */
+int64_t cast_to(const imp *im, const Onnx__NodeProto *n);
+/* Concat's axis attribute with its per-opset default (1 before opset 4). */
+int64_t concat_axis(const imp *im, const Onnx__NodeProto *n);
 
 /* ONNX TensorProto data type -> its name ("float64"); static storage. */
 const char *onnx_dtype_name(int32_t onnx_type);

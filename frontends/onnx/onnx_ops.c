@@ -41,14 +41,31 @@ static cv_status only_first_result(imp *im)
 	cv_status st = CV_OK;
 	size_t i;
 
+	const char *op = NODE->op_type ? NODE->op_type : "";
+	const char *what = !strcmp(op, "MaxPool") ? "the int64 Indices"
+			   : !strcmp(op, "Dropout") ? "the mask"
+			   : !strcmp(op, "BatchNormalization") ? "a training statistic" : "an extra result";
+
 	for (i = 1; i < NODE->n_output; i++) {
 		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i], &st))
-			return imp_error(im, CV_ERR_UNSUPPORTED, "result %zu ('%s') is not supported", i,
-					 NODE->output[i]);
+			return imp_error(im, CV_ERR_UNSUPPORTED,
+					 "result %zu ('%s', %s) is used by the graph; convc computes result 0 "
+					 "only (an unused one is fine)", i, NODE->output[i], what);
 		if (st)
 			return imp_error(im, st, "out of memory");
 	}
 	return CV_OK;
+}
+
+/* An operand that sets a shape, axes or a bound is not a constant. When it
+ * is a graph input, say so and how to fix its value at compile time. */
+static cv_status not_constant(imp *im, const cv_value *v, const char *what, const char *need)
+{
+	if (v && v->kind == CV_VALUE_INPUT)
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "%s comes from graph input '%s' at run time; convc needs it at compile "
+				 "time: fix its value with --input-value %s=FILE.npy", what, v->name, v->name);
+	return imp_error(im, CV_ERR_UNSUPPORTED, "%s must be %s", what, need);
 }
 
 /* Build the node (attrs copied from *a), infer types, bind results. */
@@ -341,7 +358,10 @@ static cv_status lower_hard_sigmoid(imp *im)
 			 attr_float(NODE, "beta", 0.5f));
 }
 
-/* Clip: attributes min/max before opset 11, optional constant operands after. */
+static cv_status lower_clip_runtime(imp *im);
+
+/* Clip: attributes min/max before opset 11, optional operands after
+ * (constants fold into the clip; run-time ones, see lower_clip_runtime). */
 static cv_status lower_clip(imp *im)
 {
 	cv_status st = CV_OK;
@@ -354,13 +374,15 @@ static cv_status lower_clip(imp *im)
 	} else {
 		for (i = 1; i <= 2; i++) {
 			cv_value *b = imp_input(im, i, &st);
-			if (st)
+			if (st || (st = need_f32(im, b, i)))
 				return st;
 			if (!b)
 				continue;
-			if (b->kind != CV_VALUE_CONST || cv_type_numel(&b->type) != 1)
-				return imp_error(im, CV_ERR_UNSUPPORTED,
-						 "the %s bound must be a constant scalar", i == 1 ? "min" : "max");
+			if (cv_type_numel(&b->type) != 1)
+				return imp_error(im, CV_ERR_INPUT, "the %s bound has %lld elements; ONNX wants a scalar",
+						 i == 1 ? "min" : "max", (long long)cv_type_numel(&b->type));
+			if (b->kind != CV_VALUE_CONST)
+				return lower_clip_runtime(im);
 			if (i == 1)
 				lo = (float)const_float_at(b, 0);
 			else
@@ -599,8 +621,7 @@ static cv_status lower_reduce_from(imp *im, cv_op op, int64_t axes_input_opset, 
 			return st;
 		n = av ? const_ints(av, axes, CV_MAX_RANK) : -1;
 		if (av && n < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant of at most %d integers",
-					 CV_MAX_RANK);
+			return not_constant(im, av, "axes", "a constant of at most 8 integers");
 		if (n == 0)
 			n = -1; /* an empty axes tensor means "none given" */
 	} else {
@@ -757,16 +778,20 @@ int resolve_reshape(const cv_type *x, const int64_t *shape, int rank, int allowz
 static cv_status lower_reshape(imp *im)
 {
 	cv_status st = CV_OK;
-	cv_value *x = operand(im, 0, 1, &st), *s = operand(im, 1, 1, &st);
+	cv_value *x = operand(im, 0, 1, &st), *s = operand(im, 1, im->opset >= 5, &st);
 	int64_t shape[CV_MAX_RANK], dims[CV_MAX_RANK];
 	int rank;
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
-	rank = const_ints(s, shape, CV_MAX_RANK);
+	/* Reshape-1..4: the shape is an attribute */
+	rank = im->opset < 5 ? attr_ints(NODE, "shape", shape, CV_MAX_RANK) : const_ints(s, shape, CV_MAX_RANK);
+	if (rank < 0 && im->opset < 5)
+		return imp_error(im, CV_ERR_INPUT, "opset %lld: the shape attribute is missing or has more than 8 dims",
+				 (long long)im->opset);
 	if (rank < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "the target shape must be a constant (or computed from static shapes) of rank <= %d",
-				 CV_MAX_RANK);
+		return not_constant(im, s, "the target shape",
+				    "a constant (or computed from static shapes) of rank <= 8");
 	if (resolve_reshape(&x->type, shape, rank, (int)attr_int(NODE, "allowzero", 0), dims))
 		return imp_error(im, CV_ERR_INPUT, "target shape does not fit %lld elements",
 				 (long long)cv_type_numel(&x->type));
@@ -809,7 +834,7 @@ static cv_status squeeze_axes(imp *im, int64_t *axes, int *n)
 		return st;
 	*n = a ? const_ints(a, axes, CV_MAX_RANK) : -1;
 	if (a && *n < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "axes must be a constant");
+		return not_constant(im, a, "axes", "a constant");
 	return CV_OK;
 }
 
@@ -979,8 +1004,7 @@ static cv_status lower_expand(imp *im)
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
 	if ((n = const_ints(sv, shape, CV_MAX_RANK)) < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "shape must be a constant of at most %d integers",
-				 CV_MAX_RANK);
+		return not_constant(im, sv, "shape", "a constant of at most 8 integers");
 	y = x->type;
 	y.rank = n > x->type.rank ? n : x->type.rank;
 	y.layout = y.rank == x->type.rank ? x->type.layout : CV_LAYOUT_PLAIN;
@@ -1017,8 +1041,11 @@ static cv_status lower_tile(imp *im)
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
+	if (im->opset < 6) /* Tile-1: operands tiles and axis, one axis at a time */
+		return imp_error(im, CV_ERR_UNSUPPORTED, "opset %lld Tile (tiles and axis operands) is not supported; "
+				 "Tile-6 and later (repeats) is", (long long)im->opset);
 	if ((n = const_ints(rv, reps, CV_MAX_RANK)) < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "repeats must be a constant");
+		return not_constant(im, rv, "repeats", "a constant");
 	if (n != x->type.rank)
 		return imp_error(im, CV_ERR_INPUT, "%d repeats for rank %d", n, x->type.rank);
 	t1 = x->type;
@@ -1073,7 +1100,7 @@ static cv_status lower_concat(imp *im)
 	if (!n)
 		return imp_error(im, CV_ERR_INPUT, "no operands");
 	memset(&a, 0, sizeof a);
-	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), ins[0]->type.rank, &a.axis)))
+	if ((st = norm_axis(im, concat_axis(im, NODE), ins[0]->type.rank, &a.axis)))
 		return st;
 	return finish(im, CV_OP_CONCAT, ins, n, &a, 1, NULL);
 }
@@ -1093,15 +1120,29 @@ static cv_status lower_split(imp *im)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "%d results", nout);
 	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), x->type.rank, &axis)))
 		return st;
-	if (im->opset < 13) {
-		n = attr_ints(NODE, "split", sizes, 64);
-	} else {
+	/* sizes: an attribute in Split-2..12; Split-1 also takes them as an
+	 * operand, as does Split-13 and later */
+	n = im->opset < 13 ? attr_ints(NODE, "split", sizes, 64) : -1;
+	if (im->opset >= 13 || (im->opset < 2 && n < 0)) {
 		sv = imp_input(im, 1, &st);
 		if (st)
 			return st;
 		n = sv ? const_ints(sv, sizes, 64) : -1;
 		if (sv && n < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "split sizes must be a constant");
+			return not_constant(im, sv, "split sizes", "a constant");
+	}
+	if (n < 0 && im->opset >= 18 && attr_find(NODE, "num_outputs")) {
+		/* Split-18 num_outputs: parts of ceil(dim / n), the last smaller */
+		int64_t parts = attr_int(NODE, "num_outputs", 0), dim = x->type.dims[axis], chunk;
+		if (parts != nout)
+			return imp_error(im, CV_ERR_INPUT, "num_outputs %lld for %d results", (long long)parts, nout);
+		chunk = (dim + parts - 1) / parts;
+		if (chunk * (parts - 1) > dim)
+			return imp_error(im, CV_ERR_INPUT, "dim %lld of size %lld does not split into %d parts of %lld",
+					 (long long)axis, (long long)dim, nout, (long long)chunk);
+		for (k = 0; k < nout; k++)
+			sizes[k] = k < nout - 1 ? chunk : dim - chunk * (nout - 1);
+		n = nout;
 	}
 	if (n < 0) { /* equal parts */
 		if (x->type.dims[axis] % nout)
@@ -1143,7 +1184,7 @@ static cv_status slice_params(imp *im, int64_t p[4][CV_MAX_RANK], int n[4])
 			return st;
 		n[i] = v ? const_ints(v, p[i], CV_MAX_RANK) : -1;
 		if (v && n[i] < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "%s must be a constant", names[i]);
+			return not_constant(im, v, names[i], "a constant");
 	}
 	if (n[0] < 0 || n[1] != n[0] || (n[2] >= 0 && n[2] != n[0]) || (n[3] >= 0 && n[3] != n[0]))
 		return imp_error(im, CV_ERR_INPUT, "starts, ends, axes and steps differ in length");
@@ -1185,6 +1226,101 @@ static cv_status lower_slice(imp *im)
 	return finish(im, CV_OP_SLICE, &x, 1, &a, 1, NULL);
 }
 
+/*
+ * Pad-18's optional axes operand: pads holds 2 * len(axes) values, begins
+ * then ends, for those axes only; spread them over all rank dims (others 0).
+ */
+static cv_status pad_axes(imp *im, int rank, int64_t *pads, int *n)
+{
+	cv_status st = CV_OK;
+	cv_value *av = imp_input(im, 3, &st);
+	int64_t axes[CV_MAX_RANK], given[2 * CV_MAX_RANK], ax;
+	uint32_t seen = 0;
+	int na, k;
+
+	if (st || !av)
+		return st;
+	if ((na = const_ints(av, axes, CV_MAX_RANK)) < 0)
+		return not_constant(im, av, "axes", "a constant of at most 8 integers");
+	if (*n != 2 * na)
+		return imp_error(im, CV_ERR_INPUT, "pads has %d values for %d axes", *n, na);
+	memcpy(given, pads, (size_t)*n * sizeof *pads);
+	memset(pads, 0, 2 * (size_t)rank * sizeof *pads);
+	for (k = 0; k < na; k++) {
+		if ((st = norm_axis(im, axes[k], rank, &ax)))
+			return st;
+		if (seen & (1u << ax))
+			return imp_error(im, CV_ERR_INPUT, "axis %lld is given twice", (long long)axes[k]);
+		seen |= 1u << ax;
+		pads[ax] = given[k];
+		pads[rank + ax] = given[na + k];
+	}
+	*n = 2 * rank;
+	return CV_OK;
+}
+
+/*
+ * Pad-19 mode wrap: each padded axis becomes concat(x[dim-b:], x, x[:e]), so
+ * the pads must be in [0, dim] (ONNX Runtime's limit too; a negative pad
+ * crops, which convc does not do in this mode).
+ */
+static cv_status pad_wrap(imp *im, cv_value *x, const int64_t *pads)
+{
+	int rank = x->type.rank, k, d, last = -1;
+	cv_status st;
+
+	for (k = 0; k < rank; k++) {
+		if (pads[k] < 0 || pads[rank + k] < 0 || pads[k] > x->type.dims[k] ||
+		    pads[rank + k] > x->type.dims[k])
+			return imp_error(im, CV_ERR_UNSUPPORTED,
+					 "wrap pads [%lld, %lld] on axis %d of size %lld; convc wraps by 0 to the dim's size",
+					 (long long)pads[k], (long long)pads[rank + k], k, (long long)x->type.dims[k]);
+		if (pads[k] || pads[rank + k])
+			last = k;
+	}
+	if (last < 0)
+		return alias(im, x);
+	for (k = 0; k <= last; k++) {
+		int64_t b = pads[k], e = pads[rank + k], dim = x->type.dims[k];
+		cv_value *parts[3];
+		const char *name = "";
+		cv_attrs sa, ca;
+		cv_node *n;
+		int np = 0;
+		if (!b && !e)
+			continue;
+		memset(&sa, 0, sizeof sa);
+		for (d = 0; d < rank; d++) {
+			sa.slice.ends[d] = x->type.dims[d];
+			sa.slice.steps[d] = 1;
+		}
+		if (b) { /* the last b rows in front */
+			sa.slice.starts[k] = dim - b;
+			sa.slice.ends[k] = dim;
+			if ((st = inner_node(im, CV_OP_SLICE, x, &sa, NULL, &parts[np++])))
+				return st;
+		}
+		parts[np++] = x;
+		if (e) { /* the first e rows behind */
+			sa.slice.starts[k] = 0;
+			sa.slice.ends[k] = e;
+			if ((st = inner_node(im, CV_OP_SLICE, x, &sa, NULL, &parts[np++])))
+				return st;
+		}
+		memset(&ca, 0, sizeof ca);
+		ca.axis = k;
+		if (k == last)
+			return finish(im, CV_OP_CONCAT, parts, np, &ca, 1, NULL);
+		if (!(n = cv_graph_add_node(im->g, CV_OP_CONCAT, im->node_name, parts, np, &name, 1)))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		n->attrs = ca;
+		if ((st = cv_node_infer_types(n, im->d)))
+			return st;
+		x = n->outputs[0];
+	}
+	return CV_OK;
+}
+
 static cv_status lower_pad(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1198,7 +1334,8 @@ static cv_status lower_pad(imp *im)
 	rank = x->type.rank;
 	memset(&a, 0, sizeof a);
 	if (im->opset < 11) {
-		n = attr_ints(NODE, "pads", a.pad.pads, 2 * CV_MAX_RANK);
+		/* Pad-1 calls the attribute paddings, Pad-2 pads */
+		n = attr_ints(NODE, im->opset < 2 ? "paddings" : "pads", a.pad.pads, 2 * CV_MAX_RANK);
 		a.pad.value = attr_float(NODE, "value", 0);
 	} else {
 		pv = imp_input(im, 1, &st);
@@ -1207,12 +1344,12 @@ static cv_status lower_pad(imp *im)
 			return st;
 		n = const_ints(pv, a.pad.pads, 2 * CV_MAX_RANK);
 		if (n < 0)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "pads must be a constant");
+			return not_constant(im, pv, "pads", "a constant");
 		if (cv && (cv->kind != CV_VALUE_CONST || cv_type_numel(&cv->type) != 1))
-			return imp_error(im, CV_ERR_UNSUPPORTED, "constant_value must be a constant scalar");
+			return not_constant(im, cv, "constant_value", "a constant scalar");
 		a.pad.value = cv ? (float)const_float_at(cv, 0) : 0.0f;
-		if (imp_input(im, 3, &st) || st)
-			return st ? st : imp_error(im, CV_ERR_UNSUPPORTED, "the axes operand is not supported");
+		if ((st = pad_axes(im, rank, a.pad.pads, &n)))
+			return st;
 	}
 	if (n != 2 * rank)
 		return imp_error(im, CV_ERR_INPUT, "pads has %d values for rank %d", n, rank);
@@ -1221,6 +1358,8 @@ static cv_status lower_pad(imp *im)
 		a.pad.mode = CV_PAD_REFLECT;
 	else if (!strcmp(mode, "edge"))
 		a.pad.mode = CV_PAD_EDGE;
+	else if (!strcmp(mode, "wrap"))
+		return pad_wrap(im, x, a.pad.pads);
 	else if (strcmp(mode, "constant"))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "pad mode '%s'", mode);
 	return finish(im, CV_OP_PAD, &x, 1, &a, 1, NULL);
@@ -1237,26 +1376,97 @@ static int enum_index(const char *s, const char *const *names, int count)
 	return -1;
 }
 
+/*
+ * Resize-18 axes: scales and sizes hold one value per listed axis (default:
+ * every axis). map[k] is the index into them for dim k, -1 for the dims they
+ * leave alone. Returns the count the operands must have.
+ */
+static cv_status resize_axes(imp *im, int rank, int map[CV_MAX_RANK], int *count)
+{
+	int64_t axes[CV_MAX_RANK], ax;
+	int n = im->opset >= 18 ? attr_ints(NODE, "axes", axes, CV_MAX_RANK) : -1, k;
+	cv_status st;
+
+	for (k = 0; k < rank; k++)
+		map[k] = n < 0 ? k : -1;
+	*count = n < 0 ? rank : n;
+	for (k = 0; k < n; k++) {
+		if ((st = norm_axis(im, axes[k], rank, &ax)))
+			return st;
+		if (map[ax] >= 0)
+			return imp_error(im, CV_ERR_INPUT, "axis %lld is given twice", (long long)axes[k]);
+		map[ax] = k;
+	}
+	return CV_OK;
+}
+
+/*
+ * Resize-18 keep_aspect_ratio_policy with sizes: not_larger (not_smaller)
+ * scales every listed axis by the smallest (largest) sizes[i] / in[i], and
+ * the output is round(scale * in) (ONNX's definition).
+ */
+static cv_status keep_aspect(imp *im, const cv_value *x, const int map[CV_MAX_RANK], int64_t *sz,
+			     double *scale)
+{
+	char policy[32];
+	int rank = x->type.rank, k, larger;
+	double s = 0;
+
+	attr_string(NODE, "keep_aspect_ratio_policy", "stretch", policy, sizeof policy);
+	if (im->opset < 18 || !strcmp(policy, "stretch"))
+		return CV_OK;
+	larger = !strcmp(policy, "not_smaller");
+	if (!larger && strcmp(policy, "not_larger"))
+		return imp_error(im, CV_ERR_INPUT, "unknown keep_aspect_ratio_policy '%s'", policy);
+	for (k = 0; k < rank; k++) {
+		double r = x->type.dims[k] ? (double)sz[k] / (double)x->type.dims[k] : 1;
+		if (map[k] >= 0 && (s == 0 || (larger ? r > s : r < s)))
+			s = r;
+	}
+	for (k = 0; k < rank; k++)
+		if (map[k] >= 0) {
+			sz[k] = (int64_t)floor(s * (double)x->type.dims[k] + 0.5);
+			scale[k] = s;
+		}
+	return CV_OK;
+}
+
 /* Resize/Upsample scales or sizes: only the last two dims may change. */
 static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 {
 	cv_status st = CV_OK;
-	int rank = x->type.rank, k, si = im->opset < 11 ? 1 : 2;
+	int rank = x->type.rank, k, si = im->opset < 11 ? 1 : 2, map[CV_MAX_RANK], count;
 	cv_value *scales = imp_input(im, si, &st), *sizes = im->opset < 11 ? NULL : imp_input(im, 3, &st);
-	int64_t sz[CV_MAX_RANK];
+	int64_t sz[CV_MAX_RANK], given[CV_MAX_RANK];
+	double scale[CV_MAX_RANK];
 
-	if (st)
+	if (st || (st = resize_axes(im, rank, map, &count)))
 		return st;
 	if (scales && cv_type_numel(&scales->type) == 0)
 		scales = NULL; /* an empty scales operand means "use sizes" */
 	if (sizes) {
-		if (const_ints(sizes, sz, CV_MAX_RANK) != rank)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "sizes must be a constant with %d values", rank);
+		if (const_ints(sizes, given, CV_MAX_RANK) != count)
+			return sizes->kind == CV_VALUE_CONST
+				       ? imp_error(im, CV_ERR_INPUT, "sizes has %lld values for %d axes",
+						   (long long)cv_type_numel(&sizes->type), count)
+				       : not_constant(im, sizes, "sizes", "a constant");
+		for (k = 0; k < rank; k++) {
+			sz[k] = map[k] >= 0 ? given[map[k]] : x->type.dims[k];
+			/* in float, as ONNX Runtime computes it */
+			scale[k] = x->type.dims[k] ? (float)sz[k] / (float)x->type.dims[k] : 1;
+		}
+		if ((st = keep_aspect(im, x, map, sz, scale)))
+			return st;
 	} else if (scales) {
-		if (scales->kind != CV_VALUE_CONST || cv_type_numel(&scales->type) != rank)
-			return imp_error(im, CV_ERR_UNSUPPORTED, "scales must be a constant with %d values", rank);
-		for (k = 0; k < rank; k++) /* ONNX: out = floor(in * scale) */
-			sz[k] = (int64_t)floor((double)x->type.dims[k] * const_float_at(scales, k));
+		if (scales->kind != CV_VALUE_CONST || cv_type_numel(&scales->type) != count)
+			return scales->kind == CV_VALUE_CONST
+				       ? imp_error(im, CV_ERR_INPUT, "scales has %lld values for %d axes",
+						   (long long)cv_type_numel(&scales->type), count)
+				       : not_constant(im, scales, "scales", "a constant");
+		for (k = 0; k < rank; k++) { /* ONNX: out = floor(in * scale) */
+			scale[k] = map[k] >= 0 ? const_float_at(scales, map[k]) : 1.0;
+			sz[k] = (int64_t)floor((double)x->type.dims[k] * scale[k]);
+		}
 	} else {
 		return imp_error(im, CV_ERR_INPUT, "neither scales nor sizes is given");
 	}
@@ -1264,10 +1474,8 @@ static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 		if (sz[k] != x->type.dims[k])
 			return imp_error(im, CV_ERR_UNSUPPORTED, "resizing dim %d; convc resizes the last two dims only", k);
 	for (k = 0; k < 2; k++) {
-		int64_t in = x->type.dims[rank - 2 + k];
 		a->resize.sizes[k] = sz[rank - 2 + k];
-		a->resize.scales[k] = scales ? (float)const_float_at(scales, rank - 2 + k)
-					     : in ? (float)sz[rank - 2 + k] / (float)in : 1.0f;
+		a->resize.scales[k] = (float)scale[rank - 2 + k];
 	}
 	return CV_OK;
 }
@@ -1312,6 +1520,73 @@ static cv_status lower_resize(imp *im)
 	a.resize.nearest = (cv_nearest_mode)c;
 	if (attr_int(NODE, "exclude_outside", 0))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "exclude_outside=1");
+	/* Resize-18 antialias filters linear downscaling only */
+	if (attr_int(NODE, "antialias", 0) && a.resize.mode == CV_RESIZE_LINEAR &&
+	    (a.resize.scales[0] < 1 || a.resize.scales[1] < 1))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "antialias=1 when downscaling (scales %g, %g)",
+				 a.resize.scales[0], a.resize.scales[1]);
+	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
+}
+
+/*
+ * Upsample (opsets 7-9; deprecated from 10): scales as an attribute (7-8) or
+ * a constant operand (9), at least 1, nearest or linear. It is Resize-10:
+ * asymmetric coordinates, nearest rounding down (the scales are >= 1), as
+ * ONNX Runtime's Upsample computes.
+ */
+static cv_status lower_upsample(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *sv = NULL;
+	float scales[CV_MAX_RANK];
+	char mode[32];
+	cv_attrs a;
+	int rank, n, k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (im->opset < 7 || im->opset > 9)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "Upsample at opset %lld; convc reads Upsample-7 and -9 "
+				 "(before 7 it is experimental, from 10 it is Resize)", (long long)im->opset);
+	rank = x->type.rank;
+	if (rank < 2)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "input rank %d < 2", rank);
+	if (im->opset < 9) {
+		const Onnx__AttributeProto *at = attr_find(NODE, "scales");
+		n = at ? (int)at->n_floats : -1;
+		for (k = 0; k < n && k < CV_MAX_RANK; k++)
+			scales[k] = at->floats[k];
+	} else {
+		sv = operand(im, 1, 1, &st);
+		if (st)
+			return st;
+		n = sv->kind == CV_VALUE_CONST ? (int)cv_type_numel(&sv->type) : -1;
+		if (n < 0)
+			return not_constant(im, sv, "scales", "a constant");
+		for (k = 0; k < n && k < CV_MAX_RANK; k++)
+			scales[k] = (float)const_float_at(sv, k);
+	}
+	if (n != rank)
+		return imp_error(im, CV_ERR_INPUT, "scales has %d values for rank %d", n, rank);
+	memset(&a, 0, sizeof a);
+	for (k = 0; k < rank; k++) {
+		int64_t out = (int64_t)floor((double)x->type.dims[k] * scales[k]);
+		if (!(scales[k] >= 1))
+			return imp_error(im, CV_ERR_INPUT, "scale %g on dim %d; Upsample scales are >= 1", scales[k], k);
+		if (k < rank - 2 && out != x->type.dims[k])
+			return imp_error(im, CV_ERR_UNSUPPORTED, "resizing dim %d; convc resizes the last two dims only", k);
+		if (k >= rank - 2) {
+			a.resize.sizes[k - (rank - 2)] = out;
+			a.resize.scales[k - (rank - 2)] = scales[k];
+		}
+	}
+	attr_string(NODE, "mode", "nearest", mode, sizeof mode);
+	if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))
+		a.resize.mode = CV_RESIZE_LINEAR;
+	else if (strcmp(mode, "nearest"))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'", mode);
+	a.resize.coord = CV_COORD_ASYMMETRIC;
+	a.resize.nearest = CV_NEAREST_FLOOR;
 	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
 }
 
@@ -1342,6 +1617,30 @@ static cv_status lower_identity(imp *im)
 	return alias(im, x);
 }
 
+/*
+ * Dropout at inference is the identity. Dropout-12 and later take
+ * training_mode as an operand: it must be absent or a constant false
+ * (training drops at random). Before Dropout-7, is_test=0 asked for
+ * training, but with the mask unused convc treats the op as inference, as
+ * Dropout-7 and ONNX Runtime do.
+ */
+static cv_status lower_dropout(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *t = im->opset >= 12 ? imp_input(im, 2, &st) : NULL;
+	int64_t on = 0;
+
+	if (st)
+		return st;
+	if (t && (t->kind != CV_VALUE_CONST || cv_type_numel(&t->type) != 1))
+		return not_constant(im, t, "training_mode", "a constant scalar");
+	if (t && const_ints(t, &on, 1) != 1)
+		on = const_float_at(t, 0) != 0;
+	if (on)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode is true; convc runs inference only");
+	return lower_identity(im);
+}
+
 static cv_status lower_cast(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1349,10 +1648,154 @@ static cv_status lower_cast(imp *im)
 
 	if (st)
 		return st;
-	if (x->type.dtype != CV_F32 || attr_int(NODE, "to", 0) != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+	if (x->type.dtype != CV_F32 || cast_to(im, NODE) != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "casts a run-time %s tensor to ONNX type %lld; only float32 to float32 is supported at run time",
-				 cv_dtype_name(x->type.dtype), (long long)attr_int(NODE, "to", 0));
+				 cv_dtype_name(x->type.dtype), (long long)cast_to(im, NODE));
 	return alias(im, x);
+}
+
+/* ---- variadic elementwise and run-time bounds (max/min nodes) ---- */
+
+/* A two-operand node inside a lowering (not bound to an ONNX name). */
+static cv_status inner_binary(imp *im, cv_op op, cv_value *a, cv_value *b, cv_value **out)
+{
+	cv_value *ins[2] = {a, b};
+	const char *name = "";
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, ins, 2, &name, 1);
+	cv_status st;
+
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	*out = n->outputs[0];
+	return CV_OK;
+}
+
+/* A one-element operand as a rank-0 scalar, so that it broadcasts with x of
+ * any rank without raising it (a [1] bound would make a scalar x [1]). */
+static cv_status as_scalar(imp *im, cv_value *v, cv_value **out)
+{
+	cv_type t = v->type;
+
+	*out = v;
+	if (!v->type.rank)
+		return CV_OK;
+	t.rank = 0;
+	t.layout = CV_LAYOUT_PLAIN;
+	return inner_node(im, CV_OP_RESHAPE, v, NULL, &t, out);
+}
+
+/*
+ * Clip with a run-time bound: y = min(max(x, min), max) (ONNX's definition,
+ * which also gives max where min > max) as max and min nodes; a constant
+ * bound beside a run-time one stays a clip.
+ */
+static cv_status lower_clip_runtime(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *lo = imp_input(im, 1, &st), *hi = imp_input(im, 2, &st);
+	cv_value *y = x, *ins[2];
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	a.act.kind = CV_ACT_CLIP;
+	a.act.a = lo && lo->kind == CV_VALUE_CONST ? (float)const_float_at(lo, 0) : -FLT_MAX;
+	a.act.b = hi && hi->kind == CV_VALUE_CONST ? (float)const_float_at(hi, 0) : FLT_MAX;
+	if ((lo && lo->kind == CV_VALUE_CONST) && (st = inner_node(im, CV_OP_CLIP, y, &a, NULL, &y)))
+		return st;
+	if (lo && lo->kind != CV_VALUE_CONST) {
+		if ((st = as_scalar(im, lo, &lo)))
+			return st;
+		if (!hi) {
+			ins[0] = y, ins[1] = lo;
+			return finish(im, CV_OP_MAX, ins, 2, NULL, 1, NULL);
+		}
+		if ((st = inner_binary(im, CV_OP_MAX, y, lo, &y)))
+			return st;
+	}
+	if (hi && hi->kind == CV_VALUE_CONST) {
+		a.act.a = -FLT_MAX;
+		return finish(im, CV_OP_CLIP, &y, 1, &a, 1, NULL);
+	}
+	if ((st = as_scalar(im, hi, &hi)))
+		return st;
+	ins[0] = y, ins[1] = hi;
+	return finish(im, CV_OP_MIN, ins, 2, NULL, 1, NULL);
+}
+
+/*
+ * Sum, Max, Min, Mean of any number of operands, broadcast NumPy-style
+ * (from opset 8; before, all have one shape), as a chain of two-operand
+ * add/max/min nodes, so the passes see ordinary elementwise ops (fusion,
+ * channels-last). Mean is the sum divided by the count, as ONNX Runtime
+ * computes it. One operand is the identity.
+ */
+static cv_status lower_variadic(imp *im, cv_op op, int mean)
+{
+	cv_status st = CV_OK;
+	cv_value *acc = NULL, *v, *ins[2];
+	size_t i, n = 0;
+
+	for (i = 0; i < NODE->n_input; i++) {
+		if (!(v = imp_input(im, (int)i, &st))) {
+			if (st)
+				return st;
+			continue;
+		}
+		if ((st = need_f32(im, v, (int)i)))
+			return st;
+		if (acc && (mean || i + 1 < NODE->n_input) && (st = inner_binary(im, op, acc, v, &v)))
+			return st;
+		if (acc && !mean && i + 1 == NODE->n_input) {
+			ins[0] = acc, ins[1] = v;
+			return finish(im, op, ins, 2, NULL, 1, NULL);
+		}
+		acc = v;
+		n++;
+	}
+	if (!acc)
+		return imp_error(im, CV_ERR_INPUT, "no operands");
+	if (!mean || n == 1)
+		return alias(im, acc);
+	{
+		cv_type t = {0};
+		float count = (float)n;
+		t.dtype = CV_F32;
+		ins[0] = acc;
+		if (!(ins[1] = cv_graph_add_const(im->g, im->node_name, &t, &count, sizeof count)))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		return finish(im, CV_OP_DIV, ins, 2, NULL, 1, NULL);
+	}
+}
+
+static cv_status lower_sum(imp *im) { return lower_variadic(im, CV_OP_ADD, 0); }
+static cv_status lower_max(imp *im) { return lower_variadic(im, CV_OP_MAX, 0); }
+static cv_status lower_min(imp *im) { return lower_variadic(im, CV_OP_MIN, 0); }
+static cv_status lower_mean(imp *im) { return lower_variadic(im, CV_OP_ADD, 1); }
+
+/* LRN (opsets 1, 13): across channels of x [N, C, D1, ...]; size is
+ * required, alpha, beta and bias default to 1e-4, 0.75 and 1. */
+static cv_status lower_lrn(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	cv_attrs a;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank < 3)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d; LRN takes [N,C,D1,...]", x->type.rank);
+	memset(&a, 0, sizeof a);
+	a.lrn.size = attr_int(NODE, "size", 0);
+	if (a.lrn.size < 1)
+		return imp_error(im, CV_ERR_INPUT, "size %lld (required, >= 1)", (long long)a.lrn.size);
+	a.lrn.alpha = attr_float(NODE, "alpha", 1e-4f);
+	a.lrn.beta = attr_float(NODE, "beta", 0.75f);
+	a.lrn.bias = attr_float(NODE, "bias", 1.0f);
+	return finish(im, CV_OP_LRN, &x, 1, &a, 1, NULL);
 }
 
 static const struct lower_entry table[] = {
@@ -1403,8 +1846,14 @@ static const struct lower_entry table[] = {
 	{"Resize", lower_resize},
 	{"Softmax", lower_softmax},
 	{"Identity", lower_identity},
-	{"Dropout", lower_identity},
+	{"Dropout", lower_dropout},
 	{"Cast", lower_cast},
+	{"Sum", lower_sum},
+	{"Max", lower_max},
+	{"Min", lower_min},
+	{"Mean", lower_mean},
+	{"Upsample", lower_upsample},
+	{"LRN", lower_lrn},
 };
 
 const char *const *cv_onnx_supported_ops(void)

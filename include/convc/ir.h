@@ -80,7 +80,8 @@ typedef enum cv_attrs_kind {
 	CV_ATTRS_RESIZE,
 	CV_ATTRS_SOFTMAX,
 	CV_ATTRS_RESHARD,
-	CV_ATTRS_NORM
+	CV_ATTRS_NORM,
+	CV_ATTRS_LRN
 } cv_attrs_kind;
 
 /* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
@@ -204,6 +205,12 @@ typedef struct cv_norm_attrs {
 	float epsilon;  /* added to the variance */
 } cv_norm_attrs;
 
+/* lrn: local response normalization across channels (ONNX LRN). */
+typedef struct cv_lrn_attrs {
+	int64_t size;   /* channels in the window, >= 1 */
+	float alpha, beta, bias;
+} cv_lrn_attrs;
+
 /*
  * Where an op runs and its tensors live on a many-core target (the shard
  * pass; docs/sharding.md has the footprint and cost formulas). Rows are the
@@ -253,6 +260,7 @@ typedef union cv_attrs {
 	cv_softmax_attrs softmax;
 	cv_reshard_attrs reshard;
 	cv_norm_attrs norm;
+	cv_lrn_attrs lrn;
 } cv_attrs;
 
 typedef struct cv_node cv_node;

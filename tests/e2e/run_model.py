@@ -6,6 +6,7 @@ model's input and compare every output with the ONNX Runtime reference.
 
 Steps:
   convc models/NAME.onnx -O<L> -o WORK/NAME-O<L> [--input-shape in=d0,d1,...]
+        [--input-value NAME=models/FILE.npy]
   make -s -j2 -C WORK/NAME-O<L>
   CVRT_ISA=I WORK/NAME-O<L>/model -i NAME.input.npy ... -o WORK/NAME-O<L>/out0.npy ...
 then, for every output k:  max|out_k - ref_k| <= RTOL * max|ref_k| + ATOL.
@@ -78,7 +79,8 @@ def load_manifest():
 
 
 def ensure_files(entry):
-    files = [entry["file"]] + entry["inputs"] + entry["refs"]
+    files = ([entry["file"]] + entry["inputs"] + entry["refs"] +
+             list(entry.get("input_values", {}).values()))
     missing = [f for f in files if not os.path.exists(os.path.join(MODELS, f))]
     if not missing:
         return
@@ -150,9 +152,13 @@ def make_cmd(out_dir, cc="cc"):
 
 
 def input_shape_args(entry):
+    """--input-shape for the dims the manifest pins, --input-value for the graph inputs
+    whose value it fixes at compile time."""
     args = []
     for name, dims in sorted(entry.get("input_shapes", {}).items()):
         args += ["--input-shape", f"{name}=" + ",".join(str(d) for d in dims)]
+    for name, f in sorted(entry.get("input_values", {}).items()):
+        args += ["--input-value", f"{name}=" + os.path.join(MODELS, f)]
     return args
 
 

@@ -396,6 +396,181 @@ def _bad_option(c):
     return Spec([m, "--frobnicate", "-o", c.out], USAGE, ["convc", m], [r"--frobnicate"])
 
 
+# ---- --input-value NAME=FILE.npy --------------------------------------------
+
+def reshape_input_model():
+    """x [2,24,5] -> Reshape whose shape is the int64 graph input 'shape' [4] -> Relu."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "shape"], ["r"], name="reshape0"),
+         helper.make_node("Relu", ["r"], ["y"], name="relu0")], "reshape_input",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 24, 5]),
+         helper.make_tensor_value_info("shape", TensorProto.INT64, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 8, 5])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def value_case(c, value, fname="value.npy", name="shape"):
+    """The Reshape model and --input-value NAME=FILE, FILE holding `value`
+    (a numpy array, or bytes written as they are, or None: no file)."""
+    import numpy as np
+    m = save(reshape_input_model(), os.path.join(c.dir, "reshape_input.onnx"))
+    f = os.path.join(c.dir, fname)
+    if isinstance(value, bytes):
+        with open(f, "wb") as fh:
+            fh.write(value)
+    elif value is not None:
+        np.save(f, value)
+    return m, f, ["--input-value", "%s=%s" % (name, f), "-o", c.out]
+
+
+@case("input_value_needed", "Reshape shape from an int64 graph input, no --input-value -> "
+      "exit 3 naming the input and suggesting the flag")
+def _iv_needed(c):
+    m = save(reshape_input_model(), os.path.join(c.dir, "reshape_input.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m],
+                [r"\bshape\b", r"int64", r"--input-value shape="])
+
+
+@case("input_value_ok", "the same model with --input-value shape=[2,3,-1,5] (int64) -> exit 0")
+def _iv_ok(c):
+    import numpy as np
+    m, f, args = value_case(c, np.array([2, 3, -1, 5], dtype=np.int64))
+    return Spec([m] + args, 0, [m], success=True)
+
+
+@case("input_value_int32", "an int32 value for the int64 input converts -> exit 0")
+def _iv_int32(c):
+    import numpy as np
+    m, f, args = value_case(c, np.array([2, 3, -1, 5], dtype=np.int32))
+    return Spec([m] + args, 0, [m], success=True)
+
+
+@case("input_value_unknown_input", "--input-value nosuch=FILE -> exit 1 naming 'nosuch'")
+def _iv_unknown(c):
+    import numpy as np
+    m, f, args = value_case(c, np.array([2, 3, -1, 5], dtype=np.int64), name="nosuch")
+    return Spec([m] + args, BAD_INPUT, [m], [r"\bnosuch\b", r"not a graph input"])
+
+
+@case("input_value_wrong_dtype", "a float32 value for the int64 input -> exit 1 naming both")
+def _iv_dtype(c):
+    import numpy as np
+    m, f, args = value_case(c, np.array([2, 3, -1, 5], dtype=np.float32))
+    return Spec([m] + args, BAD_INPUT, [m], [r"\bshape\b", r"f32|float32", r"int64"])
+
+
+@case("input_value_wrong_shape", "a 3-element value for the [4] input -> exit 1 naming the dim")
+def _iv_shape(c):
+    import numpy as np
+    m, f, args = value_case(c, np.array([2, 3, -1], dtype=np.int64))
+    return Spec([m] + args, BAD_INPUT, [m], [r"\bshape\b", r"dim 0", r"\b3\b", r"\b4\b"])
+
+
+@case("input_value_float64", "a float64 .npy -> exit 1 naming the file and the dtype")
+def _iv_f8(c):
+    import numpy as np
+    m, f, args = value_case(c, np.array([2, 3, -1, 5], dtype=np.float64))
+    return Spec([m] + args, BAD_INPUT, [f], [r"\bshape\b", r"dtype", r"<f4|float32"])
+
+
+@case("input_value_missing_file", "--input-value shape=FILE that does not exist -> exit 1")
+def _iv_missing(c):
+    m, f, args = value_case(c, None)
+    return Spec([m] + args, BAD_INPUT, [f], [r"\bshape\b", r"cannot open|no such file"])
+
+
+@case("input_value_malformed", "a .npy with a good magic and a cut header -> exit 1")
+def _iv_malformed(c):
+    m, f, args = value_case(c, b"\x93NUMPY\x01\x00\x40\x00{'descr': '<i8'")
+    return Spec([m] + args, BAD_INPUT, [f], [r"\bshape\b", r"not a \.npy|header"])
+
+
+@case("input_value_truncated", "a .npy whose data is shorter than its shape -> exit 1")
+def _iv_truncated(c):
+    import io
+    import numpy as np
+    buf = io.BytesIO()
+    np.save(buf, np.array([2, 3, -1, 5], dtype=np.int64))
+    m, f, args = value_case(c, buf.getvalue()[:-8])
+    return Spec([m] + args, BAD_INPUT, [f], [r"\bshape\b", r"truncated"])
+
+
+@case("input_value_no_file", "--input-value shape (no '=FILE') -> exit 2")
+def _iv_usage(c):
+    m = save(reshape_input_model(), os.path.join(c.dir, "reshape_input.onnx"))
+    return Spec([m, "--input-value", "shape", "-o", c.out], USAGE, ["convc", m],
+                [r"--input-value", r"NAME=FILE"])
+
+
+# ---- opsets: what convc refuses at the opsets it reads -----------------------
+
+def one_node_model(op, ins, opset, inits=(), xshape=(1, 2, 4, 4), n_out=1, **attrs):
+    """x -> one node named 'n0' (operands: x, then `ins`, initializers `inits`)."""
+    from onnx import TensorProto, helper
+    outs = ["y"] + ["y%d" % k for k in range(1, n_out)]
+    g = helper.make_graph(
+        [helper.make_node(op, ["x"] + list(ins), outs, name="n0", **attrs)], "one_node",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(xshape))],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
+        list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 7
+    return m
+
+
+def np_init(name, values, dtype):
+    import numpy as np
+    from onnx import numpy_helper
+    return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+
+@case("opset_too_new", "a Relu model at opset 22 -> exit 3 naming the opset and the range")
+def _opset22(c):
+    m = save(one_node_model("Relu", [], 22), os.path.join(c.dir, "op22.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"opset 22", r"\b1 to 21\b"])
+
+
+@case("opset1_tile", "Tile-1 (tiles and axis operands) -> exit 3 naming the node and opset")
+def _tile1(c):
+    m = save(one_node_model("Tile", ["t", "a"], 1,
+                            [np_init("t", 2, "int64"), np_init("a", 1, "int64")]),
+             os.path.join(c.dir, "tile1.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"opset 1\b", r"Tile"])
+
+
+@case("opset18_resize_antialias_down", "Resize-18 antialias=1 downscaling -> exit 3")
+def _aa(c):
+    m = save(one_node_model("Resize", ["", "sc"], 18, [np_init("sc", [1, 1, 0.5, 0.5], "float32")],
+                            mode="linear", antialias=1),
+             os.path.join(c.dir, "aa.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"antialias"])
+
+
+@case("opset19_resize_half_pixel_symmetric", "Resize-19 half_pixel_symmetric -> exit 3")
+def _hps(c):
+    m = save(one_node_model("Resize", ["", "sc"], 19, [np_init("sc", [1, 1, 2, 2], "float32")],
+                            mode="linear", coordinate_transformation_mode="half_pixel_symmetric"),
+             os.path.join(c.dir, "hps.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"half_pixel_symmetric"])
+
+
+@case("opset19_pad_wrap_too_far", "Pad-19 wrap by more than the dim -> exit 3 naming the axis")
+def _wrap(c):
+    m = save(one_node_model("Pad", ["p"], 19, [np_init("p", [0, 0, 5, 0, 0, 0, 0, 0], "int64")],
+                            mode="wrap"),
+             os.path.join(c.dir, "wrap.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"wrap", r"axis 2", r"\b5\b"])
+
+
+@case("opset13_dropout_training", "Dropout-13 with training_mode true -> exit 3")
+def _drop_train(c):
+    m = save(one_node_model("Dropout", ["r", "t"], 13, [np_init("r", 0.5, "float32"),
+                                                       np_init("t", True, "bool")]),
+             os.path.join(c.dir, "drop.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"training_mode"])
+
+
 # ---- hostile models: resource limits and contradictory attributes ----------
 
 def attr_case(c, fname, model, keys, exit=BAD_INPUT):

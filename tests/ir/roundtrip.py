@@ -8,8 +8,8 @@ For one model (--model NAME) or all of them, at -O0 and -O2:
     convc-opt - < A.cir                        # standard input, same bytes
     convc-opt B.cir -passes=fold-bn,fuse-epilogue,dce --verify-each -o C.cir
 
-Models are those in models/manifest.json (its input_shapes pin dynamic dims)
-plus any other models/*.onnx. A model whose .onnx is absent (a generated one
+Models are those in models/manifest.json (its input_shapes pin dynamic dims,
+its input_values fix inputs with --input-value) plus any other models/*.onnx. A model whose .onnx is absent (a generated one
 not made yet) is skipped: exit 77.
 
     roundtrip.py --convc BUILD/convc --convc-opt BUILD/convc-opt --work DIR [--model NAME]
@@ -38,10 +38,11 @@ def models():
     found = {}
     with open(os.path.join(MODELS, "manifest.json")) as f:
         for m in json.load(f)["models"]:
-            found[m["name"]] = (os.path.join(MODELS, m["file"]), m.get("input_shapes", {}))
+            found[m["name"]] = (os.path.join(MODELS, m["file"]), m.get("input_shapes", {}),
+                                m.get("input_values", {}))
     for path in sorted(glob.glob(os.path.join(MODELS, "*.onnx"))):
         name = os.path.basename(path)[:-len(".onnx")]
-        found.setdefault(name, (path, {}))
+        found.setdefault(name, (path, {}, {}))
     return found
 
 
@@ -59,11 +60,13 @@ def run(cmd, stdin=None):
     return p.stdout
 
 
-def check_level(args, name, onnx, pins, level, work):
+def check_level(args, name, onnx, pins, values, level, work):
     a, b, c = (os.path.join(work, f"{name}.O{level}.{x}.cir") for x in "ABC")
     cmd = [args.convc, onnx, f"-O{level}", "--emit=ir", "-o", a]
     for inp, dims in pins.items():
         cmd += ["--input-shape", f"{inp}={','.join(str(d) for d in dims)}"]
+    for inp, f in values.items():
+        cmd += ["--input-value", f"{inp}={os.path.join(MODELS, f)}"]
     run(cmd)
     run([args.convc_opt, a, "-o", b])
     with open(a, "rb") as fa, open(b, "rb") as fb:
@@ -96,13 +99,13 @@ def main():
         if name not in table:
             print(f"FAIL: unknown model {name}")
             return 1
-        onnx, pins = table[name]
+        onnx, pins, values = table[name]
         if not os.path.exists(onnx):
             print(f"skip {name}: {onnx} not made")
             continue
         for level in (0, 2):
             try:
-                check_level(args, name, onnx, pins, level, args.work)
+                check_level(args, name, onnx, pins, values, level, args.work)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 print(f"FAIL {name} -O{level}: {e}")
                 return 1

@@ -62,6 +62,8 @@ def run_model(interp, entry, level, work):
     cmd = [interp, os.path.join(MODELS, entry["file"]), f"-O{level}"]
     for iname, dims in sorted(entry.get("input_shapes", {}).items()):
         cmd += ["--input-shape", f"{iname}=" + ",".join(str(d) for d in dims)]
+    for iname, f in sorted(entry.get("input_values", {}).items()):
+        cmd += ["--input-value", f"{iname}=" + os.path.join(MODELS, f)]
     for f in entry["inputs"]:
         cmd += ["-i", os.path.join(MODELS, f)]
     for p in outs:

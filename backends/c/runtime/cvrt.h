@@ -431,7 +431,7 @@ void cvrt_unary(int64_t count, const float *x, float *y, cvrt_act act);
  * 1 <= ndim <= CVRT_MAX_RANK. y may alias a or b when that operand is dense
  * with the output's shape.
  */
-enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV };
+enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV, CVRT_MAX, CVRT_MIN };
 void cvrt_binary(int op, int ndim, const int64_t *out_dims, const float *a,
 		 const int64_t *a_strides, const float *b, const int64_t *b_strides,
 		 float *y, cvrt_act act);
@@ -606,6 +606,16 @@ void cvrt_math1(int op, int64_t count, const float *x, float *y);
  */
 void cvrt_layernorm(int64_t outer, int64_t len, const float *x, const float *scale,
 		    const float *bias, float eps, float *y, float *mean, float *inv_std);
+
+/*
+ * Local response normalization across channels (ONNX LRN):
+ *   x, y: dense [n, c, s] (s: the product of the spatial dims), y != x;
+ *   y[n,k,i] = x[n,k,i] / (bias + alpha/size * sum_j x[n,j,i]^2)^beta over
+ *   j in [k - (size-1)/2, k + size/2] clipped to [0, c) (integer division).
+ * size >= 1. Vectorized over s; parallel over the n*c rows.
+ */
+void cvrt_lrn(int64_t n, int64_t c, int64_t s, int64_t size, float alpha, float beta, float bias,
+	      const float *x, float *y);
 
 /*
  * Instruction sets. Every kernel above exists once per ISA (enum cvrt_isa);

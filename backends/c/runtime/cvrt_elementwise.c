@@ -93,6 +93,12 @@ static void binary_row(int op, int64_t len, const float *a, int64_t as, const fl
 	case CVRT_MUL:
 		BIN_LOOPS(av * bv);
 		break;
+	case CVRT_MAX: /* a NaN operand gives NaN, as ONNX Runtime's Max */
+		BIN_LOOPS(av != av || av > bv ? av : bv);
+		break;
+	case CVRT_MIN:
+		BIN_LOOPS(av != av || av < bv ? av : bv);
+		break;
 	default:
 		BIN_LOOPS(av / bv);
 		break;

@@ -101,7 +101,11 @@
 	V(cvrt_layernorm,                                                                 \
 	  (int64_t outer, int64_t len, const float *x, const float *scale,                \
 	   const float *bias, float eps, float *y, float *mean, float *inv_std),          \
-	  (outer, len, x, scale, bias, eps, y, mean, inv_std))
+	  (outer, len, x, scale, bias, eps, y, mean, inv_std))                            \
+	V(cvrt_lrn,                                                                       \
+	  (int64_t n, int64_t c, int64_t s, int64_t size, float alpha, float beta,        \
+	   float bias, const float *x, float *y),                                         \
+	  (n, c, s, size, alpha, beta, bias, x, y))
 
 #define CVRT_COPY_KERNELS(V, R)                                                           \
 	V(cvrt_strided_copy,                                                              \

@@ -9,6 +9,7 @@
 #define cvrt_reduce CVRT_FN(cvrt_reduce)
 #define cvrt_softmax CVRT_FN(cvrt_softmax)
 #define cvrt_layernorm CVRT_FN(cvrt_layernorm)
+#define cvrt_lrn CVRT_FN(cvrt_lrn)
 
 /* ------------------------------------------------------------------------ */
 /* Reduction                                                                */
@@ -334,5 +335,41 @@ void cvrt_layernorm(int64_t outer, int64_t len, const float *x, const float *sca
 		else
 			for (j = 0; j < len; j++)
 				yr[j] = (xr[j] - mean) * inv * scale[j];
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Local response normalization                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Each output row (one n, one channel k) sums the squares of its window's
+ * input rows into a row buffer, then scales x by pow(...)^-beta: plain loops
+ * over the spatial dim that the compiler vectorizes (powf is the one libm
+ * call per element). Rows are independent, so they are split over threads. */
+void cvrt_lrn(int64_t n, int64_t c, int64_t s, int64_t size, float alpha, float beta, float bias,
+	      const float *x, float *y)
+{
+	int64_t lo = (size - 1) / 2, hi = size / 2, row;
+	float scale = alpha / (float)size;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n * c > 1 && n * c * s * size > PAR_MIN_WORK)
+#endif
+	for (row = 0; row < n * c; row++) {
+		int64_t k = row % c, j0 = k - lo < 0 ? 0 : k - lo, j1 = k + hi >= c ? c - 1 : k + hi;
+		const float *xb = x + (row - k) * s, *xr = x + row * s;
+		float *yr = y + row * s;
+		int64_t i, j;
+
+		/* y holds the sum of squares until the last step */
+		for (i = 0; i < s; i++)
+			yr[i] = 0.0f;
+		for (j = j0; j <= j1; j++) {
+			const float *xj = xb + j * s;
+			for (i = 0; i < s; i++)
+				yr[i] += xj[i] * xj[i];
+		}
+		for (i = 0; i < s; i++)
+			yr[i] = xr[i] / powf(bias + scale * yr[i], beta);
 	}
 }
