@@ -567,7 +567,7 @@ static cv_status import_inputs(imp *im, const Onnx__GraphProto *g, const cv_inpu
 		const char *name = vi->name ? vi->name : "";
 		const cv_input_value *val = find_value(im, name);
 		cv_type t;
-		cv_value *v;
+		cv_value *v = NULL;
 		if (val) {
 			if ((st = value_to_const(im, vi, val, &v)) || (st = imp_bind(im, name, v)))
 				return st;
