@@ -26,15 +26,7 @@ static cv_act unary_act(const cv_node *n)
 {
 	cv_act a = n->attrs.act;
 
-	switch (n->op) {
-	case CV_OP_RELU: a.kind = CV_ACT_RELU; break;
-	case CV_OP_CLIP: a.kind = CV_ACT_CLIP; break;
-	case CV_OP_LEAKY_RELU: a.kind = CV_ACT_LEAKY_RELU; break;
-	case CV_OP_SIGMOID: a.kind = CV_ACT_SIGMOID; break;
-	case CV_OP_HARD_SIGMOID: a.kind = CV_ACT_HARD_SIGMOID; break;
-	case CV_OP_HARD_SWISH: a.kind = CV_ACT_HARD_SWISH; break;
-	default: break;
-	}
+	a.kind = cv_op_act_kind(n->op);
 	return a;
 }
 
@@ -121,6 +113,7 @@ static double binary_apply(cv_op op, double a, double b)
 	case CV_OP_ADD: return a + b;
 	case CV_OP_SUB: return a - b;
 	case CV_OP_MUL: return a * b;
+	case CV_OP_PRELU: return a >= 0 ? a : a * b;
 	default: return a / b;
 	}
 }
@@ -130,9 +123,11 @@ static cv_status run_binary(const cv_node *n, const float *const *in, float *con
 	const cv_type *y = out_type(n, 0);
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK], idx[CV_MAX_RANK] = {0};
 	int64_t i, count = cv_type_numel(y);
+	static const cv_act none = {CV_ACT_NONE, 0, 0};
+	const cv_act *act = cv_op_attrs_kind(n->op) == CV_ATTRS_ACT ? &n->attrs.act : &none; /* prelu: none */
 	cv_status st;
 
-	if ((st = binary_layouts_check(n, d)) || (st = act_check(n, &n->attrs.act, d)) ||
+	if ((st = binary_layouts_check(n, d)) || (st = act_check(n, act, d)) ||
 	    (st = broadcast_strides(n, in_type(n, 0), y, sa, d)) ||
 	    (st = broadcast_strides(n, in_type(n, 1), y, sb, d)))
 		return st;
@@ -143,7 +138,7 @@ static cv_status run_binary(const cv_node *n, const float *const *in, float *con
 			oa += idx[k] * sa[k];
 			ob += idx[k] * sb[k];
 		}
-		out[0][i] = (float)act_apply(&n->attrs.act, binary_apply(n->op, in[0][oa], in[1][ob]));
+		out[0][i] = (float)act_apply(act, binary_apply(n->op, in[0][oa], in[1][ob]));
 		index_next(idx, y->dims, y->rank);
 	}
 	return CV_OK;
@@ -654,6 +649,17 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_SILU:
+	case CV_OP_TANH:
+	case CV_OP_GELU:
+	case CV_OP_GELU_TANH:
+	case CV_OP_ERF:
+	case CV_OP_EXP:
+	case CV_OP_LOG:
+	case CV_OP_SOFTPLUS:
+	case CV_OP_ELU:
+	case CV_OP_SELU:
+	case CV_OP_MISH:
 		return run_unary(n, in, out, d);
 	case CV_OP_NEG:
 	case CV_OP_ABS:
@@ -664,6 +670,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_PRELU:
 		return run_binary(n, in, out, d);
 	case CV_OP_POOL2D:
 		return interp_pool2d(n, in, out, d);

@@ -3,9 +3,10 @@
  *
  * Matches, where the producer's result has no other use and is not a graph
  * output:
- *   - relu / clip / leaky_relu / sigmoid / hard_sigmoid / hard_swish after a
- *     conv2d, dwconv2d, conv_transpose2d, gemm or add/sub/mul/div that has no
- *     activation yet;
+ *   - a unary activation op (relu ... mish: every op cv_op_act_kind names,
+ *     tanh, gelu, exp, log and the other transcendental ones included) after
+ *     a conv2d, dwconv2d, conv_transpose2d, gemm or add/sub/mul/div that has
+ *     no activation yet;
  *   - SiLU, mul(y, sigmoid(y)) (either operand order), where y's only uses are
  *     that sigmoid and that mul: the producer's activation becomes silu;
  *   - the residual add(y, r) (either order) after a conv2d or dwconv2d with
@@ -43,8 +44,7 @@ static cv_act *epilogue_slot(cv_node *p)
 
 static int is_activation(cv_op op)
 {
-	return op == CV_OP_RELU || op == CV_OP_CLIP || op == CV_OP_LEAKY_RELU || op == CV_OP_SIGMOID ||
-	       op == CV_OP_HARD_SIGMOID || op == CV_OP_HARD_SWISH;
+	return cv_op_act_kind(op) != CV_ACT_NONE;
 }
 
 /* The producer of y, if y feeds only `uses` nodes and is not an output. */

@@ -42,7 +42,11 @@ static const char *act_enum(cv_act_kind k)
 	static const char *const names[] = {
 		"CVRT_ACT_NONE",    "CVRT_ACT_RELU",         "CVRT_ACT_CLIP",       "CVRT_ACT_LEAKY_RELU",
 		"CVRT_ACT_SIGMOID", "CVRT_ACT_HARD_SIGMOID", "CVRT_ACT_HARD_SWISH", "CVRT_ACT_SILU",
+		"CVRT_ACT_TANH",    "CVRT_ACT_GELU",         "CVRT_ACT_GELU_TANH",  "CVRT_ACT_ERF",
+		"CVRT_ACT_EXP",     "CVRT_ACT_LOG",          "CVRT_ACT_SOFTPLUS",   "CVRT_ACT_ELU",
+		"CVRT_ACT_SELU",    "CVRT_ACT_MISH",
 	};
+	_Static_assert(sizeof names / sizeof names[0] == CV_ACT_KIND_COUNT, "one name per cv_act_kind");
 	return names[k];
 }
 
@@ -51,18 +55,23 @@ static void put_act(emitter *e, FILE *f, const cv_act *a)
 	fprintf(f, "{%s, %s, %s}", act_enum(a->kind), flit(e, a->a), flit(e, a->b));
 }
 
-/* The activation a unary, binary or gemm node applies; NULL for others. */
-static const cv_act *node_act(const cv_node *n)
+/* The activation a unary, binary or gemm node applies into *a (a unary
+ * activation op's kind comes from its op, cv_op_act_kind); 0 for others. */
+static int node_act(const cv_node *n, cv_act *a)
 {
 	switch (n->op) {
-	case CV_OP_RELU: case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_SIGMOID:
-	case CV_OP_HARD_SIGMOID: case CV_OP_HARD_SWISH:
 	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
-		return &n->attrs.act;
+		*a = n->attrs.act;
+		return 1;
 	case CV_OP_GEMM:
-		return &n->attrs.gemm.act;
+		*a = n->attrs.gemm.act;
+		return 1;
 	default:
-		return NULL;
+		if (cv_op_act_kind(n->op) == CV_ACT_NONE)
+			return 0;
+		*a = n->attrs.act;
+		a->kind = cv_op_act_kind(n->op);
+		return 1;
 	}
 }
 
@@ -81,16 +90,16 @@ static int act_index(const emitter *e, const cv_act *a)
 static void emit_acts(emitter *e, FILE *f)
 {
 	const cv_node *n;
-	const cv_act *a;
+	cv_act a;
 
 	e->num_acts = 0;
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if (!(a = node_act(n)) || act_index(e, a) >= 0 || e->num_acts == EMIT_MAX_ACTS)
+		if (!node_act(n, &a) || act_index(e, &a) >= 0 || e->num_acts == EMIT_MAX_ACTS)
 			continue;
 		fprintf(f, "static const cvrt_act act_%d = ", e->num_acts);
-		put_act(e, f, a);
+		put_act(e, f, &a);
 		fputs(";\n", f);
-		e->acts[e->num_acts++] = *a;
+		e->acts[e->num_acts++] = a;
 	}
 }
 
@@ -404,8 +413,11 @@ static void emit_batchnorm(emitter *e, FILE *f)
 static void emit_unary(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
-	const char *act = open_act(e, f, &n->attrs.act);
+	cv_act a;
+	const char *act;
 
+	node_act(n, &a);
+	act = open_act(e, f, &a);
 	fprintf(f, "\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
 	fprintf(f, "%s, %s);\n\t}\n", P(n->outputs[0]), act);
 }
@@ -424,7 +436,9 @@ static void bcast_strides(const cv_type *t, const cv_type *out, int64_t *s)
 static void emit_binary(emitter *e, FILE *f)
 {
 	static const char *const ops[] = {"CVRT_ADD", "CVRT_SUB", "CVRT_MUL", "CVRT_DIV"};
+	static const cv_act none = {CV_ACT_NONE, 0, 0};
 	const cv_node *n = e->node;
+	const char *op = n->op == CV_OP_PRELU ? "CVRT_PRELU" : ops[n->op - CV_OP_ADD];
 	const cv_type *y = &n->outputs[0]->type;
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
 	int rank = y->rank ? y->rank : 1;
@@ -435,11 +449,11 @@ static void emit_binary(emitter *e, FILE *f)
 	bcast_strides(&n->inputs[1]->type, y, sb);
 	if (!y->rank)
 		sa[0] = sb[0] = 0;
-	act = open_act(e, f, &n->attrs.act);
+	act = open_act(e, f, n->op == CV_OP_PRELU ? &none : &n->attrs.act);
 	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
 	put_i64s(f, "sa", sa, rank);
 	put_i64s(f, "sb", sb, rank);
-	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", ops[n->op - CV_OP_ADD], rank, P(n->inputs[0]));
+	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", op, rank, P(n->inputs[0]));
 	fprintf(f, "%s, sb, %s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]), act);
 }
 
@@ -732,6 +746,17 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_SILU:
+	case CV_OP_TANH:
+	case CV_OP_GELU:
+	case CV_OP_GELU_TANH:
+	case CV_OP_ERF:
+	case CV_OP_EXP:
+	case CV_OP_LOG:
+	case CV_OP_SOFTPLUS:
+	case CV_OP_ELU:
+	case CV_OP_SELU:
+	case CV_OP_MISH:
 		emit_unary(e, f);
 		break;
 	case CV_OP_NEG:
@@ -744,6 +769,7 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_SUB:
 	case CV_OP_MUL:
 	case CV_OP_DIV:
+	case CV_OP_PRELU:
 		emit_binary(e, f);
 		break;
 	case CV_OP_POOL2D:
