@@ -8,7 +8,9 @@
  * 2^24 values, 65536 per binade down to the denormals), 2^22 evenly spaced
  * values of [-100, 100], the 2^14 floats on either side of the points where
  * the algorithms change (exp's overflow and underflow limits and clamps,
- * tanh's 0.625), and the specials: +-0, +-inf, NaN, +-FLT_MIN, +-FLT_MAX,
+ * tanh's 0.625, log's sqrt(1/2), sqrt(2) and FLT_MIN, expm1's +-ln2/2,
+ * Mish's 20), every 1024th float from 2^7 to FLT_MAX (log's domain), and
+ * the specials: +-0, +-inf, NaN, +-FLT_MIN, +-FLT_MAX,
  * +-FLT_TRUE_MIN. The error of a result y against the double reference r
  * is |y - r| in units of the last place of r rounded to float (denormal
  * units below FLT_MIN); a NaN or an infinity must be exactly that. The
@@ -42,11 +44,13 @@ static const char *const fn_names[VMATH_COUNT] = {
  * rounded to float (and so is the constant), and exp turns an absolute error
  * of u into a relative one |u| times as large: about 140 ULP at x = -9
  * (u = -66), 7 for x >= -2; any float evaluation of it shares that.
+ * Mish's tiny results multiply x by a denormal e^x, as SiLU's by a denormal
+ * sigmoid. ELU is measured with alpha = 1, SELU with ONNX's defaults.
  * The hard activations have no libm counterpart of their own: x / 6 + 1 / 2
  * cancels near x = -3 (relative error unbounded there), so they are held to
  * |y - r| / max(1, |x|) <= max_scaled instead. */
-static const double max_ulp[VMATH_COUNT] = {2, 3, 4, 3, 3, 8, 200, 2, 3, 3, 3, 3, 4, INFINITY, INFINITY};
-static const double max_ulp_denorm[VMATH_COUNT] = {2, 3, 64, 3, 2, 16, 256, 2, 3, 3, 3, 3, 64,
+static const double max_ulp[VMATH_COUNT] = {2, 3, 4, 3, 3, 8, 200, 2, 2, 3, 2, 3, 4, INFINITY, INFINITY};
+static const double max_ulp_denorm[VMATH_COUNT] = {2, 3, 64, 3, 2, 16, 256, 2, 2, 3, 2, 3, 64,
 						   INFINITY, INFINITY};
 static const double max_scaled[VMATH_COUNT] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
 					       INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
