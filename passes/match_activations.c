@@ -14,18 +14,41 @@
  *                                     e.g. torch's opset < 14 export, or
  *                                     one matched above)
  *     x * relu6(x + 3) / 6   x * relu6(x + 3) * (1/6)  (Paddle's hardswish)
+ * The exp-based ones are products, matched as the factors of a tree of mul
+ * nodes (and divs by a constant k, a factor 1/k) whatever its grouping and
+ * operand order, all factors typed like the result; c is the product of the
+ * constant factors:
+ *   gelu(x), ONNX Gelu (erf form), as torch (opsets 9-17), TF and Keras
+ *   write it:   factors {x, 1 + erf(w)} with c = 1/2, w = x / sqrt(2) or
+ *               x * (1/sqrt(2)) (1 + e commutes; 0.5 also as / 2);
+ *   gelu_tanh(x), Gelu approximate=tanh: factors {x, 1 + tanh(w)}, c = 1/2,
+ *               w the product sqrt(2/pi) * (x + 0.044715 * x^3) (x^3 as any
+ *               tree of three x: Pow(x, 3) imports as x * (x * x)) or
+ *               sqrt(2/pi) * x * (1 + 0.044715 * x * x);
+ *   silu(x):    factors {x, sigmoid(x)}, c = 1 (either order);
+ *   mish(x):    factors {x, tanh(softplus(x))}, c = 1;
+ *   softplus(x): log(1 + exp(x)) (either order of the add), matched before
+ *               mish in the same sweep; it no longer overflows for x > 88.
+ * Constants compare to within 1e-6 relative: every exporter seen writes
+ * them rounded to float (1.41421354, 0.707106769, 0.797884583, 0.044715),
+ * 6e-8 off at most, while a 1/sqrt(2) off by a relative d changes GELU by
+ * at most 0.3 d (its derivative in c, x^2 e^(-x^2/2) / sqrt(2 pi), peaks
+ * at 0.29): 3e-7 at the tolerance, below float rounding of the inputs of
+ * most models, far below a different function.
  * Rewrites: the tail node becomes the activation of x (same result value,
  * so its name and uses stay); the chain's inner nodes, whose results had
  * no other use, are removed. Repeats until nothing fires. fuse-epilogue can
  * then fold the activation into the conv producing x, with its vector
  * epilogue, instead of one pass over memory per written-out op.
- * Must not fire: other constants (relu6(x + 2) / 6, x / 5), a clip other
- * than [0, 6] (or [0, 1] after the affine form), two different x, an inner
- * result with another use or that is a graph output, a constant that
- * broadcasts x to a larger shape, an op that already has a fused
- * activation.
+ * Must not fire: other constants (relu6(x + 2) / 6, x / 5, x / 1.41 in
+ * GELU, 0.04 for 0.044715), a clip other than [0, 6] (or [0, 1] after the
+ * affine form), two different x (x * sigmoid(v)), extra factors (x * x *
+ * sigmoid(x)), an inner result with another use or that is a graph output,
+ * a constant that broadcasts x to a larger shape, an op that already has a
+ * fused activation.
  * Preconditions: verified types. Invalidates: nothing.
- * Stats: hard-sigmoid, hard-swish (activations formed).
+ * Stats: hard-sigmoid, hard-swish, gelu, gelu-tanh, silu, mish, softplus
+ * (activations formed).
  */
 #include <math.h>
 #include <string.h>
@@ -502,5 +525,5 @@ static cv_status run_match(cv_module *m, const cv_pass_options *opts, cv_pass_st
 const cv_pass cv_pass_match_activations = {
 	"match-activations",
 	"turn activations written out as elementwise chains (hard-sigmoid and hard-swish as "
-	"add/clip/mul/div) back into the one op",
+	"add/clip/mul/div; GELU, SiLU, Mish, softplus) back into the one op",
 	NULL, run_match, NULL};

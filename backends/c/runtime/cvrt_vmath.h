@@ -1,8 +1,8 @@
 /*
- * cvrt_vmath.h - vector exp, sigmoid, SiLU, tanh, erf, GELU (erf and tanh
- * forms), hard-sigmoid and hard-swish for the kernel families (internal;
- * cvrt_impl.h includes it). The activations of cvrt_act use them; erf and
- * the GELUs wait for activation kinds of their own.
+ * cvrt_vmath.h - vector exp, expm1, log, sigmoid, SiLU, tanh, erf, GELU
+ * (erf and tanh forms), softplus, ELU, SELU, Mish, hard-sigmoid and
+ * hard-swish for the kernel families (internal; cvrt_impl.h includes it).
+ * Every activation of cvrt_act is computed by them.
  *
  * One algorithm per function, written once on vm_vec, a vector of VM_VW
  * floats: __m512 (AVX-512), __m256 (AVX2 + FMA), or a single float in the
@@ -45,6 +45,12 @@
  * 1.2e-7), its exp(-x^2) taken with -x^2 split exactly (vm_exp_ab).
  * GELU = x * Phi(x) from the same pieces, without the 1 + erf cancellation;
  * its tanh form as x * sigmoid(2u).
+ *
+ * log: x = m 2^e, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
+ * s = (m - 1) / (m + 1), f = m - 1 entering exactly (see vm_log); expm1 from
+ * exp's reduction without the constant 1 of its polynomial; softplus =
+ * max(x, 0) + log1p(exp(-|x|)) with log1p by Goldberg's quotient; ELU and
+ * SELU from expm1; Mish = x * n / (n + 2), n = e^x (e^x + 2).
  *
  * hard-sigmoid(x) = min(1, max(0, alpha * x + beta)) (one fma, 2 clamps);
  * hard-swish(x) = x * hard-sigmoid(x) with alpha = 1/6, beta = 1/2 (4).
