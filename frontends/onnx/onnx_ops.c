@@ -377,6 +377,39 @@ static cv_status lower_gelu(imp *im)
 }
 
 /*
+ * PRelu before opset 7 has a slope of one value or one per channel (dim 1
+ * of x), not a broadcast one: a [C] slope becomes [C,1,...,1] (rank of x
+ * minus 1), which broadcasts the same way.
+ */
+static cv_status prelu6_slope(imp *im, const cv_value *x, cv_value **slope)
+{
+	const cv_type *ts = &(*slope)->type;
+	const char *names[1];
+	cv_type t = *ts;
+	cv_node *n;
+	int k;
+
+	if (im->opset >= 7 || ts->rank != 1 || x->type.rank < 3 || ts->dims[0] == 1 ||
+	    ts->dims[0] != x->type.dims[1])
+		return CV_OK;
+	t.rank = x->type.rank - 1;
+	for (k = 1; k < t.rank; k++)
+		t.dims[k] = 1;
+	t.layout = CV_LAYOUT_PLAIN;
+	if ((*slope)->kind == CV_VALUE_CONST) {
+		*slope = cv_graph_add_const(im->g, (*slope)->name, &t, (*slope)->data, (*slope)->nbytes);
+		return *slope ? CV_OK : imp_error(im, CV_ERR_NOMEM, "out of memory");
+	}
+	names[0] = (*slope)->name;
+	n = cv_graph_add_node(im->g, CV_OP_RESHAPE, im->node_name, slope, 1, names, 1);
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	n->outputs[0]->type = t;
+	*slope = n->outputs[0];
+	return cv_node_infer_types(n, im->d);
+}
+
+/*
  * PRelu(x, slope), slope broadcast to x (unidirectionally): a constant
  * slope whose elements are all equal is leaky_relu(alpha = slope), a fusable
  * epilogue; any other slope (per channel, [C,1,1] or [C] for rank 2, or
@@ -392,7 +425,8 @@ static cv_status lower_prelu(imp *im)
 	const cv_type *tx, *ts;
 	int d;
 
-	if (st || (st = need_f32(im, x, 0)) || (st = need_f32(im, slope, 1)))
+	if (st || (st = need_f32(im, x, 0)) || (st = need_f32(im, slope, 1)) ||
+	    (st = prelu6_slope(im, x, &slope)))
 		return st;
 	tx = &x->type;
 	ts = &slope->type;
