@@ -122,12 +122,12 @@ int rp_epilogue_ops(int kind)
 		return 38; /* elu and a mul */
 	case CV_ACT_TANH:
 		return 39; /* exp + the odd polynomial, divide, selects and the sign */
+	case CV_ACT_GELU:
+		return 53; /* erfc with its split exp for Phi, the select and the product */
 	case CV_ACT_ERF:
 		return 61; /* series 12, erfc's fit with the split exp 38, selects and the sign */
 	case CV_ACT_SOFTPLUS:
 		return 66; /* exp, log and the log1p correction */
-	case CV_ACT_GELU:
-		return 69; /* erf's pieces for Phi, both branches */
 	default:
 		return 0;
 	}
