@@ -184,6 +184,23 @@ static int conv_algo(const cv_node *n)
 	}
 }
 
+/*
+ * A MatMul by a constant [K, N] matrix (a Linear layer on data of any rank,
+ * ConvNeXt's pointwise layers): A's rows, batch dims included, are one
+ * [M, K] matrix, so it runs as one GEMM with B packed in weight panels at
+ * compile time instead of one unpacked product per batch index (56 of
+ * [56, 96] x [96, 384] in convnext_tiny's first stage).
+ */
+static int matmul_as_gemm(const cv_node *n)
+{
+	const cv_value *b = n->op == CV_OP_MATMUL ? n->inputs[1] : NULL;
+	const cv_type *a = b ? &n->inputs[0]->type : NULL;
+
+	return b && b->kind == CV_VALUE_CONST && b->type.rank == 2 && a->rank >= 1 &&
+	       b->type.dims[0] > 0 && cv_type_numel(a) / b->type.dims[0] <= INT32_MAX &&
+	       b->type.dims[1] <= INT32_MAX && b->type.dims[0] <= INT32_MAX;
+}
+
 int emit_weight_form(const cv_node *n, int operand)
 {
 	if (operand == 1 && conv_algo(n) == CVRT_CONV_WINOGRAD2)
@@ -196,6 +213,8 @@ int emit_weight_form(const cv_node *n, int operand)
 		return W_CONVT(n->attrs.conv.group);
 	if (operand == 1 && n->op == CV_OP_GEMM)
 		return n->attrs.gemm.trans_b ? W_GEMM_NK : W_GEMM_KN;
+	if (operand == 1 && matmul_as_gemm(n))
+		return W_GEMM_KN;
 	return W_PLAIN;
 }
 
@@ -541,6 +560,14 @@ static void emit_matmul(emitter *e, FILE *f)
 	int nb = ab > bb ? ab : bb, i;
 	int64_t bd[CV_MAX_RANK], sa[CV_MAX_RANK], sb[CV_MAX_RANK], acc_a = m * k, acc_b = k * nn;
 
+	if (matmul_as_gemm(n)) {
+		fprintf(f, "\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, 0, ",
+			cv_type_numel(a) / k, nn, k, P(n->inputs[0]));
+		fprintf(f, "%s, CVRT_B_PANELS, 1.0f, NULL, 0, 0, 0.0f, ",
+			emit_wptr(e, n->inputs[1], emit_weight_form(n, 1)));
+		fprintf(f, "%s, (cvrt_act){CVRT_ACT_NONE, 0.0f, 0.0f});\n", P(n->outputs[0]));
+		return;
+	}
 	for (i = nb - 1; i >= 0; i--) {
 		int ia = i - (nb - ab), ib = i - (nb - bb);
 		int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
