@@ -66,7 +66,9 @@ static cv_status run_math1(const cv_node *n, const float *const *in, float *cons
 
 /* A binary op's operands are broadcast over the dims as stored, which means
  * what NumPy means only when every operand with more than one element lists
- * its dims the way the result does. */
+ * its dims the way the result does. A plain operand has no other order than
+ * the stored one (e.g. ConvNeXt's channels-last layer norm, whose permutes
+ * become reshapes of an nhwc tensor), so it goes with any result. */
 static cv_status binary_layouts_check(const cv_node *n, cv_diag *d)
 {
 	cv_layout l = out_type(n, 0)->layout;
@@ -74,7 +76,8 @@ static cv_status binary_layouts_check(const cv_node *n, cv_diag *d)
 
 	for (i = 0; i < 2; i++) {
 		const cv_type *t = in_type(n, i);
-		int same = layout_is_onnx(l) ? layout_is_onnx(t->layout) : t->layout == l;
+		int same = layout_is_onnx(l) ? layout_is_onnx(t->layout)
+					     : t->layout == l || t->layout == CV_LAYOUT_PLAIN;
 		if (!same && cv_type_numel(t) != 1)
 			return UNSUPPORTED("%s '%s': operand %d has layout %s, the result %s; the interpreter broadcasts only operands in the result's layout",
 					   OPNAME(n), i, cv_layout_name(t->layout), cv_layout_name(l));
