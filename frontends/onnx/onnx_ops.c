@@ -419,10 +419,9 @@ static cv_status lower_prelu(imp *im)
 {
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st), *slope = operand(im, 1, 1, &st), *ins[2];
+	const cv_type *tx, *ts;
 	int64_t i, count;
 	double k;
-
-	const cv_type *tx, *ts;
 	int d;
 
 	if (st || (st = need_f32(im, x, 0)) || (st = need_f32(im, slope, 1)) ||
