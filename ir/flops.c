@@ -23,6 +23,18 @@ static double elementwise_cost(const cv_node *n)
 		return 4; /* exp, add, div, (neg); hard_sigmoid + mul */
 	case CV_OP_SOFTMAX:
 		return 5; /* max, sub, exp, sum, div */
+	case CV_OP_EXP: case CV_OP_LOG: case CV_OP_ERF:
+		return 1; /* the function, as sigmoid's exp above */
+	case CV_OP_PRELU:
+		return 2; /* compare, mul */
+	case CV_OP_SOFTPLUS: case CV_OP_ELU:
+		return 3; /* exp, add, log; exp, sub, mul */
+	case CV_OP_TANH: case CV_OP_SELU:
+		return 4; /* exp, add, div, sub; elu + mul */
+	case CV_OP_SILU: case CV_OP_GELU: case CV_OP_MISH:
+		return 5; /* sigmoid + mul; div, erf, add, 2 mul; softplus, tanh, mul */
+	case CV_OP_GELU_TANH:
+		return 9; /* x^3 (2 mul), mul-add, mul, tanh, add, 2 mul */
 	case CV_OP_RESIZE: /* bilinear: 4 muls + 3 adds; nearest is a gather */
 		return n->attrs.resize.mode == CV_RESIZE_LINEAR ? 7 : 0;
 	default:

@@ -204,6 +204,27 @@ static cv_status infer_broadcast(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* prelu(x, slope): slope broadcasts to x (ONNX's unidirectional
+ * broadcasting), the result is x's type. */
+static cv_status infer_prelu(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0), *s = in_type(n, 1);
+	char bs[64], bx[64];
+	cv_status st;
+	int k;
+
+	if ((st = infer_broadcast(n, out, d)))
+		return st;
+	for (k = 0; k < x->rank && s->rank <= x->rank; k++)
+		if (out->dims[k] != x->dims[k])
+			break;
+	if (s->rank > x->rank || k < x->rank)
+		return ERR("prelu '%s': slope %s does not broadcast to x %s", n->name,
+			   cv_type_str(s, bs, sizeof bs), cv_type_str(x, bx, sizeof bx));
+	*out = *x;
+	return CV_OK;
+}
+
 static cv_status infer_gemm(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_gemm_attrs *a = &n->attrs.gemm;
@@ -551,6 +572,17 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_SILU:
+	case CV_OP_TANH:
+	case CV_OP_GELU:
+	case CV_OP_GELU_TANH:
+	case CV_OP_ERF:
+	case CV_OP_EXP:
+	case CV_OP_LOG:
+	case CV_OP_SOFTPLUS:
+	case CV_OP_ELU:
+	case CV_OP_SELU:
+	case CV_OP_MISH:
 	case CV_OP_RESHARD:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
@@ -567,6 +599,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_broadcast(n, out, d);
 	case CV_OP_LRN:
 		return infer_lrn(n, out, d);
+	case CV_OP_PRELU:
+		return infer_prelu(n, out, d);
 	case CV_OP_POOL2D:
 		return infer_pool(n, out, d);
 	case CV_OP_REDUCE_MEAN:

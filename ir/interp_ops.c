@@ -26,15 +26,7 @@ static cv_act unary_act(const cv_node *n)
 {
 	cv_act a = n->attrs.act;
 
-	switch (n->op) {
-	case CV_OP_RELU: a.kind = CV_ACT_RELU; break;
-	case CV_OP_CLIP: a.kind = CV_ACT_CLIP; break;
-	case CV_OP_LEAKY_RELU: a.kind = CV_ACT_LEAKY_RELU; break;
-	case CV_OP_SIGMOID: a.kind = CV_ACT_SIGMOID; break;
-	case CV_OP_HARD_SIGMOID: a.kind = CV_ACT_HARD_SIGMOID; break;
-	case CV_OP_HARD_SWISH: a.kind = CV_ACT_HARD_SWISH; break;
-	default: break;
-	}
+	a.kind = cv_op_act_kind(n->op);
 	return a;
 }
 
@@ -74,7 +66,9 @@ static cv_status run_math1(const cv_node *n, const float *const *in, float *cons
 
 /* A binary op's operands are broadcast over the dims as stored, which means
  * what NumPy means only when every operand with more than one element lists
- * its dims the way the result does. */
+ * its dims the way the result does. A plain operand has no other order than
+ * the stored one (e.g. ConvNeXt's channels-last layer norm, whose permutes
+ * become reshapes of an nhwc tensor), so it goes with any result. */
 static cv_status binary_layouts_check(const cv_node *n, cv_diag *d)
 {
 	cv_layout l = out_type(n, 0)->layout;
@@ -82,7 +76,8 @@ static cv_status binary_layouts_check(const cv_node *n, cv_diag *d)
 
 	for (i = 0; i < 2; i++) {
 		const cv_type *t = in_type(n, i);
-		int same = layout_is_onnx(l) ? layout_is_onnx(t->layout) : t->layout == l;
+		int same = layout_is_onnx(l) ? layout_is_onnx(t->layout)
+					     : t->layout == l || t->layout == CV_LAYOUT_PLAIN;
 		if (!same && cv_type_numel(t) != 1)
 			return UNSUPPORTED("%s '%s': operand %d has layout %s, the result %s; the interpreter broadcasts only operands in the result's layout",
 					   OPNAME(n), i, cv_layout_name(t->layout), cv_layout_name(l));
@@ -124,6 +119,7 @@ static double binary_apply(cv_op op, double a, double b)
 	/* max/min: a NaN operand gives NaN (ONNX Runtime's Max/Min) */
 	case CV_OP_MAX: return a != a || a > b ? a : b;
 	case CV_OP_MIN: return a != a || a < b ? a : b;
+	case CV_OP_PRELU: return a >= 0 ? a : a * b;
 	default: return a / b;
 	}
 }
@@ -133,9 +129,11 @@ static cv_status run_binary(const cv_node *n, const float *const *in, float *con
 	const cv_type *y = out_type(n, 0);
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK], idx[CV_MAX_RANK] = {0};
 	int64_t i, count = cv_type_numel(y);
+	static const cv_act none = {CV_ACT_NONE, 0, 0};
+	const cv_act *act = cv_op_attrs_kind(n->op) == CV_ATTRS_ACT ? &n->attrs.act : &none; /* prelu: none */
 	cv_status st;
 
-	if ((st = binary_layouts_check(n, d)) || (st = act_check(n, &n->attrs.act, d)) ||
+	if ((st = binary_layouts_check(n, d)) || (st = act_check(n, act, d)) ||
 	    (st = broadcast_strides(n, in_type(n, 0), y, sa, d)) ||
 	    (st = broadcast_strides(n, in_type(n, 1), y, sb, d)))
 		return st;
@@ -146,7 +144,7 @@ static cv_status run_binary(const cv_node *n, const float *const *in, float *con
 			oa += idx[k] * sa[k];
 			ob += idx[k] * sb[k];
 		}
-		out[0][i] = (float)act_apply(&n->attrs.act, binary_apply(n->op, in[0][oa], in[1][ob]));
+		out[0][i] = (float)act_apply(act, binary_apply(n->op, in[0][oa], in[1][ob]));
 		index_next(idx, y->dims, y->rank);
 	}
 	return CV_OK;
@@ -683,6 +681,17 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_SILU:
+	case CV_OP_TANH:
+	case CV_OP_GELU:
+	case CV_OP_GELU_TANH:
+	case CV_OP_ERF:
+	case CV_OP_EXP:
+	case CV_OP_LOG:
+	case CV_OP_SOFTPLUS:
+	case CV_OP_ELU:
+	case CV_OP_SELU:
+	case CV_OP_MISH:
 		return run_unary(n, in, out, d);
 	case CV_OP_NEG:
 	case CV_OP_ABS:
@@ -695,6 +704,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_PRELU:
 		return run_binary(n, in, out, d);
 	case CV_OP_LRN:
 		return run_lrn(n, in, out, d);

@@ -88,9 +88,15 @@ static inline int layout_is_onnx(cv_layout l)
 /* The activation kinds act_apply knows; anything else is a newer IR. */
 static inline cv_status act_check(const cv_node *n, const cv_act *a, cv_diag *d)
 {
-	if ((unsigned)a->kind > CV_ACT_SILU)
+	if ((unsigned)a->kind >= CV_ACT_KIND_COUNT)
 		return UNSUPPORTED("%s '%s': activation kind %d", OPNAME(n), (int)a->kind);
 	return CV_OK;
+}
+
+/* log(1 + exp(x)) without overflow for large x. */
+static inline double act_softplus(double x)
+{
+	return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
 }
 
 /* y = act(x), the formulas of cvrt.h's cvrt_act_kind. */
@@ -113,6 +119,26 @@ static inline double act_apply(const cv_act *a, double x)
 		return x * fmax(0, fmin(1, x / 6 + 0.5));
 	case CV_ACT_SILU:
 		return x / (1 + exp(-x));
+	case CV_ACT_TANH:
+		return tanh(x);
+	case CV_ACT_GELU: /* x * Phi(x), Phi(x) = erfc(-x / sqrt(2)) / 2 */
+		return 0.5 * x * erfc(-x * 0.70710678118654752);
+	case CV_ACT_GELU_TANH: /* sqrt(2 / pi) = 0.79788456... */
+		return 0.5 * x * (1 + tanh(0.79788456080286536 * (x + 0.044715 * x * x * x)));
+	case CV_ACT_ERF:
+		return erf(x);
+	case CV_ACT_EXP:
+		return exp(x);
+	case CV_ACT_LOG:
+		return log(x);
+	case CV_ACT_SOFTPLUS:
+		return act_softplus(x);
+	case CV_ACT_ELU:
+		return x >= 0 ? x : a->a * expm1(x);
+	case CV_ACT_SELU:
+		return a->b * (x > 0 ? x : a->a * expm1(x));
+	case CV_ACT_MISH:
+		return x * tanh(act_softplus(x));
 	}
 	return x;
 }

@@ -116,7 +116,8 @@ static cv_status attr_enum(parser *ps, const char *key, const char *const *names
 	return FAIL(at, "attribute '%s': unknown value '%s' (one of: %s)", key, w, known);
 }
 
-/* act=relu | clip(min,max) | leaky_relu(alpha) | hard_sigmoid(alpha,beta) | ... */
+/* act=relu | clip(min,max) | leaky_relu(alpha) | hard_sigmoid(alpha,beta) |
+ * elu(alpha) | selu(alpha,gamma) | ... (cv_act_num_params) */
 static cv_status attr_act(parser *ps, cv_act *a)
 {
 	int k, params;
@@ -126,7 +127,7 @@ static cv_status attr_act(parser *ps, cv_act *a)
 		return st;
 	a->kind = (cv_act_kind)k;
 	a->a = a->b = 0;
-	params = k == CV_ACT_CLIP || k == CV_ACT_HARD_SIGMOID ? 2 : k == CV_ACT_LEAKY_RELU;
+	params = cv_act_num_params(a->kind);
 	if (!params)
 		return CV_OK;
 	if ((st = cvp_expect(ps, '(')) || (st = cvp_parse_f32(ps, &a->a)))
@@ -174,6 +175,10 @@ static cv_status act_attr(parser *ps, node_text *nt, const char *key, const char
 	if ((op == CV_OP_LEAKY_RELU || op == CV_OP_HARD_SIGMOID) && !strcmp(key, "alpha"))
 		return cvp_parse_f32(ps, &a->a);
 	if (op == CV_OP_HARD_SIGMOID && !strcmp(key, "beta"))
+		return cvp_parse_f32(ps, &a->b);
+	if ((op == CV_OP_ELU || op == CV_OP_SELU) && !strcmp(key, "alpha"))
+		return cvp_parse_f32(ps, &a->a);
+	if (op == CV_OP_SELU && !strcmp(key, "gamma"))
 		return cvp_parse_f32(ps, &a->b);
 	if ((op == CV_OP_ADD || op == CV_OP_SUB || op == CV_OP_MUL || op == CV_OP_DIV) &&
 	    !strcmp(key, "act"))
@@ -435,19 +440,6 @@ static cv_status parse_attr(parser *ps, node_text *nt, const char *key, const ch
 	return unknown_attr(ps, nt, key, at);
 }
 
-static cv_act_kind op_act_kind(cv_op op)
-{
-	switch (op) {
-	case CV_OP_RELU: return CV_ACT_RELU;
-	case CV_OP_CLIP: return CV_ACT_CLIP;
-	case CV_OP_LEAKY_RELU: return CV_ACT_LEAKY_RELU;
-	case CV_OP_SIGMOID: return CV_ACT_SIGMOID;
-	case CV_OP_HARD_SIGMOID: return CV_ACT_HARD_SIGMOID;
-	case CV_OP_HARD_SWISH: return CV_ACT_HARD_SWISH;
-	default: return CV_ACT_NONE;
-	}
-}
-
 /* The values of attributes left out (docs/ir.md lists them; ONNX's defaults). */
 static void attrs_defaults(node_text *nt)
 {
@@ -469,7 +461,7 @@ static void attrs_defaults(node_text *nt)
 		a->lrn.bias = 1.0f;
 		break;
 	case CV_ATTRS_ACT:
-		a->act.kind = op_act_kind(nt->op);
+		a->act.kind = cv_op_act_kind(nt->op);
 		if (nt->op == CV_OP_CLIP) {
 			a->act.a = -FLT_MAX;
 			a->act.b = FLT_MAX;
@@ -478,6 +470,12 @@ static void attrs_defaults(node_text *nt)
 		} else if (nt->op == CV_OP_HARD_SIGMOID) {
 			a->act.a = 0.2f;
 			a->act.b = 0.5f;
+		} else if (nt->op == CV_OP_ELU) {
+			a->act.a = 1.0f;
+		} else if (nt->op == CV_OP_SELU) {
+			/* ONNX Selu's defaults (Klambauer et al., 2017, to float) */
+			a->act.a = 1.67326319217681884765625f;
+			a->act.b = 1.05070102214813232421875f;
 		}
 		break;
 	case CV_ATTRS_POOL:

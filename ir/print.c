@@ -107,9 +107,9 @@ static void print_act(FILE *f, const char *sep, const cv_act *a)
 	if (a->kind == CV_ACT_NONE)
 		return;
 	fprintf(f, "%sact=%s", sep, cv_act_names[a->kind]);
-	if (a->kind == CV_ACT_CLIP || a->kind == CV_ACT_HARD_SIGMOID)
+	if (cv_act_num_params(a->kind) == 2)
 		fprintf(f, "(%.9g,%.9g)", a->a, a->b);
-	else if (a->kind == CV_ACT_LEAKY_RELU)
+	else if (cv_act_num_params(a->kind) == 1)
 		fprintf(f, "(%.9g)", a->a);
 }
 
@@ -127,6 +127,12 @@ static void print_act_params(FILE *f, const cv_node *n)
 		break;
 	case CV_OP_HARD_SIGMOID:
 		fprintf(f, " {alpha=%.9g, beta=%.9g}", a->a, a->b);
+		break;
+	case CV_OP_ELU:
+		fprintf(f, " {alpha=%.9g}", a->a);
+		break;
+	case CV_OP_SELU:
+		fprintf(f, " {alpha=%.9g, gamma=%.9g}", a->a, a->b);
 		break;
 	case CV_OP_ADD:
 	case CV_OP_SUB:

@@ -24,7 +24,51 @@ const char *const cv_act_names[CV_ACT_KIND_COUNT] = {
 	[CV_ACT_CLIP] = "clip",       [CV_ACT_LEAKY_RELU] = "leaky_relu",
 	[CV_ACT_SIGMOID] = "sigmoid", [CV_ACT_HARD_SIGMOID] = "hard_sigmoid",
 	[CV_ACT_HARD_SWISH] = "hard_swish", [CV_ACT_SILU] = "silu",
+	[CV_ACT_TANH] = "tanh",       [CV_ACT_GELU] = "gelu",
+	[CV_ACT_GELU_TANH] = "gelu_tanh", [CV_ACT_ERF] = "erf",
+	[CV_ACT_EXP] = "exp",         [CV_ACT_LOG] = "log",
+	[CV_ACT_SOFTPLUS] = "softplus", [CV_ACT_ELU] = "elu",
+	[CV_ACT_SELU] = "selu",       [CV_ACT_MISH] = "mish",
 };
+
+cv_act_kind cv_op_act_kind(cv_op op)
+{
+	switch (op) {
+	case CV_OP_RELU: return CV_ACT_RELU;
+	case CV_OP_CLIP: return CV_ACT_CLIP;
+	case CV_OP_LEAKY_RELU: return CV_ACT_LEAKY_RELU;
+	case CV_OP_SIGMOID: return CV_ACT_SIGMOID;
+	case CV_OP_HARD_SIGMOID: return CV_ACT_HARD_SIGMOID;
+	case CV_OP_HARD_SWISH: return CV_ACT_HARD_SWISH;
+	case CV_OP_SILU: return CV_ACT_SILU;
+	case CV_OP_TANH: return CV_ACT_TANH;
+	case CV_OP_GELU: return CV_ACT_GELU;
+	case CV_OP_GELU_TANH: return CV_ACT_GELU_TANH;
+	case CV_OP_ERF: return CV_ACT_ERF;
+	case CV_OP_EXP: return CV_ACT_EXP;
+	case CV_OP_LOG: return CV_ACT_LOG;
+	case CV_OP_SOFTPLUS: return CV_ACT_SOFTPLUS;
+	case CV_OP_ELU: return CV_ACT_ELU;
+	case CV_OP_SELU: return CV_ACT_SELU;
+	case CV_OP_MISH: return CV_ACT_MISH;
+	default: return CV_ACT_NONE;
+	}
+}
+
+int cv_act_num_params(cv_act_kind k)
+{
+	switch (k) {
+	case CV_ACT_CLIP:
+	case CV_ACT_HARD_SIGMOID:
+	case CV_ACT_SELU:
+		return 2;
+	case CV_ACT_LEAKY_RELU:
+	case CV_ACT_ELU:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT] = {
 	[CV_POOL_MAX] = "max", [CV_POOL_AVG] = "avg",

@@ -784,6 +784,147 @@ def _reshape_value_input(spec):
 
 
 # --------------------------------------------------------------------------------------
+# Transcendental activations: each op, each written-out form exporters produce, and a
+# ConvNeXt block (GELU between 1x1 layers, LayerNormalization, layer scale)
+# --------------------------------------------------------------------------------------
+
+@model("unary_acts_op13", 13,
+       desc="Tanh, Erf, Exp, Log, Softplus, Elu(alpha 0.7), Selu, PRelu per channel and with "
+            "one slope, and Mish as torch writes it below opset 18 (x * tanh(softplus(x))), "
+            "each after a conv or an elementwise op; concatenated")
+def _unary_acts(spec):
+    seed_all(40)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = nn.ModuleList([nn.Conv2d(6, 6, 3, padding=1) for _ in range(7)])
+            self.prelu_c = nn.PReLU(6)
+            self.prelu_1 = nn.PReLU(1)
+            with torch.no_grad():
+                self.prelu_c.weight.copy_(torch.rand(6) * 0.5 - 0.1)  # some negative slopes
+                self.prelu_1.weight.fill_(0.3)
+
+        def forward(self, x):
+            c = [conv(x) for conv in self.convs]
+            return torch.cat([
+                torch.tanh(c[0]),
+                torch.erf(c[1]),
+                torch.exp(c[2] * 0.5),
+                torch.log(c[3].abs() + 0.25),
+                F.softplus(c[4]),
+                F.elu(c[5], alpha=0.7),
+                F.selu(x),
+                self.prelu_c(c[6]),
+                self.prelu_1(x),
+                F.mish(c[0] - c[1]),
+            ], dim=1)
+
+    return torch_model(spec, M(), [randn(1, 6, 8, 8, seed=140)])
+
+
+@model("gelu_forms_op17", 17, n_outputs=2,
+       desc="GELU as torch exports nn.GELU (Div/Erf/Add/Mul/Mul) and approximate='tanh' "
+            "(Pow-free x*x*x, Tanh), SiLU as x*sigmoid(x), GELU as TF writes it "
+            "((x*0.5)*(1+erf(x*0.7071))), Mish with softplus as log(1+exp(x)); each after a "
+            "conv; and GELU between two Linear layers (Gemm path)")
+def _gelu_forms(spec):
+    seed_all(41)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = nn.ModuleList([nn.Conv2d(8, 8, 3, padding=1) for _ in range(4)])
+            self.pw = nn.Conv2d(8, 16, 1)
+            self.fc1 = nn.Linear(8, 32)
+            self.fc2 = nn.Linear(32, 10)
+
+        def forward(self, x):
+            a = F.gelu(self.convs[0](x))
+            b = F.gelu(self.pw(x), approximate="tanh")
+            c = F.silu(self.convs[1](x))
+            y = self.convs[2](x)
+            d = (y * 0.5) * (1.0 + torch.erf(y * 0.7071067811865476))
+            z = self.convs[3](x)
+            e = z * torch.tanh(torch.log(1.0 + torch.exp(z)))
+            h = self.fc2(F.gelu(self.fc1(x.mean([2, 3]))))
+            return torch.cat([a, b, c, d, e], dim=1), h
+
+    return torch_model(spec, M(), [randn(1, 8, 10, 10, seed=141) * 1.5])
+
+
+@model("act_ops_op20", 20, kind="generated", on_request=True,
+       desc="built with onnx.helper (ONNX 1.12's checker predates opset 20; ONNX Runtime "
+            "checks it): Gelu approximate none and tanh (opset 20), Mish (opset 18), PRelu "
+            "with a [C,1,1] slope, Softplus and Elu on the graph input. On request until "
+            "convc's frontend accepts opsets above 17")
+def _act_ops20(spec):
+    rng = np.random.default_rng(42)
+    w1 = rng.standard_normal((8, 4, 3, 3)).astype(np.float32) * 0.4
+    b1 = rng.standard_normal(8).astype(np.float32) * 0.1
+    w2 = rng.standard_normal((8, 4, 1, 1)).astype(np.float32) * 0.6
+    slope = (rng.random((4, 1, 1)) * 0.6 - 0.2).astype(np.float32)
+    h = onnx.helper
+    nodes = [
+        h.make_node("Conv", ["input", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        h.make_node("Gelu", ["c1"], ["g1"], name="gelu_erf"),
+        h.make_node("Conv", ["input", "w2"], ["c2"], name="conv2"),
+        h.make_node("Gelu", ["c2"], ["g2"], name="gelu_tanh", approximate="tanh"),
+        h.make_node("Mish", ["g1"], ["m1"], name="mish"),
+        h.make_node("PRelu", ["input", "slope"], ["p1"], name="prelu"),
+        h.make_node("Softplus", ["p1"], ["s1"], name="softplus"),
+        h.make_node("Elu", ["input"], ["e1"], name="elu", alpha=0.5),
+        h.make_node("Concat", ["m1", "g2", "s1", "e1"], ["output"], name="concat", axis=1),
+    ]
+    g = h.make_graph(
+        nodes, "act_ops_op20",
+        [h.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 4, 7, 7])],
+        [h.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [1, 24, 7, 7])],
+        [init("w1", w1), init("b1", b1), init("w2", w2), init("slope", slope)])
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", spec.opset)],
+                     producer_name="convc-make_models")
+    m.ir_version = 9  # opset 20 needs IR 9; ONNX Runtime 1.30 reads it
+    onnx.save(m, os.path.join(HERE, spec.onnx_file()))
+    x = randn(1, 4, 7, 7, seed=142) * 2
+    t = {k: torch.from_numpy(v) for k, v in
+         (("x", x), ("w1", w1), ("b1", b1), ("w2", w2), ("slope", slope))}
+    g1 = F.gelu(F.conv2d(t["x"], t["w1"], t["b1"], padding=1))
+    g2 = F.gelu(F.conv2d(t["x"], t["w2"]), approximate="tanh")
+    s1 = F.softplus(torch.where(t["x"] >= 0, t["x"], t["x"] * t["slope"]))
+    ref = torch.cat([F.mish(g1), g2, s1, F.elu(t["x"], alpha=0.5)], dim=1)
+    return [x], [ref.numpy()]  # torch's own result, to cross-check ONNX Runtime's
+
+
+def _randomize_convnext(m, gen):
+    """torchvision initializes a CNBlock's layer scale to 1e-6, which makes the block the
+    identity to float precision, and every LayerNorm to weight 1, bias 0 (equal constants
+    that CSE merges); random values make every block and norm count."""
+    from torchvision.models.convnext import CNBlock
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, CNBlock):
+                mod.layer_scale.copy_(torch.rand(mod.layer_scale.shape, generator=gen) * 0.4 + 0.1)
+            elif isinstance(mod, nn.LayerNorm):
+                mod.weight.copy_(torch.rand(mod.weight.shape, generator=gen) + 0.5)
+                mod.bias.copy_(torch.randn(mod.bias.shape, generator=gen) * 0.1)
+
+
+@model("convnext_block", 17,
+       desc="two torchvision ConvNeXt blocks (7x7 depthwise conv, LayerNormalization over "
+            "channels, Linear 4x expand, GELU as torch writes it, Linear, layer scale, "
+            "residual) around a downsample (LayerNorm2d, 2x2 stride-2 conv); random layer "
+            "scales and norm parameters")
+def _convnext_block(spec):
+    from torchvision.models.convnext import CNBlock, LayerNorm2d
+    seed_all(43)
+    gen = torch.Generator().manual_seed(430)
+    m = nn.Sequential(CNBlock(8, 1e-6, 0.0), LayerNorm2d(8), nn.Conv2d(8, 16, 2, 2),
+                      CNBlock(16, 1e-6, 0.0))
+    _randomize_convnext(m, gen)
+    return torch_model(spec, m, [randn(1, 8, 14, 14, seed=143)])
+
+
+# --------------------------------------------------------------------------------------
 # Real networks from torchvision, seeded random weights
 # --------------------------------------------------------------------------------------
 
@@ -928,6 +1069,26 @@ _real("efficientnet_b0", "efficientnet_b0", 36, "generated",
 _real("mobilenet_v3_small", "mobilenet_v3_small", 37, "generated",
       desc="torchvision mobilenet_v3_small (hard-swish, hard-sigmoid SE), random weights, "
            "BN kept; 1x3x224x224")
+def _convnext_tiny(spec):
+    import torchvision
+    seed_all(39)
+    m = torchvision.models.convnext_tiny(weights=None)
+    _randomize_convnext(m, torch.Generator().manual_seed(1039))
+    m.eval()
+    x = randn(1, 3, 224, 224, seed=3039)
+    peak, finite, out = activation_ranges(m, torch.from_numpy(x))
+    print(f"  {spec.name}: max|activation|={peak:.3g} output std={float(out.std()):.3g}",
+          flush=True)
+    if not finite or peak > 1e4:
+        sys.exit(f"make_models: {spec.name}: activations out of a sane range")
+    return torch_model(spec, m, [x])
+
+
+SPECS.append(Spec("convnext_tiny", _convnext_tiny, 17, kind="generated", on_request=True,
+                  real=True,
+                  desc="torchvision convnext_tiny (7x7 depthwise, LayerNormalization, GELU as "
+                       "Erf, layer scale), random weights, layer scales and norms; 1x3x224x224, opset "
+                       "17 (only on request)"))
 _real("mnasnet1_0", "mnasnet1_0", 38, "generated", on_request=True,
       desc="torchvision mnasnet1_0 (5x5 depthwise), random weights, BN kept; 1x3x224x224 "
            "(only on request)")

@@ -210,9 +210,9 @@ static cv_status convert(cv_graph *g, cv_node *n, cv_pass_stats *stats, cv_diag 
 
 static int is_elementwise(cv_op op)
 {
-	return op == CV_OP_RELU || op == CV_OP_CLIP || op == CV_OP_LEAKY_RELU || op == CV_OP_SIGMOID ||
-	       op == CV_OP_HARD_SIGMOID || op == CV_OP_HARD_SWISH || op == CV_OP_ADD || op == CV_OP_SUB ||
-	       op == CV_OP_MUL || op == CV_OP_DIV || op == CV_OP_MAX || op == CV_OP_MIN;
+	return cv_op_act_kind(op) != CV_ACT_NONE || op == CV_OP_ADD || op == CV_OP_SUB ||
+	       op == CV_OP_MUL || op == CV_OP_DIV || op == CV_OP_PRELU ||
+	       op == CV_OP_MAX || op == CV_OP_MIN;
 }
 
 /* The reductions: all reduce dims as stored, so any layout goes. */

@@ -42,7 +42,11 @@ static const char *act_enum(cv_act_kind k)
 	static const char *const names[] = {
 		"CVRT_ACT_NONE",    "CVRT_ACT_RELU",         "CVRT_ACT_CLIP",       "CVRT_ACT_LEAKY_RELU",
 		"CVRT_ACT_SIGMOID", "CVRT_ACT_HARD_SIGMOID", "CVRT_ACT_HARD_SWISH", "CVRT_ACT_SILU",
+		"CVRT_ACT_TANH",    "CVRT_ACT_GELU",         "CVRT_ACT_GELU_TANH",  "CVRT_ACT_ERF",
+		"CVRT_ACT_EXP",     "CVRT_ACT_LOG",          "CVRT_ACT_SOFTPLUS",   "CVRT_ACT_ELU",
+		"CVRT_ACT_SELU",    "CVRT_ACT_MISH",
 	};
+	_Static_assert(sizeof names / sizeof names[0] == CV_ACT_KIND_COUNT, "one name per cv_act_kind");
 	return names[k];
 }
 
@@ -51,18 +55,23 @@ static void put_act(emitter *e, FILE *f, const cv_act *a)
 	fprintf(f, "{%s, %s, %s}", act_enum(a->kind), flit(e, a->a), flit(e, a->b));
 }
 
-/* The activation a unary, binary or gemm node applies; NULL for others. */
-static const cv_act *node_act(const cv_node *n)
+/* The activation a unary, binary or gemm node applies into *a (a unary
+ * activation op's kind comes from its op, cv_op_act_kind); 0 for others. */
+static int node_act(const cv_node *n, cv_act *a)
 {
 	switch (n->op) {
-	case CV_OP_RELU: case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_SIGMOID:
-	case CV_OP_HARD_SIGMOID: case CV_OP_HARD_SWISH:
 	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
-		return &n->attrs.act;
+		*a = n->attrs.act;
+		return 1;
 	case CV_OP_GEMM:
-		return &n->attrs.gemm.act;
+		*a = n->attrs.gemm.act;
+		return 1;
 	default:
-		return NULL;
+		if (cv_op_act_kind(n->op) == CV_ACT_NONE)
+			return 0;
+		*a = n->attrs.act;
+		a->kind = cv_op_act_kind(n->op);
+		return 1;
 	}
 }
 
@@ -81,16 +90,16 @@ static int act_index(const emitter *e, const cv_act *a)
 static void emit_acts(emitter *e, FILE *f)
 {
 	const cv_node *n;
-	const cv_act *a;
+	cv_act a;
 
 	e->num_acts = 0;
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if (!(a = node_act(n)) || act_index(e, a) >= 0 || e->num_acts == EMIT_MAX_ACTS)
+		if (!node_act(n, &a) || act_index(e, &a) >= 0 || e->num_acts == EMIT_MAX_ACTS)
 			continue;
 		fprintf(f, "static const cvrt_act act_%d = ", e->num_acts);
-		put_act(e, f, a);
+		put_act(e, f, &a);
 		fputs(";\n", f);
-		e->acts[e->num_acts++] = *a;
+		e->acts[e->num_acts++] = a;
 	}
 }
 
@@ -175,6 +184,23 @@ static int conv_algo(const cv_node *n)
 	}
 }
 
+/*
+ * A MatMul by a constant [K, N] matrix (a Linear layer on data of any rank,
+ * ConvNeXt's pointwise layers): A's rows, batch dims included, are one
+ * [M, K] matrix, so it runs as one GEMM with B packed in weight panels at
+ * compile time instead of one unpacked product per batch index (56 of
+ * [56, 96] x [96, 384] in convnext_tiny's first stage).
+ */
+static int matmul_as_gemm(const cv_node *n)
+{
+	const cv_value *b = n->op == CV_OP_MATMUL ? n->inputs[1] : NULL;
+	const cv_type *a = b ? &n->inputs[0]->type : NULL;
+
+	return b && b->kind == CV_VALUE_CONST && b->type.rank == 2 && a->rank >= 1 &&
+	       b->type.dims[0] > 0 && cv_type_numel(a) / b->type.dims[0] <= INT32_MAX &&
+	       b->type.dims[1] <= INT32_MAX && b->type.dims[0] <= INT32_MAX;
+}
+
 int emit_weight_form(const cv_node *n, int operand)
 {
 	if (operand == 1 && conv_algo(n) == CVRT_CONV_WINOGRAD2)
@@ -187,6 +213,8 @@ int emit_weight_form(const cv_node *n, int operand)
 		return W_CONVT(n->attrs.conv.group);
 	if (operand == 1 && n->op == CV_OP_GEMM)
 		return n->attrs.gemm.trans_b ? W_GEMM_NK : W_GEMM_KN;
+	if (operand == 1 && matmul_as_gemm(n))
+		return W_GEMM_KN;
 	return W_PLAIN;
 }
 
@@ -404,8 +432,11 @@ static void emit_batchnorm(emitter *e, FILE *f)
 static void emit_unary(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
-	const char *act = open_act(e, f, &n->attrs.act);
+	cv_act a;
+	const char *act;
 
+	node_act(n, &a);
+	act = open_act(e, f, &a);
 	fprintf(f, "\t\tcvrt_unary(%" PRId64 ", %s, ", cv_type_numel(&n->outputs[0]->type), P(n->inputs[0]));
 	fprintf(f, "%s, %s);\n\t}\n", P(n->outputs[0]), act);
 }
@@ -424,9 +455,10 @@ static void bcast_strides(const cv_type *t, const cv_type *out, int64_t *s)
 static void emit_binary(emitter *e, FILE *f)
 {
 	static const char *const ops[] = {"CVRT_ADD", "CVRT_SUB", "CVRT_MUL", "CVRT_DIV"};
+	static const cv_act none = {CV_ACT_NONE, 0, 0};
 	const cv_node *n = e->node;
 	const char *op = n->op == CV_OP_MAX ? "CVRT_MAX" : n->op == CV_OP_MIN ? "CVRT_MIN"
-										: ops[n->op - CV_OP_ADD];
+			 : n->op == CV_OP_PRELU ? "CVRT_PRELU" : ops[n->op - CV_OP_ADD];
 	const cv_type *y = &n->outputs[0]->type;
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
 	int rank = y->rank ? y->rank : 1;
@@ -437,7 +469,7 @@ static void emit_binary(emitter *e, FILE *f)
 	bcast_strides(&n->inputs[1]->type, y, sb);
 	if (!y->rank)
 		sa[0] = sb[0] = 0;
-	act = open_act(e, f, &n->attrs.act);
+	act = open_act(e, f, n->op == CV_OP_PRELU ? &none : &n->attrs.act);
 	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
 	put_i64s(f, "sa", sa, rank);
 	put_i64s(f, "sb", sb, rank);
@@ -529,6 +561,14 @@ static void emit_matmul(emitter *e, FILE *f)
 	int nb = ab > bb ? ab : bb, i;
 	int64_t bd[CV_MAX_RANK], sa[CV_MAX_RANK], sb[CV_MAX_RANK], acc_a = m * k, acc_b = k * nn;
 
+	if (matmul_as_gemm(n)) {
+		fprintf(f, "\tcvrt_gemm(%" PRId64 ", %" PRId64 ", %" PRId64 ", %s, 0, ",
+			cv_type_numel(a) / k, nn, k, P(n->inputs[0]));
+		fprintf(f, "%s, CVRT_B_PANELS, 1.0f, NULL, 0, 0, 0.0f, ",
+			emit_wptr(e, n->inputs[1], emit_weight_form(n, 1)));
+		fprintf(f, "%s, (cvrt_act){CVRT_ACT_NONE, 0.0f, 0.0f});\n", P(n->outputs[0]));
+		return;
+	}
 	for (i = nb - 1; i >= 0; i--) {
 		int ia = i - (nb - ab), ib = i - (nb - bb);
 		int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
@@ -749,6 +789,17 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_SILU:
+	case CV_OP_TANH:
+	case CV_OP_GELU:
+	case CV_OP_GELU_TANH:
+	case CV_OP_ERF:
+	case CV_OP_EXP:
+	case CV_OP_LOG:
+	case CV_OP_SOFTPLUS:
+	case CV_OP_ELU:
+	case CV_OP_SELU:
+	case CV_OP_MISH:
 		emit_unary(e, f);
 		break;
 	case CV_OP_NEG:
@@ -763,6 +814,7 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_PRELU:
 		emit_binary(e, f);
 		break;
 	case CV_OP_LRN:

@@ -85,10 +85,11 @@ char *rp_shapes_text(const cv_node *n, char *buf, size_t size)
 /*
  * Operations per element of each activation in cvrt_vmath.h's AVX2 + FMA
  * form, counted in its source: exp is 23 (2 clamps, mul, round, 2 fma for
- * the range reduction, 7 for the polynomial, and 9 to scale by 2^n: convert,
+ * the range reduction, 8 for the polynomial, and 9 to scale by 2^n: convert,
  * shift, sub, 2 adds, 2 shifts, 2 muls); sigmoid adds 6 (abs and sign,
- * compare, blend, add, div), SiLU one mul more. (AVX-512 scales with one
- * VSCALEFPS and flips the sign with one op: exp 15, sigmoid 20, SiLU 21.)
+ * compare, blend, add, div), SiLU one mul more; the others as noted (both
+ * branches of a select count). (AVX-512 scales with one VSCALEFPS and flips
+ * the sign with one op: exp 15, sigmoid 20, SiLU 21.)
  */
 int rp_epilogue_ops(int kind)
 {
@@ -107,6 +108,26 @@ int rp_epilogue_ops(int kind)
 		return 29;
 	case CV_ACT_SILU:
 		return 30;
+	case CV_ACT_EXP:
+		return 23;
+	case CV_ACT_MISH:
+		return 30; /* exp, e * e + 2e, a divide, clamps and a mul */
+	case CV_ACT_LOG:
+		return 33; /* exponent split 5, denormal and special cases 9, atanh series 19 */
+	case CV_ACT_GELU_TANH:
+		return 33; /* sigmoid of the cubic, a mul */
+	case CV_ACT_ELU:
+		return 37; /* expm1 34 (exp's reduction and polynomial, two scalings), compare, mul, blend */
+	case CV_ACT_SELU:
+		return 38; /* elu and a mul */
+	case CV_ACT_TANH:
+		return 39; /* exp + the odd polynomial, divide, selects and the sign */
+	case CV_ACT_GELU:
+		return 53; /* erfc with its split exp for Phi, the select and the product */
+	case CV_ACT_ERF:
+		return 61; /* series 12, erfc's fit with the split exp 38, selects and the sign */
+	case CV_ACT_SOFTPLUS:
+		return 66; /* exp, log and the log1p correction */
 	default:
 		return 0;
 	}
@@ -173,6 +194,18 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_SIGMOID:
 	case CV_OP_HARD_SIGMOID:
 	case CV_OP_HARD_SWISH:
+	case CV_OP_SILU:
+	case CV_OP_TANH:
+	case CV_OP_GELU:
+	case CV_OP_GELU_TANH:
+	case CV_OP_ERF:
+	case CV_OP_EXP:
+	case CV_OP_LOG:
+	case CV_OP_SOFTPLUS:
+	case CV_OP_ELU:
+	case CV_OP_SELU:
+	case CV_OP_MISH:
+	case CV_OP_PRELU:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	case CV_OP_RECIPROCAL:

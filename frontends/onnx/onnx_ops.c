@@ -358,6 +358,112 @@ static cv_status lower_hard_sigmoid(imp *im)
 			 attr_float(NODE, "beta", 0.5f));
 }
 
+/* ---- transcendental activations (each also a fusable epilogue) ---- */
+
+static cv_status lower_tanh(imp *im) { return lower_act(im, CV_OP_TANH, CV_ACT_TANH, 0, 0); }
+static cv_status lower_erf(imp *im) { return lower_act(im, CV_OP_ERF, CV_ACT_ERF, 0, 0); }
+static cv_status lower_exp(imp *im) { return lower_act(im, CV_OP_EXP, CV_ACT_EXP, 0, 0); }
+static cv_status lower_log(imp *im) { return lower_act(im, CV_OP_LOG, CV_ACT_LOG, 0, 0); }
+static cv_status lower_softplus(imp *im) { return lower_act(im, CV_OP_SOFTPLUS, CV_ACT_SOFTPLUS, 0, 0); }
+static cv_status lower_mish(imp *im) { return lower_act(im, CV_OP_MISH, CV_ACT_MISH, 0, 0); }
+
+static cv_status lower_elu(imp *im)
+{
+	return lower_act(im, CV_OP_ELU, CV_ACT_ELU, attr_float(NODE, "alpha", 1.0f), 0);
+}
+
+/* ONNX Selu's defaults: Klambauer et al., "Self-Normalizing Neural
+ * Networks" (2017), rounded to float as the ONNX operator spec lists them. */
+static cv_status lower_selu(imp *im)
+{
+	return lower_act(im, CV_OP_SELU, CV_ACT_SELU, attr_float(NODE, "alpha", 1.67326319217681884765625f),
+			 attr_float(NODE, "gamma", 1.05070102214813232421875f));
+}
+
+/* Gelu (opset 20): approximate = "none" (the erf form) or "tanh". */
+static cv_status lower_gelu(imp *im)
+{
+	char approx[16];
+
+	attr_string(NODE, "approximate", "none", approx, sizeof approx);
+	if (!strcmp(approx, "none"))
+		return lower_act(im, CV_OP_GELU, CV_ACT_GELU, 0, 0);
+	if (!strcmp(approx, "tanh"))
+		return lower_act(im, CV_OP_GELU_TANH, CV_ACT_GELU_TANH, 0, 0);
+	return imp_error(im, CV_ERR_UNSUPPORTED, "approximate '%s' (ONNX defines none and tanh)", approx);
+}
+
+/*
+ * PRelu before opset 7 has a slope of one value or one per channel (dim 1
+ * of x), not a broadcast one: a [C] slope becomes [C,1,...,1] (rank of x
+ * minus 1), which broadcasts the same way.
+ */
+static cv_status prelu6_slope(imp *im, const cv_value *x, cv_value **slope)
+{
+	const cv_type *ts = &(*slope)->type;
+	const char *names[1];
+	cv_type t = *ts;
+	cv_node *n;
+	int k;
+
+	if (im->opset >= 7 || ts->rank != 1 || x->type.rank < 3 || ts->dims[0] == 1 ||
+	    ts->dims[0] != x->type.dims[1])
+		return CV_OK;
+	t.rank = x->type.rank - 1;
+	for (k = 1; k < t.rank; k++)
+		t.dims[k] = 1;
+	t.layout = CV_LAYOUT_PLAIN;
+	if ((*slope)->kind == CV_VALUE_CONST) {
+		*slope = cv_graph_add_const(im->g, (*slope)->name, &t, (*slope)->data, (*slope)->nbytes);
+		return *slope ? CV_OK : imp_error(im, CV_ERR_NOMEM, "out of memory");
+	}
+	names[0] = (*slope)->name;
+	n = cv_graph_add_node(im->g, CV_OP_RESHAPE, im->node_name, slope, 1, names, 1);
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	n->outputs[0]->type = t;
+	*slope = n->outputs[0];
+	return cv_node_infer_types(n, im->d);
+}
+
+/*
+ * PRelu(x, slope), slope broadcast to x (unidirectionally): a constant
+ * slope whose elements are all equal is leaky_relu(alpha = slope), a fusable
+ * epilogue; any other slope (per channel, [C,1,1] or [C] for rank 2, or
+ * run-time) is the prelu op, one vectorized pass.
+ */
+static cv_status lower_prelu(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *slope = operand(im, 1, 1, &st), *ins[2];
+	const cv_type *tx, *ts;
+	int64_t i, count;
+	double k;
+	int d;
+
+	if (st || (st = need_f32(im, x, 0)) || (st = need_f32(im, slope, 1)) ||
+	    (st = prelu6_slope(im, x, &slope)))
+		return st;
+	tx = &x->type;
+	ts = &slope->type;
+	for (d = 1; d <= ts->rank; d++)
+		if (d > tx->rank || (ts->dims[ts->rank - d] != 1 &&
+				     ts->dims[ts->rank - d] != tx->dims[tx->rank - d]))
+			return imp_error(im, CV_ERR_INPUT, "slope dim %d (%lld) does not broadcast to x (rank %d)",
+					 ts->rank - d, (long long)ts->dims[ts->rank - d], tx->rank);
+	count = cv_type_numel(ts);
+	if (slope->kind == CV_VALUE_CONST && count >= 1) {
+		k = const_float_at(slope, 0);
+		for (i = 1; i < count && const_float_at(slope, i) == k; i++)
+			;
+		if (i == count)
+			return lower_act(im, CV_OP_LEAKY_RELU, CV_ACT_LEAKY_RELU, (float)k, 0);
+	}
+	ins[0] = x;
+	ins[1] = slope;
+	return finish(im, CV_OP_PRELU, ins, 2, NULL, 1, NULL);
+}
+
 static cv_status lower_clip_runtime(imp *im);
 
 /* Clip: attributes min/max before opset 11, optional operands after
@@ -475,8 +581,9 @@ static cv_status lower_sqrt(imp *im) { return lower_math1(im, CV_OP_SQRT); }
 
 /*
  * Pow with a one-element constant exponent: 2 (the variance in a written-out
- * layer norm) is mul(x, x), 0.5 is sqrt(x), 1 is x. Other exponents, run-time
- * ones and ones that would broadcast x to a higher rank are not supported.
+ * layer norm) is mul(x, x), 3 (GELU's tanh form) mul(x, mul(x, x)), 0.5 is
+ * sqrt(x), 1 is x. Other exponents, run-time ones and ones that would
+ * broadcast x to a higher rank are not supported.
  */
 static cv_status lower_pow(imp *im)
 {
@@ -496,11 +603,22 @@ static cv_status lower_pow(imp *im)
 		ins[0] = ins[1] = x;
 		return finish(im, CV_OP_MUL, ins, 2, NULL, 1, NULL);
 	}
+	if (k == 3) { /* x * (x * x): GELU's tanh form as exporters write it */
+		cv_node *sq;
+		const char *names[1] = {""};
+		ins[0] = ins[1] = x;
+		if (!(sq = cv_graph_add_node(im->g, CV_OP_MUL, im->node_name, ins, 2, names, 1)))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		if ((st = cv_node_infer_types(sq, im->d)))
+			return st;
+		ins[1] = sq->outputs[0];
+		return finish(im, CV_OP_MUL, ins, 2, NULL, 1, NULL);
+	}
 	if (k == 0.5)
 		return finish(im, CV_OP_SQRT, &x, 1, NULL, 1, NULL);
 	if (k == 1)
 		return alias(im, x);
-	return imp_error(im, CV_ERR_UNSUPPORTED, "exponent %g; convc supports 0.5, 1 and 2", k);
+	return imp_error(im, CV_ERR_UNSUPPORTED, "exponent %g; convc supports 0.5, 1, 2 and 3", k);
 }
 
 /* ---- pooling and reductions ---- */
@@ -1808,6 +1926,16 @@ static const struct lower_entry table[] = {
 	{"Sigmoid", lower_sigmoid},
 	{"HardSigmoid", lower_hard_sigmoid},
 	{"HardSwish", lower_hard_swish},
+	{"Tanh", lower_tanh},
+	{"Gelu", lower_gelu},
+	{"Erf", lower_erf},
+	{"Exp", lower_exp},
+	{"Log", lower_log},
+	{"Softplus", lower_softplus},
+	{"Elu", lower_elu},
+	{"Selu", lower_selu},
+	{"Mish", lower_mish},
+	{"PRelu", lower_prelu},
 	{"Neg", lower_neg},
 	{"Abs", lower_abs},
 	{"Reciprocal", lower_reciprocal},

@@ -85,7 +85,8 @@ typedef enum cv_attrs_kind {
 } cv_attrs_kind;
 
 /* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
- * fused into a conv, gemm or binary op. */
+ * fused into a conv, gemm or binary op. The functions are listed in
+ * docs/ir.md (and, as the C runtime computes them, in cvrt.h). */
 typedef enum cv_act_kind {
 	CV_ACT_NONE = 0,
 	CV_ACT_RELU,
@@ -94,7 +95,17 @@ typedef enum cv_act_kind {
 	CV_ACT_SIGMOID,
 	CV_ACT_HARD_SIGMOID, /* a = alpha, b = beta */
 	CV_ACT_HARD_SWISH,
-	CV_ACT_SILU
+	CV_ACT_SILU,
+	CV_ACT_TANH,
+	CV_ACT_GELU,         /* x * Phi(x), the erf form (ONNX Gelu, approximate=none) */
+	CV_ACT_GELU_TANH,    /* the tanh approximation (ONNX Gelu, approximate=tanh) */
+	CV_ACT_ERF,
+	CV_ACT_EXP,
+	CV_ACT_LOG,          /* natural log; log(0) = -inf, log(x < 0) = NaN */
+	CV_ACT_SOFTPLUS,     /* log(1 + exp(x)) */
+	CV_ACT_ELU,          /* a = alpha */
+	CV_ACT_SELU,         /* a = alpha, b = gamma */
+	CV_ACT_MISH          /* x * tanh(softplus(x)) */
 } cv_act_kind;
 
 typedef struct cv_act {
@@ -439,12 +450,21 @@ int cv_op_max_inputs(cv_op op);
 int cv_op_num_outputs(cv_op op);
 /* Operation for `text` ("conv2d"), or CV_OP_COUNT if there is none. */
 cv_op cv_op_from_name(const char *text);
+/* The activation a unary activation op computes (CV_OP_RELU: CV_ACT_RELU,
+ * ..., CV_OP_MISH: CV_ACT_MISH; its parameters are in the node's attrs.act),
+ * CV_ACT_NONE for every other op. Such ops are the ones fuse-epilogue can
+ * fold into their producer. */
+cv_act_kind cv_op_act_kind(cv_op op);
+/* How many parameters (attrs.act.a, .b) activation kind k takes: 0, 1
+ * (leaky_relu, elu: alpha) or 2 (clip: min, max; hard_sigmoid: alpha,
+ * beta; selu: alpha, gamma). */
+int cv_act_num_params(cv_act_kind k);
 
 /* ---- names of the attribute enums ----
  * As the text IR prints and parses them (the resize coordinate and nearest
  * modes are also ONNX's attribute strings); indexed by the enum, static
  * storage. */
-#define CV_ACT_KIND_COUNT (CV_ACT_SILU + 1)
+#define CV_ACT_KIND_COUNT (CV_ACT_MISH + 1)
 #define CV_POOL_KIND_COUNT (CV_POOL_AVG + 1)
 #define CV_CONV_ALGO_COUNT (CV_CONV_ALGO_WINOGRAD4 + 1)
 #define CV_PAD_MODE_COUNT (CV_PAD_EDGE + 1)

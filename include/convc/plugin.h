@@ -42,8 +42,12 @@ extern "C" {
  *    convc reads it from a plugin's descriptors, which a plugin built for 6
  *    does not have room for; a descriptor written with positional
  *    initializers ({name, summary, options, run}) still compiles and gets
- *    NULL (-Wextra's -Wmissing-field-initializers asks for the NULL). The public headers got extern "C" guards (no ABI change). */
-#define CV_PLUGIN_ABI_VERSION 7u
+ *    NULL (-Wextra's -Wmissing-field-initializers asks for the NULL). The public headers got extern "C" guards (no ABI change).
+ * 8: the unary activation ops silu ... mish and prelu joined the op table
+ *    (inserted after hard_swish and div: later CV_OP_* values moved) and
+ *    cv_act_kind grew (tanh ... mish; CV_ACT_KIND_COUNT); cv_op_act_kind()
+ *    and cv_act_num_params() are new. */
+#define CV_PLUGIN_ABI_VERSION 8u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

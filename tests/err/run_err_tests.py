@@ -739,6 +739,15 @@ def _fold_huge(c):
     return attr_case(c, "fold_huge.onnx", m, [r"\bcos0\b", r"too large|at most|limit"])
 
 
+@case("prelu_slope_shape", "PRelu slope [3] on data [1,4] (ONNX Runtime refuses it) -> exit 1")
+def _prelu_slope(c):
+    import numpy as np
+    from onnx import helper, numpy_helper
+    m = relu_graph_model([helper.make_node("PRelu", ["data", "slope"], ["out"], name="prelu0")])
+    m.graph.initializer.append(numpy_helper.from_array(np.ones(3, np.float32), "slope"))
+    return attr_case(c, "prelu_slope.onnx", m, [r"\bprelu0\b", r"slope", r"\b3\b", r"broadcast"])
+
+
 @case("cycle", "two nodes reading each other's results -> exit 1 naming the cycle")
 def _cycle(c):
     from onnx import helper

@@ -11,6 +11,8 @@
 #define CAT(a, b) CAT2(a, b)
 
 #define HSIG(v) vm_hard_sigmoid((v), 0.2f, 0.5f)
+#define ELU1(v) vm_elu((v), 1.0f)
+#define SELU(v) vm_selu((v), 1.67326319217681884765625f, 1.05070102214813232421875f)
 
 void CAT(vmath_eval, CVRT_SFX)(int fn, int64_t n, float *y)
 {
@@ -35,6 +37,24 @@ void CAT(vmath_eval, CVRT_SFX)(int fn, int64_t n, float *y)
 		break;
 	case VMATH_GELU_TANH:
 		VM_MAP(vm_gelu_tanh, y, n);
+		break;
+	case VMATH_LOG:
+		VM_MAP(vm_log, y, n);
+		break;
+	case VMATH_EXPM1:
+		VM_MAP(vm_expm1, y, n);
+		break;
+	case VMATH_SOFTPLUS:
+		VM_MAP(vm_softplus, y, n);
+		break;
+	case VMATH_ELU:
+		VM_MAP(ELU1, y, n);
+		break;
+	case VMATH_SELU:
+		VM_MAP(SELU, y, n);
+		break;
+	case VMATH_MISH:
+		VM_MAP(vm_mish, y, n);
 		break;
 	case VMATH_HARD_SIGMOID:
 		VM_MAP(HSIG, y, n);

@@ -43,7 +43,17 @@ enum cvrt_act_kind {
 	CVRT_ACT_SIGMOID,      /* y = 1 / (1 + exp(-x)) */
 	CVRT_ACT_HARD_SIGMOID, /* y = max(0, min(1, a * x + b)); a = alpha, b = beta */
 	CVRT_ACT_HARD_SWISH,   /* y = x * max(0, min(1, x / 6 + 1 / 2)) (ONNX HardSwish) */
-	CVRT_ACT_SILU          /* y = x * sigmoid(x) */
+	CVRT_ACT_SILU,         /* y = x * sigmoid(x) */
+	CVRT_ACT_TANH,         /* y = tanh(x) */
+	CVRT_ACT_GELU,         /* y = x * Phi(x) = x / 2 * (1 + erf(x / sqrt(2))) */
+	CVRT_ACT_GELU_TANH,    /* y = x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) */
+	CVRT_ACT_ERF,          /* y = erf(x) */
+	CVRT_ACT_EXP,          /* y = exp(x) */
+	CVRT_ACT_LOG,          /* y = log(x): -inf at 0, NaN below */
+	CVRT_ACT_SOFTPLUS,     /* y = log(1 + exp(x)) */
+	CVRT_ACT_ELU,          /* y = x >= 0 ? x : a * (exp(x) - 1); a = alpha */
+	CVRT_ACT_SELU,         /* y = b * (x > 0 ? x : a * (exp(x) - 1)); a = alpha, b = gamma */
+	CVRT_ACT_MISH          /* y = x * tanh(softplus(x)) */
 };
 
 typedef struct cvrt_act {
@@ -424,14 +434,16 @@ void cvrt_batchnorm(int n, int c, int64_t hw, const float *x, const float *scale
 void cvrt_unary(int64_t count, const float *x, float *y, cvrt_act act);
 
 /*
- * Broadcasting binary op, then act.
+ * Broadcasting binary op, then act. CVRT_MAX / CVRT_MIN give NaN when
+ * either operand is NaN (ONNX Runtime's Max/Min). CVRT_PRELU is ONNX PRelu
+ * with b the slope: y = a >= 0 ? a : a * b.
  *   y: dense [out_dims[0], ..., out_dims[ndim-1]]
  *   a, b: read at sum_k idx_k * a_strides[k] (strides in elements; 0 on a
  *         broadcast dim), the NumPy broadcasting rule resolved by convc.
  * 1 <= ndim <= CVRT_MAX_RANK. y may alias a or b when that operand is dense
  * with the output's shape.
  */
-enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV, CVRT_MAX, CVRT_MIN };
+enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV, CVRT_MAX, CVRT_MIN, CVRT_PRELU };
 void cvrt_binary(int op, int ndim, const int64_t *out_dims, const float *a,
 		 const int64_t *a_strides, const float *b, const int64_t *b_strides,
 		 float *y, cvrt_act act);

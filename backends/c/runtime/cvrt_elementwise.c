@@ -99,6 +99,9 @@ static void binary_row(int op, int64_t len, const float *a, int64_t as, const fl
 	case CVRT_MIN:
 		BIN_LOOPS(av != av || av < bv ? av : bv);
 		break;
+	case CVRT_PRELU:
+		BIN_LOOPS(av >= 0.0f ? av : av * bv);
+		break;
 	default:
 		BIN_LOOPS(av / bv);
 		break;

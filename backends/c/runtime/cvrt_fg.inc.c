@@ -165,6 +165,8 @@ static int fg_act_inreg(int kind)
  * would carry 24 copies of the exp polynomial, and its call would spill
  * the accumulators of the rows not yet stored.
  */
+#define FG_ELU(v) vm_elu((v), k->act.a)
+#define FG_SELU(v) vm_selu((v), k->act.a, k->act.b)
 static NOINLINE void fg_act_rows(const fg_args *k, int mr, int nv, fg_mask m)
 {
 	int r;
@@ -175,6 +177,39 @@ static NOINLINE void fg_act_rows(const fg_args *k, int mr, int nv, fg_mask m)
 		break;
 	case CVRT_ACT_SILU:
 		FG_ACT_ROWS(vm_silu)
+		break;
+	/* The tile's 1 or 2 vectors per row are too few for act_inplace's
+	 * loop (its call, constants and tail per row cost 10% of a GELU 1x1
+	 * conv with AVX2). */
+	case CVRT_ACT_TANH:
+		FG_ACT_ROWS(vm_tanh)
+		break;
+	case CVRT_ACT_GELU:
+		FG_ACT_ROWS(vm_gelu)
+		break;
+	case CVRT_ACT_GELU_TANH:
+		FG_ACT_ROWS(vm_gelu_tanh)
+		break;
+	case CVRT_ACT_ERF:
+		FG_ACT_ROWS(vm_erf)
+		break;
+	case CVRT_ACT_EXP:
+		FG_ACT_ROWS(vm_exp)
+		break;
+	case CVRT_ACT_LOG:
+		FG_ACT_ROWS(vm_log)
+		break;
+	case CVRT_ACT_SOFTPLUS:
+		FG_ACT_ROWS(vm_softplus)
+		break;
+	case CVRT_ACT_ELU:
+		FG_ACT_ROWS(FG_ELU)
+		break;
+	case CVRT_ACT_SELU:
+		FG_ACT_ROWS(FG_SELU)
+		break;
+	case CVRT_ACT_MISH:
+		FG_ACT_ROWS(vm_mish)
 		break;
 	default:
 		for (r = 0; r < mr; r++)

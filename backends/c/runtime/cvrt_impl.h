@@ -57,7 +57,7 @@
 #define ALWAYS_INLINE inline
 #endif
 /* Shared static helpers: not every family calls each one. (Not `inline`:
- * then gcc inlines act_inplace's seven loops into every GEMM micro kernel,
+ * then gcc inlines act_inplace's loops (seven then) into every GEMM micro kernel,
  * and cvrt_gemm.c's AVX-512 object takes 8.4 s to compile instead of 5.9.) */
 #if defined(__GNUC__)
 #define MAYBE_UNUSED __attribute__((unused))
@@ -94,6 +94,8 @@
 #define ACT_CLIP(v) vm_min(vm_max((v), va), vb)
 #define ACT_LEAKY(v) vm_sel(vm_lt((v), vm_set1(0.0f)), vm_mul((v), va), (v))
 #define ACT_HSIG(v) vm_hard_sigmoid((v), a, b)
+#define ACT_ELU(v) vm_elu((v), a)
+#define ACT_SELU(v) vm_selu((v), a, b)
 
 /*
  * y[0, count) = act(y[0, count)) with the vector functions of cvrt_vmath.h,
@@ -126,6 +128,36 @@ MAYBE_UNUSED static void act_inplace(float *y, int64_t count, cvrt_act act)
 		break;
 	case CVRT_ACT_SILU:
 		VM_MAP(vm_silu, y, count);
+		break;
+	case CVRT_ACT_TANH:
+		VM_MAP(vm_tanh, y, count);
+		break;
+	case CVRT_ACT_GELU:
+		VM_MAP(vm_gelu, y, count);
+		break;
+	case CVRT_ACT_GELU_TANH:
+		VM_MAP(vm_gelu_tanh, y, count);
+		break;
+	case CVRT_ACT_ERF:
+		VM_MAP(vm_erf, y, count);
+		break;
+	case CVRT_ACT_EXP:
+		VM_MAP(vm_exp, y, count);
+		break;
+	case CVRT_ACT_LOG:
+		VM_MAP(vm_log, y, count);
+		break;
+	case CVRT_ACT_SOFTPLUS:
+		VM_MAP(vm_softplus, y, count);
+		break;
+	case CVRT_ACT_ELU:
+		VM_MAP(ACT_ELU, y, count);
+		break;
+	case CVRT_ACT_SELU:
+		VM_MAP(ACT_SELU, y, count);
+		break;
+	case CVRT_ACT_MISH:
+		VM_MAP(vm_mish, y, count);
 		break;
 	default:
 		break;

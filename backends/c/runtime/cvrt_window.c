@@ -211,12 +211,14 @@ static inline vf v_loadm(const float *p, int n)
 
 
 /* The activations a DW block applies before its store, on its registers
- * (cvrt_vmath.h); the exp-based ones, act_inplace on the stored block
- * (vectorized too; inlined here, the exp would be copied into every
- * block of every kernel). */
+ * (cvrt_vmath.h): the few-operation ones win_act1 knows; the exp-based ones
+ * (sigmoid ... mish), act_inplace on the stored block (vectorized too;
+ * inlined here, the exp would be copied into every block of every kernel). */
 static int win_act_inreg(int kind)
 {
-	return kind != CVRT_ACT_SIGMOID && kind != CVRT_ACT_SILU;
+	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP ||
+	       kind == CVRT_ACT_LEAKY_RELU || kind == CVRT_ACT_HARD_SIGMOID ||
+	       kind == CVRT_ACT_HARD_SWISH;
 }
 
 static inline vm_vec win_act1(vm_vec v, const cvrt_act *act)
