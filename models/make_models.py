@@ -853,11 +853,10 @@ def _gelu_forms(spec):
     return torch_model(spec, M(), [randn(1, 8, 10, 10, seed=141) * 1.5])
 
 
-@model("act_ops_op20", 20, kind="generated", on_request=True,
+@model("act_ops_op20", 20,
        desc="built with onnx.helper (ONNX 1.12's checker predates opset 20; ONNX Runtime "
             "checks it): Gelu approximate none and tanh (opset 20), Mish (opset 18), PRelu "
-            "with a [C,1,1] slope, Softplus and Elu on the graph input. On request until "
-            "convc's frontend accepts opsets above 17")
+            "with a [C,1,1] slope, Softplus and Elu on the graph input")
 def _act_ops20(spec):
     rng = np.random.default_rng(42)
     w1 = rng.standard_normal((8, 4, 3, 3)).astype(np.float32) * 0.4
