@@ -46,7 +46,8 @@ extern "C" {
  * 8: the unary activation ops silu ... mish and prelu joined the op table
  *    (inserted after hard_swish and div: later CV_OP_* values moved) and
  *    cv_act_kind grew (tanh ... mish; CV_ACT_KIND_COUNT); cv_op_act_kind()
- *    and cv_act_num_params() are new. */
+ *    and cv_act_num_params() are new; max, min and lrn were appended to the
+ *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs. */
 #define CV_PLUGIN_ABI_VERSION 8u
 
 typedef struct cv_plugin_info {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The shard pass on real models: never worse than greedy, consistent stats.
 
-For every model in models/ (pinned with the manifest's input shapes; the models made only
+For every model in models/ (pinned with the manifest's input shapes and values; the models made only
 on request - resnet50, vgg16, densenet121, ... - with --on-request) and every target
 (wormhole_b0, blackhole, and a pinned 2-core CPU with a 512 KiB L2, tests/targets/cpu_zen3.xml),
 compile at -O2 with shard{solver=optimal} and with shard{solver=greedy} and
@@ -88,6 +88,8 @@ def main():
         pins = []
         for inp, dims in sorted(manifest.get(name, {}).get("input_shapes", {}).items()):
             pins += ["--input-shape", f"{inp}=" + ",".join(str(d) for d in dims)]
+        for inp, f in sorted(manifest.get(name, {}).get("input_values", {}).items()):
+            pins += ["--input-value", f"{inp}=" + os.path.join(a.models, f)]
         for target in TARGETS:
             opt, ir = compile_ir(a.convc, path, target, "optimal", pins)
             greedy, _ = compile_ir(a.convc, path, target, "greedy", pins)
