@@ -5,10 +5,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
 #include "backends/c/memplan.h"
 #include "convc/ir.h"
 
-struct wslot;
+/* A constant in one form in weights.bin (uthash by key, insertion order =
+ * offset order). */
+struct wkey {
+	const cv_value *v;
+	int64_t form;
+};
+
+struct wslot {
+	struct wkey key;
+	size_t off, bytes;
+	size_t goff; /* offset in the guarded layout (GUARD=1) */
+	UT_hash_handle hh;
+};
 
 /*
  * The layout a constant is written in to weights.bin for one use (see
@@ -55,6 +70,8 @@ typedef struct emitter {
 	cv_memplan plan;
 	struct wslot *weights; /* constant -> offset in weights.bin (uthash) */
 	size_t weights_bytes;
+	size_t guard_weights_bytes; /* the weights in the guarded layout (GUARD=1):
+				     * each entry CV_GUARD_REDZONE bytes apart */
 	uint64_t weights_hash;
 	const cv_node *node;   /* node being emitted */
 	int conv_id;           /* index of the next conv's parameter struct */
@@ -62,7 +79,7 @@ typedef struct emitter {
 				* cores (docs/sharding.md); 0: ignore them */
 	int cur_threads;       /* thread cap of the node emitted last; 0 (no cap)
 				* before the first, as model_run starts uncapped */
-	char pbuf[8][64];      /* rotating buffers for emit_ptr results */
+	char pbuf[8][96];      /* rotating buffers for emit_ptr results */
 	int pi;
 	char fbuf[8][32];      /* rotating buffers for float literals */
 	int fi;
@@ -70,9 +87,11 @@ typedef struct emitter {
 	int num_acts;
 } emitter;
 
-/* C expression for a value's data: a weights or arena pointer. The string
- * lives in one of 8 rotating buffers: valid for the next 7 calls. Constants
- * are given in W_PLAIN form. */
+/* C expression for a value's data: a weights or arena pointer,
+ * "(float *)(a + AOFF(plain, guarded))" (model.c's AOFF and WOFF pick the
+ * offset of the normal or the guarded layout, GUARD=1). The string lives in
+ * one of 8 rotating buffers: valid for the next 7 calls. Constants are given
+ * in W_PLAIN form. */
 const char *emit_ptr(emitter *e, const cv_value *v);
 /* The same for constant v in `form` (planned by plan_weights). */
 const char *emit_wptr(emitter *e, const cv_value *v, int form);
@@ -96,6 +115,14 @@ int emit_split_of(const emitter *e, const cv_node *n);
  * cv_emit_c except CV_ERR_IO (the caller checks its streams).
  */
 cv_status emit_c_streams(const cv_module *m, FILE *model_c, FILE *weights, cv_diag *d);
+
+/* emit_guard.c: model.c's "Guarded tensors" section (the GUARD=1 build's
+ * layout tables and poisoning), after emit_params' scratch_floats.
+ * CV_ERR_NOMEM when out of memory; a layout that overflows size_t becomes an
+ * #error of the GUARD=1 build only. */
+cv_status emit_guard(emitter *e, FILE *f);
+/* The guarded build's part of the Makefile (GUARD=1). */
+extern const char emit_guard_makefile[];
 
 /* emit_nodes.c */
 /* Check every node can be emitted (CV_ERR_UNSUPPORTED naming it if not). */

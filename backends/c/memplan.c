@@ -43,6 +43,7 @@ struct mp_slot {
 	struct mp_slot *root; /* itself, or the slot whose bytes it aliases */
 	size_t sub;           /* bytes into root's block where it starts */
 	size_t off, size;
+	size_t bytes, goff;   /* exact bytes; offset in the guarded layout */
 	int def, last;        /* node indices: defined at, last used at */
 	int in_place;         /* a concat operand living in the concat's result */
 	UT_hash_handle hh;
@@ -61,6 +62,13 @@ size_t cv_memplan_offset(const cv_memplan *p, const cv_value *v)
 	struct mp_slot *s = find(p, v);
 
 	return s ? s->root->off + s->sub : (size_t)-1;
+}
+
+size_t cv_memplan_guard_offset(const cv_memplan *p, const cv_value *v)
+{
+	struct mp_slot *s = find(p, v);
+
+	return s ? s->root->goff + s->sub : (size_t)-1;
 }
 
 /* Whether operand `i` of concat node c can be written in place (above). */
@@ -123,7 +131,8 @@ static struct mp_slot *add(cv_memplan *p, const cv_value *v, int def, cv_diag *d
 	}
 	s->v = v;
 	s->root = s;
-	s->size = ((size_t)numel * cv_dtype_size(v->type.dtype) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	s->bytes = (size_t)numel * cv_dtype_size(v->type.dtype);
+	s->size = (s->bytes + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	s->def = s->last = def;
 	HASH_ADD_PTR(p->slots, v, s);
 	if (!find(p, v)) {
@@ -198,6 +207,38 @@ static size_t first_fit(const struct mp_slot *s, struct mp_slot *const *placed, 
 }
 
 /*
+ * The guarded layout (memplan.h): the roots in definition order, each in a
+ * slot of its own, CV_GUARD_REDZONE bytes apart and before the first. The
+ * blocks get their lifetimes for the emitted code's poisoning. Leaves
+ * p->blocks NULL (and guard_bytes 0) when out of memory or when the layout
+ * would overflow: only the GUARD=1 build needs it.
+ */
+static void guard_layout(cv_memplan *p, struct mp_slot *const *roots, size_t nroots)
+{
+	size_t off = CV_GUARD_REDZONE, i;
+
+	p->blocks = malloc((nroots ? nroots : 1) * sizeof *p->blocks);
+	if (!p->blocks)
+		return;
+	for (i = 0; i < nroots; i++) {
+		struct mp_slot *s = roots[i];
+		s->goff = off;
+		if (s->size > SIZE_MAX - CV_GUARD_REDZONE || off > SIZE_MAX - CV_GUARD_REDZONE - s->size) {
+			free(p->blocks);
+			p->blocks = NULL;
+			return;
+		}
+		off += s->size + CV_GUARD_REDZONE;
+		p->blocks[i].guard_off = s->goff;
+		p->blocks[i].bytes = s->bytes;
+		p->blocks[i].def = s->def;
+		p->blocks[i].last = s->last;
+	}
+	p->num_blocks = nroots;
+	p->guard_bytes = off;
+}
+
+/*
  * Roots are placed in definition order (the hash's insertion order), each
  * checked only against the placed blocks that can still overlap a root to
  * come: a block whose last use precedes every later root's definition is
@@ -246,6 +287,7 @@ cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d)
 		if (s->off + s->size > p->arena_bytes)
 			p->arena_bytes = s->off + s->size;
 	}
+	guard_layout(p, roots, nroots);
 done:
 	free(roots);
 	free(placed);
@@ -257,6 +299,8 @@ void cv_memplan_free(cv_memplan *p)
 {
 	struct mp_slot *s, *tmp;
 
+	free(p->blocks);
+	p->blocks = NULL;
 	HASH_ITER(hh, p->slots, s, tmp) {
 		HASH_DEL(p->slots, s);
 		free(s);

@@ -608,6 +608,9 @@ def main():
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
     ap.add_argument("--sanitize", action="store_true",
                     help="also build the generated code with -fsanitize=address,undefined")
+    ap.add_argument("--guard", action="store_true",
+                    help="build the generated code as `make GUARD=1` does: AddressSanitizer "
+                         "and the guarded tensors of docs/guard.md (-DCVRT_GUARD)")
     ap.add_argument("--extra-cflags", default="", metavar="FLAGS", dest="extra_cflags_text",
                     help="appended to the model.c compile command, for diagnosis "
                          "(e.g. --extra-cflags=-Wno-type-limits to look past a warning)")
@@ -631,6 +634,9 @@ def main():
     args.convc = os.path.abspath(args.convc)
     args.extra_cflags = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"] \
         if args.sanitize else []
+    if args.guard:
+        args.extra_cflags = (args.extra_cflags or ["-fsanitize=address", "-fno-omit-frame-pointer"]) \
+            + ["-g1", "-DCVRT_GUARD"]
     args.model_cflags = MODEL_CFLAGS + args.extra_cflags + args.extra_cflags_text.split()
     filt = re.compile(args.filter) if args.filter else None
     tests = find_tests(args.data, roots, filt)

@@ -94,8 +94,23 @@ typedef __m512 fg_vec;
 typedef __mmask16 fg_mask;
 #define fg_zero() _mm512_setzero_ps()
 #define fg_load(p) _mm512_loadu_ps(p)
+#ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
+static inline fg_vec fg_loadm_guard(__mmask16 m, const float *p)
+{
+	cvrt_guard_read_lanes(p, (unsigned)m);
+	return _mm512_maskz_loadu_ps(m, p);
+}
+static inline void fg_storem_guard(float *p, __mmask16 m, fg_vec v)
+{
+	cvrt_guard_write_lanes(p, (unsigned)m);
+	_mm512_mask_storeu_ps(p, m, v);
+}
+#define fg_loadm(m, p) fg_loadm_guard((m), (p))
+#define fg_storem(p, m, v) fg_storem_guard((p), (m), (v))
+#else
 #define fg_loadm(m, p) _mm512_maskz_loadu_ps((m), (p))
 #define fg_storem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#endif
 #define fg_store(p, v) _mm512_storeu_ps((p), (v))
 #define fg_set1(x) _mm512_set1_ps(x)
 #define fg_fmadd(a, b, c) _mm512_fmadd_ps((a), (b), (c))
@@ -120,8 +135,23 @@ typedef __m256 fg_vec;
 typedef __m256i fg_mask;
 #define fg_zero() _mm256_setzero_ps()
 #define fg_load(p) _mm256_loadu_ps(p)
+#ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
+static inline fg_vec fg_loadm_guard(__m256i m, const float *p)
+{
+	cvrt_guard_read_lanes(p, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+	return _mm256_maskload_ps(p, m);
+}
+static inline void fg_storem_guard(float *p, __m256i m, fg_vec v)
+{
+	cvrt_guard_write_lanes(p, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+	_mm256_maskstore_ps(p, m, v);
+}
+#define fg_loadm(m, p) fg_loadm_guard((m), (p))
+#define fg_storem(p, m, v) fg_storem_guard((p), (m), (v))
+#else
 #define fg_loadm(m, p) _mm256_maskload_ps((p), (m))
 #define fg_storem(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#endif
 #define fg_store(p, v) _mm256_storeu_ps((p), (v))
 #define fg_set1(x) _mm256_set1_ps(x)
 #define fg_fmadd(a, b, c) _mm256_fmadd_ps((a), (b), (c))

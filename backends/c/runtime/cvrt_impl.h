@@ -35,6 +35,29 @@
 #include <immintrin.h>
 #endif
 
+#ifdef CVRT_GUARD
+/*
+ * The guarded build (the emitted Makefile's GUARD=1; docs/guard.md in
+ * convc): AddressSanitizer checks no masked vector load or store (gcc
+ * instruments none, clang only AVX-512's), so the kernels' masked accesses
+ * (fg_loadm/fg_storem, V_LOADM/V_STOREM) first touch each active lane with a
+ * plain, instrumented access: a mask that lets a lane outside its tensor is
+ * reported like any other overrun. Lane i is active when bit i is set.
+ */
+static inline void cvrt_guard_read_lanes(const float *p, unsigned bits)
+{
+	for (; bits; bits &= bits - 1)
+		(void)((const volatile float *)p)[__builtin_ctz(bits)];
+}
+
+/* Before a masked store, which then writes the same lanes. */
+static inline void cvrt_guard_write_lanes(float *p, unsigned bits)
+{
+	for (; bits; bits &= bits - 1)
+		((volatile float *)p)[__builtin_ctz(bits)] = 0.0f;
+}
+#endif
+
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define PAR_MIN_WORK 32768
 

@@ -117,8 +117,23 @@ typedef __m512 vf;
 /* The first n < VW lanes; masked-off lanes are neither read nor written. */
 typedef __mmask16 vmask;
 #define V_MASK(n) ((vmask)((1u << (n)) - 1u))
+#ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
+static inline vf v_loadm_guard(const float *p, vmask m)
+{
+	cvrt_guard_read_lanes(p, (unsigned)m);
+	return _mm512_maskz_loadu_ps(m, p);
+}
+static inline void v_storem_guard(float *p, vmask m, vf v)
+{
+	cvrt_guard_write_lanes(p, (unsigned)m);
+	_mm512_mask_storeu_ps(p, m, v);
+}
+#define V_LOADM(p, m) v_loadm_guard((p), (m))
+#define V_STOREM(p, m, v) v_storem_guard((p), (m), (v))
+#else
 #define V_LOADM(p, m) _mm512_maskz_loadu_ps((m), (p))
 #define V_STOREM(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#endif
 #elif defined(__AVX2__) && defined(__FMA__)
 #define VW 8
 typedef __m256 vf;
@@ -132,8 +147,23 @@ typedef __m256 vf;
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 typedef __m256i vmask;
 #define V_MASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
+static inline vf v_loadm_guard(const float *p, vmask m)
+{
+	cvrt_guard_read_lanes(p, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+	return _mm256_maskload_ps(p, m);
+}
+static inline void v_storem_guard(float *p, vmask m, vf v)
+{
+	cvrt_guard_write_lanes(p, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+	_mm256_maskstore_ps(p, m, v);
+}
+#define V_LOADM(p, m) v_loadm_guard((p), (m))
+#define V_STOREM(p, m, v) v_storem_guard((p), (m), (v))
+#else
 #define V_LOADM(p, m) _mm256_maskload_ps((p), (m))
 #define V_STOREM(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#endif
 #else
 #define VW 8
 typedef struct vf {

@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #define EXIT_USAGE 2
+#define STR2(x) #x
+#define STR(x) STR2(x)
 #define MAX_NPY_RANK 32
 #define SHAPE_TEXT 512
 
@@ -38,7 +40,8 @@ static const char *usage_text =
 	"             [--bench N] [--weights FILE] [--profile FILE.json] [-h|--help]\n"
 	"  -i FILE         input .npy (float32), one per graph input, in order\n"
 	"  -o FILE         output .npy, one per graph output, in order (optional)\n"
-	"  --threads T     number of threads (default 1)\n"
+	"  --threads T     number of threads, 1 to " STR(MODEL_MAX_THREADS) " (default 1; at most the\n"
+	"                  CPUs this process may use are run)\n"
 	"  --bench N       time N runs after one warm-up; print latency stats and the\n"
 	"                  kernels' instruction set (the environment variable\n"
 	"                  CVRT_ISA=portable|avx2|avx512 forces one)\n"
@@ -84,6 +87,7 @@ static void format_shape(char *buf, size_t size, int rank, const int64_t *dims)
 typedef struct npy_header {
 	int have_descr, have_fortran, have_shape;
 	int descr_ok;     /* descr was '<f4' */
+	char descr[32];   /* descr as given (truncated) */
 	int fortran;      /* fortran_order value */
 	int rank;
 	int64_t dims[MAX_NPY_RANK];
@@ -206,6 +210,7 @@ static int parse_header_dict(const char *text, size_t len, npy_header *h)
 				return 0;
 			h->have_descr = 1;
 			h->descr_ok = strcmp(val, "<f4") == 0;
+			memcpy(h->descr, val, sizeof(h->descr));
 		} else if (strcmp(key, "fortran_order") == 0) {
 			if (parse_word(&c, "True"))
 				h->fortran = 1;
@@ -265,7 +270,10 @@ static int read_npy(const char *path, int rank, const int64_t *dims, size_t coun
 		return -1;
 	}
 	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
-		error_msg("'%s' is not a .npy file", path);
+		if (ferror(f))
+			error_msg("cannot read '%s': %s", path, strerror(errno));
+		else
+			error_msg("'%s' is not a .npy file", path);
 		goto out;
 	}
 	if (pre[6] == 1) {
@@ -302,7 +310,13 @@ static int read_npy(const char *path, int rank, const int64_t *dims, size_t coun
 		goto out;
 	}
 	if (!h.descr_ok) {
-		error_msg("'%s': dtype must be little-endian float32 ('<f4')", path);
+		char shown[sizeof(h.descr)];
+		size_t k2;
+		/* printable ASCII only: the header is the file's */
+		for (k2 = 0; k2 < sizeof(shown) - 1 && h.descr[k2]; k2++)
+			shown[k2] = h.descr[k2] >= 0x20 && h.descr[k2] < 0x7f ? h.descr[k2] : '?';
+		shown[k2] = '\0';
+		error_msg("'%s': dtype is '%s'; the model takes little-endian float32 ('<f4')", path, shown);
 		goto out;
 	}
 	if (h.fortran) {
@@ -466,8 +480,9 @@ static int parse_options(int argc, char **argv, options *o)
 		} else if (strcmp(a, "-o") == 0) {
 			o->outputs[o->n_outputs++] = val;
 		} else if (strcmp(a, "--threads") == 0) {
-			if (!parse_int(val, 1, &o->threads)) {
-				error_msg("--threads needs a positive integer, got '%s'", val);
+			if (!parse_int(val, 1, &o->threads) || o->threads > MODEL_MAX_THREADS) {
+				error_msg("--threads needs an integer from 1 to %d, got '%s'", MODEL_MAX_THREADS,
+					  val);
 				return -1;
 			}
 		} else if (strcmp(a, "--bench") == 0) {
@@ -759,7 +774,11 @@ static int bench(model_ctx *ctx, const float *const *in, float *const *out, int 
 		return -1;
 	}
 	model_set_profiling(ctx, 0);
-	model_run(ctx, in, out);
+	if (model_run(ctx, in, out) != 0) {
+		error_msg("model_run failed");
+		free(t);
+		return -1;
+	}
 	model_set_profiling(ctx, prof != NULL);
 	for (r = 0; r < runs; r++) {
 		double t0 = now_ms();
@@ -863,6 +882,9 @@ int main(int argc, char **argv)
 		error_msg("%s", err[0] ? err : "cannot create the model context");
 		goto done;
 	}
+	if (model_threads(ctx) < o.threads)
+		fprintf(stderr, "model: note: --threads %d: running %d (at most the CPUs this process may "
+			"use; 1 without OpenMP)\n", o.threads, model_threads(ctx));
 
 	if (o.profile && profile_init(&prof, o.bench > 0 ? o.bench : 1) != 0) {
 		error_msg("out of memory for the profile");
@@ -875,7 +897,10 @@ int main(int argc, char **argv)
 		double t0, ms;
 		model_set_profiling(ctx, o.profile != NULL);
 		t0 = now_ms();
-		model_run(ctx, (const float *const *)in, out);
+		if (model_run(ctx, (const float *const *)in, out) != 0) {
+			error_msg("model_run failed");
+			goto done;
+		}
 		ms = now_ms() - t0;
 		if (o.profile)
 			profile_record(&prof, ctx, ms);

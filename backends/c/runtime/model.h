@@ -38,24 +38,47 @@ size_t model_output_size(int i);
  * holds every intermediate tensor, reused by liveness). */
 size_t model_workspace_bytes(void);
 
+/* The most threads model_create accepts (any machine has fewer cores). */
+#define MODEL_MAX_THREADS 1024
+
 /*
  * Create a context: reads the weights written by convc from weights_path
- * (weights.bin) and allocates the workspace. num_threads <= 0 means 1.
+ * (weights.bin) and allocates the workspace. num_threads is the number of
+ * threads model_run uses, 1 to MODEL_MAX_THREADS; a context runs at most as
+ * many as the CPUs this process may use (omp_get_num_procs()): more would
+ * only take turns on the same cores, so a larger count is lowered to that
+ * (as OpenBLAS and MKL do; model_threads() says how many). Built without
+ * OpenMP, everything runs on the calling thread (model_threads() is 1).
+ *
  * Returns NULL on failure and writes a one-line reason into err (err_size
- * bytes, may be 0): the environment variable CVRT_ISA names an unknown
- * instruction set or one this CPU lacks ("CVRT_ISA=avx512: this CPU lacks
- * ..."; see model_isa), file missing or unreadable, size or checksum
- * mismatch, out of memory. The caller owns the context; free it with
- * model_free().
+ * bytes, may be 0; NUL-terminated, truncated to fit), "<where>: <what>":
+ *   "model: num_threads must be from 1 to 1024, got 0"   (also < 0, > 1024)
+ *   "model: no weights file given (weights_path is NULL)"
+ *   "CVRT_ISA=avx512: this CPU lacks ..." or "CVRT_ISA=foo: unknown ..."
+ *     (the environment variable names an unknown instruction set or one
+ *     this CPU lacks; see model_isa)
+ *   "PATH: cannot open the weights file: <strerror>"
+ *   "PATH: cannot read the weights file: <strerror>"   (e.g. a directory)
+ *   "PATH: the weights file has N bytes, this model's has M (truncated, ...)"
+ *     or "... (extended, ...)": weights.bin must be exactly convc's file
+ *   "PATH: the weights file does not belong to this model or is damaged
+ *     (checksum mismatch)": its bytes differ (FNV-1a 64 of the whole file)
+ *   "model: out of memory ..."
+ * A failed call allocates nothing that remains. The caller owns the
+ * context; free it with model_free().
  */
 model_ctx *model_create(const char *weights_path, int num_threads, char *err,
 			size_t err_size);
 
+/* The number of threads ctx runs with (see model_create); 0 for NULL. */
+int model_threads(const model_ctx *ctx);
+
 /*
  * Run the network once. inputs[i] points at model_input_size(i) floats,
  * outputs[i] at model_output_size(i) floats; both are owned by the caller and
- * may not overlap. Returns 0. Allocates nothing. A context runs one call at a
- * time.
+ * may not overlap. Returns 0, or -1 without running when ctx, inputs, outputs
+ * or one of their model_num_inputs() / model_num_outputs() pointers is NULL.
+ * Allocates nothing. A context runs one call at a time.
  */
 int model_run(model_ctx *ctx, const float *const *inputs, float *const *outputs);
 
