@@ -566,23 +566,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_conv(n, out, d);
 	case CV_OP_BATCHNORM:
 		return infer_bn(n, out, d);
-	case CV_OP_RELU:
-	case CV_OP_CLIP:
-	case CV_OP_LEAKY_RELU:
-	case CV_OP_SIGMOID:
-	case CV_OP_HARD_SIGMOID:
-	case CV_OP_HARD_SWISH:
-	case CV_OP_SILU:
-	case CV_OP_TANH:
-	case CV_OP_GELU:
-	case CV_OP_GELU_TANH:
-	case CV_OP_ERF:
-	case CV_OP_EXP:
-	case CV_OP_LOG:
-	case CV_OP_SOFTPLUS:
-	case CV_OP_ELU:
-	case CV_OP_SELU:
-	case CV_OP_MISH:
+	CV_CASE_ACT_OPS:
 	case CV_OP_RESHARD:
 	case CV_OP_NEG:
 	case CV_OP_ABS:

@@ -675,23 +675,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return interp_conv_transpose2d(n, in, out, d);
 	case CV_OP_BATCHNORM:
 		return interp_batchnorm(n, in, out, d);
-	case CV_OP_RELU:
-	case CV_OP_CLIP:
-	case CV_OP_LEAKY_RELU:
-	case CV_OP_SIGMOID:
-	case CV_OP_HARD_SIGMOID:
-	case CV_OP_HARD_SWISH:
-	case CV_OP_SILU:
-	case CV_OP_TANH:
-	case CV_OP_GELU:
-	case CV_OP_GELU_TANH:
-	case CV_OP_ERF:
-	case CV_OP_EXP:
-	case CV_OP_LOG:
-	case CV_OP_SOFTPLUS:
-	case CV_OP_ELU:
-	case CV_OP_SELU:
-	case CV_OP_MISH:
+	CV_CASE_ACT_OPS:
 		return run_unary(n, in, out, d);
 	case CV_OP_NEG:
 	case CV_OP_ABS:

@@ -305,6 +305,16 @@ static cv_value *one_plus(const cv_value *v, cv_op op, chain *c)
 	return unary_of(t, op, c);
 }
 
+/* tail = k * a * b (a Mul or Div tree, in any grouping and order, with one
+ * constant factor k within near()): the two factors in f, the nodes in c
+ * (restarted). */
+static int two_factors(cv_node *tail, double k, product *f, chain *c)
+{
+	c->n = 0;
+	return (tail->op == CV_OP_MUL || tail->op == CV_OP_DIV) && product_of(tail->outputs[0], 1, f, c) &&
+	       f->n == 2 && near((float)f->k, k);
+}
+
 /* The other factor of a two-factor product that has x as one of them. */
 static cv_value *other_factor(const product *f, const cv_value *x)
 {
@@ -323,9 +333,7 @@ static cv_value *match_gelu(cv_node *tail, chain *c)
 	product f, g;
 	int i;
 
-	c->n = 0;
-	if ((tail->op != CV_OP_MUL && tail->op != CV_OP_DIV) || !product_of(tail->outputs[0], 1, &f, c) || f.n != 2 ||
-	    !near((float)f.k, 0.5))
+	if (!two_factors(tail, 0.5, &f, c))
 		return NULL;
 	for (i = 0; i < 2; i++) {
 		cv_value *x = f.v[i], *w;
@@ -380,9 +388,7 @@ static cv_value *match_gelu_tanh(cv_node *tail, chain *c)
 	product f;
 	int i;
 
-	c->n = 0;
-	if ((tail->op != CV_OP_MUL && tail->op != CV_OP_DIV) || !product_of(tail->outputs[0], 1, &f, c) || f.n != 2 ||
-	    !near((float)f.k, 0.5))
+	if (!two_factors(tail, 0.5, &f, c))
 		return NULL;
 	for (i = 0; i < 2; i++) {
 		cv_value *x = f.v[i], *w;
@@ -401,9 +407,7 @@ static cv_value *match_x_times(cv_node *tail, cv_op op, chain *c)
 	product f;
 	int i;
 
-	c->n = 0;
-	if ((tail->op != CV_OP_MUL && tail->op != CV_OP_DIV) || !product_of(tail->outputs[0], 1, &f, c) || f.n != 2 ||
-	    !near((float)f.k, 1.0))
+	if (!two_factors(tail, 1.0, &f, c))
 		return NULL;
 	for (i = 0; i < 2; i++) {
 		cv_value *x = f.v[i], *w;

@@ -455,6 +455,27 @@ cv_op cv_op_from_name(const char *text);
  * CV_ACT_NONE for every other op. Such ops are the ones fuse-epilogue can
  * fold into their producer. */
 cv_act_kind cv_op_act_kind(cv_op op);
+/* The case labels of every unary activation op, the ops for which
+ * cv_op_act_kind() is not CV_ACT_NONE: `switch (op) { CV_CASE_ACT_OPS: ... }`.
+ * Keep in step with cv_op_act_kind() (ir/types.c; a unit test checks both). */
+#define CV_CASE_ACT_OPS \
+	case CV_OP_RELU: \
+	case CV_OP_CLIP: \
+	case CV_OP_LEAKY_RELU: \
+	case CV_OP_SIGMOID: \
+	case CV_OP_HARD_SIGMOID: \
+	case CV_OP_HARD_SWISH: \
+	case CV_OP_SILU: \
+	case CV_OP_TANH: \
+	case CV_OP_GELU: \
+	case CV_OP_GELU_TANH: \
+	case CV_OP_ERF: \
+	case CV_OP_EXP: \
+	case CV_OP_LOG: \
+	case CV_OP_SOFTPLUS: \
+	case CV_OP_ELU: \
+	case CV_OP_SELU: \
+	case CV_OP_MISH
 /* How many parameters (attrs.act.a, .b) activation kind k takes: 0, 1
  * (leaky_relu, elu: alpha) or 2 (clip: min, max; hard_sigmoid: alpha,
  * beta; selu: alpha, gamma). */

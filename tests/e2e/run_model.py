@@ -151,14 +151,14 @@ def make_cmd(out_dir, cc="cc"):
     return cmd + ([] if cc == "cc" else [f"CC={cc}"])
 
 
-def input_shape_args(entry):
+def input_shape_args(entry, models=MODELS):
     """--input-shape for the dims the manifest pins, --input-value for the graph inputs
-    whose value it fixes at compile time."""
+    whose value it fixes at compile time (their .npy files in the directory models)."""
     args = []
     for name, dims in sorted(entry.get("input_shapes", {}).items()):
         args += ["--input-shape", f"{name}=" + ",".join(str(d) for d in dims)]
     for name, f in sorted(entry.get("input_values", {}).items()):
-        args += ["--input-value", f"{name}=" + os.path.join(MODELS, f)]
+        args += ["--input-value", f"{name}=" + os.path.join(models, f)]
     return args
 
 

@@ -34,6 +34,8 @@ PIPE = "const-fold,fold-bn,cse,dw-to-pool,channels-last,fuse-epilogue,dce,shard{
 TARGETS = ["wormhole_b0", "blackhole", os.path.join(ROOT, "tests", "targets", "cpu_zen3.xml")]
 STAT = re.compile(r"^shard\.([a-z-]+) = (-?\d+)$", re.M)
 FAILS = []
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import run_model  # noqa: E402  (the manifest's --input-shape / --input-value flags)
 
 
 def check(cond, what):
@@ -85,11 +87,7 @@ def main():
     rows = {}
     for name in models:
         path = os.path.join(a.models, name)
-        pins = []
-        for inp, dims in sorted(manifest.get(name, {}).get("input_shapes", {}).items()):
-            pins += ["--input-shape", f"{inp}=" + ",".join(str(d) for d in dims)]
-        for inp, f in sorted(manifest.get(name, {}).get("input_values", {}).items()):
-            pins += ["--input-value", f"{inp}=" + os.path.join(a.models, f)]
+        pins = run_model.input_shape_args(manifest.get(name, {}), a.models)
         for target in TARGETS:
             opt, ir = compile_ir(a.convc, path, target, "optimal", pins)
             greedy, _ = compile_ir(a.convc, path, target, "greedy", pins)

@@ -533,6 +533,34 @@ static double sigmoid(double x)
 
 /* Every activation op on the same values, against its definition; silu
  * (a fused epilogue only) rides on a sub of zero. */
+/* CV_CASE_ACT_OPS (the case labels the switches of infer, interp, emit, shard
+ * and the report use) and cv_op_act_kind() name the same ops. */
+static int in_act_case(cv_op op)
+{
+	switch (op) {
+	CV_CASE_ACT_OPS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void test_act_ops_agree(void **state)
+{
+	int n = 0;
+
+	(void)state;
+	for (int op = 0; op < CV_OP_COUNT; op++) {
+		int kind = cv_op_act_kind((cv_op)op) != CV_ACT_NONE;
+
+		if (kind != in_act_case((cv_op)op))
+			fail_msg("op %s: cv_op_act_kind says %d, CV_CASE_ACT_OPS says %d",
+				 cv_op_name((cv_op)op), kind, in_act_case((cv_op)op));
+		n += kind;
+	}
+	assert_int_equal(n, 17);
+}
+
 static void test_activations(void **state)
 {
 	static const int64_t xd[1] = {7}, zd[1] = {1};
@@ -1120,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(test_pool2d_by_hand),
 		cmocka_unit_test(test_nhwc_equivalence),
 		cmocka_unit_test(test_binary_broadcast),
+		cmocka_unit_test(test_act_ops_agree),
 		cmocka_unit_test(test_activations),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_matmul),
