@@ -35,8 +35,8 @@ static double elementwise_cost(const cv_node *n)
 		return 5; /* sigmoid + mul; div, erf, add, 2 mul; softplus, tanh, mul */
 	case CV_OP_GELU_TANH:
 		return 9; /* x^3 (2 mul), mul-add, mul, tanh, add, 2 mul */
-	case CV_OP_RESIZE: /* bilinear: 4 muls + 3 adds; nearest is a gather */
-		return n->attrs.resize.mode == CV_RESIZE_LINEAR ? 7 : 0;
+	case CV_OP_RESIZE: /* bilinear: 4 muls + 3 adds; bicubic: 16 taps, a mul-add each; nearest is a gather */
+		return n->attrs.resize.mode == CV_RESIZE_LINEAR ? 7 : n->attrs.resize.mode == CV_RESIZE_CUBIC ? 32 : 0;
 	default:
 		return 0;
 	}

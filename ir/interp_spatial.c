@@ -10,6 +10,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "ir/interp_ops.h"
 
@@ -380,11 +381,14 @@ cv_status interp_pool2d(const cv_node *n, const float *const *in, float *const *
 
 /* ---- resize ---- */
 
-/* Input coordinate of output index o along an axis (input length len, output
- * length olen, scale s), per coordinate_transformation_mode. */
-static double resize_coord(cv_resize_coord mode, int64_t o, int64_t len, int64_t olen, double s)
+/* Input coordinate of output index o along axis (0: h, 1: w) with input
+ * length len and output length olen, per coordinate_transformation_mode
+ * (ONNX Resize-19's definitions). */
+static double resize_coord(const cv_resize_attrs *a, int axis, int64_t o, int64_t len, int64_t olen)
 {
-	switch (mode) {
+	double s = a->scales[axis], lo, hi;
+
+	switch (a->coord) {
 	case CV_COORD_HALF_PIXEL:
 		return (o + 0.5) / s - 0.5;
 	case CV_COORD_PYTORCH_HALF_PIXEL:
@@ -395,6 +399,13 @@ static double resize_coord(cv_resize_coord mode, int64_t o, int64_t len, int64_t
 		return o / s;
 	case CV_COORD_TF_HALF_PIXEL_FOR_NEAREST:
 		return (o + 0.5) / s;
+	case CV_COORD_TF_CROP_AND_RESIZE:
+		lo = a->roi[axis], hi = a->roi[2 + axis];
+		return olen > 1 ? lo * (double)(len - 1) + (double)o * (hi - lo) * (double)(len - 1) / (double)(olen - 1)
+				: 0.5 * (lo + hi) * (double)(len - 1);
+	case CV_COORD_HALF_PIXEL_SYMMETRIC:
+		/* offset = len/2 * (1 - olen / (s * len)) */
+		return (double)len / 2 * (1 - (double)olen / (s * (double)len)) + (o + 0.5) / s - 0.5;
 	}
 	return 0;
 }
@@ -421,28 +432,61 @@ static int64_t resize_nearest(cv_nearest_mode mode, double c, int64_t len)
 	return i < 0 ? 0 : i >= len ? len - 1 : i;
 }
 
-/* Where output index o along one axis reads: lo, hi and the weight of hi
- * (nearest: lo == hi, weight 0). Linear clamps the coordinate to [0, len-1]. */
+/* Where output index o along one axis reads: n taps (nearest 1, linear 2,
+ * cubic 4) at in-range indices idx with weights w; outside: the coordinate
+ * left the input in tf_crop_and_resize (the result is the extrapolation
+ * value). Out-of-range taps are clamped to the edge (ONNX pads with the edge
+ * value), or for cubic with exclude_outside weighted 0 and the rest
+ * renormalized. */
 typedef struct resize_tap {
-	int64_t lo, hi;
-	double t;
+	int n, outside;
+	int64_t idx[4];
+	double w[4];
 } resize_tap;
 
 static resize_tap resize_tap_of(const cv_resize_attrs *a, int axis, int64_t o, int64_t len,
 				int64_t olen)
 {
-	double c = resize_coord(a->coord, o, len, olen, a->scales[axis]);
+	double c = resize_coord(a, axis, o, len, olen), t, A = a->cubic_a, sum = 0;
 	resize_tap tap;
+	int64_t i0;
+	int k;
 
-	if (a->mode == CV_RESIZE_NEAREST) {
-		tap.lo = tap.hi = resize_nearest(a->nearest, c, len);
-		tap.t = 0;
+	memset(&tap, 0, sizeof tap);
+	if (a->coord == CV_COORD_TF_CROP_AND_RESIZE && (c < 0 || c > (double)(len - 1))) {
+		tap.outside = 1;
 		return tap;
 	}
-	c = c < 0 ? 0 : c > (double)(len - 1) ? (double)(len - 1) : c;
-	tap.lo = (int64_t)floor(c);
-	tap.hi = tap.lo + 1 < len ? tap.lo + 1 : len - 1;
-	tap.t = c - (double)tap.lo;
+	if (a->mode == CV_RESIZE_NEAREST) {
+		tap.n = 1;
+		tap.idx[0] = resize_nearest(a->nearest, c, len);
+		tap.w[0] = 1;
+		return tap;
+	}
+	i0 = (int64_t)floor(c);
+	t = c - (double)i0;
+	if (a->mode == CV_RESIZE_LINEAR) {
+		tap.n = 2;
+		tap.idx[0] = i0, tap.idx[1] = i0 + 1;
+		tap.w[0] = 1 - t, tap.w[1] = t;
+	} else { /* Keys' cubic convolution kernel with coefficient A at distances 1+t, t, 1-t, 2-t */
+		double d[4] = {1 + t, t, 1 - t, 2 - t};
+		tap.n = 4;
+		for (k = 0; k < 4; k++) {
+			tap.idx[k] = i0 - 1 + k;
+			tap.w[k] = d[k] <= 1 ? ((A + 2) * d[k] - (A + 3)) * d[k] * d[k] + 1
+					     : ((A * d[k] - 5 * A) * d[k] + 8 * A) * d[k] - 4 * A;
+		}
+	}
+	for (k = 0; k < tap.n; k++) {
+		if (a->exclude_outside && a->mode == CV_RESIZE_CUBIC && (tap.idx[k] < 0 || tap.idx[k] >= len))
+			tap.w[k] = 0;
+		sum += tap.w[k];
+		tap.idx[k] = tap.idx[k] < 0 ? 0 : tap.idx[k] >= len ? len - 1 : tap.idx[k];
+	}
+	if (a->exclude_outside && a->mode == CV_RESIZE_CUBIC && sum != 0)
+		for (k = 0; k < tap.n; k++)
+			tap.w[k] /= sum;
 	return tap;
 }
 
@@ -460,9 +504,9 @@ static cv_status resize_axes(const cv_node *n, const cv_type *x, int *hd, cv_dia
 	else
 		return UNSUPPORTED("resize '%s': input has layout %s (rank %d); the interpreter implements nchw, nhwc and plain",
 				   n->name, cv_layout_name(x->layout), x->rank);
-	if (a->mode != CV_RESIZE_NEAREST && a->mode != CV_RESIZE_LINEAR)
+	if ((unsigned)a->mode >= CV_RESIZE_MODE_COUNT)
 		return UNSUPPORTED("resize '%s': mode %d", n->name, (int)a->mode);
-	if ((unsigned)a->coord > CV_COORD_TF_HALF_PIXEL_FOR_NEAREST || (unsigned)a->nearest > CV_NEAREST_CEIL)
+	if ((unsigned)a->coord >= CV_RESIZE_COORD_COUNT || (unsigned)a->nearest >= CV_NEAREST_MODE_COUNT)
 		return UNSUPPORTED("resize '%s': coordinate mode %d, nearest mode %d", n->name, (int)a->coord,
 				   (int)a->nearest);
 	if (x->rank != y->rank || x->layout != y->layout)
@@ -472,7 +516,8 @@ static cv_status resize_axes(const cv_node *n, const cv_type *x, int *hd, cv_dia
 					     : y->dims[k] != a->sizes[k - *hd] || (x->dims[k] == 0 && y->dims[k]))
 			return BROKEN("resize '%s': result dim %d is %lld, not what the attrs give", n->name, k,
 				      (long long)y->dims[k]);
-	if (a->coord != CV_COORD_ALIGN_CORNERS && !(a->scales[0] > 0 && a->scales[1] > 0))
+	if (a->coord != CV_COORD_ALIGN_CORNERS && a->coord != CV_COORD_TF_CROP_AND_RESIZE &&
+	    !(a->scales[0] > 0 && a->scales[1] > 0))
 		return BROKEN("resize '%s': scales %g, %g must be > 0", n->name, a->scales[0], a->scales[1]);
 	return CV_OK;
 }
@@ -491,15 +536,18 @@ cv_status interp_resize(const cv_node *n, const float *const *in, float *const *
 		resize_tap ty = resize_tap_of(&n->attrs.resize, 0, idx[hd], x->dims[hd], y->dims[hd]);
 		resize_tap tx = resize_tap_of(&n->attrs.resize, 1, idx[hd + 1], x->dims[hd + 1], y->dims[hd + 1]);
 		const float *p = in[0];
-		double top, bottom;
+		double acc = 0;
+		int r, c;
 		for (k = 0; k < x->rank; k++)
 			if (k != hd && k != hd + 1)
 				p += idx[k] * xs[k];
-		top = (1 - tx.t) * p[ty.lo * xs[hd] + tx.lo * xs[hd + 1]] +
-		      tx.t * p[ty.lo * xs[hd] + tx.hi * xs[hd + 1]];
-		bottom = (1 - tx.t) * p[ty.hi * xs[hd] + tx.lo * xs[hd + 1]] +
-			 tx.t * p[ty.hi * xs[hd] + tx.hi * xs[hd + 1]];
-		out[0][i] = (float)((1 - ty.t) * top + ty.t * bottom);
+		for (r = 0; r < ty.n; r++) {
+			double row = 0;
+			for (c = 0; c < tx.n; c++)
+				row += tx.w[c] * p[ty.idx[r] * xs[hd] + tx.idx[c] * xs[hd + 1]];
+			acc += ty.w[r] * row;
+		}
+		out[0][i] = ty.outside || tx.outside ? n->attrs.resize.extrapolation : (float)acc;
 		index_next(idx, y->dims, y->rank);
 	}
 	return CV_OK;

@@ -305,6 +305,16 @@ static cv_status resize_attr(parser *ps, node_text *nt, const char *key, const c
 		st = attr_floats(ps, a->scales, 2);
 	} else if (!strcmp(key, "sizes")) {
 		st = attr_ints(ps, key, a->sizes, 2, 0, INT_LIMIT);
+	} else if (!strcmp(key, "cubic_a")) {
+		st = cvp_parse_f32(ps, &a->cubic_a);
+	} else if (!strcmp(key, "exclude_outside")) {
+		int64_t v;
+		st = attr_int(ps, key, &v, 0, 1);
+		a->exclude_outside = (int)v;
+	} else if (!strcmp(key, "roi")) {
+		st = attr_floats(ps, a->roi, 4);
+	} else if (!strcmp(key, "extrapolation")) {
+		st = cvp_parse_f32(ps, &a->extrapolation);
 	} else {
 		st = unknown_attr(ps, nt, key, at);
 	}

@@ -239,6 +239,11 @@ static void print_attrs(FILE *f, const cv_node *n)
 			cv_resize_coord_names[a->resize.coord], cv_nearest_mode_names[a->resize.nearest], a->resize.scales[0],
 			a->resize.scales[1]);
 		print_ints(f, "sizes", a->resize.sizes, 2);
+		if (a->resize.mode == CV_RESIZE_CUBIC)
+			fprintf(f, ", cubic_a=%.9g, exclude_outside=%d", a->resize.cubic_a, a->resize.exclude_outside);
+		if (a->resize.coord == CV_COORD_TF_CROP_AND_RESIZE)
+			fprintf(f, ", roi=[%.9g,%.9g,%.9g,%.9g], extrapolation=%.9g", a->resize.roi[0], a->resize.roi[1],
+				a->resize.roi[2], a->resize.roi[3], a->resize.extrapolation);
 		fputc('}', f);
 		break;
 	case CV_ATTRS_SOFTMAX:

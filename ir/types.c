@@ -84,7 +84,7 @@ const char *const cv_pad_mode_names[CV_PAD_MODE_COUNT] = {
 };
 
 const char *const cv_resize_mode_names[CV_RESIZE_MODE_COUNT] = {
-	[CV_RESIZE_NEAREST] = "nearest", [CV_RESIZE_LINEAR] = "linear",
+	[CV_RESIZE_NEAREST] = "nearest", [CV_RESIZE_LINEAR] = "linear", [CV_RESIZE_CUBIC] = "cubic",
 };
 
 const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT] = {
@@ -93,6 +93,8 @@ const char *const cv_resize_coord_names[CV_RESIZE_COORD_COUNT] = {
 	[CV_COORD_ALIGN_CORNERS] = "align_corners",
 	[CV_COORD_ASYMMETRIC] = "asymmetric",
 	[CV_COORD_TF_HALF_PIXEL_FOR_NEAREST] = "tf_half_pixel_for_nearest",
+	[CV_COORD_TF_CROP_AND_RESIZE] = "tf_crop_and_resize",
+	[CV_COORD_HALF_PIXEL_SYMMETRIC] = "half_pixel_symmetric",
 };
 
 const char *const cv_nearest_mode_names[CV_NEAREST_MODE_COUNT] = {

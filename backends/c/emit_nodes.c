@@ -712,9 +712,15 @@ static void emit_resize(emitter *e, FILE *f)
 	int64_t h = x->dims[nhwc ? 1 : x->rank - 2], w = x->dims[nhwc ? 2 : x->rank - 1];
 
 	fprintf(f, "\t{\n\t\tstatic const cvrt_resize2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
-		", %" PRId64 ", %" PRId64 ", %s, %s, %d, %d, %d};\n",
+		", %" PRId64 ", %" PRId64 ", %s, %s, %d, %d, %d",
 		planes, h, w, a->sizes[0], a->sizes[1], flit(e, a->scales[0]), flit(e, a->scales[1]),
 		(int)a->mode, (int)a->coord, (int)a->nearest);
+	fprintf(f, ", %s, %d, ", flit(e, a->cubic_a), a->exclude_outside);
+	fprintf(f, "{%s, ", flit(e, a->roi[0]));
+	fprintf(f, "%s, ", flit(e, a->roi[1]));
+	fprintf(f, "%s, ", flit(e, a->roi[2]));
+	fprintf(f, "%s}, ", flit(e, a->roi[3]));
+	fprintf(f, "%s};\n", flit(e, a->extrapolation));
 	if (nhwc)
 		fprintf(f, "\t\tcvrt_resize2d_nhwc(&p, %" PRId64 ", %s, ", x->dims[3], P(n->inputs[0]));
 	else

@@ -1598,6 +1598,41 @@ static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 	return CV_OK;
 }
 
+/*
+ * tf_crop_and_resize: the crop box comes from roi (operand 1, a constant:
+ * starts for every dim, then ends, or for the listed axes at opset 18+) and
+ * may crop only the last two dims (the others [0, 1]); the value outside is
+ * extrapolation_value.
+ */
+static cv_status resize_roi(imp *im, const cv_value *x, cv_attrs *a)
+{
+	cv_status st = CV_OK;
+	cv_value *roi = imp_input(im, 1, &st);
+	int rank = x->type.rank, map[CV_MAX_RANK], count, k;
+	double lo, hi;
+
+	if (st || (st = resize_axes(im, rank, map, &count)))
+		return st;
+	if (!roi || roi->kind != CV_VALUE_CONST)
+		return not_constant(im, roi, "roi", "a constant (tf_crop_and_resize)");
+	if (cv_type_numel(&roi->type) != 2 * count)
+		return imp_error(im, CV_ERR_INPUT, "roi has %lld values; tf_crop_and_resize needs %d (starts, then ends)",
+				 (long long)cv_type_numel(&roi->type), 2 * count);
+	for (k = 0; k < rank; k++) {
+		lo = map[k] < 0 ? 0 : const_float_at(roi, map[k]);
+		hi = map[k] < 0 ? 1 : const_float_at(roi, count + map[k]);
+		if (k < rank - 2 && (lo != 0 || hi != 1))
+			return imp_error(im, CV_ERR_UNSUPPORTED, "roi crops dim %d to [%g, %g]; convc crops the last two dims only",
+					 k, lo, hi);
+		if (k >= rank - 2) {
+			a->resize.roi[k - (rank - 2)] = (float)lo;
+			a->resize.roi[2 + k - (rank - 2)] = (float)hi;
+		}
+	}
+	a->resize.extrapolation = attr_float(NODE, "extrapolation_value", 0.0f);
+	return CV_OK;
+}
+
 static cv_status lower_resize(imp *im)
 {
 	cv_status st = CV_OK;
@@ -1616,8 +1651,11 @@ static cv_status lower_resize(imp *im)
 	attr_string(NODE, "mode", "nearest", mode, sizeof mode);
 	if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))
 		a.resize.mode = CV_RESIZE_LINEAR;
+	else if (!strcmp(mode, "cubic") && im->opset >= 11)
+		a.resize.mode = CV_RESIZE_CUBIC;
 	else if (strcmp(mode, "nearest"))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'", mode);
+		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'%s", mode,
+				 !strcmp(mode, "cubic") ? " at opset 10 (Resize-10 has nearest and linear)" : "");
 	if (im->opset < 11) {
 		/* Opset 10 Resize: asymmetric coordinates; nearest takes floor when
 		 * upsampling and ceil when downsampling, as ONNX Runtime does. */
@@ -1626,20 +1664,28 @@ static cv_status lower_resize(imp *im)
 										  : CV_NEAREST_FLOOR;
 		return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);
 	}
-	c = enum_index(attr_string(NODE, "coordinate_transformation_mode", "half_pixel", coord, sizeof coord),
-		       cv_resize_coord_names, CV_RESIZE_COORD_COUNT);
-	if (c < 0)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "coordinate_transformation_mode '%s'", coord);
+	attr_string(NODE, "coordinate_transformation_mode", "half_pixel", coord, sizeof coord);
+	/* ONNX Runtime reads tf_half_pixel_for_nn as tf_half_pixel_for_nearest
+	 * (the name it had while Resize-11 was drafted; some exporters wrote it) */
+	c = !strcmp(coord, "tf_half_pixel_for_nn") ? (int)CV_COORD_TF_HALF_PIXEL_FOR_NEAREST
+						    : enum_index(coord, cv_resize_coord_names, CV_RESIZE_COORD_COUNT);
+	if (c < 0 || (c == CV_COORD_HALF_PIXEL_SYMMETRIC && im->opset < 19))
+		return imp_error(im, CV_ERR_UNSUPPORTED, "coordinate_transformation_mode '%s'%s", coord,
+				 c < 0 ? "" : " before opset 19");
 	a.resize.coord = (cv_resize_coord)c;
+	if (a.resize.coord == CV_COORD_TF_CROP_AND_RESIZE && (st = resize_roi(im, x, &a)))
+		return st;
+	a.resize.cubic_a = attr_float(NODE, "cubic_coeff_a", -0.75f);
+	a.resize.exclude_outside = attr_int(NODE, "exclude_outside", 0) != 0;
 	c = enum_index(attr_string(NODE, "nearest_mode", "round_prefer_floor", nearest, sizeof nearest),
 		       cv_nearest_mode_names, CV_NEAREST_MODE_COUNT);
 	if (c < 0)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "nearest_mode '%s'", nearest);
 	a.resize.nearest = (cv_nearest_mode)c;
-	if (attr_int(NODE, "exclude_outside", 0))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "exclude_outside=1");
-	/* Resize-18 antialias filters linear downscaling only */
-	if (attr_int(NODE, "antialias", 0) && a.resize.mode == CV_RESIZE_LINEAR &&
+	if (a.resize.mode != CV_RESIZE_CUBIC)
+		a.resize.cubic_a = 0, a.resize.exclude_outside = 0; /* they mean nothing there */
+	/* Resize-18 antialias filters linear and cubic downscaling only */
+	if (attr_int(NODE, "antialias", 0) && a.resize.mode != CV_RESIZE_NEAREST &&
 	    (a.resize.scales[0] < 1 || a.resize.scales[1] < 1))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "antialias=1 when downscaling (scales %g, %g)",
 				 a.resize.scales[0], a.resize.scales[1]);
@@ -1701,8 +1747,11 @@ static cv_status lower_upsample(imp *im)
 	attr_string(NODE, "mode", "nearest", mode, sizeof mode);
 	if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))
 		a.resize.mode = CV_RESIZE_LINEAR;
+	else if (!strcmp(mode, "cubic") && im->opset >= 11)
+		a.resize.mode = CV_RESIZE_CUBIC;
 	else if (strcmp(mode, "nearest"))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'", mode);
+		return imp_error(im, CV_ERR_UNSUPPORTED, "mode '%s'%s", mode,
+				 !strcmp(mode, "cubic") ? " at opset 10 (Resize-10 has nearest and linear)" : "");
 	a.resize.coord = CV_COORD_ASYMMETRIC;
 	a.resize.nearest = CV_NEAREST_FLOOR;
 	return finish(im, CV_OP_RESIZE, &x, 1, &a, 1, NULL);

@@ -181,13 +181,15 @@ typedef struct cv_pad_attrs {
 	float value;
 } cv_pad_attrs;
 
-typedef enum cv_resize_mode { CV_RESIZE_NEAREST = 0, CV_RESIZE_LINEAR } cv_resize_mode;
+typedef enum cv_resize_mode { CV_RESIZE_NEAREST = 0, CV_RESIZE_LINEAR, CV_RESIZE_CUBIC } cv_resize_mode;
 typedef enum cv_resize_coord {
 	CV_COORD_HALF_PIXEL = 0,
 	CV_COORD_PYTORCH_HALF_PIXEL,
 	CV_COORD_ALIGN_CORNERS,
 	CV_COORD_ASYMMETRIC,
-	CV_COORD_TF_HALF_PIXEL_FOR_NEAREST
+	CV_COORD_TF_HALF_PIXEL_FOR_NEAREST,
+	CV_COORD_TF_CROP_AND_RESIZE, /* uses roi and extrapolation */
+	CV_COORD_HALF_PIXEL_SYMMETRIC
 } cv_resize_coord;
 typedef enum cv_nearest_mode {
 	CV_NEAREST_ROUND_PREFER_FLOOR = 0,
@@ -203,6 +205,17 @@ typedef struct cv_resize_attrs {
 	cv_nearest_mode nearest;
 	float scales[2]; /* h, w: the ONNX scale, or out/in when sizes were given */
 	int64_t sizes[2]; /* h, w of the result (ONNX: floor(in * scale), or the given sizes) */
+	/* cubic only: the kernel's coefficient a (ONNX cubic_coeff_a, default
+	 * -0.75) and exclude_outside (taps outside the input get weight 0 and
+	 * the others are renormalized; 0: the taps are clamped to the edge). */
+	float cubic_a;
+	int exclude_outside;
+	/* tf_crop_and_resize only: the crop box as fractions of (length - 1),
+	 * h start, w start, h end, w end (ONNX's roi for these two dims), and
+	 * the value of a result whose coordinate falls outside the input (ONNX
+	 * extrapolation_value, default 0). */
+	float roi[4];
+	float extrapolation;
 } cv_resize_attrs;
 
 typedef struct cv_softmax_attrs {
@@ -489,8 +502,8 @@ int cv_act_num_params(cv_act_kind k);
 #define CV_POOL_KIND_COUNT (CV_POOL_AVG + 1)
 #define CV_CONV_ALGO_COUNT (CV_CONV_ALGO_WINOGRAD4 + 1)
 #define CV_PAD_MODE_COUNT (CV_PAD_EDGE + 1)
-#define CV_RESIZE_MODE_COUNT (CV_RESIZE_LINEAR + 1)
-#define CV_RESIZE_COORD_COUNT (CV_COORD_TF_HALF_PIXEL_FOR_NEAREST + 1)
+#define CV_RESIZE_MODE_COUNT (CV_RESIZE_CUBIC + 1)
+#define CV_RESIZE_COORD_COUNT (CV_COORD_HALF_PIXEL_SYMMETRIC + 1)
 #define CV_NEAREST_MODE_COUNT (CV_NEAREST_CEIL + 1)
 extern const char *const cv_act_names[CV_ACT_KIND_COUNT];
 extern const char *const cv_pool_kind_names[CV_POOL_KIND_COUNT];

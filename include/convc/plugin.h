@@ -47,8 +47,11 @@ extern "C" {
  *    (inserted after hard_swish and div: later CV_OP_* values moved) and
  *    cv_act_kind grew (tanh ... mish; CV_ACT_KIND_COUNT); cv_op_act_kind()
  *    and cv_act_num_params() are new; max, min and lrn were appended to the
- *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs. */
-#define CV_PLUGIN_ABI_VERSION 8u
+ *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs.
+ * 9: cv_resize_attrs took cubic_a, exclude_outside, roi and extrapolation
+ *    (appended); CV_RESIZE_CUBIC, CV_COORD_TF_CROP_AND_RESIZE and
+ *    CV_COORD_HALF_PIXEL_SYMMETRIC joined their enums (the counts grew). */
+#define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

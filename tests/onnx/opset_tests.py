@@ -334,6 +334,31 @@ def _resize19():
                  x, ["y"], [init("sc", f32(1, 1, 2, 2))]), x
 
 
+@case("op19_resize_linear_half_pixel_symmetric", 19)
+def _resize19s():
+    x = {"x": rnd(43, 1, 2, 5, 7)}
+    return graph([node("Resize", ["x", "", "sc"], ["y"], mode="linear",
+                       coordinate_transformation_mode="half_pixel_symmetric")],
+                 x, ["y"], [init("sc", f32(1, 1, 1.7, 0.6))]), x
+
+
+@case("op19_resize_cubic_half_pixel_symmetric", 19)
+def _resize19c():
+    x = {"x": rnd(44, 1, 3, 6, 5)}
+    return graph([node("Resize", ["x", "", "", "sz"], ["y"], mode="cubic", cubic_coeff_a=-0.5,
+                       coordinate_transformation_mode="half_pixel_symmetric")],
+                 x, ["y"], [init("sz", ints(1, 3, 11, 4))]), x
+
+
+@case("op18_resize_cubic_crop_axes", 18)
+def _resize18c():
+    x = {"x": rnd(45, 1, 2, 8, 9)}
+    return graph([node("Resize", ["x", "roi", "", "sz"], ["y"], mode="cubic", axes=[2, 3],
+                       exclude_outside=1, coordinate_transformation_mode="tf_crop_and_resize",
+                       extrapolation_value=-3.5)],
+                 x, ["y"], [init("roi", f32(-0.2, 0.1, 0.9, 1.3)), init("sz", ints(6, 7))]), x
+
+
 @case("op21_conv_bn_relu_pool", 21)
 def _net21():
     x = {"x": rnd(42, 1, 3, 9, 9)}

@@ -261,18 +261,18 @@ def pack_panels(name, k, n, trans):
     case(name, "cvrt_pack_panels(%d, %d, %s_b, %d, y)" % (k, n, name, trans), ref, ref.size)
 
 
-def resize(name, mode, coord, nm, h, oh, ref_fn, layout="nchw", c=2):
+def resize(name, mode, coord, nm, h, oh, ref_fn, layout="nchw", c=2, cubic_a=0.0):
     x = rand(1, c, h, h)
     ref = ref_fn(torch.tensor(x)).numpy()
     if layout == "nhwc":
         x, ref = nhwc(x), nhwc(ref)
-        call = ("{ cvrt_resize2d_params p = {1, %d,%d,%d,%d, %s,%s, %d,%d,%d};"
+        call = ("{ cvrt_resize2d_params p = {1, %d,%d,%d,%d, %s,%s, %d,%d,%d, %s, 0, {0.0f, 0.0f, 0.0f, 0.0f}, 0.0f};"
                 " cvrt_resize2d_nhwc(&p, %d, %s_x, y); }"
-                % (h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, c, name))
+                % (h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, cf(cubic_a), c, name))
     else:
-        call = ("{ cvrt_resize2d_params p = {%d, %d,%d,%d,%d, %s,%s, %d,%d,%d};"
+        call = ("{ cvrt_resize2d_params p = {%d, %d,%d,%d,%d, %s,%s, %d,%d,%d, %s, 0, {0.0f, 0.0f, 0.0f, 0.0f}, 0.0f};"
                 " cvrt_resize2d(&p, %s_x, y); }"
-                % (c, h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, name))
+                % (c, h, h, oh, oh, cf(oh / h), cf(oh / h), mode, coord, nm, cf(cubic_a), name))
     arr(name + "_x", x)
     case(name, call, ref, ref.size)
 
@@ -573,6 +573,14 @@ static void check(const char *name, size_t n, const float *ref, const float *y)
 		free(y);                                                     \\
 	} while (0)
 """ % torch.__version__)
+# Added last so the random inputs of the cases above stay as they were.
+resize("resize_bicubic", 2, 0, 0, 5, 8,
+       lambda t: F.interpolate(t, size=(8, 8), mode="bicubic", align_corners=False), cubic_a=-0.75)
+resize("resize_bicubic_down", 2, 2, 0, 7, 4,
+       lambda t: F.interpolate(t, size=(4, 4), mode="bicubic", align_corners=True), cubic_a=-0.75)
+resize("resize_nhwc_bicubic", 2, 0, 0, 4, 9,
+       lambda t: F.interpolate(t, size=(9, 9), mode="bicubic", align_corners=False), "nhwc", c=3,
+       cubic_a=-0.75)
 print("\n".join(arrays))
 print("\nint main(int argc, char **argv)\n{")
 print("\tint rc = test_isa_setup(argc, argv);\n\n\tif (rc >= 0)\n\t\treturn rc;")

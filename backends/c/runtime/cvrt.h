@@ -556,16 +556,26 @@ void cvrt_pad(int ndim, const int64_t *in_dims, const int64_t *out_dims,
  *   align_corners:      i = O > 1 ? o * (L - 1) / (O - 1) : 0
  *   asymmetric:         i = o / s
  *   tf_half_pixel_for_nearest: i = (o + 0.5) / s
- * nearest picks round per nearest_mode, clamped to [0, L-1]; linear
- * interpolates between floor(i) and floor(i)+1 with i clamped to [0, L-1].
+ *   tf_crop_and_resize: i = O > 1 ? a*(L-1) + o*(b-a)*(L-1)/(O-1) : (a+b)/2*(L-1)
+ *                       (a, b: roi start and end of the axis); a result whose
+ *                       i leaves [0, L-1] on either axis is `extrapolation`
+ *   half_pixel_symmetric: i = L/2 * (1 - O/(s*L)) + (o + 0.5) / s - 0.5
+ * (ONNX Resize-19). nearest picks round per nearest_mode, clamped to [0, L-1];
+ * linear interpolates between floor(i) and floor(i)+1 with i clamped to
+ * [0, L-1]; cubic weighs floor(i)-1 .. floor(i)+2 with Keys' cubic
+ * convolution kernel of coefficient cubic_a (ONNX default -0.75) at distance
+ * |i - tap|, taps outside [0, L-1] clamped to the edge, or with
+ * exclude_outside weighted 0 and the other weights renormalized.
  */
-enum cvrt_resize_mode { CVRT_RESIZE_NEAREST = 0, CVRT_RESIZE_LINEAR };
+enum cvrt_resize_mode { CVRT_RESIZE_NEAREST = 0, CVRT_RESIZE_LINEAR, CVRT_RESIZE_CUBIC };
 enum cvrt_resize_coord {
 	CVRT_COORD_HALF_PIXEL = 0,
 	CVRT_COORD_PYTORCH_HALF_PIXEL,
 	CVRT_COORD_ALIGN_CORNERS,
 	CVRT_COORD_ASYMMETRIC,
-	CVRT_COORD_TF_HALF_PIXEL_FOR_NEAREST
+	CVRT_COORD_TF_HALF_PIXEL_FOR_NEAREST,
+	CVRT_COORD_TF_CROP_AND_RESIZE,
+	CVRT_COORD_HALF_PIXEL_SYMMETRIC
 };
 enum cvrt_nearest_mode {
 	CVRT_NEAREST_ROUND_PREFER_FLOOR = 0,
@@ -580,6 +590,10 @@ typedef struct cvrt_resize2d_params {
 	int mode;         /* enum cvrt_resize_mode */
 	int coord;        /* enum cvrt_resize_coord */
 	int nearest_mode; /* enum cvrt_nearest_mode */
+	float cubic_a;    /* cubic: the kernel's coefficient */
+	int exclude_outside; /* cubic: 1 drops taps outside the input */
+	float roi[4];     /* tf_crop_and_resize: h start, w start, h end, w end */
+	float extrapolation; /* tf_crop_and_resize: the value outside the input */
 } cvrt_resize2d_params;
 
 void cvrt_resize2d(const cvrt_resize2d_params *p, const float *x, float *y);

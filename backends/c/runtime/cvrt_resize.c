@@ -1,5 +1,5 @@
 /*
- * cvrt_resize.c - resizing (nearest, linear).
+ * cvrt_resize.c - resizing (nearest, linear, cubic).
  *
  * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h).
  */
@@ -16,6 +16,9 @@
 static float resize_coord(int coord, int o, int in_len, int out_len, float scale)
 {
 	switch (coord) {
+	case CVRT_COORD_HALF_PIXEL_SYMMETRIC:
+		return (float)in_len / 2 * (1 - (float)out_len / (scale * (float)in_len)) + ((float)o + 0.5f) / scale -
+		       0.5f;
 	case CVRT_COORD_PYTORCH_HALF_PIXEL:
 		return out_len > 1 ? ((float)o + 0.5f) / scale - 0.5f : 0.0f;
 	case CVRT_COORD_ALIGN_CORNERS:
@@ -77,6 +80,96 @@ static void linear_tap(float v, int len, int *lo, int *hi, float *frac)
 	*frac = v - (float)i0;
 }
 
+/* The taps of output index o along axis (0: h, 1: w) for cubic or
+ * tf_crop_and_resize (cvrt.h): n indices in [0, len) and their weights;
+ * returns 0 when the coordinate leaves the crop (the result is
+ * p->extrapolation). */
+static int general_taps(const cvrt_resize2d_params *p, int axis, int o, int *idx, float *w, int *n)
+{
+	int len = axis ? p->w : p->h, olen = axis ? p->ow : p->oh, i0, k;
+	float c, t, A = p->cubic_a, sum = 0.0f;
+
+	if (p->coord == CVRT_COORD_TF_CROP_AND_RESIZE) {
+		float a = p->roi[axis], b = p->roi[2 + axis];
+		c = olen > 1 ? a * (float)(len - 1) + (float)o * (b - a) * (float)(len - 1) / (float)(olen - 1)
+			     : 0.5f * (a + b) * (float)(len - 1);
+		if (!(c >= 0.0f && c <= (float)(len - 1)))
+			return 0;
+	} else {
+		c = resize_coord(p->coord, o, len, olen, axis ? p->scale_w : p->scale_h);
+	}
+	if (p->mode == CVRT_RESIZE_NEAREST) {
+		*n = 1;
+		idx[0] = nearest_index(c, p->nearest_mode, len);
+		w[0] = 1.0f;
+		return 1;
+	}
+	i0 = (int)floorf(c);
+	t = c - (float)i0;
+	if (p->mode == CVRT_RESIZE_LINEAR) {
+		*n = 2;
+		idx[0] = i0, idx[1] = i0 + 1;
+		w[0] = 1.0f - t, w[1] = t;
+	} else {
+		const float d[4] = {1.0f + t, t, 1.0f - t, 2.0f - t};
+		*n = 4;
+		for (k = 0; k < 4; k++) {
+			idx[k] = i0 - 1 + k;
+			w[k] = d[k] <= 1.0f ? ((A + 2.0f) * d[k] - (A + 3.0f)) * d[k] * d[k] + 1.0f
+					    : ((A * d[k] - 5.0f * A) * d[k] + 8.0f * A) * d[k] - 4.0f * A;
+		}
+	}
+	for (k = 0; k < *n; k++) {
+		if (p->exclude_outside && (idx[k] < 0 || idx[k] >= len))
+			w[k] = 0.0f;
+		sum += w[k];
+		idx[k] = idx[k] < 0 ? 0 : idx[k] >= len ? len - 1 : idx[k];
+	}
+	if (p->exclude_outside && sum != 0.0f)
+		for (k = 0; k < *n; k++)
+			w[k] /= sum;
+	return 1;
+}
+
+/* Cubic and tf_crop_and_resize, both layouts: x is [nc, h, w, c] (NCHW:
+ * c = 1 and nc planes). Each result is sum over row taps r of wy[r] *
+ * (sum over column taps of wx * x), the channels a contiguous run. */
+static void resize_general(const cvrt_resize2d_params *p, int c, const float *x, float *y)
+{
+	int64_t rows = p->nc * p->oh, t;
+
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (rows > 1 && rows * p->ow * c > PAR_MIN_WORK)
+#endif
+	for (t = 0; t < rows; t++) {
+		int64_t img = t / p->oh;
+		int oy = (int)(t % p->oh), ox, j, r, q, ny = 0, nx = 0, iy[4], ix[4], in_y;
+		const float *xi = x + img * p->h * p->w * c;
+		float *yr = y + t * p->ow * c, wy[4], wx[4];
+
+		in_y = general_taps(p, 0, oy, iy, wy, &ny);
+		for (ox = 0; ox < p->ow; ox++) {
+			float *yp = yr + (int64_t)ox * c;
+			if (!in_y || !general_taps(p, 1, ox, ix, wx, &nx)) {
+				for (j = 0; j < c; j++)
+					yp[j] = p->extrapolation;
+				continue;
+			}
+			for (j = 0; j < c; j++)
+				yp[j] = 0.0f;
+			for (r = 0; r < ny; r++) {
+				const float *xr = xi + (int64_t)iy[r] * p->w * c;
+				for (q = 0; q < nx; q++) {
+					const float *xp = xr + (int64_t)ix[q] * c;
+					float wq = wy[r] * wx[q];
+					for (j = 0; j < c; j++)
+						yp[j] += wq * xp[j];
+				}
+			}
+		}
+	}
+}
+
 /*
  * Column taps depend only on ox, row taps only on oy: both are recomputed per
  * use (a few flops) because kernels may not allocate tables.
@@ -84,6 +177,11 @@ static void linear_tap(float v, int len, int *lo, int *hi, float *frac)
 void cvrt_resize2d(const cvrt_resize2d_params *p, const float *x, float *y)
 {
 	int64_t pi;
+
+	if (p->mode == CVRT_RESIZE_CUBIC || p->coord == CVRT_COORD_TF_CROP_AND_RESIZE) {
+		resize_general(p, 1, x, y);
+		return;
+	}
 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
@@ -127,6 +225,11 @@ void cvrt_resize2d(const cvrt_resize2d_params *p, const float *x, float *y)
 void cvrt_resize2d_nhwc(const cvrt_resize2d_params *p, int c, const float *x, float *y)
 {
 	int64_t rows = p->nc * p->oh, t;
+
+	if (p->mode == CVRT_RESIZE_CUBIC || p->coord == CVRT_COORD_TF_CROP_AND_RESIZE) {
+		resize_general(p, c, x, y);
+		return;
+	}
 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (rows > 1 && rows * p->ow * c > PAR_MIN_WORK)
