@@ -68,7 +68,12 @@ static double conv_flops(const cv_node *n)
 		return 2.0 * cv_value_numel(n->inputs[0]) * (double)w.o * k;
 	if (n->op == CV_OP_DWCONV2D)
 		return 2.0 * cv_value_numel(n->outputs[0]) * k;
-	return 2.0 * cv_value_numel(n->outputs[0]) * (double)w.i * k; /* w.i = C / group */
+	/* w.i = C / group; an in_scale operand scales the weight once per image
+	 * (N x weight elements products; the C backend's cvrt_conv2d_nhwc_scaled) */
+	return 2.0 * cv_value_numel(n->outputs[0]) * (double)w.i * k +
+	       (n->num_inputs > 4 && n->inputs[4] ? (double)cv_type_nchw(&n->inputs[0]->type).n *
+							cv_value_numel(n->inputs[1])
+					       : 0.0);
 }
 
 /* 2 x MACs of gemm / matmul: 2 x result elements x K. */
