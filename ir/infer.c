@@ -114,7 +114,7 @@ int cv_conv_algo_tile(cv_conv_algo a)
  * of x, 1 for H and W. */
 static cv_status check_in_scale(const cv_node *n, const cv_type *x, cv_diag *d)
 {
-	const cv_type *s = n->num_inputs > 4 ? in_type(n, 4) : NULL;
+	const cv_type *s = n->num_inputs > CV_CONV_IN_SCALE ? in_type(n, CV_CONV_IN_SCALE) : NULL;
 	cv_type want;
 	char a[96], b[96];
 

@@ -181,16 +181,16 @@ cv_status interp_conv2d(const cv_node *n, const float *const *in, float *const *
 {
 	const float *bias = n->num_inputs > 2 ? in[2] : NULL;
 	const float *res = n->num_inputs > 3 ? in[3] : NULL; /* shaped and laid out like y */
-	const float *scale = n->num_inputs > 4 ? in[4] : NULL; /* [N,C] in effect */
+	const float *scale = n->num_inputs > CV_CONV_IN_SCALE ? in[CV_CONV_IN_SCALE] : NULL; /* [N,C] in effect */
 	conv_geom c;
 	int64_t b, oc, oy, ox;
 	cv_status st;
 
 	if ((st = conv_geom_of(n, &c, d)))
 		return st;
-	if (scale && cv_type_numel(in_type(n, 4)) != c.x.n * c.x.c)
+	if (scale && cv_type_numel(in_type(n, CV_CONV_IN_SCALE)) != c.x.n * c.x.c)
 		return BROKEN("%s '%s': in_scale has %lld elements, expected N*C = %lld", OPNAME(n),
-			      (long long)cv_type_numel(in_type(n, 4)), (long long)(c.x.n * c.x.c));
+			      (long long)cv_type_numel(in_type(n, CV_CONV_IN_SCALE)), (long long)(c.x.n * c.x.c));
 	for (b = 0; b < c.y.n; b++)
 		for (oc = 0; oc < c.y.c; oc++) {
 			int64_t g = oc / c.out_per_group;

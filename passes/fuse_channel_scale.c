@@ -35,7 +35,7 @@
 
 #include "passes/passes.h"
 
-#define IN_SCALE 4 /* conv2d's in_scale operand */
+#define IN_SCALE CV_CONV_IN_SCALE
 
 /* s is [N,1,1,C] nhwc f32 for x [N,H,W,C] nhwc f32. */
 static int is_channel_scale(const cv_value *s, const cv_value *x)

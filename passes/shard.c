@@ -569,7 +569,7 @@ typedef struct edges {
  * consumer's placement. */
 static int is_replicated(const cv_node *n, int operand)
 {
-	return n->op == CV_OP_CONV2D && operand == 4;
+	return n->op == CV_OP_CONV2D && operand == CV_CONV_IN_SCALE;
 }
 
 /* The placement operand j of n is read in: n's own, or main memory. */

@@ -166,7 +166,7 @@ static int is_conv_nhwc(const cv_node *n)
 /* conv2d with an in_scale operand (ops.def): cvrt_conv2d_nhwc_scaled. */
 static int has_in_scale(const cv_node *n)
 {
-	return n->op == CV_OP_CONV2D && n->num_inputs > 4 && n->inputs[4];
+	return n->op == CV_OP_CONV2D && n->num_inputs > CV_CONV_IN_SCALE && n->inputs[CV_CONV_IN_SCALE];
 }
 
 /* conv_transpose2d running cvrt_conv_transpose2d_nhwc (packed weight). */
@@ -406,7 +406,7 @@ static void emit_conv(emitter *e, FILE *f, int id)
 		w = emit_wptr(e, n->inputs[1], emit_weight_form(n, 1));
 		fprintf(f, "\tGUARD_WS(cvrt_conv2d_nhwc_scaled_workspace(&conv_%d));\n", id);
 		fprintf(f, "\tcvrt_conv2d_nhwc_scaled(&conv_%d, %s, %s, %s, %s, %s, %s, scratch);\n", id, x,
-			w, P(n->inputs[4]), b, r, P(n->outputs[0]));
+			w, P(n->inputs[CV_CONV_IN_SCALE]), b, r, P(n->outputs[0]));
 	} else if (is_conv_nhwc(n) && n->inputs[1]->kind == CV_VALUE_CONST) {
 		w = emit_wptr(e, n->inputs[1], emit_weight_form(n, 1));
 		fprintf(f, "\tGUARD_WS(cvrt_conv2d_nhwc_workspace(&conv_%d));\n", id);
