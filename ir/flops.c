@@ -42,6 +42,22 @@ static double elementwise_cost(const cv_node *n)
 	}
 }
 
+/* An in_scale operand: the weight as the kernel stores it rescaled once
+ * per image (the C backend's cvrt_conv2d_nhwc_scaled): N x its elements,
+ * KH*KW*C*M, or (t+2)^2*C*M transformed ones for Winograd tile t. */
+static double in_scale_flops(const cv_node *n)
+{
+	cv_oihw w;
+	int t;
+
+	if (n->op != CV_OP_CONV2D || n->num_inputs <= CV_CONV_IN_SCALE || !n->inputs[CV_CONV_IN_SCALE])
+		return 0;
+	w = cv_type_oihw(&n->inputs[1]->type);
+	t = cv_conv_algo_tile(n->attrs.conv.algo);
+	return (double)cv_type_nchw(&n->inputs[0]->type).n *
+	       (t ? (double)(t + 2) * (t + 2) * (double)w.i * (double)w.o : cv_value_numel(n->inputs[1]));
+}
+
 /* 2 x MACs of a conv-like node. A Winograd conv2d counts what it executes
  * (cvrt_winograd.inc.c, conv_winograd), per output tile:
  *   F(2x2, 3x3): 16 products per channel pair (2 x 16 x C x M), an input
@@ -61,14 +77,16 @@ static double conv_flops(const cv_node *n)
 		int t = cv_conv_algo_tile(n->attrs.conv.algo);
 		double tiles = (double)y.n * (double)((y.h + t - 1) / t) * (double)((y.w + t - 1) / t);
 		double pos = (double)(t + 2) * (t + 2), tin = t == 2 ? 32.0 : 228.0, tout = t == 2 ? 24.0 : 130.0;
-		return tiles * (2.0 * pos * (double)w.i * (double)w.o + tin * (double)w.i + tout * (double)w.o);
+		return tiles * (2.0 * pos * (double)w.i * (double)w.o + tin * (double)w.i + tout * (double)w.o) +
+		       in_scale_flops(n);
 	}
 
 	if (n->op == CV_OP_CONV_TRANSPOSE2D) /* each input element feeds M/g x KH x KW outputs */
 		return 2.0 * cv_value_numel(n->inputs[0]) * (double)w.o * k;
 	if (n->op == CV_OP_DWCONV2D)
 		return 2.0 * cv_value_numel(n->outputs[0]) * k;
-	return 2.0 * cv_value_numel(n->outputs[0]) * (double)w.i * k; /* w.i = C / group */
+	/* w.i = C / group */
+	return 2.0 * cv_value_numel(n->outputs[0]) * (double)w.i * k + in_scale_flops(n);
 }
 
 /* 2 x MACs of gemm / matmul: 2 x result elements x K. */

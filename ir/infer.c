@@ -110,6 +110,27 @@ int cv_conv_algo_tile(cv_conv_algo a)
 	return a == CV_CONV_ALGO_WINOGRAD2 ? 2 : a == CV_CONV_ALGO_WINOGRAD4 ? 4 : 0;
 }
 
+/* conv2d's in_scale operand (ops.def): x's dtype and layout, dims N and C
+ * of x, 1 for H and W. */
+static cv_status check_in_scale(const cv_node *n, const cv_type *x, cv_diag *d)
+{
+	const cv_type *s = n->num_inputs > CV_CONV_IN_SCALE ? in_type(n, CV_CONV_IN_SCALE) : NULL;
+	cv_type want;
+	char a[96], b[96];
+
+	if (!s)
+		return CV_OK;
+	want = *x;
+	want.dims[cv_spatial_axis(&want, 0)] = 1;
+	want.dims[cv_spatial_axis(&want, 1)] = 1;
+	if (!cv_type_equal(s, &want))
+		return ERR("conv2d '%s': in_scale is %s %s; it must be %s %s (x's batch and channels, 1 "
+			   "for height and width, x's layout)", n->name, cv_type_str(s, a, sizeof a),
+			   cv_layout_name(s->layout), cv_type_str(&want, b, sizeof b),
+			   cv_layout_name(want.layout));
+	return CV_OK;
+}
+
 static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_type *x = in_type(n, 0), *b = in_type(n, 2), *r = n->num_inputs > 3 ? in_type(n, 3) : NULL;
@@ -122,7 +143,7 @@ static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 		return CV_ERR_INPUT;
 	xd = cv_type_nchw(x);
 	wd = cv_type_oihw(in_type(n, 1));
-	if (conv_channels(n, &xd, &wd, &m, d))
+	if (conv_channels(n, &xd, &wd, &m, d) || check_in_scale(n, x, d))
 		return CV_ERR_INPUT;
 	if (n->op == CV_OP_CONV2D && cv_conv_algo_tile(n->attrs.conv.algo) &&
 	    !cv_conv_winograd_shape(n))

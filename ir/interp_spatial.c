@@ -149,10 +149,12 @@ static cv_status conv_geom_of(const cv_node *n, conv_geom *c, cv_diag *d)
 /*
  * One conv2d output position: the sum over one group's input channels and
  * the kernel window. x points at (batch, first channel of the group), w at
- * the output channel's filter.
+ * the output channel's filter; s, when not NULL, at the in_scale factors of
+ * the same batch and channels (contiguous: in_scale is [N,1,1,C] or
+ * [N,C,1,1]), each multiplying its channel of x.
  */
-static double conv2d_point(const conv_geom *c, const float *x, const float *w, int64_t oy,
-			   int64_t ox)
+static double conv2d_point(const conv_geom *c, const float *x, const float *w, const float *s,
+			   int64_t oy, int64_t ox)
 {
 	const cv_conv_attrs *a = c->a;
 	double acc = 0;
@@ -169,7 +171,8 @@ static double conv2d_point(const conv_geom *c, const float *x, const float *w, i
 			for (kx = 0; kx < c->w.kw; kx++) {
 				int64_t ix = ox * a->strides[1] - a->pads[1] + kx * a->dilations[1];
 				if (ix >= 0 && ix < c->x.w)
-					acc += (double)xr[ix * c->x.sw] * wr[kx * c->w.skw];
+					acc += (double)(s ? xr[ix * c->x.sw] * s[ic] : xr[ix * c->x.sw]) *
+					       wr[kx * c->w.skw];
 			}
 		}
 	return acc;
@@ -179,22 +182,27 @@ cv_status interp_conv2d(const cv_node *n, const float *const *in, float *const *
 {
 	const float *bias = n->num_inputs > 2 ? in[2] : NULL;
 	const float *res = n->num_inputs > 3 ? in[3] : NULL; /* shaped and laid out like y */
+	const float *scale = n->num_inputs > CV_CONV_IN_SCALE ? in[CV_CONV_IN_SCALE] : NULL; /* [N,C] in effect */
 	conv_geom c;
 	int64_t b, oc, oy, ox;
 	cv_status st;
 
 	if ((st = conv_geom_of(n, &c, d)))
 		return st;
+	if (scale && cv_type_numel(in_type(n, CV_CONV_IN_SCALE)) != c.x.n * c.x.c)
+		return BROKEN("%s '%s': in_scale has %lld elements, expected N*C = %lld", OPNAME(n),
+			      (long long)cv_type_numel(in_type(n, CV_CONV_IN_SCALE)), (long long)(c.x.n * c.x.c));
 	for (b = 0; b < c.y.n; b++)
 		for (oc = 0; oc < c.y.c; oc++) {
 			int64_t g = oc / c.out_per_group;
 			const float *x = in[0] + b * c.x.sn + g * c.in_per_group * c.x.sc;
 			const float *w = in[1] + oc * c.w.so;
+			const float *s = scale ? scale + b * c.x.c + g * c.in_per_group : NULL;
 			int64_t base = b * c.y.sn + oc * c.y.sc;
 			for (oy = 0; oy < c.y.h; oy++)
 				for (ox = 0; ox < c.y.w; ox++) {
 					int64_t at = base + oy * c.y.sh + ox * c.y.sw;
-					double v = conv2d_point(&c, x, w, oy, ox) + (bias ? bias[oc] : 0);
+					double v = conv2d_point(&c, x, w, s, oy, ox) + (bias ? bias[oc] : 0);
 					if (res)
 						v += res[at];
 					out[0][at] = (float)act_apply(&c.a->act, v);

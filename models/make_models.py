@@ -707,6 +707,40 @@ def _mbv3(spec):
     return torch_model(spec, m, [randn(1, 8, 14, 14, seed=125)])
 
 
+@model("se_prelu_batch2", 13,
+       desc="batch 2: conv-PRelu and depthwise-PRelu (per-channel slopes), two "
+            "squeeze-and-excite blocks (sigmoid gate into a 1x1 projection; hard-sigmoid "
+            "gate into a padded 3x3 conv with a residual Add), each image its own scale")
+def _se_prelu_batch2(spec):
+    seed_all(41)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(8, 24, 3, padding=1)
+            self.prelu1 = nn.PReLU(24)
+            self.dw = nn.Conv2d(24, 24, 3, padding=1, groups=24)
+            self.prelu2 = nn.PReLU(24)
+            self.se1a, self.se1b = nn.Conv2d(24, 8, 1), nn.Conv2d(8, 24, 1)
+            self.project = nn.Conv2d(24, 8, 1)
+            self.se2a, self.se2b = nn.Conv2d(8, 4, 1), nn.Conv2d(4, 8, 1)
+            self.conv3 = nn.Conv2d(8, 8, 3, padding=1)
+            with torch.no_grad():  # slopes of both signs, different per channel
+                self.prelu1.weight.copy_(torch.rand(24) * 0.8 - 0.3)
+                self.prelu2.weight.copy_(torch.rand(24) * 0.8 - 0.3)
+
+        def forward(self, x):
+            d = self.prelu2(self.dw(self.prelu1(self.conv(x))))
+            s = torch.sigmoid(self.se1b(F.relu(self.se1a(F.adaptive_avg_pool2d(d, 1)))))
+            p = self.project(d * s)
+            s2 = F.hardsigmoid(self.se2b(F.silu(self.se2a(F.adaptive_avg_pool2d(p, 1)))))
+            return x + self.conv3(s2 * p)
+
+    x = randn(2, 8, 12, 12, seed=141)
+    x[1] = x[1] * 2 + 1  # pooled means, so the two images' scales, far apart
+    return torch_model(spec, M(), [x])
+
+
 @model("dynamic_batch", 13, input_shapes={"input": [2, 3, 16, 16]},
        desc="conv-BN-relu, GlobalAveragePool, view(N,-1), Gemm with a dynamic batch dim "
             "(dynamic_axes); reference for batch 2, compile with --input-shape")

@@ -79,7 +79,9 @@ static int is_spatial(const cv_node *n)
 	case CV_OP_CONV2D:
 	case CV_OP_DWCONV2D:
 	case CV_OP_CONV_TRANSPOSE2D:
-		return n->inputs[1]->kind == CV_VALUE_CONST && (n->num_inputs < 4 || !n->inputs[3]);
+		/* no residual, no in_scale: they would need their own transposes */
+		return n->inputs[1]->kind == CV_VALUE_CONST && (n->num_inputs < 4 || !n->inputs[3]) &&
+		       (n->num_inputs <= CV_CONV_IN_SCALE || !n->inputs[CV_CONV_IN_SCALE]);
 	case CV_OP_POOL2D:
 	case CV_OP_RESIZE:
 		return 1;

@@ -8,6 +8,7 @@
 extern const cv_pass cv_pass_dce;
 extern const cv_pass cv_pass_fold_bn;
 extern const cv_pass cv_pass_fuse_epilogue;
+extern const cv_pass cv_pass_fuse_channel_scale;
 extern const cv_pass cv_pass_dw_to_pool;
 extern const cv_pass cv_pass_cse;
 extern const cv_pass cv_pass_const_fold;

@@ -40,14 +40,15 @@ struct cv_pass_registry {
 static const char *const levels[4] = {
 	"",
 	"const-fold,fold-bn,cse,dce",
-	"const-fold,fold-bn,cse,match-activations,match-layernorm,dw-to-pool,channels-last,fuse-epilogue,winograd,dce,shard",
-	"const-fold,fold-bn,cse,match-activations,match-layernorm,dw-to-pool,channels-last,fuse-epilogue,winograd,dce,shard",
+	"const-fold,fold-bn,cse,match-activations,match-layernorm,dw-to-pool,channels-last,fuse-epilogue,fuse-channel-scale,winograd,dce,shard",
+	"const-fold,fold-bn,cse,match-activations,match-layernorm,dw-to-pool,channels-last,fuse-epilogue,fuse-channel-scale,winograd,dce,shard",
 };
 
 static const cv_pass *const builtin[] = {
 	&cv_pass_dce,
 	&cv_pass_fold_bn,
 	&cv_pass_fuse_epilogue,
+	&cv_pass_fuse_channel_scale,
 	&cv_pass_dw_to_pool,
 	&cv_pass_channels_last,
 	&cv_pass_cse,

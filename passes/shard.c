@@ -542,9 +542,33 @@ static snode *find(const shard_ctx *c, const cv_node *n)
 typedef struct edges {
 	int count;
 	int *src, *dst;
+	int *operand; /* index into the consumer's inputs */
 	const cv_value **val;
 	double **pair;
 } edges;
+
+/* A conv2d's in_scale (ops.def), a few floats per image: every core of the
+ * consumer reads all of it from main memory (replicated), whatever the
+ * conv's placement, so its edge asks for it in main memory, not in the
+ * consumer's placement. */
+static int is_replicated(const cv_node *n, int operand)
+{
+	return n->op == CV_OP_CONV2D && operand == CV_CONV_IN_SCALE;
+}
+
+/* The placement operand j of n is read in: n's own, or main memory. */
+static cv_placement operand_placement(const cv_node *n, int j, const cv_placement *q)
+{
+	cv_placement r = *q;
+
+	if (is_replicated(n, j)) {
+		r.kind = CV_SHARD_INTERLEAVED;
+		r.grid[0] = cv_placement_cores(q);
+		r.grid[1] = 1;
+	}
+	r.mem = 0;
+	return r;
+}
 
 static void edges_free(edges *E)
 {
@@ -554,6 +578,7 @@ static void edges_free(edges *E)
 		free(E->pair[i]);
 	free(E->src);
 	free(E->dst);
+	free(E->operand);
 	free(E->val);
 	free(E->pair);
 }
@@ -567,9 +592,10 @@ static cv_status build_edges(const shard_ctx *c, edges *E, cv_diag *d)
 		cap += c->nodes[i].n->num_inputs;
 	E->src = calloc((size_t)cap + 1, sizeof *E->src);
 	E->dst = calloc((size_t)cap + 1, sizeof *E->dst);
+	E->operand = calloc((size_t)cap + 1, sizeof *E->operand);
 	E->val = calloc((size_t)cap + 1, sizeof *E->val);
 	E->pair = calloc((size_t)cap + 1, sizeof *E->pair);
-	if (!E->src || !E->dst || !E->val || !E->pair)
+	if (!E->src || !E->dst || !E->operand || !E->val || !E->pair)
 		return NOMEM(d);
 	for (i = 0; i < c->count; i++) {
 		const snode *q = &c->nodes[i];
@@ -583,11 +609,13 @@ static cv_status build_edges(const shard_ctx *c, edges *E, cv_diag *d)
 				return NOMEM(d);
 			bytes = cv_value_bytes(v);
 			for (a = 0; a < p->ncand; a++)
-				for (b = 0; b < q->ncand; b++)
-					tab[a * q->ncand + b] =
-						reshard_time(c->t, bytes, &p->cand[a], &q->cand[b]);
+				for (b = 0; b < q->ncand; b++) {
+					cv_placement to = operand_placement(q->n, j, &q->cand[b]);
+					tab[a * q->ncand + b] = reshard_time(c->t, bytes, &p->cand[a], &to);
+				}
 			E->src[E->count] = (int)(p - c->nodes);
 			E->dst[E->count] = i;
+			E->operand[E->count] = j;
 			E->val[E->count] = v;
 			E->pair[E->count++] = tab;
 		}
@@ -633,24 +661,27 @@ static cv_status insert_reshards(shard_ctx *c, cv_graph *g, const edges *E, cv_p
 	for (e = 0; e < E->count; e++) {
 		cv_value *v = (cv_value *)E->val[e];
 		cv_node *prod = c->nodes[E->src[e]].n, *cons = c->nodes[E->dst[e]].n;
+		cv_placement to = operand_placement(cons, E->operand[e], &cons->place);
+		int rep = is_replicated(cons, E->operand[e]);
 		cv_node *r;
 
-		if (!needs_reshard(&prod->place, &cons->place))
+		if (!needs_reshard(&prod->place, &to))
 			continue;
-		if (!(r = find_reshard(prod, v, &cons->place))) {
+		if (!(r = find_reshard(prod, v, &to))) {
 			const char *name = v->name; /* made unique by the insertion */
 			r = cv_graph_insert_node(g, prod->next, CV_OP_RESHARD, prod->name, &v, 1, &name, 1);
 			if (!r)
 				return NOMEM(d);
 			r->outputs[0]->type = v->type;
 			r->attrs.reshard.from = prod->place;
-			r->attrs.reshard.to = cons->place;
+			r->attrs.reshard.to = to;
 			r->attrs.reshard.from.mem = r->attrs.reshard.to.mem = 0;
 			cv_stat_add(stats, "reshards", 1);
 			cv_stat_add(stats, "bytes", (long long)cv_value_bytes(v));
 		}
 		for (j = 0; j < cons->num_inputs; j++)
-			if (cons->inputs[j] == v && cv_node_set_input(cons, j, r->outputs[0]))
+			if (cons->inputs[j] == v && (rep ? j == E->operand[e] : !is_replicated(cons, j)) &&
+			    cv_node_set_input(cons, j, r->outputs[0]))
 				return NOMEM(d);
 	}
 	return CV_OK;

@@ -163,6 +163,12 @@ static int is_conv_nhwc(const cv_node *n)
 	return n->op == CV_OP_CONV2D && is_nhwc(n->inputs[0]);
 }
 
+/* conv2d with an in_scale operand (ops.def): cvrt_conv2d_nhwc_scaled. */
+static int has_in_scale(const cv_node *n)
+{
+	return n->op == CV_OP_CONV2D && n->num_inputs > CV_CONV_IN_SCALE && n->inputs[CV_CONV_IN_SCALE];
+}
+
 /* conv_transpose2d running cvrt_conv_transpose2d_nhwc (packed weight). */
 static int is_convt_nhwc(const cv_node *n)
 {
@@ -262,6 +268,11 @@ cv_status emit_check(emitter *e)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv2d '%s': an nhwc conv needs an hwio weight in the C backend, not %s",
 					     n->name, cv_layout_name(n->inputs[1]->type.layout));
+		if (has_in_scale(n) && (!is_conv_nhwc(n) || n->inputs[1]->kind != CV_VALUE_CONST ||
+					n->attrs.conv.group != 1))
+			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
+					     "conv2d '%s': the C backend runs an in_scale operand only on an nhwc "
+					     "conv with a constant weight and one group", n->name);
 		if (is_convt_nhwc(n) && n->inputs[1]->type.layout != CV_LAYOUT_IOHW)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv_transpose2d '%s': needs an iohw weight in the C backend, not %s",
@@ -353,7 +364,10 @@ void emit_params(emitter *e, FILE *f)
 	      "static size_t scratch_floats(void)\n{\n\tsize_t most = 0;\n", f);
 	id = 0;
 	cv_graph_for_each_node(&e->m->graph, n) {
-		if (is_conv_nhwc(n) && n->inputs[1]->kind != CV_VALUE_CONST)
+		if (has_in_scale(n))
+			fprintf(f, "\tif (cvrt_conv2d_nhwc_scaled_workspace(&conv_%d) > most)\n"
+				"\t\tmost = cvrt_conv2d_nhwc_scaled_workspace(&conv_%d);\n", id, id);
+		else if (is_conv_nhwc(n) && n->inputs[1]->kind != CV_VALUE_CONST)
 			fprintf(f, "\tif (cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d) > most)\n"
 				"\t\tmost = cvrt_conv2d_nhwc_packed_floats(&conv_%d) + cvrt_conv2d_nhwc_workspace(&conv_%d);\n",
 				id, id, id, id);
@@ -387,7 +401,13 @@ static void emit_conv(emitter *e, FILE *f, int id)
 	const char *r = n->num_inputs > 3 && n->inputs[3] ? P(n->inputs[3]) : "NULL";
 	const char *sfx = is_nhwc(n->inputs[0]) ? "_nhwc" : "";
 
-	if (is_conv_nhwc(n) && n->inputs[1]->kind == CV_VALUE_CONST) {
+	if (has_in_scale(n)) {
+		/* The packed weight is rescaled per image into the scratch. */
+		w = emit_wptr(e, n->inputs[1], emit_weight_form(n, 1));
+		fprintf(f, "\tGUARD_WS(cvrt_conv2d_nhwc_scaled_workspace(&conv_%d));\n", id);
+		fprintf(f, "\tcvrt_conv2d_nhwc_scaled(&conv_%d, %s, %s, %s, %s, %s, %s, scratch);\n", id, x,
+			w, P(n->inputs[CV_CONV_IN_SCALE]), b, r, P(n->outputs[0]));
+	} else if (is_conv_nhwc(n) && n->inputs[1]->kind == CV_VALUE_CONST) {
 		w = emit_wptr(e, n->inputs[1], emit_weight_form(n, 1));
 		fprintf(f, "\tGUARD_WS(cvrt_conv2d_nhwc_workspace(&conv_%d));\n", id);
 		fprintf(f, "\tcvrt_conv2d_nhwc(&conv_%d, %s, %s, %s, %s, %s, scratch);\n", id, x, w, b, r,

@@ -134,6 +134,17 @@ typedef enum cv_conv_algo {
 	CV_CONV_ALGO_WINOGRAD4
 } cv_conv_algo;
 
+/*
+ * conv2d's operands by index (include/convc/ops.def has their shapes):
+ * x, w, then the optional bias [M], residual (the result's type, added
+ * before the activation) and in_scale (x's layout, [N,1,1,C] nhwc or
+ * [N,C,1,1] nchw: x[n,.,.,c] is multiplied by in_scale[n,c] before the
+ * convolution; a run-time value, the factors of a squeeze-and-excitation
+ * block that fuse-channel-scale folds in). Absent optional operands are
+ * NULL in cv_node.inputs (printed `_`); num_inputs may stop before them.
+ */
+enum { CV_CONV_BIAS = 2, CV_CONV_RESIDUAL = 3, CV_CONV_IN_SCALE = 4 };
+
 typedef struct cv_conv_attrs {
 	int64_t strides[2];        /* h, w */
 	int64_t pads[4];           /* top, left, bottom, right */

@@ -50,7 +50,9 @@ extern "C" {
  *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs.
  * 9: cv_resize_attrs took cubic_a, exclude_outside, roi and extrapolation
  *    (appended); CV_RESIZE_CUBIC, CV_COORD_TF_CROP_AND_RESIZE and
- *    CV_COORD_HALF_PIXEL_SYMMETRIC joined their enums (the counts grew). */
+ *    CV_COORD_HALF_PIXEL_SYMMETRIC joined their enums (the counts grew);
+ *    conv2d may take a fifth operand, in_scale (CV_CONV_IN_SCALE): a pass
+ *    that rebuilds a conv2d must carry it over. */
 #define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {

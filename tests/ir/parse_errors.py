@@ -40,6 +40,9 @@ CASES = {
     "inference_error": (X4 + "const %w: f32[8,3,3,3] oihw #00000000deadbeef\n"
                         "%y: f32[1,8,8,8] nchw = conv2d %x, %w, _\n",
                         4, 25, "weight has 3 input channels per group"),
+    "in_scale_shape": (X4 + "input %s: f32[1,4,8,8] nchw\n" + W
+                       + "%y: f32[1,8,8,8] nchw = conv2d %x, %w, _, _, %s {pads=[1,1,1,1]}\n",
+                       5, 25, "in_scale is f32[1,4,8,8] nchw; it must be f32[1,4,1,1] nchw"),
     "truncated_line": (X4 + "%y: f32[1,4,8,8] nchw = pool2d %x {kind=max, kernel=[2,", 3, 56,
                        "expected an integer"),
     "truncated_type": (HEAD + "input %x: f32[1,4", 2, 18, "expected ']', found end of line"),

@@ -268,6 +268,25 @@ size_t cvrt_conv2d_nhwc_packed_floats(const cvrt_conv2d_params *p);
 void cvrt_pack_conv2d_nhwc(const cvrt_conv2d_params *p, const float *w_hwio, float *packed);
 
 /*
+ * cvrt_conv2d_nhwc on x scaled per image and input channel (a fused
+ * squeeze-and-excitation mul, conv2d's in_scale operand):
+ *   y[i] = conv(x[i] * s[i]) = x[i] (*) (diag(s[i]) W)   for each image i
+ *   s:  [n, c] floats (the [n, 1, 1, c] in_scale)
+ *   x, w, bias, residual, y: as for cvrt_conv2d_nhwc, p->group == 1, w in
+ *       p->algo's packing (direct panels or Winograd)
+ *   ws: cvrt_conv2d_nhwc_scaled_workspace(p) floats (never NULL): a copy
+ *       of w (cvrt_conv2d_nhwc_packed_floats(p) floats) rescaled for each
+ *       image in turn, then cvrt_conv2d_nhwc's workspace for one image.
+ * Per image: kh*kw*c*m products (single-threaded) to scale the packed
+ * rows, then one image of cvrt_conv2d_nhwc. Scaling a padded tap's zero
+ * input gives zero, so padding, strides and dilations need nothing more.
+ */
+size_t cvrt_conv2d_nhwc_scaled_workspace(const cvrt_conv2d_params *p);
+void cvrt_conv2d_nhwc_scaled(const cvrt_conv2d_params *p, const float *x, const float *w,
+			     const float *s, const float *bias, const float *residual, float *y,
+			     float *ws);
+
+/*
  * The packing of the HWIO weight w_hwio [3, 3, c, m] for Winograd output
  * tile `tile` (2: CVRT_CONV_WINOGRAD2, 4: CVRT_CONV_WINOGRAD4) into packed:
  * for each of the P = (tile + 2)^2 positions xi in turn, the [c, m] matrix

@@ -15,6 +15,8 @@
 #define cvrt_conv2d_nhwc CVRT_FN(cvrt_conv2d_nhwc)
 #define cvrt_conv2d_nhwc_packed_floats CVRT_FN(cvrt_conv2d_nhwc_packed_floats)
 #define cvrt_pack_conv2d_nhwc CVRT_FN(cvrt_pack_conv2d_nhwc)
+#define cvrt_conv2d_nhwc_scaled_workspace CVRT_FN(cvrt_conv2d_nhwc_scaled_workspace)
+#define cvrt_conv2d_nhwc_scaled CVRT_FN(cvrt_conv2d_nhwc_scaled)
 #define cvrt_conv_transpose2d CVRT_FN(cvrt_conv_transpose2d)
 #define cvrt_conv_transpose2d_nhwc_workspace CVRT_FN(cvrt_conv_transpose2d_nhwc_workspace)
 #define cvrt_conv_transpose2d_nhwc CVRT_FN(cvrt_conv_transpose2d_nhwc)
@@ -577,6 +579,59 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 			j1 = j0 + GEMM_NC < mg ? j0 + GEMM_NC : mg;
 			conv_nhwc_tile(p, x, w, bias, residual, y, img, gi, pix0, pix1, j0, j1);
 		}
+	}
+}
+
+/*
+ * The packed weight w with each row scaled by its input channel's factor
+ * s[c], into out (the same packing, cvrt_conv2d_nhwc_packed_floats(p)
+ * floats). Both packings are runs of panels of k rows x pc floats: direct,
+ * one run of k = kh*kw*c rows, row r for channel r % c (taps major);
+ * Winograd, one run of k = c rows per position. One group only.
+ */
+static void scale_packed_rows(const cvrt_conv2d_params *p, const float *w, const float *s,
+			      float *out)
+{
+	int64_t pc = CVRT_PANEL_COLS(p->m), panels = (p->m + pc - 1) / pc, runs, k, r, j, q;
+
+	if (cvrt_winograd_tile(p->algo)) {
+		runs = wino_npos(p);
+		k = p->c;
+	} else {
+		runs = 1;
+		k = (int64_t)p->kh * p->kw * p->c;
+	}
+	for (q = 0; q < runs * panels; q++)
+		for (r = 0; r < k; r++) {
+			const float *src = w + (q * k + r) * pc;
+			float *dst = out + (q * k + r) * pc, f = s[r % p->c];
+			for (j = 0; j < pc; j++)
+				dst[j] = src[j] * f;
+		}
+}
+
+size_t cvrt_conv2d_nhwc_scaled_workspace(const cvrt_conv2d_params *p)
+{
+	cvrt_conv2d_params one = *p;
+
+	one.n = 1;
+	return cvrt_conv2d_nhwc_packed_floats(p) + cvrt_conv2d_nhwc_workspace(&one);
+}
+
+void cvrt_conv2d_nhwc_scaled(const cvrt_conv2d_params *p, const float *x, const float *w,
+			     const float *s, const float *bias, const float *residual, float *y,
+			     float *ws)
+{
+	cvrt_conv2d_params one = *p;
+	int64_t pixels = (int64_t)p->oh * p->ow, img;
+	float *scaled = ws, *rest = ws + cvrt_conv2d_nhwc_packed_floats(p);
+
+	one.n = 1;
+	for (img = 0; img < p->n; img++) {
+		scale_packed_rows(p, w, s + img * p->c, scaled);
+		cvrt_conv2d_nhwc(&one, x + img * p->h * p->w * p->c, scaled, bias,
+				 residual ? residual + img * pixels * p->m : NULL,
+				 y + img * pixels * conv_nhwc_ldy(p), rest);
 	}
 }
 

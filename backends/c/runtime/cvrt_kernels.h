@@ -63,6 +63,11 @@
 	V(cvrt_pack_conv2d_nhwc,                                                          \
 	  (const cvrt_conv2d_params *p, const float *w_hwio, float *packed),              \
 	  (p, w_hwio, packed))                                                            \
+	R(size_t, cvrt_conv2d_nhwc_scaled_workspace, (const cvrt_conv2d_params *p), (p)) \
+	V(cvrt_conv2d_nhwc_scaled,                                                        \
+	  (const cvrt_conv2d_params *p, const float *x, const float *w, const float *s,   \
+	   const float *bias, const float *residual, float *y, float *ws),                \
+	  (p, x, w, s, bias, residual, y, ws))                                            \
 	V(cvrt_conv_transpose2d,                                                          \
 	  (const cvrt_conv_transpose2d_params *p, const float *x, const float *w,         \
 	   const float *bias, float *y),                                                  \
