@@ -15,6 +15,8 @@ static double elementwise_cost(const cv_node *n)
 	case CV_OP_RELU: case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
 	case CV_OP_MAX: case CV_OP_MIN:
 		return 1;
+	case CV_OP_POW:
+		return 3; /* exp(b * log(a)) */
 	case CV_OP_CLIP: case CV_OP_LEAKY_RELU: case CV_OP_BATCHNORM:
 		return 2; /* min+max; compare+mul; mul+add (scale and shift) */
 	case CV_OP_HARD_SIGMOID:

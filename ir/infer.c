@@ -601,6 +601,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 		return infer_broadcast(n, out, d);
 	case CV_OP_LRN:
 		return infer_lrn(n, out, d);

@@ -120,6 +120,7 @@ static double binary_apply(cv_op op, double a, double b)
 	case CV_OP_MAX: return a != a || a > b ? a : b;
 	case CV_OP_MIN: return a != a || a < b ? a : b;
 	case CV_OP_PRELU: return a >= 0 ? a : a * b;
+	case CV_OP_POW: return powf((float)a, (float)b);
 	default: return a / b;
 	}
 }
@@ -688,6 +689,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_PRELU:
 		return run_binary(n, in, out, d);
 	case CV_OP_LRN:

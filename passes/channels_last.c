@@ -214,7 +214,7 @@ static int is_elementwise(cv_op op)
 {
 	return cv_op_act_kind(op) != CV_ACT_NONE || op == CV_OP_ADD || op == CV_OP_SUB ||
 	       op == CV_OP_MUL || op == CV_OP_DIV || op == CV_OP_PRELU ||
-	       op == CV_OP_MAX || op == CV_OP_MIN;
+	       op == CV_OP_MAX || op == CV_OP_MIN || op == CV_OP_POW;
 }
 
 /* The reductions: all reduce dims as stored, so any layout goes. */

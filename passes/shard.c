@@ -152,6 +152,7 @@ static op_class classify(const cv_node *n)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 		return C_ELEM;
 	case CV_OP_CONCAT:
 		return C_CONCAT;

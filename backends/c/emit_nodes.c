@@ -486,6 +486,7 @@ static void emit_binary(emitter *e, FILE *f)
 	static const cv_act none = {CV_ACT_NONE, 0, 0};
 	const cv_node *n = e->node;
 	const char *op = n->op == CV_OP_MAX ? "CVRT_MAX" : n->op == CV_OP_MIN ? "CVRT_MIN"
+			 : n->op == CV_OP_POW ? "CVRT_POW"
 			 : n->op == CV_OP_PRELU ? "CVRT_PRELU" : ops[n->op - CV_OP_ADD];
 	const cv_type *y = &n->outputs[0]->type;
 	int64_t sa[CV_MAX_RANK], sb[CV_MAX_RANK];
@@ -832,6 +833,7 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_PRELU:
 		emit_binary(e, f);
 		break;

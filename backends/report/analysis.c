@@ -200,6 +200,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_LRN:
 	case CV_OP_RESIZE:
 	case CV_OP_SOFTMAX:

@@ -580,11 +580,37 @@ static cv_status lower_reciprocal(imp *im) { return lower_math1(im, CV_OP_RECIPR
 static cv_status lower_sqrt(imp *im) { return lower_math1(im, CV_OP_SQRT); }
 
 /*
- * Pow with a one-element constant exponent: 2 (the variance in a written-out
- * layer norm) is mul(x, x), 3 (GELU's tanh form) mul(x, mul(x, x)), 0.5 is
- * sqrt(x), 1 is x. Other exponents, run-time ones and ones that would
- * broadcast x to a higher rank are not supported.
+ * Pow. A one-element constant exponent that does not broadcast x to a
+ * higher rank: 2 (the variance in a written-out layer norm) is mul(x, x), 3
+ * (GELU's tanh form) mul(x, mul(x, x)), 0.5 is sqrt(x), 1 is x, so the
+ * passes see the ops they match and fuse. Any other exponent, constant or
+ * run-time, is the pow op, broadcast NumPy-style.
  */
+/* The pow op; a constant exponent of another dtype (an int64 2 ...) becomes
+ * float32 first, as ONNX Runtime computes float Pow with any exponent type. */
+static cv_status lower_pow_op(imp *im, cv_value *x, cv_value *e)
+{
+	cv_status st;
+	cv_value *ins[2] = {x, e};
+	int64_t i, n = cv_type_numel(&e->type);
+
+	if (e->kind == CV_VALUE_CONST && e->type.dtype != CV_F32) {
+		cv_type t = e->type;
+		float *v;
+		t.dtype = CV_F32;
+		if (!(ins[1] = cv_graph_add_const(im->g, e->name, &t, NULL, (size_t)n * sizeof *v)))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		v = ins[1]->data;
+		for (i = 0; i < n; i++)
+			v[i] = (float)const_float_at(e, i);
+	}
+	if ((st = need_f32(im, ins[1], 1)))
+		return st;
+	if (im->opset < 7 && (st = legacy_broadcast(im, ins)))
+		return st;
+	return finish(im, CV_OP_POW, ins, 2, NULL, 1, NULL);
+}
+
 static cv_status lower_pow(imp *im)
 {
 	cv_status st = CV_OK;
@@ -593,11 +619,8 @@ static cv_status lower_pow(imp *im)
 
 	if (st || (st = need_f32(im, x, 0)))
 		return st;
-	if (e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "the exponent must be a one-element constant");
-	if (e->type.rank > x->type.rank)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "an exponent of rank %d broadcasts x of rank %d",
-				 e->type.rank, x->type.rank);
+	if (e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1 || e->type.rank > x->type.rank)
+		return lower_pow_op(im, x, e);
 	k = const_float_at(e, 0);
 	if (k == 2) {
 		ins[0] = ins[1] = x;
@@ -618,7 +641,7 @@ static cv_status lower_pow(imp *im)
 		return finish(im, CV_OP_SQRT, &x, 1, NULL, 1, NULL);
 	if (k == 1)
 		return alias(im, x);
-	return imp_error(im, CV_ERR_UNSUPPORTED, "exponent %g; convc supports 0.5, 1, 2 and 3", k);
+	return lower_pow_op(im, x, e);
 }
 
 /* ---- pooling and reductions ---- */

@@ -52,7 +52,8 @@ extern "C" {
  *    (appended); CV_RESIZE_CUBIC, CV_COORD_TF_CROP_AND_RESIZE and
  *    CV_COORD_HALF_PIXEL_SYMMETRIC joined their enums (the counts grew);
  *    conv2d may take a fifth operand, in_scale (CV_CONV_IN_SCALE): a pass
- *    that rebuilds a conv2d must carry it over. */
+ *    that rebuilds a conv2d must carry it over; pow was appended to the
+ *    op table (CV_OP_COUNT grew). */
 #define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {

@@ -547,12 +547,22 @@ def _aa(c):
     return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"antialias"])
 
 
-@case("opset19_resize_half_pixel_symmetric", "Resize-19 half_pixel_symmetric -> exit 3")
+@case("opset18_resize_half_pixel_symmetric", "Resize-18 half_pixel_symmetric (a Resize-19 mode) -> exit 3")
 def _hps(c):
-    m = save(one_node_model("Resize", ["", "sc"], 19, [np_init("sc", [1, 1, 2, 2], "float32")],
+    m = save(one_node_model("Resize", ["", "sc"], 18, [np_init("sc", [1, 1, 2, 2], "float32")],
                             mode="linear", coordinate_transformation_mode="half_pixel_symmetric"),
              os.path.join(c.dir, "hps.onnx"), check=False)
-    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"half_pixel_symmetric"])
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"half_pixel_symmetric", r"opset 19"])
+
+
+@case("resize_crop_channels", "Resize tf_crop_and_resize whose roi crops the channels -> exit 3")
+def _crop_c(c):
+    m = save(one_node_model("Resize", ["roi", "", "sz"], 13,
+                            [np_init("roi", [0, 0.5, 0, 0, 1, 1, 1, 1], "float32"),
+                             np_init("sz", [1, 2, 4, 4], "int64")],
+                            mode="linear", coordinate_transformation_mode="tf_crop_and_resize"),
+             os.path.join(c.dir, "crop.onnx"), check=False)
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"roi crops dim 1", r"last two dims"])
 
 
 @case("opset19_pad_wrap_too_far", "Pad-19 wrap by more than the dim -> exit 3 naming the axis")

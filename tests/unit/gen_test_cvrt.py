@@ -611,6 +611,11 @@ static void check(const char *name, size_t n, const float *ref, const float *y)
 	} while (0)
 """ % torch.__version__)
 # Added last so the random inputs of the cases above stay as they were.
+_pa, _pb = np.abs(rand(3, 4)) + np.float32(0.1), rand(4)
+arr("pow_a", _pa), arr("pow_b", _pb)
+case("binary_pow_bcast", "{ int64_t d[2] = {3,4}, sa[2] = {4,1}, sb[2] = {0,1};"
+     " cvrt_binary(CVRT_POW, 2, d, pow_a, sa, pow_b, sb, y, (cvrt_act){CVRT_ACT_NONE,0,0}); }",
+     torch.pow(torch.tensor(_pa), torch.tensor(_pb)).numpy(), 12)
 resize("resize_bicubic", 2, 0, 0, 5, 8,
        lambda t: F.interpolate(t, size=(8, 8), mode="bicubic", align_corners=False), cubic_a=-0.75)
 resize("resize_bicubic_down", 2, 2, 0, 7, 4,

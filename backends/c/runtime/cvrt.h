@@ -455,14 +455,14 @@ void cvrt_unary(int64_t count, const float *x, float *y, cvrt_act act);
 /*
  * Broadcasting binary op, then act. CVRT_MAX / CVRT_MIN give NaN when
  * either operand is NaN (ONNX Runtime's Max/Min). CVRT_PRELU is ONNX PRelu
- * with b the slope: y = a >= 0 ? a : a * b.
+ * with b the slope: y = a >= 0 ? a : a * b. CVRT_POW is powf(a, b) (ONNX Pow).
  *   y: dense [out_dims[0], ..., out_dims[ndim-1]]
  *   a, b: read at sum_k idx_k * a_strides[k] (strides in elements; 0 on a
  *         broadcast dim), the NumPy broadcasting rule resolved by convc.
  * 1 <= ndim <= CVRT_MAX_RANK. y may alias a or b when that operand is dense
  * with the output's shape.
  */
-enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV, CVRT_MAX, CVRT_MIN, CVRT_PRELU };
+enum cvrt_binary_op { CVRT_ADD = 0, CVRT_SUB, CVRT_MUL, CVRT_DIV, CVRT_MAX, CVRT_MIN, CVRT_PRELU, CVRT_POW };
 void cvrt_binary(int op, int ndim, const int64_t *out_dims, const float *a,
 		 const int64_t *a_strides, const float *b, const int64_t *b_strides,
 		 float *y, cvrt_act act);

@@ -102,6 +102,9 @@ static void binary_row(int op, int64_t len, const float *a, int64_t as, const fl
 	case CVRT_PRELU:
 		BIN_LOOPS(av >= 0.0f ? av : av * bv);
 		break;
+	case CVRT_POW:
+		BIN_LOOPS(powf(av, bv));
+		break;
 	default:
 		BIN_LOOPS(av / bv);
 		break;
