@@ -420,14 +420,12 @@ static cv_status infer_slice(const cv_node *n, cv_type *out, cv_diag *d)
 
 	*out = *x;
 	for (k = 0; k < x->rank; k++) {
-		if (a->steps[k] < 1 || a->starts[k] < 0 || a->starts[k] > x->dims[k] ||
-		    a->ends[k] < a->starts[k] || a->ends[k] > x->dims[k])
+		int64_t len = cv_slice_len(a, k, x->dims[k]);
+		if (len < 0)
 			return ERR("slice '%s': dim %d: start %lld, end %lld, step %lld not normalized for size %lld",
 				   n->name, k, (long long)a->starts[k], (long long)a->ends[k],
 				   (long long)a->steps[k], (long long)x->dims[k]);
-		/* ceil((end - start) / step) without overflowing for a huge step */
-		out->dims[k] = a->ends[k] == a->starts[k]
-			? 0 : (a->ends[k] - a->starts[k] - 1) / a->steps[k] + 1;
+		out->dims[k] = len;
 	}
 	return CV_OK;
 }

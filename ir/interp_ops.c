@@ -551,9 +551,7 @@ static cv_status run_slice(const cv_node *n, const float *const *in, float *cons
 	if (x->rank != y->rank)
 		return BROKEN("slice '%s': operand and result ranks differ", n->name);
 	for (k = 0; k < x->rank; k++)
-		if (a->steps[k] < 1 || a->starts[k] < 0 || a->ends[k] > x->dims[k] ||
-		    a->ends[k] < a->starts[k] ||
-		    y->dims[k] != (a->ends[k] - a->starts[k] + a->steps[k] - 1) / a->steps[k])
+		if (cv_slice_len(a, k, x->dims[k]) < 0 || y->dims[k] != cv_slice_len(a, k, x->dims[k]))
 			return BROKEN("slice '%s': dim %d: start %lld, end %lld, step %lld do not give %lld of %lld",
 				      n->name, k, (long long)a->starts[k], (long long)a->ends[k],
 				      (long long)a->steps[k], (long long)y->dims[k], (long long)x->dims[k]);

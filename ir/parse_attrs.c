@@ -261,10 +261,10 @@ static cv_status slice_attr(parser *ps, node_text *nt, const char *key, const ch
 
 	if (!strcmp(key, "starts"))
 		return attr_ints(ps, key, a->starts, nt->rank, 0, INT_LIMIT);
-	if (!strcmp(key, "ends"))
-		return attr_ints(ps, key, a->ends, nt->rank, 0, INT_LIMIT);
-	if (!strcmp(key, "steps"))
-		return attr_ints(ps, key, a->steps, nt->rank, 1, INT_LIMIT);
+	if (!strcmp(key, "ends")) /* -1: a negative step runs to the first element */
+		return attr_ints(ps, key, a->ends, nt->rank, -1, INT_LIMIT);
+	if (!strcmp(key, "steps")) /* 0 is refused by type inference */
+		return attr_ints(ps, key, a->steps, nt->rank, -INT_LIMIT, INT_LIMIT);
 	return unknown_attr(ps, nt, key, at);
 }
 

@@ -177,6 +177,17 @@ double cv_value_bytes(const cv_value *v)
 	return v ? cv_value_numel(v) * (double)cv_dtype_size(v->type.dtype) : 0.0;
 }
 
+int64_t cv_slice_len(const cv_slice_attrs *a, int k, int64_t dim)
+{
+	int64_t s = a->starts[k], e = a->ends[k], st = a->steps[k];
+
+	if (st > 0 && s >= 0 && s <= e && e <= dim) /* ceil without overflow for a huge step */
+		return s == e ? 0 : (e - s - 1) / st + 1;
+	if (st < 0 && e >= -1 && e <= s && (s < dim || s == e))
+		return s == e ? 0 : (s - e - 1) / -st + 1;
+	return -1;
+}
+
 int64_t cv_type_numel(const cv_type *t)
 {
 	int64_t n = 1;

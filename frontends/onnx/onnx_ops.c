@@ -1352,14 +1352,18 @@ static cv_status lower_slice(imp *im)
 		if ((st = norm_axis(im, n[2] >= 0 ? p[2][k] : k, x->type.rank, &ax)))
 			return st;
 		dim = x->type.dims[ax];
-		if (step <= 0)
-			return imp_error(im, step ? CV_ERR_UNSUPPORTED : CV_ERR_INPUT,
-					 "step %lld on axis %lld; convc supports positive steps", (long long)step,
-					 (long long)ax);
+		if (step == 0)
+			return imp_error(im, CV_ERR_INPUT, "step 0 on axis %lld", (long long)ax);
 		start = start < 0 ? start + dim : start;
 		end = end < 0 ? end + dim : end;
-		start = start < 0 ? 0 : start > dim ? dim : start;
-		end = end < start ? start : end > dim ? dim : end;
+		if (step > 0) {
+			start = start < 0 ? 0 : start > dim ? dim : start;
+			end = end < start ? start : end > dim ? dim : end;
+		} else { /* ONNX: start in [0, dim-1], end in [-1, dim-1], running down */
+			start = start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
+			end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
+			end = end > start ? start : end;
+		}
 		a.slice.starts[ax] = start;
 		a.slice.ends[ax] = end;
 		a.slice.steps[ax] = step;

@@ -178,10 +178,15 @@ typedef struct cv_gemm_attrs {
 	cv_act act;
 } cv_gemm_attrs;
 
+/* Per dim, normalized as ONNX Slice clamps them: a step > 0 takes start,
+ * start + step, ... below end with 0 <= start <= end <= dim; a step < 0
+ * takes start, start + step, ... above end with -1 <= end <= start <= dim - 1
+ * (or start == end, nothing taken). Count: ceil(|end - start| / |step|);
+ * cv_slice_len() computes it and checks the normalization. */
 typedef struct cv_slice_attrs {
-	int64_t starts[CV_MAX_RANK]; /* first element taken, per dim, clamped to [0, dim] */
-	int64_t ends[CV_MAX_RANK];   /* one past the last, clamped to [start, dim] */
-	int64_t steps[CV_MAX_RANK];  /* > 0; count = ceil((end - start) / step) */
+	int64_t starts[CV_MAX_RANK]; /* first element taken */
+	int64_t ends[CV_MAX_RANK];   /* one past the last in the step's direction */
+	int64_t steps[CV_MAX_RANK];  /* != 0 */
 } cv_slice_attrs;
 
 typedef enum cv_pad_mode { CV_PAD_CONSTANT = 0, CV_PAD_REFLECT, CV_PAD_EDGE } cv_pad_mode;
@@ -389,6 +394,9 @@ const char *cv_layout_name(cv_layout l);     /* "plain", "nchw", ... */
 /* Number of elements of t; returns -1 if it, or the product of t's nonzero
  * dims (an empty tensor's shape still gets walked), overflows int64. */
 int64_t cv_type_numel(const cv_type *t);
+/* Elements slice attrs a take along dim k of length dim, or -1 when a is
+ * not normalized for it (cv_slice_attrs). */
+int64_t cv_slice_len(const cv_slice_attrs *a, int k, int64_t dim);
 /* Elements and bytes of v's type as doubles, for cost models: 0 when v is
  * NULL or its element count overflows int64 (cv_type_numel < 0). */
 double cv_value_numel(const cv_value *v);

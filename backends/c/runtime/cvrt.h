@@ -539,9 +539,10 @@ void cvrt_matmul(int nb, const int64_t *batch_dims, const int64_t *a_bstrides,
 		 const float *b, float *y);
 
 /*
- * y dense [out_dims...] = x read at sum idx_k * x_strides[k] (elements; may be
- * 0 or any positive value; x already points at the first element). Serves
- * transpose, slice (positive steps), split, expand. No aliasing.
+ * y dense [out_dims...] = x read at sum idx_k * x_strides[k] (elements; 0,
+ * positive or negative; x already points at the first element). Serves
+ * transpose, slice (any step; a negative stride walks x backwards), split,
+ * expand. No aliasing.
  */
 void cvrt_strided_copy(int ndim, const int64_t *out_dims, const float *x,
 		       const int64_t *x_strides, float *y);
