@@ -277,12 +277,36 @@ static cv_value *step(imp *im, cv_op op, cv_value **ins, int nin, const cv_attrs
 	return n->outputs[0];
 }
 
+/*
+ * The [N,C,1,W] value a rank-3 x [N,C,W] was reshaped from by a 1-D
+ * lowering, or NULL. Lowerings of 1-D ops (and of BatchNormalization and
+ * activations on such an x) read it instead of reshaping back, so a chain
+ * of 1-D layers stays one 4-D chain (the rank-3 views between them die) and
+ * fold-bn, fuse-epilogue and channels-last see conv2d -> batchnorm -> relu
+ * -> pool2d as in a 2-D network.
+ */
+static cv_value *unit_h_source(cv_value *x)
+{
+	const cv_node *p = x->producer;
+	const cv_type *s;
+
+	if (x->type.rank != 3 || !p || p->op != CV_OP_RESHAPE)
+		return NULL;
+	s = &p->inputs[0]->type;
+	if (s->rank != 4 || s->layout != CV_LAYOUT_NCHW || s->dims[0] != x->type.dims[0] ||
+	    s->dims[1] != x->type.dims[1] || s->dims[2] != 1 || s->dims[3] != x->type.dims[2])
+		return NULL;
+	return p->inputs[0];
+}
+
 /* v with the dims of t (same element count): a constant is re-declared,
- * a run-time value reshaped. */
+ * a run-time value reshaped (or, for a 1-D lowering's view, unwrapped). */
 static cv_value *view(imp *im, cv_value *v, const cv_type *t, cv_status *st)
 {
-	cv_value *c;
+	cv_value *c = unit_h_source(v);
 
+	if (c && cv_type_equal(&c->type, t))
+		return c;
 	if (v->kind != CV_VALUE_CONST)
 		return step(im, CV_OP_RESHAPE, &v, 1, NULL, t, st);
 	c = cv_graph_add_const(im->g, v->name, t, v->data, v->nbytes);
@@ -313,6 +337,38 @@ static cv_type drop_h(const cv_type *t)
 	r.dims[3] = 0;
 	r.layout = CV_LAYOUT_PLAIN;
 	return r;
+}
+
+void drop_unit_h_views(imp *im)
+{
+	cv_node *n, *prev;
+
+	for (n = im->g->last; n; n = prev) {
+		prev = n->prev;
+		if (n->op == CV_OP_RESHAPE && !n->outputs[0]->num_uses && !n->outputs[0]->is_output &&
+		    unit_h_source(n->outputs[0]))
+			cv_graph_remove_node(im->g, n);
+	}
+}
+
+/* A one-result op whose operand 0 may be a 1-D lowering's rank-3 view:
+ * then it runs on the [N,C,1,W] source and its result is viewed as rank 3
+ * again (for batchnorm and the elementwise activations, which are the same
+ * computation at either rank). */
+static cv_status finish_on_unit_h(imp *im, cv_op op, cv_value **ins, int nin, const cv_attrs *a)
+{
+	cv_value *src = unit_h_source(ins[0]), *y;
+	cv_status st = CV_OK;
+	cv_type t;
+
+	if (!src)
+		return finish(im, op, ins, nin, a, 1, NULL);
+	t = ins[0]->type;
+	ins[0] = src;
+	if (!(y = step(im, op, ins, nin, a, NULL, &st)))
+		return st;
+	t.dtype = y->type.dtype;
+	return finish(im, CV_OP_RESHAPE, &y, 1, NULL, 1, &t);
 }
 
 /* ---- Conv, ConvTranspose ---- */
@@ -412,11 +468,29 @@ static cv_status lower_conv_common(imp *im, int transpose)
 	return finish(im, CV_OP_RESHAPE, &y, 1, NULL, 1, &t);
 }
 
+/* Conv over x [N,C,D,H,W]: the conv3d op (vol2col + GEMM in the C
+ * backend). ConvTranspose of rank 5 has no kernel yet. */
 static cv_status lower_conv3d(imp *im, int transpose, cv_value *x, cv_value *w, cv_value *b,
 			      const struct spatial *s)
 {
-	(void)x; (void)w; (void)b; (void)s;
-	return imp_error(im, CV_ERR_UNSUPPORTED, "3-D %s is not supported yet", transpose ? "ConvTranspose" : "Conv");
+	cv_value *ins[3];
+	cv_attrs a;
+
+	if (transpose)
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "3-D ConvTranspose (rank-5 input) is not supported; convc has 1-D and 2-D ConvTranspose and 3-D Conv");
+	memset(&a, 0, sizeof a);
+	a.conv3d.group = attr_int(NODE, "group", 1);
+	if (a.conv3d.group < 1)
+		return imp_error(im, CV_ERR_INPUT, "group must be >= 1, got %lld", (long long)a.conv3d.group);
+	memcpy(a.conv3d.strides, s->strides, sizeof a.conv3d.strides);
+	memcpy(a.conv3d.dilations, s->dilations, sizeof a.conv3d.dilations);
+	memcpy(a.conv3d.pads, s->pads, sizeof a.conv3d.pads);
+	w->type.layout = CV_LAYOUT_OIDHW;
+	ins[0] = x;
+	ins[1] = w;
+	ins[2] = b;
+	return finish(im, CV_OP_CONV3D, ins, b ? 3 : 2, &a, 1, NULL);
 }
 
 static cv_status lower_conv(imp *im)
@@ -448,7 +522,7 @@ static cv_status lower_batchnorm(imp *im)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "spatial=0 is not supported");
 	memset(&a, 0, sizeof a);
 	a.bn_eps = attr_float(NODE, "epsilon", 1e-5f);
-	return finish(im, CV_OP_BATCHNORM, ins, 5, &a, 1, NULL);
+	return finish_on_unit_h(im, CV_OP_BATCHNORM, ins, 5, &a);
 }
 
 /* ---- activations ---- */
@@ -465,7 +539,7 @@ static cv_status lower_act(imp *im, cv_op op, cv_act_kind kind, float pa, float 
 	a.act.kind = kind;
 	a.act.a = pa;
 	a.act.b = pb;
-	return finish(im, op, &x, 1, &a, 1, NULL);
+	return finish_on_unit_h(im, op, &x, 1, &a);
 }
 
 static cv_status lower_relu(imp *im)
