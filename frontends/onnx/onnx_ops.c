@@ -845,6 +845,14 @@ static void pool_attrs(imp *im, cv_pool_kind kind, const struct spatial *s, cv_a
 	a->pool.count_include_pad = (int)attr_int(NODE, "count_include_pad", 0);
 }
 
+/* Whether a 2-D form window takes each element alone (kernel 1x1, stride
+ * 1, no pads), which is y = x for max and average alike. */
+static int pool_is_identity(const struct spatial *s)
+{
+	return s->kernel[0] == 1 && s->kernel[1] == 1 && s->strides[0] == 1 && s->strides[1] == 1 &&
+	       !s->pads[0] && !s->pads[1] && !s->pads[2] && !s->pads[3];
+}
+
 /*
  * A 3-D pool over x [N,C,D,H,W] as two 2-D ones: the (h, w) window over
  * [N,C*D,H,W], then the d window (kernel kd x 1) over [N,C,D,H'*W'].
@@ -892,7 +900,10 @@ static cv_status lower_pool3d(imp *im, cv_pool_kind kind, cv_value *x, const str
 	t.dims[2] = dpt;
 	t.dims[3] = ho * wo;
 	pool_attrs(im, kind, &dd, &a);
-	if (!(x = view(im, x, &t, &st)) || !(x = step(im, CV_OP_POOL2D, &x, 1, &a, NULL, &st)))
+	/* a 1-deep window with stride 1 and no depth pads (r3d's stem pool)
+	 * leaves the depth as it is: no second pool */
+	if (!(x = view(im, x, &t, &st)) ||
+	    (!pool_is_identity(&dd) && !(x = step(im, CV_OP_POOL2D, &x, 1, &a, NULL, &st))))
 		return st;
 	t.rank = 5;
 	t.dims[2] = x->type.dims[2];
