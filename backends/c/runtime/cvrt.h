@@ -391,8 +391,10 @@ void cvrt_conv_transpose2d_nhwc(const cvrt_conv_transpose2d_params *p, const flo
  *   y:    NCDHW [n, m, od, oh, ow], y = act(conv(x, w) + bias)
  * Per spatial dim (depth shown; h and w alike, zero padding):
  *   od = (d + pad_front + pad_back - dd*(kd-1) - 1) / sd + 1
- * Computed per output depth plane as vol2col + GEMM (cvrt_conv3d.inc.c).
- * ws: cvrt_conv3d_workspace(p) floats, c*kd*kh*kw*oh*ow.
+ * Computed per chunk of output depth planes as vol2col + GEMM
+ * (cvrt_conv3d.inc.c).
+ * ws: cvrt_conv3d_workspace(p) floats: c*kd*kh*kw*oh*ow times the planes of
+ * a chunk (as many as fit 8 Mi floats, at least 1, at most od).
  */
 typedef struct cvrt_conv3d_params {
 	int n, c, d, h, w;       /* input dims */

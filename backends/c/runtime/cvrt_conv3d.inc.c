@@ -4,38 +4,53 @@
  * Included by cvrt_conv.c, so it is built once per ISA with that family;
  * the GEMM it calls (gemm_core) is the same object's.
  *
- * One output depth plane at a time: its column matrix
- *   ws[((ci*kd + kz)*kh + ky)*kw + kx][oy*ow + ox]
+ * A chunk of output depth planes at a time: their column matrix
+ *   ws[((ci*kd + kz)*kh + ky)*kw + kx][(oz - oz0)*oh*ow + oy*ow + ox]
  *     = x[ci][oz*sd - pad_f + kz*dd][oy*sh - pad_t + ky*dh][ox*sw - pad_l + kx*dw]
  * (zero outside the input) times the group's [m/group, (c/group)*kd*kh*kw]
- * weight rows gives the plane's outputs, written with rows od*oh*ow apart.
- * A plane keeps the workspace at c*kd*kh*kw*oh*ow floats, which is what a
- * video-sized input needs (all planes at once would be od times that).
+ * weight rows gives the chunk's outputs, which are contiguous in y (rows
+ * od*oh*ow apart). A chunk holds as many planes as fit CONV3D_WS_FLOATS
+ * (at least one), so the deep layers, whose planes are a few pixels, still
+ * make GEMMs hundreds of columns wide, while a video-sized input does not
+ * need od times a plane's column matrix.
  */
+
+#define CONV3D_WS_FLOATS ((int64_t)8 << 20) /* 32 MiB: an L3's worth, a chunk's columns */
+
+/* Output depth planes per chunk. */
+static int conv3d_chunk(const cvrt_conv3d_params *p)
+{
+	int64_t one = (int64_t)p->c * p->kd * p->kh * p->kw * p->oh * p->ow;
+	int64_t k = one > 0 ? CONV3D_WS_FLOATS / one : 1;
+
+	return k < 1 ? 1 : k > p->od ? p->od : (int)k;
+}
 
 size_t cvrt_conv3d_workspace(const cvrt_conv3d_params *p)
 {
 	return (size_t)p->c * (size_t)p->kd * (size_t)p->kh * (size_t)p->kw * (size_t)p->oh *
-	       (size_t)p->ow;
+	       (size_t)p->ow * (size_t)conv3d_chunk(p);
 }
 
-/* The column matrix of output depth plane oz, for all c channels at x. */
-static void vol2col_plane(const cvrt_conv3d_params *p, const float *x, int oz, float *ws)
+/* The column matrix of output depth planes [oz0, oz0 + nz), for all c
+ * channels at x: row r is nz planes of oh*ow floats. */
+static void vol2col_planes(const cvrt_conv3d_params *p, const float *x, int oz0, int nz, float *ws)
 {
-	int rows = p->c * p->kd * p->kh * p->kw, r;
+	int rows = p->c * p->kd * p->kh * p->kw, items = rows * nz, it;
 	int64_t plane = (int64_t)p->oh * p->ow, in_plane = (int64_t)p->h * p->w;
-	double work = (double)rows * plane;
+	double work = (double)items * plane;
 
 	(void)work;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (rows > 1 && work > PAR_MIN_WORK)
+#pragma omp parallel for schedule(static) if (items > 1 && work > PAR_MIN_WORK)
 #endif
-	for (r = 0; r < rows; r++) {
+	for (it = 0; it < items; it++) {
+		int r = it / nz, z = it % nz, oz = oz0 + z;
 		int kx = r % p->kw, ky = (r / p->kw) % p->kh, kz = (r / (p->kw * p->kh)) % p->kd;
 		int ci = r / (p->kw * p->kh * p->kd);
 		int iz = oz * p->sd - p->pad_f + kz * p->dd;
 		int off = kx * p->dw - p->pad_l;
-		float *dst = ws + (int64_t)r * plane;
+		float *dst = ws + ((int64_t)r * nz + z) * plane;
 		const float *xc;
 		int lo, hi, oy, ox;
 
@@ -74,11 +89,13 @@ void cvrt_conv3d(const cvrt_conv3d_params *p, const float *x, const float *w,
 	int kdim = cg * p->kd * p->kh * p->kw;
 	int64_t plane = (int64_t)p->oh * p->ow, out_vol = (int64_t)p->od * plane;
 	int64_t in_vol = (int64_t)p->d * p->h * p->w;
-	int img, oz, g;
+	int chunk = conv3d_chunk(p), img, oz, g;
 
 	for (img = 0; img < p->n; img++)
-		for (oz = 0; oz < p->od; oz++) {
-			vol2col_plane(p, x + (int64_t)img * p->c * in_vol, oz, ws);
+		for (oz = 0; oz < p->od; oz += chunk) {
+			int nz = p->od - oz < chunk ? p->od - oz : chunk;
+			int64_t cols = nz * plane;
+			vol2col_planes(p, x + (int64_t)img * p->c * in_vol, oz, nz, ws);
 			for (g = 0; g < p->group; g++) {
 				gemm_args ga;
 				epilogue ep;
@@ -91,13 +108,13 @@ void cvrt_conv3d(const cvrt_conv3d_params *p, const float *x, const float *w,
 				ep.row_bias = bias ? bias + (int64_t)g * mg : NULL;
 				ep.col_bias = NULL;
 				ga.m = mg;
-				ga.n = (int)plane;
+				ga.n = (int)cols;
 				ga.k = kdim;
 				ga.a = w + (int64_t)g * mg * kdim;
 				ga.a_rs = kdim;
 				ga.a_cs = 1;
-				ga.b = ws + (int64_t)g * kdim * plane;
-				ga.ldb = plane;
+				ga.b = ws + (int64_t)g * kdim * cols;
+				ga.ldb = cols;
 				ga.pc = 0;
 				ga.y = y + ((int64_t)img * p->m + (int64_t)g * mg) * out_vol + oz * plane;
 				ga.ldy = out_vol;
