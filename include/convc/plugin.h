@@ -47,8 +47,11 @@ extern "C" {
  *    (inserted after hard_swish and div: later CV_OP_* values moved) and
  *    cv_act_kind grew (tanh ... mish; CV_ACT_KIND_COUNT); cv_op_act_kind()
  *    and cv_act_num_params() are new; max, min and lrn were appended to the
- *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs. */
-#define CV_PLUGIN_ABI_VERSION 8u
+ *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs.
+ * 9: conv3d joined the op table after conv_transpose2d (later CV_OP_*
+ *    values moved) with cv_conv3d_attrs in cv_attrs (CV_ATTRS_CONV3D), and
+ *    the layouts ncdhw and oidhw were appended (CV_LAYOUT_COUNT grew). */
+#define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */
