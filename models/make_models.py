@@ -1711,6 +1711,11 @@ def _r3d_18():
     return torchvision.models.video.r3d_18(weights=None)
 
 
+def _r2plus1d_18():
+    import torchvision.models.video
+    return torchvision.models.video.r2plus1d_18(weights=None)
+
+
 _real("r3d_small", _r3d_small, 68, "generated", shape=(1, 3, 8, 56, 56),
       desc="r3d-style video CNN: Conv3d (3,7,7)/(1,2,2) stem + MaxPool3d, two BasicBlocks "
            "(3x3x3 Conv3d-BN3d-ReLU x2, a strided 1x1x1 downsample), AdaptiveAvgPool3d, "
@@ -1718,6 +1723,11 @@ _real("r3d_small", _r3d_small, 68, "generated", shape=(1, 3, 8, 56, 56),
 _real("r3d_18", _r3d_18, 69, "generated", on_request=True, shape=(1, 3, 16, 112, 112),
       calib_n=2,
       desc="torchvision r3d_18 (video ResNet-18, Conv3d/BN3d), random weights, BN kept; "
+           "1x3x16x112x112 (only on request)")
+_real("r2plus1d_18", _r2plus1d_18, 70, "generated", on_request=True, shape=(1, 3, 16, 112, 112),
+      calib_n=2,
+      desc="torchvision r2plus1d_18 ((2+1)-D ResNet-18: each 3x3x3 conv as a 1x3x3 spatial and "
+           "a 3x1x1 temporal Conv3d with BN3d between), random weights, BN kept; "
            "1x3x16x112x112 (only on request)")
 
 
