@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Time a torchvision network in PyTorch the way a performance engineer would deploy it on
-a CPU: channels_last, traced, frozen and optimized for inference (TorchScript; on x86 this
+a CPU: channels_last (channels_last_3d for 5-D inputs), traced, frozen and optimized for inference (TorchScript; on x86 this
 runs oneDNN convolutions), at a fixed thread count.
 
   torch_run.py MODEL -i INPUT.npy --bench N --threads T
@@ -47,8 +47,11 @@ def main():
                      f"network '{a.model}'")
         m = getattr(torchvision.models, a.model)(weights=None)
     m = m.eval()
-    m = m.to(memory_format=torch.channels_last)
-    x = torch.from_numpy(np.load(a.input)).contiguous(memory_format=torch.channels_last)
+    x = torch.from_numpy(np.load(a.input))
+    # channels_last is torch's NHWC; a video network's 5-D input takes the NDHWC form
+    fmt = torch.channels_last_3d if x.dim() == 5 else torch.channels_last
+    m = m.to(memory_format=fmt)
+    x = x.contiguous(memory_format=fmt)
     with torch.no_grad():
         tm = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(m, x)))
         for _ in range(3):  # the first runs specialize and JIT the graph

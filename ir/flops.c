@@ -6,6 +6,7 @@
  * movement (reshape, transpose, concat, reshard, ...) is 0.
  */
 #include "convc/ir.h"
+#include "ir/conv3d.h"
 
 /* FLOPs per result element of an elementwise op (0 for data movement). */
 static double elementwise_cost(const cv_node *n)
@@ -109,6 +110,8 @@ double cv_node_flops(const cv_node *n)
 	switch (n->op) {
 	case CV_OP_CONV2D: case CV_OP_DWCONV2D: case CV_OP_CONV_TRANSPOSE2D:
 		return conv_flops(n);
+	case CV_OP_CONV3D:
+		return cvi_conv3d_flops(n);
 	case CV_OP_GEMM: case CV_OP_MATMUL:
 		return gemm_flops(n);
 	case CV_OP_POOL2D: {

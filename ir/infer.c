@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "convc/ir.h"
+#include "ir/conv3d.h"
 
 #define ERR(...) cv_diag_error(d, CV_ERR_INPUT, __VA_ARGS__)
 #define ATTR_LIMIT ((int64_t)1 << 30) /* as the text IR bounds integers */
@@ -583,6 +584,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_DWCONV2D:
 	case CV_OP_CONV_TRANSPOSE2D:
 		return infer_conv(n, out, d);
+	case CV_OP_CONV3D:
+		return cvi_conv3d_infer(n, out, d);
 	case CV_OP_BATCHNORM:
 		return infer_bn(n, out, d);
 	CV_CASE_ACT_OPS:

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/conv3d.h"
 #include "ir/interp_ops.h"
 
 /* For ops that only know ONNX dim order: reject anything else. */
@@ -672,6 +673,8 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return interp_conv2d(n, in, out, d);
 	case CV_OP_CONV_TRANSPOSE2D:
 		return interp_conv_transpose2d(n, in, out, d);
+	case CV_OP_CONV3D:
+		return cvi_conv3d_interp(n, in, out, d);
 	case CV_OP_BATCHNORM:
 		return interp_batchnorm(n, in, out, d);
 	CV_CASE_ACT_OPS:

@@ -284,8 +284,9 @@ cv_status interp_batchnorm(const cv_node *n, const float *const *in, float *cons
 	int64_t i, c, count = cv_type_numel(x), inner;
 	int k;
 
-	if (x->layout != CV_LAYOUT_PLAIN && x->layout != CV_LAYOUT_NCHW && x->layout != CV_LAYOUT_NHWC)
-		return UNSUPPORTED("batchnorm '%s': input has layout %s; the interpreter implements plain, nchw and nhwc",
+	if (x->layout != CV_LAYOUT_PLAIN && x->layout != CV_LAYOUT_NCHW && x->layout != CV_LAYOUT_NHWC &&
+	    x->layout != CV_LAYOUT_NCDHW)
+		return UNSUPPORTED("batchnorm '%s': input has layout %s; the interpreter implements plain, nchw, nhwc and ncdhw",
 				   n->name, cv_layout_name(x->layout));
 	if (x->rank < 2 || (x->layout == CV_LAYOUT_NHWC && x->rank != 4) ||
 	    !cv_type_equal(x, out_type(n, 0)))

@@ -162,6 +162,23 @@ static cv_status conv_attr(parser *ps, node_text *nt, const char *key, const cha
 	return unknown_attr(ps, nt, key, at);
 }
 
+static cv_status conv3d_attr(parser *ps, node_text *nt, const char *key, const char *at)
+{
+	cv_conv3d_attrs *a = &nt->attrs.conv3d;
+
+	if (!strcmp(key, "strides"))
+		return attr_ints(ps, key, a->strides, 3, 1, INT_LIMIT);
+	if (!strcmp(key, "pads"))
+		return attr_ints(ps, key, a->pads, 6, 0, INT_LIMIT);
+	if (!strcmp(key, "dilations"))
+		return attr_ints(ps, key, a->dilations, 3, 1, INT_LIMIT);
+	if (!strcmp(key, "group"))
+		return attr_int(ps, key, &a->group, 1, INT_LIMIT);
+	if (!strcmp(key, "act"))
+		return attr_act(ps, &a->act);
+	return unknown_attr(ps, nt, key, at);
+}
+
 /* An activation op's own parameters, or a binary op's fused activation. */
 static cv_status act_attr(parser *ps, node_text *nt, const char *key, const char *at)
 {
@@ -431,6 +448,7 @@ static cv_status parse_attr(parser *ps, node_text *nt, const char *key, const ch
 {
 	switch (cv_op_attrs_kind(nt->op)) {
 	case CV_ATTRS_CONV: return conv_attr(ps, nt, key, at);
+	case CV_ATTRS_CONV3D: return conv3d_attr(ps, nt, key, at);
 	case CV_ATTRS_ACT: return act_attr(ps, nt, key, at);
 	case CV_ATTRS_POOL: return pool_attr(ps, nt, key, at);
 	case CV_ATTRS_REDUCE: return reduce_attr(ps, nt, key, at);
@@ -462,6 +480,11 @@ static void attrs_defaults(node_text *nt)
 		a->conv.strides[0] = a->conv.strides[1] = 1;
 		a->conv.dilations[0] = a->conv.dilations[1] = 1;
 		a->conv.group = 1;
+		break;
+	case CV_ATTRS_CONV3D:
+		for (k = 0; k < 3; k++)
+			a->conv3d.strides[k] = a->conv3d.dilations[k] = 1;
+		a->conv3d.group = 1;
 		break;
 	case CV_ATTRS_BN: a->bn_eps = 1e-5f; break;
 	case CV_ATTRS_NORM: a->norm.epsilon = 1e-5f; break;

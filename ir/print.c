@@ -166,6 +166,17 @@ static void print_conv(FILE *f, const cv_node *n)
 	fputc('}', f);
 }
 
+static void print_conv3d(FILE *f, const cv_conv3d_attrs *a)
+{
+	fputs(" {", f);
+	print_ints(f, "strides", a->strides, 3);
+	print_ints(f, ", pads", a->pads, 6);
+	print_ints(f, ", dilations", a->dilations, 3);
+	fprintf(f, ", group=%" PRId64, a->group);
+	print_act(f, ", ", &a->act);
+	fputc('}', f);
+}
+
 static void print_pool(FILE *f, const cv_pool_attrs *a)
 {
 	fprintf(f, " {kind=%s, ", cv_pool_kind_names[a->kind]);
@@ -186,6 +197,9 @@ static void print_attrs(FILE *f, const cv_node *n)
 		break;
 	case CV_ATTRS_CONV:
 		print_conv(f, n);
+		break;
+	case CV_ATTRS_CONV3D:
+		print_conv3d(f, &a->conv3d);
 		break;
 	case CV_ATTRS_BN:
 		fprintf(f, " {epsilon=%.9g}", a->bn_eps);

@@ -676,6 +676,38 @@ def _tiny_resnet(spec):
     return torch_model(spec, m, [randn(1, 3, 32, 32, seed=124)])
 
 
+@model("audio_cnn1d", 13,
+       desc="1-D audio CNN: three Conv1d-BN1d-ReLU stages (strided k9, k5 + MaxPool1d, "
+            "dilated k3 + MaxPool1d with padding and ceil_mode), global average pool, Linear; "
+            "1x1x1001")
+def _audio_cnn1d(spec):
+    seed_all(26)
+    gen = torch.Generator().manual_seed(260)
+
+    def stage(cin, cout, k, stride=1, dil=1):
+        return [nn.Conv1d(cin, cout, k, stride, dil * (k - 1) // 2, dilation=dil, bias=False),
+                nn.BatchNorm1d(cout), nn.ReLU()]
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(
+                *stage(1, 8, 9, stride=2), nn.MaxPool1d(2),
+                *stage(8, 16, 5), nn.MaxPool1d(3, 2, 1, ceil_mode=True),
+                *stage(16, 16, 3, dil=2))
+            self.fc = nn.Linear(16, 6)
+
+        def forward(self, x):
+            y = F.adaptive_avg_pool1d(self.features(x), 1)
+            return self.fc(torch.flatten(y, 1))
+
+    m = M()
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm1d):
+            randomize_bn(mod, gen)
+    return torch_model(spec, m, [randn(1, 1, 1001, seed=126)])
+
+
 @model("mbv3_block", 17,
        desc="MobileNetV3-style block: conv-BN-HardSwish, depthwise conv-BN, squeeze-excite "
             "(GlobalAveragePool, 1x1 convs, Relu, HardSigmoid, Mul), projection, residual Add")
@@ -1000,8 +1032,9 @@ def calibrate_bn(m, x, gen):
     O(1)."""
     def pre_hook(mod, inp):
         a = inp[0].detach()
-        mean = a.mean(dim=(0, 2, 3))
-        var = a.var(dim=(0, 2, 3), unbiased=False)
+        dims = (0,) + tuple(range(2, a.dim()))  # all but the channels: 1-D, 2-D or 3-D BN
+        mean = a.mean(dim=dims)
+        var = a.var(dim=dims, unbiased=False)
         c = mod.num_features
         with torch.no_grad():
             std = torch.sqrt(var + mod.eps)
@@ -1012,7 +1045,7 @@ def calibrate_bn(m, x, gen):
 
     m.eval()
     hooks = [mod.register_forward_pre_hook(pre_hook) for mod in m.modules()
-             if isinstance(mod, nn.BatchNorm2d)]
+             if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d))]
     with torch.no_grad():
         m(x)
     for h in hooks:
@@ -1666,6 +1699,70 @@ def _unet(base, depth, classes):
 _real("unet_small", _unet(8, 3, 2), 67, "generated", shape=(1, 3, 96, 128),
       desc="U-Net: 3 levels from 8 channels, (conv3x3-BN-ReLU) x2 + MaxPool 2x2, "
            "ConvTranspose k2 s2 + Concat skip, 1x1 conv to 2 classes; 1x3x96x128")
+
+
+def _r3d_small():
+    """r3d-style video CNN: a (3,7,7) stride (1,2,2) Conv3d stem, two BasicBlocks of
+    (3x3x3 Conv3d-BN3d-ReLU) x2 with identity and strided 1x1x1 Conv3d-BN3d shortcuts,
+    MaxPool3d, AdaptiveAvgPool3d, Linear."""
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.c1 = nn.Conv3d(cin, cout, 3, stride, 1, bias=False)
+            self.b1 = nn.BatchNorm3d(cout)
+            self.c2 = nn.Conv3d(cout, cout, 3, 1, 1, bias=False)
+            self.b2 = nn.BatchNorm3d(cout)
+            self.down = None
+            if stride != 1 or cin != cout:
+                self.down = nn.Sequential(nn.Conv3d(cin, cout, 1, stride, bias=False),
+                                          nn.BatchNorm3d(cout))
+
+        def forward(self, x):
+            y = F.relu(self.b1(self.c1(x)))
+            y = self.b2(self.c2(y))
+            return F.relu(y + (x if self.down is None else self.down(x)))
+
+    class R3D(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv3d(3, 16, (3, 7, 7), (1, 2, 2), (1, 3, 3),
+                                                bias=False),
+                                      nn.BatchNorm3d(16), nn.ReLU(),
+                                      nn.MaxPool3d((1, 3, 3), (1, 2, 2), (0, 1, 1)))
+            self.l1 = Block(16, 16, 1)
+            self.l2 = Block(16, 32, 2)
+            self.fc = nn.Linear(32, 10)
+
+        def forward(self, x):
+            y = self.l2(self.l1(self.stem(x)))
+            return self.fc(torch.flatten(F.adaptive_avg_pool3d(y, 1), 1))
+
+    return R3D()
+
+
+def _r3d_18():
+    import torchvision.models.video
+    return torchvision.models.video.r3d_18(weights=None)
+
+
+def _r2plus1d_18():
+    import torchvision.models.video
+    return torchvision.models.video.r2plus1d_18(weights=None)
+
+
+_real("r3d_small", _r3d_small, 68, "generated", shape=(1, 3, 8, 56, 56),
+      desc="r3d-style video CNN: Conv3d (3,7,7)/(1,2,2) stem + MaxPool3d, two BasicBlocks "
+           "(3x3x3 Conv3d-BN3d-ReLU x2, a strided 1x1x1 downsample), AdaptiveAvgPool3d, "
+           "Linear; random weights, BN kept; 1x3x8x56x56")
+_real("r3d_18", _r3d_18, 69, "generated", on_request=True, shape=(1, 3, 16, 112, 112),
+      calib_n=2,
+      desc="torchvision r3d_18 (video ResNet-18, Conv3d/BN3d), random weights, BN kept; "
+           "1x3x16x112x112 (only on request)")
+_real("r2plus1d_18", _r2plus1d_18, 70, "generated", on_request=True, shape=(1, 3, 16, 112, 112),
+      calib_n=2,
+      desc="torchvision r2plus1d_18 ((2+1)-D ResNet-18: each 3x3x3 conv as a 1x3x3 spatial and "
+           "a 3x1x1 temporal Conv3d with BN3d between), random weights, BN kept; "
+           "1x3x16x112x112 (only on request)")
 
 
 def _segmentation(ctor):

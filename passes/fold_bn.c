@@ -4,7 +4,7 @@
  * Matches: batchnorm(x, gamma, beta, mean, var) with float32 x and constant
  * float32 parameters.
  * Rewrites, with s = gamma / sqrt(var + eps) per channel c:
- *   - x from conv2d / dwconv2d / conv_transpose2d / gemm with constant weight
+ *   - x from conv2d / dwconv2d / conv_transpose2d / conv3d / gemm with constant weight
  *     (any weight layout) and bias, no activation or residual, whose result
  *     has no other use: W' = W * s (per output channel),
  *     b' = (b - mean) * s + beta; the BN disappears. New constants are made,
@@ -73,6 +73,8 @@ static int64_t out_channel(const cv_node *p, int64_t i)
 		int64_t c = i / (w.o * khw), per_group = w.i / p->attrs.conv.group;
 		return (c / per_group) * w.o + j;
 	}
+	if (p->op == CV_OP_CONV3D) /* oidhw: o outermost */
+		return i / (t->dims[1] * t->dims[2] * t->dims[3] * t->dims[4]);
 	if (p->op == CV_OP_GEMM) /* B is [K,N] (column n) or [N,K] with trans_b (row n) */
 		return p->attrs.gemm.trans_b ? i / t->dims[1] : i % t->dims[1];
 	if (t->layout == CV_LAYOUT_HWIO)
@@ -87,12 +89,14 @@ static int foldable_producer(const cv_value *x)
 	if (!p || x->num_uses != 1 || x->is_output)
 		return 0;
 	if (p->op != CV_OP_CONV2D && p->op != CV_OP_DWCONV2D && p->op != CV_OP_CONV_TRANSPOSE2D &&
-	    p->op != CV_OP_GEMM)
+	    p->op != CV_OP_CONV3D && p->op != CV_OP_GEMM)
+		return 0;
+	if (p->op == CV_OP_CONV3D && p->attrs.conv3d.act.kind != CV_ACT_NONE)
 		return 0;
 	if (p->op == CV_OP_GEMM && (p->attrs.gemm.act.kind != CV_ACT_NONE || x->type.rank != 2 ||
 				    (p->num_inputs > 2 && p->inputs[2] && p->inputs[2]->type.rank == 2)))
 		return 0;
-	if (p->op != CV_OP_GEMM && (p->attrs.conv.act.kind != CV_ACT_NONE ||
+	if (p->op != CV_OP_GEMM && p->op != CV_OP_CONV3D && (p->attrs.conv.act.kind != CV_ACT_NONE ||
 				    (p->num_inputs > 3 && p->inputs[3])))
 		return 0;
 	return consts_ok(p, 1, p->num_inputs > 2 && p->inputs[2] ? 3 : 2);

@@ -174,6 +174,7 @@ static op_class classify(const cv_node *n)
 	case CV_OP_LAYERNORM:
 	case CV_OP_LRN:
 	case CV_OP_RESHARD:
+	case CV_OP_CONV3D: /* no sharded form: interleaved, its kernel splits the GEMMs */
 	case CV_OP_COUNT:
 		break;
 	}

@@ -486,6 +486,7 @@ static cv_status put_model_c(emitter *e, FILE *f)
 	if ((st = emit_guard(e, f)))
 		return st;
 	e->conv_id = 0;
+	e->conv3d_id = 0;
 	emit_body(e, f);
 	emit_api(e, f);
 	return CV_OK;

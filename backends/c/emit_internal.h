@@ -74,6 +74,7 @@ typedef struct emitter {
 				     * each entry CV_GUARD_REDZONE bytes apart */
 	uint64_t weights_hash;
 	const cv_node *node;   /* node being emitted */
+	int conv3d_id;         /* index of the next conv3d's parameter struct */
 	int conv_id;           /* index of the next conv's parameter struct */
 	int host_cores;        /* placements were chosen for the host's this many
 				* cores (docs/sharding.md); 0: ignore them */

@@ -293,6 +293,15 @@ cv_status emit_check(emitter *e)
 
 /* ---- conv: parameters at file scope (the workspace depends on them) ---- */
 
+/* "a, b, c, " */
+static void put_i64s_list(FILE *f, const int64_t *v, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		fprintf(f, "%" PRId64 ", ", v[k]);
+}
+
 static int is_conv(cv_op op)
 {
 	return op == CV_OP_CONV2D || op == CV_OP_DWCONV2D || op == CV_OP_CONV_TRANSPOSE2D;
@@ -351,6 +360,26 @@ static void conv_params(emitter *e, FILE *f, const cv_node *n, int id)
 	fputs("};\n", f);
 }
 
+/* conv3d_<id>: a conv3d's cvrt_conv3d_params. */
+static void conv3d_params(emitter *e, FILE *f, const cv_node *n, int id)
+{
+	const cv_conv3d_attrs *a = &n->attrs.conv3d;
+	const int64_t *x = n->inputs[0]->type.dims, *y = n->outputs[0]->type.dims;
+	const int64_t *w = n->inputs[1]->type.dims;
+
+	fprintf(f, "static const cvrt_conv3d_params conv3d_%d = {", id);
+	fprintf(f, "%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", ", x[0], x[1], x[2],
+		x[3], x[4]);
+	fprintf(f, "%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", ", y[1], y[2], y[3], y[4]);
+	fprintf(f, "%" PRId64 ", %" PRId64 ", %" PRId64 ", ", w[2], w[3], w[4]);
+	put_i64s_list(f, a->strides, 3);
+	put_i64s_list(f, a->dilations, 3);
+	put_i64s_list(f, a->pads, 3);
+	fprintf(f, "%" PRId64 ", ", a->group);
+	put_act(e, f, &a->act);
+	fputs("};\n", f);
+}
+
 void emit_params(emitter *e, FILE *f)
 {
 	const cv_node *n;
@@ -360,6 +389,10 @@ void emit_params(emitter *e, FILE *f)
 	cv_graph_for_each_node(&e->m->graph, n)
 		if (is_conv(n->op))
 			conv_params(e, f, n, id++);
+	id = 0;
+	cv_graph_for_each_node(&e->m->graph, n)
+		if (n->op == CV_OP_CONV3D)
+			conv3d_params(e, f, n, id++);
 	fputs("\n/* Floats of kernel workspace: the largest any conv asks for. */\n"
 	      "static size_t scratch_floats(void)\n{\n\tsize_t most = 0;\n", f);
 	id = 0;
@@ -387,10 +420,28 @@ void emit_params(emitter *e, FILE *f)
 		if (is_conv(n->op))
 			id++;
 	}
+	id = 0;
+	cv_graph_for_each_node(&e->m->graph, n)
+		if (n->op == CV_OP_CONV3D) {
+			fprintf(f, "\tif (cvrt_conv3d_workspace(&conv3d_%d) > most)\n"
+				"\t\tmost = cvrt_conv3d_workspace(&conv3d_%d);\n", id, id);
+			id++;
+		}
 	fputs("\treturn most;\n}\n\n", f);
 }
 
 /* ---- one function per op family ---- */
+
+/* conv3d: NCDHW x OIDHW, vol2col + GEMM in the kernel's workspace. */
+static void emit_conv3d(emitter *e, FILE *f, int id)
+{
+	const cv_node *n = e->node;
+	const char *b = n->num_inputs > 2 && n->inputs[2] ? P(n->inputs[2]) : "NULL";
+
+	fprintf(f, "\tGUARD_WS(cvrt_conv3d_workspace(&conv3d_%d));\n", id);
+	fprintf(f, "\tcvrt_conv3d(&conv3d_%d, %s, %s, %s, %s, scratch);\n", id, P(n->inputs[0]),
+		P(n->inputs[1]), b, P(n->outputs[0]));
+}
 
 /* conv2d / dwconv2d (NCHW or NHWC kernel) and conv_transpose2d. */
 static void emit_conv(emitter *e, FILE *f, int id)
@@ -814,6 +865,9 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_DWCONV2D:
 	case CV_OP_CONV_TRANSPOSE2D:
 		emit_conv(e, f, e->conv_id++);
+		break;
+	case CV_OP_CONV3D:
+		emit_conv3d(e, f, e->conv3d_id++);
 		break;
 	case CV_OP_BATCHNORM:
 		emit_batchnorm(e, f);

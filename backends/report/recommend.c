@@ -20,7 +20,7 @@
 static int is_conv_like(const cv_node *n)
 {
 	return n && (n->op == CV_OP_CONV2D || n->op == CV_OP_DWCONV2D || n->op == CV_OP_GEMM ||
-		     n->op == CV_OP_MATMUL || n->op == CV_OP_CONV_TRANSPOSE2D);
+		     n->op == CV_OP_MATMUL || n->op == CV_OP_CONV_TRANSPOSE2D || n->op == CV_OP_CONV3D);
 }
 
 /* The producer of operand i when its result feeds only this node. */
@@ -81,6 +81,13 @@ static gemm_view view_of(const cv_node *n)
 		g.k = (n->op == CV_OP_DWCONV2D ? 1 : w.i) * w.kh * w.kw;
 		g.vec = y->layout == CV_LAYOUT_NHWC ? o.c : o.w;
 		g.vec_name = y->layout == CV_LAYOUT_NHWC ? "output channels" : "output columns (W)";
+	} else if (n->op == CV_OP_CONV3D) { /* ncdhw: the GEMM runs over each depth plane's pixels */
+		const int64_t *w = n->inputs[1]->type.dims;
+		g.m = y->dims[1];
+		g.p = y->dims[0] * y->dims[2] * y->dims[3] * y->dims[4];
+		g.k = w[1] * w[2] * w[3] * w[4];
+		g.vec = y->dims[3] * y->dims[4];
+		g.vec_name = "output pixels of a depth plane (OH*OW)";
 	}
 	return g;
 }

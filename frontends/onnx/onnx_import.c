@@ -746,6 +746,7 @@ cv_status cv_onnx_import_values(const char *path, const cv_input_shape *pins, in
 	if ((st = import_inputs(&im, mp->graph, pins, num_pins)) ||
 	    (st = import_nodes(&im, mp->graph)) || (st = import_outputs(&im, mp->graph)))
 		goto fail;
+	drop_unit_h_views(&im);
 	if ((st = cv_verify(im.m, d)))
 		goto fail;
 	vmap_free(&im);

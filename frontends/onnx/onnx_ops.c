@@ -105,24 +105,49 @@ static cv_status alias(imp *im, cv_value *v)
 
 /* ---- spatial attributes shared by Conv, ConvTranspose and pooling ---- */
 
+/*
+ * Up to three spatial dims in ONNX order (w for 1-D; h, w for 2-D; d, h, w
+ * for 3-D), nsp of them used; pads holds the nsp begins, then the nsp ends.
+ * to_2d() turns a 1-D one into the 2-D form with a unit height (kernel 1,
+ * stride 1, no pads), which is how convc computes 1-D convolution and
+ * pooling: the 2-D kernels, fusions and passes then apply unchanged.
+ */
+#define SP_MAX 3
+
 struct spatial {
-	int64_t kernel[2], strides[2], dilations[2], pads[4], output_padding[2];
+	int nsp;
+	int64_t kernel[SP_MAX], strides[SP_MAX], dilations[SP_MAX], pads[2 * SP_MAX];
+	int64_t output_padding[SP_MAX];
 };
 
-static cv_status read_pair(imp *im, const char *name, int64_t *out, int64_t dflt)
+/* "[a,b,c]" for a message. */
+static const char *fmt_list(char *buf, size_t size, const int64_t *v, int n)
 {
-	int64_t v[4];
-	int n = attr_ints(NODE, name, v, 4);
+	size_t used = 0;
+	int k;
+
+	buf[0] = 0;
+	for (k = 0; k < n && used < size; k++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", k ? "," : "[", (long long)v[k]);
+	if (used < size)
+		snprintf(buf + used, size - used, "]");
+	return buf;
+}
+
+static cv_status read_list(imp *im, const char *name, int64_t *out, int64_t dflt, int nsp)
+{
+	int64_t v[SP_MAX + 1];
+	int n = attr_ints(NODE, name, v, SP_MAX + 1), k;
 
 	if (n < 0) {
-		out[0] = out[1] = dflt;
+		for (k = 0; k < nsp; k++)
+			out[k] = dflt;
 		return CV_OK;
 	}
-	if (n != 2)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "attribute %s has %d values; convc supports 2-D only",
-				 name, n);
-	out[0] = v[0];
-	out[1] = v[1];
+	if (n != nsp)
+		return imp_error(im, CV_ERR_INPUT, "attribute %s has %d values for %d spatial dims", name,
+				 n, nsp);
+	memcpy(out, v, (size_t)nsp * sizeof *v);
 	return CV_OK;
 }
 
@@ -134,65 +159,67 @@ static cv_status read_pair(imp *im, const char *name, int64_t *out, int64_t dflt
  */
 static cv_status check_spatial(imp *im, const struct spatial *s, int transpose)
 {
-	int k;
+	char b1[96], b2[96], b3[96];
+	int k, n = s->nsp;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < n; k++) {
 		if (s->kernel[k] < 1)
-			return imp_error(im, CV_ERR_INPUT, "kernel_shape must be >= 1, got [%lld,%lld]",
-					 (long long)s->kernel[0], (long long)s->kernel[1]);
+			return imp_error(im, CV_ERR_INPUT, "kernel_shape must be >= 1, got %s",
+					 fmt_list(b1, sizeof b1, s->kernel, n));
 		if (s->strides[k] < 1)
-			return imp_error(im, CV_ERR_INPUT, "strides must be >= 1, got [%lld,%lld]",
-					 (long long)s->strides[0], (long long)s->strides[1]);
+			return imp_error(im, CV_ERR_INPUT, "strides must be >= 1, got %s",
+					 fmt_list(b1, sizeof b1, s->strides, n));
 		if (s->dilations[k] < 1)
-			return imp_error(im, CV_ERR_INPUT, "dilations must be >= 1, got [%lld,%lld]",
-					 (long long)s->dilations[0], (long long)s->dilations[1]);
+			return imp_error(im, CV_ERR_INPUT, "dilations must be >= 1, got %s",
+					 fmt_list(b1, sizeof b1, s->dilations, n));
 	}
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 2 * n; k++)
 		if (s->pads[k] < 0)
-			return imp_error(im, CV_ERR_INPUT, "pads must be >= 0, got [%lld,%lld,%lld,%lld]",
-					 (long long)s->pads[0], (long long)s->pads[1],
-					 (long long)s->pads[2], (long long)s->pads[3]);
-	for (k = 0; transpose && k < 2; k++) {
+			return imp_error(im, CV_ERR_INPUT, "pads must be >= 0, got %s",
+					 fmt_list(b1, sizeof b1, s->pads, 2 * n));
+	for (k = 0; transpose && k < n; k++) {
 		int64_t bound = s->strides[k] > s->dilations[k] ? s->strides[k] : s->dilations[k];
 		if (s->output_padding[k] < 0 || s->output_padding[k] >= bound)
 			return imp_error(im, CV_ERR_INPUT,
-					 "output_padding [%lld,%lld] must be >= 0 and smaller than the strides "
-					 "[%lld,%lld] or dilations [%lld,%lld]",
-					 (long long)s->output_padding[0], (long long)s->output_padding[1],
-					 (long long)s->strides[0], (long long)s->strides[1],
-					 (long long)s->dilations[0], (long long)s->dilations[1]);
+					 "output_padding %s must be >= 0 and smaller than the strides "
+					 "%s or dilations %s",
+					 fmt_list(b1, sizeof b1, s->output_padding, n),
+					 fmt_list(b2, sizeof b2, s->strides, n),
+					 fmt_list(b3, sizeof b3, s->dilations, n));
 	}
 	return CV_OK;
 }
 
 /*
- * auto_pad SAME_*: the output is ceil(in / stride) and the total padding
- * max(0, (out - 1) * stride + (k - 1) * dil + 1 - in) is split with the odd
- * one at the end (SAME_UPPER) or the beginning (SAME_LOWER).
+ * The attributes of a node over x, whose rank is 2 + s->nsp (s->kernel
+ * already set). auto_pad SAME_*: the output is ceil(in / stride) and the
+ * total padding max(0, (out - 1) * stride + (k - 1) * dil + 1 - in) is
+ * split with the odd one at the end (SAME_UPPER) or the beginning
+ * (SAME_LOWER).
  */
 static cv_status read_spatial(imp *im, const cv_type *x, struct spatial *s, int transpose)
 {
 	char pad_mode[32];
-	int64_t pads[8];
-	int k, n;
+	int64_t pads[2 * SP_MAX + 1];
+	int k, n, nsp = s->nsp;
 	cv_status st;
 
-	if ((st = read_pair(im, "strides", s->strides, 1)) ||
-	    (st = read_pair(im, "dilations", s->dilations, 1)) ||
-	    (st = read_pair(im, "output_padding", s->output_padding, 0)))
+	if ((st = read_list(im, "strides", s->strides, 1, nsp)) ||
+	    (st = read_list(im, "dilations", s->dilations, 1, nsp)) ||
+	    (st = read_list(im, "output_padding", s->output_padding, 0, nsp)))
 		return st;
-	n = attr_ints(NODE, "pads", pads, 8);
-	if (n >= 0 && n != 4)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "pads has %d values; convc supports 2-D only", n);
-	for (k = 0; k < 4; k++)
-		s->pads[k] = n == 4 ? pads[k] : 0;
+	n = attr_ints(NODE, "pads", pads, 2 * SP_MAX + 1);
+	if (n >= 0 && n != 2 * nsp)
+		return imp_error(im, CV_ERR_INPUT, "pads has %d values for %d spatial dims", n, nsp);
+	for (k = 0; k < 2 * nsp; k++)
+		s->pads[k] = n == 2 * nsp ? pads[k] : 0;
 	if ((st = check_spatial(im, s, transpose)))
 		return st;
 	attr_string(NODE, "auto_pad", "NOTSET", pad_mode, sizeof pad_mode);
 	if (!strcmp(pad_mode, "VALID")) {
 		memset(s->pads, 0, sizeof s->pads);
 	} else if (!strcmp(pad_mode, "SAME_UPPER") || !strcmp(pad_mode, "SAME_LOWER")) {
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < nsp; k++) {
 			int64_t in = x->dims[2 + k], ext = (s->kernel[k] - 1) * s->dilations[k] + 1;
 			int64_t out = transpose ? in * s->strides[k] : (in + s->strides[k] - 1) / s->strides[k];
 			int64_t total = transpose ? s->strides[k] * (in - 1) + s->output_padding[k] + ext - out
@@ -201,7 +228,7 @@ static cv_status read_spatial(imp *im, const cv_type *x, struct spatial *s, int 
 			if (total < 0)
 				total = 0;
 			s->pads[k] = upper ? total / 2 : total - total / 2;
-			s->pads[k + 2] = total - s->pads[k];
+			s->pads[k + nsp] = total - s->pads[k];
 		}
 	} else if (strcmp(pad_mode, "NOTSET")) {
 		return imp_error(im, CV_ERR_INPUT, "unknown auto_pad '%s'", pad_mode);
@@ -209,55 +236,195 @@ static cv_status read_spatial(imp *im, const cv_type *x, struct spatial *s, int 
 	return CV_OK;
 }
 
+/* A 1-D window as the 2-D one of unit height: kernel 1, stride 1,
+ * dilation 1 and no pads along h; pads become top, left, bottom, right. */
+static void to_2d(struct spatial *s)
+{
+	if (s->nsp != 1)
+		return;
+	s->kernel[1] = s->kernel[0];
+	s->strides[1] = s->strides[0];
+	s->dilations[1] = s->dilations[0];
+	s->output_padding[1] = s->output_padding[0];
+	s->pads[3] = s->pads[1]; /* 1-D: begin, end */
+	s->pads[1] = s->pads[0];
+	s->pads[2] = 0;
+	s->kernel[0] = s->strides[0] = s->dilations[0] = 1;
+	s->output_padding[0] = 0;
+	s->pads[0] = 0;
+}
+
+/* ---- helpers for lowerings that take several IR nodes ---- */
+
+/* Add a node with unnamed results (an intermediate of the current
+ * lowering) and infer its types; preset gives a reshape its result type. */
+static cv_value *step(imp *im, cv_op op, cv_value **ins, int nin, const cv_attrs *a,
+		      const cv_type *preset, cv_status *st)
+{
+	const char *names[1] = {""};
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, ins, nin, names, 1);
+
+	if (!n) {
+		*st = imp_error(im, CV_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (a)
+		n->attrs = *a;
+	if (preset)
+		n->outputs[0]->type = *preset;
+	if ((*st = cv_node_infer_types(n, im->d)))
+		return NULL;
+	return n->outputs[0];
+}
+
+/*
+ * The [N,C,1,W] value a rank-3 x [N,C,W] was reshaped from by a 1-D
+ * lowering, or NULL. Lowerings of 1-D ops (and of BatchNormalization and
+ * activations on such an x) read it instead of reshaping back, so a chain
+ * of 1-D layers stays one 4-D chain (the rank-3 views between them die) and
+ * fold-bn, fuse-epilogue and channels-last see conv2d -> batchnorm -> relu
+ * -> pool2d as in a 2-D network.
+ */
+static cv_value *unit_h_source(cv_value *x)
+{
+	const cv_node *p = x->producer;
+	const cv_type *s;
+
+	if (x->type.rank != 3 || !p || p->op != CV_OP_RESHAPE)
+		return NULL;
+	s = &p->inputs[0]->type;
+	if (s->rank != 4 || s->layout != CV_LAYOUT_NCHW || s->dims[0] != x->type.dims[0] ||
+	    s->dims[1] != x->type.dims[1] || s->dims[2] != 1 || s->dims[3] != x->type.dims[2])
+		return NULL;
+	return p->inputs[0];
+}
+
+/* v with the dims of t (same element count): a constant is re-declared,
+ * a run-time value reshaped (or, for a 1-D lowering's view, unwrapped). */
+static cv_value *view(imp *im, cv_value *v, const cv_type *t, cv_status *st)
+{
+	cv_value *c = unit_h_source(v);
+
+	if (c && cv_type_equal(&c->type, t))
+		return c;
+	if (v->kind != CV_VALUE_CONST)
+		return step(im, CV_OP_RESHAPE, &v, 1, NULL, t, st);
+	c = cv_graph_add_const(im->g, v->name, t, v->data, v->nbytes);
+	if (!c)
+		*st = imp_error(im, CV_ERR_NOMEM, "out of memory");
+	return c;
+}
+
+/* t ([A,B,W], rank 3) as [A,B,1,W] in layout l. */
+static cv_type unit_h(const cv_type *t, cv_layout l)
+{
+	cv_type r = *t;
+
+	r.rank = 4;
+	r.dims[3] = t->dims[2];
+	r.dims[2] = 1;
+	r.layout = l;
+	return r;
+}
+
+/* t ([A,B,1,W], rank 4) as [A,B,W]. */
+static cv_type drop_h(const cv_type *t)
+{
+	cv_type r = *t;
+
+	r.rank = 3;
+	r.dims[2] = t->dims[3];
+	r.dims[3] = 0;
+	r.layout = CV_LAYOUT_PLAIN;
+	return r;
+}
+
+void drop_unit_h_views(imp *im)
+{
+	cv_node *n, *prev;
+
+	for (n = im->g->last; n; n = prev) {
+		prev = n->prev;
+		if (n->op == CV_OP_RESHAPE && !n->outputs[0]->num_uses && !n->outputs[0]->is_output &&
+		    unit_h_source(n->outputs[0]))
+			cv_graph_remove_node(im->g, n);
+	}
+}
+
+/* A one-result op whose operand 0 may be a 1-D lowering's rank-3 view:
+ * then it runs on the [N,C,1,W] source and its result is viewed as rank 3
+ * again (for batchnorm and the elementwise activations, which are the same
+ * computation at either rank). */
+static cv_status finish_on_unit_h(imp *im, cv_op op, cv_value **ins, int nin, const cv_attrs *a)
+{
+	cv_value *src = unit_h_source(ins[0]), *y;
+	cv_status st = CV_OK;
+	cv_type t;
+
+	if (!src)
+		return finish(im, op, ins, nin, a, 1, NULL);
+	t = ins[0]->type;
+	ins[0] = src;
+	if (!(y = step(im, op, ins, nin, a, NULL, &st)))
+		return st;
+	t.dtype = y->type.dtype;
+	return finish(im, CV_OP_RESHAPE, &y, 1, NULL, 1, &t);
+}
+
 /* ---- Conv, ConvTranspose ---- */
 
 /* kernel_shape is optional (the weight has it); when given it must agree. */
-static cv_status check_kernel_shape(imp *im, const cv_value *w)
+static cv_status check_kernel_shape(imp *im, const cv_value *w, int nsp)
 {
-	int64_t ks[4];
+	int64_t ks[SP_MAX + 1];
 	const int64_t *wd = w->type.dims;
-	int n = attr_ints(NODE, "kernel_shape", ks, 4);
+	char b1[96], b2[96];
+	int n = attr_ints(NODE, "kernel_shape", ks, SP_MAX + 1);
 
 	if (n == -1)
 		return CV_OK;
-	if (n != 2 || ks[0] != wd[2] || ks[1] != wd[3]) {
-		char got[64];
-		if (n == 2)
-			snprintf(got, sizeof got, "[%lld,%lld]", (long long)ks[0], (long long)ks[1]);
+	if (n != nsp || memcmp(ks, wd + 2, (size_t)nsp * sizeof *ks)) {
+		char got[96];
+		if (n >= 1 && n <= SP_MAX)
+			fmt_list(got, sizeof got, ks, n);
 		else
 			snprintf(got, sizeof got, n < 0 ? "with too many values" : "with %d values", n);
 		return imp_error(im, CV_ERR_INPUT,
-				 "kernel_shape %s contradicts the weight '%s' [%lld,%lld,%lld,%lld], a %lldx%lld kernel",
-				 got, w->name, (long long)wd[0], (long long)wd[1], (long long)wd[2],
-				 (long long)wd[3], (long long)wd[2], (long long)wd[3]);
+				 "kernel_shape %s contradicts the weight '%s' %s, a %s kernel", got, w->name,
+				 fmt_list(b1, sizeof b1, wd, w->type.rank), fmt_list(b2, sizeof b2, wd + 2, nsp));
 	}
 	return CV_OK;
 }
+
+static cv_status lower_conv3d(imp *im, int transpose, cv_value *x, cv_value *w, cv_value *b,
+			      const struct spatial *s);
 
 static cv_status lower_conv_common(imp *im, int transpose)
 {
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st), *w = operand(im, 1, 1, &st), *b = operand(im, 2, 0, &st);
-	cv_value *ins[3];
+	cv_value *ins[3], *y;
 	struct spatial s;
 	cv_attrs a;
-	int64_t out_shape[2];
-	int k;
+	cv_type t;
+	int64_t out_shape[SP_MAX + 1];
+	int k, r;
 
 	if (st || (st = need_f32(im, x, 0)) || (st = need_f32(im, w, 1)) || (st = need_f32(im, b, 2)))
 		return st;
-	if (x->type.rank != 4 || w->type.rank != 4)
+	r = x->type.rank;
+	if (r < 3 || r > 5 || w->type.rank != r)
 		return imp_error(im, CV_ERR_UNSUPPORTED,
-				 "only 2-D convolution (rank-4 input and weight) is supported; input has rank %d",
-				 x->type.rank);
-	memset(&a, 0, sizeof a);
-	s.kernel[0] = w->type.dims[2];
-	s.kernel[1] = w->type.dims[3];
-	if ((st = check_kernel_shape(im, w)) || (st = read_spatial(im, &x->type, &s, transpose)))
+				 "convc supports 1-D, 2-D and 3-D convolution (input and weight of rank 3, "
+				 "4 or 5); input has rank %d, weight rank %d", r, w->type.rank);
+	memset(&s, 0, sizeof s);
+	s.nsp = r - 2;
+	memcpy(s.kernel, w->type.dims + 2, (size_t)s.nsp * sizeof *s.kernel);
+	if ((st = check_kernel_shape(im, w, s.nsp)) || (st = read_spatial(im, &x->type, &s, transpose)))
 		return st;
-	if (transpose && attr_ints(NODE, "output_shape", out_shape, 2) == 2) {
+	if (transpose && attr_ints(NODE, "output_shape", out_shape, SP_MAX + 1) == s.nsp) {
 		/* total padding = stride*(in-1) + output_padding + (k-1)*dil + 1 - output_shape */
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < s.nsp; k++) {
 			int64_t total = s.strides[k] * (x->type.dims[2 + k] - 1) + s.output_padding[k] +
 					(s.kernel[k] - 1) * s.dilations[k] + 1 - out_shape[k];
 			if (total < 0) {
@@ -265,22 +432,65 @@ static cv_status lower_conv_common(imp *im, int transpose)
 				total = 0;
 			}
 			s.pads[k] = total / 2;
-			s.pads[k + 2] = total - total / 2;
+			s.pads[k + s.nsp] = total - total / 2;
 		}
 	}
-	memcpy(a.conv.strides, s.strides, sizeof s.strides);
-	memcpy(a.conv.dilations, s.dilations, sizeof s.dilations);
-	memcpy(a.conv.pads, s.pads, sizeof s.pads);
-	if (transpose)
-		memcpy(a.conv.output_padding, s.output_padding, sizeof s.output_padding);
+	if (r == 5)
+		return lower_conv3d(im, transpose, x, w, b, &s);
+	memset(&a, 0, sizeof a);
 	a.conv.group = attr_int(NODE, "group", 1);
 	if (a.conv.group < 1)
 		return imp_error(im, CV_ERR_INPUT, "group must be >= 1, got %lld", (long long)a.conv.group);
+	to_2d(&s);
+	memcpy(a.conv.strides, s.strides, sizeof a.conv.strides);
+	memcpy(a.conv.dilations, s.dilations, sizeof a.conv.dilations);
+	memcpy(a.conv.pads, s.pads, sizeof a.conv.pads);
+	if (transpose)
+		memcpy(a.conv.output_padding, s.output_padding, sizeof a.conv.output_padding);
+	if (r == 3) {
+		t = unit_h(&x->type, CV_LAYOUT_NCHW);
+		if (!(x = view(im, x, &t, &st)))
+			return st;
+		t = unit_h(&w->type, transpose ? CV_LAYOUT_IOHW : CV_LAYOUT_OIHW);
+		if (!(w = view(im, w, &t, &st)))
+			return st;
+	}
 	w->type.layout = transpose ? CV_LAYOUT_IOHW : CV_LAYOUT_OIHW;
 	ins[0] = x;
 	ins[1] = w;
 	ins[2] = b;
-	return finish(im, transpose ? CV_OP_CONV_TRANSPOSE2D : CV_OP_CONV2D, ins, b ? 3 : 2, &a, 1, NULL);
+	if (r == 4)
+		return finish(im, transpose ? CV_OP_CONV_TRANSPOSE2D : CV_OP_CONV2D, ins, b ? 3 : 2, &a, 1,
+			      NULL);
+	if (!(y = step(im, transpose ? CV_OP_CONV_TRANSPOSE2D : CV_OP_CONV2D, ins, b ? 3 : 2, &a, NULL, &st)))
+		return st;
+	t = drop_h(&y->type);
+	return finish(im, CV_OP_RESHAPE, &y, 1, NULL, 1, &t);
+}
+
+/* Conv over x [N,C,D,H,W]: the conv3d op (vol2col + GEMM in the C
+ * backend). ConvTranspose of rank 5 has no kernel yet. */
+static cv_status lower_conv3d(imp *im, int transpose, cv_value *x, cv_value *w, cv_value *b,
+			      const struct spatial *s)
+{
+	cv_value *ins[3];
+	cv_attrs a;
+
+	if (transpose)
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "3-D ConvTranspose (rank-5 input) is not supported; convc has 1-D and 2-D ConvTranspose and 3-D Conv");
+	memset(&a, 0, sizeof a);
+	a.conv3d.group = attr_int(NODE, "group", 1);
+	if (a.conv3d.group < 1)
+		return imp_error(im, CV_ERR_INPUT, "group must be >= 1, got %lld", (long long)a.conv3d.group);
+	memcpy(a.conv3d.strides, s->strides, sizeof a.conv3d.strides);
+	memcpy(a.conv3d.dilations, s->dilations, sizeof a.conv3d.dilations);
+	memcpy(a.conv3d.pads, s->pads, sizeof a.conv3d.pads);
+	w->type.layout = CV_LAYOUT_OIDHW;
+	ins[0] = x;
+	ins[1] = w;
+	ins[2] = b;
+	return finish(im, CV_OP_CONV3D, ins, b ? 3 : 2, &a, 1, NULL);
 }
 
 static cv_status lower_conv(imp *im)
@@ -312,7 +522,7 @@ static cv_status lower_batchnorm(imp *im)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "spatial=0 is not supported");
 	memset(&a, 0, sizeof a);
 	a.bn_eps = attr_float(NODE, "epsilon", 1e-5f);
-	return finish(im, CV_OP_BATCHNORM, ins, 5, &a, 1, NULL);
+	return finish_on_unit_h(im, CV_OP_BATCHNORM, ins, 5, &a);
 }
 
 /* ---- activations ---- */
@@ -329,7 +539,7 @@ static cv_status lower_act(imp *im, cv_op op, cv_act_kind kind, float pa, float 
 	a.act.kind = kind;
 	a.act.a = pa;
 	a.act.b = pb;
-	return finish(im, op, &x, 1, &a, 1, NULL);
+	return finish_on_unit_h(im, op, &x, 1, &a);
 }
 
 static cv_status lower_relu(imp *im)
@@ -646,46 +856,134 @@ static cv_status lower_pow(imp *im)
 
 /* ---- pooling and reductions ---- */
 
+static void pool_attrs(imp *im, cv_pool_kind kind, const struct spatial *s, cv_attrs *a)
+{
+	memset(a, 0, sizeof *a);
+	a->pool.kind = kind;
+	memcpy(a->pool.kernel, s->kernel, sizeof a->pool.kernel);
+	memcpy(a->pool.strides, s->strides, sizeof a->pool.strides);
+	memcpy(a->pool.dilations, s->dilations, sizeof a->pool.dilations);
+	memcpy(a->pool.pads, s->pads, sizeof a->pool.pads);
+	a->pool.ceil_mode = (int)attr_int(NODE, "ceil_mode", 0);
+	a->pool.count_include_pad = (int)attr_int(NODE, "count_include_pad", 0);
+}
+
+/* Whether a 2-D form window takes each element alone (kernel 1x1, stride
+ * 1, no pads), which is y = x for max and average alike. */
+static int pool_is_identity(const struct spatial *s)
+{
+	return s->kernel[0] == 1 && s->kernel[1] == 1 && s->strides[0] == 1 && s->strides[1] == 1 &&
+	       !s->pads[0] && !s->pads[1] && !s->pads[2] && !s->pads[3];
+}
+
+/*
+ * A 3-D pool over x [N,C,D,H,W] as two 2-D ones: the (h, w) window over
+ * [N,C*D,H,W], then the d window (kernel kd x 1) over [N,C,D,H'*W'].
+ * Both max and average separate exactly: a window is a box and so are its
+ * padded and valid parts, so either divisor is the product of per-dim
+ * counts, and ceil_mode acts on each dim alone.
+ */
+static cv_status lower_pool3d(imp *im, cv_pool_kind kind, cv_value *x, const struct spatial *s)
+{
+	const int64_t *xd = x->type.dims;
+	int64_t n = xd[0], c = xd[1], dpt = xd[2], ho, wo;
+	struct spatial hw, dd;
+	cv_status st = CV_OK;
+	cv_type t = x->type;
+	cv_attrs a;
+	int k;
+
+	memset(&hw, 0, sizeof hw);
+	memset(&dd, 0, sizeof dd);
+	for (k = 0; k < 2; k++) {
+		hw.kernel[k] = s->kernel[1 + k];
+		hw.strides[k] = s->strides[1 + k];
+		hw.dilations[k] = s->dilations[1 + k];
+		hw.pads[k] = s->pads[1 + k];
+		hw.pads[2 + k] = s->pads[4 + k];
+		dd.kernel[k] = dd.strides[k] = dd.dilations[k] = 1;
+	}
+	dd.kernel[0] = s->kernel[0];
+	dd.strides[0] = s->strides[0];
+	dd.dilations[0] = s->dilations[0];
+	dd.pads[0] = s->pads[0];
+	dd.pads[2] = s->pads[3];
+	t.rank = 4;
+	t.dims[1] = c * dpt;
+	t.dims[2] = xd[3];
+	t.dims[3] = xd[4];
+	t.layout = CV_LAYOUT_NCHW;
+	pool_attrs(im, kind, &hw, &a);
+	if (!(x = view(im, x, &t, &st)) || !(x = step(im, CV_OP_POOL2D, &x, 1, &a, NULL, &st)))
+		return st;
+	ho = x->type.dims[2];
+	wo = x->type.dims[3];
+	t.dims[0] = n;
+	t.dims[1] = c;
+	t.dims[2] = dpt;
+	t.dims[3] = ho * wo;
+	pool_attrs(im, kind, &dd, &a);
+	/* a 1-deep window with stride 1 and no depth pads (r3d's stem pool)
+	 * leaves the depth as it is: no second pool */
+	if (!(x = view(im, x, &t, &st)) ||
+	    (!pool_is_identity(&dd) && !(x = step(im, CV_OP_POOL2D, &x, 1, &a, NULL, &st))))
+		return st;
+	t.rank = 5;
+	t.dims[2] = x->type.dims[2];
+	t.dims[3] = ho;
+	t.dims[4] = wo;
+	t.layout = CV_LAYOUT_PLAIN;
+	return finish(im, CV_OP_RESHAPE, &x, 1, NULL, 1, &t);
+}
+
 static cv_status lower_pool(imp *im, cv_pool_kind kind)
 {
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st);
 	struct spatial s;
 	cv_attrs a;
-	int n;
+	cv_type t;
+	char b1[96], b2[96];
+	int n, r;
 
 	if (st || (st = need_f32(im, x, 0)) || (st = only_first_result(im)))
 		return st;
-	if (x->type.rank != 4)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "only 2-D pooling (rank-4 input) is supported; input has rank %d",
-				 x->type.rank);
-	n = attr_ints(NODE, "kernel_shape", s.kernel, 2);
-	if (n != 2)
-		return imp_error(im, n == -1 ? CV_ERR_INPUT : CV_ERR_UNSUPPORTED,
-				 "kernel_shape must have 2 values");
+	r = x->type.rank;
+	if (r < 3 || r > 5)
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "convc supports 1-D, 2-D and 3-D pooling (input of rank 3, 4 or 5); input has rank %d",
+				 r);
+	memset(&s, 0, sizeof s);
+	s.nsp = r - 2;
+	n = attr_ints(NODE, "kernel_shape", s.kernel, SP_MAX);
+	if (n != s.nsp)
+		return imp_error(im, CV_ERR_INPUT, "kernel_shape must have %d values for a rank-%d input",
+				 s.nsp, r);
 	if (attr_int(NODE, "storage_order", 0))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "storage_order=1 is not supported");
 	if ((st = read_spatial(im, &x->type, &s, 0)))
 		return st;
 	/* ONNX Runtime: "Pad should be smaller than kernel" (explicit pads;
 	 * auto_pad's are derived from the kernel). */
-	for (n = 0; attr_find(NODE, "pads") && n < 4; n++)
-		if (s.pads[n] >= s.kernel[n % 2])
-			return imp_error(im, CV_ERR_INPUT,
-					 "pads [%lld,%lld,%lld,%lld] must be smaller than kernel_shape [%lld,%lld]",
-					 (long long)s.pads[0], (long long)s.pads[1], (long long)s.pads[2],
-					 (long long)s.pads[3], (long long)s.kernel[0], (long long)s.kernel[1]);
-	memset(&a, 0, sizeof a);
-	a.pool.kind = kind;
-	memcpy(a.pool.kernel, s.kernel, sizeof s.kernel);
-	memcpy(a.pool.strides, s.strides, sizeof s.strides);
-	memcpy(a.pool.dilations, s.dilations, sizeof s.dilations);
-	memcpy(a.pool.pads, s.pads, sizeof s.pads);
-	a.pool.ceil_mode = (int)attr_int(NODE, "ceil_mode", 0);
-	a.pool.count_include_pad = (int)attr_int(NODE, "count_include_pad", 0);
-	if (kind == CV_POOL_AVG && (s.dilations[0] != 1 || s.dilations[1] != 1))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "dilated average pooling is not supported");
-	return finish(im, CV_OP_POOL2D, &x, 1, &a, 1, NULL);
+	for (n = 0; attr_find(NODE, "pads") && n < 2 * s.nsp; n++)
+		if (s.pads[n] >= s.kernel[n % s.nsp])
+			return imp_error(im, CV_ERR_INPUT, "pads %s must be smaller than kernel_shape %s",
+					 fmt_list(b1, sizeof b1, s.pads, 2 * s.nsp),
+					 fmt_list(b2, sizeof b2, s.kernel, s.nsp));
+	for (n = 0; n < s.nsp; n++)
+		if (kind == CV_POOL_AVG && s.dilations[n] != 1)
+			return imp_error(im, CV_ERR_UNSUPPORTED, "dilated average pooling is not supported");
+	if (r == 5)
+		return lower_pool3d(im, kind, x, &s);
+	to_2d(&s);
+	pool_attrs(im, kind, &s, &a);
+	if (r == 4)
+		return finish(im, CV_OP_POOL2D, &x, 1, &a, 1, NULL);
+	t = unit_h(&x->type, CV_LAYOUT_NCHW);
+	if (!(x = view(im, x, &t, &st)) || !(x = step(im, CV_OP_POOL2D, &x, 1, &a, NULL, &st)))
+		return st;
+	t = drop_h(&x->type);
+	return finish(im, CV_OP_RESHAPE, &x, 1, NULL, 1, &t);
 }
 
 static cv_status lower_maxpool(imp *im) { return lower_pool(im, CV_POOL_MAX); }

@@ -48,6 +48,8 @@ typedef enum cv_layout {
 	CV_LAYOUT_OHWI,
 	CV_LAYOUT_HWIO,
 	CV_LAYOUT_IOHW,      /* conv-transpose weights: in channels, out channels/group, kh, kw */
+	CV_LAYOUT_NCDHW,     /* 3-D activations: batch, channels, depth, height, width */
+	CV_LAYOUT_OIDHW,     /* 3-D conv weights: out channels, in channels/group, kd, kh, kw */
 	CV_LAYOUT_COUNT
 } cv_layout;
 
@@ -81,7 +83,8 @@ typedef enum cv_attrs_kind {
 	CV_ATTRS_SOFTMAX,
 	CV_ATTRS_RESHARD,
 	CV_ATTRS_NORM,
-	CV_ATTRS_LRN
+	CV_ATTRS_LRN,
+	CV_ATTRS_CONV3D
 } cv_attrs_kind;
 
 /* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
@@ -154,6 +157,19 @@ typedef struct cv_conv_attrs {
 	cv_act act;                /* fused epilogue, applied after the bias */
 	cv_conv_algo algo;         /* conv2d only; CV_CONV_ALGO_DIRECT for the others */
 } cv_conv_attrs;
+
+/*
+ * conv3d: x ncdhw [N,C,D,H,W], w oidhw [M,C/g,KD,KH,KW], bias [M]. Per
+ * spatial dim k (d, h, w):
+ *   out_k = (in_k + pads[k] + pads[3+k] - dilations[k]*(kernel_k-1) - 1) / strides[k] + 1
+ */
+typedef struct cv_conv3d_attrs {
+	int64_t strides[3];   /* d, h, w */
+	int64_t pads[6];      /* begins d, h, w, then ends d, h, w (ONNX order) */
+	int64_t dilations[3]; /* d, h, w */
+	int64_t group;
+	cv_act act;           /* fused epilogue, applied after the bias */
+} cv_conv3d_attrs;
 
 typedef enum cv_pool_kind { CV_POOL_MAX = 0, CV_POOL_AVG } cv_pool_kind;
 
@@ -301,6 +317,7 @@ typedef union cv_attrs {
 	cv_reshard_attrs reshard;
 	cv_norm_attrs norm;
 	cv_lrn_attrs lrn;
+	cv_conv3d_attrs conv3d;
 } cv_attrs;
 
 typedef struct cv_node cv_node;

@@ -53,7 +53,10 @@ extern "C" {
  *    CV_COORD_HALF_PIXEL_SYMMETRIC joined their enums (the counts grew);
  *    conv2d may take a fifth operand, in_scale (CV_CONV_IN_SCALE): a pass
  *    that rebuilds a conv2d must carry it over; pow was appended to the
- *    op table (CV_OP_COUNT grew). */
+ *    op table (CV_OP_COUNT grew);
+ *    conv3d joined the op table after conv_transpose2d (later CV_OP_*
+ *    values moved) with cv_conv3d_attrs in cv_attrs (CV_ATTRS_CONV3D), and
+ *    the layouts ncdhw and oidhw were appended (CV_LAYOUT_COUNT grew). */
 #define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {

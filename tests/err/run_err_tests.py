@@ -131,12 +131,12 @@ def conv_attr_model(op="Conv", wshape=(4, 3, 3, 3), xshape=(1, 3, 8, 8), **attrs
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 
 
-def pool_attr_model(op="MaxPool", **attrs):
-    """data [1,3,8,8] -> one MaxPool/AveragePool named 'pool0'."""
+def pool_attr_model(op="MaxPool", xshape=(1, 3, 8, 8), **attrs):
+    """data [1,3,8,8] (or xshape) -> one MaxPool/AveragePool named 'pool0'."""
     from onnx import TensorProto, helper
     g = helper.make_graph(
         [helper.make_node(op, ["data"], ["out"], name="pool0", **attrs)], "pool_attrs",
-        [helper.make_tensor_value_info("data", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, list(xshape))],
         [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 
@@ -668,7 +668,58 @@ def _convt_k(c):
                      [CONV, r"kernel_shape", r"3x3|\[3, ?3\]"])
 
 
+@case("conv_rank6", "Conv on a rank-6 input (4 spatial dims) -> exit 3")
+def _conv_rank6(c):
+    return attr_case(c, "conv_rank6.onnx",
+                     conv_attr_model(wshape=(2, 3, 1, 1, 1, 1), xshape=(1, 3, 2, 2, 2, 2)),
+                     [CONV, r"1-D, 2-D and 3-D", r"rank 6"], exit=UNSUPPORTED)
+
+
+@case("convtranspose_3d", "ConvTranspose on a rank-5 input -> exit 3")
+def _convt_3d(c):
+    return attr_case(c, "convt_3d.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(3, 2, 2, 2, 2),
+                                     xshape=(1, 3, 4, 4, 4)),
+                     [CONV, r"3-D ConvTranspose", r"rank-5"], exit=UNSUPPORTED)
+
+
+@case("conv1d_pads_count", "Conv on a rank-3 input with 4 pads (2-D's count) -> exit 1")
+def _conv1d_pads(c):
+    return attr_case(c, "conv1d_pads.onnx",
+                     conv_attr_model(wshape=(4, 3, 3), xshape=(1, 3, 8), pads=[1, 1, 1, 1]),
+                     [CONV, r"pads", r"\b4\b", r"1 spatial dim"])
+
+
+@case("conv3d_kernel_shape_mismatch", "Conv kernel_shape=[3,3] on a 3x3x3 weight -> exit 1")
+def _conv3d_k(c):
+    return attr_case(c, "conv3d_k.onnx",
+                     conv_attr_model(wshape=(4, 3, 3, 3, 3), xshape=(1, 3, 4, 4, 4),
+                                     kernel_shape=[3, 3]),
+                     [CONV, r"kernel_shape", r"\[3, ?3\]", r"\[3, ?3, ?3\]"])
+
+
+@case("conv3d_group_not_dividing", "Conv group=2 on a rank-5 input of 3 channels -> exit 1")
+def _conv3d_g(c):
+    return attr_case(c, "conv3d_g2.onnx",
+                     conv_attr_model(wshape=(4, 1, 1, 1, 1), xshape=(1, 3, 4, 4, 4), group=2),
+                     [CONV, r"group", r"\b2\b", r"\b3\b"])
+
+
 POOL = r"\bpool0\b"
+
+
+@case("pool_rank6", "MaxPool on a rank-6 input -> exit 3")
+def _pool_rank6(c):
+    return attr_case(c, "pool_rank6.onnx",
+                     pool_attr_model(xshape=(1, 3, 2, 2, 2, 2), kernel_shape=[1, 1, 1, 1]),
+                     [POOL, r"1-D, 2-D and 3-D", r"rank 6"], exit=UNSUPPORTED)
+
+
+@case("pool3d_kernel_count", "MaxPool on a rank-5 input with a 2-value kernel_shape -> exit 1")
+def _pool3d_k(c):
+    return attr_case(c, "pool3d_k.onnx",
+                     pool_attr_model(xshape=(1, 3, 4, 4, 4), kernel_shape=[2, 2]),
+                     [POOL, r"kernel_shape", r"\b3\b", r"rank-5"])
 
 
 @case("pool_kernel_zero", "MaxPool kernel_shape=[0,2] -> exit 1")

@@ -31,7 +31,7 @@ W = "const %w: f32[8,4,3,3] oihw #00000000deadbeef\n"
 CASES = {
     "bad_token": (X4 + "%y: f32[1,4,8,8] nchw = relu %x $\n", 3, 33, "expected end of line, found '$'"),
     "missing_colon": (HEAD + "input %x f32[1,4]\n", 2, 10, "expected ':'"),
-    "unknown_op": (X4 + "%y: f32[1,4,8,8] = conv3d %x\n", 3, 20, "unknown op 'conv3d'"),
+    "unknown_op": (X4 + "%y: f32[1,4,8,8] = conv4d %x\n", 3, 20, "unknown op 'conv4d'"),
     "undefined_value": (X4 + "%y: f32[1,4,8,8] = relu %q\n", 3, 25, "unknown value %q"),
     "use_before_def": (X4 + "%y: f32[1,4,8,8] = relu %z\n%z: f32[1,4,8,8] = relu %x\n",
                        3, 25, "unknown value %z"),

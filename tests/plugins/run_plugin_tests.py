@@ -308,7 +308,7 @@ def case_count_ops_option(e):
     # An op that does not exist is the pass's error; an unknown key the runner's.
     # (a usage error: exit 2, before the model is read).
     for pipe, facts, rc_want, who in (
-            ("count-ops{op=conv3d}", ["pass 'count-ops': ", "conv3d"], 1, model),
+            ("count-ops{op=conv4d}", ["pass 'count-ops': ", "conv4d"], 1, model),
             ("count-ops{ops=conv2d}", ["count-ops", "ops", "op"], 2, "convc")):
         rc, out, err = run([e.convc, model, "-passes=" + pipe, "--emit=ir", "-o",
                             os.path.join(d, "bad.cir")] + plugin_flags(e, "count_ops"), ok=False)

@@ -403,6 +403,34 @@ void cvrt_conv_transpose2d_nhwc(const cvrt_conv_transpose2d_params *p, const flo
 				const float *w, const float *bias, float *y, float *ws);
 
 /*
+ * 3-D convolution (ONNX Conv on rank-5 tensors):
+ *   x:    NCDHW [n, c, d, h, w]
+ *   w:    OIDHW [m, c / group, kd, kh, kw]
+ *   bias: [m] or NULL
+ *   y:    NCDHW [n, m, od, oh, ow], y = act(conv(x, w) + bias)
+ * Per spatial dim (depth shown; h and w alike, zero padding):
+ *   od = (d + pad_front + pad_back - dd*(kd-1) - 1) / sd + 1
+ * Computed per chunk of output depth planes as vol2col + GEMM
+ * (cvrt_conv3d.inc.c).
+ * ws: cvrt_conv3d_workspace(p) floats: c*kd*kh*kw*oh*ow times the planes of
+ * a chunk (as many as fit 8 Mi floats, at least 1, at most od).
+ */
+typedef struct cvrt_conv3d_params {
+	int n, c, d, h, w;       /* input dims */
+	int m, od, oh, ow;       /* output channels and spatial dims */
+	int kd, kh, kw;          /* kernel */
+	int sd, sh, sw;          /* strides */
+	int dd, dh, dw;          /* dilations */
+	int pad_f, pad_t, pad_l; /* front, top and left zero padding */
+	int group;               /* c % group == 0 and m % group == 0 */
+	cvrt_act act;            /* fused epilogue applied after bias */
+} cvrt_conv3d_params;
+
+size_t cvrt_conv3d_workspace(const cvrt_conv3d_params *p);
+void cvrt_conv3d(const cvrt_conv3d_params *p, const float *x, const float *w,
+		 const float *bias, float *y, float *ws);
+
+/*
  * The transposed-conv packing of an IOHW weight w_iohw [c, m/group, kh, kw]:
  * for each group g and kernel row ky in turn, the matrix
  *   B_{g,ky}: k = c/group rows, n = kw*(m/group) columns,

@@ -3,7 +3,8 @@
  * Winograd from cvrt_winograd.inc.c), transposed.
  *
  * Kernels of cvrt.h, compiled once per ISA (cvrt_impl.h). The transposed
- * conv's NHWC path (GEMM + pixel shuffle or col2im) is cvrt_convt.inc.c.
+ * conv's NHWC path (GEMM + pixel shuffle or col2im) is cvrt_convt.inc.c;
+ * 3-D convolution (vol2col + GEMM) is cvrt_conv3d.inc.c.
  */
 #include "cvrt_impl.h"
 #include "cvrt_gemm.h"
@@ -20,6 +21,8 @@
 #define cvrt_conv_transpose2d CVRT_FN(cvrt_conv_transpose2d)
 #define cvrt_conv_transpose2d_nhwc_workspace CVRT_FN(cvrt_conv_transpose2d_nhwc_workspace)
 #define cvrt_conv_transpose2d_nhwc CVRT_FN(cvrt_conv_transpose2d_nhwc)
+#define cvrt_conv3d_workspace CVRT_FN(cvrt_conv3d_workspace)
+#define cvrt_conv3d CVRT_FN(cvrt_conv3d)
 
 /* ------------------------------------------------------------------------ */
 /* Convolution                                                              */
@@ -692,3 +695,4 @@ void cvrt_conv_transpose2d(const cvrt_conv_transpose2d_params *p, const float *x
 }
 
 #include "cvrt_convt.inc.c"
+#include "cvrt_conv3d.inc.c"

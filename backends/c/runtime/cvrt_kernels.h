@@ -77,6 +77,11 @@
 	V(cvrt_conv_transpose2d_nhwc,                                                     \
 	  (const cvrt_conv_transpose2d_params *p, const float *x, const float *w,         \
 	   const float *bias, float *y, float *ws),                                       \
+	  (p, x, w, bias, y, ws)) \
+	R(size_t, cvrt_conv3d_workspace, (const cvrt_conv3d_params *p), (p))             \
+	V(cvrt_conv3d,                                                                    \
+	  (const cvrt_conv3d_params *p, const float *x, const float *w, const float *bias, \
+	   float *y, float *ws),                                                          \
 	  (p, x, w, bias, y, ws))
 
 #define CVRT_WINDOW_KERNELS(V, R)                                                         \
