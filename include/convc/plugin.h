@@ -47,8 +47,11 @@ extern "C" {
  *    (inserted after hard_swish and div: later CV_OP_* values moved) and
  *    cv_act_kind grew (tanh ... mish; CV_ACT_KIND_COUNT); cv_op_act_kind()
  *    and cv_act_num_params() are new; max, min and lrn were appended to the
- *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs. */
-#define CV_PLUGIN_ABI_VERSION 8u
+ *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs;
+ * 9: cv_dtype took CV_BF16 (CV_DTYPE_COUNT grew); cast, the comparisons,
+ *    not/and/or/xor, where, argmax and argmin were appended to the op table
+ *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg). */
+#define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

@@ -266,7 +266,7 @@ def _unsupported(c):
                 [r"unsupported", r"\bLpNormalization x2\b", r"\bHardmax x1\b"])
 
 
-@case("unsupported_dtype", "a float64 input -> exit 3 naming the dtype")
+@case("unsupported_dtype", "Relu on a float64 input -> exit 3 naming the dtype")
 def _dtype(c):
     m = save(double_input_model(), os.path.join(c.dir, "double.onnx"))
     return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"double|float64"])
