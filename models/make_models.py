@@ -801,6 +801,7 @@ def _typed_head(spec):
          h.make_node("Relu", ["c0"], ["r0"], name="relu0"),
          h.make_node("GlobalAveragePool", ["r0"], ["p0"], name="gap0"),
          h.make_node("Flatten", ["p0"], ["f0"], name="flat0"),
+         h.make_node("Cast", ["fb16"], ["fb"], name="cast_fb", to=F),
          h.make_node("Gemm", ["f0", "fc", "fb"], ["scores"], name="fc0", transB=1),
          h.make_node("ArgMax", ["scores"], ["cls"], name="argmax0", axis=1, keepdims=0),
          h.make_node("ReduceMax", ["scores"], ["top"], name="top0", axes=[1], keepdims=0),
@@ -821,7 +822,8 @@ def _typed_head(spec):
          h.make_tensor_value_info("label", I, [4]),
          h.make_tensor_value_info("mask", B, [4, 5]),
          h.make_tensor_value_info("agree", B, [4])],
-        [init("w", w), init("fc", fc), init("fb", fb),
+        [init("w", w), init("fc", fc),
+         onnx.numpy_helper.from_array(fb.astype(np.float16), "fb16"),
          onnx.numpy_helper.from_array(np.array(2.0, dtype=np.float32), "thr"),
          onnx.numpy_helper.from_array(np.array(-1, dtype=np.int64), "none"),
          onnx.numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero")])
@@ -835,7 +837,7 @@ def _typed_head(spec):
     for i in range(3):
         for j in range(3):
             c += np.einsum("nchw,oc->nohw", xp[:, :, i:i + 10, j:j + 10], w[:, :, i, j])
-    sc = np.maximum(c, 0).mean(axis=(2, 3)) @ fc.T.astype(np.float64) + fb
+    sc = np.maximum(c, 0).mean(axis=(2, 3)) @ fc.T.astype(np.float64) + fb.astype(np.float16)
     top2 = np.sort(sc, axis=1)[:, -2:]
     margin = min(np.abs(top2[:, 1] - top2[:, 0]).min(), np.abs(top2[:, 1] - 2.0).min(),
                  np.abs(sc).min())
