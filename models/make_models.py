@@ -786,7 +786,8 @@ def _reshape_value_input(spec):
 @model("typed_head_op13", 13, n_inputs=2, n_outputs=4,
        desc="built with onnx.helper: a small CNN classifier with an int64/bool head: "
             "ArgMax, ReduceMax >= threshold, Where(ok, class, -1), Add of an int64 graph "
-            "input, Greater -> bool mask, Cast, Equal/Not/And; inputs x (float32) and "
+            "input, Greater -> bool mask, Cast, Equal/Not/And; the fc bias is stored as float16 "
+            "and Cast to float32 (folded at import); inputs x (float32) and "
             "offset (int64); outputs scores (float32), label (int64), mask (bool), "
             "agree (bool)")
 def _typed_head(spec):
