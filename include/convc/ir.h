@@ -261,8 +261,8 @@ typedef struct cv_reshard_attrs {
 
 /* argmax/argmin(x): the index along `axis` of the first (or, with
  * select_last, the last) greatest/smallest element; the result is i64 with
- * x's dims, `axis` kept as 1 (keepdims) or dropped. A NaN counts as greater
- * than every number for argmax and smaller for argmin, as ONNX Runtime. */
+ * x's dims, `axis` kept as 1 (keepdims) or dropped. Integers compare
+ * exactly; a NaN never replaces the current best (strict comparisons). */
 typedef struct cv_arg_attrs {
 	int64_t axis;     /* normalized to [0, rank) */
 	int keepdims;     /* 1: keep axis as a dim of 1 */
