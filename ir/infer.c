@@ -575,6 +575,32 @@ static cv_status infer_where(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* gather: x[:axis] + indices' dims + x[axis+1:], x's dtype. */
+static cv_status infer_gather(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0), *ix = in_type(n, 1);
+	int64_t axis = n->attrs.axis;
+	int k;
+
+	if (axis < 0 || axis >= x->rank)
+		return ERR("gather '%s': axis %lld out of range for rank %d", n->name, (long long)axis, x->rank);
+	if (ix->dtype != CV_I64 && ix->dtype != CV_I32)
+		return ERR("gather '%s': indices are %s, not i64 or i32", n->name, cv_dtype_name(ix->dtype));
+	if (x->rank - 1 + ix->rank > CV_MAX_RANK)
+		return ERR("gather '%s': the result's rank %d exceeds %d", n->name, x->rank - 1 + ix->rank,
+			   CV_MAX_RANK);
+	*out = *x;
+	out->layout = CV_LAYOUT_PLAIN;
+	out->rank = 0;
+	for (k = 0; k < axis; k++)
+		out->dims[out->rank++] = x->dims[k];
+	for (k = 0; k < ix->rank; k++)
+		out->dims[out->rank++] = ix->dims[k];
+	for (k = (int)axis + 1; k < x->rank; k++)
+		out->dims[out->rank++] = x->dims[k];
+	return CV_OK;
+}
+
 /* argmax/argmin: x's dims with axis kept as 1 or dropped; i64. */
 static cv_status infer_arg(const cv_node *n, cv_type *out, cv_diag *d)
 {
@@ -773,6 +799,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:
 		return infer_arg(n, out, d);
+	case CV_OP_GATHER:
+		return infer_gather(n, out, d);
 	case CV_OP_COUNT:
 		break;
 	}

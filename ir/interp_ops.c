@@ -753,6 +753,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_WHERE:
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:
+	case CV_OP_GATHER:
 		return interp_typed_node(n, (const void *const *)in, (void *const *)out, d);
 	case CV_OP_COUNT:
 		break;

@@ -307,6 +307,34 @@ static cv_status run_arg(const cv_node *n, const void *const *in, void *const *o
 	return CV_OK;
 }
 
+/* gather: slices of x along axis picked by the indices; one outside
+ * [-len, len) gives zeros (the C backend's kernel does the same). */
+static cv_status run_gather(const cv_node *n, const void *const *in, void *const *out)
+{
+	const cv_type *x = &n->inputs[0]->type, *ix = &n->inputs[1]->type;
+	size_t es = cv_dtype_size(x->dtype);
+	int64_t outer = 1, inner = 1, len = x->dims[n->attrs.axis], count = cv_type_numel(ix), o, j;
+	int k;
+
+	for (k = 0; k < n->attrs.axis; k++)
+		outer *= x->dims[k];
+	for (k = (int)n->attrs.axis + 1; k < x->rank; k++)
+		inner *= x->dims[k];
+	for (o = 0; o < outer; o++)
+		for (j = 0; j < count; j++) {
+			int64_t i = cv_elem_get_i(in[1], ix->dtype, j);
+			unsigned char *dst = (unsigned char *)out[0] + (size_t)((o * count + j) * inner) * es;
+			if (i < 0)
+				i += len;
+			if (i < 0 || i >= len)
+				memset(dst, 0, (size_t)inner * es);
+			else
+				memcpy(dst, (const unsigned char *)in[0] + (size_t)((o * len + i) * inner) * es,
+				       (size_t)inner * es);
+		}
+	return CV_OK;
+}
+
 cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const *out, cv_diag *d)
 {
 	int i;
@@ -346,6 +374,8 @@ cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:
 		return run_arg(n, in, out);
+	case CV_OP_GATHER:
+		return run_gather(n, in, out);
 	default:
 		break;
 	}

@@ -202,6 +202,7 @@ static op_class classify(const cv_node *n)
 	case CV_OP_WHERE:
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:
+	case CV_OP_GATHER:
 	case CV_OP_COUNT:
 		break;
 	}

@@ -912,6 +912,7 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_WHERE:
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:
+	case CV_OP_GATHER:
 		break;
 	case CV_OP_COUNT:
 		break;

@@ -1,7 +1,7 @@
 /*
  * emit_typed.c - the C backend's nodes on tensors that are not float32:
  * arithmetic on integers, f64 and halves, cast, the comparisons, logical
- * ops, where and argmax/argmin, as calls into the typed kernel family
+ * ops, where, argmax/argmin and gather, as calls into the typed kernel family
  * (cvrt_typed.c). Data movement of any dtype stays in emit_nodes.c (its
  * copies take an element size); float32 nodes never come here.
  */
@@ -141,6 +141,23 @@ static void emit_arg(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", P(n->outputs[0]));
 }
 
+static void emit_gather(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_type *x = &n->inputs[0]->type;
+	int64_t outer = 1, inner = 1;
+	int k, axis = (int)n->attrs.axis;
+
+	for (k = 0; k < axis; k++)
+		outer *= x->dims[k];
+	for (k = axis + 1; k < x->rank; k++)
+		inner *= x->dims[k];
+	fprintf(f, "\tcvrt_gather(%zu, %d, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, ", cv_dtype_size(x->dtype),
+		(int)n->inputs[1]->type.dtype, outer, x->dims[axis], inner, P(n->inputs[0]));
+	fprintf(f, "%s, %" PRId64 ", ", P(n->inputs[1]), cv_type_numel(&n->inputs[1]->type));
+	fprintf(f, "%s);\n", P(n->outputs[0]));
+}
+
 void emit_typed(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -166,6 +183,9 @@ void emit_typed(emitter *e, FILE *f)
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:
 		emit_arg(e, f);
+		break;
+	case CV_OP_GATHER:
+		emit_gather(e, f);
 		break;
 	default:
 		emit_binary_x(e, f);

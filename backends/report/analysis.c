@@ -187,6 +187,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_SLICE:
 	case CV_OP_PAD:
 	case CV_OP_CAST: /* a conversion moves bytes, it computes nothing */
+	case CV_OP_GATHER:
 		return RP_LAYOUT;
 	case CV_OP_ARGMAX:
 	case CV_OP_ARGMIN:

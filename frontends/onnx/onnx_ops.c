@@ -1893,6 +1893,30 @@ static cv_status lower_arg(imp *im, cv_op op)
 	return finish(im, op, &x, 1, &a, 1, NULL);
 }
 
+/* Gather with run-time indices (or data): Gather of constants folds at
+ * import. axis defaults to 0; indices are int64 or int32. */
+static cv_status lower_gather(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[2];
+	cv_attrs a;
+
+	ins[0] = operand(im, 0, 1, &st);
+	ins[1] = operand(im, 1, 1, &st);
+	if (st)
+		return st;
+	if (ins[1]->type.dtype != CV_I64 && ins[1]->type.dtype != CV_I32)
+		return imp_error(im, CV_ERR_INPUT, "indices are %s, not int64 or int32",
+				 cv_dtype_name(ins[1]->type.dtype));
+	memset(&a, 0, sizeof a);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), ins[0]->type.rank, &a.axis)))
+		return st;
+	if (ins[0]->type.rank - 1 + ins[1]->type.rank > CV_MAX_RANK)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "the result's rank %d exceeds %d",
+				 ins[0]->type.rank - 1 + ins[1]->type.rank, CV_MAX_RANK);
+	return finish(im, CV_OP_GATHER, ins, 2, &a, 1, NULL);
+}
+
 static cv_status lower_argmax(imp *im) { return lower_arg(im, CV_OP_ARGMAX); }
 static cv_status lower_argmin(imp *im) { return lower_arg(im, CV_OP_ARGMIN); }
 
@@ -2120,6 +2144,7 @@ static const struct lower_entry table[] = {
 	{"Where", lower_where},
 	{"ArgMax", lower_argmax},
 	{"ArgMin", lower_argmin},
+	{"Gather", lower_gather},
 };
 
 const char *const *cv_onnx_supported_ops(void)

@@ -49,7 +49,7 @@ extern "C" {
  *    and cv_act_num_params() are new; max, min and lrn were appended to the
  *    op table (CV_OP_COUNT grew) with cv_lrn_attrs in cv_attrs;
  * 9: cv_dtype took CV_BF16 (CV_DTYPE_COUNT grew); cast, the comparisons,
- *    not/and/or/xor, where, argmax and argmin were appended to the op table
+ *    not/and/or/xor, where, argmax, argmin and gather were appended to the op table
  *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg). */
 #define CV_PLUGIN_ABI_VERSION 9u
 

@@ -745,4 +745,13 @@ void cvrt_where(int esize, int ndim, const int64_t *out_dims, const unsigned cha
 void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len, int64_t inner,
 	      const void *x, int64_t *y);
 
+/*
+ * ONNX Gather: x dense [outer, len, inner] of esize-byte elements, idx
+ * n_idx indices of idx_dtype (CVRT_I64 or CVRT_I32; negative ones count from
+ * the end), y [outer, n_idx, inner] = x[o, idx[j], :]. An index outside
+ * [-len, len) gives zeros (ONNX Runtime fails the run; a kernel cannot).
+ */
+void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,
+		 const void *x, const void *idx, int64_t n_idx, void *y);
+
 #endif

@@ -157,7 +157,11 @@
 	V(cvrt_arg,                                                                       \
 	  (int dtype, int is_min, int select_last, int64_t outer, int64_t len,            \
 	   int64_t inner, const void *x, int64_t *y),                                     \
-	  (dtype, is_min, select_last, outer, len, inner, x, y))
+	  (dtype, is_min, select_last, outer, len, inner, x, y))                          \
+	V(cvrt_gather,                                                                    \
+	  (int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,           \
+	   const void *x, const void *idx, int64_t n_idx, void *y),                       \
+	  (esize, idx_dtype, outer, len, inner, x, idx, n_idx, y))
 
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \

@@ -1,7 +1,7 @@
 /*
  * cvrt_typed.c - kernels on tensors of any dtype (enum cvrt_dtype): data
  * movement by element size, arithmetic, comparisons and logical ops, cast,
- * where, argmax/argmin.
+ * where, argmax/argmin, gather.
  *
  * float32 models never come here (their kernels are the float families);
  * these serve the integer, bool, f64 and half tensors of index and mask
@@ -19,6 +19,7 @@
 #define cvrt_cast CVRT_FN(cvrt_cast)
 #define cvrt_where CVRT_FN(cvrt_where)
 #define cvrt_arg CVRT_FN(cvrt_arg)
+#define cvrt_gather CVRT_FN(cvrt_gather)
 
 /* ---- halves: round to nearest even on the way in, exact on the way out ---- */
 
@@ -396,5 +397,24 @@ void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len
 					best = k;
 			}
 			y[o * inner + i] = best;
+		}
+}
+
+void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,
+		 const void *x, const void *idx, int64_t n_idx, void *y)
+{
+	size_t row = (size_t)(inner * esize);
+	int64_t o, j;
+
+	for (o = 0; o < outer; o++)
+		for (j = 0; j < n_idx; j++) {
+			int64_t i = get_i(idx, idx_dtype, j);
+			unsigned char *dst = (unsigned char *)y + (o * n_idx + j) * (int64_t)row;
+			if (i < 0)
+				i += len;
+			if (i < 0 || i >= len)
+				memset(dst, 0, row);
+			else
+				memcpy(dst, (const unsigned char *)x + (o * len + i) * (int64_t)row, row);
 		}
 }
