@@ -115,6 +115,9 @@ static cv_status plan_weights(emitter *e)
 	e->guard_weights_bytes = CV_GUARD_REDZONE; /* a red zone before the first */
 	for (i = 0; i < g->num_consts; i++) {
 		const cv_value *c = g->consts[i];
+		/* a graph output that is a constant is copied out of the weights */
+		if (c->is_output && (st = add_slot(e, c, W_PLAIN)))
+			return st;
 		if (!c->num_uses)
 			continue;
 		for (u = 0; u < c->num_uses; u++)
@@ -340,14 +343,16 @@ static void emit_io_tables(emitter *e, FILE *f, const char *kind, cv_value *cons
 	}
 	fprintf(f, "static const struct io_desc %s_desc[] = {\n", kind);
 	for (i = 0; i < n; i++) {
+		const struct wslot *w = vals[i]->kind == CV_VALUE_CONST ? find_slot(e, vals[i], W_PLAIN) : NULL;
 		fputs("\t{", f);
 		emit_c_string(f, vals[i]->name);
-		fprintf(f, ", %d, %s_dims_%d, %" PRId64 ", AOFF(%zu, %zu), %d, %zu},\n", vals[i]->type.rank, kind,
-			i, cv_type_numel(&vals[i]->type), cv_memplan_offset(&e->plan, vals[i]),
-			cv_memplan_guard_offset(&e->plan, vals[i]), (int)vals[i]->type.dtype,
-			cv_dtype_size(vals[i]->type.dtype));
+		fprintf(f, ", %d, %s_dims_%d, %" PRId64 ", %s(%zu, %zu), %d, %zu, %d},\n", vals[i]->type.rank, kind,
+			i, cv_type_numel(&vals[i]->type), w ? "WOFF" : "AOFF",
+			w ? w->off : cv_memplan_offset(&e->plan, vals[i]),
+			w ? w->goff : cv_memplan_guard_offset(&e->plan, vals[i]), (int)vals[i]->type.dtype,
+			cv_dtype_size(vals[i]->type.dtype), w != NULL);
 	}
-	fprintf(f, "\t{0, 0, 0, 0, 0, 0, 0}\n};\n\n");
+	fprintf(f, "\t{0, 0, 0, 0, 0, 0, 0, 0}\n};\n\n");
 }
 
 static const char prologue[] =
@@ -364,7 +369,8 @@ static const char prologue[] =
 	"#else\n#define AOFF(plain, guarded) (plain)\n#define WOFF(plain, guarded) (plain)\n#endif\n\n"
 	"struct io_desc {\n\tconst char *name;\n\tint rank;\n\tconst int64_t *dims;\n"
 	"\tint64_t numel;\n\tsize_t offset; /* bytes into the arena */\n"
-	"\tint dtype;     /* enum model_dtype */\n\tsize_t esize;  /* bytes per element */\n};\n\n"
+	"\tint dtype;     /* enum model_dtype */\n\tsize_t esize;  /* bytes per element */\n"
+	"\tint in_weights; /* a constant output: offset is into the weights */\n};\n\n"
 	"struct model_ctx {\n\tunsigned char *weights; /* weights.bin, 64-byte aligned */\n"
 	"\tunsigned char *arena;   /* activations */\n\tfloat *scratch;         /* kernel workspace */\n"
 	"\tint threads;\n"

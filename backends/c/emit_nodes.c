@@ -250,7 +250,6 @@ wpack emit_weight_pack(const cv_value *v, int form)
 cv_status emit_check(emitter *e)
 {
 	const cv_node *n;
-	int i;
 
 	cv_graph_for_each_node(&e->m->graph, n) {
 		if (n->op == CV_OP_BATCHNORM && is_nhwc(n->inputs[0]))
@@ -273,11 +272,8 @@ cv_status emit_check(emitter *e)
 					     "%s '%s': the C backend computes this op in float32 only, not %s",
 					     cv_op_name(n->op), n->name, cv_dtype_name(n->inputs[0]->type.dtype));
 	}
-	for (i = 0; i < e->m->graph.num_outputs; i++)
-		if (e->m->graph.outputs[i]->kind == CV_VALUE_CONST)
-			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
-					     "graph output %%%s is a constant; the C backend needs it computed",
-					     e->m->graph.outputs[i]->name);
+	/* A graph output that is a constant is copied out of the weights
+	 * (model_run; emit_c.c's io tables). */
 	return CV_OK;
 }
 
@@ -1136,7 +1132,8 @@ const char emit_api_source[] =
 	"\t\tmemcpy(ctx->arena + input_desc[i].offset, inputs[i], model_input_bytes(i));\n"
 	"\trun_nodes(ctx->weights, ctx->arena, ctx->scratch, prof, ctx->threads);\n"
 	"\tfor (i = 0; i < model_num_outputs(); i++)\n"
-	"\t\tmemcpy(outputs[i], ctx->arena + output_desc[i].offset, model_output_bytes(i));\n"
+	"\t\tmemcpy(outputs[i], (output_desc[i].in_weights ? ctx->weights : ctx->arena) + output_desc[i].offset,\n"
+	"\t\t       model_output_bytes(i));\n"
 	"\tif (prof)\n"
 	"\t\tfor (i = 0; i < NUM_NODES; i++) {\n"
 	"\t\t\tctx->prof_start[i] = prof[i] - t0;\n"

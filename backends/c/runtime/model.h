@@ -93,7 +93,9 @@ int model_threads(const model_ctx *ctx);
  * Run the network once. inputs[i] points at model_input_bytes(i) bytes of
  * elements of model_input_dtype(i) (model_input_size(i) floats for a
  * float32 input; pass other element types' buffers cast to float *),
- * outputs[i] at model_output_bytes(i) bytes; both are owned by the caller and
+ * outputs[i] at model_output_bytes(i) bytes (an output that convc computed
+ * at compile time, e.g. a Shape, is copied from the weights); both are
+ * owned by the caller and
  * may not overlap. Returns 0, or -1 without running when ctx, inputs, outputs
  * or one of their model_num_inputs() / model_num_outputs() pointers is NULL.
  * Allocates nothing. A context runs one call at a time.
