@@ -557,6 +557,148 @@ static cv_status infer_layernorm(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* Broadcast like infer_broadcast; the result is bool (comparisons). */
+static cv_status infer_compare(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	cv_status st = infer_broadcast(n, out, d);
+
+	out->dtype = CV_BOOL;
+	return st;
+}
+
+/* where(c, a, b): the three shapes broadcast together; the result is a's dtype. */
+static cv_status infer_where(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *t[3] = {in_type(n, 0), in_type(n, 1), in_type(n, 2)};
+	int i, k, rank = 0;
+
+	if (t[1]->dtype != t[2]->dtype)
+		return ERR("where '%s': operand dtypes differ (%s, %s)", n->name,
+			   cv_dtype_name(t[1]->dtype), cv_dtype_name(t[2]->dtype));
+	for (i = 0; i < 3; i++)
+		if (t[i]->rank > t[rank]->rank)
+			rank = i;
+	*out = *t[rank];
+	out->dtype = t[1]->dtype;
+	for (k = 0; k < out->rank; k++) {
+		out->dims[k] = 1;
+		for (i = 0; i < 3; i++) {
+			int j = k - (out->rank - t[i]->rank);
+			int64_t dk = j >= 0 ? t[i]->dims[j] : 1;
+			if (dk != 1 && out->dims[k] != 1 && dk != out->dims[k])
+				return ERR("where '%s': cannot broadcast dim %d: %lld vs %lld", n->name, k,
+					   (long long)out->dims[k], (long long)dk);
+			if (dk != 1)
+				out->dims[k] = dk;
+		}
+	}
+	return CV_OK;
+}
+
+/* gather: x[:axis] + indices' dims + x[axis+1:], x's dtype. */
+static cv_status infer_gather(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0), *ix = in_type(n, 1);
+	int64_t axis = n->attrs.axis;
+	int k;
+
+	if (axis < 0 || axis >= x->rank)
+		return ERR("gather '%s': axis %lld out of range for rank %d", n->name, (long long)axis, x->rank);
+	if (ix->dtype != CV_I64 && ix->dtype != CV_I32)
+		return ERR("gather '%s': indices are %s, not i64 or i32", n->name, cv_dtype_name(ix->dtype));
+	if (x->rank - 1 + ix->rank > CV_MAX_RANK)
+		return ERR("gather '%s': the result's rank %d exceeds %d", n->name, x->rank - 1 + ix->rank,
+			   CV_MAX_RANK);
+	*out = *x;
+	out->layout = CV_LAYOUT_PLAIN;
+	out->rank = 0;
+	for (k = 0; k < axis; k++)
+		out->dims[out->rank++] = x->dims[k];
+	for (k = 0; k < ix->rank; k++)
+		out->dims[out->rank++] = ix->dims[k];
+	for (k = (int)axis + 1; k < x->rank; k++)
+		out->dims[out->rank++] = x->dims[k];
+	return CV_OK;
+}
+
+/* argmax/argmin: x's dims with axis kept as 1 or dropped; i64. */
+static cv_status infer_arg(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	const cv_arg_attrs *a = &n->attrs.arg;
+	int k;
+
+	if (a->axis < 0 || a->axis >= x->rank)
+		return ERR("%s '%s': axis %lld out of range for rank %d", cv_op_name(n->op), n->name,
+			   (long long)a->axis, x->rank);
+	if (x->dims[a->axis] == 0)
+		return ERR("%s '%s': axis %lld has no elements", cv_op_name(n->op), n->name,
+			   (long long)a->axis);
+	*out = *x;
+	out->dtype = CV_I64;
+	out->rank = 0;
+	for (k = 0; k < x->rank; k++)
+		if (k != a->axis)
+			out->dims[out->rank++] = x->dims[k];
+		else if (a->keepdims)
+			out->dims[out->rank++] = 1;
+	if (!a->keepdims)
+		out->layout = CV_LAYOUT_PLAIN;
+	return CV_OK;
+}
+
+/* The dtypes of the ops that exist for other dtypes than float32, and of
+ * arithmetic on them: data movement and cast take any dtype, arithmetic
+ * and the comparisons numbers, the logical ops bool. Every other op's
+ * dtypes are checked by the backends and the interpreter, which compute
+ * them in float32 only (the IR may hold an f16 batchnorm a backend refuses). */
+static cv_status check_dtypes(const cv_node *n, cv_diag *d)
+{
+	int i;
+
+	switch (n->op) {
+	case CV_OP_WHERE:
+		if (n->inputs[0]->type.dtype != CV_BOOL)
+			return ERR("where '%s': the condition is %s, not bool", n->name,
+				   cv_dtype_name(n->inputs[0]->type.dtype));
+		return CV_OK;
+	case CV_OP_ADD:
+	case CV_OP_SUB:
+	case CV_OP_MUL:
+	case CV_OP_DIV:
+		if (n->inputs[0]->type.dtype != CV_F32 && n->attrs.act.kind != CV_ACT_NONE)
+			return ERR("%s '%s': a fused activation needs f32, the operands are %s",
+				   cv_op_name(n->op), n->name, cv_dtype_name(n->inputs[0]->type.dtype));
+		/* fall through */
+	case CV_OP_MAX:
+	case CV_OP_MIN:
+	case CV_OP_NEG:
+	case CV_OP_ABS:
+	case CV_OP_LESS:
+	case CV_OP_GREATER:
+	case CV_OP_LESS_EQUAL:
+	case CV_OP_GREATER_EQUAL:
+	case CV_OP_ARGMAX:
+	case CV_OP_ARGMIN:
+		for (i = 0; i < n->num_inputs; i++)
+			if (n->inputs[i]->type.dtype == CV_BOOL)
+				return ERR("%s '%s': operand %d is bool; the op takes numbers", cv_op_name(n->op),
+					   n->name, i);
+		return CV_OK;
+	case CV_OP_NOT:
+	case CV_OP_AND:
+	case CV_OP_OR:
+	case CV_OP_XOR:
+		for (i = 0; i < n->num_inputs; i++)
+			if (n->inputs[i]->type.dtype != CV_BOOL)
+				return ERR("%s '%s': operand %d is %s; the op takes bool", cv_op_name(n->op), n->name,
+					   i, cv_dtype_name(n->inputs[i]->type.dtype));
+		return CV_OK;
+	default:
+		return CV_OK;
+	}
+}
+
 static cv_status check_operands(const cv_node *n, cv_diag *d)
 {
 	int min = cv_op_min_inputs(n->op), max = cv_op_max_inputs(n->op);
@@ -577,7 +719,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	cv_status st = check_operands(n, d);
 
-	if (st)
+	if (st || (st = check_dtypes(n, d)))
 		return st;
 	switch (n->op) {
 	case CV_OP_CONV2D:
@@ -640,6 +782,32 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_softmax(n, out, d);
 	case CV_OP_LAYERNORM:
 		return infer_layernorm(n, out, d);
+	case CV_OP_CAST:
+		*out = *in_type(n, 0);
+		if ((unsigned)n->attrs.cast_to >= CV_DTYPE_COUNT)
+			return ERR("cast '%s': unknown dtype %d", n->name, (int)n->attrs.cast_to);
+		out->dtype = n->attrs.cast_to;
+		return CV_OK;
+	case CV_OP_NOT:
+		*out = *in_type(n, 0);
+		return CV_OK;
+	case CV_OP_AND:
+	case CV_OP_OR:
+	case CV_OP_XOR:
+		return infer_broadcast(n, out, d);
+	case CV_OP_EQUAL:
+	case CV_OP_LESS:
+	case CV_OP_GREATER:
+	case CV_OP_LESS_EQUAL:
+	case CV_OP_GREATER_EQUAL:
+		return infer_compare(n, out, d);
+	case CV_OP_WHERE:
+		return infer_where(n, out, d);
+	case CV_OP_ARGMAX:
+	case CV_OP_ARGMIN:
+		return infer_arg(n, out, d);
+	case CV_OP_GATHER:
+		return infer_gather(n, out, d);
 	case CV_OP_COUNT:
 		break;
 	}

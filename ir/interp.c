@@ -21,7 +21,7 @@
 
 typedef struct slot {
 	const cv_value *v;
-	float *data;    /* the value's elements, or NULL before they exist */
+	void *data;     /* the value's elements (its dtype), or NULL before they exist */
 	int owned;      /* data was allocated here (results only) */
 	int uses_left;  /* operand slots of later nodes that still read it */
 } slot;
@@ -102,14 +102,14 @@ static cv_status uses_count(interp *it)
 	return CV_OK;
 }
 
-/* Element count of t as a float buffer size in bytes; -1 on overflow. */
+/* Bytes of t's elements in its dtype; -1 on overflow. */
 static int buffer_bytes(const cv_type *t, size_t *nbytes)
 {
 	int64_t numel = cv_type_numel(t);
 
-	if (numel < 0 || (uint64_t)numel > SIZE_MAX / sizeof(float))
+	if (numel < 0 || (uint64_t)numel > SIZE_MAX / 8)
 		return -1;
-	*nbytes = (size_t)numel * sizeof(float);
+	*nbytes = (size_t)numel * cv_dtype_size(t->dtype);
 	return 0;
 }
 
@@ -119,39 +119,28 @@ static cv_status const_bind(interp *it, slot *s, const char *who)
 	const cv_value *v = s->v;
 	size_t nbytes;
 
-	if (v->type.dtype != CV_F32)
-		return cv_diag_error(it->d, CV_ERR_UNSUPPORTED,
-				     "%s: constant '%s' is %s; the interpreter computes float32 only", who,
-				     v->name, cv_dtype_name(v->type.dtype));
 	if (buffer_bytes(&v->type, &nbytes))
 		return cv_diag_error(it->d, CV_ERR_NOMEM, "%s: constant '%s' is too large", who, v->name);
 	if (v->nbytes != nbytes || (nbytes && !v->data))
 		return cv_diag_error(it->d, CV_ERR_INTERNAL,
 				     "%s: constant '%s' holds %zu bytes, its type needs %zu", who, v->name,
 				     v->nbytes, nbytes);
-	/* Never written: operands are passed on as const float *. */
-	s->data = (float *)v->data;
+	/* Never written: operands are passed on as const pointers. */
+	s->data = v->data;
 	return CV_OK;
 }
 
-static cv_status inputs_bind(interp *it, const float *const *inputs)
+static cv_status inputs_bind(interp *it, const void *const *inputs)
 {
 	int i;
 
-	for (i = 0; i < it->g->num_inputs; i++) {
-		const cv_value *v = it->g->inputs[i];
-		slot *s = slot_find(it, v);
-		if (v->type.dtype != CV_F32)
-			return cv_diag_error(it->d, CV_ERR_UNSUPPORTED,
-					     "graph input '%s' is %s; the interpreter computes float32 only",
-					     v->name, cv_dtype_name(v->type.dtype));
-		s->data = (float *)inputs[i];
-	}
+	for (i = 0; i < it->g->num_inputs; i++)
+		slot_find(it, it->g->inputs[i])->data = (void *)(uintptr_t)inputs[i];
 	return CV_OK;
 }
 
 /* Gather node n's operand buffers into in[]. */
-static cv_status operands_get(interp *it, const cv_node *n, const float **in)
+static cv_status operands_get(interp *it, const cv_node *n, const void **in)
 {
 	char who[256];
 	cv_status st;
@@ -176,7 +165,7 @@ static cv_status operands_get(interp *it, const cv_node *n, const float **in)
 }
 
 /* Allocate node n's result buffers into out[] (and their slots). */
-static cv_status results_alloc(interp *it, const cv_node *n, float **out)
+static cv_status results_alloc(interp *it, const cv_node *n, void **out)
 {
 	int i;
 
@@ -184,15 +173,11 @@ static cv_status results_alloc(interp *it, const cv_node *n, float **out)
 		const cv_value *v = n->outputs[i];
 		slot *s = slot_find(it, v);
 		size_t nbytes;
-		if (v->type.dtype != CV_F32)
-			return cv_diag_error(it->d, CV_ERR_UNSUPPORTED,
-					     "%s '%s': result %d is %s; the interpreter computes float32 only",
-					     cv_op_name(n->op), n->name, i, cv_dtype_name(v->type.dtype));
 		if (buffer_bytes(&v->type, &nbytes))
 			return cv_diag_error(it->d, CV_ERR_NOMEM, "%s '%s': result %d is too large",
 					     cv_op_name(n->op), n->name, i);
 		/* malloc(0) may return NULL; one spare element keeps "no data" unambiguous */
-		s->data = malloc(nbytes ? nbytes : sizeof(float));
+		s->data = malloc(nbytes ? nbytes : 8);
 		if (!s->data)
 			return cv_diag_error(it->d, CV_ERR_NOMEM, "%s '%s': out of memory for %zu bytes",
 					     cv_op_name(n->op), n->name, nbytes);
@@ -228,8 +213,8 @@ static void node_retire(interp *it, const cv_node *n)
 
 static cv_status node_run(interp *it, const cv_node *n)
 {
-	const float *in[MAX_NODE_VALUES];
-	float *out[MAX_NODE_VALUES];
+	const void *in[MAX_NODE_VALUES];
+	void *out[MAX_NODE_VALUES];
 	cv_status st;
 
 	if (n->num_inputs > MAX_NODE_VALUES || n->num_outputs > MAX_NODE_VALUES)
@@ -237,13 +222,16 @@ static cv_status node_run(interp *it, const cv_node *n)
 				     cv_op_name(n->op), n->name, MAX_NODE_VALUES);
 	if ((st = operands_get(it, n, in)) || (st = results_alloc(it, n, out)))
 		return st;
-	if ((st = interp_node(n, in, out, it->d)))
+	/* float32 nodes keep the float kernels; anything else runs typed */
+	st = interp_is_typed(n) ? interp_typed_node(n, in, out, it->d)
+				: interp_node(n, (const float *const *)in, (float *const *)out, it->d);
+	if (st)
 		return st;
 	node_retire(it, n);
 	return CV_OK;
 }
 
-static cv_status outputs_copy(interp *it, float *const *outputs)
+static cv_status outputs_copy(interp *it, void *const *outputs)
 {
 	cv_status st;
 	int i;
@@ -277,6 +265,27 @@ static void slots_free(interp *it)
 
 cv_status cv_interp_run(const cv_module *m, const float *const *inputs, float *const *outputs,
 			cv_diag *d)
+{
+	const cv_graph *g = &m->graph;
+	int i;
+
+	for (i = 0; i < g->num_inputs; i++)
+		if (g->inputs[i]->type.dtype != CV_F32)
+			return cv_diag_error(d, CV_ERR_UNSUPPORTED,
+					     "graph input '%s' is %s; cv_interp_run feeds float32 only "
+					     "(cv_interp_run_typed takes every dtype)",
+					     g->inputs[i]->name, cv_dtype_name(g->inputs[i]->type.dtype));
+	for (i = 0; i < g->num_outputs; i++)
+		if (g->outputs[i]->type.dtype != CV_F32)
+			return cv_diag_error(d, CV_ERR_UNSUPPORTED,
+					     "graph output '%s' is %s; cv_interp_run returns float32 only "
+					     "(cv_interp_run_typed takes every dtype)",
+					     g->outputs[i]->name, cv_dtype_name(g->outputs[i]->type.dtype));
+	return cv_interp_run_typed(m, (const void *const *)inputs, (void *const *)outputs, d);
+}
+
+cv_status cv_interp_run_typed(const cv_module *m, const void *const *inputs, void *const *outputs,
+			      cv_diag *d)
 {
 	interp it;
 	const cv_node *n;

@@ -462,6 +462,8 @@ static void fill_random(void *data, int64_t numel, cv_dtype dt, uint64_t state)
 	case CV_I8: FILL(int8_t, (int8_t)((int)(x >> 60) - 8));
 	case CV_U8: FILL(uint8_t, (uint8_t)(x >> 60));
 	case CV_BOOL: FILL(uint8_t, (uint8_t)(x >> 63));
+	case CV_BF16: /* sign, exponent 113..126 (|v| < 1), mantissa */
+		FILL(uint16_t, (uint16_t)((x >> 63) << 15 | (113 + (x >> 10) % 14) << 7 | (x & 0x7f)));
 	case CV_DTYPE_COUNT: break;
 	}
 #undef FILL
@@ -516,7 +518,8 @@ static cv_status parse_element(parser *ps, cv_dtype dt, unsigned char *dst)
 	switch (dt) {
 	case CV_F32: st = cvp_parse_f32(ps, &e.f32); break;
 	case CV_F64: st = parse_f64(ps, &e.f64); break;
-	case CV_F16: st = parse_bits16(ps, &e.f16); break;
+	case CV_F16:
+	case CV_BF16: st = parse_bits16(ps, &e.f16); break;
 	case CV_I64: st = cvp_parse_int(ps, INT64_MIN, INT64_MAX, "i64 element", &e.i64); break;
 	case CV_I32:
 		st = cvp_parse_int(ps, INT32_MIN, INT32_MAX, "i32 element", &x);

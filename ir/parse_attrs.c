@@ -393,6 +393,25 @@ cv_status cvp_parse_placement(parser *ps, cv_placement *out)
 	return CV_OK;
 }
 
+/* A dtype name: f32, i64, bool, ... */
+static cv_status dtype_attr(parser *ps, cv_dtype *out)
+{
+	const char *at;
+	char w[32];
+	int i;
+
+	skip_ws(ps);
+	at = ps->p;
+	if (!cvp_word(ps, w, sizeof w))
+		return FAIL(at, "expected a dtype (f32, i64, bool, ...)");
+	for (i = 0; i < CV_DTYPE_COUNT && strcmp(w, cv_dtype_name((cv_dtype)i)); i++)
+		;
+	if (i == CV_DTYPE_COUNT)
+		return FAIL(at, "unknown dtype '%s'", w);
+	*out = (cv_dtype)i;
+	return CV_OK;
+}
+
 static cv_status other_attr(parser *ps, node_text *nt, const char *key, const char *at)
 {
 	cv_attrs *a = &nt->attrs;
@@ -432,6 +451,18 @@ static cv_status other_attr(parser *ps, node_text *nt, const char *key, const ch
 		if (!strcmp(key, "epsilon"))
 			return cvp_parse_f32(ps, &a->norm.epsilon);
 		break;
+	case CV_ATTRS_CAST:
+		if (!strcmp(key, "to"))
+			return dtype_attr(ps, &a->cast_to);
+		break;
+	case CV_ATTRS_ARG:
+		if (!strcmp(key, "axis"))
+			return attr_int(ps, key, &a->arg.axis, 0, INT_LIMIT);
+		if (!strcmp(key, "keepdims"))
+			return attr_flag(ps, key, &a->arg.keepdims);
+		if (!strcmp(key, "select_last"))
+			return attr_flag(ps, key, &a->arg.select_last);
+		break;
 	case CV_ATTRS_RESHARD:
 		if (!strcmp(key, "from"))
 			return cvp_parse_placement(ps, &a->reshard.from);
@@ -463,6 +494,8 @@ static cv_status parse_attr(parser *ps, node_text *nt, const char *key, const ch
 	case CV_ATTRS_SOFTMAX:
 	case CV_ATTRS_RESHARD:
 	case CV_ATTRS_NORM:
+	case CV_ATTRS_CAST:
+	case CV_ATTRS_ARG:
 	case CV_ATTRS_LRN: return other_attr(ps, nt, key, at);
 	}
 	return unknown_attr(ps, nt, key, at);
@@ -516,6 +549,7 @@ static void attrs_defaults(node_text *nt)
 		a->pool.dilations[0] = a->pool.dilations[1] = 1;
 		break;
 	case CV_ATTRS_REDUCE: a->reduce.keepdims = 1; break;
+	case CV_ATTRS_ARG: a->arg.keepdims = 1; break; /* ONNX ArgMax's default */
 	case CV_ATTRS_GEMM: a->gemm.alpha = a->gemm.beta = 1; break;
 	case CV_ATTRS_SLICE:
 		for (k = 0; k < nt->rank; k++)
@@ -536,6 +570,7 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	static const char *const resize[] = {"scales", "sizes", NULL};
 	static const char *const reshard[] = {"from", "to", NULL};
 	static const char *const lrn[] = {"size", NULL};
+	static const char *const cast[] = {"to", NULL};
 	const char *const *list = NULL;
 
 	switch (kind) {
@@ -550,6 +585,8 @@ static const char *required_attr(cv_attrs_kind kind, int i)
 	case CV_ATTRS_RESIZE: list = resize; break;
 	case CV_ATTRS_RESHARD: list = reshard; break;
 	case CV_ATTRS_LRN: list = lrn; break;
+	case CV_ATTRS_CAST: list = cast; break;
+	case CV_ATTRS_ARG: list = axis; break;
 	default: return NULL;
 	}
 	return list[i];

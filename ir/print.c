@@ -270,6 +270,13 @@ static void print_attrs(FILE *f, const cv_node *n)
 		fprintf(f, " {size=%" PRId64 ", alpha=%.9g, beta=%.9g, bias=%.9g}", a->lrn.size,
 			a->lrn.alpha, a->lrn.beta, a->lrn.bias);
 		break;
+	case CV_ATTRS_CAST:
+		fprintf(f, " {to=%s}", cv_dtype_name(a->cast_to));
+		break;
+	case CV_ATTRS_ARG:
+		fprintf(f, " {axis=%" PRId64 ", keepdims=%d, select_last=%d}", a->arg.axis,
+			a->arg.keepdims, a->arg.select_last);
+		break;
 	case CV_ATTRS_RESHARD: {
 		char from[48], to[48];
 		fprintf(f, " {from=%s, to=%s}", cv_placement_str(&a->reshard.from, from, sizeof from),

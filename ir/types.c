@@ -11,6 +11,7 @@ static const struct {
 	[CV_F32] = {"f32", 4}, [CV_F64] = {"f64", 8}, [CV_F16] = {"f16", 2},
 	[CV_I64] = {"i64", 8}, [CV_I32] = {"i32", 4}, [CV_I8] = {"i8", 1},
 	[CV_U8] = {"u8", 1},   [CV_BOOL] = {"bool", 1},
+	[CV_BF16] = {"bf16", 2},
 };
 
 static const char *const layouts[CV_LAYOUT_COUNT] = {

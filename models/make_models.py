@@ -849,6 +849,70 @@ def _reshape_value_input(spec):
     return [randn(2, 24, 5, seed=127)], None
 
 
+@model("typed_head_op13", 13, n_inputs=2, n_outputs=4,
+       desc="built with onnx.helper: a small CNN classifier with an int64/bool head: "
+            "ArgMax, ReduceMax >= threshold, Where(ok, class, -1), Add of an int64 graph "
+            "input, Greater -> bool mask, Cast, Equal/Not/And; the fc bias is stored as float16 "
+            "and Cast to float32 (folded at import); inputs x (float32) and "
+            "offset (int64); outputs scores (float32), label (int64), mask (bool), "
+            "agree (bool)")
+def _typed_head(spec):
+    rng = np.random.default_rng(31)
+    w = rng.standard_normal((8, 3, 3, 3)).astype(np.float32) * 0.4
+    fc = rng.standard_normal((5, 8)).astype(np.float32)
+    fb = rng.standard_normal((5,)).astype(np.float32) * 0.1
+    h = onnx.helper
+    F, I, B = onnx.TensorProto.FLOAT, onnx.TensorProto.INT64, onnx.TensorProto.BOOL
+    g = h.make_graph(
+        [h.make_node("Conv", ["x", "w"], ["c0"], name="conv0", pads=[1, 1, 1, 1]),
+         h.make_node("Relu", ["c0"], ["r0"], name="relu0"),
+         h.make_node("GlobalAveragePool", ["r0"], ["p0"], name="gap0"),
+         h.make_node("Flatten", ["p0"], ["f0"], name="flat0"),
+         h.make_node("Cast", ["fb16"], ["fb"], name="cast_fb", to=F),
+         h.make_node("Gemm", ["f0", "fc", "fb"], ["scores"], name="fc0", transB=1),
+         h.make_node("ArgMax", ["scores"], ["cls"], name="argmax0", axis=1, keepdims=0),
+         h.make_node("ReduceMax", ["scores"], ["top"], name="top0", axes=[1], keepdims=0),
+         h.make_node("GreaterOrEqual", ["top", "thr"], ["ok"], name="ge0"),
+         h.make_node("Where", ["ok", "cls", "none"], ["pick"], name="where0"),
+         h.make_node("Add", ["pick", "offset"], ["label"], name="add0"),
+         h.make_node("Greater", ["scores", "zero"], ["mask"], name="gt0"),
+         h.make_node("Cast", ["mask"], ["maskf"], name="cast0", to=F),
+         h.make_node("ArgMin", ["maskf"], ["first_off"], name="argmin0", axis=1, keepdims=0,
+                     select_last_index=1),
+         h.make_node("Equal", ["first_off", "cls"], ["eq"], name="eq0"),
+         h.make_node("Not", ["eq"], ["ne"], name="not0"),
+         h.make_node("And", ["ne", "ok"], ["agree"], name="and0")],
+        "typed_head_op13",
+        [h.make_tensor_value_info("x", F, [4, 3, 10, 10]),
+         h.make_tensor_value_info("offset", I, [4])],
+        [h.make_tensor_value_info("scores", F, [4, 5]),
+         h.make_tensor_value_info("label", I, [4]),
+         h.make_tensor_value_info("mask", B, [4, 5]),
+         h.make_tensor_value_info("agree", B, [4])],
+        [init("w", w), init("fc", fc),
+         onnx.numpy_helper.from_array(fb.astype(np.float16), "fb16"),
+         onnx.numpy_helper.from_array(np.array(2.0, dtype=np.float32), "thr"),
+         onnx.numpy_helper.from_array(np.array(-1, dtype=np.int64), "none"),
+         onnx.numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero")])
+    save_onnx(spec, g)
+    x = randn(4, 3, 10, 10, seed=131)
+    # The integer and bool outputs are compared exactly, so no decision may hang on
+    # float rounding: the scores (float64 here) keep clear of ties, of the threshold
+    # and of 0 by far more than convc's and ORT's float32 results can differ.
+    c = np.zeros((4, 8, 10, 10))
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    for i in range(3):
+        for j in range(3):
+            c += np.einsum("nchw,oc->nohw", xp[:, :, i:i + 10, j:j + 10], w[:, :, i, j])
+    sc = np.maximum(c, 0).mean(axis=(2, 3)) @ fc.T.astype(np.float64) + fb.astype(np.float16)
+    top2 = np.sort(sc, axis=1)[:, -2:]
+    margin = min(np.abs(top2[:, 1] - top2[:, 0]).min(), np.abs(top2[:, 1] - 2.0).min(),
+                 np.abs(sc).min())
+    if margin < 1e-3:
+        sys.exit(f"make_models: typed_head_op13: a decision is within {margin:.2g} of a tie")
+    return [x, np.array([0, 10, 20, 30], dtype=np.int64)], None
+
+
 # --------------------------------------------------------------------------------------
 # Transcendental activations: each op, each written-out form exporters produce, and a
 # ConvNeXt block (GELU between 1x1 layers, LayerNormalization, layer scale)
@@ -1827,6 +1891,8 @@ _real("resnext50_32x4d", "resnext50_32x4d", 75, "generated", on_request=True,
 def check_ref(spec, refs, torch_outs):
     """Sanity of the ONNX Runtime references, and agreement with torch's own output."""
     for k, r in enumerate(refs):
+        if r.dtype.kind in "biu":  # index and mask outputs: compared exactly
+            continue
         if r.dtype != np.float32:
             sys.exit(f"make_models: {spec.name}: ref {k} has dtype {r.dtype}")
         if not np.all(np.isfinite(r)):
@@ -1855,7 +1921,9 @@ def make(spec):
     in_paths = [os.path.join(HERE, f) for f in spec.input_files()]
     assert len(inputs) == spec.n_inputs, spec.name
     for p, a in zip(in_paths, inputs):
-        np.save(p, np.asarray(a, dtype=np.float32, order="C"))  # keeps a 0-d shape
+        # float inputs as float32; index and mask inputs keep their integer/bool dtype
+        dt = a.dtype if isinstance(a, np.ndarray) and a.dtype.kind in "biu" else np.float32
+        np.save(p, np.asarray(a, dtype=dt, order="C"))  # keeps a 0-d shape
     # ORT takes every graph input in graph order: the run-time ones (in_paths, in
     # order) and those convc fixes at compile time (their own files).
     value_paths = {n: os.path.join(HERE, f) for n, f in spec.value_files().items()}

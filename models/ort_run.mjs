@@ -6,7 +6,7 @@
 //                    [--threads T] [--bench N]
 //
 // Inputs and outputs are NumPy .npy files, C order, in ONNX graph order:
-// inputs float32, int64 or int32 (shape-setting inputs), outputs float32.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
+// inputs and outputs float32, float64, int64, int32, int8, uint8 or bool.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
 // always 1, sequential execution).  --bench N runs one warm-up inference and
 // then N timed ones and prints
 //   latency_ms median=... min=... max=... runs=N
@@ -56,8 +56,17 @@ function parseArgs(argv) {
 
 const NPY_TYPES = {
   f4: { type: 'float32', size: 4, make: (n) => new Float32Array(n) },
+  f8: { type: 'float64', size: 8, make: (n) => new Float64Array(n) },
   i8: { type: 'int64', size: 8, make: (n) => new BigInt64Array(n) },
   i4: { type: 'int32', size: 4, make: (n) => new Int32Array(n) },
+  i1: { type: 'int8', size: 1, make: (n) => new Int8Array(n) },
+  u1: { type: 'uint8', size: 1, make: (n) => new Uint8Array(n) },
+  b1: { type: 'bool', size: 1, make: (n) => new Uint8Array(n) },
+};
+// ORT tensor type -> .npy descr
+const NPY_DESCR = {
+  float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', int8: '|i1', uint8: '|u1',
+  bool: '|b1',
 };
 
 const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
@@ -84,7 +93,7 @@ function readNpy(path) {
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr || !fortran || !shape) throw new Error(`${path}: bad .npy header: ${header}`);
   const kind = /^[<=|]/.test(descr[1]) ? NPY_TYPES[descr[1].slice(1)] : undefined;
-  if (!kind) throw new Error(`${path}: dtype ${descr[1]} is not float32, int64 or int32`);
+  if (!kind) throw new Error(`${path}: dtype ${descr[1]} is not one ort_run reads`);
   if (fortran[1] !== 'False') throw new Error(`${path}: Fortran-order arrays are not supported`);
   const dims = shape[1]
     .split(',')
@@ -105,9 +114,9 @@ function readNpy(path) {
   return { dims, data, type: kind.type };
 }
 
-function writeNpy(path, dims, data) {
+function writeNpy(path, dims, data, type) {
   const shapeStr = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeStr}, }`;
+  let header = `{'descr': '${NPY_DESCR[type]}', 'fortran_order': False, 'shape': ${shapeStr}, }`;
   // Version 1.0: 10-byte preamble; pad header with spaces so the data starts
   // on a 64-byte boundary, header ends with '\n'.
   const total = 10 + header.length + 1;
@@ -117,8 +126,9 @@ function writeNpy(path, dims, data) {
   pre[6] = 1;
   pre[7] = 0;
   pre.writeUInt16LE(header.length, 8);
-  const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-  const body = Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength);
+  // bool tensors come back as arrays of booleans: one byte 0/1 each
+  const arr = type === 'bool' && !(data instanceof Uint8Array) ? Uint8Array.from(data, (b) => (b ? 1 : 0)) : data;
+  const body = Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
   fs.writeFileSync(path, Buffer.concat([pre, Buffer.from(header, 'latin1'), body]));
 }
 
@@ -172,9 +182,9 @@ async function main() {
 
   args.outputs.forEach((path, k) => {
     const t = results[outNames[k]];
-    if (t.type !== 'float32')
-      throw new Error(`output ${outNames[k]} has type ${t.type}, only float32 is supported`);
-    writeNpy(path, t.dims.map(Number), t.data);
+    if (!NPY_DESCR[t.type])
+      throw new Error(`output ${outNames[k]} has type ${t.type}, which ort_run does not write`);
+    writeNpy(path, t.dims.map(Number), t.data, t.type);
   });
 }
 

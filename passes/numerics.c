@@ -6,6 +6,8 @@
  * Tolerance per output: max|out - ref| <= 1e-4 * max|ref| + 1e-5, the e2e
  * bound (tests/e2e/run_model.py): passes reassociate float sums (folded BN
  * scales, fused epilogues) but never change a result by more than rounding.
+ * Integer and bool outputs must stay equal. Inputs of every dtype are fed
+ * (cv_interp_run_typed).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,12 +20,15 @@
 #define ATOL 1e-5
 #define SEED 0x5eed5eedull
 
+/* Every buffer holds elements of its value's dtype (room for 8 bytes each). */
 struct numerics {
 	int num_in, num_out;
-	float **inputs;  /* seeded random inputs, uniform in [-1, 1) */
-	float **ref;     /* outputs before the pipeline */
-	float **cur;     /* scratch for the outputs after a pass */
+	void **inputs;   /* seeded random inputs: floats uniform in [-1, 1), integers
+			  * 0..3, bools 0/1 */
+	void **ref;      /* outputs before the pipeline */
+	void **cur;      /* scratch for the outputs after a pass */
 	int64_t *out_numel;
+	cv_dtype *out_dtype;
 };
 
 /* splitmix64: a small, well-mixed stream; the data only needs to be
@@ -37,13 +42,13 @@ static uint64_t next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static float **alloc_set(int n, const int64_t *numel)
+static void **alloc_set(int n, const int64_t *numel)
 {
-	float **v = calloc((size_t)n + 1, sizeof *v);
+	void **v = calloc((size_t)n + 1, sizeof *v);
 	int i;
 
 	for (i = 0; v && i < n; i++)
-		if (!(v[i] = malloc((size_t)(numel[i] ? numel[i] : 1) * sizeof(float)))) {
+		if (!(v[i] = malloc((size_t)(numel[i] ? numel[i] : 1) * 8))) {
 			while (i--)
 				free(v[i]);
 			free(v);
@@ -52,7 +57,7 @@ static float **alloc_set(int n, const int64_t *numel)
 	return v;
 }
 
-static void free_set(float **v, int n)
+static void free_set(void **v, int n)
 {
 	int i;
 
@@ -69,6 +74,7 @@ void numerics_free(struct numerics *nu)
 	free_set(nu->ref, nu->num_out);
 	free_set(nu->cur, nu->num_out);
 	free(nu->out_numel);
+	free(nu->out_dtype);
 	free(nu);
 }
 
@@ -81,22 +87,34 @@ cv_status numerics_begin(const cv_module *m, struct numerics **out, cv_diag *d)
 	int i, k;
 
 	*out = NULL;
-	if (!nu || g->num_inputs > 256 || !(nu->out_numel = calloc((size_t)g->num_outputs + 1, 8)))
+	if (!nu || g->num_inputs > 256 || !(nu->out_numel = calloc((size_t)g->num_outputs + 1, 8)) ||
+	    !(nu->out_dtype = calloc((size_t)g->num_outputs + 1, sizeof *nu->out_dtype)))
 		goto nomem;
 	nu->num_in = g->num_inputs;
 	nu->num_out = g->num_outputs;
 	for (i = 0; i < g->num_inputs; i++)
 		in_numel[i] = cv_type_numel(&g->inputs[i]->type);
-	for (i = 0; i < g->num_outputs; i++)
+	for (i = 0; i < g->num_outputs; i++) {
 		nu->out_numel[i] = cv_type_numel(&g->outputs[i]->type);
+		nu->out_dtype[i] = g->outputs[i]->type.dtype;
+	}
 	if (!(nu->inputs = alloc_set(nu->num_in, in_numel)) ||
 	    !(nu->ref = alloc_set(nu->num_out, nu->out_numel)) ||
 	    !(nu->cur = alloc_set(nu->num_out, nu->out_numel)))
 		goto nomem;
-	for (i = 0; i < nu->num_in; i++)
-		for (k = 0; k < in_numel[i]; k++)
-			nu->inputs[i][k] = (float)((next(&s) >> 11) * 0x1.0p-53 * 2.0 - 1.0);
-	if (cv_interp_run(m, (const float *const *)nu->inputs, nu->ref, d)) {
+	for (i = 0; i < nu->num_in; i++) {
+		cv_dtype dt = g->inputs[i]->type.dtype;
+		for (k = 0; k < in_numel[i]; k++) {
+			uint64_t x = next(&s);
+			if (dt == CV_F32) /* as before the typed inputs existed */
+				((float *)nu->inputs[i])[k] = (float)((x >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+			else if (cv_dtype_is_float(dt))
+				cv_elem_set_f(nu->inputs[i], dt, k, (x >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+			else
+				cv_elem_set_i(nu->inputs[i], dt, k, dt == CV_BOOL ? (int64_t)(x >> 63) : (int64_t)(x >> 62));
+		}
+	}
+	if (cv_interp_run_typed(m, (const void *const *)nu->inputs, nu->ref, d)) {
 		numerics_free(nu);
 		return cv_diag_error(d, d->status, "check-numerics: before the pipeline: %s", d->msg);
 	}
@@ -119,15 +137,20 @@ cv_status numerics_check(struct numerics *nu, const cv_module *m, const char *pa
 		return cv_diag_error(d, CV_ERR_INTERNAL, "check-numerics: pass %s changed the graph's inputs or outputs",
 				     pass);
 	for (i = 0; i < nu->num_out; i++)
-		if (cv_type_numel(&g->outputs[i]->type) != nu->out_numel[i])
+		if (cv_type_numel(&g->outputs[i]->type) != nu->out_numel[i] ||
+		    g->outputs[i]->type.dtype != nu->out_dtype[i])
 			return cv_diag_error(d, CV_ERR_INTERNAL, "check-numerics: pass %s changed the shape of output %d",
 					     pass, i);
-	if (cv_interp_run(m, (const float *const *)nu->inputs, nu->cur, d))
+	if (cv_interp_run_typed(m, (const void *const *)nu->inputs, nu->cur, d))
 		return cv_diag_error(d, d->status, "check-numerics: after pass %s: %s", pass, d->msg);
 	for (i = 0; i < nu->num_out; i++) {
 		double max_ref = 0, max_err = 0;
 		for (k = 0; k < nu->out_numel[i]; k++) {
-			double r = nu->ref[i][k], c = nu->cur[i][k], e;
+			double r = cv_elem_get_f(nu->ref[i], nu->out_dtype[i], k);
+			double c = cv_elem_get_f(nu->cur[i], nu->out_dtype[i], k), e;
+			/* integers and bools (indices, masks) must not change at all */
+			if (!cv_dtype_is_float(nu->out_dtype[i]) && r != c && bad < 0)
+				bad = i;
 			/* NaN where the reference had NaN, or the same infinity, is
 			 * no change; a NaN or infinity appearing or vanishing is */
 			if ((isnan(r) && isnan(c)) || (isinf(r) && r == c))

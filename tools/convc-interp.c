@@ -7,9 +7,10 @@
  *                [--pipeline TEXT] -i in.npy ... -o out.npy ...
  *
  * Imports the model, runs the -O LEVEL pipeline (default -O0: none) or the
- * given pipeline text, evaluates the graph with cv_interp_run on the inputs
- * (one .npy per graph input, in order, float32 with exactly the input's dims)
- * and writes one .npy per graph output (float32, the output's dims).
+ * given pipeline text, evaluates the graph with cv_interp_run_typed on the
+ * inputs (one .npy per graph input, in order, of exactly the input's dtype
+ * and dims: '<f4' float32, '<i8' int64, '|b1' bool, ..., bfloat16 as '<u2'
+ * bit patterns) and writes one .npy per graph output (its dtype and dims).
  *
  * Exit status: 0 ok, 1 bad input or I/O error, 2 usage error, 3 unsupported.
  */
@@ -128,7 +129,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return rc;
 }
 
-/* Read the .npy for every graph input; its dims must be the input's. */
+/* The .npy dtype of each IR dtype (bfloat16 as its uint16 bit patterns). */
+static const int npy_of[CV_DTYPE_COUNT] = {
+	[CV_F32] = NPY_F32, [CV_F64] = NPY_F64, [CV_F16] = NPY_F16, [CV_I64] = NPY_I64,
+	[CV_I32] = NPY_I32, [CV_I8] = NPY_I8,   [CV_U8] = NPY_U8,   [CV_BOOL] = NPY_BOOL,
+	[CV_BF16] = NPY_U16,
+};
+
+/* Read the .npy for every graph input; its dtype and dims must be the input's. */
 static int inputs_read(const cv_graph *g, const struct options *o, npy_array *arrays)
 {
 	char err[512];
@@ -142,8 +150,9 @@ static int inputs_read(const cv_graph *g, const struct options *o, npy_array *ar
 	for (i = 0; i < g->num_inputs; i++) {
 		const cv_type *t = &g->inputs[i]->type;
 		int same;
-		if (npy_read(o->ins[i], &arrays[i], err, sizeof err)) {
-			fprintf(stderr, "convc-interp: error: %s\n", err);
+		if (npy_read_dtype(o->ins[i], npy_of[t->dtype], &arrays[i], err, sizeof err)) {
+			fprintf(stderr, "convc-interp: error: %s (input '%s' is %s)\n", err, g->inputs[i]->name,
+				cv_dtype_name(t->dtype));
 			return 1;
 		}
 		same = arrays[i].rank == t->rank;
@@ -159,14 +168,14 @@ static int inputs_read(const cv_graph *g, const struct options *o, npy_array *ar
 	return 0;
 }
 
-static int outputs_write(const cv_graph *g, const struct options *o, float *const *outputs)
+static int outputs_write(const cv_graph *g, const struct options *o, void *const *outputs)
 {
 	char err[512];
 	int i;
 
 	for (i = 0; i < g->num_outputs; i++) {
 		const cv_type *t = &g->outputs[i]->type;
-		if (npy_write(o->outs[i], outputs[i], t->rank, t->dims, err, sizeof err)) {
+		if (npy_write_dtype(o->outs[i], outputs[i], npy_of[t->dtype], t->rank, t->dims, err, sizeof err)) {
 			fprintf(stderr, "convc-interp: error: %s\n", err);
 			return 1;
 		}
@@ -195,8 +204,8 @@ static int run(const struct options *o)
 	npy_array arrays[MAX_FILES], value_arrays[MAX_FILES];
 	cv_input_value values[MAX_FILES];
 	char err[512];
-	const float *inputs[MAX_FILES];
-	float *outputs[MAX_FILES];
+	const void *inputs[MAX_FILES];
+	void *outputs[MAX_FILES];
 	cv_module *m = NULL;
 	cv_diag d;
 	int i, rc = 1, num_out = 0;
@@ -231,16 +240,17 @@ static int run(const struct options *o)
 	if ((rc = inputs_read(&m->graph, o, arrays)))
 		goto done;
 	for (i = 0; i < m->graph.num_inputs; i++)
-		inputs[i] = arrays[i].data;
+		inputs[i] = arrays[i].raw;
 	for (num_out = 0; num_out < m->graph.num_outputs; num_out++) {
 		int64_t n = cv_type_numel(&m->graph.outputs[num_out]->type);
-		outputs[num_out] = n < 0 ? NULL : malloc(n ? (size_t)n * sizeof(float) : 1);
+		size_t es = cv_dtype_size(m->graph.outputs[num_out]->type.dtype);
+		outputs[num_out] = n < 0 ? NULL : malloc(n ? (size_t)n * es : 1);
 		if (!outputs[num_out]) {
 			cv_diag_error(&d, CV_ERR_NOMEM, "out of memory for output %d", num_out);
 			goto diag;
 		}
 	}
-	if (cv_interp_run(m, inputs, outputs, &d))
+	if (cv_interp_run_typed(m, inputs, outputs, &d))
 		goto diag;
 	rc = outputs_write(&m->graph, o, outputs);
 	goto done;

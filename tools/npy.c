@@ -97,17 +97,36 @@ static int read_header(FILE *f, char **header)
 	return 0;
 }
 
-/* The element type the header's descr names: NPY_F32, NPY_I64, NPY_I32
- * (little-endian; '|' or '=' also mean native for these), or -1. */
+/* Each NPY_* dtype: its descr as NumPy writes it and its size. */
+static const struct {
+	const char *descr;
+	size_t size;
+} dtypes[NPY_DTYPE_COUNT] = {
+	[NPY_F32] = {"<f4", 4}, [NPY_I64] = {"<i8", 8}, [NPY_I32] = {"<i4", 4},
+	[NPY_F64] = {"<f8", 8}, [NPY_F16] = {"<f2", 2}, [NPY_I8] = {"|i1", 1},
+	[NPY_U8] = {"|u1", 1},  [NPY_BOOL] = {"|b1", 1}, [NPY_U16] = {"<u2", 2},
+};
+
+const char *npy_descr(int dtype)
+{
+	return dtype >= 0 && dtype < NPY_DTYPE_COUNT ? dtypes[dtype].descr : "?";
+}
+
+size_t npy_dtype_size(int dtype)
+{
+	return dtype >= 0 && dtype < NPY_DTYPE_COUNT ? dtypes[dtype].size : 0;
+}
+
+/* The element type the header's descr names (little-endian; '|' or '='
+ * also mean native), or -1. */
 static int parse_descr(const char *descr)
 {
-	static const char *const names[] = {"f4'", "i8'", "i4'"};
 	int i;
 
 	if (!descr || descr[0] != '\'' || !strchr("<=|", descr[1]))
 		return -1;
-	for (i = 0; i < 3; i++)
-		if (!strncmp(descr + 2, names[i], 3))
+	for (i = 0; i < NPY_DTYPE_COUNT; i++)
+		if (!strncmp(descr + 2, dtypes[i].descr + 1, 2) && descr[4] == '\'')
 			return i;
 	return -1;
 }
@@ -118,10 +137,17 @@ static int parse_header(const char *h, npy_array *a, unsigned want, const char *
 	const char *fortran = header_value(h, "fortran_order");
 	int dt = parse_descr(header_value(h, "descr"));
 
-	if (dt < 0 || !(want & (1u << dt)))
-		return *why = want == 1u << NPY_F32 ? "dtype is not little-endian float32 ('<f4')"
-						    : "dtype is not little-endian float32, int64 or int32 ('<f4', '<i8', '<i4')",
-		       -1;
+	if (dt < 0 || !(want & (1u << dt))) {
+		static char msg[NPY_DTYPE_COUNT][64];
+		int k;
+		for (k = 0; k < NPY_DTYPE_COUNT && want != 1u << k; k++)
+			;
+		if (k < NPY_DTYPE_COUNT) {
+			snprintf(msg[k], sizeof msg[k], "dtype is not '%s'", dtypes[k].descr);
+			return *why = msg[k], -1;
+		}
+		return *why = "dtype is not little-endian float32, int64 or int32 ('<f4', '<i8', '<i4')", -1;
+	}
 	a->dtype = dt;
 	if (!fortran || strncmp(fortran, "False", 5))
 		return *why = "Fortran order is not supported", -1;
@@ -132,10 +158,6 @@ static int parse_header(const char *h, npy_array *a, unsigned want, const char *
 	return 0;
 }
 
-static size_t dtype_size(int dt)
-{
-	return dt == NPY_I64 ? 8 : 4;
-}
 
 static int read_typed(const char *path, npy_array *a, unsigned want, char *err, int err_size)
 {
@@ -156,7 +178,7 @@ static int read_typed(const char *path, npy_array *a, unsigned want, char *err, 
 		why = "not a .npy file (bad magic or header)";
 	else if (parse_header(header, a, want, &why))
 		;
-	else if (size = dtype_size(a->dtype), !(a->raw = malloc(a->numel ? (size_t)a->numel * size : 1)))
+	else if (size = npy_dtype_size(a->dtype), !(a->raw = malloc(a->numel ? (size_t)a->numel * size : 1)))
 		why = "out of memory";
 	else if (fread(a->raw, size, (size_t)a->numel, f) != (size_t)a->numel)
 		why = "truncated data";
@@ -182,15 +204,27 @@ int npy_read_any(const char *path, npy_array *a, char *err, int err_size)
 	return read_typed(path, a, 1u << NPY_F32 | 1u << NPY_I64 | 1u << NPY_I32, err, err_size);
 }
 
+int npy_read_dtype(const char *path, int dtype, npy_array *a, char *err, int err_size)
+{
+	return read_typed(path, a, 1u << dtype, err, err_size);
+}
+
 int npy_write(const char *path, const float *data, int rank, const int64_t *dims, char *err,
 	      int err_size)
+{
+	return npy_write_dtype(path, data, NPY_F32, rank, dims, err, err_size);
+}
+
+int npy_write_dtype(const char *path, const void *data, int dtype, int rank, const int64_t *dims,
+		    char *err, int err_size)
 {
 	char header[512];
 	int64_t numel = 1;
 	int k, len, ok;
 	FILE *f;
 
-	len = snprintf(header, sizeof header, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+	len = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (",
+		       dtypes[dtype].descr);
 	for (k = 0; k < rank; k++) {
 		numel *= dims[k];
 		len += snprintf(header + len, sizeof header - (size_t)len, rank == 1 ? "%lld," : k ? ", %lld" : "%lld",
@@ -207,7 +241,7 @@ int npy_write(const char *path, const float *data, int rank, const int64_t *dims
 		return fail(err, err_size, "cannot create", path);
 	ok = fwrite("\x93NUMPY\x01\x00", 1, 8, f) == 8 && fputc(len & 0xff, f) != EOF &&
 	     fputc(len >> 8, f) != EOF && fwrite(header, 1, (size_t)len, f) == (size_t)len &&
-	     fwrite(data, sizeof(float), (size_t)numel, f) == (size_t)numel;
+	     fwrite(data, dtypes[dtype].size, (size_t)numel, f) == (size_t)numel;
 	ok = fclose(f) == 0 && ok;
 	return ok ? 0 : fail(err, err_size, "write error", path);
 }

@@ -115,12 +115,11 @@ static cv_status plan_weights(emitter *e)
 	e->guard_weights_bytes = CV_GUARD_REDZONE; /* a red zone before the first */
 	for (i = 0; i < g->num_consts; i++) {
 		const cv_value *c = g->consts[i];
+		/* a graph output that is a constant is copied out of the weights */
+		if (c->is_output && (st = add_slot(e, c, W_PLAIN)))
+			return st;
 		if (!c->num_uses)
 			continue;
-		if (c->type.dtype != CV_F32)
-			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
-					     "constant %%%s is %s; the C backend reads float32 constants only",
-					     c->name, cv_dtype_name(c->type.dtype));
 		for (u = 0; u < c->num_uses; u++)
 			if ((st = add_slot(e, c, emit_weight_form(c->uses[u].node, c->uses[u].operand))))
 				return st;
@@ -238,13 +237,29 @@ static cv_status write_weights(emitter *e, const char *path)
 
 /* ---- expressions ---- */
 
+/* The C element type of dt in model.c (halves as their bit patterns). */
+static const char *ctype(cv_dtype dt)
+{
+	switch (dt) {
+	case CV_F64: return "double";
+	case CV_F16:
+	case CV_BF16: return "uint16_t";
+	case CV_I64: return "int64_t";
+	case CV_I32: return "int32_t";
+	case CV_I8: return "int8_t";
+	case CV_U8:
+	case CV_BOOL: return "uint8_t";
+	default: return "float";
+	}
+}
+
 const char *emit_wptr(emitter *e, const cv_value *v, int form)
 {
 	char *buf = e->pbuf[e->pi++ % 8];
 	struct wslot *w = find_slot(e, v, form);
 
-	snprintf(buf, sizeof e->pbuf[0], "(const float *)(w + WOFF(%zu, %zu))", w ? w->off : 0,
-		 w ? w->goff : 0);
+	snprintf(buf, sizeof e->pbuf[0], "(const %s *)(w + WOFF(%zu, %zu))", ctype(v->type.dtype),
+		 w ? w->off : 0, w ? w->goff : 0);
 	return buf;
 }
 
@@ -255,8 +270,8 @@ const char *emit_ptr(emitter *e, const cv_value *v)
 	if (v->kind == CV_VALUE_CONST)
 		return emit_wptr(e, v, W_PLAIN);
 	buf = e->pbuf[e->pi++ % 8];
-	snprintf(buf, sizeof e->pbuf[0], "(float *)(a + AOFF(%zu, %zu))", cv_memplan_offset(&e->plan, v),
-		 cv_memplan_guard_offset(&e->plan, v));
+	snprintf(buf, sizeof e->pbuf[0], "(%s *)(a + AOFF(%zu, %zu))", ctype(v->type.dtype),
+		 cv_memplan_offset(&e->plan, v), cv_memplan_guard_offset(&e->plan, v));
 	return buf;
 }
 
@@ -328,13 +343,16 @@ static void emit_io_tables(emitter *e, FILE *f, const char *kind, cv_value *cons
 	}
 	fprintf(f, "static const struct io_desc %s_desc[] = {\n", kind);
 	for (i = 0; i < n; i++) {
+		const struct wslot *w = vals[i]->kind == CV_VALUE_CONST ? find_slot(e, vals[i], W_PLAIN) : NULL;
 		fputs("\t{", f);
 		emit_c_string(f, vals[i]->name);
-		fprintf(f, ", %d, %s_dims_%d, %" PRId64 ", AOFF(%zu, %zu)},\n", vals[i]->type.rank, kind, i,
-			cv_type_numel(&vals[i]->type), cv_memplan_offset(&e->plan, vals[i]),
-			cv_memplan_guard_offset(&e->plan, vals[i]));
+		fprintf(f, ", %d, %s_dims_%d, %" PRId64 ", %s(%zu, %zu), %d, %zu, %d},\n", vals[i]->type.rank, kind,
+			i, cv_type_numel(&vals[i]->type), w ? "WOFF" : "AOFF",
+			w ? w->off : cv_memplan_offset(&e->plan, vals[i]),
+			w ? w->goff : cv_memplan_guard_offset(&e->plan, vals[i]), (int)vals[i]->type.dtype,
+			cv_dtype_size(vals[i]->type.dtype), w != NULL);
 	}
-	fprintf(f, "\t{0, 0, 0, 0, 0}\n};\n\n");
+	fprintf(f, "\t{0, 0, 0, 0, 0, 0, 0, 0}\n};\n\n");
 }
 
 static const char prologue[] =
@@ -350,7 +368,9 @@ static const char prologue[] =
 	"#ifdef CVRT_GUARD\n#define AOFF(plain, guarded) (guarded)\n#define WOFF(plain, guarded) (guarded)\n"
 	"#else\n#define AOFF(plain, guarded) (plain)\n#define WOFF(plain, guarded) (plain)\n#endif\n\n"
 	"struct io_desc {\n\tconst char *name;\n\tint rank;\n\tconst int64_t *dims;\n"
-	"\tint64_t numel;\n\tsize_t offset; /* bytes into the arena */\n};\n\n"
+	"\tint64_t numel;\n\tsize_t offset; /* bytes into the arena */\n"
+	"\tint dtype;     /* enum model_dtype */\n\tsize_t esize;  /* bytes per element */\n"
+	"\tint in_weights; /* a constant output: offset is into the weights */\n};\n\n"
 	"struct model_ctx {\n\tunsigned char *weights; /* weights.bin, 64-byte aligned */\n"
 	"\tunsigned char *arena;   /* activations */\n\tfloat *scratch;         /* kernel workspace */\n"
 	"\tint threads;\n"
@@ -456,7 +476,11 @@ static const char epilogue_fmt[] =
 	"const int64_t *model_input_dims(int i) { return in_at(i) ? in_at(i)->dims : NULL; }\n"
 	"const int64_t *model_output_dims(int i) { return out_at(i) ? out_at(i)->dims : NULL; }\n"
 	"size_t model_input_size(int i) { return in_at(i) ? (size_t)in_at(i)->numel : 0; }\n"
-	"size_t model_output_size(int i) { return out_at(i) ? (size_t)out_at(i)->numel : 0; }\n\n"
+	"size_t model_output_size(int i) { return out_at(i) ? (size_t)out_at(i)->numel : 0; }\n"
+	"int model_input_dtype(int i) { return in_at(i) ? in_at(i)->dtype : -1; }\n"
+	"int model_output_dtype(int i) { return out_at(i) ? out_at(i)->dtype : -1; }\n"
+	"size_t model_input_bytes(int i) { return in_at(i) ? (size_t)in_at(i)->numel * in_at(i)->esize : 0; }\n"
+	"size_t model_output_bytes(int i) { return out_at(i) ? (size_t)out_at(i)->numel * out_at(i)->esize : 0; }\n\n"
 	"#define WEIGHTS_BYTES ((size_t)%zuu)\n"
 	"#define WEIGHTS_FNV1A UINT64_C(0x%016" PRIx64 ")\n"
 	"#define ARENA_BYTES ((size_t)%zuu)\n\n";

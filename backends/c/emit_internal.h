@@ -125,7 +125,21 @@ cv_status emit_guard(emitter *e, FILE *f);
 /* The guarded build's part of the Makefile (GUARD=1). */
 extern const char emit_guard_makefile[];
 
+/* emit_typed.c: nodes on values that are not float32 (and the ops that
+ * exist only for them, cast ... argmin). emit_is_typed: whether n is one;
+ * emit_typed_is_moved: data movement, which emit_nodes.c emits for every
+ * dtype; emit_typed_supports: whether the backend has kernels for typed n;
+ * emit_typed: the statements that run typed e->node. */
+int emit_is_typed(const cv_node *n);
+int emit_typed_is_moved(cv_op op);
+int emit_typed_supports(const cv_node *n);
+void emit_typed(emitter *e, FILE *f);
+
 /* emit_nodes.c */
+/* "static const int64_t NAME[] = {v...};" (a 0 for n == 0). */
+void emit_i64s(FILE *f, const char *name, const int64_t *v, int n);
+/* Strides (elements) of operand t broadcast to out: 0 on broadcast dims. */
+void emit_bcast_strides(const cv_type *t, const cv_type *out, int64_t *s);
 /* Check every node can be emitted (CV_ERR_UNSUPPORTED naming it if not). */
 cv_status emit_check(emitter *e);
 /* The form in which node n reads its constant operand `operand`. */

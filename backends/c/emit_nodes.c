@@ -59,6 +59,8 @@ static void put_act(emitter *e, FILE *f, const cv_act *a)
  * activation op's kind comes from its op, cv_op_act_kind); 0 for others. */
 static int node_act(const cv_node *n, cv_act *a)
 {
+	if (emit_is_typed(n)) /* the typed kernels take no epilogue */
+		return 0;
 	switch (n->op) {
 	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
 		*a = n->attrs.act;
@@ -121,7 +123,7 @@ static const char *open_act(emitter *e, FILE *f, const cv_act *a)
 	return buf;
 }
 
-static void put_i64s(FILE *f, const char *name, const int64_t *v, int n)
+void emit_i64s(FILE *f, const char *name, const int64_t *v, int n)
 {
 	int k;
 
@@ -254,7 +256,6 @@ wpack emit_weight_pack(const cv_value *v, int form)
 cv_status emit_check(emitter *e)
 {
 	const cv_node *n;
-	int i;
 
 	cv_graph_for_each_node(&e->m->graph, n) {
 		if (n->op == CV_OP_BATCHNORM && is_nhwc(n->inputs[0]))
@@ -277,17 +278,13 @@ cv_status emit_check(emitter *e)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv_transpose2d '%s': needs an iohw weight in the C backend, not %s",
 					     n->name, cv_layout_name(n->inputs[1]->type.layout));
-		for (i = 0; i < n->num_inputs; i++)
-			if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
-				return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
-						     "%s '%s': operand %d is %s; the C backend computes float32 only",
-						     cv_op_name(n->op), n->name, i, cv_dtype_name(n->inputs[i]->type.dtype));
-	}
-	for (i = 0; i < e->m->graph.num_outputs; i++)
-		if (e->m->graph.outputs[i]->kind == CV_VALUE_CONST)
+		if (emit_is_typed(n) && !emit_typed_supports(n))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
-					     "graph output %%%s is a constant; the C backend needs it computed",
-					     e->m->graph.outputs[i]->name);
+					     "%s '%s': the C backend computes this op in float32 only, not %s",
+					     cv_op_name(n->op), n->name, cv_dtype_name(n->inputs[0]->type.dtype));
+	}
+	/* A graph output that is a constant is copied out of the weights
+	 * (model_run; emit_c.c's io tables). */
 	return CV_OK;
 }
 
@@ -521,7 +518,7 @@ static void emit_unary(emitter *e, FILE *f)
 }
 
 /* Strides of operand t broadcast to out (0 on broadcast dims). */
-static void bcast_strides(const cv_type *t, const cv_type *out, int64_t *s)
+void emit_bcast_strides(const cv_type *t, const cv_type *out, int64_t *s)
 {
 	int64_t dense[CV_MAX_RANK];
 	int k, off = out->rank - t->rank;
@@ -545,14 +542,14 @@ static void emit_binary(emitter *e, FILE *f)
 	int64_t one = 1;
 	const char *act;
 
-	bcast_strides(&n->inputs[0]->type, y, sa);
-	bcast_strides(&n->inputs[1]->type, y, sb);
+	emit_bcast_strides(&n->inputs[0]->type, y, sa);
+	emit_bcast_strides(&n->inputs[1]->type, y, sb);
 	if (!y->rank)
 		sa[0] = sb[0] = 0;
 	act = open_act(e, f, n->op == CV_OP_PRELU ? &none : &n->attrs.act);
-	put_i64s(f, "dims", y->rank ? y->dims : &one, rank);
-	put_i64s(f, "sa", sa, rank);
-	put_i64s(f, "sb", sb, rank);
+	emit_i64s(f, "dims", y->rank ? y->dims : &one, rank);
+	emit_i64s(f, "sa", sa, rank);
+	emit_i64s(f, "sb", sb, rank);
 	fprintf(f, "\t\tcvrt_binary(%s, %d, dims, %s, sa, ", op, rank, P(n->inputs[0]));
 	fprintf(f, "%s, sb, %s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]), act);
 }
@@ -593,7 +590,7 @@ static void emit_reduce(emitter *e, FILE *f)
 	int k;
 
 	fputs("\t{\n", f);
-	put_i64s(f, "dims", x->rank ? x->dims : &one, x->rank ? x->rank : 1);
+	emit_i64s(f, "dims", x->rank ? x->dims : &one, x->rank ? x->rank : 1);
 	fputs("\t\tstatic const int red[] = {", f);
 	for (k = 0; k < (x->rank ? x->rank : 1); k++)
 		fprintf(f, "%s%d", k ? ", " : "", (n->attrs.reduce.axes >> k) & 1);
@@ -659,9 +656,9 @@ static void emit_matmul(emitter *e, FILE *f)
 		acc_b *= db;
 	}
 	fputs("\t{\n", f);
-	put_i64s(f, "bd", bd, nb);
-	put_i64s(f, "sa", sa, nb);
-	put_i64s(f, "sb", sb, nb);
+	emit_i64s(f, "bd", bd, nb);
+	emit_i64s(f, "sa", sa, nb);
+	emit_i64s(f, "sb", sb, nb);
 	fprintf(f, "\t\tcvrt_matmul(%d, bd, sa, sb, %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, ", nb, m, nn, k,
 		P(n->inputs[0]));
 	fprintf(f, "%s, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
@@ -675,9 +672,14 @@ static void strided(emitter *e, FILE *f, const cv_value *x, int64_t base, const 
 	int64_t one = 1, zero = 0;
 
 	fputs("\t{\n", f);
-	put_i64s(f, "dims", t->rank ? t->dims : &one, t->rank ? t->rank : 1);
-	put_i64s(f, "st", t->rank ? s : &zero, t->rank ? t->rank : 1);
-	fprintf(f, "\t\tcvrt_strided_copy(%d, dims, %s + %" PRId64 ", st, ", t->rank ? t->rank : 1, P(x), base);
+	emit_i64s(f, "dims", t->rank ? t->dims : &one, t->rank ? t->rank : 1);
+	emit_i64s(f, "st", t->rank ? s : &zero, t->rank ? t->rank : 1);
+	if (t->dtype != CV_F32)
+		fprintf(f, "\t\tcvrt_strided_copy_x(%zu, %d, dims, %s + %" PRId64 ", st, ",
+			cv_dtype_size(t->dtype), t->rank ? t->rank : 1, P(x), base);
+	else
+		fprintf(f, "\t\tcvrt_strided_copy(%d, dims, %s + %" PRId64 ", st, ", t->rank ? t->rank : 1, P(x),
+			base);
 	fprintf(f, "%s);\n\t}\n", P(y));
 }
 
@@ -752,7 +754,11 @@ static void emit_concat(emitter *e, FILE *f)
 			off += row;
 			continue;
 		}
-		fprintf(f, "\tcvrt_copy_rows(%" PRId64 ", %" PRId64 ", %s, ", outer, row, P(n->inputs[i]));
+		if (y->dtype != CV_F32)
+			fprintf(f, "\tcvrt_copy_rows_x(%zu, %" PRId64 ", %" PRId64 ", %s, ", cv_dtype_size(y->dtype),
+				outer, row, P(n->inputs[i]));
+		else
+			fprintf(f, "\tcvrt_copy_rows(%" PRId64 ", %" PRId64 ", %s, ", outer, row, P(n->inputs[i]));
 		fprintf(f, "%s + %" PRId64 ", %" PRId64 ");\n", P(n->outputs[0]), off, y->dims[axis] * inner);
 		off += row;
 	}
@@ -764,11 +770,15 @@ static void emit_pad(emitter *e, FILE *f)
 	const cv_type *x = &n->inputs[0]->type;
 
 	fputs("\t{\n", f);
-	put_i64s(f, "in", x->dims, x->rank);
-	put_i64s(f, "out", n->outputs[0]->type.dims, x->rank);
-	put_i64s(f, "begin", n->attrs.pad.pads, x->rank);
-	fprintf(f, "\t\tcvrt_pad(%d, in, out, begin, %d, %s, %s, ", x->rank, (int)n->attrs.pad.mode,
-		flit(e, n->attrs.pad.value), P(n->inputs[0]));
+	emit_i64s(f, "in", x->dims, x->rank);
+	emit_i64s(f, "out", n->outputs[0]->type.dims, x->rank);
+	emit_i64s(f, "begin", n->attrs.pad.pads, x->rank);
+	if (x->dtype != CV_F32)
+		fprintf(f, "\t\tcvrt_pad_x(%d, %d, in, out, begin, %d, %.17g, %s, ", (int)x->dtype, x->rank,
+			(int)n->attrs.pad.mode, (double)n->attrs.pad.value, P(n->inputs[0]));
+	else
+		fprintf(f, "\t\tcvrt_pad(%d, in, out, begin, %d, %s, %s, ", x->rank, (int)n->attrs.pad.mode,
+			flit(e, n->attrs.pad.value), P(n->inputs[0]));
 	fprintf(f, "%s);\n\t}\n", P(n->outputs[0]));
 }
 
@@ -858,6 +868,11 @@ static void emit_lrn(emitter *e, FILE *f)
 
 void emit_node(emitter *e, FILE *f)
 {
+	if (emit_is_typed(e->node) && e->node->op != CV_OP_RESHAPE && e->node->op != CV_OP_RESHARD &&
+	    !emit_typed_is_moved(e->node->op)) {
+		emit_typed(e, f);
+		return;
+	}
 	const cv_node *n = e->node;
 
 	switch (n->op) {
@@ -945,6 +960,21 @@ void emit_node(emitter *e, FILE *f)
 		break;
 	case CV_OP_LAYERNORM:
 		emit_layernorm(e, f);
+		break;
+	case CV_OP_CAST: /* emit_typed's */
+	case CV_OP_EQUAL:
+	case CV_OP_LESS:
+	case CV_OP_GREATER:
+	case CV_OP_LESS_EQUAL:
+	case CV_OP_GREATER_EQUAL:
+	case CV_OP_NOT:
+	case CV_OP_AND:
+	case CV_OP_OR:
+	case CV_OP_XOR:
+	case CV_OP_WHERE:
+	case CV_OP_ARGMAX:
+	case CV_OP_ARGMIN:
+	case CV_OP_GATHER:
 		break;
 	case CV_OP_COUNT:
 		break;
@@ -1165,10 +1195,11 @@ const char emit_api_source[] =
 	"\tguard_begin(ctx->arena);\n"
 	"#endif\n"
 	"\tfor (i = 0; i < model_num_inputs(); i++)\n"
-	"\t\tmemcpy(ctx->arena + input_desc[i].offset, inputs[i], (size_t)input_desc[i].numel * sizeof(float));\n"
+	"\t\tmemcpy(ctx->arena + input_desc[i].offset, inputs[i], model_input_bytes(i));\n"
 	"\trun_nodes(ctx->weights, ctx->arena, ctx->scratch, prof, ctx->threads);\n"
 	"\tfor (i = 0; i < model_num_outputs(); i++)\n"
-	"\t\tmemcpy(outputs[i], ctx->arena + output_desc[i].offset, (size_t)output_desc[i].numel * sizeof(float));\n"
+	"\t\tmemcpy(outputs[i], (output_desc[i].in_weights ? ctx->weights : ctx->arena) + output_desc[i].offset,\n"
+	"\t\t       model_output_bytes(i));\n"
 	"\tif (prof)\n"
 	"\t\tfor (i = 0; i < NUM_NODES; i++) {\n"
 	"\t\t\tctx->prof_start[i] = prof[i] - t0;\n"

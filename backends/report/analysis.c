@@ -190,7 +190,12 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_SPLIT:
 	case CV_OP_SLICE:
 	case CV_OP_PAD:
+	case CV_OP_CAST: /* a conversion moves bytes, it computes nothing */
+	case CV_OP_GATHER:
 		return RP_LAYOUT;
+	case CV_OP_ARGMAX:
+	case CV_OP_ARGMIN:
+		return RP_POOL; /* a reduction along one axis */
 	case CV_OP_BATCHNORM:
 	CV_CASE_ACT_OPS:
 	case CV_OP_PRELU:
@@ -209,6 +214,16 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_RESIZE:
 	case CV_OP_SOFTMAX:
 	case CV_OP_LAYERNORM:
+	case CV_OP_EQUAL:
+	case CV_OP_LESS:
+	case CV_OP_GREATER:
+	case CV_OP_LESS_EQUAL:
+	case CV_OP_GREATER_EQUAL:
+	case CV_OP_NOT:
+	case CV_OP_AND:
+	case CV_OP_OR:
+	case CV_OP_XOR:
+	case CV_OP_WHERE:
 	case CV_OP_COUNT:
 		break;
 	}

@@ -86,6 +86,7 @@ int onnx_dtype(int32_t t)
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return CV_I8;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: return CV_U8;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return CV_BOOL;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16: return CV_BF16;
 	default: return -1;
 	}
 }
@@ -97,7 +98,7 @@ static size_t typed_count(const Onnx__TensorProto *t, cv_dtype dt)
 	case CV_F32: return t->n_float_data;
 	case CV_F64: return t->n_double_data;
 	case CV_I64: return t->n_int64_data;
-	default: return t->n_int32_data; /* int32, int8, uint8, bool, float16 */
+	default: return t->n_int32_data; /* int32, int8, uint8, bool, float16, bfloat16 */
 	}
 }
 
@@ -127,7 +128,7 @@ static int copy_typed(const Onnx__TensorProto *t, cv_dtype dt, void *dst, size_t
 		memcpy(dst, t->int64_data, numel * 8);
 		return 0;
 	default:
-		/* int32, int8, uint8, bool and float16 all travel in int32_data. */
+		/* int32, int8, uint8, bool, float16 and bfloat16 travel in int32_data. */
 		if (t->n_int32_data != numel)
 			return -1;
 		for (i = 0; i < numel; i++) {
@@ -135,7 +136,8 @@ static int copy_typed(const Onnx__TensorProto *t, cv_dtype dt, void *dst, size_t
 			switch (dt) {
 			case CV_I32: ((int32_t *)dst)[i] = v; break;
 			case CV_I8: ((int8_t *)dst)[i] = (int8_t)v; break;
-			case CV_F16: ((uint16_t *)dst)[i] = (uint16_t)v; break;
+			case CV_F16:
+			case CV_BF16: ((uint16_t *)dst)[i] = (uint16_t)v; break;
 			default: ((uint8_t *)dst)[i] = (uint8_t)v; break;
 			}
 		}

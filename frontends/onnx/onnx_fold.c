@@ -289,13 +289,17 @@ static cv_status fold_cast(imp *im, const cv_value *x)
 	void *data;
 	cv_status st;
 
-	if (to < 0 || to == CV_F16 || x->type.dtype == CV_F16)
+	if (to < 0)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "cast to ONNX type %lld", (long long)cast_to(im, NODE));
 	t.dtype = (cv_dtype)to;
 	if ((st = new_result(im, &t, &data)))
 		return st;
+	/* as a run-time cast computes it (the cast op, ops.def) */
 	for (i = 0; i < numel; i++)
-		set_elem(data, t.dtype, i, get_i(x, i), get_f(x, i), is_float(x->type.dtype));
+		if (cv_dtype_is_float(x->type.dtype))
+			cv_elem_set_f(data, t.dtype, i, cv_elem_get_f(x->data, x->type.dtype, i));
+		else
+			cv_elem_set_i(data, t.dtype, i, cv_elem_get_i(x->data, x->type.dtype, i));
 	return CV_OK;
 }
 

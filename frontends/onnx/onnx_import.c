@@ -194,10 +194,23 @@ static int sets_shape(const char *op, int i)
 	return 0;
 }
 
+/* Whether graph input `name` of ONNX type onnx_type cannot be fed at run
+ * time: an element type convc lacks (string, uint16, ...), or a non-float
+ * tensor that sets a shape (int64 shapes, int32 axes...). */
+static int input_refused(imp *im, const char *name, int32_t onnx_type)
+{
+	int operand = 0;
+	long j = imp_first_reader(im, name, &operand);
+
+	if (onnx_dtype(onnx_type) < 0)
+		return 1;
+	return onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && j >= 0 &&
+	       sets_shape(im->gp->node[j]->op_type, operand);
+}
+
 /* A graph input convc cannot feed at run time: say who reads it, and when
- * it sets a shape (int64 shapes, int32 axes...), how to fix its value at
- * compile time instead. */
-static cv_status non_f32_input(imp *im, const char *name, int32_t onnx_type)
+ * it sets a shape, how to fix its value at compile time instead. */
+static cv_status refused_input(imp *im, const char *name, int32_t onnx_type)
 {
 	char reader[160] = "";
 	int operand = 0;
@@ -207,12 +220,15 @@ static cv_status non_f32_input(imp *im, const char *name, int32_t onnx_type)
 	if (n)
 		snprintf(reader, sizeof reader, " (operand %d of %s '%s')", operand,
 			 n->op_type ? n->op_type : "?", n->name && n->name[0] ? n->name : "?");
-	if (!n || !sets_shape(n->op_type, operand))
-		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s'%s is %s; convc runs float32 inputs only",
+	if (onnx_dtype(onnx_type) < 0)
+		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
+				     "graph input '%s'%s is %s; convc runs float32, float64, float16, "
+				     "bfloat16, int64, int32, int8, uint8 and bool tensors only",
 				     name, reader, onnx_dtype_name(onnx_type));
 	return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
-			     "graph input '%s'%s is %s; convc runs float32 inputs only: if its value is "
-			     "known, fix it at compile time with --input-value %s=FILE.npy",
+			     "graph input '%s'%s is %s and sets a shape, axes or a bound at run time; "
+			     "convc needs it at compile time: if its value is known, fix it with "
+			     "--input-value %s=FILE.npy",
 			     name, reader, onnx_dtype_name(onnx_type), name);
 }
 
@@ -494,14 +510,14 @@ static cv_status input_type(imp *im, const Onnx__ValueInfoProto *vi, const cv_in
 	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
 		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED, "graph input '%s' is not a tensor", name);
 	dt = onnx_dtype(tp->tensor_type->elem_type);
-	if (dt != CV_F32)
-		return non_f32_input(im, name, tp->tensor_type->elem_type);
+	if (input_refused(im, name, tp->tensor_type->elem_type))
+		return refused_input(im, name, tp->tensor_type->elem_type);
 	shape = tp->tensor_type->shape;
 	if (!shape && !pin)
 		return cv_diag_error(im->d, CV_ERR_INPUT,
 				     "graph input '%s' has no shape; pin it with --input-shape %s=...", name, name);
 	memset(t, 0, sizeof *t);
-	t->dtype = CV_F32;
+	t->dtype = (cv_dtype)dt;
 	if (pin) {
 		if (shape && shape->n_dim != (size_t)pin->rank)
 			return cv_diag_error(im->d, CV_ERR_INPUT,
@@ -646,10 +662,6 @@ static cv_status import_outputs(imp *im, const Onnx__GraphProto *g)
 		cv_value *v = imp_lookup(im, name);
 		if (!v)
 			return cv_diag_error(im->d, CV_ERR_INPUT, "graph output '%s' is never computed", name);
-		if (v->type.dtype != CV_F32)
-			return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
-					     "graph output '%s' is %s; convc produces float32 outputs only", name,
-					     cv_dtype_name(v->type.dtype));
 		if (cv_graph_add_output(im->g, v))
 			return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
 	}

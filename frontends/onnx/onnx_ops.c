@@ -24,12 +24,39 @@ static cv_value *operand(imp *im, int i, int required, cv_status *st)
 	return v;
 }
 
-/* Runtime operands must be float32: that is all the C backend computes. */
+/* The ONNX element type of each dtype. */
+static const int32_t onnx_of[CV_DTYPE_COUNT] = {
+	[CV_F32] = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, [CV_F64] = ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE,
+	[CV_F16] = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16, [CV_I64] = ONNX__TENSOR_PROTO__DATA_TYPE__INT64,
+	[CV_I32] = ONNX__TENSOR_PROTO__DATA_TYPE__INT32, [CV_I8] = ONNX__TENSOR_PROTO__DATA_TYPE__INT8,
+	[CV_U8] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, [CV_BOOL] = ONNX__TENSOR_PROTO__DATA_TYPE__BOOL,
+	[CV_BF16] = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16,
+};
+
+/* Operands of float32 compute (convolutions, activations, reductions...)
+ * must be float32. */
 static cv_status need_f32(imp *im, const cv_value *v, int i)
 {
 	if (v && v->type.dtype != CV_F32)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "operand %d is %s; convc computes float32 only", i,
-				 cv_dtype_name(v->type.dtype));
+		return imp_error(im, CV_ERR_UNSUPPORTED, "operand %d is %s; convc computes %s in float32 only", i,
+				 onnx_dtype_name(onnx_of[v->type.dtype]), NODE->op_type ? NODE->op_type : "this op");
+	return CV_OK;
+}
+
+/* Arithmetic and comparisons take every number type, not bool. */
+static cv_status need_number(imp *im, const cv_value *v, int i)
+{
+	if (v && v->type.dtype == CV_BOOL)
+		return imp_error(im, CV_ERR_INPUT, "operand %d is bool; the op takes numbers", i);
+	return CV_OK;
+}
+
+/* Operands of one op that ONNX requires to share a type. */
+static cv_status same_dtype(imp *im, const cv_value *a, const cv_value *b)
+{
+	if (a && b && a->type.dtype != b->type.dtype)
+		return imp_error(im, CV_ERR_INPUT, "operands are %s and %s; ONNX requires one type",
+				 cv_dtype_name(a->type.dtype), cv_dtype_name(b->type.dtype));
 	return CV_OK;
 }
 
@@ -760,11 +787,57 @@ static cv_status lower_binary(imp *im, cv_op op)
 
 	ins[0] = operand(im, 0, 1, &st);
 	ins[1] = operand(im, 1, 1, &st);
-	if (st || (st = need_f32(im, ins[0], 0)) || (st = need_f32(im, ins[1], 1)))
+	if (st)
+		return st;
+	if (op == CV_OP_AND || op == CV_OP_OR || op == CV_OP_XOR) {
+		if (ins[0]->type.dtype != CV_BOOL || ins[1]->type.dtype != CV_BOOL)
+			return imp_error(im, CV_ERR_INPUT, "operands are %s and %s; the op takes bool",
+					 cv_dtype_name(ins[0]->type.dtype), cv_dtype_name(ins[1]->type.dtype));
+	} else if (op != CV_OP_EQUAL && ((st = need_number(im, ins[0], 0)) || (st = need_number(im, ins[1], 1)))) {
+		return st;
+	}
+	if ((st = same_dtype(im, ins[0], ins[1])))
 		return st;
 	if (im->opset < 7 && (st = legacy_broadcast(im, ins)))
 		return st;
 	return finish(im, op, ins, 2, NULL, 1, NULL);
+}
+
+static cv_status lower_equal(imp *im) { return lower_binary(im, CV_OP_EQUAL); }
+static cv_status lower_less(imp *im) { return lower_binary(im, CV_OP_LESS); }
+static cv_status lower_greater(imp *im) { return lower_binary(im, CV_OP_GREATER); }
+static cv_status lower_less_equal(imp *im) { return lower_binary(im, CV_OP_LESS_EQUAL); }
+static cv_status lower_greater_equal(imp *im) { return lower_binary(im, CV_OP_GREATER_EQUAL); }
+static cv_status lower_and(imp *im) { return lower_binary(im, CV_OP_AND); }
+static cv_status lower_or(imp *im) { return lower_binary(im, CV_OP_OR); }
+static cv_status lower_xor(imp *im) { return lower_binary(im, CV_OP_XOR); }
+
+static cv_status lower_not(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+
+	if (st)
+		return st;
+	if (x->type.dtype != CV_BOOL)
+		return imp_error(im, CV_ERR_INPUT, "operand 0 is %s; Not takes bool", cv_dtype_name(x->type.dtype));
+	return finish(im, CV_OP_NOT, &x, 1, NULL, 1, NULL);
+}
+
+/* Where(condition, X, Y): all three broadcast; X and Y of one type. */
+static cv_status lower_where(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[3];
+
+	ins[0] = operand(im, 0, 1, &st);
+	ins[1] = operand(im, 1, 1, &st);
+	ins[2] = operand(im, 2, 1, &st);
+	if (st || (st = same_dtype(im, ins[1], ins[2])))
+		return st;
+	if (ins[0]->type.dtype != CV_BOOL)
+		return imp_error(im, CV_ERR_INPUT, "the condition is %s, not bool", cv_dtype_name(ins[0]->type.dtype));
+	return finish(im, CV_OP_WHERE, ins, 3, NULL, 1, NULL);
 }
 
 static cv_status lower_add(imp *im) { return lower_binary(im, CV_OP_ADD); }
@@ -779,7 +852,11 @@ static cv_status lower_math1(imp *im, cv_op op)
 	cv_status st = CV_OK;
 	cv_value *x = operand(im, 0, 1, &st);
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
+		return st;
+	/* neg and abs take every number type; reciprocal and sqrt compute float32 */
+	st = op == CV_OP_NEG || op == CV_OP_ABS ? need_number(im, x, 0) : need_f32(im, x, 0);
+	if (st)
 		return st;
 	return finish(im, op, &x, 1, NULL, 1, NULL);
 }
@@ -1221,7 +1298,7 @@ static cv_status lower_reshape(imp *im)
 	int64_t shape[CV_MAX_RANK], dims[CV_MAX_RANK];
 	int rank;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	/* Reshape-1..4: the shape is an attribute */
 	rank = im->opset < 5 ? attr_ints(NODE, "shape", shape, CV_MAX_RANK) : const_ints(s, shape, CV_MAX_RANK);
@@ -1244,7 +1321,7 @@ static cv_status lower_flatten(imp *im)
 	int64_t axis, dims[2] = {1, 1};
 	int k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	/* Flatten's axis is in [-rank, rank]; negative counts from the end. */
 	axis = attr_int(NODE, "axis", 1);
@@ -1314,7 +1391,7 @@ static cv_status lower_squeeze_common(imp *im, int unsqueeze)
 	int64_t axes[CV_MAX_RANK], dims[CV_MAX_RANK];
 	int n, rank;
 
-	if (st || (st = need_f32(im, x, 0)) || (st = squeeze_axes(im, axes, &n)))
+	if (st || (st = squeeze_axes(im, axes, &n)))
 		return st;
 	if ((unsqueeze && n < 0) || squeeze_shape(&x->type, axes, n, unsqueeze, dims, &rank))
 		return imp_error(im, CV_ERR_INPUT, "axes do not fit an input of rank %d", x->type.rank);
@@ -1331,7 +1408,7 @@ static cv_status lower_transpose(imp *im)
 	cv_attrs a;
 	int n, k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	memset(&a, 0, sizeof a);
 	n = attr_ints(NODE, "perm", a.perm, CV_MAX_RANK);
@@ -1440,7 +1517,7 @@ static cv_status lower_expand(imp *im)
 	cv_type y;
 	int n, k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	if ((n = const_ints(sv, shape, CV_MAX_RANK)) < 0)
 		return not_constant(im, sv, "shape", "a constant of at most 8 integers");
@@ -1478,7 +1555,7 @@ static cv_status lower_tile(imp *im)
 	cv_type t1, t2, y;
 	int n, k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	if (im->opset < 6) /* Tile-1: operands tiles and axis, one axis at a time */
 		return imp_error(im, CV_ERR_UNSUPPORTED, "opset %lld Tile (tiles and axis operands) is not supported; "
@@ -1530,7 +1607,7 @@ static cv_status lower_concat(imp *im)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "more than 64 operands");
 	for (i = 0; i < NODE->n_input; i++) {
 		cv_value *v = imp_input(im, (int)i, &st);
-		if (st || (st = need_f32(im, v, (int)i)))
+		if (st || (st = same_dtype(im, n ? ins[0] : NULL, v)))
 			return st;
 		if (!v) /* an empty name: Concat's operands are not optional */
 			return imp_error(im, CV_ERR_INPUT, "operand %zu has an empty name (Concat has no optional inputs)", i);
@@ -1553,7 +1630,7 @@ static cv_status lower_split(imp *im)
 	cv_attrs a;
 	int nout = (int)NODE->n_output, n, k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	if (nout < 1 || nout > 64)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "%d results", nout);
@@ -1638,7 +1715,7 @@ static cv_status lower_slice(imp *im)
 	int n[4], k;
 	cv_attrs a;
 
-	if (st || (st = need_f32(im, x, 0)) || (st = slice_params(im, p, n)))
+	if (st || (st = slice_params(im, p, n)))
 		return st;
 	memset(&a, 0, sizeof a);
 	for (k = 0; k < x->type.rank; k++) {
@@ -1772,7 +1849,7 @@ static cv_status lower_pad(imp *im)
 	cv_attrs a;
 	int n, rank;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st)
 		return st;
 	rank = x->type.rank;
 	memset(&a, 0, sizeof a);
@@ -2133,6 +2210,22 @@ static cv_status lower_dropout(imp *im)
 	return lower_identity(im);
 }
 
+/* x as ONNX type `to`: the same dtype forwards x, another is a cast node. */
+static cv_status cast_to_dtype(imp *im, cv_value *x, int32_t to)
+{
+	int dt = onnx_dtype(to);
+	cv_attrs a;
+
+	if (dt < 0)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "casts to %s; convc runs float32, float64, float16, "
+				 "bfloat16, int64, int32, int8, uint8 and bool tensors only", onnx_dtype_name(to));
+	if ((cv_dtype)dt == x->type.dtype)
+		return alias(im, x);
+	memset(&a, 0, sizeof a);
+	a.cast_to = (cv_dtype)dt;
+	return finish(im, CV_OP_CAST, &x, 1, &a, 1, NULL);
+}
+
 static cv_status lower_cast(imp *im)
 {
 	cv_status st = CV_OK;
@@ -2140,11 +2233,66 @@ static cv_status lower_cast(imp *im)
 
 	if (st)
 		return st;
-	if (x->type.dtype != CV_F32 || cast_to(im, NODE) != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "casts a run-time %s tensor to ONNX type %lld; only float32 to float32 is supported at run time",
-				 cv_dtype_name(x->type.dtype), (long long)cast_to(im, NODE));
-	return alias(im, x);
+	return cast_to_dtype(im, x, (int32_t)cast_to(im, NODE));
 }
+
+/* CastLike(x, like): Cast to like's element type. */
+static cv_status lower_castlike(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *like = operand(im, 1, 1, &st);
+
+	if (st)
+		return st;
+	return cast_to_dtype(im, x, onnx_of[like->type.dtype]);
+}
+
+/* ArgMax/ArgMin: axis (default 0), keepdims (default 1), select_last_index
+ * (opset 12+, default 0); the result is int64. */
+static cv_status lower_arg(imp *im, cv_op op)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st);
+	cv_attrs a;
+
+	if (st || (st = need_number(im, x, 0)))
+		return st;
+	memset(&a, 0, sizeof a);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), x->type.rank, &a.arg.axis)))
+		return st;
+	a.arg.keepdims = attr_int(NODE, "keepdims", 1) != 0;
+	a.arg.select_last = attr_int(NODE, "select_last_index", 0) != 0;
+	if (x->type.dims[a.arg.axis] == 0)
+		return imp_error(im, CV_ERR_INPUT, "axis %lld of x has no elements", (long long)a.arg.axis);
+	return finish(im, op, &x, 1, &a, 1, NULL);
+}
+
+/* Gather with run-time indices (or data): Gather of constants folds at
+ * import. axis defaults to 0; indices are int64 or int32. */
+static cv_status lower_gather(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *ins[2];
+	cv_attrs a;
+
+	ins[0] = operand(im, 0, 1, &st);
+	ins[1] = operand(im, 1, 1, &st);
+	if (st)
+		return st;
+	if (ins[1]->type.dtype != CV_I64 && ins[1]->type.dtype != CV_I32)
+		return imp_error(im, CV_ERR_INPUT, "indices are %s, not int64 or int32",
+				 cv_dtype_name(ins[1]->type.dtype));
+	memset(&a, 0, sizeof a);
+	if ((st = norm_axis(im, attr_int(NODE, "axis", 0), ins[0]->type.rank, &a.axis)))
+		return st;
+	if (ins[0]->type.rank - 1 + ins[1]->type.rank > CV_MAX_RANK)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "the result's rank %d exceeds %d",
+				 ins[0]->type.rank - 1 + ins[1]->type.rank, CV_MAX_RANK);
+	return finish(im, CV_OP_GATHER, ins, 2, &a, 1, NULL);
+}
+
+static cv_status lower_argmax(imp *im) { return lower_arg(im, CV_OP_ARGMAX); }
+static cv_status lower_argmin(imp *im) { return lower_arg(im, CV_OP_ARGMIN); }
 
 /* ---- variadic elementwise and run-time bounds (max/min nodes) ---- */
 
@@ -2237,7 +2385,8 @@ static cv_status lower_variadic(imp *im, cv_op op, int mean)
 				return st;
 			continue;
 		}
-		if ((st = need_f32(im, v, (int)i)))
+		if ((st = mean ? need_f32(im, v, (int)i) : need_number(im, v, (int)i)) ||
+		    (st = same_dtype(im, acc, v)))
 			return st;
 		if (acc && (mean || i + 1 < NODE->n_input) && (st = inner_binary(im, op, acc, v, &v)))
 			return st;
@@ -2356,6 +2505,20 @@ static const struct lower_entry table[] = {
 	{"Mean", lower_mean},
 	{"Upsample", lower_upsample},
 	{"LRN", lower_lrn},
+	{"CastLike", lower_castlike},
+	{"Equal", lower_equal},
+	{"Less", lower_less},
+	{"Greater", lower_greater},
+	{"LessOrEqual", lower_less_equal},
+	{"GreaterOrEqual", lower_greater_equal},
+	{"Not", lower_not},
+	{"And", lower_and},
+	{"Or", lower_or},
+	{"Xor", lower_xor},
+	{"Where", lower_where},
+	{"ArgMax", lower_argmax},
+	{"ArgMin", lower_argmin},
+	{"Gather", lower_gather},
 };
 
 const char *const *cv_onnx_supported_ops(void)

@@ -43,8 +43,11 @@ extern "C" {
  *
  * Errors (d names the node and the fact):
  *   CV_ERR_UNSUPPORTED  an op, layout or attribute value the interpreter does
- *                       not implement, or a run-time value (graph input,
- *                       constant or result) that is not float32
+ *                       not implement; an op other than data movement,
+ *                       add ... abs, cast, the comparisons, logical ops,
+ *                       where and argmax/argmin on a value that is not
+ *                       float32; a graph input or output that is not
+ *                       float32 (cv_interp_run only)
  *   CV_ERR_NOMEM        out of memory, or a buffer size overflows
  *   CV_ERR_INTERNAL     the graph is inconsistent: an operand that no earlier
  *                       node produces, shapes that do not fit the op, a
@@ -52,6 +55,20 @@ extern "C" {
  */
 cv_status cv_interp_run(const cv_module *m, const float *const *inputs, float *const *outputs,
 			cv_diag *d);
+
+/*
+ * cv_interp_run for graphs with inputs and outputs of any dtype:
+ *   inputs[i]:  dense elements of graph input i in its type's dtype (f32:
+ *               float, i64: int64_t, bool: one byte 0/1, f16/bf16: the
+ *               16-bit patterns, ...), numel of its type (borrowed, only read)
+ *   outputs[i]: caller-allocated room for numel * cv_dtype_size(dtype)
+ *               bytes of graph output i
+ * Ownership and errors as cv_interp_run, except that every dtype is
+ * accepted; cv_interp_run itself refuses (CV_ERR_UNSUPPORTED) a graph input
+ * or output that is not float32 and otherwise calls this.
+ */
+cv_status cv_interp_run_typed(const cv_module *m, const void *const *inputs, void *const *outputs,
+			      cv_diag *d);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,8 @@ typedef enum cv_dtype {
 	CV_I32,
 	CV_I8,
 	CV_U8,
-	CV_BOOL,
+	CV_BOOL,     /* one byte, 0 or 1 */
+	CV_BF16,     /* bfloat16: the upper 16 bits of an IEEE float32 */
 	CV_DTYPE_COUNT
 } cv_dtype;
 
@@ -84,7 +85,9 @@ typedef enum cv_attrs_kind {
 	CV_ATTRS_RESHARD,
 	CV_ATTRS_NORM,
 	CV_ATTRS_LRN,
-	CV_ATTRS_CONV3D
+	CV_ATTRS_CONV3D,
+	CV_ATTRS_CAST,
+	CV_ATTRS_ARG
 } cv_attrs_kind;
 
 /* An elementwise activation: the op itself (relu, clip, ...) or an epilogue
@@ -301,6 +304,16 @@ typedef struct cv_reshard_attrs {
 	cv_placement from, to; /* mem is unused (0) */
 } cv_reshard_attrs;
 
+/* argmax/argmin(x): the index along `axis` of the first (or, with
+ * select_last, the last) greatest/smallest element; the result is i64 with
+ * x's dims, `axis` kept as 1 (keepdims) or dropped. Integers compare
+ * exactly; a NaN never replaces the current best (strict comparisons). */
+typedef struct cv_arg_attrs {
+	int64_t axis;     /* normalized to [0, rank) */
+	int keepdims;     /* 1: keep axis as a dim of 1 */
+	int select_last;  /* 1: the last index among equal extremes */
+} cv_arg_attrs;
+
 typedef union cv_attrs {
 	cv_conv_attrs conv;
 	float bn_eps;            /* CV_ATTRS_BN */
@@ -318,6 +331,8 @@ typedef union cv_attrs {
 	cv_norm_attrs norm;
 	cv_lrn_attrs lrn;
 	cv_conv3d_attrs conv3d;
+	cv_dtype cast_to;        /* CV_ATTRS_CAST: the result's dtype */
+	cv_arg_attrs arg;        /* CV_ATTRS_ARG */
 } cv_attrs;
 
 typedef struct cv_node cv_node;
@@ -404,6 +419,32 @@ cv_status cv_module_set_target(cv_module *m, const struct cv_target *t, cv_diag 
 const struct cv_target *cv_module_target(const cv_module *m);
 
 /* ---- types ---- */
+
+/* ---- elements of any dtype (ir/elem.c) ---- */
+
+/* f16/bf16 <-> f32. To half: round to nearest, ties to even (IEEE 754's
+ * default); beyond the largest finite half (65504) it rounds to infinity;
+ * NaN stays NaN (quiet). From half: exact. */
+float cv_f16_to_f32(uint16_t h);
+uint16_t cv_f32_to_f16(float f);
+float cv_bf16_to_f32(uint16_t h);
+uint16_t cv_f32_to_bf16(float f);
+
+/* Whether dt holds floating-point numbers (f32, f64, f16, bf16). */
+int cv_dtype_is_float(cv_dtype dt);
+
+/* Element i of p (dense elements of dt) as a double / an int64 (a float
+ * read as an int64 truncates toward zero; NaN gives 0, beyond int64
+ * saturates). */
+double cv_elem_get_f(const void *p, cv_dtype dt, int64_t i);
+int64_t cv_elem_get_i(const void *p, cv_dtype dt, int64_t i);
+
+/* Store element i of p as dt: from a double (to an integer: truncated as
+ * cv_elem_get_i does, then wrapped to the width; to bool: != 0) or from an
+ * int64 (wrapped to the width; to bool: != 0). */
+void cv_elem_set_f(void *p, cv_dtype dt, int64_t i, double v);
+void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
+
 
 const char *cv_dtype_name(cv_dtype t);       /* "f32", "i64", ... */
 size_t cv_dtype_size(cv_dtype t);            /* bytes per element */

@@ -56,7 +56,10 @@ extern "C" {
  *    op table (CV_OP_COUNT grew);
  *    conv3d joined the op table after conv_transpose2d (later CV_OP_*
  *    values moved) with cv_conv3d_attrs in cv_attrs (CV_ATTRS_CONV3D), and
- *    the layouts ncdhw and oidhw were appended (CV_LAYOUT_COUNT grew). */
+ *    the layouts ncdhw and oidhw were appended (CV_LAYOUT_COUNT grew);
+ *    cv_dtype took CV_BF16 (CV_DTYPE_COUNT grew); cast, the comparisons,
+ *    not/and/or/xor, where, argmax, argmin and gather were appended to the op table
+ *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg). */
 #define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {

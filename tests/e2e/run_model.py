@@ -50,6 +50,8 @@ MODELS = os.path.join(ROOT, "models")
 # bound sane for outputs whose values are all (near) zero.
 RTOL = 1e-4
 ATOL = 1e-5
+# Integer and bool outputs (argmax indices, masks) are compared exactly; the models
+# that have them keep their decisions clear of float rounding (make_models.py).
 # The kernel ISAs the runner is run with (CVRT_ISA, see backends/c/runtime/cvrt.h).
 ISAS = ["portable", "avx2", "avx512"]
 
@@ -180,10 +182,21 @@ def measure(out_path, ref_path):
     except Exception as e:  # noqa: BLE001 - a malformed .npy is a failure, not a crash
         return unusable(f"cannot read {out_path}: {e}")
     ref = np.load(ref_path)
-    if out.dtype != np.float32:
-        return unusable(f"dtype {out.dtype}, expected float32")
+    want = ref.dtype if ref.dtype.kind in "biu" else np.dtype(np.float32)
+    if out.dtype != want:
+        return unusable(f"dtype {out.dtype}, expected {want}")
     if out.shape != ref.shape:
         return unusable(f"shape {list(out.shape)}, reference {list(ref.shape)}")
+    if want.kind in "biu":
+        # integer and bool outputs (indices, masks) must be equal: err counts the
+        # elements that differ, bound 0
+        nbad = int(np.count_nonzero(out != ref))
+        note = ""
+        if nbad:
+            idx = np.argwhere(out != ref)[0]
+            note = (f"first at {list(map(int, idx))}: out {out[tuple(idx)].item()} "
+                    f"ref {ref[tuple(idx)].item()}; {nbad} of {out.size} values differ (exact)")
+        return Check(nbad == 0, float(nbad), 0.0, 0.0, list(out.shape), note)
     bad = int(np.count_nonzero(~np.isfinite(out)))
     if bad:
         return unusable(f"{bad} of {out.size} values are NaN/Inf")

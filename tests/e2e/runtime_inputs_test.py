@@ -245,15 +245,15 @@ RUNNER_CASES = {
     "npy_scalar": in_case(_shape(()), 1, IN_PREFIX +
                           r"shape mismatch: expected \[1,3,11,11\], found \[\]"),
     "npy_f8": in_case(_f8, 1, IN_PREFIX +
-                      r"dtype is '<f8'; the model takes little-endian float32 \('<f4'\)"),
+                      r"dtype is '<f8'; the model takes float32 \('<f4'\) here"),
     "npy_i8": in_case(_i8, 1, IN_PREFIX +
-                      r"dtype is '<i8'; the model takes little-endian float32 \('<f4'\)"),
+                      r"dtype is '<i8'; the model takes float32 \('<f4'\) here"),
     "npy_big_endian": in_case(_be, 1, IN_PREFIX +
-                              r"dtype is '>f4'; the model takes little-endian float32 \('<f4'\)"),
+                              r"dtype is '>f4'; the model takes float32 \('<f4'\) here"),
     "npy_fortran": in_case(_fortran, 1, IN_PREFIX + r"fortran_order arrays are not supported"),
     "npy_fortran_numpy": in_case(_np_fortran, 1, IN_PREFIX +
                                  r"fortran_order arrays are not supported"),
-    "npy_truncated": in_case(_truncated, 1, IN_PREFIX + r"truncated data \(360 of 363 floats\)"),
+    "npy_truncated": in_case(_truncated, 1, IN_PREFIX + r"truncated data \(360 of 363 elements\)"),
     "npy_truncated_header": in_case(_truncated_header, 1, IN_PREFIX + r"truncated \.npy header"),
     "npy_trailing_bytes": in_case(_trailing, 1, IN_PREFIX + r"unexpected data after the array"),
     "npy_missing": in_case(_missing, 1, r"cannot open '{IN}': No such file or directory"),

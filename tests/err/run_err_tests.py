@@ -266,10 +266,60 @@ def _unsupported(c):
                 [r"unsupported", r"\bLpNormalization x2\b", r"\bHardmax x1\b"])
 
 
-@case("unsupported_dtype", "a float64 input -> exit 3 naming the dtype")
+@case("unsupported_dtype", "Relu on a float64 input -> exit 3 naming the dtype")
 def _dtype(c):
     m = save(double_input_model(), os.path.join(c.dir, "double.onnx"))
     return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"double|float64"])
+
+
+def typed_model(nodes, inputs, outputs, inits=(), opset=13):
+    """A graph of the given nodes; inputs/outputs are (name, TensorProto type, dims)."""
+    from onnx import helper
+    g = helper.make_graph(nodes, "typed",
+                          [helper.make_tensor_value_info(n, t, d) for n, t, d in inputs],
+                          [helper.make_tensor_value_info(n, t, d) for n, t, d in outputs],
+                          list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+@case("string_input", "a string graph input -> exit 3 naming the type and the dtypes convc runs")
+def _string_input(c):
+    from onnx import TensorProto as T, helper
+    m = save(typed_model([helper.make_node("Identity", ["s"], ["y"], name="id0")],
+                         [("s", T.STRING, [2])], [("y", T.STRING, [2])]),
+             os.path.join(c.dir, "string.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"'s'", r"\bstring\b", r"int64", r"bool"])
+
+
+@case("cast_to_string", "Cast of a run-time float32 tensor to string -> exit 3")
+def _cast_string(c):
+    from onnx import TensorProto as T, helper
+    m = save(typed_model([helper.make_node("Cast", ["x"], ["y"], name="cast0", to=T.STRING)],
+                         [("x", T.FLOAT, [2])], [("y", T.STRING, [2])]),
+             os.path.join(c.dir, "cast_string.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bcast0\b", r"casts to string"])
+
+
+@case("conv_float16", "Conv on a float16 input (an f16 model end to end) -> exit 3")
+def _conv_f16(c):
+    import numpy as np
+    from onnx import TensorProto as T, helper, numpy_helper
+    w = numpy_helper.from_array(np.ones((2, 1, 1, 1), dtype=np.float16), "w")
+    m = save(typed_model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv0")],
+                         [("x", T.FLOAT16, [1, 1, 2, 2])], [("y", T.FLOAT16, [1, 2, 2, 2])],
+                         [w]),
+             os.path.join(c.dir, "conv_f16.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m],
+                [r"\bconv0\b", r"float16", r"Conv in float32 only"])
+
+
+@case("where_float_condition", "Where whose condition is float32 -> exit 1 (invalid model)")
+def _where_float(c):
+    from onnx import TensorProto as T, helper
+    m = save(typed_model([helper.make_node("Where", ["c", "a", "a"], ["y"], name="where0")],
+                         [("c", T.FLOAT, [2]), ("a", T.INT64, [2])], [("y", T.INT64, [2])]),
+             os.path.join(c.dir, "where.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bwhere0\b", r"condition is f32, not bool"])
 
 
 @case("invalid_graph", "a node reads an undefined tensor -> exit 1 naming it")

@@ -12,11 +12,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static float *buf;
+	static unsigned char *buf;
 	size_t count = model_input_size(0);
 
-	if (!buf && !(buf = calloc(count ? count : 1, sizeof *buf)))
+	if (!buf && !(buf = calloc(1, model_input_bytes(0) + 8)))
 		abort();
-	read_npy(fuzz_file(data, size), model_input_rank(0), model_input_dims(0), count, buf);
+	read_npy(fuzz_file(data, size), model_input_rank(0), model_input_dims(0), count, model_input_dtype(0),
+		 buf);
 	return 0;
 }

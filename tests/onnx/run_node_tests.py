@@ -108,13 +108,35 @@ def tensor_file_to_array(path):
     return numpy_helper.to_array(t), t.data_type
 
 
+# The element types convc runs (ONNX TensorProto.DataType name -> the NumPy
+# dtype of its .npy; bfloat16, which NumPy lacks, travels as its uint16 bit
+# patterns, as the test data stores it).
+NPY_DTYPES = {"FLOAT": "float32", "DOUBLE": "float64", "FLOAT16": "float16",
+              "BFLOAT16": "uint16", "INT64": "int64", "INT32": "int32", "INT8": "int8",
+              "UINT8": "uint8", "BOOL": "bool"}
+
+
+def npy_dtype(elem_type):
+    """The NumPy dtype convc's runner reads/writes for ONNX elem_type, or None."""
+    import onnx
+    return NPY_DTYPES.get(onnx.TensorProto.DataType.Name(elem_type))
+
+
 def compare_outputs(out, ref, rtol=RTOL, atol=ATOL):
-    """None when out matches ref within tolerance, else a one-line reason."""
+    """None when out matches ref within tolerance, else a one-line reason.
+    Integer and bool outputs (and bfloat16 bit patterns) must be equal."""
     import numpy as np
     if tuple(out.shape) != tuple(ref.shape):
         return "shape %s, expected %s" % (list(out.shape), list(ref.shape))
     if out.size == 0:
         return None
+    if out.dtype.kind in "biu":
+        bad = out != ref
+        if not bad.any():
+            return None
+        idx = np.argwhere(bad)[0]
+        return "%d of %d elements differ (exact); first at %s: got %r, expected %r" % (
+            int(bad.sum()), out.size, list(idx), out[tuple(idx)].item(), ref[tuple(idx)].item())
     o = out.astype(np.float64)
     r = ref.astype(np.float64)
     nan_o, nan_r = np.isnan(o), np.isnan(r)
@@ -320,7 +342,7 @@ class Tester:
         if not t.HasField("tensor_type"):
             return "%s has non-tensor type %s" % (vi.name, t.WhichOneof("value"))
         et = t.tensor_type.elem_type
-        if et != onnx.TensorProto.FLOAT:
+        if npy_dtype(et) is None:
             return "%s has dtype %s" % (vi.name, onnx.TensorProto.DataType.Name(et))
         return None
 
@@ -383,20 +405,24 @@ class Tester:
             for k, f in enumerate(in_files):
                 if inputs[k].name in fixed:
                     continue
-                arr, dt = tensor_file_to_array(os.path.join(dd, f))
-                if dt != onnx.TensorProto.FLOAT:
-                    raise Fail("convc accepted a model whose input %s is %s, not float32"
-                               % (inputs[k].name, onnx.TensorProto.DataType.Name(dt)))
+                arr, _ = tensor_file_to_array(os.path.join(dd, f))
+                want = npy_dtype(inputs[k].type.tensor_type.elem_type)
+                if want is None:
+                    raise Fail("convc accepted a model whose input %s is %s"
+                               % (inputs[k].name, onnx.TensorProto.DataType.Name(
+                                   inputs[k].type.tensor_type.elem_type)))
                 p = os.path.join(work, "%s_in_%d.npy" % (ds, k))
-                np.save(p, np.array(arr, dtype=np.float32, order="C"))  # keeps 0-d shape
+                np.save(p, np.array(arr, dtype=want, order="C"))  # keeps 0-d shape
                 npys.append(p)
             refs = []
             for k, f in enumerate(out_files):
-                arr, dt = tensor_file_to_array(os.path.join(dd, f))
-                if dt != onnx.TensorProto.FLOAT:
-                    raise Fail("convc accepted a model whose output %s is %s, not float32"
-                               % (outputs[k].name, onnx.TensorProto.DataType.Name(dt)))
-                refs.append(arr)
+                arr, _ = tensor_file_to_array(os.path.join(dd, f))
+                want = npy_dtype(outputs[k].type.tensor_type.elem_type)
+                if want is None:
+                    raise Fail("convc accepted a model whose output %s is %s"
+                               % (outputs[k].name, onnx.TensorProto.DataType.Name(
+                                   outputs[k].type.tensor_type.elem_type)))
+                refs.append(np.asarray(arr).astype(want))
             sets.append((ds, npys, refs))
         return sets
 
@@ -454,8 +480,8 @@ class Tester:
                 raise Fail("-O%d convc %s: %s%s" % (level, describe_rc(rc),
                                                     first_error_line(err), left))
             accepted.append(level)
-            # convc accepted the model: it must only have float32 tensor I/O
-            # (besides the inputs fixed at compile time).
+            # convc accepted the model: its tensor I/O must be of a dtype
+            # convc runs (besides the inputs fixed at compile time).
             for vi in [i for i in inputs if i.name not in fixed] + outputs:
                 prob = self.io_type_problem(vi)
                 if prob:
@@ -515,8 +541,9 @@ class Tester:
                     got = np.load(p)
                 except Exception as e:
                     raise Fail("%s output %d unreadable: %s" % (tag, k, e))
-                if got.dtype != np.float32:
-                    raise Fail("%s output %d has dtype %s" % (tag, k, got.dtype))
+                if got.dtype != ref.dtype:
+                    raise Fail("%s output %d has dtype %s, expected %s" % (tag, k, got.dtype,
+                                                                          ref.dtype))
                 why = compare_outputs(got, ref)
                 if why:
                     raise Fail("%s output %d: %s" % (tag, k, why))

@@ -40,6 +40,11 @@ def compare(out_path, ref_path):
     ref = np.load(ref_path)
     if out.shape != ref.shape:
         return False, f"shape {list(out.shape)}, reference {list(ref.shape)}"
+    if ref.dtype.kind in "biu":  # indices and masks: the same dtype, every element equal
+        if out.dtype != ref.dtype:
+            return False, f"dtype {out.dtype}, reference {ref.dtype}"
+        nbad = int(np.count_nonzero(out != ref))
+        return nbad == 0, f"{nbad} of {out.size} elements differ (exact)"
     if not np.all(np.isfinite(out)):
         return False, f"{int(np.count_nonzero(~np.isfinite(out)))} values are NaN/Inf"
     diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))

@@ -1032,7 +1032,8 @@ static void expect_error(cv_module *m, const float *const *in, float *const *out
 	cv_status st;
 
 	cv_diag_init(&d, NULL);
-	st = cv_interp_run(m, in, out, &d);
+	/* the typed entry: an error case may have non-f32 results */
+	st = cv_interp_run_typed(m, (const void *const *)in, (void *const *)out, &d);
 	if (st != want || !strstr(d.msg, fragment))
 		fail_msg("status %d (want %d), message '%s' (want '%s' in it)", (int)st, (int)want, d.msg,
 			 fragment);
@@ -1075,7 +1076,14 @@ static void test_errors(void **state)
 	iv = cv_graph_add_const(&m->graph, "k", &t, ints, sizeof ints);
 	n = cv_graph_add_node(&m->graph, CV_OP_RELU, "Relu_3", &iv, 1, (const char *const[]){"y"}, 1);
 	infer(n), output(m, n->outputs[0]);
-	expect_error(m, in, out, CV_ERR_UNSUPPORTED, "relu 'Relu_3': constant 'k' is i64");
+	expect_error(m, in, out, CV_ERR_UNSUPPORTED, "relu 'Relu_3': operand 0 ('k') is i64");
+	/* cv_interp_run itself refuses the i64 graph output */
+	{
+		cv_diag d;
+		cv_diag_init(&d, NULL);
+		assert_int_equal(cv_interp_run(m, in, out, &d), CV_ERR_UNSUPPORTED);
+		assert_non_null(strstr(d.msg, "graph output 'y' is i64"));
+	}
 	cv_module_free(m);
 
 	/* a result whose byte size overflows */

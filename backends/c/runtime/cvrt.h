@@ -729,4 +729,91 @@ int cvrt_isa_init(char *err, size_t err_size);
  * storage); selects it first if needed. */
 const char *cvrt_isa_name(void);
 
+/* ------------------------------------------------------------------------ */
+/* Tensors of any dtype (cvrt_typed.c)                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Element types, numbered as convc's IR numbers them (cv_dtype): f16 and
+ * bf16 are 16-bit patterns (IEEE half; the upper half of a float32), bool is
+ * one byte 0 or 1. These kernels read one element at a time (through a
+ * double or an int64) and serve the index, mask and shape tensors of a
+ * model; float32 compute never comes here.
+ */
+enum cvrt_dtype {
+	CVRT_F32 = 0, CVRT_F64, CVRT_F16, CVRT_I64, CVRT_I32, CVRT_I8, CVRT_U8, CVRT_BOOL,
+	CVRT_BF16
+};
+
+/* Bytes per element of dtype (0 for an unknown one). */
+static inline int cvrt_dtype_size(int dtype)
+{
+	static const unsigned char size[] = {4, 8, 2, 8, 4, 1, 1, 1, 2};
+	return dtype >= 0 && dtype <= CVRT_BF16 ? size[dtype] : 0;
+}
+
+/* cvrt_strided_copy and cvrt_copy_rows for elements of esize bytes
+ * (strides, rows and y_stride in elements). No aliasing. */
+void cvrt_strided_copy_x(int esize, int ndim, const int64_t *out_dims, const void *x,
+			 const int64_t *x_strides, void *y);
+void cvrt_copy_rows_x(int esize, int64_t outer, int64_t row, const void *x, void *y,
+		      int64_t y_stride);
+
+/* cvrt_pad on elements of dtype; the constant fill `value` is converted to
+ * dtype as cvrt_cast converts a float64. No aliasing. */
+void cvrt_pad_x(int dtype, int ndim, const int64_t *in_dims, const int64_t *out_dims,
+		const int64_t *pad_begin, int mode, double value, const void *x, void *y);
+
+/*
+ * Broadcasting binary op on a and b of one dtype, laid out as cvrt_binary's
+ * (strides in elements, 0 on broadcast dims; 1 <= ndim <= CVRT_MAX_RANK).
+ * CVRT_ADD ... CVRT_MIN give dtype: integers wrap modulo 2^width, integer
+ * division truncates toward zero (as C and ONNX Runtime) and by zero gives
+ * 0; halves compute in float and round to nearest even; CVRT_MAX/MIN
+ * propagate NaN. The comparisons give bool (1 byte 0/1); CVRT_AND/OR/XOR
+ * take and give bool. No aliasing.
+ */
+enum cvrt_binary_x_op {
+	CVRT_EQUAL = 16, CVRT_LESS, CVRT_GREATER, CVRT_LESS_EQUAL, CVRT_GREATER_EQUAL,
+	CVRT_AND, CVRT_OR, CVRT_XOR
+};
+void cvrt_binary_x(int dtype, int op, int ndim, const int64_t *out_dims, const void *a,
+		   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
+
+/* y[i] = -x[i], |x[i]| (dtype; integers wrap) or !x[i] (bool), i < count. */
+enum cvrt_unary_x_op { CVRT_NEG = 0, CVRT_ABS, CVRT_NOT };
+void cvrt_unary_x(int dtype, int op, int64_t count, const void *x, void *y);
+
+/*
+ * y[i] = x[i] converted from dtype `from` to `to` (ONNX Cast), i < count:
+ * float to integer truncates toward zero (NaN gives 0, beyond int64
+ * saturates, then wraps to the width); integer to integer wraps; to f16/bf16
+ * rounds to nearest even (via float32); to bool is x != 0.
+ */
+void cvrt_cast(int from, int to, int64_t count, const void *x, void *y);
+
+/* y = c ? a : b elementwise, broadcast as cvrt_binary_x (c: bool bytes; a,
+ * b, y: elements of esize bytes). No aliasing. */
+void cvrt_where(int esize, int ndim, const int64_t *out_dims, const unsigned char *c,
+		const int64_t *c_strides, const void *a, const int64_t *a_strides, const void *b,
+		const int64_t *b_strides, void *y);
+
+/*
+ * ArgMax (is_min 0) / ArgMin (1) along the middle dim of x dense
+ * [outer, len, inner] (len >= 1) into y [outer, inner]: the first index of
+ * the extreme, or with select_last the last; integers compare exactly, a
+ * NaN never beats the current best.
+ */
+void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len, int64_t inner,
+	      const void *x, int64_t *y);
+
+/*
+ * ONNX Gather: x dense [outer, len, inner] of esize-byte elements, idx
+ * n_idx indices of idx_dtype (CVRT_I64 or CVRT_I32; negative ones count from
+ * the end), y [outer, n_idx, inner] = x[o, idx[j], :]. An index outside
+ * [-len, len) gives zeros (ONNX Runtime fails the run; a kernel cannot).
+ */
+void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,
+		 const void *x, const void *idx, int64_t n_idx, void *y);
+
 #endif

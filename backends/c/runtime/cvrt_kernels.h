@@ -139,6 +139,40 @@
 #define CVRT_MATH_KERNELS(V, R)                                                           \
 	V(cvrt_math1, (int op, int64_t count, const float *x, float *y), (op, count, x, y))
 
+#define CVRT_TYPED_KERNELS(V, R)                                                          \
+	V(cvrt_strided_copy_x,                                                            \
+	  (int esize, int ndim, const int64_t *out_dims, const void *x,                   \
+	   const int64_t *x_strides, void *y),                                            \
+	  (esize, ndim, out_dims, x, x_strides, y))                                       \
+	V(cvrt_copy_rows_x,                                                               \
+	  (int esize, int64_t outer, int64_t row, const void *x, void *y, int64_t y_stride), \
+	  (esize, outer, row, x, y, y_stride))                                            \
+	V(cvrt_pad_x,                                                                     \
+	  (int dtype, int ndim, const int64_t *in_dims, const int64_t *out_dims,          \
+	   const int64_t *pad_begin, int mode, double value, const void *x, void *y),     \
+	  (dtype, ndim, in_dims, out_dims, pad_begin, mode, value, x, y))                 \
+	V(cvrt_binary_x,                                                                  \
+	  (int dtype, int op, int ndim, const int64_t *out_dims, const void *a,           \
+	   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y),   \
+	  (dtype, op, ndim, out_dims, a, a_strides, b, b_strides, y))                     \
+	V(cvrt_unary_x, (int dtype, int op, int64_t count, const void *x, void *y),       \
+	  (dtype, op, count, x, y))                                                       \
+	V(cvrt_cast, (int from, int to, int64_t count, const void *x, void *y),           \
+	  (from, to, count, x, y))                                                        \
+	V(cvrt_where,                                                                     \
+	  (int esize, int ndim, const int64_t *out_dims, const unsigned char *c,          \
+	   const int64_t *c_strides, const void *a, const int64_t *a_strides,             \
+	   const void *b, const int64_t *b_strides, void *y),                             \
+	  (esize, ndim, out_dims, c, c_strides, a, a_strides, b, b_strides, y))           \
+	V(cvrt_arg,                                                                       \
+	  (int dtype, int is_min, int select_last, int64_t outer, int64_t len,            \
+	   int64_t inner, const void *x, int64_t *y),                                     \
+	  (dtype, is_min, select_last, outer, len, inner, x, y))                          \
+	V(cvrt_gather,                                                                    \
+	  (int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,           \
+	   const void *x, const void *idx, int64_t n_idx, void *y),                       \
+	  (esize, idx_dtype, outer, len, inner, x, idx, n_idx, y))
+
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \
 	F(conv, CVRT_CONV_KERNELS, "gemm", 1)                 \
@@ -147,6 +181,7 @@
 	F(reduce, CVRT_REDUCE_KERNELS, "", 0)                 \
 	F(copy, CVRT_COPY_KERNELS, "", 0)                     \
 	F(resize, CVRT_RESIZE_KERNELS, "", 0)                 \
-	F(math, CVRT_MATH_KERNELS, "", 0)
+	F(math, CVRT_MATH_KERNELS, "", 0)                     \
+	F(typed, CVRT_TYPED_KERNELS, "", 0)
 
 #endif

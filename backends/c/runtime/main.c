@@ -4,8 +4,11 @@
  *   model -i in.npy [-i in2.npy ...] -o out.npy [-o ...] [--threads T]
  *         [--bench N] [--weights FILE] [--profile FILE.json]
  *
- * Uses only the API of model.h. Tensors travel as NumPy .npy files holding
- * little-endian float32 in C order. Errors print one line
+ * Uses only the API of model.h. Tensors travel as NumPy .npy files in C
+ * order, little-endian, of each input's and output's dtype (model_input_dtype:
+ * '<f4' float32, '<f8' float64, '<f2' float16, '<i8' int64, '<i4' int32,
+ * '|i1' int8, '|u1' uint8, '|b1' bool; bfloat16, which NumPy lacks, as its
+ * bit patterns '<u2'). Errors print one line
  * "model: error: <what>" on stderr and exit 1 (2 for usage errors).
  *
  * --bench N prints "latency_ms median=M min=A max=B runs=N isa=ISA" (ms;
@@ -38,7 +41,7 @@
 static const char *usage_text =
 	"usage: model -i in.npy [-i in2.npy ...] [-o out.npy ...] [--threads T]\n"
 	"             [--bench N] [--weights FILE] [--profile FILE.json] [-h|--help]\n"
-	"  -i FILE         input .npy (float32), one per graph input, in order\n"
+	"  -i FILE         input .npy (of the input's dtype), one per graph input, in order\n"
 	"  -o FILE         output .npy, one per graph output, in order (optional)\n"
 	"  --threads T     number of threads, 1 to " STR(MODEL_MAX_THREADS) " (default 1; at most the\n"
 	"                  CPUs this process may use are run)\n"
@@ -86,7 +89,6 @@ static void format_shape(char *buf, size_t size, int rank, const int64_t *dims)
 
 typedef struct npy_header {
 	int have_descr, have_fortran, have_shape;
-	int descr_ok;     /* descr was '<f4' */
 	char descr[32];   /* descr as given (truncated) */
 	int fortran;      /* fortran_order value */
 	int rank;
@@ -209,7 +211,6 @@ static int parse_header_dict(const char *text, size_t len, npy_header *h)
 			if (!parse_string(&c, val, sizeof(val)))
 				return 0;
 			h->have_descr = 1;
-			h->descr_ok = strcmp(val, "<f4") == 0;
 			memcpy(h->descr, val, sizeof(h->descr));
 		} else if (strcmp(key, "fortran_order") == 0) {
 			if (parse_word(&c, "True"))
@@ -239,25 +240,48 @@ static uint32_t read_le32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Byte order independent: the file is little-endian whatever the host is. */
-static void decode_f32(const unsigned char *bytes, size_t count, float *out)
-{
-	size_t i;
+/* The .npy descr of each enum model_dtype, and its name for messages. */
+static const struct {
+	const char *descr, *alt, *name;
+	size_t size;
+} dtypes[] = {
+	[MODEL_F32] = {"<f4", NULL, "float32", 4},  [MODEL_F64] = {"<f8", NULL, "float64", 8},
+	[MODEL_F16] = {"<f2", NULL, "float16", 2},  [MODEL_I64] = {"<i8", NULL, "int64", 8},
+	[MODEL_I32] = {"<i4", NULL, "int32", 4},    [MODEL_I8] = {"|i1", "<i1", "int8", 1},
+	[MODEL_U8] = {"|u1", "<u1", "uint8", 1},    [MODEL_BOOL] = {"|b1", "<b1", "bool", 1},
+	[MODEL_BF16] = {"<u2", NULL, "bfloat16 (as uint16 bit patterns)", 2},
+};
 
-	for (i = 0; i < count; i++) {
-		uint32_t u = read_le32(bytes + 4 * i);
-		memcpy(&out[i], &u, sizeof(u));
+static int host_is_little(void)
+{
+	const uint16_t one = 1;
+	return *(const unsigned char *)&one == 1;
+}
+
+/* Byte order independent: the file is little-endian whatever the host is;
+ * copy count elements of size bytes, reversing each on a big-endian host. */
+static void copy_le(unsigned char *dst, const unsigned char *src, size_t count, size_t size)
+{
+	size_t i, b;
+
+	if (host_is_little() || size == 1) {
+		memcpy(dst, src, count * size);
+		return;
 	}
+	for (i = 0; i < count; i++)
+		for (b = 0; b < size; b++)
+			dst[i * size + b] = src[i * size + size - 1 - b];
 }
 
 /*
- * Read path into data (model_input_size floats) after checking that the file
- * holds exactly a float32 C-order array of the expected shape. Returns 0 on
- * success; on failure has printed the reason.
+ * Read path into data (count elements of dtype) after checking that the
+ * file holds exactly a C-order array of that dtype and the expected shape.
+ * Returns 0 on success; on failure has printed the reason.
  */
-static int read_npy(const char *path, int rank, const int64_t *dims, size_t count,
-		    float *data)
+static int read_npy(const char *path, int rank, const int64_t *dims, size_t count, int dtype,
+		    unsigned char *data)
 {
+	size_t es = dtypes[dtype].size;
 	FILE *f = fopen(path, "rb");
 	unsigned char pre[12], chunk[4096];
 	char *text = NULL;
@@ -309,14 +333,16 @@ static int read_npy(const char *path, int rank, const int64_t *dims, size_t coun
 		error_msg("'%s': malformed .npy header", path);
 		goto out;
 	}
-	if (!h.descr_ok) {
+	if (strcmp(h.descr, dtypes[dtype].descr) &&
+	    (!dtypes[dtype].alt || strcmp(h.descr, dtypes[dtype].alt))) {
 		char shown[sizeof(h.descr)];
 		size_t k2;
 		/* printable ASCII only: the header is the file's */
 		for (k2 = 0; k2 < sizeof(shown) - 1 && h.descr[k2]; k2++)
 			shown[k2] = h.descr[k2] >= 0x20 && h.descr[k2] < 0x7f ? h.descr[k2] : '?';
 		shown[k2] = '\0';
-		error_msg("'%s': dtype is '%s'; the model takes little-endian float32 ('<f4')", path, shown);
+		error_msg("'%s': dtype is '%s'; the model takes %s ('%s') here", path, shown,
+			  dtypes[dtype].name, dtypes[dtype].descr);
 		goto out;
 	}
 	if (h.fortran) {
@@ -338,15 +364,15 @@ static int read_npy(const char *path, int rank, const int64_t *dims, size_t coun
 	/* The shape equals the model's, so count (already allocated) is exact. */
 	for (done = 0; done < count;) {
 		size_t want = count - done, got;
-		if (want > sizeof(chunk) / 4)
-			want = sizeof(chunk) / 4;
-		got = fread(chunk, 4, want, f);
+		if (want > sizeof(chunk) / es)
+			want = sizeof(chunk) / es;
+		got = fread(chunk, es, want, f);
 		if (got != want) {
-			error_msg("'%s': truncated data (%zu of %zu floats)", path, done + got,
+			error_msg("'%s': truncated data (%zu of %zu elements)", path, done + got,
 				  count);
 			goto out;
 		}
-		decode_f32(chunk, got, data + done);
+		copy_le(data + done * es, chunk, got, es);
 		done += got;
 	}
 	if (fgetc(f) != EOF) {
@@ -364,9 +390,10 @@ out:
 /* .npy writing                                                             */
 /* ------------------------------------------------------------------------ */
 
-static int write_npy(const char *path, int rank, const int64_t *dims, size_t count,
-		     const float *data)
+static int write_npy(const char *path, int rank, const int64_t *dims, size_t count, int dtype,
+		     const unsigned char *data)
 {
+	size_t es = dtypes[dtype].size;
 	char header[SHAPE_TEXT + 128], shape[SHAPE_TEXT];
 	unsigned char chunk[4096];
 	size_t used = 0, total, i, done;
@@ -381,7 +408,8 @@ static int write_npy(const char *path, int rank, const int64_t *dims, size_t cou
 	if (rank == 1 && used < sizeof(shape))
 		snprintf(shape + used, sizeof(shape) - used, ",");
 	used = (size_t)snprintf(header + 10, sizeof(header) - 10,
-				"{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape);
+				"{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+				dtypes[dtype].descr, shape);
 	/* Pad with spaces and a final newline so the data starts 64-aligned. */
 	total = 10 + used + 1;
 	total = (total + 63) / 64 * 64;
@@ -404,17 +432,10 @@ static int write_npy(const char *path, int rank, const int64_t *dims, size_t cou
 	ok = fwrite(header, 1, total, f) == total;
 	for (done = 0; ok && done < count;) {
 		size_t n = count - done;
-		if (n > sizeof(chunk) / 4)
-			n = sizeof(chunk) / 4;
-		for (i = 0; i < n; i++) {
-			uint32_t u;
-			memcpy(&u, &data[done + i], sizeof(u));
-			chunk[4 * i] = (unsigned char)(u & 0xff);
-			chunk[4 * i + 1] = (unsigned char)(u >> 8 & 0xff);
-			chunk[4 * i + 2] = (unsigned char)(u >> 16 & 0xff);
-			chunk[4 * i + 3] = (unsigned char)(u >> 24);
-		}
-		ok = fwrite(chunk, 4, n, f) == n;
+		if (n > sizeof(chunk) / es)
+			n = sizeof(chunk) / es;
+		copy_le(chunk, data + done * es, n, es);
+		ok = fwrite(chunk, es, n, f) == n;
 		done += n;
 	}
 	if (fclose(f) != 0)
@@ -549,11 +570,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static float *alloc_floats(size_t count)
+/* Room for count elements of dtype. */
+static float *alloc_elems(size_t count, int dtype)
 {
-	if (count > SIZE_MAX / sizeof(float))
+	if (dtype < 0 || count > SIZE_MAX / 8)
 		return NULL;
-	return malloc(count ? count * sizeof(float) : 1);
+	return malloc(count ? count * dtypes[dtype].size : 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -804,8 +826,19 @@ static void print_outputs(float *const *out, int n)
 		size_t count = model_output_size(i), k;
 		format_shape(shape, sizeof(shape), model_output_rank(i), model_output_dims(i));
 		printf("output %s: shape %s, first values:", model_output_name(i), shape);
-		for (k = 0; k < count && k < 5; k++)
-			printf(" %.6g", out[i][k]);
+		for (k = 0; k < count && k < 5; k++) {
+			const void *p = out[i];
+			switch (model_output_dtype(i)) {
+			case MODEL_F32: printf(" %.6g", ((const float *)p)[k]); break;
+			case MODEL_F64: printf(" %.6g", ((const double *)p)[k]); break;
+			case MODEL_I64: printf(" %lld", (long long)((const int64_t *)p)[k]); break;
+			case MODEL_I32: printf(" %ld", (long)((const int32_t *)p)[k]); break;
+			case MODEL_I8: printf(" %d", ((const int8_t *)p)[k]); break;
+			case MODEL_U8:
+			case MODEL_BOOL: printf(" %u", ((const uint8_t *)p)[k]); break;
+			default: printf(" 0x%04x", ((const uint16_t *)p)[k]); break; /* f16, bf16 bits */
+			}
+		}
 		printf("\n");
 	}
 }
@@ -852,17 +885,17 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < n_in; i++) {
-		in[i] = alloc_floats(model_input_size(i));
+		in[i] = alloc_elems(model_input_size(i), model_input_dtype(i));
 		if (!in[i]) {
 			error_msg("out of memory for input %d", i);
 			goto done;
 		}
 		if (read_npy(o.inputs[i], model_input_rank(i), model_input_dims(i),
-			     model_input_size(i), in[i]) != 0)
+			     model_input_size(i), model_input_dtype(i), (unsigned char *)in[i]) != 0)
 			goto done;
 	}
 	for (i = 0; i < n_out; i++) {
-		out[i] = alloc_floats(model_output_size(i));
+		out[i] = alloc_elems(model_output_size(i), model_output_dtype(i));
 		if (!out[i]) {
 			error_msg("out of memory for output %d", i);
 			goto done;
@@ -909,7 +942,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < o.n_outputs; i++)
 		if (write_npy(o.outputs[i], model_output_rank(i), model_output_dims(i),
-			      model_output_size(i), out[i]) != 0)
+			      model_output_size(i), model_output_dtype(i), (const unsigned char *)out[i]) != 0)
 			goto done;
 	if (o.profile && write_profile(o.profile, &prof, argv[0], o.threads) != 0)
 		goto done;

@@ -8,9 +8,11 @@
  * architecture: on x86-64 the kernels exist for three instruction sets and
  * the best one the CPU has is used (model_isa below).
  *
- * Tensors crossing the API are float32, dense, C order, in the layout the
- * ONNX model declares (NCHW for image tensors); their dims are fixed at
- * compile time and reported by model_input_dims()/model_output_dims().
+ * Tensors crossing the API are dense, C order, in the layout the ONNX model
+ * declares (NCHW for image tensors); their dims are fixed at compile time
+ * and reported by model_input_dims()/model_output_dims(), their element
+ * type by model_input_dtype()/model_output_dtype() (float32 for image
+ * tensors; int64, bool, ... for index and mask tensors).
  */
 #ifndef CONVC_MODEL_H
 #define CONVC_MODEL_H
@@ -30,9 +32,23 @@ int model_input_rank(int i);
 int model_output_rank(int i);
 const int64_t *model_input_dims(int i);
 const int64_t *model_output_dims(int i);
-/* Number of float32 elements of input/output i. */
+/* Number of elements of input/output i. */
 size_t model_input_size(int i);
 size_t model_output_size(int i);
+
+/* Element types, numbered as convc numbers them. MODEL_F16 and MODEL_BF16
+ * elements are 16-bit patterns (IEEE binary16; the upper half of a
+ * float32), MODEL_BOOL one byte holding 0 or 1. */
+enum model_dtype {
+	MODEL_F32 = 0, MODEL_F64, MODEL_F16, MODEL_I64, MODEL_I32, MODEL_I8, MODEL_U8, MODEL_BOOL,
+	MODEL_BF16
+};
+/* The enum model_dtype of input/output i; -1 out of range. */
+int model_input_dtype(int i);
+int model_output_dtype(int i);
+/* Bytes of input/output i: elements times the dtype's size. */
+size_t model_input_bytes(int i);
+size_t model_output_bytes(int i);
 
 /* Bytes of activation workspace one context allocates (the static arena that
  * holds every intermediate tensor, reused by liveness). */
@@ -74,8 +90,12 @@ model_ctx *model_create(const char *weights_path, int num_threads, char *err,
 int model_threads(const model_ctx *ctx);
 
 /*
- * Run the network once. inputs[i] points at model_input_size(i) floats,
- * outputs[i] at model_output_size(i) floats; both are owned by the caller and
+ * Run the network once. inputs[i] points at model_input_bytes(i) bytes of
+ * elements of model_input_dtype(i) (model_input_size(i) floats for a
+ * float32 input; pass other element types' buffers cast to float *),
+ * outputs[i] at model_output_bytes(i) bytes (an output that convc computed
+ * at compile time, e.g. a Shape, is copied from the weights); both are
+ * owned by the caller and
  * may not overlap. Returns 0, or -1 without running when ctx, inputs, outputs
  * or one of their model_num_inputs() / model_num_outputs() pointers is NULL.
  * Allocates nothing. A context runs one call at a time.
