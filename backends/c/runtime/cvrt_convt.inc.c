@@ -57,6 +57,8 @@ size_t cvrt_conv_transpose2d_nhwc_workspace(const cvrt_conv_transpose2d_params *
 /* Skinny GEMMs (at most 8 columns, such as a 2x2 up-conv to one channel):
  * B^T at most this many floats, on the stack. */
 #define CT_SKINNY_FLOATS 4096
+/* Rows per parallel work item of the skinny GEMM. */
+#define CT_SKINNY_ROWS 64
 
 /* a . b over k floats: 8 lanes of partial sums (gcc does not vectorize
  * the scalar form of this reduction, fmaf and all). */
@@ -100,9 +102,9 @@ static void ct_skinny(int images, int rows, int k, int cols, const float *a, int
 		      const float *bias, cvrt_act act)
 {
 	float bt[CT_SKINNY_FLOATS];
-	int64_t total = (int64_t)images * rows, t;
+	int64_t nb = (rows + CT_SKINNY_ROWS - 1) / CT_SKINNY_ROWS, total = (int64_t)images * nb, t;
 	int j, kk;
-	double work = (double)total * cols * k;
+	double work = (double)images * rows * cols * k;
 
 	(void)work;
 	for (j = 0; j < cols; j++) /* panels of 8 columns: B(kk, j) = b[kk * 8 + j] */
@@ -112,13 +114,23 @@ static void ct_skinny(int images, int rows, int k, int cols, const float *a, int
 #pragma omp parallel for schedule(static) if (work > PAR_MIN_WORK)
 #endif
 	for (t = 0; t < total; t++) {
-		int64_t img = t / rows, r = t % rows;
-		float *yr = y + img * ystride + r * ldy;
-		const float *ar = a + img * astride + r * lda;
+		int64_t img = t / nb, r0 = (t % nb) * CT_SKINNY_ROWS, r;
+		int64_t r1 = r0 + CT_SKINNY_ROWS < rows ? r0 + CT_SKINNY_ROWS : rows;
 		int jj;
-		for (jj = 0; jj < cols; jj++)
-			yr[jj] = ct_dot(ar, bt + (int64_t)jj * k, k) + (bias ? bias[jj] : 0.0f);
-		act_inplace(yr, cols, act);
+		for (r = r0; r < r1; r++) {
+			float *yr = y + img * ystride + r * ldy;
+			const float *ar = a + img * astride + r * lda;
+			for (jj = 0; jj < cols; jj++)
+				yr[jj] = ct_dot(ar, bt + (int64_t)jj * k, k) + (bias ? bias[jj] : 0.0f);
+		}
+		/* The activation over the block's results at once where they are
+		 * contiguous (the shuffle's rows are: ldy == cols); one call per
+		 * row of 1-8 floats costs more than the dot products. */
+		if (ldy == cols)
+			act_inplace(y + img * ystride + r0 * ldy, (r1 - r0) * cols, act);
+		else
+			for (r = r0; r < r1; r++)
+				act_inplace(y + img * ystride + r * ldy, cols, act);
 	}
 }
 
