@@ -1053,6 +1053,24 @@ def _convnext_block(spec):
     return torch_model(spec, m, [randn(1, 8, 14, 14, seed=143)])
 
 
+@model("group_instance_norm", 13,
+       desc="GroupNorm (4 groups; exported as Reshape, InstanceNormalization, Reshape, Mul, "
+            "Add), InstanceNorm2d with affine parameters and one without, between convs with "
+            "SiLU and ReLU; random affine parameters")
+def _group_instance_norm(spec):
+    seed_all(57)
+    gen = torch.Generator().manual_seed(570)
+    m = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.GroupNorm(4, 16), nn.SiLU(),
+                      nn.Conv2d(16, 8, 3, stride=2, padding=1), nn.InstanceNorm2d(8, affine=True),
+                      nn.ReLU(), nn.Conv2d(8, 8, 1), nn.InstanceNorm2d(8))
+    with torch.no_grad():
+        for mod in m:
+            if isinstance(mod, (nn.GroupNorm, nn.InstanceNorm2d)) and mod.affine:
+                mod.weight.copy_(torch.rand(mod.weight.shape, generator=gen) + 0.5)
+                mod.bias.copy_(torch.randn(mod.bias.shape, generator=gen) * 0.5)
+    return torch_model(spec, m, [randn(1, 3, 12, 10, seed=157)])
+
+
 # --------------------------------------------------------------------------------------
 # Real networks from torchvision, seeded random weights
 # --------------------------------------------------------------------------------------

@@ -2312,6 +2312,73 @@ static cv_status inner_binary(imp *im, cv_op op, cv_value *a, cv_value *b, cv_va
 	return CV_OK;
 }
 
+/*
+ * InstanceNormalization: x [N,C,D1,...] normalized over D1... per (n, c),
+ * then scale[c] * . + B[c]. Written as layernorm over the dims from 2 on
+ * (its scale all ones) followed by a mul and an add by [C,1,...] constants,
+ * so the passes see ordinary ops. PyTorch's GroupNorm exports (before opset
+ * 18) as Reshape to [N,G,-1], this op with unit scale, Reshape back, Mul,
+ * Add: it runs through the same path. scale and B must be constants.
+ */
+static cv_status lower_instance_norm(imp *im)
+{
+	cv_status st = CV_OK;
+	cv_value *x = operand(im, 0, 1, &st), *sc = operand(im, 1, 1, &st), *b = operand(im, 2, 1, &st);
+	cv_value *ins[2], *ones, *g, *beta, *y = NULL;
+	const char *name = "";
+	cv_type t;
+	cv_attrs a;
+	cv_node *n;
+	int64_t c, s = 1, i;
+	int k;
+
+	if (st || (st = need_f32(im, x, 0)))
+		return st;
+	if (x->type.rank < 3)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d; InstanceNormalization needs [N,C,D1,...]",
+				 x->type.rank);
+	c = x->type.dims[1];
+	for (k = 2; k < x->type.rank; k++)
+		s *= x->type.dims[k];
+	if (sc->kind != CV_VALUE_CONST || b->kind != CV_VALUE_CONST)
+		return not_constant(im, sc->kind != CV_VALUE_CONST ? sc : b, sc->kind != CV_VALUE_CONST ? "scale" : "B",
+				    "a constant");
+	if (cv_type_numel(&sc->type) != c || cv_type_numel(&b->type) != c)
+		return imp_error(im, CV_ERR_INPUT, "scale has %lld and B %lld values for %lld channels",
+				 (long long)cv_type_numel(&sc->type), (long long)cv_type_numel(&b->type), (long long)c);
+	memset(&t, 0, sizeof t);
+	t.dtype = CV_F32;
+	t.rank = 1;
+	t.dims[0] = s;
+	if (!(ones = cv_graph_add_const(im->g, "instance_norm_ones", &t, NULL, (size_t)s * sizeof(float))))
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	for (i = 0; i < s; i++)
+		((float *)ones->data)[i] = 1.0f;
+	t.rank = x->type.rank - 1; /* [C,1,...,1]: broadcasts over x's dims from 1 on */
+	t.dims[0] = c;
+	for (k = 1; k < t.rank; k++)
+		t.dims[k] = 1;
+	g = cv_graph_add_const(im->g, sc->name, &t, NULL, (size_t)c * sizeof(float));
+	beta = cv_graph_add_const(im->g, b->name, &t, NULL, (size_t)c * sizeof(float));
+	if (!g || !beta)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	for (i = 0; i < c; i++) {
+		((float *)g->data)[i] = (float)const_float_at(sc, i);
+		((float *)beta->data)[i] = (float)const_float_at(b, i);
+	}
+	memset(&a, 0, sizeof a);
+	a.norm.axis = 2;
+	a.norm.epsilon = attr_float(NODE, "epsilon", 1e-5f);
+	ins[0] = x, ins[1] = ones;
+	if (!(n = cv_graph_add_node(im->g, CV_OP_LAYERNORM, im->node_name, ins, 2, &name, 1)))
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	n->attrs = a;
+	if ((st = cv_node_infer_types(n, im->d)) || (st = inner_binary(im, CV_OP_MUL, n->outputs[0], g, &y)))
+		return st;
+	ins[0] = y, ins[1] = beta;
+	return finish(im, CV_OP_ADD, ins, 2, NULL, 1, NULL);
+}
+
 /* A one-element operand as a rank-0 scalar, so that it broadcasts with x of
  * any rank without raising it (a [1] bound would make a scalar x [1]). */
 static cv_status as_scalar(imp *im, cv_value *v, cv_value **out)
@@ -2479,6 +2546,7 @@ static const struct lower_entry table[] = {
 	{"ReduceL2", lower_reduce_l2},
 	{"ReduceSumSquare", lower_reduce_sum_square},
 	{"LayerNormalization", lower_layernorm},
+	{"InstanceNormalization", lower_instance_norm},
 	{"Gemm", lower_gemm},
 	{"MatMul", lower_matmul},
 	{"Flatten", lower_flatten},

@@ -631,6 +631,14 @@ def _drop_train(c):
     return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"training_mode"])
 
 
+@case("instance_norm_scale_count", "InstanceNormalization whose scale does not have one value per channel -> exit 1")
+def _in_count(c):
+    m = save(one_node_model("InstanceNormalization", ["s", "b"], 13,
+                            [np_init("s", [1.0, 1.0, 1.0], "float32"), np_init("b", [0.0, 0.0], "float32")]),
+             os.path.join(c.dir, "inorm.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"scale has 3", r"2 channels"])
+
+
 # ---- hostile models: resource limits and contradictory attributes ----------
 
 def attr_case(c, fname, model, keys, exit=BAD_INPUT):
