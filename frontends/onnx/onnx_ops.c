@@ -2207,6 +2207,26 @@ static cv_status lower_dropout(imp *im)
 		on = const_float_at(t, 0) != 0;
 	if (on)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode is true; convc runs inference only");
+	if (NODE->n_output >= 2 && NODE->output[1] && NODE->output[1][0] &&
+	    imp_name_used(im, NODE->output[1], &st)) {
+		/* At inference nothing is dropped: the mask is all true (bool from
+		 * Dropout-10; before, x's type holding ones), a constant. */
+		cv_value *x = operand(im, 0, 1, &st), *mask;
+		cv_type mt;
+		int64_t i, n;
+		if (st || NODE->n_output > 2)
+			return st ? st : imp_error(im, CV_ERR_INPUT, "%zu results, at most 2", NODE->n_output);
+		mt = x->type;
+		mt.dtype = im->opset >= 10 ? CV_BOOL : x->type.dtype;
+		n = cv_type_numel(&mt);
+		if (!(mask = cv_graph_add_const(im->g, NODE->output[1], &mt, NULL, (size_t)n * cv_dtype_size(mt.dtype))))
+			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		for (i = 0; i < n; i++)
+			cv_elem_set_f(mask->data, mt.dtype, i, 1.0);
+		if ((st = imp_bind(im, NODE->output[1], mask)))
+			return st;
+		return alias(im, x);
+	}
 	return lower_identity(im);
 }
 
