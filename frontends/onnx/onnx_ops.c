@@ -705,12 +705,21 @@ static cv_status lower_clip_runtime(imp *im);
 
 /* Clip: attributes min/max before opset 11, optional operands after
  * (constants fold into the clip; run-time ones, see lower_clip_runtime). */
+static cv_status lower_clip_typed(imp *im, cv_value *x);
+
 static cv_status lower_clip(imp *im)
 {
 	cv_status st = CV_OK;
 	float lo = -FLT_MAX, hi = FLT_MAX;
 	int i;
 
+	if (im->opset >= 12) { /* Clip-12 takes integer tensors too */
+		cv_value *x = operand(im, 0, 1, &st);
+		if (st)
+			return st;
+		if (x->type.dtype != CV_F32)
+			return lower_clip_typed(im, x);
+	}
 	if (im->opset < 11) {
 		lo = attr_float(NODE, "min", -FLT_MAX);
 		hi = attr_float(NODE, "max", FLT_MAX);
@@ -2411,6 +2420,40 @@ static cv_status as_scalar(imp *im, cv_value *v, cv_value **out)
 	t.rank = 0;
 	t.layout = CV_LAYOUT_PLAIN;
 	return inner_node(im, CV_OP_RESHAPE, v, NULL, &t, out);
+}
+
+/*
+ * Clip of a tensor that is not float32 (Clip-12: every numeric type): the
+ * bounds, constant or run-time, have x's dtype; y = min(max(x, min), max) as
+ * the typed max and min nodes.
+ */
+static cv_status lower_clip_typed(imp *im, cv_value *x)
+{
+	cv_status st = CV_OK;
+	cv_value *b[2], *y = x;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		b[i] = imp_input(im, i + 1, &st);
+		if (st)
+			return st;
+		if (b[i] && b[i]->type.dtype != x->type.dtype)
+			return imp_error(im, CV_ERR_INPUT, "the %s bound is %s, x is %s", i ? "max" : "min",
+					 cv_dtype_name(b[i]->type.dtype), cv_dtype_name(x->type.dtype));
+		if (b[i] && cv_type_numel(&b[i]->type) != 1)
+			return imp_error(im, CV_ERR_INPUT, "the %s bound has %lld elements; ONNX wants a scalar",
+					 i ? "max" : "min", (long long)cv_type_numel(&b[i]->type));
+		if (b[i] && (st = as_scalar(im, b[i], &b[i])))
+			return st;
+	}
+	if (!b[0] && !b[1])
+		return alias(im, x);
+	if (b[0] && b[1] && (st = inner_binary(im, CV_OP_MAX, x, b[0], &y)))
+		return st;
+	{
+		cv_value *ins[2] = {y, b[1] ? b[1] : b[0]};
+		return finish(im, b[1] ? CV_OP_MIN : CV_OP_MAX, ins, 2, NULL, 1, NULL);
+	}
 }
 
 /*
