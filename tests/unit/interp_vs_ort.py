@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """The reference interpreter against ONNX Runtime, on every model in models/.
 
-  interp_vs_ort.py --interp BUILD/convc-interp [-O 0 -O 2] [--only NAME ...] [--work DIR]
+  interp_vs_ort.py --interp BUILD/convc-interp [-O 0 -O 2] [--only NAME ...] [--on-request]
+                   [--work DIR]
 
 For every model in models/manifest.json whose files exist (missing generated models
-are skipped, not made), at each -O level:
+are skipped, not made; the ones made only on request - resnet50, vgg16, r3d_18, ... -
+only with --on-request or --only, since the interpreter's direct loops under the
+sanitizers take many minutes on them), at each -O level:
   convc-interp models/NAME.onnx -O<L> [--input-shape ...] -i NAME.input.npy ... -o outK.npy ...
 then, for every output k:  max|out_k - ref_k| <= RTOL * max|ref_k| + ATOL, the e2e
 tolerance (tests/e2e/run_model.py explains it; the interpreter sums in double, so it
@@ -99,6 +102,8 @@ def main():
     ap.add_argument("-O", dest="levels", action="append", choices=["0", "1", "2", "3"],
                     help="optimization level (repeatable; default 0 and 2)")
     ap.add_argument("--only", action="append", help="model name (repeatable; default all)")
+    ap.add_argument("--on-request", dest="on_request", action="store_true",
+                    help="also the models made only on request, when made")
     ap.add_argument("--work", default=None, help="directory for outputs (default: a temp dir)")
     a = ap.parse_args()
     if not os.access(a.interp, os.X_OK):
@@ -114,6 +119,9 @@ def main():
     for entry in manifest["models"]:
         if a.only and entry["name"] not in a.only:
             continue
+        if entry.get("on_request") and not a.on_request and not a.only:
+            skipped.append(entry["name"] + " (on request)")
+            continue
         files = [entry["file"]] + entry["inputs"] + entry["refs"]
         if not all(os.path.exists(os.path.join(MODELS, f)) for f in files):
             skipped.append(entry["name"])
@@ -123,7 +131,7 @@ def main():
             if not run_model(os.path.abspath(a.interp), entry, level, work):
                 failed.append(f"{entry['name']} -O{level}")
     if skipped:
-        print(f"skipped (files missing): {' '.join(skipped)}")
+        print(f"skipped (files missing, or made on request): {' '.join(skipped)}")
     print(f"{ran - len(failed)} of {ran} runs match ONNX Runtime "
           f"(max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g})")
     if failed:
