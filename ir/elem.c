@@ -122,3 +122,22 @@ void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v)
 	default: cv_elem_set_f(p, dt, i, (double)v); break;
 	}
 }
+
+int cv_node_is_typed(const cv_node *n)
+{
+	int i;
+
+	switch (n->op) {
+	CV_CASE_TYPED_OPS:
+		return 1;
+	default:
+		break;
+	}
+	for (i = 0; i < n->num_inputs; i++)
+		if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
+			return 1;
+	for (i = 0; i < n->num_outputs; i++)
+		if (n->outputs[i]->type.dtype != CV_F32)
+			return 1;
+	return 0;
+}

@@ -223,7 +223,7 @@ static cv_status node_run(interp *it, const cv_node *n)
 	if ((st = operands_get(it, n, in)) || (st = results_alloc(it, n, out)))
 		return st;
 	/* float32 nodes keep the float kernels; anything else runs typed */
-	st = interp_is_typed(n) ? interp_typed_node(n, in, out, it->d)
+	st = cv_node_is_typed(n) ? interp_typed_node(n, in, out, it->d)
 				: interp_node(n, (const float *const *)in, (float *const *)out, it->d);
 	if (st)
 		return st;

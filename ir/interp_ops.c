@@ -727,20 +727,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 		return run_softmax(n, in, out, d);
 	case CV_OP_LAYERNORM:
 		return run_layernorm(n, in, out, d);
-	case CV_OP_CAST:
-	case CV_OP_EQUAL:
-	case CV_OP_LESS:
-	case CV_OP_GREATER:
-	case CV_OP_LESS_EQUAL:
-	case CV_OP_GREATER_EQUAL:
-	case CV_OP_NOT:
-	case CV_OP_AND:
-	case CV_OP_OR:
-	case CV_OP_XOR:
-	case CV_OP_WHERE:
-	case CV_OP_ARGMAX:
-	case CV_OP_ARGMIN:
-	case CV_OP_GATHER:
+	CV_CASE_TYPED_OPS:
 		return interp_typed_node(n, (const void *const *)in, (void *const *)out, d);
 	case CV_OP_COUNT:
 		break;

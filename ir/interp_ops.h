@@ -20,11 +20,9 @@
 /* Evaluate node n (dispatches over the op table; interp_ops.c). */
 cv_status interp_node(const cv_node *n, const float *const *in, float *const *out, cv_diag *d);
 
-/* Whether node n computes on anything but float32 (or is one of the ops
- * that only exist for other dtypes: cast ... argmin); such nodes run in
- * interp_typed_node (interp_typed.c), whose buffers hold dense elements of
- * each value's own dtype. */
-int interp_is_typed(const cv_node *n);
+/* Nodes for which cv_node_is_typed() holds run in interp_typed_node
+ * (interp_typed.c), whose buffers hold dense elements of each value's own
+ * dtype. */
 cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const *out, cv_diag *d);
 
 /* The layout-aware spatial ops (interp_spatial.c). */

@@ -23,21 +23,6 @@
 #define INDEX_LIMIT ((int64_t)1 << 24) /* floats hold every integer below it */
 #define MAX_VALUES 64
 
-int interp_is_typed(const cv_node *n)
-{
-	int i;
-
-	if (n->op >= CV_OP_CAST)
-		return 1;
-	for (i = 0; i < n->num_inputs; i++)
-		if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
-			return 1;
-	for (i = 0; i < n->num_outputs; i++)
-		if (n->outputs[i]->type.dtype != CV_F32)
-			return 1;
-	return 0;
-}
-
 static int64_t numel_of(const cv_value *v)
 {
 	return v ? cv_type_numel(&v->type) : 0;

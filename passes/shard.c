@@ -175,20 +175,7 @@ static op_class classify(const cv_node *n)
 	case CV_OP_LRN:
 	case CV_OP_RESHARD:
 	case CV_OP_CONV3D: /* no sharded form: interleaved, its kernel splits the GEMMs */
-	case CV_OP_CAST: /* the typed ops run on one thread in the C backend */
-	case CV_OP_EQUAL:
-	case CV_OP_LESS:
-	case CV_OP_GREATER:
-	case CV_OP_LESS_EQUAL:
-	case CV_OP_GREATER_EQUAL:
-	case CV_OP_NOT:
-	case CV_OP_AND:
-	case CV_OP_OR:
-	case CV_OP_XOR:
-	case CV_OP_WHERE:
-	case CV_OP_ARGMAX:
-	case CV_OP_ARGMIN:
-	case CV_OP_GATHER:
+	CV_CASE_TYPED_OPS: /* the typed ops run on one thread in the C backend */
 	case CV_OP_COUNT:
 		break;
 	}

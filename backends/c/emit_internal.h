@@ -125,12 +125,10 @@ cv_status emit_guard(emitter *e, FILE *f);
 /* The guarded build's part of the Makefile (GUARD=1). */
 extern const char emit_guard_makefile[];
 
-/* emit_typed.c: nodes on values that are not float32 (and the ops that
- * exist only for them, cast ... argmin). emit_is_typed: whether n is one;
- * emit_typed_is_moved: data movement, which emit_nodes.c emits for every
+/* emit_typed.c: the nodes cv_node_is_typed() picks (values that are not
+ * float32, and CV_CASE_TYPED_OPS). emit_typed_is_moved: data movement, which emit_nodes.c emits for every
  * dtype; emit_typed_supports: whether the backend has kernels for typed n;
  * emit_typed: the statements that run typed e->node. */
-int emit_is_typed(const cv_node *n);
 int emit_typed_is_moved(cv_op op);
 int emit_typed_supports(const cv_node *n);
 void emit_typed(emitter *e, FILE *f);

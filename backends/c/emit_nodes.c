@@ -59,7 +59,7 @@ static void put_act(emitter *e, FILE *f, const cv_act *a)
  * activation op's kind comes from its op, cv_op_act_kind); 0 for others. */
 static int node_act(const cv_node *n, cv_act *a)
 {
-	if (emit_is_typed(n)) /* the typed kernels take no epilogue */
+	if (cv_node_is_typed(n)) /* the typed kernels take no epilogue */
 		return 0;
 	switch (n->op) {
 	case CV_OP_ADD: case CV_OP_SUB: case CV_OP_MUL: case CV_OP_DIV:
@@ -278,7 +278,7 @@ cv_status emit_check(emitter *e)
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "conv_transpose2d '%s': needs an iohw weight in the C backend, not %s",
 					     n->name, cv_layout_name(n->inputs[1]->type.layout));
-		if (emit_is_typed(n) && !emit_typed_supports(n))
+		if (cv_node_is_typed(n) && !emit_typed_supports(n))
 			return cv_diag_error(e->d, CV_ERR_UNSUPPORTED,
 					     "%s '%s': the C backend computes this op in float32 only, not %s",
 					     cv_op_name(n->op), n->name, cv_dtype_name(n->inputs[0]->type.dtype));
@@ -868,7 +868,7 @@ static void emit_lrn(emitter *e, FILE *f)
 
 void emit_node(emitter *e, FILE *f)
 {
-	if (emit_is_typed(e->node) && e->node->op != CV_OP_RESHAPE && e->node->op != CV_OP_RESHARD &&
+	if (cv_node_is_typed(e->node) && e->node->op != CV_OP_RESHAPE && e->node->op != CV_OP_RESHARD &&
 	    !emit_typed_is_moved(e->node->op)) {
 		emit_typed(e, f);
 		return;
@@ -961,20 +961,7 @@ void emit_node(emitter *e, FILE *f)
 	case CV_OP_LAYERNORM:
 		emit_layernorm(e, f);
 		break;
-	case CV_OP_CAST: /* emit_typed's */
-	case CV_OP_EQUAL:
-	case CV_OP_LESS:
-	case CV_OP_GREATER:
-	case CV_OP_LESS_EQUAL:
-	case CV_OP_GREATER_EQUAL:
-	case CV_OP_NOT:
-	case CV_OP_AND:
-	case CV_OP_OR:
-	case CV_OP_XOR:
-	case CV_OP_WHERE:
-	case CV_OP_ARGMAX:
-	case CV_OP_ARGMIN:
-	case CV_OP_GATHER:
+	CV_CASE_TYPED_OPS: /* emit_typed's */
 		break;
 	case CV_OP_COUNT:
 		break;

@@ -11,21 +11,6 @@
 
 #define P(v) emit_ptr(e, (v))
 
-int emit_is_typed(const cv_node *n)
-{
-	int i;
-
-	if (n->op >= CV_OP_CAST)
-		return 1;
-	for (i = 0; i < n->num_inputs; i++)
-		if (n->inputs[i] && n->inputs[i]->type.dtype != CV_F32)
-			return 1;
-	for (i = 0; i < n->num_outputs; i++)
-		if (n->outputs[i]->type.dtype != CV_F32)
-			return 1;
-	return 0;
-}
-
 int emit_typed_is_moved(cv_op op)
 {
 	switch (op) {
@@ -54,9 +39,10 @@ int emit_typed_supports(const cv_node *n)
 	case CV_OP_MIN:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
+	CV_CASE_TYPED_OPS:
 		return 1;
 	default:
-		return n->op >= CV_OP_CAST || emit_typed_is_moved(n->op);
+		return emit_typed_is_moved(n->op);
 	}
 }
 

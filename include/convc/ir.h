@@ -445,6 +445,29 @@ int64_t cv_elem_get_i(const void *p, cv_dtype dt, int64_t i);
 void cv_elem_set_f(void *p, cv_dtype dt, int64_t i, double v);
 void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
 
+/* The case labels of the ops that exist for tensors of any dtype and have
+ * no float32-only kernel (cast, the comparisons, not/and/or/xor, where,
+ * argmax/argmin, gather): `switch (op) { CV_CASE_TYPED_OPS: ... }`. */
+#define CV_CASE_TYPED_OPS \
+	case CV_OP_CAST: \
+	case CV_OP_EQUAL: \
+	case CV_OP_LESS: \
+	case CV_OP_GREATER: \
+	case CV_OP_LESS_EQUAL: \
+	case CV_OP_GREATER_EQUAL: \
+	case CV_OP_NOT: \
+	case CV_OP_AND: \
+	case CV_OP_OR: \
+	case CV_OP_XOR: \
+	case CV_OP_WHERE: \
+	case CV_OP_ARGMAX: \
+	case CV_OP_ARGMIN: \
+	case CV_OP_GATHER
+
+/* Whether node n runs on the typed paths (interp_typed.c, emit_typed.c):
+ * one of CV_CASE_TYPED_OPS, or an operand or result that is not f32. */
+int cv_node_is_typed(const cv_node *n);
+
 
 const char *cv_dtype_name(cv_dtype t);       /* "f32", "i64", ... */
 size_t cv_dtype_size(cv_dtype t);            /* bytes per element */

@@ -561,6 +561,39 @@ static void test_act_ops_agree(void **state)
 	assert_int_equal(n, 17);
 }
 
+/* CV_CASE_TYPED_OPS names the 14 ops that exist for every dtype, and a node
+ * of one of them is typed even on f32 operands. */
+static void test_typed_ops(void **state)
+{
+	cv_module *m = cv_module_new("t");
+	static const int64_t xd[1] = {3};
+	cv_value *x = add_input(m, CV_LAYOUT_PLAIN, 1, xd), *ins[2];
+	const char *names[1] = {""};
+	cv_node *n;
+	int op, k = 0;
+
+	(void)state;
+	for (op = 0; op < CV_OP_COUNT; op++)
+		switch ((cv_op)op) {
+		CV_CASE_TYPED_OPS:
+			k++;
+			break;
+		default:
+			break;
+		}
+	assert_int_equal(k, 14);
+	ins[0] = ins[1] = x;
+	n = cv_graph_add_node(&m->graph, CV_OP_ADD, "a", ins, 2, names, 1);
+	assert_non_null(n);
+	n->outputs[0]->type = x->type;
+	assert_false(cv_node_is_typed(n));
+	n = cv_graph_add_node(&m->graph, CV_OP_GREATER, "g", ins, 2, names, 1);
+	assert_non_null(n);
+	n->outputs[0]->type = x->type;
+	assert_true(cv_node_is_typed(n));
+	cv_module_free(m);
+}
+
 static void test_activations(void **state)
 {
 	static const int64_t xd[1] = {7}, zd[1] = {1};
@@ -1157,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(test_nhwc_equivalence),
 		cmocka_unit_test(test_binary_broadcast),
 		cmocka_unit_test(test_act_ops_agree),
+		cmocka_unit_test(test_typed_ops),
 		cmocka_unit_test(test_activations),
 		cmocka_unit_test(test_gemm),
 		cmocka_unit_test(test_matmul),
