@@ -93,8 +93,7 @@ static void set_elem(void *p, cv_dtype t, int64_t i, int64_t iv, double fv, int 
  */
 #define FOLD_MAX_BYTES ((int64_t)256 << 20)
 
-/* Make a constant of type t for result 0 and bind it; *data gets its storage. */
-static cv_status new_result(imp *im, const cv_type *t, void **data)
+cv_status imp_new_const(imp *im, const char *name, const cv_type *t, cv_value **out)
 {
 	int64_t numel = cv_type_numel(t);
 	char ts[160];
@@ -104,12 +103,24 @@ static cv_status new_result(imp *im, const cv_type *t, void **data)
 		return imp_error(im, CV_ERR_INPUT,
 				 "folded result %s is too large: convc folds constants of at most 256 MiB",
 				 cv_type_str(t, ts, sizeof ts));
-	if (t->dtype == CV_F16)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "float16 constants cannot be folded");
-	v = cv_graph_add_const(im->g, NODE->n_output ? NODE->output[0] : "", t, NULL, 0);
+	v = cv_graph_add_const(im->g, name, t, NULL, 0);
 	if (!v || !(v->data = cv_alloc(im->m, (size_t)numel * cv_dtype_size(t->dtype) + 1)))
 		return imp_error(im, CV_ERR_NOMEM, "out of memory");
 	v->nbytes = (size_t)numel * cv_dtype_size(t->dtype);
+	*out = v;
+	return CV_OK;
+}
+
+/* Make a constant of type t for result 0 and bind it; *data gets its storage. */
+static cv_status new_result(imp *im, const cv_type *t, void **data)
+{
+	cv_value *v = NULL;
+	cv_status st;
+
+	if ((st = imp_new_const(im, NODE->n_output ? NODE->output[0] : "", t, &v)))
+		return st;
+	if (t->dtype == CV_F16) /* the import fails: the unused constant goes with it */
+		return imp_error(im, CV_ERR_UNSUPPORTED, "float16 constants cannot be folded");
 	*data = v->data;
 	return NODE->n_output ? imp_bind(im, NODE->output[0], v) : CV_OK;
 }

@@ -100,6 +100,10 @@ double const_float_at(const cv_value *v, int64_t i);
  * constants, or Shape of a typed value), do it and bind its outputs;
  * *folded tells whether it did. */
 cv_status fold_node(imp *im, int *folded);
+/* A new constant of type t named name (made unique), its bytes allocated
+ * but not set: CV_ERR_INPUT when it would exceed the folder's 256 MiB
+ * (onnx_fold.c, docs/limits.md), CV_ERR_NOMEM. */
+cv_status imp_new_const(imp *im, const char *name, const cv_type *t, cv_value **out);
 
 /* Ops onnx_fold.c evaluates when all their operands are constant. */
 int fold_supports(const char *op_type);

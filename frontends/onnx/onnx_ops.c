@@ -2228,8 +2228,8 @@ static cv_status lower_dropout(imp *im)
 		mt = x->type;
 		mt.dtype = im->opset >= 10 ? CV_BOOL : x->type.dtype;
 		n = cv_type_numel(&mt);
-		if (!(mask = cv_graph_add_const(im->g, NODE->output[1], &mt, NULL, (size_t)n * cv_dtype_size(mt.dtype))))
-			return imp_error(im, CV_ERR_NOMEM, "out of memory");
+		if ((st = imp_new_const(im, NODE->output[1], &mt, &mask)))
+			return st;
 		for (i = 0; i < n; i++)
 			cv_elem_set_f(mask->data, mt.dtype, i, 1.0);
 		if ((st = imp_bind(im, NODE->output[1], mask)))
@@ -2379,8 +2379,8 @@ static cv_status lower_instance_norm(imp *im)
 	t.dtype = CV_F32;
 	t.rank = 1;
 	t.dims[0] = s;
-	if (!(ones = cv_graph_add_const(im->g, "instance_norm_ones", &t, NULL, (size_t)s * sizeof(float))))
-		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if ((st = imp_new_const(im, "instance_norm_ones", &t, &ones)))
+		return st;
 	for (i = 0; i < s; i++)
 		((float *)ones->data)[i] = 1.0f;
 	t.rank = x->type.rank - 1; /* [C,1,...,1]: broadcasts over x's dims from 1 on */
