@@ -22,7 +22,7 @@
  * x's memory of the mul. The mul is removed.
  * Must not fire: s with spatial dims or another shape, y with another use
  * or a graph output, a weight larger than one image of y, a non-constant or non-hwio weight (the C backend
- * scales packed constant panels), a grouped conv (not implemented), an
+ * scales packed constant panels), a grouped conv (left unfused: the kernel's row scaling assumes one group), an
  * nchw input, a mul with an activation.
  * Runs after channels-last (the convs must be nhwc already) and fuse-
  * epilogue; before winograd (a scaled conv may still take a Winograd algo:
