@@ -27,13 +27,14 @@ rotating the order every round, and prints per T a Markdown table of the medians
 the K per-process medians, plus the geometric-mean speedup dw-to-pool vs grouped.
 GB/s is the dw-to-pool variant's bytes moved (input + output + weights + bias, as
 floats) per second; with --stream S (one core's stream bandwidth in GB/s, e.g. the
-memory_bandwidth that `convc --calibrate=FILE` prints) also its fraction of S.
+memory_bandwidth that `convc --calibrate=FILE` prints; --stream calibrate measures it so
+first) also its fraction of S.
 The convc runs see CVRT_ISA from the environment (portable, avx2, avx512).
 
   bench_dw.py [--convc BUILD/convc] [--layout nhwc|nchw] [--threads 1,2] [--rounds 5]
               [--runs 20]
               [--shapes 0,1,...] [--work DIR] [--omp-wait-policy passive|active]
-              [--fast FLAGS] [--grouped FLAGS] [--nchw FLAGS] [--stream GB/s]
+              [--fast FLAGS] [--grouped FLAGS] [--nchw FLAGS] [--stream GB/s|calibrate]
               [--baseline OTHER/convc]
 
 --grouped '' leaves the grouped variant out. --baseline OTHER/convc adds a variant
@@ -153,6 +154,23 @@ def matches(out_path, ref_path):
     return "yes"
 
 
+def calibrated_stream(convc):
+    """One core's stream triad in GB/s, as `convc --calibrate=FILE` measures it
+    (memory-bandwidth in bytes/s, 24 bytes per element; targets/host.c)."""
+    import xml.etree.ElementTree as ET
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "host.xml")
+        r = subprocess.run([convc, f"--calibrate={path}"], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"bench_dw.py: {convc} --calibrate failed: {r.stderr.strip()}")
+        el = ET.parse(path).getroot().find(".//memory-bandwidth")
+        if el is None or not el.text:
+            sys.exit(f"bench_dw.py: {path}: no memory-bandwidth written by --calibrate")
+        gbs = float(el.text) / 1e9
+    print(f"stream: {gbs:.1f} GB/s (one core's triad, convc --calibrate)", file=sys.stderr)
+    return gbs
+
+
 def main():
     ap = argparse.ArgumentParser(description="depthwise conv: dw-to-pool vs grouped vs ORT")
     ap.add_argument("--convc", default=os.path.join(ROOT, "build", "convc"))
@@ -169,14 +187,25 @@ def main():
                     help="flags of the grouped variant")
     ap.add_argument("--nchw", default="-O2 --disable-pass=channels-last",
                     help="flags of the NCHW pool-style variant ('' to skip)")
-    ap.add_argument("--stream", type=float, default=None,
-                    help="one core's stream bandwidth in GB/s: adds a fraction-of-it column")
+    ap.add_argument("--stream", default=None,
+                    help="one core's stream bandwidth in GB/s, or 'calibrate' to measure it "
+                         "first with `convc --calibrate` (its stream triad): adds a "
+                         "fraction-of-it column")
     ap.add_argument("--layout", default="nchw", choices=["nchw", "nhwc"],
                     help="graph input/output layout (default nchw)")
     ap.add_argument("--baseline", default=None,
                     help="another convc: adds its dw-to-pool build as variant 'baseline'")
     a = ap.parse_args()
 
+    if a.stream == "calibrate":
+        a.stream = calibrated_stream(a.convc)
+    elif a.stream is not None:
+        try:
+            a.stream = float(a.stream)
+        except ValueError:
+            sys.exit(f"bench_dw.py: --stream {a.stream!r}: expected GB/s or 'calibrate'")
+        if a.stream <= 0:
+            sys.exit(f"bench_dw.py: --stream {a.stream:g}: must be positive")
     threads = [int(t) for t in a.threads.split(",") if t]
     if not threads or min(threads) < 1 or a.rounds < 1 or a.runs < 1:
         die("--threads, --rounds and --runs must be positive")
@@ -284,7 +313,7 @@ def main():
         hdr += " ORT ms | convc/ORT | GB/s |"
         sep += "---:|---:|---:|"
         if a.stream:
-            hdr += f" of {a.stream:g} GB/s |"
+            hdr += f" of {a.stream:.1f} GB/s |"
             sep += "---:|"
         print(hdr)
         print(sep)
