@@ -1008,7 +1008,37 @@ def _to_half(m, elem):
     onnx.checker.check_model(m)
 
 
-def _half_cnn(spec, elem):
+def _keep_io_types(m):
+    """float32 graph inputs and outputs around the half body, as onnxconverter_common's
+    keep_io_types=True writes them: Cast to the half type after each input, Cast to
+    float32 before each output."""
+    g = m.graph
+    half = g.input[0].type.tensor_type.elem_type
+    Fl = onnx.TensorProto.FLOAT
+    casts = []
+    for vi in g.input:
+        inner = vi.name + "_half"
+        for n in g.node:
+            for k, x in enumerate(n.input):
+                if x == vi.name:
+                    n.input[k] = inner
+        casts.append(onnx.helper.make_node("Cast", [vi.name], [inner], name=inner, to=half))
+        vi.type.tensor_type.elem_type = Fl
+    for vi in g.output:
+        inner = vi.name + "_half"
+        for n in g.node:
+            for k, y in enumerate(n.output):
+                if y == vi.name:
+                    n.output[k] = inner
+        g.node.append(onnx.helper.make_node("Cast", [inner], [vi.name], name=vi.name + "_f32",
+                                            to=Fl))
+        vi.type.tensor_type.elem_type = Fl
+    for c in reversed(casts):
+        g.node.insert(0, c)
+    onnx.checker.check_model(m)
+
+
+def _half_cnn(spec, elem, keep_io=False):
     """The f32 model with weights rounded to the half type (so that the f32 twin and
     the half model hold the same numbers), exported, then converted; the twin's ORT
     output is the second reference (ref_f32)."""
@@ -1034,9 +1064,13 @@ def _half_cnn(spec, elem):
         spec.name = name
     hm = onnx.load(twin)
     _to_half(hm, elem)
+    if keep_io:
+        _keep_io_types(hm)
     hm.producer_name = "convc-make_models"
     onnx.save(hm, os.path.join(HERE, spec.onnx_file()))
     spec.twin = twin
+    if keep_io:
+        return [x], outs
     return [x.astype(np.float16) if elem == onnx.TensorProto.FLOAT16 else _bf16_bits(x)], outs
 
 
@@ -1048,6 +1082,14 @@ def _half_cnn(spec, elem):
             "twin (the same numbers in float32); 1x3x16x16 -> 1x10 float16")
 def _half_cnn_f16(spec):
     return _half_cnn(spec, onnx.TensorProto.FLOAT16)
+
+
+@model("half_cnn_io32_op13", 13, refs_f32=True, half="float16",
+       desc="half_cnn_op13 with float32 graph input and output around its float16 body "
+            "(onnxconverter_common's keep_io_types): Cast to float16 after the input, Cast "
+            "to float32 before the output; 1x3x16x16 float32 -> 1x10 float32")
+def _half_cnn_io32(spec):
+    return _half_cnn(spec, onnx.TensorProto.FLOAT16, keep_io=True)
 
 
 def _half_mlp_module():
