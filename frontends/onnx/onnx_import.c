@@ -695,6 +695,16 @@ static cv_status import_outputs(imp *im, const Onnx__GraphProto *g)
 			return cv_diag_error(im->d, CV_ERR_INPUT, "graph output '%s' is never computed", name);
 		if ((st = half_output(im, g->output[i], &v)))
 			return st;
+		/* A value forwarded to the output (a Cast to float32 of a half value
+		 * convc already carries in float32) takes the output's ONNX name
+		 * when it is free, so model.h shows the model's names. */
+		if (v->kind == CV_VALUE_RESULT && !v->is_output && strcmp(v->name, name) && name[0]) {
+			const char *claimed = cv_graph_fresh_name(im->g, name);
+			if (!claimed)
+				return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
+			if (!strcmp(claimed, name))
+				v->name = claimed;
+		}
 		if (cv_graph_add_output(im->g, v))
 			return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
 	}
