@@ -164,7 +164,7 @@ static cv_status half_cast(imp *im, int *done)
 	cv_value *x, *r = NULL;
 	cv_status st;
 
-	if (!xname || !xname[0] || !(x = imp_lookup(im, xname)))
+	if (!xname || !xname[0] || !(x = imp_lookup(im, xname)) || NODE->n_output < 1 || !NODE->output[0])
 		return CV_OK; /* lower_cast says what is missing */
 	hx = imp_half(im, xname);
 	if (castlike) {
