@@ -280,7 +280,8 @@ cv_status half_prepare(imp *im, int *half, int *done)
 	}
 	if (stored < 0 && carried < 0)
 		return CV_OK;
-	if (is_typed_op(op) && (st = one_float_type(im)))
+	/* (Dropout's ratio has a float type of its own, T1) */
+	if (is_typed_op(op) && strcmp(op, "Dropout") && (st = one_float_type(im)))
 		return st;
 	/* Typed ops on stored f16/bf16 keep their dtype, except constants the
 	 * folder would otherwise have to make f16 (it folds in float32). */
@@ -326,10 +327,13 @@ cv_status half_output(imp *im, const Onnx__ValueInfoProto *vi, cv_value **v)
 		return CV_OK;
 	if ((st = cast_node(im, *v, (cv_dtype)half, name, name, &r)))
 		return st;
-	/* the cast's result takes the ONNX name, which model.h shows */
-	tmp = r->name;
-	r->name = (*v)->name;
-	(*v)->name = tmp;
+	/* the cast's result takes the ONNX name, which model.h shows (when *v
+	 * holds it; a value forwarded under another name left it free) */
+	if (!strcmp((*v)->name, name)) {
+		tmp = r->name;
+		r->name = (*v)->name;
+		(*v)->name = tmp;
+	}
 	imp_rebind(im, name, r, -1);
 	*v = r;
 	return CV_OK;

@@ -9,7 +9,8 @@ Each case stresses one decision of frontends/onnx/onnx_half.c: a Cast from a val
 convc carries in float32 to an integer type (rounds to float16 first, as ORT's operand
 is), CastLike whose `like` is carried, a float16 ConstantOfShape fill, a typed op that
 keeps float16 (two f16 inputs) next to one that meets a carried value, a graph input
-that is also an output, Where/Pad/Pow/Clip-6 on carried values, a bfloat16 graph.
+that is also an output, Where/Pad/Pow/Clip-6 on carried values, Dropout with a
+float32 ratio (its own type) on a carried value, a bfloat16 graph.
 
 The twin is the same graph with every float16/bfloat16 tensor, type and Cast target
 made float32 (the values are exact in both). Bounds, with u the half type's unit
@@ -156,6 +157,18 @@ def _where_pad_pow():
               [("x", T.FLOAT16, [2, 3]), ("m", T.BOOL, [2, 3])],
               [("y", T.FLOAT16, [2, 5])], [e, pads, cv])
     return m, {"x": grid(10, (2, 3)), "m": np.array([[1, 0, 1], [0, 1, 0]], dtype=bool)}
+
+
+@case("dropout_float32_ratio")
+def _dropout():
+    import numpy as np
+    from onnx import TensorProto as T, helper as h, numpy_helper
+    w = half_init("w", grid(15, (3, 2, 1, 1)))
+    ratio = numpy_helper.from_array(np.array(0.3, dtype=np.float32), "ratio")  # T1: its own type
+    m = model([h.make_node("Conv", ["x", "w"], ["c"]),
+               h.make_node("Dropout", ["c", "ratio"], ["y"])],
+              [("x", T.FLOAT16, [1, 2, 3, 3])], [("y", T.FLOAT16, [1, 3, 3, 3])], [w, ratio])
+    return m, {"x": grid(16, (1, 2, 3, 3))}
 
 
 @case("clip6_attributes")
