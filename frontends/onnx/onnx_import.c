@@ -229,7 +229,11 @@ static int input_refused(imp *im, const char *name, int32_t onnx_type)
 
 	if (onnx_dtype(onnx_type) < 0)
 		return 1;
-	return onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && j >= 0 &&
+	/* float bounds (Clip's min and max) may come at run time; float16 and
+	 * bfloat16 ones are widened to float32 like the rest (onnx_half.c) */
+	return onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+	       onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 &&
+	       onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 && j >= 0 &&
 	       sets_shape(im->gp->node[j]->op_type, operand);
 }
 

@@ -9,7 +9,7 @@ Each case stresses one decision of frontends/onnx/onnx_half.c: a Cast from a val
 convc carries in float32 to an integer type (rounds to float16 first, as ORT's operand
 is), CastLike whose `like` is carried, a float16 ConstantOfShape fill, a typed op that
 keeps float16 (two f16 inputs) next to one that meets a carried value, a graph input
-that is also an output, Where/Pad/Pow/Clip-6 on carried values, Dropout with a
+that is also an output, Where/Pad/Pow/Clip-6 on carried values, Clip with float16 bounds given at run time, Dropout with a
 float32 ratio (its own type) on a carried value, a bfloat16 graph.
 
 The twin is the same graph with every float16/bfloat16 tensor, type and Cast target
@@ -169,6 +169,17 @@ def _dropout():
                h.make_node("Dropout", ["c", "ratio"], ["y"])],
               [("x", T.FLOAT16, [1, 2, 3, 3])], [("y", T.FLOAT16, [1, 3, 3, 3])], [w, ratio])
     return m, {"x": grid(16, (1, 2, 3, 3))}
+
+
+@case("clip_runtime_bounds")
+def _clip_rt():
+    from onnx import TensorProto as T, helper as h
+    m = model([h.make_node("Clip", ["x", "lo", "hi"], ["y"])],
+              [("x", T.FLOAT16, [2, 5]), ("lo", T.FLOAT16, []), ("hi", T.FLOAT16, [])],
+              [("y", T.FLOAT16, [2, 5])])
+    import numpy as np
+    return m, {"x": grid(17, (2, 5)), "lo": np.array(-1.25, np.float32),
+               "hi": np.array(3.5, np.float32)}
 
 
 @case("clip6_attributes")
