@@ -96,7 +96,7 @@ class Spec:
 
     def __init__(self, name, build, opset, n_inputs=1, n_outputs=1, kind="committed",
                  on_request=False, input_shapes=None, input_values=None, desc="", real=False,
-                 refs_f32=False, half=None):
+                 refs_f32=False, half=None, half_roundings=32):
         self.name = name
         self.build = build
         self.opset = opset
@@ -115,6 +115,9 @@ class Spec:
         # whose ORT outputs are a second set of references (ref_f32_files).
         self.refs_f32 = refs_f32
         self.half = half                  # "float16" or "bfloat16": the model's float type
+        # at least the number of ops ONNX Runtime runs in the half type, each rounding
+        # once: the e2e bound against ORT on the half model (tests/e2e/run_model.py)
+        self.half_roundings = half_roundings
         self.twin = None
 
     def onnx_file(self):
@@ -1090,6 +1093,27 @@ def _half_cnn_f16(spec):
             "to float32 before the output; 1x3x16x16 float32 -> 1x10 float32")
 def _half_cnn_io32(spec):
     return _half_cnn(spec, onnx.TensorProto.FLOAT16, keep_io=True)
+
+
+@model("mobilenet_v2_f16", 13, refs_f32=True, half="float16", half_roundings=128,
+       kind="generated", real=True,
+       desc="models/mobilenet_v2.onnx converted wholesale to float16 (its 105 nodes: Conv, "
+            "BatchNormalization, Clip, Add, GlobalAveragePool, Flatten, Gemm); ref: ORT on "
+            "the f16 model; ref_f32: ORT on mobilenet_v2 with its weights and input rounded "
+            "to f16; 1x3x224x224 -> 1x1000 float16")
+def _mobilenet_v2_f16(spec):
+    src = os.path.join(HERE, "mobilenet_v2.onnx")
+    twin = onnx.load(src)
+    for t in twin.graph.initializer:
+        if t.data_type == onnx.TensorProto.FLOAT:
+            a = onnx.numpy_helper.to_array(t).astype(np.float16).astype(np.float32)
+            t.CopyFrom(onnx.numpy_helper.from_array(a, t.name))
+    spec.twin = os.path.join(HERE, f"{spec.name}.f32.onnx")
+    onnx.save(twin, spec.twin)
+    _to_half(twin, onnx.TensorProto.FLOAT16)
+    onnx.save(twin, os.path.join(HERE, spec.onnx_file()))
+    x = np.load(os.path.join(HERE, "mobilenet_v2.input.npy")).astype(np.float16)
+    return [x], None
 
 
 def _half_mlp_module():
@@ -2228,7 +2252,8 @@ def manifest():
             "description": s.desc,
         })
         if s.half:  # only half-precision models carry these (see run_model.py)
-            models[-1].update({"half": s.half, "refs_f32": s.ref_f32_files()})
+            models[-1].update({"half": s.half, "refs_f32": s.ref_f32_files(),
+                               "half_roundings": s.half_roundings})
     doc = {
         "comment": "written by make_models.py; committed models are in git, generated ones "
                    "are made by make_models.py (--missing) on demand",

@@ -124,7 +124,7 @@ def build_and_run(convc, entry, level, work):
             return err
         for k, r, twin in rm.ref_checks(entry):
             rows.append((name, t, k, rm.measure(outs[k], os.path.join(rm.MODELS, r), entry.get("half"),
-                                                twin)))
+                                                twin, entry.get("half_roundings", rm.HALF_ROUNDINGS))))
     return rows
 
 

@@ -163,7 +163,8 @@ def run_all(entry, level, out_dir, threads):
                 continue
             bad = []
             for k, r, twin in rm.ref_checks(entry):
-                c = rm.measure(outs[k], os.path.join(rm.MODELS, r), entry.get("half"), twin)
+                c = rm.measure(outs[k], os.path.join(rm.MODELS, r), entry.get("half"), twin,
+                               entry.get("half_roundings", rm.HALF_ROUNDINGS))
                 if not c.ok:
                     bad.append(f"output {k}: " + (c.note or f"max|out-ref| {c.err:.3e} > {c.bound:.3e}"))
             note = "; ".join(bad) if bad else f"{secs:.2f} s"

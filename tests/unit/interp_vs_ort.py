@@ -41,9 +41,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import run_model as e2e  # noqa: E402
 
 
-def compare_half(out_path, ref_path, half, twin):
+def compare_half(out_path, ref_path, half, twin, roundings):
     """(ok, message) for one output of a float16/bfloat16 model."""
-    c = e2e.measure(out_path, ref_path, half, twin)
+    c = e2e.measure(out_path, ref_path, half, twin, roundings)
     if c.err is None:
         return False, c.note
     return c.ok, (f"max|out-ref| = {c.err:.3e}, bound = {c.bound:.3e}"
@@ -107,7 +107,8 @@ def run_model(interp, entry, level, work):
     for k, ref, twin in e2e.ref_checks(entry):
         o = outs[k]
         if half:
-            good, msg = compare_half(o, os.path.join(MODELS, ref), half, twin)
+            good, msg = compare_half(o, os.path.join(MODELS, ref), half, twin,
+                                     entry.get("half_roundings", e2e.HALF_ROUNDINGS))
         else:
             good, msg = compare(o, os.path.join(MODELS, ref))
         ok = ok and good
