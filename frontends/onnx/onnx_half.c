@@ -21,8 +21,10 @@
  *  - Cast of a carried value to its own dtype forwards it; Cast to float32
  *    forwards the float32 value as it is (not rounded to f16 first); a cast
  *    to any other dtype rounds to the carried dtype first (nearest even),
- *    as the value ONNX Runtime casts is. A float32 constant cast to f16 or
- *    bf16 is rounded at import and carried in float32.
+ *    as the value ONNX Runtime casts is. A constant of another dtype cast
+ *    to f16 or bf16 is rounded at import and carried in float32, and so is
+ *    a half ConstantOfShape fill and any folded op on half constants (the
+ *    folder computes in float32).
  *  - A graph output carried in float32 is cast back to its ONNX dtype,
  *    rounding to nearest even as ONNX Runtime does (half_output), so the
  *    compiled model's inputs and outputs keep the model's dtypes.
@@ -35,6 +37,13 @@
  * Ops in typed_ops[] whose operands are all stored in their own dtype (the
  * arithmetic and data movement of a model that never computes in float)
  * keep running in that dtype, one rounding per op, as ONNX Runtime does.
+ * Their float operands must share one ONNX type (Dropout's ratio aside):
+ * once a value is carried in float32 the lowering's own check could not
+ * tell an f16 operand from a float32 one, so one_float_type does.
+ *
+ * Invalidates nothing; the IR never holds a half value that a float op
+ * reads. float64 stays refused (need_f32 in onnx_ops.c): it is not exact
+ * in float32.
  */
 #include <stdint.h>
 #include <string.h>
