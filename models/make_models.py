@@ -95,7 +95,8 @@ class Spec:
     """
 
     def __init__(self, name, build, opset, n_inputs=1, n_outputs=1, kind="committed",
-                 on_request=False, input_shapes=None, input_values=None, desc="", real=False):
+                 on_request=False, input_shapes=None, input_values=None, desc="", real=False,
+                 refs_f32=False, half=None, half_roundings=32):
         self.name = name
         self.build = build
         self.opset = opset
@@ -110,6 +111,14 @@ class Spec:
         self.values = {}
         self.desc = desc
         self.real = real                  # a torchvision network (not a small model)
+        # A half-precision model: build() sets self.twin, the path of its float32 twin,
+        # whose ORT outputs are a second set of references (ref_f32_files).
+        self.refs_f32 = refs_f32
+        self.half = half                  # "float16" or "bfloat16": the model's float type
+        # at least the number of ops ONNX Runtime runs in the half type, each rounding
+        # once: the e2e bound against ORT on the half model (tests/e2e/run_model.py)
+        self.half_roundings = half_roundings
+        self.twin = None
 
     def onnx_file(self):
         return f"{self.name}.onnx"
@@ -120,16 +129,25 @@ class Spec:
         return [f"{self.name}.input{k}.npy" for k in range(self.n_inputs)]
 
     def ref_files(self):
+        if self.half == "bfloat16":  # ONNX Runtime runs no bfloat16 CNN ops: ref_f32 only
+            return []
         if self.n_outputs == 1:
             return [f"{self.name}.ref.npy"]
         return [f"{self.name}.ref{k}.npy" for k in range(self.n_outputs)]
+
+    def ref_f32_files(self):
+        if not self.refs_f32:
+            return []
+        if self.n_outputs == 1:
+            return [f"{self.name}.ref_f32.npy"]
+        return [f"{self.name}.ref_f32_{k}.npy" for k in range(self.n_outputs)]
 
     def value_files(self):
         return {n: f"{self.name}.{n}.npy" for n in self.input_values}
 
     def all_files(self):
         return ([self.onnx_file()] + self.input_files() + self.ref_files() +
-                list(self.value_files().values()))
+                self.ref_f32_files() + list(self.value_files().values()))
 
     def missing(self):
         return any(not os.path.exists(os.path.join(HERE, f)) for f in self.all_files())
@@ -911,6 +929,240 @@ def _typed_head(spec):
     if margin < 1e-3:
         sys.exit(f"make_models: typed_head_op13: a decision is within {margin:.2g} of a tie")
     return [x, np.array([0, 10, 20, 30], dtype=np.int64)], None
+
+
+# --------------------------------------------------------------------------------------
+# Half-precision models: a model converted wholesale to float16 (or bfloat16), which
+# convc computes in float32 (frontends/onnx/onnx_half.c)
+# --------------------------------------------------------------------------------------
+
+def _half_cnn_module():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c0 = nn.Conv2d(3, 8, 3, 1, 1, bias=False)
+            self.b0 = nn.BatchNorm2d(8)
+            self.c1 = nn.Conv2d(8, 8, 3, 1, 1, bias=False)
+            self.b1 = nn.BatchNorm2d(8)
+            self.c2 = nn.Conv2d(8, 8, 3, 1, 1)
+            self.b2 = nn.BatchNorm2d(8)
+            self.c3 = nn.Conv2d(16, 12, 1)
+            self.fc = nn.Linear(12, 10)
+
+        def forward(self, x):
+            y = F.relu(self.b0(self.c0(x)))
+            r = F.max_pool2d(y, 2)                              # 8x8
+            z = self.b2(self.c2(F.relu(self.b1(self.c1(r)))))
+            z = F.relu(z + r)                                   # residual add
+            u = F.interpolate(z, scale_factor=2.0, mode="nearest")  # back to 16x16
+            z = torch.cat([u, y], 1)
+            z = F.leaky_relu(self.c3(z), 0.1)
+            z = F.adaptive_avg_pool2d(z, 1).flatten(1)
+            return self.fc(z)
+
+    return M()
+
+
+def _bf16_bits(a):
+    """float32 array -> bfloat16 bit patterns (uint16), round to nearest even."""
+    b = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def _bf16_round(a):
+    return (_bf16_bits(a).astype(np.uint32) << 16).view(np.float32)
+
+
+def _to_half(m, elem):
+    """Convert an ONNX model in place to float16/bfloat16 the way whole-model converters
+    do: float initializers, Constant tensors, graph inputs and outputs and Cast targets
+    become `elem`; Resize's scales stay float32 (ONNX requires it)."""
+    Fl = onnx.TensorProto.FLOAT
+    g = m.graph
+    keep = {n.input[2] for n in g.node if n.op_type == "Resize" and len(n.input) > 2}
+    for n in reversed(g.node):  # and the constants they are made of (Concat of Constants)
+        if any(o in keep for o in n.output):
+            keep.update(n.input)
+
+    def conv(t):
+        if t.data_type != Fl or t.name in keep:
+            return t
+        a = onnx.numpy_helper.to_array(t)
+        if elem == onnx.TensorProto.FLOAT16:
+            return onnx.numpy_helper.from_array(a.astype(np.float16), t.name)
+        return onnx.helper.make_tensor(t.name, elem, a.shape, _bf16_bits(a).tobytes(), raw=True)
+
+    inits = [conv(t) for t in g.initializer]
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    for n in g.node:
+        if n.op_type == "Constant" and not any(o in keep for o in n.output):
+            for a in n.attribute:
+                if a.name == "value":
+                    a.t.CopyFrom(conv(a.t))
+        if n.op_type == "Cast":
+            for a in n.attribute:
+                if a.name == "to" and a.i == Fl:
+                    a.i = elem
+    for vi in list(g.input) + list(g.output):
+        if vi.type.tensor_type.elem_type == Fl:
+            vi.type.tensor_type.elem_type = elem
+    del g.value_info[:]
+    onnx.checker.check_model(m)
+
+
+def _keep_io_types(m):
+    """float32 graph inputs and outputs around the half body, as onnxconverter_common's
+    keep_io_types=True writes them: Cast to the half type after each input, Cast to
+    float32 before each output."""
+    g = m.graph
+    half = g.input[0].type.tensor_type.elem_type
+    Fl = onnx.TensorProto.FLOAT
+    casts = []
+    for vi in g.input:
+        inner = vi.name + "_half"
+        for n in g.node:
+            for k, x in enumerate(n.input):
+                if x == vi.name:
+                    n.input[k] = inner
+        casts.append(onnx.helper.make_node("Cast", [vi.name], [inner], name=inner, to=half))
+        vi.type.tensor_type.elem_type = Fl
+    for vi in g.output:
+        inner = vi.name + "_half"
+        for n in g.node:
+            for k, y in enumerate(n.output):
+                if y == vi.name:
+                    n.output[k] = inner
+        g.node.append(onnx.helper.make_node("Cast", [inner], [vi.name], name=vi.name + "_f32",
+                                            to=Fl))
+        vi.type.tensor_type.elem_type = Fl
+    for c in reversed(casts):
+        g.node.insert(0, c)
+    onnx.checker.check_model(m)
+
+
+def _half_cnn(spec, elem, keep_io=False):
+    """The f32 model with weights rounded to the half type (so that the f32 twin and
+    the half model hold the same numbers), exported, then converted; the twin's ORT
+    output is the second reference (ref_f32)."""
+    seed_all(41)
+    gen = torch.Generator().manual_seed(410)
+    m = _half_cnn_module()
+    for mod in m.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            randomize_bn(mod, gen)
+    rnd = ((lambda a: a.astype(np.float16).astype(np.float32))
+           if elem == onnx.TensorProto.FLOAT16 else _bf16_round)
+    with torch.no_grad():
+        for t in list(m.parameters()) + list(m.buffers()):
+            if t.dtype == torch.float32:
+                t.copy_(torch.from_numpy(rnd(t.numpy())))
+    x = rnd(randn(1, 3, 16, 16, seed=141))
+    twin = os.path.join(HERE, f"{spec.name}.f32.onnx")
+    name = spec.name
+    spec.name = f"{name}.f32"   # export writes spec.onnx_file()
+    try:
+        outs = torch_model(spec, m, [x])[1]
+    finally:
+        spec.name = name
+    hm = onnx.load(twin)
+    _to_half(hm, elem)
+    if keep_io:
+        _keep_io_types(hm)
+    hm.producer_name = "convc-make_models"
+    onnx.save(hm, os.path.join(HERE, spec.onnx_file()))
+    spec.twin = twin
+    if keep_io:
+        return [x], outs
+    return [x.astype(np.float16) if elem == onnx.TensorProto.FLOAT16 else _bf16_bits(x)], outs
+
+
+@model("half_cnn_op13", 13, refs_f32=True, half="float16",
+       desc="a small CNN converted wholesale to float16 (initializers, graph input and output, "
+            "every op: Conv, BatchNormalization, Relu, MaxPool, residual Add, Resize nearest, "
+            "Concat, LeakyRelu, GlobalAveragePool, Flatten, Gemm), weights and input exactly "
+            "representable in f16; ref: ORT on the f16 model; ref_f32: ORT on its float32 "
+            "twin (the same numbers in float32); 1x3x16x16 -> 1x10 float16")
+def _half_cnn_f16(spec):
+    return _half_cnn(spec, onnx.TensorProto.FLOAT16)
+
+
+@model("half_cnn_io32_op13", 13, refs_f32=True, half="float16",
+       desc="half_cnn_op13 with float32 graph input and output around its float16 body "
+            "(onnxconverter_common's keep_io_types): Cast to float16 after the input, Cast "
+            "to float32 before the output; 1x3x16x16 float32 -> 1x10 float32")
+def _half_cnn_io32(spec):
+    return _half_cnn(spec, onnx.TensorProto.FLOAT16, keep_io=True)
+
+
+@model("mobilenet_v2_f16", 13, refs_f32=True, half="float16", half_roundings=128,
+       kind="generated", real=True,
+       desc="models/mobilenet_v2.onnx converted wholesale to float16 (its 105 nodes: Conv, "
+            "BatchNormalization, Clip, Add, GlobalAveragePool, Flatten, Gemm); ref: ORT on "
+            "the f16 model; ref_f32: ORT on mobilenet_v2 with its weights and input rounded "
+            "to f16; 1x3x224x224 -> 1x1000 float16")
+def _mobilenet_v2_f16(spec):
+    src = os.path.join(HERE, "mobilenet_v2.onnx")
+    twin = onnx.load(src)
+    for t in twin.graph.initializer:
+        if t.data_type == onnx.TensorProto.FLOAT:
+            a = onnx.numpy_helper.to_array(t).astype(np.float16).astype(np.float32)
+            t.CopyFrom(onnx.numpy_helper.from_array(a, t.name))
+    spec.twin = os.path.join(HERE, f"{spec.name}.f32.onnx")
+    onnx.save(twin, spec.twin)
+    _to_half(twin, onnx.TensorProto.FLOAT16)
+    onnx.save(twin, os.path.join(HERE, spec.onnx_file()))
+    x = np.load(os.path.join(HERE, "mobilenet_v2.input.npy")).astype(np.float16)
+    return [x], None
+
+
+def _half_mlp_module():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l1 = nn.Linear(16, 32)
+            self.bn = nn.BatchNorm1d(32)
+            self.l2 = nn.Linear(32, 32)
+
+        def forward(self, x):
+            y = F.relu(self.bn(self.l1(x)))
+            y = F.leaky_relu(self.l2(y), 0.1) + y               # residual add
+            z = F.interpolate(y.view(2, 2, 4, 4), scale_factor=2.0, mode="nearest")
+            return F.softmax(z.mean(dim=(2, 3)) * 4.0, dim=1), torch.sigmoid(y)
+
+    return M()
+
+
+@model("half_mlp_bf16_op16", 16, n_outputs=2, refs_f32=True, half="bfloat16",
+       desc="a small MLP head converted wholesale to bfloat16 (ONNX has no bfloat16 Conv "
+            "before opset 22): Gemm, BatchNormalization, Relu, LeakyRelu, residual Add, "
+            "Reshape, Resize nearest, ReduceMean, Mul, Softmax, Sigmoid; ONNX Runtime has no "
+            "bfloat16 kernels for them, so the only reference is ORT on the float32 twin "
+            "(ref_f32); input and outputs are bfloat16 bit patterns (uint16); 2x16 -> 2x2, 2x32")
+def _half_mlp_bf16(spec):
+    seed_all(42)
+    gen = torch.Generator().manual_seed(420)
+    m = _half_mlp_module()
+    randomize_bn(m.bn, gen)
+    with torch.no_grad():
+        for t in list(m.parameters()) + list(m.buffers()):
+            if t.dtype == torch.float32:
+                t.copy_(torch.from_numpy(_bf16_round(t.numpy())))
+    x = _bf16_round(randn(2, 16, seed=142))
+    twin = os.path.join(HERE, f"{spec.name}.f32.onnx")
+    name = spec.name
+    spec.name = f"{name}.f32"
+    try:
+        outs = torch_model(spec, m, [x])[1]
+    finally:
+        spec.name = name
+    hm = onnx.load(twin)
+    _to_half(hm, onnx.TensorProto.BFLOAT16)
+    hm.producer_name = "convc-make_models"
+    onnx.shape_inference.infer_shapes(hm, strict_mode=True)  # every op takes bfloat16 here
+    onnx.save(hm, os.path.join(HERE, spec.onnx_file()))
+    spec.twin = twin
+    return [_bf16_bits(x)], outs
 
 
 # --------------------------------------------------------------------------------------
@@ -1911,7 +2163,7 @@ def check_ref(spec, refs, torch_outs):
     for k, r in enumerate(refs):
         if r.dtype.kind in "biu":  # index and mask outputs: compared exactly
             continue
-        if r.dtype != np.float32:
+        if r.dtype not in (np.float32, np.float16):
             sys.exit(f"make_models: {spec.name}: ref {k} has dtype {r.dtype}")
         if not np.all(np.isfinite(r)):
             sys.exit(f"make_models: {spec.name}: ref {k} has NaN/Inf")
@@ -1939,8 +2191,10 @@ def make(spec):
     in_paths = [os.path.join(HERE, f) for f in spec.input_files()]
     assert len(inputs) == spec.n_inputs, spec.name
     for p, a in zip(in_paths, inputs):
-        # float inputs as float32; index and mask inputs keep their integer/bool dtype
-        dt = a.dtype if isinstance(a, np.ndarray) and a.dtype.kind in "biu" else np.float32
+        # float inputs as float32; index and mask inputs keep their integer/bool dtype,
+        # half-precision ones theirs (float16, or bfloat16 as uint16 bit patterns)
+        keep = isinstance(a, np.ndarray) and (a.dtype.kind in "biu" or a.dtype == np.float16)
+        dt = a.dtype if keep else np.float32
         np.save(p, np.asarray(a, dtype=dt, order="C"))  # keeps a 0-d shape
     # ORT takes every graph input in graph order: the run-time ones (in_paths, in
     # order) and those convc fixes at compile time (their own files).
@@ -1953,8 +2207,24 @@ def make(spec):
     ort_inputs = [value_paths[i.name] if i.name in value_paths else next(runtime)
                   for i in graph.input if i.name not in inits]
     ref_paths = [os.path.join(HERE, f) for f in spec.ref_files()]
-    ort_run(os.path.join(HERE, spec.onnx_file()), ort_inputs, ref_paths)
+    if ref_paths:
+        ort_run(os.path.join(HERE, spec.onnx_file()), ort_inputs, ref_paths)
     refs = [np.load(p) for p in ref_paths]
+    if spec.refs_f32:
+        # the float32 twin takes the same input values in float32
+        twin_in = [os.path.join(HERE, f"{spec.name}.twin_input{k}.npy") for k in range(len(inputs))]
+        for p, a in zip(twin_in, inputs):
+            if spec.half == "bfloat16":  # bit patterns -> their float32 values
+                a = (np.asarray(a, dtype=np.uint32) << 16).view(np.float32)
+            np.save(p, np.asarray(a, dtype=np.float32))
+        f32_paths = [os.path.join(HERE, f) for f in spec.ref_f32_files()]
+        try:
+            ort_run(spec.twin, twin_in, f32_paths)
+        finally:
+            for p in twin_in + [spec.twin]:
+                os.remove(p)
+        check_ref(spec, refs, None)
+        refs = [np.load(p) for p in f32_paths]
     agree = check_ref(spec, refs, torch_outs)
     m = onnx.load(os.path.join(HERE, spec.onnx_file()))
     if len(m.graph.output) != spec.n_outputs:
@@ -1981,6 +2251,9 @@ def manifest():
             "real": s.real,
             "description": s.desc,
         })
+        if s.half:  # only half-precision models carry these (see run_model.py)
+            models[-1].update({"half": s.half, "refs_f32": s.ref_f32_files(),
+                               "half_roundings": s.half_roundings})
     doc = {
         "comment": "written by make_models.py; committed models are in git, generated ones "
                    "are made by make_models.py (--missing) on demand",

@@ -6,7 +6,7 @@
 //                    [--threads T] [--bench N]
 //
 // Inputs and outputs are NumPy .npy files, C order, in ONNX graph order:
-// inputs and outputs float32, float64, int64, int32, int8, uint8 or bool.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
+// inputs and outputs float32, float64, float16, int64, int32, int8, uint8 or bool.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
 // always 1, sequential execution).  --bench N runs one warm-up inference and
 // then N timed ones and prints
 //   latency_ms median=... min=... max=... runs=N
@@ -57,6 +57,8 @@ function parseArgs(argv) {
 const NPY_TYPES = {
   f4: { type: 'float32', size: 4, make: (n) => new Float32Array(n) },
   f8: { type: 'float64', size: 8, make: (n) => new Float64Array(n) },
+  // float16 travels as its bit patterns (ORT takes and gives a Uint16Array)
+  f2: { type: 'float16', size: 2, make: (n) => new Uint16Array(n) },
   i8: { type: 'int64', size: 8, make: (n) => new BigInt64Array(n) },
   i4: { type: 'int32', size: 4, make: (n) => new Int32Array(n) },
   i1: { type: 'int8', size: 1, make: (n) => new Int8Array(n) },
@@ -65,7 +67,7 @@ const NPY_TYPES = {
 };
 // ORT tensor type -> .npy descr
 const NPY_DESCR = {
-  float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', int8: '|i1', uint8: '|u1',
+  float32: '<f4', float64: '<f8', float16: '<f2', int64: '<i8', int32: '<i4', int8: '|i1', uint8: '|u1',
   bool: '|b1',
 };
 

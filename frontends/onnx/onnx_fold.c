@@ -390,14 +390,18 @@ static cv_status fold_constant_of_shape(imp *im, const cv_value *s)
 	if (a && a->t && (st = tensor_to_const(im, a->t, "", &fill)))
 		return st;
 	t.dtype = fill ? fill->type.dtype : CV_F32;
+	/* a float16/bfloat16 fill is carried in float32 (onnx_half.c marks it) */
+	if (t.dtype == CV_F16 || t.dtype == CV_BF16)
+		t.dtype = CV_F32;
 	t.rank = rank;
 	memcpy(t.dims, dims, sizeof dims);
 	if ((st = new_result(im, &t, &data)))
 		return st;
 	numel = cv_type_numel(&t);
 	for (i = 0; i < numel; i++)
-		set_elem(data, t.dtype, i, fill ? get_i(fill, 0) : 0, fill ? get_f(fill, 0) : 0,
-			 fill && is_float(fill->type.dtype));
+		set_elem(data, t.dtype, i, fill ? get_i(fill, 0) : 0,
+			 fill ? cv_elem_get_f(fill->data, fill->type.dtype, 0) : 0,
+			 fill && cv_dtype_is_float(fill->type.dtype));
 	return CV_OK;
 }
 

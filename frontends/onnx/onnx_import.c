@@ -24,6 +24,8 @@
 struct vmap {
 	const char *name;
 	cv_value *v;
+	int half; /* CV_F16/CV_BF16: v is the float32 carrier of a value of that
+		   * ONNX dtype (onnx_half.c); -1 otherwise */
 	UT_hash_handle hh;
 };
 
@@ -67,10 +69,33 @@ cv_status imp_bind(imp *im, const char *name, cv_value *v)
 	if (!e || !(e->name = cv_strdup(im->m, name)))
 		return imp_error(im, CV_ERR_NOMEM, "out of memory");
 	e->v = v;
+	e->half = -1;
 	HASH_ADD_KEYPTR(hh, im->map, e->name, strlen(e->name), e);
 	if (!imp_lookup(im, name))
 		return imp_error(im, CV_ERR_NOMEM, "out of memory");
 	return CV_OK;
+}
+
+int imp_half(imp *im, const char *name)
+{
+	struct vmap *e;
+
+	if (!name)
+		return -1;
+	HASH_FIND_STR(im->map, name, e);
+	return e ? e->half : -1;
+}
+
+void imp_rebind(imp *im, const char *name, cv_value *v, int half)
+{
+	struct vmap *e;
+
+	HASH_FIND_STR(im->map, name, e);
+	if (!e)
+		return;
+	if (v)
+		e->v = v;
+	e->half = half;
 }
 
 static void vmap_free(imp *im)
@@ -204,7 +229,11 @@ static int input_refused(imp *im, const char *name, int32_t onnx_type)
 
 	if (onnx_dtype(onnx_type) < 0)
 		return 1;
-	return onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && j >= 0 &&
+	/* float bounds (Clip's min and max) may come at run time; float16 and
+	 * bfloat16 ones are widened to float32 like the rest (onnx_half.c) */
+	return onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+	       onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 &&
+	       onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 && j >= 0 &&
 	       sets_shape(im->gp->node[j]->op_type, operand);
 }
 
@@ -630,7 +659,7 @@ static cv_status import_nodes(imp *im, const Onnx__GraphProto *g)
 	for (i = 0; i < g->n_node; i++) {
 		const Onnx__NodeProto *n = g->node[i];
 		const struct lower_entry *le;
-		int folded = 0;
+		int folded = 0, half = -1;
 
 		im->node = n;
 		if (n->name && n->name[0]) {
@@ -639,15 +668,20 @@ static cv_status import_nodes(imp *im, const Onnx__GraphProto *g)
 			snprintf(fallback, sizeof fallback, "%s_%zu", n->op_type ? n->op_type : "node", i);
 			im->node_name = fallback;
 		}
-		if ((st = fold_node(im, &folded)))
+		if ((st = half_prepare(im, &half, &folded)))
 			return st;
 		if (folded)
 			continue;
-		le = lower_find(n->op_type);
-		if (!le)
-			return fold_only_error(im);
-		if ((st = le->lower(im)))
+		if ((st = fold_node(im, &folded)))
 			return st;
+		if (!folded) {
+			le = lower_find(n->op_type);
+			if (!le)
+				return fold_only_error(im);
+			if ((st = le->lower(im)))
+				return st;
+		}
+		half_finish(im, half);
 	}
 	im->node = NULL;
 	return CV_OK;
@@ -660,8 +694,21 @@ static cv_status import_outputs(imp *im, const Onnx__GraphProto *g)
 	for (i = 0; i < g->n_output; i++) {
 		const char *name = g->output[i]->name ? g->output[i]->name : "";
 		cv_value *v = imp_lookup(im, name);
+		cv_status st;
 		if (!v)
 			return cv_diag_error(im->d, CV_ERR_INPUT, "graph output '%s' is never computed", name);
+		if ((st = half_output(im, g->output[i], &v)))
+			return st;
+		/* A value forwarded to the output (a Cast to float32 of a half value
+		 * convc already carries in float32) takes the output's ONNX name
+		 * when it is free, so model.h shows the model's names. */
+		if (v->kind == CV_VALUE_RESULT && !v->is_output && strcmp(v->name, name) && name[0]) {
+			const char *claimed = cv_graph_fresh_name(im->g, name);
+			if (!claimed)
+				return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
+			if (!strcmp(claimed, name))
+				v->name = claimed;
+		}
 		if (cv_graph_add_output(im->g, v))
 			return cv_diag_error(im->d, CV_ERR_NOMEM, "out of memory");
 	}

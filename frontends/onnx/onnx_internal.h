@@ -55,6 +55,28 @@ cv_value *imp_input(imp *im, int i, cv_status *st);
 cv_status imp_bind(imp *im, const char *name, cv_value *v);
 cv_value *imp_lookup(imp *im, const char *name);
 
+/* The ONNX dtype (CV_F16 or CV_BF16) of the value bound to `name` when convc
+ * carries it in float32 (onnx_half.c), else -1. */
+int imp_half(imp *im, const char *name);
+/* Rebind an already bound `name` to v (v NULL: keep the value) and set its
+ * carried ONNX dtype (-1: none). Unknown names are ignored. */
+void imp_rebind(imp *im, const char *name, cv_value *v, int half);
+
+/* ---- float16 and bfloat16 computed in float32 (onnx_half.c) ---- */
+
+/* Before the current node is folded or lowered: widen its f16/bf16 operands
+ * to float32 where it computes in float (see onnx_half.c). *half gets the
+ * ONNX dtype its float32 results carry (-1: none) for half_finish; *done is
+ * 1 when a Cast was fully handled here. Errors: CV_ERR_NOMEM, and the cast
+ * errors of lower_cast (unsupported target dtype). */
+cv_status half_prepare(imp *im, int *half, int *done);
+/* After the current node: its float32 results carry ONNX dtype half. */
+void half_finish(imp *im, int half);
+/* Graph output vi bound to *v: when *v carries a float16/bfloat16 value in
+ * float32, *v becomes a cast back to that dtype (round to nearest even)
+ * that takes the output's name. CV_ERR_NOMEM. */
+cv_status half_output(imp *im, const Onnx__ValueInfoProto *vi, cv_value **v);
+
 /* ---- attributes (onnx_attrs.c) ---- */
 
 const Onnx__AttributeProto *attr_find(const Onnx__NodeProto *n, const char *name);

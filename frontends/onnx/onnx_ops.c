@@ -34,12 +34,16 @@ static const int32_t onnx_of[CV_DTYPE_COUNT] = {
 };
 
 /* Operands of float32 compute (convolutions, activations, reductions...)
- * must be float32. */
+ * must be float32: float16 and bfloat16 ones were widened before lowering
+ * (onnx_half.c), so what arrives here is float64 or an integer. */
 static cv_status need_f32(imp *im, const cv_value *v, int i)
 {
 	if (v && v->type.dtype != CV_F32)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "operand %d is %s; convc computes %s in float32 only", i,
-				 onnx_dtype_name(onnx_of[v->type.dtype]), NODE->op_type ? NODE->op_type : "this op");
+		return imp_error(im, CV_ERR_UNSUPPORTED,
+				 "operand %d is %s; convc computes %s in float32 (float16 and bfloat16 "
+				 "models in float32 too), not in %s", i,
+				 onnx_dtype_name(onnx_of[v->type.dtype]), NODE->op_type ? NODE->op_type : "this op",
+				 onnx_dtype_name(onnx_of[v->type.dtype]));
 	return CV_OK;
 }
 

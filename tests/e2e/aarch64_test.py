@@ -71,7 +71,7 @@ def probe(work):
 
 
 def present(entry):
-    files = [entry["file"]] + entry["inputs"] + entry["refs"]
+    files = [entry["file"]] + entry["inputs"] + rm.ref_files(entry)
     return [f for f in files if not os.path.exists(os.path.join(rm.MODELS, f))]
 
 
@@ -113,7 +113,7 @@ def build_and_run(convc, entry, level, work):
     for t in ([1, 2] if entry["real"] else [1]):
         res_dir = os.path.join(out_dir, f"out-T{t}")
         os.makedirs(res_dir, exist_ok=True)
-        outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
+        outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(rm.num_outputs(entry))]
         cmd = qemu_cmd(os.path.join(out_dir, "model"))
         for f in entry["inputs"]:
             cmd += ["-i", os.path.join(rm.MODELS, f)]
@@ -122,8 +122,9 @@ def build_and_run(convc, entry, level, work):
         err = rm.try_run(cmd + ["--threads", str(t)], "qemu runner", rm.TIMEOUT_RUN)
         if err:
             return err
-        for k, (o, r) in enumerate(zip(outs, entry["refs"])):
-            rows.append((name, t, k, rm.measure(o, os.path.join(rm.MODELS, r))))
+        for k, r, twin in rm.ref_checks(entry):
+            rows.append((name, t, k, rm.measure(outs[k], os.path.join(rm.MODELS, r), entry.get("half"),
+                                                twin, entry.get("half_roundings", rm.HALF_ROUNDINGS))))
     return rows
 
 

@@ -51,7 +51,7 @@ SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 
 def missing_files(entry):
-    files = [entry["file"]] + entry["inputs"] + entry["refs"]
+    files = [entry["file"]] + entry["inputs"] + rm.ref_files(entry)
     return [f for f in files if not os.path.exists(os.path.join(rm.MODELS, f))]
 
 
@@ -146,7 +146,7 @@ def run_all(entry, level, out_dir, threads):
             what = f"{entry['name']} -O{level} {isa} T{t}"
             res_dir = os.path.join(out_dir, f"guard-{isa}-T{t}")
             os.makedirs(res_dir, exist_ok=True)
-            outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
+            outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(rm.num_outputs(entry))]
             cmd = [os.path.join(out_dir, "model"), "--threads", str(t)]
             for f in entry["inputs"]:
                 cmd += ["-i", os.path.join(rm.MODELS, f)]
@@ -162,8 +162,9 @@ def run_all(entry, level, out_dir, threads):
                 rows.append((what, False, note))
                 continue
             bad = []
-            for k, (o, r) in enumerate(zip(outs, entry["refs"])):
-                c = rm.measure(o, os.path.join(rm.MODELS, r))
+            for k, r, twin in rm.ref_checks(entry):
+                c = rm.measure(outs[k], os.path.join(rm.MODELS, r), entry.get("half"), twin,
+                               entry.get("half_roundings", rm.HALF_ROUNDINGS))
                 if not c.ok:
                     bad.append(f"output {k}: " + (c.note or f"max|out-ref| {c.err:.3e} > {c.bound:.3e}"))
             note = "; ".join(bad) if bad else f"{secs:.2f} s"

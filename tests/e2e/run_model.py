@@ -50,6 +50,18 @@ MODELS = os.path.join(ROOT, "models")
 # bound sane for outputs whose values are all (near) zero.
 RTOL = 1e-4
 ATOL = 1e-5
+# Half-precision models (models/README.md): a float16 or bfloat16 output has 11 or 8
+# significant bits, unit roundoff u = 2^-11 or 2^-8.  convc computes them in float32 and
+# rounds once at the output; ONNX Runtime running the f16 model rounds after every op it
+# runs in f16 (each rounding at most u of a value of about the output's scale, passed on
+# through layers of gain about 1), so against that reference the bound allows R
+# roundings, R = the manifest's half_roundings (at least the number of the model's ops;
+# 32 for the small models, 128 for mobilenet_v2_f16's 105): max|out-ref| <= R*u*max|ref|
+# + ATOL.  Against ORT running the float32 twin (the same weights and input, exact in
+# f16, stored as float32: refs_f32) only convc's final rounding and float32 summation
+# order differ: max|out-ref| <= (u+RTOL)*max|ref| + ATOL.
+HALF_U = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8}
+HALF_ROUNDINGS = 32
 # Integer and bool outputs (argmax indices, masks) are compared exactly; the models
 # that have them keep their decisions clear of float rounding (make_models.py).
 # The kernel ISAs the runner is run with (CVRT_ISA, see backends/c/runtime/cvrt.h).
@@ -81,7 +93,7 @@ def load_manifest():
 
 
 def ensure_files(entry):
-    files = ([entry["file"]] + entry["inputs"] + entry["refs"] +
+    files = ([entry["file"]] + entry["inputs"] + ref_files(entry) +
              list(entry.get("input_values", {}).values()))
     missing = [f for f in files if not os.path.exists(os.path.join(MODELS, f))]
     if not missing:
@@ -170,8 +182,10 @@ def input_shape_args(entry, models=MODELS):
 Check = collections.namedtuple("Check", "ok err bound ref_max shape note")
 
 
-def measure(out_path, ref_path):
-    """Checks one output file against its reference with the tolerance above."""
+def measure(out_path, ref_path, half=None, twin=False, roundings=HALF_ROUNDINGS):
+    """Checks one output file against its reference with the tolerance above.  half is
+    the model's half type ("float16", "bfloat16") or None; twin: ref_path is the output
+    of the float32 twin (float32), not of the model itself."""
     def unusable(note):
         return Check(False, None, None, None, None, note)
 
@@ -182,12 +196,19 @@ def measure(out_path, ref_path):
     except Exception as e:  # noqa: BLE001 - a malformed .npy is a failure, not a crash
         return unusable(f"cannot read {out_path}: {e}")
     ref = np.load(ref_path)
-    want = ref.dtype if ref.dtype.kind in "biu" else np.dtype(np.float32)
+    want = ref.dtype if ref.dtype.kind in "biu" or ref.dtype == np.float16 else np.dtype(np.float32)
+    if twin and out.dtype != np.float32:  # a float32 output (keep_io_types) stays one
+        want = np.dtype(np.uint16 if half == "bfloat16" else np.float16)
     if out.dtype != want:
         return unusable(f"dtype {out.dtype}, expected {want}")
+    rtol = RTOL
+    if twin or (half is not None and want.kind == "f"):
+        rtol = HALF_U[half] + RTOL if twin else roundings * HALF_U[half]
+    if twin and half == "bfloat16":  # the runner writes bfloat16 as its bit patterns
+        out = (out.astype(np.uint32) << 16).view(np.float32)
     if out.shape != ref.shape:
         return unusable(f"shape {list(out.shape)}, reference {list(ref.shape)}")
-    if want.kind in "biu":
+    if want.kind in "biu" and not twin:
         # integer and bool outputs (indices, masks) must be equal: err counts the
         # elements that differ, bound 0
         nbad = int(np.count_nonzero(out != ref))
@@ -203,7 +224,7 @@ def measure(out_path, ref_path):
     diff = np.abs(out.astype(np.float64) - ref.astype(np.float64))
     ref_max = float(np.abs(ref).max()) if ref.size else 0.0
     err = float(diff.max()) if diff.size else 0.0
-    bound = RTOL * ref_max + ATOL
+    bound = rtol * ref_max + ATOL
     note = ""
     if err > bound:
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
@@ -213,13 +234,30 @@ def measure(out_path, ref_path):
     return Check(err <= bound, err, bound, ref_max, list(out.shape), note)
 
 
-def compare(name, k, out_path, ref_path):
+def num_outputs(entry):
+    """How many outputs the model has (a bfloat16 model has only float32-twin refs)."""
+    return max(len(entry["refs"]), len(entry.get("refs_f32", [])))
+
+
+def ref_checks(entry):
+    """(output index, reference file, twin) for every comparison a model asks for:
+    its refs, then (half-precision models) the outputs of its float32 twin."""
+    return ([(k, r, False) for k, r in enumerate(entry["refs"])] +
+            [(k, r, True) for k, r in enumerate(entry.get("refs_f32", []))])
+
+
+def ref_files(entry):
+    return entry["refs"] + entry.get("refs_f32", [])
+
+
+def compare(name, k, out_path, ref_path, half=None, twin=False, roundings=HALF_ROUNDINGS):
     """Returns True when output k matches its reference."""
-    c = measure(out_path, ref_path)
+    c = measure(out_path, ref_path, half, twin, roundings)
+    what = f"output {k}" + (" vs float32 twin" if twin else "")
     if c.err is None:
-        print(f"  output {k}: {c.note}")
+        print(f"  {what}: {c.note}")
         return False
-    print(f"  output {k} {c.shape}: max|out-ref| = {c.err:.3e}, bound = {c.bound:.3e} "
+    print(f"  {what} {c.shape}: max|out-ref| = {c.err:.3e}, bound = {c.bound:.3e} "
           f"(max|ref| = {c.ref_max:.4g}) {'ok' if c.ok else 'MISMATCH'}"
           f"{'  ' + c.note if c.note else ''}", flush=True)
     return c.ok
@@ -275,7 +313,9 @@ def main():
         for t in thread_counts:
             res_dir = os.path.join(out_dir, f"e2e-out-{isa}" + ("" if t is None else f"-T{t}"))
             os.makedirs(res_dir, exist_ok=True)
-            outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(len(entry["refs"]))]
+            half = entry.get("half")
+            roundings = entry.get("half_roundings", HALF_ROUNDINGS)
+            outs = [os.path.join(res_dir, f"out{k}.npy") for k in range(num_outputs(entry))]
             cmd = [runner]
             for f in entry["inputs"]:
                 cmd += ["-i", os.path.join(MODELS, f)]
@@ -290,9 +330,14 @@ def main():
             if rc != 0:
                 fail(f"runner failed with CVRT_ISA={isa} (exit status {rc})")
             what = f" CVRT_ISA={isa}" + ("" if t is None else f" --threads {t}")
-            print(f"{a.model} -O{a.level}{what}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
-            for k, (o, r) in enumerate(zip(outs, entry["refs"])):
-                ok = compare(a.model, k, o, os.path.join(MODELS, r)) and ok
+            if half:
+                print(f"{a.model} -O{a.level}{what}: {half} outputs, u = {HALF_U[half]:g}: tolerance "
+                      f"max|out-ref| <= {roundings}u*max|ref| + {ATOL:g} (ORT on the model), "
+                      f"(u+{RTOL:g})*max|ref| + {ATOL:g} (ORT on its float32 twin)")
+            else:
+                print(f"{a.model} -O{a.level}{what}: tolerance max|out-ref| <= {RTOL:g}*max|ref| + {ATOL:g}")
+            for k, r, twin in ref_checks(entry):
+                ok = compare(a.model, k, outs[k], os.path.join(MODELS, r), half, twin, roundings) and ok
             if isa not in ran:
                 ran.append(isa)
     if not ok:

@@ -300,17 +300,45 @@ def _cast_string(c):
     return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bcast0\b", r"casts to string"])
 
 
-@case("conv_float16", "Conv on a float16 input (an f16 model end to end) -> exit 3")
-def _conv_f16(c):
+@case("conv_float64", "Conv on a float64 input and weight (a double model) -> exit 3: float16 and "
+                      "bfloat16 models compute in float32, float64 ones are refused")
+def _conv_f64(c):
     import numpy as np
     from onnx import TensorProto as T, helper, numpy_helper
-    w = numpy_helper.from_array(np.ones((2, 1, 1, 1), dtype=np.float16), "w")
+    w = numpy_helper.from_array(np.ones((2, 1, 1, 1), dtype=np.float64), "w")
     m = save(typed_model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv0")],
+                         [("x", T.DOUBLE, [1, 1, 2, 2])], [("y", T.DOUBLE, [1, 2, 2, 2])],
+                         [w]),
+             os.path.join(c.dir, "conv_f64.onnx"))
+    return Spec([m, "-o", c.out], UNSUPPORTED, [m],
+                [r"\bconv0\b", r"operand 0 is float64", r"Conv in float32", r"not in float64"])
+
+
+@case("half_initializer_truncated", "a float16 model whose Conv weight holds 3 bytes for 2 "
+                                    "elements -> exit 1 naming the initializer")
+def _half_init_truncated(c):
+    from onnx import TensorProto as T, helper
+    w = helper.make_tensor("w16", T.FLOAT16, [2, 1, 1, 1], b"\x00\x3c\x00\x3c", raw=True)
+    w.raw_data = b"\x00\x3c\x00"  # one byte short
+    m = save(typed_model([helper.make_node("Conv", ["x", "w16"], ["y"], name="conv0")],
                          [("x", T.FLOAT16, [1, 1, 2, 2])], [("y", T.FLOAT16, [1, 2, 2, 2])],
                          [w]),
-             os.path.join(c.dir, "conv_f16.onnx"))
-    return Spec([m, "-o", c.out], UNSUPPORTED, [m],
-                [r"\bconv0\b", r"float16", r"Conv in float32 only"])
+             os.path.join(c.dir, "half_trunc.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"'w16'", r"\b3\b|bytes"])
+
+
+@case("half_mixed_operands", "Add of a float16 Conv result and a float32 input (invalid: ONNX "
+                             "requires one type) -> exit 1 naming the node and both dtypes")
+def _half_mixed(c):
+    import numpy as np
+    from onnx import TensorProto as T, helper, numpy_helper
+    w = numpy_helper.from_array(np.ones((1, 1, 1, 1), dtype=np.float16), "w")
+    m = save(typed_model([helper.make_node("Conv", ["x", "w"], ["c"], name="conv0"),
+                          helper.make_node("Add", ["c", "z"], ["y"], name="add0")],
+                         [("x", T.FLOAT16, [1, 1, 2, 2]), ("z", T.FLOAT, [1, 1, 2, 2])],
+                         [("y", T.FLOAT16, [1, 1, 2, 2])], [w]),
+             os.path.join(c.dir, "half_mixed.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\badd0\b", r"f32|float32", r"f16|float16|one type"])
 
 
 @case("where_float_condition", "Where whose condition is float32 -> exit 1 (invalid model)")

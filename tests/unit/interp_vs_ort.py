@@ -11,7 +11,9 @@ sanitizers take many minutes on them), at each -O level:
   convc-interp models/NAME.onnx -O<L> [--input-shape ...] -i NAME.input.npy ... -o outK.npy ...
 then, for every output k:  max|out_k - ref_k| <= RTOL * max|ref_k| + ATOL, the e2e
 tolerance (tests/e2e/run_model.py explains it; the interpreter sums in double, so it
-is, if anything, closer to exact than the compiled code).
+is, if anything, closer to exact than the compiled code). Half-precision models
+(float16/bfloat16 outputs) get the e2e test's half-precision bounds, against ORT on the
+model and on its float32 twin.
 
 Exit status: 0 when every run matches; 1 on any failure; 2 on usage errors.
 """
@@ -33,6 +35,19 @@ MODELS = os.path.join(ROOT, "models")
 RTOL = 1e-4
 ATOL = 1e-5
 TIMEOUT = 1200
+
+# Half-precision models are checked as the e2e test checks them (its tolerances).
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import run_model as e2e  # noqa: E402
+
+
+def compare_half(out_path, ref_path, half, twin, roundings):
+    """(ok, message) for one output of a float16/bfloat16 model."""
+    c = e2e.measure(out_path, ref_path, half, twin, roundings)
+    if c.err is None:
+        return False, c.note
+    return c.ok, (f"max|out-ref| = {c.err:.3e}, bound = {c.bound:.3e}"
+                  f"{' (float32 twin)' if twin else ''}{' MISMATCH ' + c.note if c.note else ''}")
 
 
 def compare(out_path, ref_path):
@@ -63,7 +78,8 @@ def compare(out_path, ref_path):
 
 def run_model(interp, entry, level, work):
     name = entry["name"]
-    outs = [os.path.join(work, f"{name}-O{level}.out{k}.npy") for k in range(len(entry["refs"]))]
+    half = entry.get("half")
+    outs = [os.path.join(work, f"{name}-O{level}.out{k}.npy") for k in range(e2e.num_outputs(entry))]
     for p in outs:
         if os.path.exists(p):
             os.remove(p)
@@ -88,8 +104,13 @@ def run_model(interp, entry, level, work):
               + r.stdout.decode("utf-8", "replace"), flush=True)
         return False
     ok = True
-    for k, (o, ref) in enumerate(zip(outs, entry["refs"])):
-        good, msg = compare(o, os.path.join(MODELS, ref))
+    for k, ref, twin in e2e.ref_checks(entry):
+        o = outs[k]
+        if half:
+            good, msg = compare_half(o, os.path.join(MODELS, ref), half, twin,
+                                     entry.get("half_roundings", e2e.HALF_ROUNDINGS))
+        else:
+            good, msg = compare(o, os.path.join(MODELS, ref))
         ok = ok and good
         print(f"{'ok  ' if good else 'FAIL'} {name} -O{level} output {k}: {msg} ({secs:.2f} s)",
               flush=True)
@@ -122,7 +143,7 @@ def main():
         if entry.get("on_request") and not a.on_request and not a.only:
             skipped.append(entry["name"] + " (on request)")
             continue
-        files = [entry["file"]] + entry["inputs"] + entry["refs"]
+        files = [entry["file"]] + entry["inputs"] + e2e.ref_files(entry)
         if not all(os.path.exists(os.path.join(MODELS, f)) for f in files):
             skipped.append(entry["name"])
             continue
