@@ -207,8 +207,7 @@ static int sets_shape(const char *op, int i)
 	} list[] = {
 		{"Reshape", 1, 1}, {"Slice", 1, 4}, {"Resize", 1, 3}, {"Upsample", 1, 1},
 		{"Pad", 1, 3}, {"Split", 1, 1}, {"Unsqueeze", 1, 1}, {"Squeeze", 1, 1},
-		{"Tile", 1, 2}, {"Expand", 1, 1}, {"ConstantOfShape", 0, 0}, {"Clip", 1, 2},
-		{"Dropout", 1, 2}, {"ReduceMean", 1, 1}, {"ReduceSum", 1, 1}, {"ReduceMax", 1, 1},
+		{"Tile", 1, 2}, {"Expand", 1, 1}, {"ConstantOfShape", 0, 0}, {"Dropout", 1, 2}, {"ReduceMean", 1, 1}, {"ReduceSum", 1, 1}, {"ReduceMax", 1, 1},
 		{"ReduceMin", 1, 1}, {"ReduceL2", 1, 1}, {"ReduceSumSquare", 1, 1},
 	};
 	size_t k;
@@ -229,8 +228,9 @@ static int input_refused(imp *im, const char *name, int32_t onnx_type)
 
 	if (onnx_dtype(onnx_type) < 0)
 		return 1;
-	/* float bounds (Clip's min and max) may come at run time; float16 and
-	 * bfloat16 ones are widened to float32 like the rest (onnx_half.c) */
+	/* Clip's bounds, of any dtype, may come at run time (lower_clip_runtime,
+	 * lower_clip_typed); float16 and bfloat16 ones are widened to float32
+	 * like the rest (onnx_half.c) */
 	return onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
 	       onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 &&
 	       onnx_type != ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16 && j >= 0 &&
