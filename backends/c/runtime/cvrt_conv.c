@@ -8,6 +8,9 @@
  */
 #include "cvrt_impl.h"
 #include "cvrt_gemm.h"
+#ifdef FAST_GEMM /* conv3d's layout changes */
+#include "cvrt_transpose.h"
+#endif
 
 /* This object's versions of the entry points (cvrt_conv_api.c calls them). */
 #define cvrt_conv2d_workspace CVRT_FN(cvrt_conv2d_workspace)
