@@ -212,11 +212,14 @@ static void conv3d_taps(const cvrt_conv3d_params *p, int oz, int *k0, int *k1)
 		}
 }
 
-/* One image: xt NDHWC [d, h, w, c] -> yt NDHWC [od, oh, ow, m]. */
-static void conv3d_taps_image(const cvrt_conv3d_params *p, const float *xt, const float *packed,
-			      const float *bias, float *yt)
+/* Output planes [oz, end) of one image, whose valid depth taps are all
+ * [k0, k1]: xt NDHWC [d, h, w, c] -> yt NDHWC [od, oh, ow, m]. Each tap is
+ * one fg_run over all the planes (as images), spread over the team unless
+ * serial. */
+static void conv3d_run(const cvrt_conv3d_params *p, const float *xt, const float *packed,
+		       const float *bias, float *yt, int oz, int end, int k0, int k1, int serial)
 {
-	int cg = p->c / p->group, mg = p->m / p->group, oz = 0, g, kz;
+	int cg = p->c / p->group, mg = p->m / p->group, g, kz;
 	int64_t k = (int64_t)p->kh * p->kw * cg, per = CVRT_PANELS_FLOATS(k, mg);
 	int64_t in_plane = (int64_t)p->h * p->w * p->c, out_plane = (int64_t)p->oh * p->ow * p->m;
 	igemm G;
@@ -238,6 +241,63 @@ static void conv3d_taps_image(const cvrt_conv3d_params *p, const float *xt, cons
 	G.pc = CVRT_PANEL_COLS(mg);
 	G.ldb = G.pc;
 	G.ldy = p->m;
+	for (g = 0; g < p->group; g++) {
+		float *yg = yt + oz * out_plane + (int64_t)g * mg;
+		if (k0 > k1) { /* no tap reaches the input: bias, then act */
+			int64_t px, j, npx = (int64_t)(end - oz) * p->oh * p->ow;
+			for (px = 0; px < npx; px++) {
+				for (j = 0; j < mg; j++)
+					yg[px * p->m + j] = bias ? bias[(int64_t)g * mg + j] : 0.0f;
+				act_inplace(yg + px * p->m, mg, p->act);
+			}
+			continue;
+		}
+		for (kz = k0; kz <= k1; kz++) {
+			int iz = oz * p->sd - p->pad_f + kz * p->dd;
+			G.x = xt + iz * in_plane + (int64_t)g * cg;
+			G.b = packed + ((int64_t)g * p->kd + kz) * per;
+			G.y = yg;
+			G.bias = bias ? bias + (int64_t)g * mg : NULL;
+			G.acc = kz > k0;
+			G.act.kind = CVRT_ACT_NONE;
+			if (kz == k1)
+				G.act = p->act;
+			fg_run(&G, end - oz, (int64_t)p->sd * in_plane, out_plane, 0, p->oh * p->ow, mg,
+			       serial, CVRT_SPLIT_AUTO);
+		}
+	}
+}
+
+/*
+ * One image: xt NDHWC [d, h, w, c] -> yt NDHWC [od, oh, ow, m]. With at
+ * least two output planes per thread, the planes are the parallel work
+ * items (one parallel region, each plane's taps run back to back on one
+ * thread); else each run of planes with the same taps goes through
+ * conv3d_run, every tap's fg_run spread over the team. Per tap a region
+ * was 7 of them for r3d_small's stem; under a loaded machine each barrier
+ * can wait a whole time slice for a descheduled thread.
+ */
+static void conv3d_image(const cvrt_conv3d_params *p, const float *xt, const float *packed,
+			 const float *bias, float *yt)
+{
+	int oz = 0, nth = 1;
+	double work = (double)p->od * p->oh * p->ow * p->m * p->kd * p->kh * p->kw * (p->c / p->group);
+
+#ifdef _OPENMP
+	nth = omp_get_max_threads();
+#endif
+	if (nth > 1 && p->od >= 2 * nth && work > PAR_MIN_WORK) {
+		int z;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+		for (z = 0; z < p->od; z++) {
+			int k0, k1;
+			conv3d_taps(p, z, &k0, &k1);
+			conv3d_run(p, xt, packed, bias, yt, z, z + 1, k0, k1, 1);
+		}
+		return;
+	}
 	while (oz < p->od) {
 		int k0, k1, a0, a1, end = oz + 1;
 		conv3d_taps(p, oz, &k0, &k1);
@@ -249,31 +309,7 @@ static void conv3d_taps_image(const cvrt_conv3d_params *p, const float *xt, cons
 				break;
 			end++;
 		}
-		for (g = 0; g < p->group; g++) {
-			float *yg = yt + oz * out_plane + (int64_t)g * mg;
-			if (k0 > k1) { /* no tap reaches the input: bias, then act */
-				int64_t px, j, npx = (int64_t)(end - oz) * p->oh * p->ow;
-				for (px = 0; px < npx; px++) {
-					for (j = 0; j < mg; j++)
-						yg[px * p->m + j] = bias ? bias[(int64_t)g * mg + j] : 0.0f;
-					act_inplace(yg + px * p->m, mg, p->act);
-				}
-				continue;
-			}
-			for (kz = k0; kz <= k1; kz++) {
-				int iz = oz * p->sd - p->pad_f + kz * p->dd;
-				G.x = xt + iz * in_plane + (int64_t)g * cg;
-				G.b = packed + ((int64_t)g * p->kd + kz) * per;
-				G.y = yg;
-				G.bias = bias ? bias + (int64_t)g * mg : NULL;
-				G.acc = kz > k0;
-				G.act.kind = CVRT_ACT_NONE;
-				if (kz == k1)
-					G.act = p->act;
-				fg_run(&G, end - oz, (int64_t)p->sd * in_plane, out_plane, 0,
-				       p->oh * p->ow, mg, 0, CVRT_SPLIT_AUTO);
-			}
-		}
+		conv3d_run(p, xt, packed, bias, yt, oz, end, k0, k1, 0);
 		oz = end;
 	}
 }
@@ -302,7 +338,7 @@ void cvrt_conv3d(const cvrt_conv3d_params *p, const float *x, const float *w,
 	conv3d_pack(p, w, packed);
 	for (img = 0; img < p->n; img++) {
 		conv3d_transpose(x + img * p->c * in_vol, in_vol, xt, p->c, in_vol, p->c);
-		conv3d_taps_image(p, xt, packed, bias, yt);
+		conv3d_image(p, xt, packed, bias, yt);
 		conv3d_transpose(yt, p->m, y + img * p->m * out_vol, out_vol, p->m, out_vol);
 	}
 #else
