@@ -431,6 +431,26 @@ void cvrt_conv3d(const cvrt_conv3d_params *p, const float *x, const float *w,
 		 const float *bias, float *y, float *ws);
 
 /*
+ * 3-D transposed convolution (ONNX ConvTranspose on rank-5 tensors), with
+ * the same parameter struct (c, d, h, w: the input; m, od, oh, ow: the
+ * output; pad_f, pad_t, pad_l: the begin pads; the end pads and
+ * output_padding are already in od, oh, ow):
+ *   x:    NCDHW [n, c, d, h, w]
+ *   w:    IODHW [c, m / group, kd, kh, kw]
+ *   bias: [m] or NULL
+ *   y:    NCDHW [n, m, od, oh, ow], y = act(convT(x, w) + bias):
+ *     y[oc][oz][oy][ox] = sum of x[ci][iz][iy][ix] * w[ci][oc % (m/group)][kz][ky][kx]
+ *     over ci of oc's group and oz = iz*sd - pad_f + kz*dd (oy, ox alike)
+ *   od = (d - 1)*sd - pad_front - pad_back + dd*(kd - 1) + output_padding_d + 1
+ * GEMM + col2vol (cvrt_convt3d.inc.c).
+ * ws: cvrt_conv_transpose3d_workspace(p) floats: (m/group)*kd*kh*kw times
+ * (c/group + d*h*w).
+ */
+size_t cvrt_conv_transpose3d_workspace(const cvrt_conv3d_params *p);
+void cvrt_conv_transpose3d(const cvrt_conv3d_params *p, const float *x, const float *w,
+			   const float *bias, float *y, float *ws);
+
+/*
  * The transposed-conv packing of an IOHW weight w_iohw [c, m/group, kh, kw]:
  * for each group g and kernel row ky in turn, the matrix
  *   B_{g,ky}: k = c/group rows, n = kw*(m/group) columns,

@@ -26,6 +26,8 @@
 #define cvrt_conv_transpose2d_nhwc CVRT_FN(cvrt_conv_transpose2d_nhwc)
 #define cvrt_conv3d_workspace CVRT_FN(cvrt_conv3d_workspace)
 #define cvrt_conv3d CVRT_FN(cvrt_conv3d)
+#define cvrt_conv_transpose3d_workspace CVRT_FN(cvrt_conv_transpose3d_workspace)
+#define cvrt_conv_transpose3d CVRT_FN(cvrt_conv_transpose3d)
 
 /* ------------------------------------------------------------------------ */
 /* Convolution                                                              */
@@ -699,3 +701,4 @@ void cvrt_conv_transpose2d(const cvrt_conv_transpose2d_params *p, const float *x
 
 #include "cvrt_convt.inc.c"
 #include "cvrt_conv3d.inc.c"
+#include "cvrt_convt3d.inc.c"
