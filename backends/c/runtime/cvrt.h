@@ -410,10 +410,14 @@ void cvrt_conv_transpose2d_nhwc(const cvrt_conv_transpose2d_params *p, const flo
  *   y:    NCDHW [n, m, od, oh, ow], y = act(conv(x, w) + bias)
  * Per spatial dim (depth shown; h and w alike, zero padding):
  *   od = (d + pad_front + pad_back - dd*(kd-1) - 1) / sd + 1
- * Computed per chunk of output depth planes as vol2col + GEMM
- * (cvrt_conv3d.inc.c).
- * ws: cvrt_conv3d_workspace(p) floats: c*kd*kh*kw*oh*ow times the planes of
- * a chunk (as many as fit 8 Mi floats, at least 1, at most od).
+ * With AVX2 or AVX-512: the image transposed to NDHWC, the weights packed
+ * per depth tap into weight panels, one 2-D NHWC implicit GEMM per depth
+ * tap accumulating into the NDHWC result, transposed back; ws:
+ * cvrt_conv3d_workspace(p) floats = d*h*w*c + od*oh*ow*m + the packed
+ * weights (group * kd * CVRT_PANELS_FLOATS(kh*kw*c/group, m/group)).
+ * Portable: vol2col + GEMM per chunk of output depth planes; ws:
+ * c*kd*kh*kw*oh*ow times the planes of a chunk (as many as fit 8 Mi
+ * floats, at least 1, at most od). (cvrt_conv3d.inc.c)
  */
 typedef struct cvrt_conv3d_params {
 	int n, c, d, h, w;       /* input dims */
