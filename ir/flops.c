@@ -111,6 +111,7 @@ double cv_node_flops(const cv_node *n)
 	case CV_OP_CONV2D: case CV_OP_DWCONV2D: case CV_OP_CONV_TRANSPOSE2D:
 		return conv_flops(n);
 	case CV_OP_CONV3D:
+	case CV_OP_CONV_TRANSPOSE3D:
 		return cvi_conv3d_flops(n);
 	case CV_OP_GEMM: case CV_OP_MATMUL:
 		return gemm_flops(n);

@@ -727,6 +727,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_CONV_TRANSPOSE2D:
 		return infer_conv(n, out, d);
 	case CV_OP_CONV3D:
+	case CV_OP_CONV_TRANSPOSE3D:
 		return cvi_conv3d_infer(n, out, d);
 	case CV_OP_BATCHNORM:
 		return infer_bn(n, out, d);

@@ -674,6 +674,7 @@ cv_status interp_node(const cv_node *n, const float *const *in, float *const *ou
 	case CV_OP_CONV_TRANSPOSE2D:
 		return interp_conv_transpose2d(n, in, out, d);
 	case CV_OP_CONV3D:
+	case CV_OP_CONV_TRANSPOSE3D:
 		return cvi_conv3d_interp(n, in, out, d);
 	case CV_OP_BATCHNORM:
 		return interp_batchnorm(n, in, out, d);

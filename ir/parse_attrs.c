@@ -176,6 +176,8 @@ static cv_status conv3d_attr(parser *ps, node_text *nt, const char *key, const c
 		return attr_int(ps, key, &a->group, 1, INT_LIMIT);
 	if (!strcmp(key, "act"))
 		return attr_act(ps, &a->act);
+	if (nt->op == CV_OP_CONV_TRANSPOSE3D && !strcmp(key, "output_padding"))
+		return attr_ints(ps, key, a->output_padding, 3, 0, INT_LIMIT);
 	return unknown_attr(ps, nt, key, at);
 }
 

@@ -173,6 +173,8 @@ static void print_conv3d(FILE *f, const cv_conv3d_attrs *a)
 	print_ints(f, ", pads", a->pads, 6);
 	print_ints(f, ", dilations", a->dilations, 3);
 	fprintf(f, ", group=%" PRId64, a->group);
+	if (a->output_padding[0] || a->output_padding[1] || a->output_padding[2])
+		print_ints(f, ", output_padding", a->output_padding, 3);
 	print_act(f, ", ", &a->act);
 	fputc('}', f);
 }

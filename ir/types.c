@@ -18,6 +18,7 @@ static const char *const layouts[CV_LAYOUT_COUNT] = {
 	[CV_LAYOUT_PLAIN] = "plain", [CV_LAYOUT_NCHW] = "nchw", [CV_LAYOUT_NHWC] = "nhwc",
 	[CV_LAYOUT_OIHW] = "oihw",   [CV_LAYOUT_OHWI] = "ohwi", [CV_LAYOUT_HWIO] = "hwio",
 	[CV_LAYOUT_IOHW] = "iohw",   [CV_LAYOUT_NCDHW] = "ncdhw", [CV_LAYOUT_OIDHW] = "oidhw",
+	[CV_LAYOUT_IODHW] = "iodhw",
 };
 
 const char *const cv_act_names[CV_ACT_KIND_COUNT] = {

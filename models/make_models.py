@@ -726,6 +726,34 @@ def _audio_cnn1d(spec):
     return torch_model(spec, m, [randn(1, 1, 1001, seed=126)])
 
 
+@model("conv3d_attrs", 13, n_outputs=3,
+       desc="Conv3d attributes on 2 images of 3x7x7x6: strided, dilated, asymmetric "
+            "kernel + bias + ReLU; grouped dilated + BN3d + Sigmoid; depth padding past the "
+            "kernel (planes no tap reaches) with 20 channels + residual Add; strided 1x1x1; "
+            "3 outputs")
+def _conv3d_attrs(spec):
+    seed_all(58)
+    gen = torch.Generator().manual_seed(580)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv3d(3, 6, (3, 2, 3), (2, 1, 2), (1, 0, 2), (1, 2, 1))
+            self.g = nn.Conv3d(6, 4, 3, 1, 2, 2, groups=2, bias=False)
+            self.bn = nn.BatchNorm3d(4)
+            self.p = nn.Conv3d(3, 20, (3, 1, 1), (3, 1, 1), (3, 0, 0))
+            self.r = nn.Conv3d(3, 20, 1, (3, 1, 1))
+
+        def forward(self, x):
+            a = F.relu(self.a(x))
+            return (a, torch.sigmoid(self.bn(self.g(a))),
+                    F.relu(self.p(x)[:, :, :3] + self.r(x)))
+
+    m = M()
+    randomize_bn(m.bn, gen)
+    return torch_model(spec, m, [randn(2, 3, 7, 7, 6, seed=158)])
+
+
 @model("mbv3_block", 17,
        desc="MobileNetV3-style block: conv-BN-HardSwish, depthwise conv-BN, squeeze-excite "
             "(GlobalAveragePool, 1x1 convs, Relu, HardSigmoid, Mul), projection, residual Add")

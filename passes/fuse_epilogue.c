@@ -5,7 +5,8 @@
  * output:
  *   - a unary activation op (relu ... mish: every op cv_op_act_kind names,
  *     tanh, gelu, exp, log and the other transcendental ones included) after
- *     a conv2d, dwconv2d, conv_transpose2d, conv3d, gemm or add/sub/mul/div that has
+ *     a conv2d, dwconv2d, conv_transpose2d, conv3d, conv_transpose3d, gemm or
+ *     add/sub/mul/div that has
  *     no activation yet;
  *   - SiLU, mul(y, sigmoid(y)) (either operand order), where y's only uses are
  *     that sigmoid and that mul: the producer's activation becomes silu;
@@ -37,6 +38,7 @@ static cv_act *epilogue_slot(cv_node *p)
 	case CV_OP_CONV_TRANSPOSE2D:
 		return &p->attrs.conv.act;
 	case CV_OP_CONV3D:
+	case CV_OP_CONV_TRANSPOSE3D:
 		return &p->attrs.conv3d.act;
 	case CV_OP_GEMM:
 		return &p->attrs.gemm.act;

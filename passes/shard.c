@@ -175,6 +175,7 @@ static op_class classify(const cv_node *n)
 	case CV_OP_LRN:
 	case CV_OP_RESHARD:
 	case CV_OP_CONV3D: /* no sharded form: interleaved, its kernel splits the GEMMs */
+	case CV_OP_CONV_TRANSPOSE3D:
 	CV_CASE_TYPED_OPS: /* the typed ops run on one thread in the C backend */
 	case CV_OP_COUNT:
 		break;

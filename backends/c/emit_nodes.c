@@ -388,7 +388,7 @@ void emit_params(emitter *e, FILE *f)
 			conv_params(e, f, n, id++);
 	id = 0;
 	cv_graph_for_each_node(&e->m->graph, n)
-		if (n->op == CV_OP_CONV3D)
+		if (n->op == CV_OP_CONV3D || n->op == CV_OP_CONV_TRANSPOSE3D)
 			conv3d_params(e, f, n, id++);
 	fputs("\n/* Floats of kernel workspace: the largest any conv asks for. */\n"
 	      "static size_t scratch_floats(void)\n{\n\tsize_t most = 0;\n", f);
@@ -419,9 +419,11 @@ void emit_params(emitter *e, FILE *f)
 	}
 	id = 0;
 	cv_graph_for_each_node(&e->m->graph, n)
-		if (n->op == CV_OP_CONV3D) {
-			fprintf(f, "\tif (cvrt_conv3d_workspace(&conv3d_%d) > most)\n"
-				"\t\tmost = cvrt_conv3d_workspace(&conv3d_%d);\n", id, id);
+		if (n->op == CV_OP_CONV3D || n->op == CV_OP_CONV_TRANSPOSE3D) {
+			const char *fn = n->op == CV_OP_CONV3D ? "cvrt_conv3d_workspace"
+							      : "cvrt_conv_transpose3d_workspace";
+			fprintf(f, "\tif (%s(&conv3d_%d) > most)\n\t\tmost = %s(&conv3d_%d);\n", fn, id,
+				fn, id);
 			id++;
 		}
 	fputs("\treturn most;\n}\n\n", f);
@@ -429,14 +431,16 @@ void emit_params(emitter *e, FILE *f)
 
 /* ---- one function per op family ---- */
 
-/* conv3d: NCDHW x OIDHW, vol2col + GEMM in the kernel's workspace. */
+/* conv3d (NCDHW x OIDHW) and conv_transpose3d (NCDHW x IODHW), in the
+ * kernel's workspace. */
 static void emit_conv3d(emitter *e, FILE *f, int id)
 {
 	const cv_node *n = e->node;
 	const char *b = n->num_inputs > 2 && n->inputs[2] ? P(n->inputs[2]) : "NULL";
+	const char *fn = n->op == CV_OP_CONV3D ? "cvrt_conv3d" : "cvrt_conv_transpose3d";
 
-	fprintf(f, "\tGUARD_WS(cvrt_conv3d_workspace(&conv3d_%d));\n", id);
-	fprintf(f, "\tcvrt_conv3d(&conv3d_%d, %s, %s, %s, %s, scratch);\n", id, P(n->inputs[0]),
+	fprintf(f, "\tGUARD_WS(%s_workspace(&conv3d_%d));\n", fn, id);
+	fprintf(f, "\t%s(&conv3d_%d, %s, %s, %s, %s, scratch);\n", fn, id, P(n->inputs[0]),
 		P(n->inputs[1]), b, P(n->outputs[0]));
 }
 
@@ -882,6 +886,7 @@ void emit_node(emitter *e, FILE *f)
 		emit_conv(e, f, e->conv_id++);
 		break;
 	case CV_OP_CONV3D:
+	case CV_OP_CONV_TRANSPOSE3D:
 		emit_conv3d(e, f, e->conv3d_id++);
 		break;
 	case CV_OP_BATCHNORM:

@@ -141,7 +141,7 @@ const cv_act *rp_fused_act(const cv_node *n)
 	case CV_OP_CONV2D: case CV_OP_DWCONV2D: case CV_OP_CONV_TRANSPOSE2D:
 		a = &n->attrs.conv.act;
 		break;
-	case CV_OP_CONV3D:
+	case CV_OP_CONV3D: case CV_OP_CONV_TRANSPOSE3D:
 		a = &n->attrs.conv3d.act;
 		break;
 	case CV_OP_GEMM:
@@ -169,6 +169,7 @@ static rp_category categorize(const cv_node *n)
 	}
 	case CV_OP_CONV_TRANSPOSE2D:
 	case CV_OP_CONV3D:
+	case CV_OP_CONV_TRANSPOSE3D:
 		return RP_CONV;
 	case CV_OP_DWCONV2D:
 		return RP_DEPTHWISE;

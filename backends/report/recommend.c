@@ -81,13 +81,13 @@ static gemm_view view_of(const cv_node *n)
 		g.k = (n->op == CV_OP_DWCONV2D ? 1 : w.i) * w.kh * w.kw;
 		g.vec = y->layout == CV_LAYOUT_NHWC ? o.c : o.w;
 		g.vec_name = y->layout == CV_LAYOUT_NHWC ? "output channels" : "output columns (W)";
-	} else if (n->op == CV_OP_CONV3D) { /* ncdhw: the GEMM runs over each depth plane's pixels */
+	} else if (n->op == CV_OP_CONV3D) { /* the kernel runs NDHWC: one 2-D implicit GEMM per depth tap */
 		const int64_t *w = n->inputs[1]->type.dims;
 		g.m = y->dims[1];
 		g.p = y->dims[0] * y->dims[2] * y->dims[3] * y->dims[4];
 		g.k = w[1] * w[2] * w[3] * w[4];
-		g.vec = y->dims[3] * y->dims[4];
-		g.vec_name = "output pixels of a depth plane (OH*OW)";
+		g.vec = y->dims[1];
+		g.vec_name = "output channels";
 	}
 	return g;
 }

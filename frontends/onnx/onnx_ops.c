@@ -499,17 +499,15 @@ static cv_status lower_conv_common(imp *im, int transpose)
 	return finish(im, CV_OP_RESHAPE, &y, 1, NULL, 1, &t);
 }
 
-/* Conv over x [N,C,D,H,W]: the conv3d op (vol2col + GEMM in the C
- * backend). ConvTranspose of rank 5 has no kernel yet. */
+/* Conv over x [N,C,D,H,W]: the conv3d op (w oidhw); ConvTranspose: the
+ * conv_transpose3d op (w iodhw [C,M/g,KD,KH,KW], output_padding; an
+ * output_shape was turned into pads and output_padding above). */
 static cv_status lower_conv3d(imp *im, int transpose, cv_value *x, cv_value *w, cv_value *b,
 			      const struct spatial *s)
 {
 	cv_value *ins[3];
 	cv_attrs a;
 
-	if (transpose)
-		return imp_error(im, CV_ERR_UNSUPPORTED,
-				 "3-D ConvTranspose (rank-5 input) is not supported; convc has 1-D and 2-D ConvTranspose and 3-D Conv");
 	memset(&a, 0, sizeof a);
 	a.conv3d.group = attr_int(NODE, "group", 1);
 	if (a.conv3d.group < 1)
@@ -517,11 +515,14 @@ static cv_status lower_conv3d(imp *im, int transpose, cv_value *x, cv_value *w, 
 	memcpy(a.conv3d.strides, s->strides, sizeof a.conv3d.strides);
 	memcpy(a.conv3d.dilations, s->dilations, sizeof a.conv3d.dilations);
 	memcpy(a.conv3d.pads, s->pads, sizeof a.conv3d.pads);
-	w->type.layout = CV_LAYOUT_OIDHW;
+	if (transpose)
+		memcpy(a.conv3d.output_padding, s->output_padding, sizeof a.conv3d.output_padding);
+	w->type.layout = transpose ? CV_LAYOUT_IODHW : CV_LAYOUT_OIDHW;
 	ins[0] = x;
 	ins[1] = w;
 	ins[2] = b;
-	return finish(im, CV_OP_CONV3D, ins, b ? 3 : 2, &a, 1, NULL);
+	return finish(im, transpose ? CV_OP_CONV_TRANSPOSE3D : CV_OP_CONV3D, ins, b ? 3 : 2, &a, 1,
+		      NULL);
 }
 
 static cv_status lower_conv(imp *im)

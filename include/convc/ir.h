@@ -51,6 +51,7 @@ typedef enum cv_layout {
 	CV_LAYOUT_IOHW,      /* conv-transpose weights: in channels, out channels/group, kh, kw */
 	CV_LAYOUT_NCDHW,     /* 3-D activations: batch, channels, depth, height, width */
 	CV_LAYOUT_OIDHW,     /* 3-D conv weights: out channels, in channels/group, kd, kh, kw */
+	CV_LAYOUT_IODHW,     /* 3-D conv-transpose weights: in channels, out channels/group, kd, kh, kw */
 	CV_LAYOUT_COUNT
 } cv_layout;
 
@@ -165,6 +166,10 @@ typedef struct cv_conv_attrs {
  * conv3d: x ncdhw [N,C,D,H,W], w oidhw [M,C/g,KD,KH,KW], bias [M]. Per
  * spatial dim k (d, h, w):
  *   out_k = (in_k + pads[k] + pads[3+k] - dilations[k]*(kernel_k-1) - 1) / strides[k] + 1
+ * conv_transpose3d: x ncdhw [N,C,D,H,W], w iodhw [C,M/g,KD,KH,KW], bias [M]:
+ *   out_k = (in_k - 1)*strides[k] - pads[k] - pads[3+k] + dilations[k]*(kernel_k-1)
+ *           + output_padding[k] + 1,
+ *   0 <= output_padding[k] < max(strides[k], dilations[k]) (as ONNX Runtime).
  */
 typedef struct cv_conv3d_attrs {
 	int64_t strides[3];   /* d, h, w */
@@ -172,6 +177,7 @@ typedef struct cv_conv3d_attrs {
 	int64_t dilations[3]; /* d, h, w */
 	int64_t group;
 	cv_act act;           /* fused epilogue, applied after the bias */
+	int64_t output_padding[3]; /* d, h, w; conv_transpose3d only, 0 for conv3d */
 } cv_conv3d_attrs;
 
 typedef enum cv_pool_kind { CV_POOL_MAX = 0, CV_POOL_AVG } cv_pool_kind;

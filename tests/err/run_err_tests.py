@@ -761,12 +761,37 @@ def _conv_rank6(c):
                      [CONV, r"1-D, 2-D and 3-D", r"rank 6"], exit=UNSUPPORTED)
 
 
-@case("convtranspose_3d", "ConvTranspose on a rank-5 input -> exit 3")
-def _convt_3d(c):
-    return attr_case(c, "convt_3d.onnx",
+@case("convtranspose_3d_output_padding", "3-D ConvTranspose output_padding=[2,0,0], strides [2,1,1] -> exit 1")
+def _convt_3d_op(c):
+    return attr_case(c, "convt_3d_op.onnx",
                      conv_attr_model(op="ConvTranspose", wshape=(3, 2, 2, 2, 2),
+                                     xshape=(1, 3, 4, 4, 4), strides=[2, 1, 1],
+                                     output_padding=[2, 0, 0]),
+                     [CONV, r"output_padding", r"\[2, ?0, ?0\]", r"strides"])
+
+
+@case("convtranspose_3d_group_not_dividing", "3-D ConvTranspose group=2 on 3 input channels -> exit 1")
+def _convt_3d_g(c):
+    return attr_case(c, "convt_3d_g2.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(3, 2, 2, 2, 2),
+                                     xshape=(1, 3, 4, 4, 4), group=2),
+                     [CONV, r"group", r"\b2\b", r"\b3\b"])
+
+
+@case("convtranspose_3d_weight_channels", "3-D ConvTranspose weight of 4 input channels on 3 -> exit 1")
+def _convt_3d_w(c):
+    return attr_case(c, "convt_3d_w.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(4, 2, 2, 2, 2),
                                      xshape=(1, 3, 4, 4, 4)),
-                     [CONV, r"3-D ConvTranspose", r"rank-5"], exit=UNSUPPORTED)
+                     [CONV, r"weight", r"\b4\b", r"\b3\b"])
+
+
+@case("convtranspose_3d_no_output", "3-D ConvTranspose pads 3+3 on input 4, kernel 2 -> exit 1")
+def _convt_3d_pads(c):
+    return attr_case(c, "convt_3d_pads.onnx",
+                     conv_attr_model(op="ConvTranspose", wshape=(3, 2, 2, 2, 2),
+                                     xshape=(1, 3, 4, 4, 4), pads=[3, 3, 3, 3, 3, 3]),
+                     [CONV, r"pads", r"no output"])
 
 
 @case("conv1d_pads_count", "Conv on a rank-3 input with 4 pads (2-D's count) -> exit 1")

@@ -371,6 +371,27 @@ def _net21():
                  [init("w", rnd(43, 3, 3, 3, 3, scale=0.3))] + bn_params(3, 44)), x
 
 
+@case("op13_convtranspose3d_strided_padded", 13)
+def _convt3d():
+    # od = (3-1)*2 - 1 - 0 + 1*(3-1) + 1 + 1 = 7, oh = (4-1)*1 - 0 - 1 + 2*(2-1) + 0 + 1 = 5,
+    # ow = (5-1)*3 - 2 - 1 + 1*(3-1) + 2 + 1 = 14; bias; Relu fused at -O2
+    x = {"x": rnd(60, 2, 4, 3, 4, 5)}
+    return graph([node("ConvTranspose", ["x", "w", "b"], ["c"], strides=[2, 1, 3],
+                       pads=[1, 0, 2, 0, 1, 1], dilations=[1, 2, 1], output_padding=[1, 0, 2]),
+                  node("Relu", ["c"], ["y"])], x, ["y"],
+                 [init("w", rnd(61, 4, 3, 3, 2, 3, scale=0.3)), init("b", rnd(62, 3))]), x
+
+
+@case("op13_convtranspose3d_grouped_output_shape", 13)
+def _convt3d_g():
+    # groups 2 (6 -> 4 channels), output_shape instead of pads, no bias, then a Sigmoid
+    x = {"x": rnd(63, 1, 6, 3, 3, 4)}
+    return graph([node("ConvTranspose", ["x", "w"], ["c"], strides=[2, 2, 2], group=2,
+                       output_shape=[6, 7, 8]),
+                  node("Sigmoid", ["c"], ["y"])], x, ["y"],
+                 [init("w", rnd(64, 6, 2, 2, 3, 2, scale=0.3))]), x
+
+
 @case("op21_shape_ops", 21)
 def _shape21():
     x = {"x": rnd(45, 2, 3, 4)}

@@ -410,10 +410,14 @@ void cvrt_conv_transpose2d_nhwc(const cvrt_conv_transpose2d_params *p, const flo
  *   y:    NCDHW [n, m, od, oh, ow], y = act(conv(x, w) + bias)
  * Per spatial dim (depth shown; h and w alike, zero padding):
  *   od = (d + pad_front + pad_back - dd*(kd-1) - 1) / sd + 1
- * Computed per chunk of output depth planes as vol2col + GEMM
- * (cvrt_conv3d.inc.c).
- * ws: cvrt_conv3d_workspace(p) floats: c*kd*kh*kw*oh*ow times the planes of
- * a chunk (as many as fit 8 Mi floats, at least 1, at most od).
+ * With AVX2 or AVX-512: the image transposed to NDHWC, the weights packed
+ * per depth tap into weight panels, one 2-D NHWC implicit GEMM per depth
+ * tap accumulating into the NDHWC result, transposed back; ws:
+ * cvrt_conv3d_workspace(p) floats = d*h*w*c + od*oh*ow*m + the packed
+ * weights (group * kd * CVRT_PANELS_FLOATS(kh*kw*c/group, m/group)).
+ * Portable: vol2col + GEMM per chunk of output depth planes; ws:
+ * c*kd*kh*kw*oh*ow times the planes of a chunk (as many as fit 8 Mi
+ * floats, at least 1, at most od). (cvrt_conv3d.inc.c)
  */
 typedef struct cvrt_conv3d_params {
 	int n, c, d, h, w;       /* input dims */
@@ -429,6 +433,26 @@ typedef struct cvrt_conv3d_params {
 size_t cvrt_conv3d_workspace(const cvrt_conv3d_params *p);
 void cvrt_conv3d(const cvrt_conv3d_params *p, const float *x, const float *w,
 		 const float *bias, float *y, float *ws);
+
+/*
+ * 3-D transposed convolution (ONNX ConvTranspose on rank-5 tensors), with
+ * the same parameter struct (c, d, h, w: the input; m, od, oh, ow: the
+ * output; pad_f, pad_t, pad_l: the begin pads; the end pads and
+ * output_padding are already in od, oh, ow):
+ *   x:    NCDHW [n, c, d, h, w]
+ *   w:    IODHW [c, m / group, kd, kh, kw]
+ *   bias: [m] or NULL
+ *   y:    NCDHW [n, m, od, oh, ow], y = act(convT(x, w) + bias):
+ *     y[oc][oz][oy][ox] = sum of x[ci][iz][iy][ix] * w[ci][oc % (m/group)][kz][ky][kx]
+ *     over ci of oc's group and oz = iz*sd - pad_f + kz*dd (oy, ox alike)
+ *   od = (d - 1)*sd - pad_front - pad_back + dd*(kd - 1) + output_padding_d + 1
+ * GEMM + col2vol (cvrt_convt3d.inc.c).
+ * ws: cvrt_conv_transpose3d_workspace(p) floats: (m/group)*kd*kh*kw times
+ * (c/group + d*h*w).
+ */
+size_t cvrt_conv_transpose3d_workspace(const cvrt_conv3d_params *p);
+void cvrt_conv_transpose3d(const cvrt_conv3d_params *p, const float *x, const float *w,
+			   const float *bias, float *y, float *ws);
 
 /*
  * The transposed-conv packing of an IOHW weight w_iohw [c, m/group, kh, kw]:

@@ -8,6 +8,9 @@
  */
 #include "cvrt_impl.h"
 #include "cvrt_gemm.h"
+#ifdef FAST_GEMM /* conv3d's layout changes */
+#include "cvrt_transpose.h"
+#endif
 
 /* This object's versions of the entry points (cvrt_conv_api.c calls them). */
 #define cvrt_conv2d_workspace CVRT_FN(cvrt_conv2d_workspace)
@@ -23,6 +26,8 @@
 #define cvrt_conv_transpose2d_nhwc CVRT_FN(cvrt_conv_transpose2d_nhwc)
 #define cvrt_conv3d_workspace CVRT_FN(cvrt_conv3d_workspace)
 #define cvrt_conv3d CVRT_FN(cvrt_conv3d)
+#define cvrt_conv_transpose3d_workspace CVRT_FN(cvrt_conv_transpose3d_workspace)
+#define cvrt_conv_transpose3d CVRT_FN(cvrt_conv_transpose3d)
 
 /* ------------------------------------------------------------------------ */
 /* Convolution                                                              */
@@ -696,3 +701,4 @@ void cvrt_conv_transpose2d(const cvrt_conv_transpose2d_params *p, const float *x
 
 #include "cvrt_convt.inc.c"
 #include "cvrt_conv3d.inc.c"
+#include "cvrt_convt3d.inc.c"

@@ -757,7 +757,7 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 			fg_pack_a(G, plist, npk, pix0, k0, kc, iy0, ix0, apk);
 		ka.kc = kc;
 		ka.k0 = k0;
-		ka.first = kb == 0;
+		ka.first = kb == 0 && !G->acc;
 		ka.epi = kb == nkb - 1 && !G->ep;
 		for (jp = j0; jp < j1; jp += FG_PW) {
 			int wd = j1 - jp < FG_PW ? j1 - jp : FG_PW;

@@ -80,6 +80,8 @@ static inline const float *gemm_bcol(const gemm_args *g, int j)
  * input pixel under it (pixels xpix floats apart, rows w pixels apart) or
  * zeros. B: weight panels of pc columns (see cvrt.h) when pc > 0, else dense,
  * K row kk at b + kk*ldb. Epilogue: ep (GEMM), or bias/residual/act (conv).
+ * acc: Y += A * B (then residual/act): the sum starts from Y, not from the
+ * bias (ignored), so a conv3d adds one depth tap's 2-D conv at a time.
  */
 typedef struct igemm {
 	int plain;
@@ -97,6 +99,7 @@ typedef struct igemm {
 	int64_t ldr;
 	cvrt_act act;
 	const epilogue *ep;
+	int acc;
 } igemm;
 
 /* Defined in cvrt_gemm.c, one version per ISA: */

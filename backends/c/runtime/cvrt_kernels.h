@@ -82,6 +82,11 @@
 	V(cvrt_conv3d,                                                                    \
 	  (const cvrt_conv3d_params *p, const float *x, const float *w, const float *bias, \
 	   float *y, float *ws),                                                          \
+	  (p, x, w, bias, y, ws))                                                         \
+	R(size_t, cvrt_conv_transpose3d_workspace, (const cvrt_conv3d_params *p), (p))   \
+	V(cvrt_conv_transpose3d,                                                          \
+	  (const cvrt_conv3d_params *p, const float *x, const float *w, const float *bias, \
+	   float *y, float *ws),                                                          \
 	  (p, x, w, bias, y, ws))
 
 #define CVRT_WINDOW_KERNELS(V, R)                                                         \
