@@ -623,6 +623,19 @@ resize("resize_bicubic_down", 2, 2, 0, 7, 4,
 resize("resize_nhwc_bicubic", 2, 0, 0, 4, 9,
        lambda t: F.interpolate(t, size=(9, 9), mode="bicubic", align_corners=False), "nhwc", c=3,
        cubic_a=-0.75)
+# Few output channels (issue "fast on every network"): M <= 8 and 8-column
+# tails, whose AVX-512 tiles run 8-lane accesses and the K-pair kernel; odd
+# and even K, direct runs and packed borders, several row groups, several K
+# blocks (Y read back between them), a residual, the exp-based epilogues.
+conv_nhwc("conv_nhwc_m8_stem_silu", 1, 3, 31, 37, 8, 3, 2, 1, 1, "silu", res=True)
+conv_nhwc("conv_nhwc_m8_3x3_silu", 2, 8, 17, 29, 8, 3, 1, 1, 1, "silu", res=True)
+conv_nhwc("conv_nhwc_m5_kblocks", 1, 70, 7, 19, 5, 3, 1, 1, 1, "relu", res=True)
+conv_nhwc("conv_nhwc_m24_tail", 1, 16, 9, 26, 24, 3, 1, 1, 1, "silu", res=True)
+conv_nhwc("conv_nhwc_m40_tail", 1, 9, 11, 13, 40, 3, 1, 1, 1, "sigmoid")
+conv_nhwc("conv_nhwc_1x1_m8", 2, 21, 9, 14, 8, 1, 1, 0, 1, "silu", res=True)
+conv_nhwc("conv_nhwc_1x1_m3", 1, 40, 6, 50, 3, 1, 1, 0, 1, "none")
+conv_nhwc("conv_nhwc_m6_dil", 1, 5, 13, 15, 6, 3, 1, 2, 1, "hswish", d=2)
+conv_nhwc("conv_nhwc_m7_5x5", 1, 4, 16, 21, 7, 5, 1, 2, 1, "clip", res=True)
 print("\n".join(arrays))
 print("\nint main(int argc, char **argv)\n{")
 print("\tint rc = test_isa_setup(argc, argv);\n\n\tif (rc >= 0)\n\t\treturn rc;")

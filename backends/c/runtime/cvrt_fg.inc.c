@@ -94,22 +94,45 @@ typedef __m512 fg_vec;
 typedef __mmask16 fg_mask;
 #define fg_zero() _mm512_setzero_ps()
 #define fg_load(p) _mm512_loadu_ps(p)
+/*
+ * Masked loads and stores of Y rows. A mask within the low 8 lanes (a tail of
+ * at most 8 columns) goes through a 256-bit access: a 512-bit masked store
+ * spans 64 bytes whatever its mask, and the next row's load of the same
+ * 64 bytes (row r + 1 starts 8 floats later when M = 8) then waits until
+ * that store retires instead of overlapping with it. With the exp-based
+ * epilogues, which reload each row just stored, that serialized every row:
+ * bench_conv, yolov8_small's stem (3x3/2, 3 -> 8 channels, SiLU) took
+ * 0.181 ms against 0.058 ms without the activation.
+ */
+static inline fg_vec fg_loadm_(__mmask16 m, const float *p)
+{
+	if (!(m & 0xff00u))
+		return _mm512_zextps256_ps512(_mm256_maskz_loadu_ps((__mmask8)m, p));
+	return _mm512_maskz_loadu_ps(m, p);
+}
+static inline void fg_storem_(float *p, __mmask16 m, fg_vec v)
+{
+	if (!(m & 0xff00u))
+		_mm256_mask_storeu_ps(p, (__mmask8)m, _mm512_castps512_ps256(v));
+	else
+		_mm512_mask_storeu_ps(p, m, v);
+}
 #ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
 static inline fg_vec fg_loadm_guard(__mmask16 m, const float *p)
 {
 	cvrt_guard_read_lanes(p, (unsigned)m);
-	return _mm512_maskz_loadu_ps(m, p);
+	return fg_loadm_(m, p);
 }
 static inline void fg_storem_guard(float *p, __mmask16 m, fg_vec v)
 {
 	cvrt_guard_write_lanes(p, (unsigned)m);
-	_mm512_mask_storeu_ps(p, m, v);
+	fg_storem_(p, m, v);
 }
 #define fg_loadm(m, p) fg_loadm_guard((m), (p))
 #define fg_storem(p, m, v) fg_storem_guard((p), (m), (v))
 #else
-#define fg_loadm(m, p) _mm512_maskz_loadu_ps((m), (p))
-#define fg_storem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#define fg_loadm(m, p) fg_loadm_((m), (p))
+#define fg_storem(p, m, v) fg_storem_((p), (m), (v))
 #endif
 #define fg_store(p, v) _mm512_storeu_ps((p), (v))
 #define fg_set1(x) _mm512_set1_ps(x)
