@@ -203,7 +203,28 @@ static int fg_act_inreg(int kind)
 	       kind == CVRT_ACT_HARD_SWISH;
 }
 
+#if FG_VW == 16
+/* Rows of at most 8 columns (M <= 8 or the K-pair kernel's), two to a
+ * vector: half the exp-based epilogue's work. */
+#define FG_ACT_ROWS8(F)                                                           \
+	if (nv == 1 && !(m & 0xff00u)) {                                          \
+		for (r = 0; r < mr; r += 2) {                                     \
+			float *y0 = k->yr[r] + k->j;                              \
+			float *y1 = r + 1 < mr ? k->yr[r + 1] + k->j : y0;        \
+			fg_vec hi = r + 1 < mr ? fg_loadm(m, y1) : fg_zero();     \
+			fg_vec v = F(_mm512_insertf32x8(fg_loadm(m, y0),          \
+						       _mm512_castps512_ps256(hi), 1)); \
+			fg_storem(y0, m, v);                                      \
+			if (r + 1 < mr)                                           \
+				fg_storem(y1, m, _mm512_shuffle_f32x4(v, v, 0xee)); \
+		}                                                                 \
+		return;                                                           \
+	}
+#else
+#define FG_ACT_ROWS8(F)
+#endif
 #define FG_ACT_ROWS(F)                                                            \
+	FG_ACT_ROWS8(F)                                                           \
 	for (r = 0; r < mr; r++) {                                                \
 		float *yp = k->yr[r] + k->j;                                      \
 		if (nv == 2)                                                      \
@@ -814,9 +835,12 @@ static int fg_pair_cols(const igemm *G, int64_t K, int wd, int nv)
  * an odd run's last step has zeros in its odd lanes. */
 static void fg_bpair(const igemm *G, int64_t K, int k0, int kc, int jp, int wd, int rl, float *d)
 {
+	/* lanes 2c, 2c + 1 <- row kk lane c, row kk + 1 lane c */
+	const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+	fg_mask m = fg_mkmask(wd);
 	const float *src;
 	int64_t ss;
-	int done = 0, o = rl ? k0 % rl : 0, kk, c;
+	int done = 0, o = rl ? k0 % rl : 0, kk;
 
 	if (G->pc) {
 		src = G->b + ((int64_t)jp / G->pc * K + k0) * G->pc + jp % G->pc;
@@ -828,15 +852,9 @@ static void fg_bpair(const igemm *G, int64_t K, int k0, int kc, int jp, int wd, 
 	while (done < kc) {
 		int run = rl && rl - o < kc - done ? rl - o : kc - done;
 		for (kk = 0; kk + 1 < run; kk += 2, d += 16, src += 2 * ss)
-			for (c = 0; c < 8; c++) {
-				d[2 * c] = c < wd ? src[c] : 0.0f;
-				d[2 * c + 1] = c < wd ? src[ss + c] : 0.0f;
-			}
+			fg_store(d, _mm512_permutex2var_ps(fg_loadm(m, src), il, fg_loadm(m, src + ss)));
 		if (run & 1) {
-			for (c = 0; c < 8; c++) {
-				d[2 * c] = c < wd ? src[c] : 0.0f;
-				d[2 * c + 1] = 0.0f;
-			}
+			fg_store(d, _mm512_permutex2var_ps(fg_loadm(m, src), il, fg_zero()));
 			d += 16;
 			src += ss;
 		}
