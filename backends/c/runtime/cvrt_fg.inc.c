@@ -571,7 +571,14 @@ static ALWAYS_INLINE void fg_pfin(const fg_args *k, int r, int two, fg_mask m8, 
 			fg_vec hi = two ? fg_loadm(m8, k->rr[r + 1] + k->j) : fg_zero();
 			s = fg_add(s, _mm512_insertf32x8(fg_loadm(m8, r0), _mm512_castps512_ps256(hi), 1));
 		}
-		s = fg_act(s, &k->act);
+		/* SiLU and sigmoid (the small detectors' convs end in them) on
+		 * the two rows in registers; other exp-based ones in fg_act_rows */
+		if (k->act.kind == CVRT_ACT_SILU)
+			s = vm_silu(s);
+		else if (k->act.kind == CVRT_ACT_SIGMOID)
+			s = vm_sigmoid(s);
+		else
+			s = fg_act(s, &k->act);
 	}
 	fg_storem(y0, m8, s);
 	if (two)
@@ -639,7 +646,8 @@ static ALWAYS_INLINE void fg_pbody(const int mr, const int mode, const fg_args *
 		}
 	}
 	FG_PAIRS(FG_PFIN)
-	if (k->epi && !fg_act_inreg(k->act.kind))
+	if (k->epi && !fg_act_inreg(k->act.kind) && k->act.kind != CVRT_ACT_SILU &&
+	    k->act.kind != CVRT_ACT_SIGMOID)
 		fg_act_rows(k, mr, 1, m8);
 }
 
