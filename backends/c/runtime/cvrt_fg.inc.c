@@ -997,6 +997,7 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 	/* the K-pair kernel's B, after fg_bblock's (at most kc x 16 floats
 	 * beside a K-pair chunk): at most kc steps of 16 floats */
 	float *bpk2 = bpk + FG_KCB_PLAIN * FG_VW;
+	fg_args kp; /* the K-pair kernel's arguments */
 #endif
 	float *yr[FG_MR];
 	const float *rr[FG_MR], *nb;
@@ -1046,8 +1047,17 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 			if (wm)
 				fg_bblock(G, K, k0, kc, jp, wm, nvm, ngr == 1, bpk, &ka);
 #if FG_VW == 16
-			if (wp)
+			if (wp) {
 				fg_bpair(G, K, k0, kc, jp + wm, wp, G->plain ? 0 : ka.rl, bpk2);
+				/* Copied here, once per chunk: per group, the copy's
+				 * wide loads of fields just stored stalled (bench_conv,
+				 * the yolov8_small stem: 16% of fg_tile's time). */
+				kp = ka;
+				kp.j = jp + wm;
+				kp.lastw = wp;
+				kp.b = bpk2;
+				kp.bstride = 16;
+			}
 #endif
 			fg_next_block(G, K, kb, kcb, nkb, jp, j0, j1, &nb, &nbrows);
 			nl = ((int64_t)nbrows * G->pc + 15) / 16;
@@ -1082,11 +1092,9 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 					fg_kernels[mode][rows - 1][nvm - 1](&ka);
 #if FG_VW == 16
 				if (wp) {
-					fg_args kp = ka;
-					kp.j = jp + wm;
-					kp.lastw = wp;
-					kp.b = bpk2;
-					kp.bstride = 16;
+					kp.a = ka.a;
+					kp.lda = ka.lda;
+					kp.pf = ka.pf;
 					kp.npf = wm ? 0 : ka.npf;
 					fg_pkernels[mode][rows - 1](&kp);
 				}
