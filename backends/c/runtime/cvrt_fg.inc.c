@@ -47,6 +47,11 @@
  * block's 512 x FG_PW in L2), and the A block (in L1/L2) is reused by every
  * panel. The epilogue runs on the last block while the tile is in
  * registers. fg_tile's frame holds both stack buffers, about 150 KiB.
+ *
+ * Under AVX-512 a chunk's last <= 8 columns (all of them when M <= 8) run
+ * on the K-pair kernel instead (fg_pbody: two K steps per 16-lane FMA, not
+ * a half-empty vector), its B interleaved into the stack panel's second
+ * half (fg_bpair).
  */
 #ifdef FAST_GEMM
 
