@@ -99,46 +99,49 @@ typedef __m512 fg_vec;
 typedef __mmask16 fg_mask;
 #define fg_zero() _mm512_setzero_ps()
 #define fg_load(p) _mm512_loadu_ps(p)
+#ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
+static inline fg_vec fg_loadm_guard(__mmask16 m, const float *p)
+{
+	cvrt_guard_read_lanes(p, (unsigned)m);
+	return _mm512_maskz_loadu_ps(m, p);
+}
+static inline void fg_storem_guard(float *p, __mmask16 m, fg_vec v)
+{
+	cvrt_guard_write_lanes(p, (unsigned)m);
+	_mm512_mask_storeu_ps(p, m, v);
+}
+#define fg_loadm(m, p) fg_loadm_guard((m), (p))
+#define fg_storem(p, m, v) fg_storem_guard((p), (m), (v))
+#else
+#define fg_loadm(m, p) _mm512_maskz_loadu_ps((m), (p))
+#define fg_storem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#endif
 /*
- * Masked loads and stores of Y rows. A mask within the low 8 lanes (a tail of
- * at most 8 columns) goes through a 256-bit access: a 512-bit masked store
+ * Rows of at most 8 columns (mask m within the low 8 lanes) go through
+ * 256-bit accesses, the upper lanes read as zeros: a 512-bit masked store
  * spans 64 bytes whatever its mask, and the next row's load of the same
  * 64 bytes (row r + 1 starts 8 floats later when M = 8) then waits until
  * that store retires instead of overlapping with it. With the exp-based
  * epilogues, which reload each row just stored, that serialized every row:
  * bench_conv, yolov8_small's stem (3x3/2, 3 -> 8 channels, SiLU) took
- * 0.181 ms against 0.058 ms without the activation.
+ * 0.181 ms against 0.058 ms without the activation. Not in fg_loadm and
+ * fg_storem themselves: a test of the mask there cost the 1x1 c16>96 conv
+ * of mobilenet_v2 24% (bench_conv).
  */
-static inline fg_vec fg_loadm_(__mmask16 m, const float *p)
+static inline fg_vec fg_loadm8(__mmask16 m, const float *p)
 {
-	if (!(m & 0xff00u))
-		return _mm512_zextps256_ps512(_mm256_maskz_loadu_ps((__mmask8)m, p));
-	return _mm512_maskz_loadu_ps(m, p);
-}
-static inline void fg_storem_(float *p, __mmask16 m, fg_vec v)
-{
-	if (!(m & 0xff00u))
-		_mm256_mask_storeu_ps(p, (__mmask8)m, _mm512_castps512_ps256(v));
-	else
-		_mm512_mask_storeu_ps(p, m, v);
-}
-#ifdef CVRT_GUARD /* each active lane checked first (cvrt_impl.h) */
-static inline fg_vec fg_loadm_guard(__mmask16 m, const float *p)
-{
+#ifdef CVRT_GUARD
 	cvrt_guard_read_lanes(p, (unsigned)m);
-	return fg_loadm_(m, p);
-}
-static inline void fg_storem_guard(float *p, __mmask16 m, fg_vec v)
-{
-	cvrt_guard_write_lanes(p, (unsigned)m);
-	fg_storem_(p, m, v);
-}
-#define fg_loadm(m, p) fg_loadm_guard((m), (p))
-#define fg_storem(p, m, v) fg_storem_guard((p), (m), (v))
-#else
-#define fg_loadm(m, p) fg_loadm_((m), (p))
-#define fg_storem(p, m, v) fg_storem_((p), (m), (v))
 #endif
+	return _mm512_zextps256_ps512(_mm256_maskz_loadu_ps((__mmask8)m, p));
+}
+static inline void fg_storem8(float *p, __mmask16 m, fg_vec v)
+{
+#ifdef CVRT_GUARD
+	cvrt_guard_write_lanes(p, (unsigned)m);
+#endif
+	_mm256_mask_storeu_ps(p, (__mmask8)m, _mm512_castps512_ps256(v));
+}
 #define fg_store(p, v) _mm512_storeu_ps((p), (v))
 #define fg_set1(x) _mm512_set1_ps(x)
 #define fg_fmadd(a, b, c) _mm512_fmadd_ps((a), (b), (c))
@@ -216,12 +219,12 @@ static int fg_act_inreg(int kind)
 		for (r = 0; r < mr; r += 2) {                                     \
 			float *y0 = k->yr[r] + k->j;                              \
 			float *y1 = r + 1 < mr ? k->yr[r + 1] + k->j : y0;        \
-			fg_vec hi = r + 1 < mr ? fg_loadm(m, y1) : fg_zero();     \
-			fg_vec v = F(_mm512_insertf32x8(fg_loadm(m, y0),          \
+			fg_vec hi = r + 1 < mr ? fg_loadm8(m, y1) : fg_zero();     \
+			fg_vec v = F(_mm512_insertf32x8(fg_loadm8(m, y0),          \
 						       _mm512_castps512_ps256(hi), 1)); \
-			fg_storem(y0, m, v);                                      \
+			fg_storem8(y0, m, v);                                      \
 			if (r + 1 < mr)                                           \
-				fg_storem(y1, m, _mm512_shuffle_f32x4(v, v, 0xee)); \
+				fg_storem8(y1, m, _mm512_shuffle_f32x4(v, v, 0xee)); \
 		}                                                                 \
 		return;                                                           \
 	}
@@ -564,17 +567,17 @@ static ALWAYS_INLINE void fg_pfin(const fg_args *k, int r, int two, fg_mask m8, 
 	fg_vec s = fg_add(_mm512_permutex2var_ps(va, ie, vb), _mm512_permutex2var_ps(va, io, vb));
 	float *y0 = k->yr[r] + k->j, *y1 = two ? k->yr[r + 1] + k->j : y0;
 
-	/* m8 is within the low 8 lanes: fg_loadm and fg_storem access 8. */
+	/* m8 is within the low 8 lanes */
 	if (k->first)
 		s = fg_add(s, base);
 	else
-		s = fg_add(s, _mm512_insertf32x8(fg_loadm(m8, y0),
-						 _mm512_castps512_ps256(two ? fg_loadm(m8, y1) : fg_zero()), 1));
+		s = fg_add(s, _mm512_insertf32x8(fg_loadm8(m8, y0),
+						 _mm512_castps512_ps256(two ? fg_loadm8(m8, y1) : fg_zero()), 1));
 	if (k->epi) {
 		if (k->rr) {
 			const float *r0 = k->rr[r] + k->j;
-			fg_vec hi = two ? fg_loadm(m8, k->rr[r + 1] + k->j) : fg_zero();
-			s = fg_add(s, _mm512_insertf32x8(fg_loadm(m8, r0), _mm512_castps512_ps256(hi), 1));
+			fg_vec hi = two ? fg_loadm8(m8, k->rr[r + 1] + k->j) : fg_zero();
+			s = fg_add(s, _mm512_insertf32x8(fg_loadm8(m8, r0), _mm512_castps512_ps256(hi), 1));
 		}
 		/* SiLU and sigmoid (the small detectors' convs end in them) on
 		 * the two rows in registers; other exp-based ones in fg_act_rows */
@@ -585,9 +588,9 @@ static ALWAYS_INLINE void fg_pfin(const fg_args *k, int r, int two, fg_mask m8, 
 		else
 			s = fg_act(s, &k->act);
 	}
-	fg_storem(y0, m8, s);
+	fg_storem8(y0, m8, s);
 	if (two)
-		fg_storem(y1, m8, _mm512_shuffle_f32x4(s, s, 0xee));
+		fg_storem8(y1, m8, _mm512_shuffle_f32x4(s, s, 0xee));
 }
 
 /* N steps of a run: pairs, then a single step when N is odd. */
