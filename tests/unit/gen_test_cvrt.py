@@ -648,6 +648,10 @@ conv_nhwc("conv_nhwc_1x1_m8", 2, 21, 9, 14, 8, 1, 1, 0, 1, "silu", res=True)
 conv_nhwc("conv_nhwc_1x1_m3", 1, 40, 6, 50, 3, 1, 1, 0, 1, "none")
 conv_nhwc("conv_nhwc_m6_dil", 1, 5, 13, 15, 6, 3, 1, 2, 1, "hswish", d=2)
 conv_nhwc("conv_nhwc_m7_5x5", 1, 4, 16, 21, 7, 5, 1, 2, 1, "clip", res=True)
+# A runs shorter than 4 (K = 3, or window rows of 3): the 16-lane tile with
+# 8-lane epilogue rows, not the K-pair kernel.
+conv_nhwc("conv_nhwc_1x1_k3_m5", 1, 3, 7, 9, 5, 1, 1, 0, 1, "sigmoid", res=True)
+conv_nhwc("conv_nhwc_c1_m6_silu", 1, 1, 11, 13, 6, 3, 1, 1, 1, "silu")
 print("\n".join(arrays))
 print("\nint main(int argc, char **argv)\n{")
 print("\tint rc = test_isa_setup(argc, argv);\n\n\tif (rc >= 0)\n\t\treturn rc;")
