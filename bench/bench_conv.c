@@ -15,6 +15,8 @@
  *
  * CONV_SPLIT=rows or cols in the environment divides the work among threads
  * as a height or width placement does (default auto: the kernel's own tiling).
+ * CONV_ACT=relu (default), none or silu picks the fused activation (the
+ * small detectors' convs end in SiLU).
  * CONV_ALGO=winograd2 or winograd4 runs the 3x3 stride-1 shapes as Winograd
  * F(2x2, 3x3) or F(4x4, 3x3) (CVRT_CONV_WINOGRAD2/4), after checking it
  * against the direct conv (the largest difference is printed); GFLOP/s
@@ -86,6 +88,18 @@ static const struct shape shapes[] = {
 	{"3x3 c8>8 on 56x56", 56, 56, 8, 8, 3, 1, 1},
 	{"3x3 c16>16 on 56x56", 56, 56, 16, 16, 3, 1, 1},
 	{"3x3 c32>32 on 56x56", 56, 56, 32, 32, 3, 1, 1},
+	{"yolo8s stem 3x3/2 c3>8", 160, 160, 3, 8, 3, 2, 1},
+	{"yolo8s 3x3/2 c8>16", 80, 80, 8, 16, 3, 2, 1},
+	{"yolo8s 3x3 c8>8 on 40x40", 40, 40, 8, 8, 3, 1, 1},
+	{"yolo8s 1x1 c24>16 on 40x40", 40, 40, 24, 16, 1, 1, 0},
+	{"yolo8s 3x3 c16>16 on 20x20", 20, 20, 16, 16, 3, 1, 1},
+	{"yolo8s 3x3/2 c16>32", 40, 40, 16, 32, 3, 2, 1},
+	{"unet 3x3 c3>8 on 96x128", 96, 128, 3, 8, 3, 1, 1},
+	{"unet 3x3 c8>8 on 96x128", 96, 128, 8, 8, 3, 1, 1},
+	{"unet 3x3 c24>8 on 96x128", 96, 128, 24, 8, 3, 1, 1},
+	{"unet 3x3 c16>16 on 48x64", 48, 64, 16, 16, 3, 1, 1},
+	{"ppocr 3x3 c32>8 on 40x40", 40, 40, 32, 8, 3, 1, 1},
+	{"3x3 c16>24 on 40x40", 40, 40, 16, 24, 3, 1, 1},
 };
 
 static double now_ms(void)
@@ -131,6 +145,10 @@ static void run(const struct shape *s, int reps, int cold)
 		      : !strcmp(ea, "winograd4") ? CVRT_CONV_WINOGRAD4
 						 : CVRT_CONV_DIRECT; /* "direct" (main checked it) */
 
+	if (getenv("CONV_ACT"))
+		p.act.kind = !strcmp(getenv("CONV_ACT"), "silu")   ? CVRT_ACT_SILU
+			     : !strcmp(getenv("CONV_ACT"), "none") ? CVRT_ACT_NONE
+								   : CVRT_ACT_RELU;
 	if (!x || !w || !b || !pk || !y || !t) {
 		fprintf(stderr, "out of memory\n");
 		exit(1);
@@ -213,7 +231,8 @@ int main(int argc, char **argv)
 		reps = 1;
 	/* A misspelt setting would otherwise time the default silently. */
 	if (!env_is("CONV_ALGO", "direct", "winograd2", "winograd4") ||
-	    !env_is("CONV_SPLIT", "auto", "rows", "cols"))
+	    !env_is("CONV_SPLIT", "auto", "rows", "cols") ||
+	    !env_is("CONV_ACT", "relu", "none", "silu"))
 		return 2;
 	for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
 		if (argc < 3 || strstr(shapes[i].name, argv[2]))

@@ -47,6 +47,11 @@
  * block's 512 x FG_PW in L2), and the A block (in L1/L2) is reused by every
  * panel. The epilogue runs on the last block while the tile is in
  * registers. fg_tile's frame holds both stack buffers, about 150 KiB.
+ *
+ * Under AVX-512 a chunk's last <= 8 columns (all of them when M <= 8) run
+ * on the K-pair kernel instead (fg_pbody: two K steps per 16-lane FMA, not
+ * a half-empty vector), its B interleaved into the stack panel's second
+ * half (fg_bpair).
  */
 #ifdef FAST_GEMM
 
@@ -111,6 +116,32 @@ static inline void fg_storem_guard(float *p, __mmask16 m, fg_vec v)
 #define fg_loadm(m, p) _mm512_maskz_loadu_ps((m), (p))
 #define fg_storem(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
 #endif
+/*
+ * Rows of at most 8 columns (mask m within the low 8 lanes) go through
+ * 256-bit accesses, the upper lanes read as zeros: a 512-bit masked store
+ * spans 64 bytes whatever its mask, and the next row's load of the same
+ * 64 bytes (row r + 1 starts 8 floats later when M = 8) then waits until
+ * that store retires instead of overlapping with it. With the exp-based
+ * epilogues, which reload each row just stored, that serialized every row:
+ * bench_conv, yolov8_small's stem (3x3/2, 3 -> 8 channels, SiLU) took
+ * 0.181 ms against 0.058 ms without the activation. Not in fg_loadm and
+ * fg_storem themselves: a test of the mask there cost the 1x1 c16>96 conv
+ * of mobilenet_v2 24% (bench_conv).
+ */
+static inline fg_vec fg_loadm8(__mmask16 m, const float *p)
+{
+#ifdef CVRT_GUARD
+	cvrt_guard_read_lanes(p, (unsigned)m);
+#endif
+	return _mm512_zextps256_ps512(_mm256_maskz_loadu_ps((__mmask8)m, p));
+}
+static inline void fg_storem8(float *p, __mmask16 m, fg_vec v)
+{
+#ifdef CVRT_GUARD
+	cvrt_guard_write_lanes(p, (unsigned)m);
+#endif
+	_mm256_mask_storeu_ps(p, (__mmask8)m, _mm512_castps512_ps256(v));
+}
 #define fg_store(p, v) _mm512_storeu_ps((p), (v))
 #define fg_set1(x) _mm512_set1_ps(x)
 #define fg_fmadd(a, b, c) _mm512_fmadd_ps((a), (b), (c))
@@ -180,7 +211,28 @@ static int fg_act_inreg(int kind)
 	       kind == CVRT_ACT_HARD_SWISH;
 }
 
+#if FG_VW == 16
+/* Rows of at most 8 columns (M <= 8 or the K-pair kernel's), two to a
+ * vector: half the exp-based epilogue's work. */
+#define FG_ACT_ROWS8(F)                                                           \
+	if (nv == 1 && !(m & 0xff00u)) {                                          \
+		for (r = 0; r < mr; r += 2) {                                     \
+			float *y0 = k->yr[r] + k->j;                              \
+			float *y1 = r + 1 < mr ? k->yr[r + 1] + k->j : y0;        \
+			fg_vec hi = r + 1 < mr ? fg_loadm8(m, y1) : fg_zero();     \
+			fg_vec v = F(_mm512_insertf32x8(fg_loadm8(m, y0),          \
+						       _mm512_castps512_ps256(hi), 1)); \
+			fg_storem8(y0, m, v);                                      \
+			if (r + 1 < mr)                                           \
+				fg_storem8(y1, m, _mm512_shuffle_f32x4(v, v, 0xee)); \
+		}                                                                 \
+		return;                                                           \
+	}
+#else
+#define FG_ACT_ROWS8(F)
+#endif
 #define FG_ACT_ROWS(F)                                                            \
+	FG_ACT_ROWS8(F)                                                           \
 	for (r = 0; r < mr; r++) {                                                \
 		float *yp = k->yr[r] + k->j;                                      \
 		if (nv == 2)                                                      \
@@ -460,6 +512,178 @@ static const fg_kernel fg_kernels[3][FG_MR][FG_NV] = {
 #endif
 	},
 };
+#if FG_VW == 16
+/*
+ * The K-pair kernel (AVX-512 only): a column chunk of at most 8 output
+ * channels (M <= 8, or the last <= 8 columns of a wider chunk). A 16-lane
+ * vector of one row would leave half its lanes empty, so that each FMA did
+ * the work of an AVX2 one. Instead each FMA takes two K steps: lane 2c + s
+ * accumulates A(row, kk + s) * B(kk + s, c), A read as one 8-byte broadcast
+ * of the pair (kk, kk + 1), B from a stack panel of 16 floats per step that
+ * interleaves its rows kk and kk + 1 (fg_bpair). Half the FMAs and A loads
+ * of the 8-lane tile; at the end the two lanes of each column are added
+ * (two permutes and an add per two rows) and the rows stored as 8 lanes.
+ *
+ * Pairs never cross a window row of a conv (A runs rl = kw * cg floats
+ * long in x, see fg_args): a run of odd length ends with one single step,
+ * its B odd lanes zero and the FMA masked to the even lanes. Packed rows
+ * (mode 0) follow the same runs, so one B panel serves both; plain rows
+ * (mode 1) are one run of kc.
+ */
+#define FG_PDECL(R) fg_vec p##R = fg_zero();
+#define FG_PFMA2(R)                                                               \
+	if (R < mr)                                                               \
+		p##R = fg_fmadd(fg_bcast2(FG_APTR(R)), bv, p##R);
+#define FG_PFMA1(R)                                                               \
+	if (R < mr)                                                               \
+		p##R = _mm512_mask3_fmadd_ps(fg_set1(FG_AROW(R)), bv, p##R, 0x5555);
+/* &A(row R, kk), as FG_AROW reads it */
+#define FG_APTR(R)                                                                \
+	(!strided ? ap + (R) * FG_KCB                                             \
+	 : ((R) / 3 == 0 ? ap : (R) / 3 == 1 ? a3 : (R) / 3 == 2 ? a6 : a9) + ((R) % 3) * lda)
+#define FG_PAIRS(X) X(0, 1) X(2, 3) X(4, 5) X(6, 7) X(8, 9) X(10, 11)
+#define FG_PFIN(R, S)                                                             \
+	if (R < mr)                                                               \
+		fg_pfin(k, R, S < mr, m8, base, p##R, S < mr ? p##S : fg_zero());
+
+/* The pair (p[0], p[1]) broadcast to the 8 lane pairs. */
+static inline fg_vec fg_bcast2(const float *p)
+{
+	double d;
+
+	memcpy(&d, p, sizeof d);
+	return _mm512_castpd_ps(_mm512_set1_pd(d));
+}
+
+/* Rows r and (two) r + 1 from their pair accumulators va, vb: lanes 0-7
+ * of the sum are row r's 8 columns, lanes 8-15 row r + 1's; plus the bias
+ * (base, both halves) or the partial sums in Y, the residual and the
+ * in-register activation, stored as 8-lane rows (mask m8). */
+static ALWAYS_INLINE void fg_pfin(const fg_args *k, int r, int two, fg_mask m8, fg_vec base,
+				  fg_vec va, fg_vec vb)
+{
+	const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+	const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+	fg_vec s = fg_add(_mm512_permutex2var_ps(va, ie, vb), _mm512_permutex2var_ps(va, io, vb));
+	float *y0 = k->yr[r] + k->j, *y1 = two ? k->yr[r + 1] + k->j : y0;
+
+	/* m8 is within the low 8 lanes */
+	if (k->first)
+		s = fg_add(s, base);
+	else
+		s = fg_add(s, _mm512_insertf32x8(fg_loadm8(m8, y0),
+						 _mm512_castps512_ps256(two ? fg_loadm8(m8, y1) : fg_zero()), 1));
+	if (k->epi) {
+		if (k->rr) {
+			const float *r0 = k->rr[r] + k->j;
+			fg_vec hi = two ? fg_loadm8(m8, k->rr[r + 1] + k->j) : fg_zero();
+			s = fg_add(s, _mm512_insertf32x8(fg_loadm8(m8, r0), _mm512_castps512_ps256(hi), 1));
+		}
+		/* SiLU and sigmoid (the small detectors' convs end in them) on
+		 * the two rows in registers; other exp-based ones in fg_act_rows */
+		if (k->act.kind == CVRT_ACT_SILU)
+			s = vm_silu(s);
+		else if (k->act.kind == CVRT_ACT_SIGMOID)
+			s = vm_sigmoid(s);
+		else
+			s = fg_act(s, &k->act);
+	}
+	fg_storem8(y0, m8, s);
+	if (two)
+		fg_storem8(y1, m8, _mm512_shuffle_f32x4(s, s, 0xee));
+}
+
+/* N steps of a run: pairs, then a single step when N is odd. */
+#define FG_PRUN(N)                                                                \
+	do {                                                                      \
+		int n_ = (N);                                                     \
+		_Pragma("GCC unroll 2") for (kk = 0; kk + 1 < n_; kk += 2) {      \
+			fg_vec bv = fg_load(bp);                                  \
+			bp += 16;                                                 \
+			FG_ROWS(FG_PFMA2)                                         \
+			ap += 2, a3 += 2, a6 += 2, a9 += 2;                       \
+		}                                                                 \
+		if (n_ & 1) {                                                     \
+			fg_vec bv = fg_load(bp);                                  \
+			bp += 16;                                                 \
+			FG_ROWS(FG_PFMA1)                                         \
+			ap++, a3++, a6++, a9++;                                   \
+		}                                                                 \
+	} while (0)
+
+/* Y[mr rows, k->lastw <= 8 columns from k->j] (+)= A block * B block (B as
+ * fg_bpair lays it out at k->b), then the epilogue; A rows as in fg_body. */
+static ALWAYS_INLINE void fg_pbody(const int mr, const int mode, const fg_args *k)
+{
+	const int strided = mode != 0;
+	fg_mask m8 = fg_mkmask(k->lastw);
+	const float *ap = k->a, *bp = k->b;
+	const int64_t lda = strided ? k->lda : FG_KCB;
+	const float *a3 = strided && mr > 3 ? ap + 3 * lda : ap;
+	const float *a6 = strided && mr > 6 ? ap + 6 * lda : ap;
+	const float *a9 = strided && mr > 9 ? ap + 9 * lda : ap;
+	fg_vec base = fg_zero();
+	int kk, i, kc = k->kc;
+	FG_ROWS(FG_PDECL)
+
+	/* The next weight block is small when M <= 8: all of it now. */
+	for (i = 0; i < k->npf; i++)
+		_mm_prefetch((const char *)(k->pf + 16 * i), _MM_HINT_T1);
+	if (k->first && k->bias) {
+		fg_vec b8 = fg_loadm(m8, k->bias + k->j);
+		base = _mm512_insertf32x8(b8, _mm512_castps512_ps256(b8), 1);
+	}
+	if (mode == 1) {
+		FG_PRUN(kc);
+	} else {
+		/* One run per window row the block touches (see fg_body). */
+		int ky = k->k0 / k->rl, o = k->k0 % k->rl, done = 0;
+		const float *a0 = k->a;
+		while (done < kc) {
+			int run = k->rl - o < kc - done ? k->rl - o : kc - done;
+			if (mode == 2) {
+				ap = a0 + ky * k->rowstep + o;
+				a3 = mr > 3 ? ap + 3 * lda : ap;
+				a6 = mr > 6 ? ap + 6 * lda : ap;
+				a9 = mr > 9 ? ap + 9 * lda : ap;
+			}
+			FG_PRUN(run);
+			done += run;
+			ky++;
+			o = 0;
+		}
+	}
+	FG_PAIRS(FG_PFIN)
+	if (k->epi && !fg_act_inreg(k->act.kind) && k->act.kind != CVRT_ACT_SILU &&
+	    k->act.kind != CVRT_ACT_SIGMOID)
+		fg_act_rows(k, mr, 1, m8);
+}
+
+#define FG_PK(MR_)                                                                \
+	static void fg_pk_##MR_(const fg_args *k)                                 \
+	{                                                                         \
+		fg_pbody(MR_, 0, k);                                              \
+	}                                                                         \
+	static void fg_pks_##MR_(const fg_args *k)                                \
+	{                                                                         \
+		fg_pbody(MR_, 1, k);                                              \
+	}                                                                         \
+	static void fg_pkd_##MR_(const fg_args *k)                                \
+	{                                                                         \
+		fg_pbody(MR_, 2, k);                                              \
+	}
+FG_PK(1) FG_PK(2) FG_PK(3) FG_PK(4) FG_PK(5) FG_PK(6)
+FG_PK(7) FG_PK(8) FG_PK(9) FG_PK(10) FG_PK(11) FG_PK(12)
+/* [mode][rows - 1] */
+static const fg_kernel fg_pkernels[3][FG_MR] = {
+	{fg_pk_1, fg_pk_2, fg_pk_3, fg_pk_4, fg_pk_5, fg_pk_6,
+	 fg_pk_7, fg_pk_8, fg_pk_9, fg_pk_10, fg_pk_11, fg_pk_12},
+	{fg_pks_1, fg_pks_2, fg_pks_3, fg_pks_4, fg_pks_5, fg_pks_6,
+	 fg_pks_7, fg_pks_8, fg_pks_9, fg_pks_10, fg_pks_11, fg_pks_12},
+	{fg_pkd_1, fg_pkd_2, fg_pkd_3, fg_pkd_4, fg_pkd_5, fg_pkd_6,
+	 fg_pkd_7, fg_pkd_8, fg_pkd_9, fg_pkd_10, fg_pkd_11, fg_pkd_12},
+};
+#endif /* FG_VW == 16 */
 /* d[0, n) = s[0, n), or zeros when s is NULL. */
 static inline void fg_copy(float *d, const float *s, int n)
 {
@@ -601,6 +825,62 @@ static void fg_bblock(const igemm *G, int64_t K, int k0, int kc, int jp, int wd,
 }
 
 /*
+ * Columns of the chunk [jp, jp + wd) (nv vectors) that the K-pair kernel
+ * takes: its last <= 8 under AVX-512 (all of an M <= 8 chunk; 8 of a
+ * 24-column one, whose other 16 fill a vector), when the runs of A are long
+ * enough to pair (K, or a window row kw * cg, at least 4). Else 0.
+ */
+static int fg_pair_cols(const igemm *G, int64_t K, int wd, int nv)
+{
+#if FG_VW == 16
+	int last = wd - (nv - 1) * FG_VW;
+
+	if (last <= 8 && (G->plain ? K : (int64_t)G->kw * G->cg) >= 4)
+		return last;
+#else
+	(void)G, (void)K, (void)wd, (void)nv;
+#endif
+	return 0;
+}
+
+#if FG_VW == 16
+/* The K-pair kernel's B (fg_pbody): rows [k0, k0 + kc) x columns
+ * [jp, jp + wd) of G, wd <= 8, into d: per step 16 floats, lane 2c row kk
+ * and lane 2c + 1 row kk + 1 of column jp + c (zeros past wd), the steps
+ * pairing rows within the runs of rl (0: one run) as fg_pbody pairs A;
+ * an odd run's last step has zeros in its odd lanes. */
+static void fg_bpair(const igemm *G, int64_t K, int k0, int kc, int jp, int wd, int rl, float *d)
+{
+	/* lanes 2c, 2c + 1 <- row kk lane c, row kk + 1 lane c */
+	const __m512i il = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+	fg_mask m = fg_mkmask(wd);
+	const float *src;
+	int64_t ss;
+	int done = 0, o = rl ? k0 % rl : 0, kk;
+
+	if (G->pc) {
+		src = G->b + ((int64_t)jp / G->pc * K + k0) * G->pc + jp % G->pc;
+		ss = G->pc;
+	} else {
+		src = G->b + (int64_t)k0 * G->ldb + jp;
+		ss = G->ldb;
+	}
+	while (done < kc) {
+		int run = rl && rl - o < kc - done ? rl - o : kc - done;
+		for (kk = 0; kk + 1 < run; kk += 2, d += 16, src += 2 * ss)
+			fg_store(d, _mm512_permutex2var_ps(fg_loadm(m, src), il, fg_loadm(m, src + ss)));
+		if (run & 1) {
+			fg_store(d, _mm512_permutex2var_ps(fg_loadm(m, src), il, fg_zero()));
+			d += 16;
+			src += ss;
+		}
+		done += run;
+		o = 0;
+	}
+}
+#endif
+
+/*
  * The weight-panel block the tile reads after the one at (K block kb,
  * columns jp): *nb (NULL if none, or B is not in panels), *rows rows of
  * FG_PW floats, G->pc apart. Prefetched while the current one runs, it
@@ -721,6 +1001,12 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 	fg_group grp[FG_TP];
 	fg_vec apv[FG_TP * FG_KCB / FG_VW], bpv[FG_KCB_PLAIN * FG_NV]; /* FG_KCB_PLAIN >= FG_KCB */
 	float *apk = (float *)apv, *bpk = (float *)bpv;
+#if FG_VW == 16
+	/* the K-pair kernel's B, after fg_bblock's (at most kc x 16 floats
+	 * beside a K-pair chunk): at most kc steps of 16 floats */
+	float *bpk2 = bpk + FG_KCB_PLAIN * FG_VW;
+	fg_args kp; /* the K-pair kernel's arguments */
+#endif
 	float *yr[FG_MR];
 	const float *rr[FG_MR], *nb;
 	int nbrows;
@@ -762,9 +1048,25 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 		for (jp = j0; jp < j1; jp += FG_PW) {
 			int wd = j1 - jp < FG_PW ? j1 - jp : FG_PW;
 			int nv = (wd + FG_VW - 1) / FG_VW;
+			/* wp columns by the K-pair kernel, the wm before them by fg_body */
+			int wp = fg_pair_cols(G, K, wd, nv), wm = wd - wp, nvm = (wm + FG_VW - 1) / FG_VW;
 			ka.j = jp;
-			ka.lastw = wd - (nv - 1) * FG_VW;
-			fg_bblock(G, K, k0, kc, jp, wd, nv, ngr == 1, bpk, &ka);
+			ka.lastw = wm - (nvm - 1) * FG_VW;
+			if (wm)
+				fg_bblock(G, K, k0, kc, jp, wm, nvm, ngr == 1, bpk, &ka);
+#if FG_VW == 16
+			if (wp) {
+				fg_bpair(G, K, k0, kc, jp + wm, wp, G->plain ? 0 : ka.rl, bpk2);
+				/* Copied here, once per chunk: per group, the copy's
+				 * wide loads of fields just stored stalled (bench_conv,
+				 * the yolov8_small stem: 16% of fg_tile's time). */
+				kp = ka;
+				kp.j = jp + wm;
+				kp.lastw = wp;
+				kp.b = bpk2;
+				kp.bstride = 16;
+			}
+#endif
 			fg_next_block(G, K, kb, kcb, nkb, jp, j0, j1, &nb, &nbrows);
 			nl = ((int64_t)nbrows * G->pc + 15) / 16;
 			for (gr = 0; gr < ngr; gr++) {
@@ -794,7 +1096,17 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 					ka.a = G->x + ((int64_t)iy0[p] * G->w + ix0[p]) * G->xpix;
 					ka.lda = (int64_t)G->sw * G->xpix;
 				}
-				fg_kernels[mode][rows - 1][nv - 1](&ka);
+				if (wm)
+					fg_kernels[mode][rows - 1][nvm - 1](&ka);
+#if FG_VW == 16
+				if (wp) {
+					kp.a = ka.a;
+					kp.lda = ka.lda;
+					kp.pf = ka.pf;
+					kp.npf = wm ? 0 : ka.npf;
+					fg_pkernels[mode][rows - 1](&kp);
+				}
+#endif
 				if (G->ep && kb == nkb - 1)
 					for (r = 0; r < rows; r++) {
 						i = q->packed ? plist[q->start + r] : q->start + r;
