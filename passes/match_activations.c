@@ -4,7 +4,8 @@
  *
  * Matches (k below is a constant operand holding one float, of any rank that
  * does not widen the other operand: the result keeps x's type; constants
- * compare to within 1e-6 relative; relu6(v) is clip(v, 0, 6)):
+ * compare to within 1e-6 relative; relu6(v) is clip(v, 0, 6), or Relu then
+ * clip(., lo, 6) with lo <= 0 as Paddle exports it):
  *   hard_sigmoid(x; alpha = 1/6, beta = 1/2), the form torch and Paddle
  *   export for hardsigmoid and inside hardswish:
  *     relu6(x + 3) / 6        relu6(x + 3) * (1/6)     (3 + x commutes)
@@ -111,25 +112,6 @@ static int is_clip(const cv_node *n, double lo, double hi)
 	return n && n->op == CV_OP_CLIP && n->attrs.act.a == (float)lo && n->attrs.act.b == (float)hi;
 }
 
-/* v = relu6(x + 3), each inner result used once: returns x. */
-static cv_value *relu6_plus3(const cv_value *v)
-{
-	const cv_node *clip = v->producer, *add;
-
-	if (!is_clip(clip, 0, 6) || !single_use(clip))
-		return NULL;
-	add = clip->inputs[0]->producer;
-	return single_use(add) ? binop_const(add, CV_OP_ADD, 3.0) : NULL;
-}
-
-/* v = x / 6 or x * (1/6): returns x. */
-static cv_value *over6(const cv_node *n)
-{
-	cv_value *x = binop_const(n, CV_OP_DIV, 6.0);
-
-	return x ? x : binop_const(n, CV_OP_MUL, 1.0 / 6.0);
-}
-
 /* The nodes a match removes besides its tail, consumers before their
  * producers (so each is free of uses when its turn comes). */
 #define CHAIN_MAX 16
@@ -144,6 +126,49 @@ static void chain_add(chain *c, cv_node *n)
 		c->inner[c->n++] = n;
 }
 
+/*
+ * v = relu6(x + 3), each inner result used once: returns x and appends the
+ * inner nodes to c (left as it was when it does not match). relu6(y) is
+ * clip(y, 0, 6), or clip(relu(y), lo, 6) with lo <= 0, the form Paddle's
+ * relu6 exports as (Relu, then Clip): min(max(max(y, 0), lo), 6) is
+ * min(max(y, 0), 6) for every lo <= 0.
+ */
+static cv_value *relu6_plus3(const cv_value *v, chain *c)
+{
+	cv_node *clip = v->producer, *relu, *add;
+	int n0 = c->n;
+	cv_value *x;
+
+	if (!clip || clip->op != CV_OP_CLIP || clip->attrs.act.b != 6.0f ||
+	    clip->attrs.act.a > 0.0f || !single_use(clip))
+		return NULL;
+	chain_add(c, clip);
+	relu = clip->inputs[0]->producer;
+	if (relu && relu->op == CV_OP_RELU && single_use(relu)) {
+		chain_add(c, relu);
+		add = relu->inputs[0]->producer;
+	} else if (clip->attrs.act.a == 0.0f) {
+		add = clip->inputs[0]->producer;
+	} else {
+		c->n = n0;
+		return NULL;
+	}
+	if (!single_use(add) || !(x = binop_const(add, CV_OP_ADD, 3.0))) {
+		c->n = n0;
+		return NULL;
+	}
+	chain_add(c, add);
+	return x;
+}
+
+/* v = x / 6 or x * (1/6): returns x. */
+static cv_value *over6(const cv_node *n)
+{
+	cv_value *x = binop_const(n, CV_OP_DIV, 6.0);
+
+	return x ? x : binop_const(n, CV_OP_MUL, 1.0 / 6.0);
+}
+
 /* tail = one of the hard_sigmoid(x; 1/6, 1/2) forms: returns x. */
 static cv_value *match_hard_sigmoid(cv_node *tail, chain *c)
 {
@@ -151,11 +176,8 @@ static cv_value *match_hard_sigmoid(cv_node *tail, chain *c)
 	cv_node *add;
 
 	c->n = 0;
-	if (v && (x = relu6_plus3(v))) { /* relu6(x + 3) / 6 */
-		chain_add(c, v->producer);
-		chain_add(c, v->producer->inputs[0]->producer);
+	if (v && (x = relu6_plus3(v, c))) /* relu6(x + 3) / 6 */
 		return x;
-	}
 	/* clip(x / 6 + 1/2, 0, 1) */
 	if (!is_clip(tail, 0, 1) || !(add = tail->inputs[0]->producer) || !single_use(add) ||
 	    !(v = binop_const(add, CV_OP_ADD, 0.5)) || !single_use(v->producer) ||
@@ -179,13 +201,11 @@ static cv_value *match_hard_swish(cv_node *tail, chain *c)
 		cv_node *mul = m->producer;
 		for (i = 0; i < 2; i++) {
 			cv_value *x = mul->inputs[i];
-			if (relu6_plus3(mul->inputs[1 - i]) == x &&
-			    cv_type_equal(&x->type, &tail->outputs[0]->type)) {
-				chain_add(c, mul);
-				chain_add(c, mul->inputs[1 - i]->producer);
-				chain_add(c, mul->inputs[1 - i]->producer->inputs[0]->producer);
+			chain_add(c, mul);
+			if (cv_type_equal(&x->type, &tail->outputs[0]->type) &&
+			    relu6_plus3(mul->inputs[1 - i], c) == x)
 				return x;
-			}
+			c->n = 0;
 		}
 	}
 	/* x * hard_sigmoid(x; 1/6, 1/2) */
