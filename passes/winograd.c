@@ -5,7 +5,7 @@
  * Matches: conv2d on NHWC activations with a 3x3 kernel, strides 1,
  * dilations 1, one group, any padding, bias, residual or activation, whose
  * input and output channels are both at least min-channels (option,
- * default 16), and whose roofline time on the target (all its cores) with
+ * default 16) with C x M / (C + M) >= 10 (enough_pairs), and whose roofline time on the target (all its cores) with
  * the chosen Winograd tile is at most 0.8 of the direct one (algo_time).
  * Rewrites: attrs.conv.algo becomes CV_CONV_ALGO_WINOGRAD2 or
  * CV_CONV_ALGO_WINOGRAD4 (printed `algo=winograd2`, `algo=winograd4`);
@@ -30,7 +30,8 @@
  * Preconditions: channels-last ran (the layout decides eligibility); the
  * target (--target, else the host detected now) gives the roofline.
  * Stats: converted2, converted4 (convs set to each tile), kept (3x3
- * stride-1 convs left direct: NCHW, fewer channels than min-channels, or
+ * stride-1 convs left direct: NCHW, fewer channels than min-channels or
+ * too few channel pairs (16 to 16), or
  * bound by their weights' memory traffic).
  */
 #include <errno.h>
@@ -114,6 +115,25 @@ static cv_conv_algo choose(const cv_node *n, const cv_target *t, int tile)
 		       ? a : CV_CONV_ALGO_DIRECT;
 }
 
+/*
+ * Per tile, Winograd saves multiply-adds in proportion to C x M and adds
+ * transforms in proportion to C + M; the roofline prices both as FLOPs at
+ * the GEMM's peak, but the transforms run far below it. So a conv takes
+ * Winograd only where C x M / (C + M) >= WINO_MIN_PAIRS. Measured (per-node
+ * profiles, -O2 against --disable-pass=winograd, alternated, 1 thread,
+ * AVX-512 host, after the 8-lane small-M kernels): 16 to 16 (8) 0.96x the
+ * direct time at 48x64 and 1.05-1.09x at 20x20 (unet_small, yolov8_small,
+ * yolov10_small); 16 to 32 and 32 to 16 (10.7) 0.68-0.73x; 16 to 64
+ * (12.8) 0.65x (squeezenet fire2); 32 to 32 (16) 0.9x at 10x10, 0.58x at
+ * 24x32.
+ */
+#define WINO_MIN_PAIRS 10
+
+static int enough_pairs(int c, int m)
+{
+	return (double)c * m >= WINO_MIN_PAIRS * ((double)c + m);
+}
+
 static cv_status run_winograd(cv_module *m, const cv_pass_options *opts, cv_pass_stats *stats,
 			      cv_diag *d)
 {
@@ -149,7 +169,8 @@ static cv_status run_winograd(cv_module *m, const cv_pass_options *opts, cv_pass
 			continue;
 		x = cv_type_nchw(&n->inputs[0]->type);
 		w = cv_type_oihw(&n->inputs[1]->type);
-		a = n->inputs[0]->type.layout == CV_LAYOUT_NHWC && x.c >= minc && w.o >= minc
+		a = n->inputs[0]->type.layout == CV_LAYOUT_NHWC && x.c >= minc && w.o >= minc &&
+				    enough_pairs(x.c, w.o)
 			? choose(n, t, tile) : CV_CONV_ALGO_DIRECT;
 		if (a == CV_CONV_ALGO_DIRECT) {
 			cv_stat_add(stats, "kept", 1);
