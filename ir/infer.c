@@ -211,7 +211,8 @@ static cv_status infer_broadcast(const cv_node *n, cv_type *out, cv_diag *d)
 	const cv_type *big = a->rank >= b->rank ? a : b;
 	int k;
 
-	if (a->dtype != b->dtype)
+	/* pow's exponent may have another dtype; its result has the base's */
+	if (a->dtype != b->dtype && n->op != CV_OP_POW)
 		return ERR("%s '%s': operand dtypes differ (%s, %s)", cv_op_name(n->op), n->name,
 			   cv_dtype_name(a->dtype), cv_dtype_name(b->dtype));
 	*out = *big;
@@ -223,6 +224,7 @@ static cv_status infer_broadcast(const cv_node *n, cv_type *out, cv_diag *d)
 				   n->name, k, (long long)da, (long long)db);
 		out->dims[k] = da == 1 ? db : da;
 	}
+	out->dtype = a->dtype;
 	return CV_OK;
 }
 
@@ -672,6 +674,7 @@ static cv_status check_dtypes(const cv_node *n, cv_diag *d)
 		/* fall through */
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	case CV_OP_LESS:

@@ -213,6 +213,22 @@ static cv_status run_binary_typed(const cv_node *n, const void *const *in, void 
 	return CV_OK;
 }
 
+/* pow with a base and an exponent of any number dtypes, the result the
+ * base's: computed in double and converted as a cast from a double (an
+ * integer result truncates toward zero), as ONNX Runtime's std::pow does. */
+static cv_status run_pow_typed(const cv_node *n, const void *const *in, void *const *out)
+{
+	const cv_type *ta = &n->inputs[0]->type, *tb = &n->inputs[1]->type, *y = &n->outputs[0]->type;
+	int64_t k, count = cv_type_numel(y);
+
+	for (k = 0; k < count; k++) {
+		double a = cv_elem_get_f(in[0], ta->dtype, bcast_index(ta, y, k));
+		double b = cv_elem_get_f(in[1], tb->dtype, bcast_index(tb, y, k));
+		cv_elem_set_f(out[0], y->dtype, k, pow(a, b));
+	}
+	return CV_OK;
+}
+
 static cv_status run_unary_typed(const cv_node *n, const void *const *in, void *const *out)
 {
 	cv_dtype dt = n->inputs[0]->type.dtype, to = n->outputs[0]->type.dtype;
@@ -349,6 +365,8 @@ cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const
 	case CV_OP_OR:
 	case CV_OP_XOR:
 		return run_binary_typed(n, in, out);
+	case CV_OP_POW:
+		return run_pow_typed(n, in, out);
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	case CV_OP_NOT:

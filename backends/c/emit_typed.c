@@ -37,6 +37,7 @@ int emit_typed_supports(const cv_node *n)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	CV_CASE_TYPED_OPS:
@@ -94,6 +95,18 @@ static void emit_binary_x(emitter *e, FILE *f)
 	rank = put_bcast(f, n, 2);
 	fprintf(f, "\t\tcvrt_binary_x(%d, %s, %d, dims, %s, s0, ", (int)n->inputs[0]->type.dtype,
 		binary_op(n->op), rank, P(n->inputs[0]));
+	fprintf(f, "%s, s1, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
+}
+
+static void emit_pow_x(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	int rank;
+
+	fputs("\t{\n", f);
+	rank = put_bcast(f, n, 2);
+	fprintf(f, "\t\tcvrt_pow_x(%d, %d, %d, dims, %s, s0, ", (int)n->inputs[0]->type.dtype,
+		(int)n->inputs[1]->type.dtype, rank, P(n->inputs[0]));
 	fprintf(f, "%s, s1, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
 }
 
@@ -172,6 +185,9 @@ void emit_typed(emitter *e, FILE *f)
 		break;
 	case CV_OP_GATHER:
 		emit_gather(e, f);
+		break;
+	case CV_OP_POW:
+		emit_pow_x(e, f);
 		break;
 	default:
 		emit_binary_x(e, f);

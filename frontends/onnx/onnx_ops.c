@@ -882,15 +882,19 @@ static cv_status lower_sqrt(imp *im) { return lower_math1(im, CV_OP_SQRT); }
  * passes see the ops they match and fuse. Any other exponent, constant or
  * run-time, is the pow op, broadcast NumPy-style.
  */
-/* The pow op; a constant exponent of another dtype (an int64 2 ...) becomes
- * float32 first, as ONNX Runtime computes float Pow with any exponent type. */
+/* The pow op. A float32 base with a constant exponent of another dtype (an
+ * int64 2 ...) takes the exponent as float32, so the float kernels run it.
+ * Any other mix (an integer base, a run-time integer exponent: Pow-12 and
+ * later) is the typed pow, the result of the base's dtype. */
 static cv_status lower_pow_op(imp *im, cv_value *x, cv_value *e)
 {
 	cv_status st;
 	cv_value *ins[2] = {x, e};
 	int64_t i, n = cv_type_numel(&e->type);
 
-	if (e->kind == CV_VALUE_CONST && e->type.dtype != CV_F32) {
+	if ((st = need_number(im, e, 1)))
+		return st;
+	if (x->type.dtype == CV_F32 && e->kind == CV_VALUE_CONST && e->type.dtype != CV_F32) {
 		cv_type t = e->type;
 		float *v;
 		t.dtype = CV_F32;
@@ -900,8 +904,9 @@ static cv_status lower_pow_op(imp *im, cv_value *x, cv_value *e)
 		for (i = 0; i < n; i++)
 			v[i] = (float)const_float_at(e, i);
 	}
-	if ((st = need_f32(im, ins[1], 1)))
-		return st;
+	if (im->opset < 12 && x->type.dtype != ins[1]->type.dtype)
+		return imp_error(im, CV_ERR_INPUT, "base is %s, exponent %s; Pow before opset 12 takes "
+				 "one type", cv_dtype_name(x->type.dtype), cv_dtype_name(ins[1]->type.dtype));
 	if (im->opset < 7 && (st = legacy_broadcast(im, ins)))
 		return st;
 	return finish(im, CV_OP_POW, ins, 2, NULL, 1, NULL);
@@ -913,9 +918,10 @@ static cv_status lower_pow(imp *im)
 	cv_value *x = operand(im, 0, 1, &st), *e = operand(im, 1, 1, &st), *ins[2];
 	double k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st || (st = need_number(im, x, 0)) || (st = need_number(im, e, 1)))
 		return st;
-	if (e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1 || e->type.rank > x->type.rank)
+	if (x->type.dtype != CV_F32 || e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1 ||
+	    e->type.rank > x->type.rank)
 		return lower_pow_op(im, x, e);
 	k = const_float_at(e, 0);
 	if (k == 2) {

@@ -639,6 +639,13 @@ def _in_count(c):
     return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"scale has 3", r"2 channels"])
 
 
+@case("pow_bool_exponent", "Pow-15 with a bool exponent (ONNX allows numbers only) -> exit 1")
+def _pow_bool(c):
+    m = save(one_node_model("Pow", ["e"], 15, [np_init("e", [True, False], "bool")], xshape=(1, 2)),
+             os.path.join(c.dir, "pow_bool.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"bool", r"numbers"])
+
+
 # ---- hostile models: resource limits and contradictory attributes ----------
 
 def attr_case(c, fname, model, keys, exit=BAD_INPUT):

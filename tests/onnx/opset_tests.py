@@ -61,11 +61,19 @@ def init(name, arr):
     return numpy_helper.from_array(arr, name)
 
 
-def graph(nodes, inputs, outputs, inits=()):
-    """inputs: {name: array}; outputs: [name]; output shapes left to ONNX Runtime."""
-    from onnx import helper
-    return helper.make_graph(nodes, "g", [vi(n, list(a.shape)) for n, a in inputs.items()],
-                             [vi(n, None) for n in outputs], list(inits))
+def graph(nodes, inputs, outputs, inits=(), out_dtypes=None):
+    """inputs: {name: array}, each of its array's dtype; outputs: [name], float32 unless
+    out_dtypes {name: numpy dtype} says otherwise; output shapes left to ONNX Runtime."""
+    import numpy as np
+    from onnx import helper, mapping
+
+    def onnx_type(dt):
+        return mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype(dt)]
+    out_dtypes = out_dtypes or {}
+    return helper.make_graph(nodes, "g", [vi(n, list(a.shape), onnx_type(a.dtype))
+                                          for n, a in inputs.items()],
+                             [vi(n, None, onnx_type(out_dtypes.get(n, np.float32)))
+                              for n in outputs], list(inits))
 
 
 def node(op, ins, outs, **attrs):
@@ -478,6 +486,25 @@ def _lrn1():
     x = {"x": rnd(66, 1, 6, 3, 3)}
     g = graph([node("LRN", ["x"], ["y"], size=3, alpha=0.1, beta=0.5)], x, ["y"])
     return g, x, g
+
+
+@case("op15_pow_integer_types", 15)
+def _pow15():
+    import numpy as np
+    x = {"ai": np.array([[-3, -2, 0, 1], [2, 3, 5, 7]], dtype=np.int32),
+         "ei": np.array([3, 2, 0, 4], dtype=np.int64),
+         "al": np.array([[4, 2, 9, 10], [1, 3, 6, 100]], dtype=np.int64),
+         "ef": f32(0.5, 2.5, -1.0, 1.5),   # a positive base: a NaN has no integer
+         "af": rnd(67, 2, 3, 4),
+         "en": np.array([[[1], [2], [3]]], dtype=np.int32)}
+    return graph([node("Pow", ["ai", "ei"], ["a"]),       # int32 ^ int64 -> int32
+                  node("Pow", ["al", "ef"], ["b"]),       # int64 ^ f32, truncated
+                  node("Pow", ["af", "en"], ["c"]),       # f32 ^ int32, broadcast
+                  node("Pow", ["al", "two"], ["d"]),      # int64 ^ constant int64 2
+                  node("Pow", ["ai", "three"], ["e"])],   # int32 ^ constant f32 3
+                 x, ["a", "b", "c", "d", "e"],
+                 [init("two", ints(2).reshape(())), init("three", f32(3).reshape(()))],
+                 {"a": np.int32, "b": np.int64, "d": np.int64, "e": np.int32}), x
 
 
 # ---- generation ---------------------------------------------------------------------

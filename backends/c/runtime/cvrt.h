@@ -780,6 +780,16 @@ enum cvrt_binary_x_op {
 void cvrt_binary_x(int dtype, int op, int ndim, const int64_t *out_dims, const void *a,
 		   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
 
+/*
+ * ONNX Pow with mixed or non-float32 dtypes: y = a^b broadcast as
+ * cvrt_binary_x, a of a_dtype, b of b_dtype (any number dtype), y of
+ * a_dtype. Computed as pow() in double and converted as cvrt_cast converts
+ * a float64 (an integer result truncates toward zero), as ONNX Runtime's
+ * std::pow does. No aliasing.
+ */
+void cvrt_pow_x(int a_dtype, int b_dtype, int ndim, const int64_t *out_dims, const void *a,
+		const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
+
 /* y[i] = -x[i], |x[i]| (dtype; integers wrap) or !x[i] (bool), i < count. */
 enum cvrt_unary_x_op { CVRT_NEG = 0, CVRT_ABS, CVRT_NOT };
 void cvrt_unary_x(int dtype, int op, int64_t count, const void *x, void *y);

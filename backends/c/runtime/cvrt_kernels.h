@@ -155,6 +155,10 @@
 	  (int dtype, int op, int ndim, const int64_t *out_dims, const void *a,           \
 	   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y),   \
 	  (dtype, op, ndim, out_dims, a, a_strides, b, b_strides, y))                     \
+	V(cvrt_pow_x,                                                                     \
+	  (int a_dtype, int b_dtype, int ndim, const int64_t *out_dims, const void *a,    \
+	   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y),   \
+	  (a_dtype, b_dtype, ndim, out_dims, a, a_strides, b, b_strides, y))              \
 	V(cvrt_unary_x, (int dtype, int op, int64_t count, const void *x, void *y),       \
 	  (dtype, op, count, x, y))                                                       \
 	V(cvrt_cast, (int from, int to, int64_t count, const void *x, void *y),           \

@@ -15,6 +15,7 @@
 #define cvrt_copy_rows_x CVRT_FN(cvrt_copy_rows_x)
 #define cvrt_pad_x CVRT_FN(cvrt_pad_x)
 #define cvrt_binary_x CVRT_FN(cvrt_binary_x)
+#define cvrt_pow_x CVRT_FN(cvrt_pow_x)
 #define cvrt_unary_x CVRT_FN(cvrt_unary_x)
 #define cvrt_cast CVRT_FN(cvrt_cast)
 #define cvrt_where CVRT_FN(cvrt_where)
@@ -321,6 +322,21 @@ void cvrt_binary_x(int dtype, int op, int ndim, const int64_t *out_dims, const v
 		} else {
 			set_i(y, ydt, k, int_op(op, get_i(a, dtype, w.off[0]), get_i(b, dtype, w.off[1])));
 		}
+		walk_next(&w, out_dims, st, 2);
+	}
+}
+
+void cvrt_pow_x(int a_dtype, int b_dtype, int ndim, const int64_t *out_dims, const void *a,
+		const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y)
+{
+	const int64_t *st[2] = {a_strides, b_strides};
+	int64_t k, n = count_of(ndim, out_dims);
+	walk w;
+
+	memset(&w, 0, sizeof w);
+	w.nd = ndim;
+	for (k = 0; k < n; k++) {
+		set_f(y, a_dtype, k, pow(get_f(a, a_dtype, w.off[0]), get_f(b, b_dtype, w.off[1])));
 		walk_next(&w, out_dims, st, 2);
 	}
 }
