@@ -530,6 +530,150 @@ static cv_status lower_conv_transpose(imp *im)
 	return lower_conv_common(im, 1);
 }
 
+/* ---- BatchNormalization in training mode ---- */
+
+static cv_status inner_binary(imp *im, cv_op op, cv_value *a, cv_value *b, cv_value **out);
+
+/* A node of the current lowering whose result is ONNX result k (named and
+ * bound as it); preset gives a reshape its result type. */
+static cv_status bn_result(imp *im, size_t k, cv_op op, cv_value **ins, int nin, const cv_type *preset)
+{
+	const char *name = NODE->output[k];
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, ins, nin, &name, 1);
+	cv_status st;
+
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if (preset)
+		n->outputs[0]->type = *preset;
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	return imp_bind(im, name, n->outputs[0]);
+}
+
+/* A float32 scalar constant (rank 0: broadcasts without raising a rank). */
+static cv_value *bn_scalar(imp *im, float v, cv_status *st)
+{
+	cv_type t;
+	cv_value *c;
+
+	memset(&t, 0, sizeof t);
+	t.dtype = CV_F32;
+	if ((*st = imp_new_const(im, "", &t, &c)))
+		return NULL;
+	*(float *)c->data = v;
+	return c;
+}
+
+/* stat * momentum + batch * (1 - momentum), bound as ONNX result k. */
+static cv_status bn_running(imp *im, size_t k, cv_value *stat, cv_value *batch, float momentum)
+{
+	cv_status st = CV_OK;
+	cv_value *mo = bn_scalar(im, momentum, &st), *rest = mo ? bn_scalar(im, 1.0f - momentum, &st) : NULL;
+	cv_value *ins[2];
+
+	if (st || (st = inner_binary(im, CV_OP_MUL, stat, mo, &ins[0])) ||
+	    (st = inner_binary(im, CV_OP_MUL, batch, rest, &ins[1])))
+		return st;
+	return bn_result(im, k, CV_OP_ADD, ins, 2, NULL);
+}
+
+/*
+ * BatchNormalization in training mode: training_mode=1 (opset 14 on), or,
+ * before opset 14 (which had no such attribute), a running or saved
+ * statistic used by the graph. x [N,C,D1,...] is normalized with the batch's
+ * own statistics per channel, over N and D1...:
+ *   mean_b[c] = mean(x[:,c,...]), var_b[c] = mean((x[:,c,...] - mean_b[c])^2)
+ *   y = (x - mean_b) * (scale / sqrt(var_b + epsilon)) + B
+ *   running_mean = mean * momentum + mean_b * (1 - momentum)      (result 1)
+ *   running_var  = var * momentum + var_b * (1 - momentum)        (result 2)
+ *   saved_mean = mean_b, saved_var = var_b        (results 3, 4, opset < 14)
+ * var_b is the population variance (ONNX's reference and test data), all
+ * [C] results float32, momentum 0.9 by default. Written as reduce_mean,
+ * sub, mul, add, sqrt and div nodes, so every pass, the interpreter and the
+ * backend run it as they run those ops (no batchnorm node: fold-bn, which
+ * folds inference statistics, never sees it).
+ */
+static cv_status lower_batchnorm_training(imp *im, cv_value **ins)
+{
+	cv_status st = CV_OK;
+	cv_value *x = ins[0], *m, *d = NULL, *v, *e, *k = NULL, *sc, *b, *t2[2];
+	float eps = attr_float(NODE, "epsilon", 1e-5f), mom = attr_float(NODE, "momentum", 0.9f);
+	int64_t c;
+	cv_type ct, bt;
+	cv_attrs ra;
+	size_t i;
+	int j;
+
+	if (x->type.rank < 2)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d; BatchNormalization needs [N,C,...]",
+				 x->type.rank);
+	if (NODE->n_output > (im->opset >= 14 ? 3u : 5u))
+		return imp_error(im, CV_ERR_INPUT, "%zu results, at most %d at opset %d", NODE->n_output,
+				 im->opset >= 14 ? 3 : 5, (int)im->opset);
+	c = x->type.dims[1];
+	for (j = 1; j < 5; j++)
+		if (cv_type_numel(&ins[j]->type) != c)
+			return imp_error(im, CV_ERR_INPUT, "operand %d ('%s') has %lld values for %lld channels", j,
+					 ins[j]->name, (long long)cv_type_numel(&ins[j]->type), (long long)c);
+	memset(&ra, 0, sizeof ra);
+	ra.reduce.keepdims = 1;
+	for (j = 0; j < x->type.rank; j++)
+		if (j != 1)
+			ra.reduce.axes |= 1u << j;
+	bt = x->type; /* [1,C,1,...]: broadcasts over x */
+	bt.layout = CV_LAYOUT_PLAIN;
+	for (j = 0; j < bt.rank; j++)
+		bt.dims[j] = j == 1 ? c : 1;
+	memset(&ct, 0, sizeof ct); /* [C] */
+	ct.dtype = CV_F32;
+	ct.rank = 1;
+	ct.dims[0] = c;
+	if (!(m = step(im, CV_OP_REDUCE_MEAN, &x, 1, &ra, NULL, &st)) ||
+	    (st = inner_binary(im, CV_OP_SUB, x, m, &d)) || (st = inner_binary(im, CV_OP_MUL, d, d, &t2[0])) ||
+	    !(v = step(im, CV_OP_REDUCE_MEAN, &t2[0], 1, &ra, NULL, &st)) || !(e = bn_scalar(im, eps, &st)) ||
+	    (st = inner_binary(im, CV_OP_ADD, v, e, &t2[1])) || !(t2[1] = step(im, CV_OP_SQRT, &t2[1], 1, NULL, NULL, &st)) ||
+	    !(sc = view(im, ins[1], &bt, &st)) || !(b = view(im, ins[2], &bt, &st)) ||
+	    (st = inner_binary(im, CV_OP_DIV, sc, t2[1], &k)) || (st = inner_binary(im, CV_OP_MUL, d, k, &t2[0])))
+		return st;
+	t2[1] = b;
+	if ((st = finish(im, CV_OP_ADD, t2, 2, NULL, 1, NULL)))
+		return st;
+	for (i = 1; i < NODE->n_output; i++) {
+		if (!NODE->output[i] || !NODE->output[i][0] || !imp_name_used(im, NODE->output[i], &st)) {
+			if (st)
+				return imp_error(im, st, "out of memory");
+			continue;
+		}
+		if (i <= 2) {
+			cv_value *stat = view(im, ins[i + 2], &ct, &st), *batch = i == 1 ? m : v;
+			if (!stat || !(batch = step(im, CV_OP_RESHAPE, &batch, 1, NULL, &ct, &st)) ||
+			    (st = bn_running(im, i, stat, batch, mom)))
+				return st;
+		} else { /* saved_mean, saved_var */
+			cv_value *batch = i == 3 ? m : v;
+			if ((st = bn_result(im, i, CV_OP_RESHAPE, &batch, 1, &ct)))
+				return st;
+		}
+	}
+	return CV_OK;
+}
+
+/* Whether a BatchNormalization node trains (lower_batchnorm_training). */
+static int bn_is_training(imp *im, cv_status *st)
+{
+	size_t i;
+
+	if (im->opset >= 14)
+		return attr_int(NODE, "training_mode", 0) != 0;
+	if (im->opset < 7 && attr_int(NODE, "is_test", 0))
+		return 0; /* test mode: a used statistic is refused (only_first_result) */
+	for (i = 1; i < NODE->n_output; i++)
+		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i], st))
+			return 1;
+	return 0;
+}
+
 static cv_status lower_batchnorm(imp *im)
 {
 	cv_status st = CV_OK;
@@ -540,13 +684,15 @@ static cv_status lower_batchnorm(imp *im)
 	for (i = 0; i < 5; i++)
 		if (!(ins[i] = operand(im, i, 1, &st)) || (st = need_f32(im, ins[i], i)))
 			return st;
-	if ((st = only_first_result(im)))
-		return st;
-	if (attr_int(NODE, "training_mode", 0))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode=1 is not supported");
 	/* opsets < 9: spatial=0 keeps statistics per (channel, position) */
 	if (im->opset < 9 && !attr_int(NODE, "spatial", 1))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "spatial=0 is not supported");
+	if (bn_is_training(im, &st))
+		return lower_batchnorm_training(im, ins);
+	if (st)
+		return imp_error(im, st, "out of memory");
+	if ((st = only_first_result(im)))
+		return st;
 	memset(&a, 0, sizeof a);
 	a.bn_eps = attr_float(NODE, "epsilon", 1e-5f);
 	return finish_on_unit_h(im, CV_OP_BATCHNORM, ins, 5, &a);

@@ -507,6 +507,74 @@ def _pow15():
                  {"a": np.int32, "b": np.int64, "d": np.int64, "e": np.int32}), x
 
 
+def bn_train_twin(x, y, stats, eps, mom, c, rank, names):
+    """Training-mode BatchNormalization written out at opset 13 (ONNX's definition:
+    batch mean and population variance over all dims but 1; running statistics
+    stat * momentum + batch * (1 - momentum)) for ONNX Runtime, which has no
+    training-mode kernel. names: scale, bias, mean, var, as [C] initializers; stats:
+    {onnx result index: output name}, 1/2 running mean/var, 3/4 saved mean/var."""
+    axes = [0] + list(range(2, rank))
+    p = y + "_"
+    bshape = ints(1, c, *([1] * (rank - 2)))
+    nodes = [node("ReduceMean", [x], [p + "m"], axes=axes, keepdims=1),
+             node("Sub", [x, p + "m"], [p + "d"]), node("Mul", [p + "d", p + "d"], [p + "d2"]),
+             node("ReduceMean", [p + "d2"], [p + "v"], axes=axes, keepdims=1),
+             node("Add", [p + "v", p + "eps"], [p + "ve"]), node("Sqrt", [p + "ve"], [p + "sd"]),
+             node("Reshape", [names[0], p + "bs"], [p + "sc"]),
+             node("Reshape", [names[1], p + "bs"], [p + "b"]),
+             node("Div", [p + "sc", p + "sd"], [p + "k"]), node("Mul", [p + "d", p + "k"], [p + "dk"]),
+             node("Add", [p + "dk", p + "b"], [y]),
+             node("Reshape", [p + "m", p + "cs"], [p + "mc"]),
+             node("Reshape", [p + "v", p + "cs"], [p + "vc"])]
+    for k, out in stats.items():
+        batch = p + ("mc" if k in (1, 3) else "vc")
+        if k >= 3:
+            nodes.append(node("Identity", [batch], [out]))
+            continue
+        nodes += [node("Mul", [names[1 + k], p + "mo"], [out + "_a"]),
+                  node("Mul", [batch, p + "rest"], [out + "_b"]),
+                  node("Add", [out + "_a", out + "_b"], [out])]
+    inits = [init(p + "eps", f32(eps).reshape(())), init(p + "mo", f32(mom).reshape(())),
+             init(p + "rest", f32(1 - mom).reshape(())), init(p + "bs", bshape),
+             init(p + "cs", ints(c))]
+    return nodes, inits
+
+
+@case("op15_batchnorm_training_mode", 15)
+def _bn15_train():
+    import numpy as np
+    r = np.random.default_rng(68)
+    x = {"x": rnd(69, 2, 3, 4, 5) * 2 + 0.5, "x1": rnd(70, 3, 2, 7),
+         "s1": (r.random(2) + 0.5).astype(np.float32)}
+    ps = bn_params(3, 71)
+    p1 = [init("b1", f32(0.1, -0.2)), init("m1", f32(0.3, -0.1)), init("v1", f32(1.5, 0.7))]
+    nodes = [node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y", "rm", "rv"],
+                  training_mode=1, epsilon=1e-3, momentum=0.8),
+             node("Relu", ["y"], ["z"]),
+             # 1-D, a run-time scale, the running var unused, default epsilon and momentum
+             node("BatchNormalization", ["x1", "s1", "b1", "m1", "v1"], ["y1", "rm1", ""],
+                  training_mode=1)]
+    g = graph(nodes, x, ["z", "rm", "rv", "y1", "rm1"], ps + p1)
+    t0, i0 = bn_train_twin("x", "y", {1: "rm", 2: "rv"}, 1e-3, 0.8, 3, 4,
+                           ["scale", "bias", "mean", "var"])
+    t1, i1 = bn_train_twin("x1", "y1", {1: "rm1"}, 1e-5, 0.9, 2, 3, ["s1", "b1", "m1", "v1"])
+    twin = graph(t0 + [node("Relu", ["y"], ["z"])] + t1, x, ["z", "rm", "rv", "y1", "rm1"],
+                 ps + p1 + i0 + i1)
+    return g, x, twin
+
+
+@case("op9_batchnorm_training_saved_statistics", 9)
+def _bn9_train():
+    x = {"x": rnd(72, 3, 4, 3, 3) - 0.3}
+    ps = bn_params(4, 73)
+    outs = ["y", "rm", "rv", "sm", "sv"]
+    g = graph([node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], outs,
+                    epsilon=1e-4, momentum=0.7)], x, outs, ps)
+    t, i = bn_train_twin("x", "y", {1: "rm", 2: "rv", 3: "sm", 4: "sv"}, 1e-4, 0.7, 4, 4,
+                         ["scale", "bias", "mean", "var"])
+    return g, x, graph(t, x, outs, ps + i)
+
+
 # ---- generation ---------------------------------------------------------------------
 
 def make_model(g, opset):
