@@ -200,6 +200,27 @@ static cv_status infer_pool(const cv_node *n, cv_type *out, cv_diag *d)
 			len--;
 		out->dims[cv_spatial_axis(x, k)] = len;
 	}
+	if (n->op == CV_OP_POOL2D && a->storage_order)
+		return ERR("pool2d '%s': storage_order is maxpool_indices' attribute", n->name);
+	return CV_OK;
+}
+
+/* maxpool_indices: pool2d's result, and the i64 indices of the same dims;
+ * the indices number x's elements in NCHW order, so x is nchw or plain. */
+static cv_status infer_maxpool_indices(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	cv_status st;
+
+	if (n->attrs.pool.kind != CV_POOL_MAX)
+		return ERR("maxpool_indices '%s': kind must be max", n->name);
+	if (x->layout != CV_LAYOUT_NCHW && x->layout != CV_LAYOUT_PLAIN)
+		return ERR("maxpool_indices '%s': x is %s; the indices count in nchw order, so x must be "
+			   "nchw or plain", n->name, cv_layout_name(x->layout));
+	if ((st = infer_pool(n, out, d)))
+		return st;
+	out[1] = out[0];
+	out[1].dtype = CV_I64;
 	return CV_OK;
 }
 
@@ -755,6 +776,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_prelu(n, out, d);
 	case CV_OP_POOL2D:
 		return infer_pool(n, out, d);
+	case CV_OP_MAXPOOL_INDICES:
+		return infer_maxpool_indices(n, out, d);
 	case CV_OP_REDUCE_MEAN:
 	case CV_OP_REDUCE_SUM:
 	case CV_OP_REDUCE_MAX:

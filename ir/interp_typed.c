@@ -308,6 +308,55 @@ static cv_status run_arg(const cv_node *n, const void *const *in, void *const *o
 	return CV_OK;
 }
 
+/* Whether element q of x (dtype dt) beats element p, the best so far
+ * (have: there is one): floats from -inf (a NaN never wins), integers
+ * exactly, as int64. */
+static int pool_beats(const void *x, cv_dtype dt, int64_t q, int64_t p, int have)
+{
+	if (cv_dtype_is_float(dt))
+		return cv_elem_get_f(x, dt, q) > (have ? cv_elem_get_f(x, dt, p) : -INFINITY);
+	return !have || cv_elem_get_i(x, dt, q) > cv_elem_get_i(x, dt, p);
+}
+
+/* maxpool_indices: per window the first largest element of x and its index
+ * in x's NCHW numbering, row-major or, with storage_order, column-major
+ * within the plane; a window with no element of x gives -inf (0 for
+ * integers) and the index of its plane's first element. */
+static cv_status run_maxpool_indices(const cv_node *n, const void *const *in, void *const *out)
+{
+	const cv_pool_attrs *a = &n->attrs.pool;
+	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
+	int64_t planes = x->dims[0] * x->dims[1], h = x->dims[2], w = x->dims[3];
+	int64_t oh = y->dims[2], ow = y->dims[3], p, i, j, r, s, k = 0;
+
+	for (p = 0; p < planes; p++)
+		for (i = 0; i < oh; i++)
+			for (j = 0; j < ow; j++, k++) {
+				int64_t best = 0, at = 0;
+				int have = 0;
+				for (r = 0; r < a->kernel[0]; r++)
+					for (s = 0; s < a->kernel[1]; s++) {
+						int64_t yy = i * a->strides[0] - a->pads[0] + r * a->dilations[0];
+						int64_t xx = j * a->strides[1] - a->pads[1] + s * a->dilations[1];
+						int64_t q = (p * h + yy) * w + xx;
+						if (yy < 0 || yy >= h || xx < 0 || xx >= w ||
+						    !pool_beats(in[0], x->dtype, q, best, have))
+							continue;
+						best = q;
+						have = 1;
+						at = a->storage_order ? xx * h + yy : yy * w + xx;
+					}
+				if (have)
+					cv_elem_set_f(out[0], y->dtype, k, cv_elem_get_f(in[0], x->dtype, best));
+				else
+					cv_elem_set_f(out[0], y->dtype, k, cv_dtype_is_float(y->dtype) ? -INFINITY : 0);
+				if (have && !cv_dtype_is_float(x->dtype))
+					cv_elem_set_i(out[0], y->dtype, k, cv_elem_get_i(in[0], x->dtype, best));
+				((int64_t *)out[1])[k] = p * h * w + at;
+			}
+	return CV_OK;
+}
+
 /* gather: slices of x along axis picked by the indices; one outside
  * [-len, len) gives zeros (the C backend's kernel does the same). */
 static cv_status run_gather(const cv_node *n, const void *const *in, void *const *out)
@@ -379,6 +428,8 @@ cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const
 		return run_arg(n, in, out);
 	case CV_OP_GATHER:
 		return run_gather(n, in, out);
+	case CV_OP_MAXPOOL_INDICES:
+		return run_maxpool_indices(n, in, out);
 	default:
 		break;
 	}

@@ -184,7 +184,10 @@ static void print_pool(FILE *f, const cv_pool_attrs *a)
 	print_ints(f, ", strides", a->strides, 2);
 	print_ints(f, ", pads", a->pads, 4);
 	print_ints(f, ", dilations", a->dilations, 2);
-	fprintf(f, ", ceil_mode=%d, count_include_pad=%d}", a->ceil_mode, a->count_include_pad);
+	fprintf(f, ", ceil_mode=%d, count_include_pad=%d", a->ceil_mode, a->count_include_pad);
+	if (a->storage_order)
+		fprintf(f, ", storage_order=%d", a->storage_order);
+	fputc('}', f);
 }
 
 static void print_attrs(FILE *f, const cv_node *n)

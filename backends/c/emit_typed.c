@@ -157,6 +157,26 @@ static void emit_gather(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", P(n->outputs[0]));
 }
 
+/* maxpool_indices (x nchw or plain [N,C,H,W]): the values and the i64
+ * indices of ONNX MaxPool, one thread (cvrt_maxpool2d_x). */
+static void emit_maxpool_indices(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_pool_attrs *a = &n->attrs.pool;
+	const int64_t *x = n->inputs[0]->type.dims, *y = n->outputs[0]->type.dims;
+
+	fprintf(f, "\t{\n\t\tstatic const cvrt_pool2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", 0};\n",
+		x[0], x[1], x[2], x[3], y[2], y[3], a->kernel[0], a->kernel[1], a->strides[0],
+		a->strides[1], a->dilations[0], a->dilations[1], a->pads[0], a->pads[1], a->pads[2],
+		a->pads[3]);
+	fprintf(f, "\t\tcvrt_maxpool2d_x(%d, &p, %d, %s, ", (int)n->inputs[0]->type.dtype, a->storage_order,
+		P(n->inputs[0]));
+	fprintf(f, "%s, ", P(n->outputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[1]));
+}
+
 void emit_typed(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -188,6 +208,9 @@ void emit_typed(emitter *e, FILE *f)
 		break;
 	case CV_OP_POW:
 		emit_pow_x(e, f);
+		break;
+	case CV_OP_MAXPOOL_INDICES:
+		emit_maxpool_indices(e, f);
 		break;
 	default:
 		emit_binary_x(e, f);

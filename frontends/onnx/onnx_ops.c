@@ -534,9 +534,9 @@ static cv_status lower_conv_transpose(imp *im)
 
 static cv_status inner_binary(imp *im, cv_op op, cv_value *a, cv_value *b, cv_value **out);
 
-/* A node of the current lowering whose result is ONNX result k (named and
- * bound as it); preset gives a reshape its result type. */
-static cv_status bn_result(imp *im, size_t k, cv_op op, cv_value **ins, int nin, const cv_type *preset)
+/* A one-result node of the current lowering whose result is ONNX result k
+ * (named and bound as it); preset gives a reshape its result type. */
+static cv_status bind_result(imp *im, size_t k, cv_op op, cv_value **ins, int nin, const cv_type *preset)
 {
 	const char *name = NODE->output[k];
 	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, ins, nin, &name, 1);
@@ -575,7 +575,7 @@ static cv_status bn_running(imp *im, size_t k, cv_value *stat, cv_value *batch, 
 	if (st || (st = inner_binary(im, CV_OP_MUL, stat, mo, &ins[0])) ||
 	    (st = inner_binary(im, CV_OP_MUL, batch, rest, &ins[1])))
 		return st;
-	return bn_result(im, k, CV_OP_ADD, ins, 2, NULL);
+	return bind_result(im, k, CV_OP_ADD, ins, 2, NULL);
 }
 
 /*
@@ -652,7 +652,7 @@ static cv_status lower_batchnorm_training(imp *im, cv_value **ins)
 				return st;
 		} else { /* saved_mean, saved_var */
 			cv_value *batch = i == 3 ? m : v;
-			if ((st = bn_result(im, i, CV_OP_RESHAPE, &batch, 1, &ct)))
+			if ((st = bind_result(im, i, CV_OP_RESHAPE, &batch, 1, &ct)))
 				return st;
 		}
 	}
@@ -1174,6 +1174,48 @@ static cv_status lower_pool3d(imp *im, cv_pool_kind kind, cv_value *x, const str
 	return finish(im, CV_OP_RESHAPE, &x, 1, NULL, 1, &t);
 }
 
+/*
+ * MaxPool whose Indices the graph reads, or on integers: the
+ * maxpool_indices op on x [N,C,H,W] (1-D as unit height: with H = 1 both
+ * index orders number [N,C,W] as ONNX does), its results bound to ONNX
+ * results 0 and 1 (an unread Indices is left unbound and dies with it).
+ */
+static cv_status lower_maxpool_indices(imp *im, cv_value *x, const cv_attrs *a)
+{
+	const char *names[2] = {"", ""};
+	cv_status st = CV_OK;
+	cv_node *n;
+	cv_type t;
+	int k;
+
+	if (x->type.rank == 4)
+		return finish(im, CV_OP_MAXPOOL_INDICES, &x, 1, a, 2, NULL);
+	t = unit_h(&x->type, CV_LAYOUT_NCHW);
+	if (!(x = view(im, x, &t, &st)))
+		return st;
+	if (!(n = cv_graph_add_node(im->g, CV_OP_MAXPOOL_INDICES, im->node_name, &x, 1, names, 2)))
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	n->attrs = *a;
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	for (k = 0; k < 2 && (size_t)k < NODE->n_output; k++) {
+		cv_value *v = n->outputs[k];
+		if (!NODE->output[k] || !NODE->output[k][0])
+			continue;
+		t = drop_h(&v->type);
+		if ((st = bind_result(im, (size_t)k, CV_OP_RESHAPE, &v, 1, &t)))
+			return st;
+	}
+	return CV_OK;
+}
+
+/* Whether the graph reads MaxPool's result 1, the Indices. */
+static int indices_used(imp *im, cv_status *st)
+{
+	return NODE->n_output >= 2 && NODE->output[1] && NODE->output[1][0] &&
+	       imp_name_used(im, NODE->output[1], st);
+}
+
 static cv_status lower_pool(imp *im, cv_pool_kind kind)
 {
 	cv_status st = CV_OK;
@@ -1182,9 +1224,18 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	cv_attrs a;
 	cv_type t;
 	char b1[96], b2[96];
-	int n, r;
+	int n, r, typed;
 
-	if (st || (st = need_f32(im, x, 0)) || (st = only_first_result(im)))
+	if (st)
+		return st;
+	/* max pooling moves elements: integers take it too (the typed kernel) */
+	typed = kind == CV_POOL_MAX && (indices_used(im, &st) || x->type.dtype != CV_F32);
+	if (st)
+		return imp_error(im, st, "out of memory");
+	if (typed && NODE->n_output > 2)
+		return imp_error(im, CV_ERR_INPUT, "%zu results, MaxPool has at most 2", NODE->n_output);
+	if ((kind == CV_POOL_MAX ? (st = need_number(im, x, 0)) : (st = need_f32(im, x, 0))) ||
+	    (!typed && (st = only_first_result(im))))
 		return st;
 	r = x->type.rank;
 	if (r < 3 || r > 5)
@@ -1197,8 +1248,6 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	if (n != s.nsp)
 		return imp_error(im, CV_ERR_INPUT, "kernel_shape must have %d values for a rank-%d input",
 				 s.nsp, r);
-	if (attr_int(NODE, "storage_order", 0))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "storage_order=1 is not supported");
 	if ((st = read_spatial(im, &x->type, &s, 0)))
 		return st;
 	/* ONNX Runtime: "Pad should be smaller than kernel" (explicit pads;
@@ -1211,10 +1260,20 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	for (n = 0; n < s.nsp; n++)
 		if (kind == CV_POOL_AVG && s.dilations[n] != 1)
 			return imp_error(im, CV_ERR_UNSUPPORTED, "dilated average pooling is not supported");
+	if (r == 5 && typed)
+		return imp_error(im, CV_ERR_UNSUPPORTED, "a 3-D MaxPool %s is not supported",
+				 x->type.dtype != CV_F32 ? "on integers" : "whose Indices are used");
 	if (r == 5)
 		return lower_pool3d(im, kind, x, &s);
 	to_2d(&s);
 	pool_attrs(im, kind, &s, &a);
+	if (typed) {
+		/* storage_order orders the Indices only; the values are the same */
+		if ((a.pool.storage_order = (int)attr_int(NODE, "storage_order", 0)) & ~1)
+			return imp_error(im, CV_ERR_INPUT, "storage_order is %d; 0 or 1",
+					 (int)attr_int(NODE, "storage_order", 0));
+		return lower_maxpool_indices(im, x, &a);
+	}
 	if (r == 4)
 		return finish(im, CV_OP_POOL2D, &x, 1, &a, 1, NULL);
 	t = unit_h(&x->type, CV_LAYOUT_NCHW);

@@ -184,6 +184,7 @@ typedef struct cv_pool_attrs {
 	int64_t dilations[2];
 	int count_include_pad; /* avg: padded positions count in the divisor */
 	int ceil_mode;         /* out = ceil(...) + 1; a window starting in the end padding is dropped */
+	int storage_order;     /* maxpool_indices: 0 row-major, 1 column-major indices (ONNX) */
 } cv_pool_attrs;
 
 typedef struct cv_reduce_attrs {
@@ -447,7 +448,8 @@ void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
 
 /* The case labels of the ops that exist for tensors of any dtype and have
  * no float32-only kernel (cast, the comparisons, not/and/or/xor, where,
- * argmax/argmin, gather): `switch (op) { CV_CASE_TYPED_OPS: ... }`. */
+ * argmax/argmin, gather, maxpool_indices with its i64 result):
+ * `switch (op) { CV_CASE_TYPED_OPS: ... }`. */
 #define CV_CASE_TYPED_OPS \
 	case CV_OP_CAST: \
 	case CV_OP_EQUAL: \
@@ -462,7 +464,8 @@ void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
 	case CV_OP_WHERE: \
 	case CV_OP_ARGMAX: \
 	case CV_OP_ARGMIN: \
-	case CV_OP_GATHER
+	case CV_OP_GATHER: \
+	case CV_OP_MAXPOOL_INDICES
 
 /* Whether node n runs on the typed paths (interp_typed.c, emit_typed.c):
  * one of CV_CASE_TYPED_OPS, or an operand or result that is not f32. */

@@ -59,7 +59,9 @@ extern "C" {
  *    the layouts ncdhw and oidhw were appended (CV_LAYOUT_COUNT grew);
  *    cv_dtype took CV_BF16 (CV_DTYPE_COUNT grew); cast, the comparisons,
  *    not/and/or/xor, where, argmax, argmin and gather were appended to the op table
- *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg). */
+ *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg);
+ *    maxpool_indices was appended to the op table (two results; one of
+ *    CV_CASE_TYPED_OPS) and cv_pool_attrs took storage_order (appended). */
 #define CV_PLUGIN_ABI_VERSION 9u
 
 typedef struct cv_plugin_info {

@@ -575,6 +575,26 @@ def _bn9_train():
     return g, x, graph(t, x, outs, ps + i)
 
 
+@case("op12_maxpool_indices", 12)
+def _maxpool_idx():
+    import numpy as np
+    x = {"x": rnd(74, 2, 3, 7, 8), "x1": rnd(75, 2, 3, 11),
+         "q": np.random.default_rng(76).integers(-128, 127, (1, 2, 5, 6)).astype(np.int8)}
+    nodes = [node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),   # NHWC at -O2: a barrier
+             node("MaxPool", ["c"], ["p", "i"], kernel_shape=[3, 3], strides=[2, 2],
+                  pads=[1, 1, 1, 1]),
+             node("Relu", ["p"], ["r"]),
+             node("MaxPool", ["x"], ["p2", "i2"], kernel_shape=[2, 3], strides=[1, 2],
+                  dilations=[2, 1], storage_order=1, ceil_mode=1),
+             node("MaxPool", ["x1"], ["p1", "i1"], kernel_shape=[3], strides=[2], pads=[1, 0]),
+             node("MaxPool", ["q"], ["pq", "iq"], kernel_shape=[2, 2], auto_pad="SAME_UPPER"),
+             node("MaxPool", ["q"], ["pq2"], kernel_shape=[3, 2], strides=[2, 1])]
+    outs = ["r", "i", "p2", "i2", "p1", "i1", "pq", "iq", "pq2"]
+    i64 = {o: np.int64 for o in ["i", "i2", "i1", "iq"]}
+    i64.update({"pq": np.int8, "pq2": np.int8})
+    return graph(nodes, x, outs, [init("w", rnd(77, 4, 3, 3, 3, scale=0.3))], i64), x
+
+
 # ---- generation ---------------------------------------------------------------------
 
 def make_model(g, opset):

@@ -826,4 +826,18 @@ void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len
 void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,
 		 const void *x, const void *idx, int64_t n_idx, void *y);
 
+/*
+ * Max pooling on x of any number dtype with ONNX MaxPool's Indices:
+ * x [n, c, h, w] (NCHW), y [n, c, oh, ow] of dtype, windows as cvrt_maxpool2d
+ * (p; count_include_pad unused). Each y is the window's first largest
+ * element (floats from -inf, a NaN never wins; integers exactly); a window
+ * with no element of x gives -inf (0 for integers). indices (NULL: none
+ * written) [n, c, oh, ow] int64 gets that element's flattened index in x:
+ * (n*c + ci)*h*w + yy*w + xx, or with storage_order 1 (column-major within
+ * the plane) (n*c + ci)*h*w + xx*h + yy; the plane's first element when no
+ * element is in the window. One thread. No aliasing.
+ */
+void cvrt_maxpool2d_x(int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,
+		      void *y, int64_t *indices);
+
 #endif

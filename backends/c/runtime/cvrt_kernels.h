@@ -175,7 +175,11 @@
 	V(cvrt_gather,                                                                    \
 	  (int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,           \
 	   const void *x, const void *idx, int64_t n_idx, void *y),                       \
-	  (esize, idx_dtype, outer, len, inner, x, idx, n_idx, y))
+	  (esize, idx_dtype, outer, len, inner, x, idx, n_idx, y))                        \
+	V(cvrt_maxpool2d_x,                                                               \
+	  (int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,      \
+	   void *y, int64_t *indices),                                                    \
+	  (dtype, p, storage_order, x, y, indices))
 
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \

@@ -21,6 +21,7 @@
 #define cvrt_where CVRT_FN(cvrt_where)
 #define cvrt_arg CVRT_FN(cvrt_arg)
 #define cvrt_gather CVRT_FN(cvrt_gather)
+#define cvrt_maxpool2d_x CVRT_FN(cvrt_maxpool2d_x)
 
 /* ---- halves: round to nearest even on the way in, exact on the way out ---- */
 
@@ -433,4 +434,49 @@ void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t i
 			else
 				memcpy(dst, (const unsigned char *)x + (o * len + i) * (int64_t)row, row);
 		}
+}
+
+/* Whether element q of x beats the best so far (p; have: there is one):
+ * strictly greater, floats from -inf (a NaN never wins), integers as int64. */
+static int pool_beats(int dtype, const void *x, int64_t q, int64_t p, int have)
+{
+	if (is_float(dtype))
+		return get_f(x, dtype, q) > (have ? get_f(x, dtype, p) : -INFINITY);
+	return !have || get_i(x, dtype, q) > get_i(x, dtype, p);
+}
+
+void cvrt_maxpool2d_x(int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,
+		      void *y, int64_t *indices)
+{
+	int64_t plane = (int64_t)p->h * p->w, c, k = 0;
+	int i, j, r, s;
+
+	for (c = 0; c < (int64_t)p->n * p->c; c++)
+		for (i = 0; i < p->oh; i++)
+			for (j = 0; j < p->ow; j++, k++) {
+				int64_t best = 0, at = 0;
+				int have = 0;
+				for (r = 0; r < p->kh; r++) {
+					int yy = i * p->sh - p->pad_t + r * p->dh;
+					if (yy < 0 || yy >= p->h)
+						continue;
+					for (s = 0; s < p->kw; s++) {
+						int xx = j * p->sw - p->pad_l + s * p->dw;
+						int64_t q = c * plane + (int64_t)yy * p->w + xx;
+						if (xx < 0 || xx >= p->w || !pool_beats(dtype, x, q, best, have))
+							continue;
+						best = q;
+						have = 1;
+						at = storage_order ? (int64_t)xx * p->h + yy : (int64_t)yy * p->w + xx;
+					}
+				}
+				if (have)
+					memcpy((unsigned char *)y + k * cvrt_dtype_size(dtype),
+					       (const unsigned char *)x + best * cvrt_dtype_size(dtype),
+					       (size_t)cvrt_dtype_size(dtype));
+				else
+					set_f(y, dtype, k, is_float(dtype) ? -INFINITY : 0.0);
+				if (indices)
+					indices[k] = c * plane + at;
+			}
 }
