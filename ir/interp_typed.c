@@ -109,6 +109,22 @@ static int64_t bcast_index(const cv_type *t, const cv_type *y, int64_t at)
 
 /* ---- arithmetic ---- */
 
+/* u64: division and order on the unsigned values (a, b hold their bits) */
+static int64_t u64_binary(cv_op op, uint64_t a, uint64_t b)
+{
+	switch (op) {
+	case CV_OP_DIV: return b ? (int64_t)(a / b) : 0;
+	case CV_OP_MAX: return (int64_t)(a > b ? a : b);
+	case CV_OP_MIN: return (int64_t)(a < b ? a : b);
+	case CV_OP_EQUAL: return a == b;
+	case CV_OP_LESS: return a < b;
+	case CV_OP_GREATER: return a > b;
+	case CV_OP_LESS_EQUAL: return a <= b;
+	case CV_OP_GREATER_EQUAL: return a >= b;
+	default: return 0;
+	}
+}
+
 static int64_t int_binary(cv_op op, int64_t a, int64_t b)
 {
 	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
@@ -162,6 +178,8 @@ static int compare(cv_op op, int is_float, const void *a, const void *b, cv_dtyp
 		}
 	} else {
 		int64_t x = cv_elem_get_i(a, dt, ia), y = cv_elem_get_i(b, dt, ib);
+		if (dt == CV_U64)
+			return (int)u64_binary(op, (uint64_t)x, (uint64_t)y);
 		switch (op) {
 		case CV_OP_EQUAL: return x == y;
 		case CV_OP_LESS: return x < y;
@@ -203,6 +221,10 @@ static cv_status run_binary_typed(const cv_node *n, const void *const *in, void 
 				cv_elem_set_f(out[0], dt, k,
 					      round_to(dt, float_binary(n->op, cv_elem_get_f(in[0], dt, ia),
 									cv_elem_get_f(in[1], dt, ib))));
+			else if (dt == CV_U64 && n->op != CV_OP_ADD && n->op != CV_OP_SUB && n->op != CV_OP_MUL)
+				cv_elem_set_i(out[0], dt, k,
+					      u64_binary(n->op, (uint64_t)cv_elem_get_i(in[0], dt, ia),
+							 (uint64_t)cv_elem_get_i(in[1], dt, ib)));
 			else
 				cv_elem_set_i(out[0], dt, k,
 					      int_binary(n->op, cv_elem_get_i(in[0], dt, ia),
@@ -239,7 +261,7 @@ static cv_status run_unary_typed(const cv_node *n, const void *const *in, void *
 			((uint8_t *)out[0])[k] = !((const uint8_t *)in[0])[k];
 		} else if (n->op == CV_OP_CAST) {
 			/* through a double from a float, an int64 from an integer */
-			if (cv_dtype_is_float(dt))
+			if (cv_dtype_is_float(dt) || (dt == CV_U64 && cv_dtype_is_float(to)))
 				cv_elem_set_f(out[0], to, k, cv_elem_get_f(in[0], dt, k));
 			else
 				cv_elem_set_i(out[0], to, k, cv_elem_get_i(in[0], dt, k));

@@ -332,6 +332,10 @@ static void print_const_data(FILE *f, const cv_value *c)
 		case CV_I8: fprintf(f, "%s%d", sep, ((const int8_t *)c->data)[i]); break;
 		case CV_U8:
 		case CV_BOOL: fprintf(f, "%s%u", sep, ((const uint8_t *)c->data)[i]); break;
+		case CV_I16: fprintf(f, "%s%d", sep, ((const int16_t *)c->data)[i]); break;
+		case CV_U16: fprintf(f, "%s%u", sep, ((const uint16_t *)c->data)[i]); break;
+		case CV_U32: fprintf(f, "%s%" PRIu32, sep, ((const uint32_t *)c->data)[i]); break;
+		case CV_U64: fprintf(f, "%s%" PRIu64, sep, ((const uint64_t *)c->data)[i]); break;
 		default: fprintf(f, "%s0x%04x", sep, ((const uint16_t *)c->data)[i]); break;
 		}
 	}

@@ -30,7 +30,9 @@ static const int32_t onnx_of[CV_DTYPE_COUNT] = {
 	[CV_F16] = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16, [CV_I64] = ONNX__TENSOR_PROTO__DATA_TYPE__INT64,
 	[CV_I32] = ONNX__TENSOR_PROTO__DATA_TYPE__INT32, [CV_I8] = ONNX__TENSOR_PROTO__DATA_TYPE__INT8,
 	[CV_U8] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, [CV_BOOL] = ONNX__TENSOR_PROTO__DATA_TYPE__BOOL,
-	[CV_BF16] = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16,
+	[CV_BF16] = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16, [CV_I16] = ONNX__TENSOR_PROTO__DATA_TYPE__INT16,
+	[CV_U16] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT16, [CV_U32] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT32,
+	[CV_U64] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT64,
 };
 
 /* Operands of float32 compute (convolutions, activations, reductions...)
@@ -2458,7 +2460,8 @@ static cv_status cast_to_dtype(imp *im, cv_value *x, int32_t to)
 
 	if (dt < 0)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "casts to %s; convc runs float32, float64, float16, "
-				 "bfloat16, int64, int32, int8, uint8 and bool tensors only", onnx_dtype_name(to));
+				 "bfloat16, int64, int32, int16, int8, uint64, uint32, uint16, uint8 and bool "
+				 "tensors only", onnx_dtype_name(to));
 	if ((cv_dtype)dt == x->type.dtype)
 		return alias(im, x);
 	memset(&a, 0, sizeof a);

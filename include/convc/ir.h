@@ -37,6 +37,10 @@ typedef enum cv_dtype {
 	CV_U8,
 	CV_BOOL,     /* one byte, 0 or 1 */
 	CV_BF16,     /* bfloat16: the upper 16 bits of an IEEE float32 */
+	CV_I16,
+	CV_U16,
+	CV_U32,
+	CV_U64,      /* read as an int64 (cv_elem_get_i) holds its bits; compare unsigned */
 	CV_DTYPE_COUNT
 } cv_dtype;
 

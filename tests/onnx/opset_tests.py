@@ -595,6 +595,28 @@ def _maxpool_idx():
     return graph(nodes, x, outs, [init("w", rnd(77, 4, 3, 3, 3, scale=0.3))], i64), x
 
 
+@case("op13_max_min_uint32_uint64", 13)
+def _maxmin_ints():
+    import numpy as np
+    from onnx import TensorProto
+    r = np.random.default_rng(78)
+    big = np.array([1, 2 ** 63 + 5, 2 ** 64 - 1, 7, 2 ** 63 - 1, 0], dtype=np.uint64)
+    # (ONNX Runtime has no int16/uint16 Max/Min: the node tests cover those)
+    x = {"au32": r.integers(0, 2 ** 32 - 1, (2, 3)).astype(np.uint32),
+         "bu32": np.array([2 ** 31 + 1, 5, 2 ** 32 - 2], dtype=np.uint32),
+         "au64": big.reshape(2, 3), "bu64": big[::-1].copy().reshape(2, 3)}
+    nodes, outs, dts = [], [], {}
+    for t, dt in (("u32", np.uint32), ("u64", np.uint64)):
+        for op in ("Max", "Min"):
+            o = op.lower() + t
+            nodes.append(node(op, ["a" + t, "b" + t], [o]))
+            outs.append(o)
+            dts[o] = dt
+    nodes.append(node("Cast", ["au64"], ["f"], to=TensorProto.FLOAT))  # above 2^63 too
+    outs.append("f")
+    return graph(nodes, x, outs, (), dts), x
+
+
 # ---- generation ---------------------------------------------------------------------
 
 def make_model(g, opset):

@@ -742,14 +742,14 @@ const char *cvrt_isa_name(void);
  */
 enum cvrt_dtype {
 	CVRT_F32 = 0, CVRT_F64, CVRT_F16, CVRT_I64, CVRT_I32, CVRT_I8, CVRT_U8, CVRT_BOOL,
-	CVRT_BF16
+	CVRT_BF16, CVRT_I16, CVRT_U16, CVRT_U32, CVRT_U64
 };
 
 /* Bytes per element of dtype (0 for an unknown one). */
 static inline int cvrt_dtype_size(int dtype)
 {
-	static const unsigned char size[] = {4, 8, 2, 8, 4, 1, 1, 1, 2};
-	return dtype >= 0 && dtype <= CVRT_BF16 ? size[dtype] : 0;
+	static const unsigned char size[] = {4, 8, 2, 8, 4, 1, 1, 1, 2, 2, 2, 4, 8};
+	return dtype >= 0 && dtype <= CVRT_U64 ? size[dtype] : 0;
 }
 
 /* cvrt_strided_copy and cvrt_copy_rows for elements of esize bytes

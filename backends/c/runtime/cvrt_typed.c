@@ -105,6 +105,10 @@ static int64_t get_i(const void *p, int dt, int64_t i)
 	case CVRT_I8: return ((const int8_t *)p)[i];
 	case CVRT_U8:
 	case CVRT_BOOL: return ((const uint8_t *)p)[i];
+	case CVRT_I16: return ((const int16_t *)p)[i];
+	case CVRT_U16: return ((const uint16_t *)p)[i];
+	case CVRT_U32: return ((const uint32_t *)p)[i];
+	case CVRT_U64: return (int64_t)((const uint64_t *)p)[i]; /* the bits, modulo 2^64 */
 	default: return trunc_i64(get_f(p, dt, i));
 	}
 }
@@ -116,6 +120,7 @@ static double get_f(const void *p, int dt, int64_t i)
 	case CVRT_F64: return ((const double *)p)[i];
 	case CVRT_F16: return f16_to_f32(((const uint16_t *)p)[i]);
 	case CVRT_BF16: return bf16_to_f32(((const uint16_t *)p)[i]);
+	case CVRT_U64: return (double)((const uint64_t *)p)[i];
 	default: return (double)get_i(p, dt, i);
 	}
 }
@@ -130,6 +135,9 @@ static void set_f(void *p, int dt, int64_t i, double v)
 	case CVRT_F16: ((uint16_t *)p)[i] = f32_to_f16((float)v); break;
 	case CVRT_BF16: ((uint16_t *)p)[i] = f32_to_bf16((float)v); break;
 	case CVRT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+	case CVRT_U64: /* from 2^63 up the unsigned range, saturating at 2^64 - 1 */
+		((uint64_t *)p)[i] = v >= 0x1p64 ? UINT64_MAX : v >= 0x1p63 ? (uint64_t)v : (uint64_t)trunc_i64(v);
+		break;
 	default: set_i(p, dt, i, trunc_i64(v)); break;
 	}
 }
@@ -143,6 +151,10 @@ static void set_i(void *p, int dt, int64_t i, int64_t v)
 	case CVRT_I8: ((int8_t *)p)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
 	case CVRT_U8: ((uint8_t *)p)[i] = (uint8_t)(uint64_t)v; break;
 	case CVRT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+	case CVRT_I16: ((int16_t *)p)[i] = (int16_t)(uint16_t)(uint64_t)v; break;
+	case CVRT_U16: ((uint16_t *)p)[i] = (uint16_t)(uint64_t)v; break;
+	case CVRT_U32: ((uint32_t *)p)[i] = (uint32_t)(uint64_t)v; break;
+	case CVRT_U64: ((uint64_t *)p)[i] = (uint64_t)v; break;
 	default: set_f(p, dt, i, (double)v); break;
 	}
 }
@@ -287,6 +299,27 @@ static int64_t int_op(int op, int64_t a, int64_t b)
 	}
 }
 
+/* uint64: the ops whose result depends on the sign bit, on the unsigned
+ * values (add, sub, mul and logic go through int_op: the same bits). */
+static int u64_signed_differs(int op)
+{
+	return op == CVRT_DIV || op == CVRT_MAX || op == CVRT_MIN || (op >= CVRT_EQUAL && op <= CVRT_GREATER_EQUAL);
+}
+
+static int64_t u64_op(int op, uint64_t a, uint64_t b)
+{
+	switch (op) {
+	case CVRT_DIV: return b ? (int64_t)(a / b) : 0;
+	case CVRT_MAX: return (int64_t)(a > b ? a : b);
+	case CVRT_MIN: return (int64_t)(a < b ? a : b);
+	case CVRT_EQUAL: return a == b;
+	case CVRT_LESS: return a < b;
+	case CVRT_GREATER: return a > b;
+	case CVRT_LESS_EQUAL: return a <= b;
+	default: return a >= b; /* CVRT_GREATER_EQUAL */
+	}
+}
+
 static double float_op(int op, double a, double b)
 {
 	switch (op) {
@@ -320,6 +353,8 @@ void cvrt_binary_x(int dtype, int op, int ndim, const int64_t *out_dims, const v
 			double r = float_op(op, get_f(a, dtype, w.off[0]), get_f(b, dtype, w.off[1]));
 			/* a half computes in float and rounds back, as a float op would */
 			set_f(y, ydt, k, dtype == CVRT_F16 || dtype == CVRT_BF16 ? (double)(float)r : r);
+		} else if (dtype == CVRT_U64 && u64_signed_differs(op)) {
+			set_i(y, ydt, k, u64_op(op, (uint64_t)get_i(a, dtype, w.off[0]), (uint64_t)get_i(b, dtype, w.off[1])));
 		} else {
 			set_i(y, ydt, k, int_op(op, get_i(a, dtype, w.off[0]), get_i(b, dtype, w.off[1])));
 		}
@@ -363,7 +398,7 @@ void cvrt_cast(int from, int to, int64_t count, const void *x, void *y)
 {
 	int64_t k;
 
-	if (is_float(from))
+	if (is_float(from) || (from == CVRT_U64 && is_float(to)))
 		for (k = 0; k < count; k++)
 			set_f(y, to, k, get_f(x, from, k));
 	else

@@ -250,6 +250,8 @@ static const struct {
 	[MODEL_I32] = {"<i4", NULL, "int32", 4},    [MODEL_I8] = {"|i1", "<i1", "int8", 1},
 	[MODEL_U8] = {"|u1", "<u1", "uint8", 1},    [MODEL_BOOL] = {"|b1", "<b1", "bool", 1},
 	[MODEL_BF16] = {"<u2", NULL, "bfloat16 (as uint16 bit patterns)", 2},
+	[MODEL_I16] = {"<i2", NULL, "int16", 2},    [MODEL_U16] = {"<u2", NULL, "uint16", 2},
+	[MODEL_U32] = {"<u4", NULL, "uint32", 4},   [MODEL_U64] = {"<u8", NULL, "uint64", 8},
 };
 
 static int host_is_little(void)
