@@ -271,7 +271,8 @@ static cv_status run_unary_typed(const cv_node *n, const void *const *in, void *
 		} else {
 			int64_t x = cv_elem_get_i(in[0], dt, k);
 			uint64_t neg = 0 - (uint64_t)x;
-			cv_elem_set_i(out[0], dt, k, n->op == CV_OP_NEG || x < 0 ? (int64_t)neg : x);
+			int flip = n->op == CV_OP_NEG || (x < 0 && dt != CV_U64); /* |u64| is itself */
+			cv_elem_set_i(out[0], dt, k, flip ? (int64_t)neg : x);
 		}
 	}
 	return CV_OK;
@@ -315,6 +316,11 @@ static cv_status run_arg(const cv_node *n, const void *const *in, void *const *o
 				int better, same;
 				if (fl) {
 					double v = cv_elem_get_f(in[0], x->dtype, p), b = cv_elem_get_f(in[0], x->dtype, q);
+					better = mx ? v > b : v < b;
+					same = v == b;
+				} else if (x->dtype == CV_U64) {
+					uint64_t v = (uint64_t)cv_elem_get_i(in[0], x->dtype, p);
+					uint64_t b = (uint64_t)cv_elem_get_i(in[0], x->dtype, q);
 					better = mx ? v > b : v < b;
 					same = v == b;
 				} else {

@@ -600,7 +600,7 @@ def _maxmin_ints():
     import numpy as np
     from onnx import TensorProto
     r = np.random.default_rng(78)
-    big = np.array([1, 2 ** 63 + 5, 2 ** 64 - 1, 7, 2 ** 63 - 1, 0], dtype=np.uint64)
+    big = np.array([1, 2 ** 63 + 5, 2 ** 64 - 1, 7, 2 ** 63 - 1, 3], dtype=np.uint64)
     # (ONNX Runtime has no int16/uint16 Max/Min: the node tests cover those)
     x = {"au32": r.integers(0, 2 ** 32 - 1, (2, 3)).astype(np.uint32),
          "bu32": np.array([2 ** 31 + 1, 5, 2 ** 32 - 2], dtype=np.uint32),
@@ -612,8 +612,10 @@ def _maxmin_ints():
             nodes.append(node(op, ["a" + t, "b" + t], [o]))
             outs.append(o)
             dts[o] = dt
-    nodes.append(node("Cast", ["au64"], ["f"], to=TensorProto.FLOAT))  # above 2^63 too
-    outs.append("f")
+    nodes += [node("Cast", ["au64"], ["f"], to=TensorProto.FLOAT),  # above 2^63 too
+              node("Abs", ["au64"], ["ab"]), node("Div", ["au64", "bu64"], ["dv"])]
+    outs += ["f", "ab", "dv"]
+    dts.update({"ab": np.uint64, "dv": np.uint64})
     return graph(nodes, x, outs, (), dts), x
 
 

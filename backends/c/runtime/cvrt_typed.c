@@ -389,7 +389,8 @@ void cvrt_unary_x(int dtype, int op, int64_t count, const void *x, void *y)
 			set_f(y, dtype, k, op == CVRT_NEG ? -v : fabs(v));
 		} else {
 			int64_t v = get_i(x, dtype, k);
-			set_i(y, dtype, k, op == CVRT_NEG || v < 0 ? (int64_t)(0 - (uint64_t)v) : v);
+			int neg = op == CVRT_NEG || (v < 0 && dtype != CVRT_U64); /* |u64| is itself */
+			set_i(y, dtype, k, neg ? (int64_t)(0 - (uint64_t)v) : v);
 		}
 	}
 }
@@ -438,6 +439,10 @@ void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len
 				int better, same;
 				if (fl) {
 					double v = get_f(x, dtype, p), bv = get_f(x, dtype, q);
+					better = is_min ? v < bv : v > bv;
+					same = v == bv;
+				} else if (dtype == CVRT_U64) {
+					uint64_t v = (uint64_t)get_i(x, dtype, p), bv = (uint64_t)get_i(x, dtype, q);
 					better = is_min ? v < bv : v > bv;
 					same = v == bv;
 				} else {
