@@ -7,8 +7,8 @@
  * Uses only the API of model.h. Tensors travel as NumPy .npy files in C
  * order, little-endian, of each input's and output's dtype (model_input_dtype:
  * '<f4' float32, '<f8' float64, '<f2' float16, '<i8' int64, '<i4' int32,
- * '|i1' int8, '|u1' uint8, '|b1' bool; bfloat16, which NumPy lacks, as its
- * bit patterns '<u2'). Errors print one line
+ * '<i2' int16, '|i1' int8, '<u8' uint64, '<u4' uint32, '<u2' uint16, '|u1'
+ * uint8, '|b1' bool; bfloat16, which NumPy lacks, as its bit patterns '<u2'). Errors print one line
  * "model: error: <what>" on stderr and exit 1 (2 for usage errors).
  *
  * --bench N prints "latency_ms median=M min=A max=B runs=N isa=ISA" (ms;
