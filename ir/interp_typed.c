@@ -347,41 +347,53 @@ static int pool_beats(const void *x, cv_dtype dt, int64_t q, int64_t p, int have
 }
 
 /* maxpool_indices: per window the first largest element of x and its index
- * in x's NCHW numbering, row-major or, with storage_order, column-major
- * within the plane; a window with no element of x gives -inf (0 for
- * integers) and the index of its plane's first element. */
+ * in x's NCHW (NCDHW) numbering, row-major or, with storage_order,
+ * column-major within the plane; a window with no element of x gives -inf
+ * (0 for integers) and the index of its plane's first element. A 2-D pool
+ * is the 3-D one at unit depth. */
 static cv_status run_maxpool_indices(const cv_node *n, const void *const *in, void *const *out)
 {
 	const cv_pool_attrs *a = &n->attrs.pool;
 	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
-	int64_t planes = x->dims[0] * x->dims[1], h = x->dims[2], w = x->dims[3];
-	int64_t oh = y->dims[2], ow = y->dims[3], p, i, j, r, s, k = 0;
+	int nd = x->rank - 2, k3;
+	int64_t din[3] = {1, 1, 1}, dout[3] = {1, 1, 1}, w[3][5] = {{1, 1, 1, 0, 0}}, o[3], t[3];
+	int64_t planes = x->dims[0] * x->dims[1], plane, p, k = 0;
 
+	for (k3 = 0; k3 < nd; k3++) {
+		din[3 - nd + k3] = x->dims[2 + k3];
+		dout[3 - nd + k3] = y->dims[2 + k3];
+		cv_pool_window(a, nd, k3, w[3 - nd + k3]);
+	}
+	plane = din[0] * din[1] * din[2];
 	for (p = 0; p < planes; p++)
-		for (i = 0; i < oh; i++)
-			for (j = 0; j < ow; j++, k++) {
-				int64_t best = 0, at = 0;
-				int have = 0;
-				for (r = 0; r < a->kernel[0]; r++)
-					for (s = 0; s < a->kernel[1]; s++) {
-						int64_t yy = i * a->strides[0] - a->pads[0] + r * a->dilations[0];
-						int64_t xx = j * a->strides[1] - a->pads[1] + s * a->dilations[1];
-						int64_t q = (p * h + yy) * w + xx;
-						if (yy < 0 || yy >= h || xx < 0 || xx >= w ||
-						    !pool_beats(in[0], x->dtype, q, best, have))
-							continue;
-						best = q;
-						have = 1;
-						at = a->storage_order ? xx * h + yy : yy * w + xx;
-					}
-				if (have)
-					cv_elem_set_f(out[0], y->dtype, k, cv_elem_get_f(in[0], x->dtype, best));
-				else
-					cv_elem_set_f(out[0], y->dtype, k, cv_dtype_is_float(y->dtype) ? -INFINITY : 0);
-				if (have && !cv_dtype_is_float(x->dtype))
-					cv_elem_set_i(out[0], y->dtype, k, cv_elem_get_i(in[0], x->dtype, best));
-				((int64_t *)out[1])[k] = p * h * w + at;
-			}
+		for (o[0] = 0; o[0] < dout[0]; o[0]++)
+			for (o[1] = 0; o[1] < dout[1]; o[1]++)
+				for (o[2] = 0; o[2] < dout[2]; o[2]++, k++) {
+					int64_t best = 0, at = 0, z[3], q;
+					int have = 0, in_x;
+					for (t[0] = 0; t[0] < w[0][0]; t[0]++)
+						for (t[1] = 0; t[1] < w[1][0]; t[1]++)
+							for (t[2] = 0; t[2] < w[2][0]; t[2]++) {
+								for (in_x = 1, k3 = 0; k3 < 3; k3++) {
+									z[k3] = o[k3] * w[k3][1] - w[k3][3] + t[k3] * w[k3][2];
+									in_x &= z[k3] >= 0 && z[k3] < din[k3];
+								}
+								q = p * plane + (z[0] * din[1] + z[1]) * din[2] + z[2];
+								if (!in_x || !pool_beats(in[0], x->dtype, q, best, have))
+									continue;
+								best = q;
+								have = 1;
+								at = a->storage_order ? (z[2] * din[1] + z[1]) * din[0] + z[0]
+										      : q - p * plane;
+							}
+					if (have && cv_dtype_is_float(x->dtype))
+						cv_elem_set_f(out[0], y->dtype, k, cv_elem_get_f(in[0], x->dtype, best));
+					else if (have)
+						cv_elem_set_i(out[0], y->dtype, k, cv_elem_get_i(in[0], x->dtype, best));
+					else
+						cv_elem_set_f(out[0], y->dtype, k, cv_dtype_is_float(y->dtype) ? -INFINITY : 0);
+					((int64_t *)out[1])[k] = p * plane + at;
+				}
 	return CV_OK;
 }
 

@@ -187,6 +187,8 @@ static void print_pool(FILE *f, const cv_pool_attrs *a)
 	fprintf(f, ", ceil_mode=%d, count_include_pad=%d", a->ceil_mode, a->count_include_pad);
 	if (a->storage_order)
 		fprintf(f, ", storage_order=%d", a->storage_order);
+	if (a->depth[0])
+		print_ints(f, ", depth", a->depth, 5);
 	fputc('}', f);
 }
 

@@ -159,11 +159,36 @@ static void emit_gather(emitter *e, FILE *f)
 
 /* maxpool_indices (x nchw or plain [N,C,H,W]): the values and the i64
  * indices of ONNX MaxPool, one thread (cvrt_maxpool2d_x). */
+/* maxpool_indices on x [N,C,D,H,W] (cvrt_maxpool3d_x). */
+static void emit_maxpool3d_indices(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const int64_t *x = n->inputs[0]->type.dims, *y = n->outputs[0]->type.dims;
+	int64_t win[15];
+	int k;
+
+	for (k = 0; k < 3; k++)
+		cv_pool_window(&n->attrs.pool, 3, k, win + 5 * k);
+	fputs("\t{\n", f);
+	emit_i64s(f, "in_dims", x + 2, 3);
+	emit_i64s(f, "out_dims", y + 2, 3);
+	emit_i64s(f, "win", win, 15);
+	fprintf(f, "\t\tcvrt_maxpool3d_x(%d, %" PRId64 ", in_dims, out_dims, win, %d, %s, ",
+		(int)n->inputs[0]->type.dtype, x[0] * x[1], n->attrs.pool.storage_order, P(n->inputs[0]));
+	fprintf(f, "%s, ", P(n->outputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[1]));
+}
+
 static void emit_maxpool_indices(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
 	const cv_pool_attrs *a = &n->attrs.pool;
 	const int64_t *x = n->inputs[0]->type.dims, *y = n->outputs[0]->type.dims;
+
+	if (n->inputs[0]->type.rank == 5) {
+		emit_maxpool3d_indices(e, f);
+		return;
+	}
 
 	fprintf(f, "\t{\n\t\tstatic const cvrt_pool2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
 		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64

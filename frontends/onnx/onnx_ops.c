@@ -1178,7 +1178,7 @@ static cv_status lower_pool3d(imp *im, cv_pool_kind kind, cv_value *x, const str
 
 /*
  * MaxPool whose Indices the graph reads, or on integers: the
- * maxpool_indices op on x [N,C,H,W] (1-D as unit height: with H = 1 both
+ * maxpool_indices op on x [N,C,H,W] or [N,C,D,H,W] (1-D as unit height: with H = 1 both
  * index orders number [N,C,W] as ONNX does), its results bound to ONNX
  * results 0 and 1 (an unread Indices is left unbound and dies with it).
  */
@@ -1190,7 +1190,7 @@ static cv_status lower_maxpool_indices(imp *im, cv_value *x, const cv_attrs *a)
 	cv_type t;
 	int k;
 
-	if (x->type.rank == 4)
+	if (x->type.rank != 3) /* [N,C,H,W] or [N,C,D,H,W] */
 		return finish(im, CV_OP_MAXPOOL_INDICES, &x, 1, a, 2, NULL);
 	t = unit_h(&x->type, CV_LAYOUT_NCHW);
 	if (!(x = view(im, x, &t, &st)))
@@ -1262,13 +1262,28 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	for (n = 0; n < s.nsp; n++)
 		if (kind == CV_POOL_AVG && s.dilations[n] != 1)
 			return imp_error(im, CV_ERR_UNSUPPORTED, "dilated average pooling is not supported");
-	if (r == 5 && typed)
-		return imp_error(im, CV_ERR_UNSUPPORTED, "a 3-D MaxPool %s is not supported",
-				 x->type.dtype != CV_F32 ? "on integers" : "whose Indices are used");
-	if (r == 5)
+	if (r == 5 && !typed)
 		return lower_pool3d(im, kind, x, &s);
-	to_2d(&s);
-	pool_attrs(im, kind, &s, &a);
+	if (r == 5) { /* the 3-D maxpool_indices: (h, w) as in 2-D, d in depth[] */
+		struct spatial hw = s;
+		int k;
+		for (k = 0; k < 2; k++) {
+			hw.kernel[k] = s.kernel[1 + k];
+			hw.strides[k] = s.strides[1 + k];
+			hw.dilations[k] = s.dilations[1 + k];
+			hw.pads[k] = s.pads[1 + k];
+			hw.pads[2 + k] = s.pads[4 + k];
+		}
+		pool_attrs(im, kind, &hw, &a);
+		a.pool.depth[0] = s.kernel[0];
+		a.pool.depth[1] = s.strides[0];
+		a.pool.depth[2] = s.dilations[0];
+		a.pool.depth[3] = s.pads[0];
+		a.pool.depth[4] = s.pads[3];
+	} else {
+		to_2d(&s);
+		pool_attrs(im, kind, &s, &a);
+	}
 	if (typed) {
 		/* storage_order orders the Indices only; the values are the same */
 		if ((a.pool.storage_order = (int)attr_int(NODE, "storage_order", 0)) & ~1)

@@ -189,7 +189,14 @@ typedef struct cv_pool_attrs {
 	int count_include_pad; /* avg: padded positions count in the divisor */
 	int ceil_mode;         /* out = ceil(...) + 1; a window starting in the end padding is dropped */
 	int storage_order;     /* maxpool_indices: 0 row-major, 1 column-major indices (ONNX) */
+	int64_t depth[5];      /* maxpool_indices on x [N,C,D,H,W] only: kernel, stride, dilation,
+				* front pad, back pad along D (the others are h, w); 0s for 2-D */
 } cv_pool_attrs;
+
+/* Window k (0 = the first spatial dim) of a pool over nd spatial dims (2;
+ * 3 for a maxpool_indices on [N,C,D,H,W], window 0 from depth[]) as
+ * {kernel, stride, dilation, begin pad, end pad}. */
+void cv_pool_window(const cv_pool_attrs *a, int nd, int k, int64_t w[5]);
 
 typedef struct cv_reduce_attrs {
 	uint32_t axes;   /* bit k set: dim k is reduced */

@@ -61,7 +61,8 @@ extern "C" {
  *    not/and/or/xor, where, argmax, argmin and gather were appended to the op table
  *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg);
  *    maxpool_indices was appended to the op table (two results; one of
- *    CV_CASE_TYPED_OPS) and cv_pool_attrs took storage_order (appended);
+ *    CV_CASE_TYPED_OPS) and cv_pool_attrs took storage_order and depth
+ *    (appended; cv_pool_window() is new);
  *    cv_dtype took CV_I16, CV_U16, CV_U32 and CV_U64 (appended;
  *    CV_DTYPE_COUNT grew). */
 #define CV_PLUGIN_ABI_VERSION 9u

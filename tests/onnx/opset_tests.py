@@ -589,8 +589,13 @@ def _maxpool_idx():
              node("MaxPool", ["x1"], ["p1", "i1"], kernel_shape=[3], strides=[2], pads=[1, 0]),
              node("MaxPool", ["q"], ["pq", "iq"], kernel_shape=[2, 2], auto_pad="SAME_UPPER"),
              node("MaxPool", ["q"], ["pq2"], kernel_shape=[3, 2], strides=[2, 1])]
-    outs = ["r", "i", "p2", "i2", "p1", "i1", "pq", "iq", "pq2"]
-    i64 = {o: np.int64 for o in ["i", "i2", "i1", "iq"]}
+    x["x3"] = rnd(79, 1, 2, 5, 6, 7)
+    nodes += [node("MaxPool", ["x3"], ["p3", "i3"], kernel_shape=[2, 3, 2], strides=[2, 1, 2],
+                   pads=[1, 0, 1, 0, 1, 1]),
+              node("MaxPool", ["x3"], ["p4", "i4"], kernel_shape=[3, 2, 2], dilations=[1, 2, 1],
+                   storage_order=1, ceil_mode=1, strides=[2, 2, 2])]
+    outs = ["r", "i", "p2", "i2", "p1", "i1", "pq", "iq", "pq2", "p3", "i3", "p4", "i4"]
+    i64 = {o: np.int64 for o in ["i", "i2", "i1", "iq", "i3", "i4"]}
     i64.update({"pq": np.int8, "pq2": np.int8})
     return graph(nodes, x, outs, [init("w", rnd(77, 4, 3, 3, 3, scale=0.3))], i64), x
 

@@ -840,4 +840,15 @@ void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t i
 void cvrt_maxpool2d_x(int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,
 		      void *y, int64_t *indices);
 
+/*
+ * cvrt_maxpool2d_x over three spatial dims: x [planes, d, h, w] (planes =
+ * n*c; in_dims {d, h, w}), y and indices [planes, od, oh, ow] (out_dims);
+ * win: per dim d, h, w five values, kernel, stride, dilation, begin pad,
+ * end pad (ONNX MaxPool's 3-D window). Indices count from x's first
+ * element: plane*d*h*w + (zd*h + zh)*w + zw, or with storage_order 1
+ * plane*d*h*w + (zw*h + zh)*d + zd. One thread. No aliasing.
+ */
+void cvrt_maxpool3d_x(int dtype, int64_t planes, const int64_t *in_dims, const int64_t *out_dims,
+		      const int64_t *win, int storage_order, const void *x, void *y, int64_t *indices);
+
 #endif

@@ -179,7 +179,12 @@
 	V(cvrt_maxpool2d_x,                                                               \
 	  (int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,      \
 	   void *y, int64_t *indices),                                                    \
-	  (dtype, p, storage_order, x, y, indices))
+	  (dtype, p, storage_order, x, y, indices))                                       \
+	V(cvrt_maxpool3d_x,                                                               \
+	  (int dtype, int64_t planes, const int64_t *in_dims, const int64_t *out_dims,    \
+	   const int64_t *win, int storage_order, const void *x, void *y,                 \
+	   int64_t *indices),                                                             \
+	  (dtype, planes, in_dims, out_dims, win, storage_order, x, y, indices))
 
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \

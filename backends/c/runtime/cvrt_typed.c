@@ -22,6 +22,7 @@
 #define cvrt_arg CVRT_FN(cvrt_arg)
 #define cvrt_gather CVRT_FN(cvrt_gather)
 #define cvrt_maxpool2d_x CVRT_FN(cvrt_maxpool2d_x)
+#define cvrt_maxpool3d_x CVRT_FN(cvrt_maxpool3d_x)
 
 /* ---- halves: round to nearest even on the way in, exact on the way out ---- */
 
@@ -519,4 +520,42 @@ void cvrt_maxpool2d_x(int dtype, const cvrt_pool2d_params *p, int storage_order,
 				if (indices)
 					indices[k] = c * plane + at;
 			}
+}
+
+void cvrt_maxpool3d_x(int dtype, int64_t planes, const int64_t *in_dims, const int64_t *out_dims,
+		      const int64_t *win, int storage_order, const void *x, void *y, int64_t *indices)
+{
+	int64_t plane = in_dims[0] * in_dims[1] * in_dims[2], p, k = 0, o[3], t[3];
+	int esize = cvrt_dtype_size(dtype), d;
+
+	for (p = 0; p < planes; p++)
+		for (o[0] = 0; o[0] < out_dims[0]; o[0]++)
+			for (o[1] = 0; o[1] < out_dims[1]; o[1]++)
+				for (o[2] = 0; o[2] < out_dims[2]; o[2]++, k++) {
+					int64_t best = 0, at = 0, z[3], q;
+					int have = 0, inside;
+					for (t[0] = 0; t[0] < win[0]; t[0]++)
+						for (t[1] = 0; t[1] < win[5]; t[1]++)
+							for (t[2] = 0; t[2] < win[10]; t[2]++) {
+								for (inside = 1, d = 0; d < 3; d++) {
+									const int64_t *w = win + 5 * d;
+									z[d] = o[d] * w[1] - w[3] + t[d] * w[2];
+									inside &= z[d] >= 0 && z[d] < in_dims[d];
+								}
+								q = p * plane + (z[0] * in_dims[1] + z[1]) * in_dims[2] + z[2];
+								if (!inside || !pool_beats(dtype, x, q, best, have))
+									continue;
+								best = q;
+								have = 1;
+								at = storage_order ? (z[2] * in_dims[1] + z[1]) * in_dims[0] + z[0]
+										   : q - p * plane;
+							}
+					if (have)
+						memcpy((unsigned char *)y + k * esize, (const unsigned char *)x + best * esize,
+						       (size_t)esize);
+					else
+						set_f(y, dtype, k, is_float(dtype) ? -INFINITY : 0.0);
+					if (indices)
+						indices[k] = p * plane + at;
+				}
 }
