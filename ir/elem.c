@@ -82,6 +82,7 @@ double cv_elem_get_f(const void *p, cv_dtype dt, int64_t i)
 	case CV_F64: return ((const double *)p)[i];
 	case CV_F16: return cv_f16_to_f32(((const uint16_t *)p)[i]);
 	case CV_BF16: return cv_bf16_to_f32(((const uint16_t *)p)[i]);
+	case CV_U64: return (double)((const uint64_t *)p)[i];
 	default: return (double)cv_elem_get_i(p, dt, i);
 	}
 }
@@ -94,6 +95,10 @@ int64_t cv_elem_get_i(const void *p, cv_dtype dt, int64_t i)
 	case CV_I8: return ((const int8_t *)p)[i];
 	case CV_U8:
 	case CV_BOOL: return ((const uint8_t *)p)[i];
+	case CV_I16: return ((const int16_t *)p)[i];
+	case CV_U16: return ((const uint16_t *)p)[i];
+	case CV_U32: return ((const uint32_t *)p)[i];
+	case CV_U64: return (int64_t)((const uint64_t *)p)[i]; /* the bits, modulo 2^64 */
 	default: return trunc_i64(cv_elem_get_f(p, dt, i));
 	}
 }
@@ -106,6 +111,9 @@ void cv_elem_set_f(void *p, cv_dtype dt, int64_t i, double v)
 	case CV_F16: ((uint16_t *)p)[i] = cv_f32_to_f16((float)v); break;
 	case CV_BF16: ((uint16_t *)p)[i] = cv_f32_to_bf16((float)v); break;
 	case CV_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+	case CV_U64: /* from 2^63 up the unsigned range, saturating at 2^64 - 1 */
+		((uint64_t *)p)[i] = v >= 0x1p64 ? UINT64_MAX : v >= 0x1p63 ? (uint64_t)v : (uint64_t)trunc_i64(v);
+		break;
 	default: cv_elem_set_i(p, dt, i, trunc_i64(v)); break;
 	}
 }
@@ -119,6 +127,10 @@ void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v)
 	case CV_I8: ((int8_t *)p)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
 	case CV_U8: ((uint8_t *)p)[i] = (uint8_t)(uint64_t)v; break;
 	case CV_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+	case CV_I16: ((int16_t *)p)[i] = (int16_t)(uint16_t)(uint64_t)v; break;
+	case CV_U16: ((uint16_t *)p)[i] = (uint16_t)(uint64_t)v; break;
+	case CV_U32: ((uint32_t *)p)[i] = (uint32_t)(uint64_t)v; break;
+	case CV_U64: ((uint64_t *)p)[i] = (uint64_t)v; break;
 	default: cv_elem_set_f(p, dt, i, (double)v); break;
 	}
 }

@@ -115,7 +115,8 @@ double cv_node_flops(const cv_node *n)
 		return cvi_conv3d_flops(n);
 	case CV_OP_GEMM: case CV_OP_MATMUL:
 		return gemm_flops(n);
-	case CV_OP_POOL2D: {
+	case CV_OP_POOL2D:
+	case CV_OP_MAXPOOL_INDICES: {
 		const cv_pool_attrs *p = &n->attrs.pool;
 		double win = (double)p->kernel[0] * (double)p->kernel[1];
 		return cv_value_numel(n->outputs[0]) * (win + (p->kind == CV_POOL_AVG));

@@ -167,39 +167,79 @@ static cv_status infer_conv(const cv_node *n, cv_type *out, cv_diag *d)
 	return CV_OK;
 }
 
+/* Window k of a pool over nd spatial dims (2, or 3 for a maxpool_indices
+ * on [N,C,D,H,W], whose first is depth[]): kernel, stride, dilation, begin
+ * and end pad. */
+void cv_pool_window(const cv_pool_attrs *a, int nd, int k, int64_t w[5])
+{
+	if (nd == 3 && k == 0) {
+		memcpy(w, a->depth, 5 * sizeof *w);
+		return;
+	}
+	k -= nd - 2;
+	w[0] = a->kernel[k];
+	w[1] = a->strides[k];
+	w[2] = a->dilations[k];
+	w[3] = a->pads[k];
+	w[4] = a->pads[k + 2];
+}
+
 static cv_status infer_pool(const cv_node *n, cv_type *out, cv_diag *d)
 {
 	const cv_pool_attrs *a = &n->attrs.pool;
 	const cv_type *x = in_type(n, 0);
-	int64_t ext, span, len, in;
-	int k;
+	int64_t ext, span, len, in, w[5];
+	int k, nd = n->op == CV_OP_MAXPOOL_INDICES && x->rank == 5 ? 3 : 2;
 
-	if (need_rank(n, 0, 4, d))
+	if (need_rank(n, 0, nd + 2, d))
 		return CV_ERR_INPUT;
+	if (nd == 2 && (a->depth[0] || a->depth[1] || a->depth[2] || a->depth[3] || a->depth[4]))
+		return ERR("%s '%s': depth is for a 3-D maxpool_indices only", cv_op_name(n->op), n->name);
 	*out = *x;
-	for (k = 0; k < 2; k++) {
-		in = x->dims[cv_spatial_axis(x, k)];
-		if (a->strides[k] < 1 || a->dilations[k] < 1 || a->kernel[k] < 1)
+	for (k = 0; k < nd; k++) {
+		int axis = nd == 3 ? 2 + k : cv_spatial_axis(x, k);
+		in = x->dims[axis];
+		cv_pool_window(a, nd, k, w);
+		if (w[1] < 1 || w[2] < 1 || w[0] < 1)
 			return ERR("pool2d '%s': kernel, strides and dilations must be >= 1", n->name);
 		/* bounded as conv_len bounds a conv's, so the sums below cannot overflow */
-		if (a->strides[k] > ATTR_LIMIT || a->dilations[k] > ATTR_LIMIT ||
-		    a->kernel[k] > ATTR_LIMIT || a->pads[k] < 0 || a->pads[k] > ATTR_LIMIT ||
-		    a->pads[k + 2] < 0 || a->pads[k + 2] > ATTR_LIMIT || in > ATTR_LIMIT)
+		if (w[1] > ATTR_LIMIT || w[2] > ATTR_LIMIT || w[0] > ATTR_LIMIT || w[3] < 0 ||
+		    w[3] > ATTR_LIMIT || w[4] < 0 || w[4] > ATTR_LIMIT || in > ATTR_LIMIT)
 			return ERR("pool2d '%s': a stride, dilation, pad, kernel or input size is "
 				   "negative or beyond 2^30", n->name);
-		ext = a->dilations[k] * (a->kernel[k] - 1) + 1;
-		span = in + a->pads[k] + a->pads[k + 2] - ext;
+		ext = w[2] * (w[0] - 1) + 1;
+		span = in + w[3] + w[4] - ext;
 		if (span < 0)
 			return ERR("pool2d '%s': window %lld does not fit input %lld with pads %lld+%lld",
-				   n->name, (long long)ext, (long long)in, (long long)a->pads[k],
-				   (long long)a->pads[k + 2]);
+				   n->name, (long long)ext, (long long)in, (long long)w[3], (long long)w[4]);
 		/* floor or ceil of span / stride, plus one */
-		len = (a->ceil_mode ? (span + a->strides[k] - 1) : span) / a->strides[k] + 1;
+		len = (a->ceil_mode ? (span + w[1] - 1) : span) / w[1] + 1;
 		/* ceil_mode: a last window that starts inside the end padding is dropped */
-		if (a->ceil_mode && (len - 1) * a->strides[k] >= in + a->pads[k])
+		if (a->ceil_mode && (len - 1) * w[1] >= in + w[3])
 			len--;
-		out->dims[cv_spatial_axis(x, k)] = len;
+		out->dims[axis] = len;
 	}
+	if (n->op == CV_OP_POOL2D && a->storage_order)
+		return ERR("pool2d '%s': storage_order is maxpool_indices' attribute", n->name);
+	return CV_OK;
+}
+
+/* maxpool_indices: pool2d's result, and the i64 indices of the same dims;
+ * the indices number x's elements in NCHW order, so x is nchw or plain. */
+static cv_status infer_maxpool_indices(const cv_node *n, cv_type *out, cv_diag *d)
+{
+	const cv_type *x = in_type(n, 0);
+	cv_status st;
+
+	if (n->attrs.pool.kind != CV_POOL_MAX)
+		return ERR("maxpool_indices '%s': kind must be max", n->name);
+	if (x->layout != CV_LAYOUT_NCHW && x->layout != CV_LAYOUT_NCDHW && x->layout != CV_LAYOUT_PLAIN)
+		return ERR("maxpool_indices '%s': x is %s; the indices count in nchw order, so x must be "
+			   "nchw, ncdhw or plain", n->name, cv_layout_name(x->layout));
+	if ((st = infer_pool(n, out, d)))
+		return st;
+	out[1] = out[0];
+	out[1].dtype = CV_I64;
 	return CV_OK;
 }
 
@@ -211,7 +251,8 @@ static cv_status infer_broadcast(const cv_node *n, cv_type *out, cv_diag *d)
 	const cv_type *big = a->rank >= b->rank ? a : b;
 	int k;
 
-	if (a->dtype != b->dtype)
+	/* pow's exponent may have another dtype; its result has the base's */
+	if (a->dtype != b->dtype && n->op != CV_OP_POW)
 		return ERR("%s '%s': operand dtypes differ (%s, %s)", cv_op_name(n->op), n->name,
 			   cv_dtype_name(a->dtype), cv_dtype_name(b->dtype));
 	*out = *big;
@@ -223,6 +264,7 @@ static cv_status infer_broadcast(const cv_node *n, cv_type *out, cv_diag *d)
 				   n->name, k, (long long)da, (long long)db);
 		out->dims[k] = da == 1 ? db : da;
 	}
+	out->dtype = a->dtype;
 	return CV_OK;
 }
 
@@ -672,6 +714,7 @@ static cv_status check_dtypes(const cv_node *n, cv_diag *d)
 		/* fall through */
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	case CV_OP_LESS:
@@ -753,6 +796,8 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 		return infer_prelu(n, out, d);
 	case CV_OP_POOL2D:
 		return infer_pool(n, out, d);
+	case CV_OP_MAXPOOL_INDICES:
+		return infer_maxpool_indices(n, out, d);
 	case CV_OP_REDUCE_MEAN:
 	case CV_OP_REDUCE_SUM:
 	case CV_OP_REDUCE_MAX:

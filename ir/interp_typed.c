@@ -109,6 +109,22 @@ static int64_t bcast_index(const cv_type *t, const cv_type *y, int64_t at)
 
 /* ---- arithmetic ---- */
 
+/* u64: division and order on the unsigned values (a, b hold their bits) */
+static int64_t u64_binary(cv_op op, uint64_t a, uint64_t b)
+{
+	switch (op) {
+	case CV_OP_DIV: return b ? (int64_t)(a / b) : 0;
+	case CV_OP_MAX: return (int64_t)(a > b ? a : b);
+	case CV_OP_MIN: return (int64_t)(a < b ? a : b);
+	case CV_OP_EQUAL: return a == b;
+	case CV_OP_LESS: return a < b;
+	case CV_OP_GREATER: return a > b;
+	case CV_OP_LESS_EQUAL: return a <= b;
+	case CV_OP_GREATER_EQUAL: return a >= b;
+	default: return 0;
+	}
+}
+
 static int64_t int_binary(cv_op op, int64_t a, int64_t b)
 {
 	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
@@ -162,6 +178,8 @@ static int compare(cv_op op, int is_float, const void *a, const void *b, cv_dtyp
 		}
 	} else {
 		int64_t x = cv_elem_get_i(a, dt, ia), y = cv_elem_get_i(b, dt, ib);
+		if (dt == CV_U64)
+			return (int)u64_binary(op, (uint64_t)x, (uint64_t)y);
 		switch (op) {
 		case CV_OP_EQUAL: return x == y;
 		case CV_OP_LESS: return x < y;
@@ -203,12 +221,32 @@ static cv_status run_binary_typed(const cv_node *n, const void *const *in, void 
 				cv_elem_set_f(out[0], dt, k,
 					      round_to(dt, float_binary(n->op, cv_elem_get_f(in[0], dt, ia),
 									cv_elem_get_f(in[1], dt, ib))));
+			else if (dt == CV_U64 && n->op != CV_OP_ADD && n->op != CV_OP_SUB && n->op != CV_OP_MUL)
+				cv_elem_set_i(out[0], dt, k,
+					      u64_binary(n->op, (uint64_t)cv_elem_get_i(in[0], dt, ia),
+							 (uint64_t)cv_elem_get_i(in[1], dt, ib)));
 			else
 				cv_elem_set_i(out[0], dt, k,
 					      int_binary(n->op, cv_elem_get_i(in[0], dt, ia),
 							 cv_elem_get_i(in[1], dt, ib)));
 			break;
 		}
+	}
+	return CV_OK;
+}
+
+/* pow with a base and an exponent of any number dtypes, the result the
+ * base's: computed in double and converted as a cast from a double (an
+ * integer result truncates toward zero), as ONNX Runtime's std::pow does. */
+static cv_status run_pow_typed(const cv_node *n, const void *const *in, void *const *out)
+{
+	const cv_type *ta = &n->inputs[0]->type, *tb = &n->inputs[1]->type, *y = &n->outputs[0]->type;
+	int64_t k, count = cv_type_numel(y);
+
+	for (k = 0; k < count; k++) {
+		double a = cv_elem_get_f(in[0], ta->dtype, bcast_index(ta, y, k));
+		double b = cv_elem_get_f(in[1], tb->dtype, bcast_index(tb, y, k));
+		cv_elem_set_f(out[0], y->dtype, k, pow(a, b));
 	}
 	return CV_OK;
 }
@@ -223,7 +261,7 @@ static cv_status run_unary_typed(const cv_node *n, const void *const *in, void *
 			((uint8_t *)out[0])[k] = !((const uint8_t *)in[0])[k];
 		} else if (n->op == CV_OP_CAST) {
 			/* through a double from a float, an int64 from an integer */
-			if (cv_dtype_is_float(dt))
+			if (cv_dtype_is_float(dt) || (dt == CV_U64 && cv_dtype_is_float(to)))
 				cv_elem_set_f(out[0], to, k, cv_elem_get_f(in[0], dt, k));
 			else
 				cv_elem_set_i(out[0], to, k, cv_elem_get_i(in[0], dt, k));
@@ -233,7 +271,8 @@ static cv_status run_unary_typed(const cv_node *n, const void *const *in, void *
 		} else {
 			int64_t x = cv_elem_get_i(in[0], dt, k);
 			uint64_t neg = 0 - (uint64_t)x;
-			cv_elem_set_i(out[0], dt, k, n->op == CV_OP_NEG || x < 0 ? (int64_t)neg : x);
+			int flip = n->op == CV_OP_NEG || (x < 0 && dt != CV_U64); /* |u64| is itself */
+			cv_elem_set_i(out[0], dt, k, flip ? (int64_t)neg : x);
 		}
 	}
 	return CV_OK;
@@ -279,6 +318,11 @@ static cv_status run_arg(const cv_node *n, const void *const *in, void *const *o
 					double v = cv_elem_get_f(in[0], x->dtype, p), b = cv_elem_get_f(in[0], x->dtype, q);
 					better = mx ? v > b : v < b;
 					same = v == b;
+				} else if (x->dtype == CV_U64) {
+					uint64_t v = (uint64_t)cv_elem_get_i(in[0], x->dtype, p);
+					uint64_t b = (uint64_t)cv_elem_get_i(in[0], x->dtype, q);
+					better = mx ? v > b : v < b;
+					same = v == b;
 				} else {
 					int64_t v = cv_elem_get_i(in[0], x->dtype, p), b = cv_elem_get_i(in[0], x->dtype, q);
 					better = mx ? v > b : v < b;
@@ -289,6 +333,67 @@ static cv_status run_arg(const cv_node *n, const void *const *in, void *const *o
 			}
 			((int64_t *)out[0])[o * inner + i] = best;
 		}
+	return CV_OK;
+}
+
+/* Whether element q of x (dtype dt) beats element p, the best so far
+ * (have: there is one): floats from -inf (a NaN never wins), integers
+ * exactly, as int64. */
+static int pool_beats(const void *x, cv_dtype dt, int64_t q, int64_t p, int have)
+{
+	if (cv_dtype_is_float(dt))
+		return cv_elem_get_f(x, dt, q) > (have ? cv_elem_get_f(x, dt, p) : -INFINITY);
+	return !have || cv_elem_get_i(x, dt, q) > cv_elem_get_i(x, dt, p);
+}
+
+/* maxpool_indices: per window the first largest element of x and its index
+ * in x's NCHW (NCDHW) numbering, row-major or, with storage_order,
+ * column-major within the plane; a window with no element of x gives -inf
+ * (0 for integers) and the index of its plane's first element. A 2-D pool
+ * is the 3-D one at unit depth. */
+static cv_status run_maxpool_indices(const cv_node *n, const void *const *in, void *const *out)
+{
+	const cv_pool_attrs *a = &n->attrs.pool;
+	const cv_type *x = &n->inputs[0]->type, *y = &n->outputs[0]->type;
+	int nd = x->rank - 2, k3;
+	int64_t din[3] = {1, 1, 1}, dout[3] = {1, 1, 1}, w[3][5] = {{1, 1, 1, 0, 0}}, o[3], t[3];
+	int64_t planes = x->dims[0] * x->dims[1], plane, p, k = 0;
+
+	for (k3 = 0; k3 < nd; k3++) {
+		din[3 - nd + k3] = x->dims[2 + k3];
+		dout[3 - nd + k3] = y->dims[2 + k3];
+		cv_pool_window(a, nd, k3, w[3 - nd + k3]);
+	}
+	plane = din[0] * din[1] * din[2];
+	for (p = 0; p < planes; p++)
+		for (o[0] = 0; o[0] < dout[0]; o[0]++)
+			for (o[1] = 0; o[1] < dout[1]; o[1]++)
+				for (o[2] = 0; o[2] < dout[2]; o[2]++, k++) {
+					int64_t best = 0, at = 0, z[3], q;
+					int have = 0, in_x;
+					for (t[0] = 0; t[0] < w[0][0]; t[0]++)
+						for (t[1] = 0; t[1] < w[1][0]; t[1]++)
+							for (t[2] = 0; t[2] < w[2][0]; t[2]++) {
+								for (in_x = 1, k3 = 0; k3 < 3; k3++) {
+									z[k3] = o[k3] * w[k3][1] - w[k3][3] + t[k3] * w[k3][2];
+									in_x &= z[k3] >= 0 && z[k3] < din[k3];
+								}
+								q = p * plane + (z[0] * din[1] + z[1]) * din[2] + z[2];
+								if (!in_x || !pool_beats(in[0], x->dtype, q, best, have))
+									continue;
+								best = q;
+								have = 1;
+								at = a->storage_order ? (z[2] * din[1] + z[1]) * din[0] + z[0]
+										      : q - p * plane;
+							}
+					if (have && cv_dtype_is_float(x->dtype))
+						cv_elem_set_f(out[0], y->dtype, k, cv_elem_get_f(in[0], x->dtype, best));
+					else if (have)
+						cv_elem_set_i(out[0], y->dtype, k, cv_elem_get_i(in[0], x->dtype, best));
+					else
+						cv_elem_set_f(out[0], y->dtype, k, cv_dtype_is_float(y->dtype) ? -INFINITY : 0);
+					((int64_t *)out[1])[k] = p * plane + at;
+				}
 	return CV_OK;
 }
 
@@ -349,6 +454,8 @@ cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const
 	case CV_OP_OR:
 	case CV_OP_XOR:
 		return run_binary_typed(n, in, out);
+	case CV_OP_POW:
+		return run_pow_typed(n, in, out);
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	case CV_OP_NOT:
@@ -361,6 +468,8 @@ cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const
 		return run_arg(n, in, out);
 	case CV_OP_GATHER:
 		return run_gather(n, in, out);
+	case CV_OP_MAXPOOL_INDICES:
+		return run_maxpool_indices(n, in, out);
 	default:
 		break;
 	}

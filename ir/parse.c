@@ -464,6 +464,10 @@ static void fill_random(void *data, int64_t numel, cv_dtype dt, uint64_t state)
 	case CV_BOOL: FILL(uint8_t, (uint8_t)(x >> 63));
 	case CV_BF16: /* sign, exponent 113..126 (|v| < 1), mantissa */
 		FILL(uint16_t, (uint16_t)((x >> 63) << 15 | (113 + (x >> 10) % 14) << 7 | (x & 0x7f)));
+	case CV_I16: FILL(int16_t, (int16_t)((int)(x >> 60) - 8));
+	case CV_U16: FILL(uint16_t, (uint16_t)(x >> 60));
+	case CV_U32: FILL(uint32_t, (uint32_t)(x >> 60));
+	case CV_U64: FILL(uint64_t, x >> 60);
 	case CV_DTYPE_COUNT: break;
 	}
 #undef FILL
@@ -500,6 +504,28 @@ static cv_status parse_digest_const(parser *ps, const char *at, const char *name
 	return CV_OK;
 }
 
+/* A u64 element: decimal digits up to 2^64 - 1 (beyond cvp_parse_int's int64). */
+static cv_status parse_u64(parser *ps, uint64_t *v)
+{
+	const char *at;
+	uint64_t mag = 0;
+
+	skip_ws(ps);
+	at = ps->p;
+	if (!is_digit(peek(ps)))
+		return FAIL(at, "expected an integer");
+	for (; is_digit(peek(ps)); ps->p++) {
+		unsigned dig = (unsigned)(*ps->p - '0');
+		if (mag > (UINT64_MAX - dig) / 10)
+			return FAIL(at, "u64 element is out of range");
+		mag = mag * 10 + dig;
+	}
+	if (is_name_char(peek(ps)))
+		return FAIL(at, "expected an integer");
+	*v = mag;
+	return CV_OK;
+}
+
 static cv_status parse_element(parser *ps, cv_dtype dt, unsigned char *dst)
 {
 	union {
@@ -510,6 +536,10 @@ static cv_status parse_element(parser *ps, cv_dtype dt, unsigned char *dst)
 		int32_t i32;
 		int8_t i8;
 		uint8_t u8;
+		int16_t i16;
+		uint16_t u16;
+		uint32_t u32;
+		uint64_t u64;
 	} e;
 	int64_t x = 0;
 	cv_status st;
@@ -534,6 +564,19 @@ static cv_status parse_element(parser *ps, cv_dtype dt, unsigned char *dst)
 		st = cvp_parse_int(ps, 0, UINT8_MAX, "element", &x);
 		e.u8 = (uint8_t)x;
 		break;
+	case CV_I16:
+		st = cvp_parse_int(ps, INT16_MIN, INT16_MAX, "i16 element", &x);
+		e.i16 = (int16_t)x;
+		break;
+	case CV_U16:
+		st = cvp_parse_int(ps, 0, UINT16_MAX, "u16 element", &x);
+		e.u16 = (uint16_t)x;
+		break;
+	case CV_U32:
+		st = cvp_parse_int(ps, 0, UINT32_MAX, "u32 element", &x);
+		e.u32 = (uint32_t)x;
+		break;
+	case CV_U64: st = parse_u64(ps, &e.u64); break;
 	default: return FAIL(ps->p, "bad dtype");
 	}
 	if (!st) /* every member starts at offset 0 */

@@ -228,6 +228,10 @@ static cv_status pool_attr(parser *ps, node_text *nt, const char *key, const cha
 		return attr_flag(ps, key, &a->ceil_mode);
 	if (!strcmp(key, "count_include_pad"))
 		return attr_flag(ps, key, &a->count_include_pad);
+	if (!strcmp(key, "storage_order"))
+		return attr_flag(ps, key, &a->storage_order);
+	if (!strcmp(key, "depth")) /* kernel, stride, dilation, front, back: checked by inference */
+		return attr_ints(ps, key, a->depth, 5, 0, INT_LIMIT);
 	return unknown_attr(ps, nt, key, at);
 }
 

@@ -186,7 +186,12 @@ static void print_pool(FILE *f, const cv_pool_attrs *a)
 	print_ints(f, ", strides", a->strides, 2);
 	print_ints(f, ", pads", a->pads, 4);
 	print_ints(f, ", dilations", a->dilations, 2);
-	fprintf(f, ", ceil_mode=%d, count_include_pad=%d}", a->ceil_mode, a->count_include_pad);
+	fprintf(f, ", ceil_mode=%d, count_include_pad=%d", a->ceil_mode, a->count_include_pad);
+	if (a->storage_order)
+		fprintf(f, ", storage_order=%d", a->storage_order);
+	if (a->depth[0])
+		print_ints(f, ", depth", a->depth, 5);
+	fputc('}', f);
 }
 
 static void print_attrs(FILE *f, const cv_node *n)
@@ -331,6 +336,10 @@ static void print_const_data(FILE *f, const cv_value *c)
 		case CV_I8: fprintf(f, "%s%d", sep, ((const int8_t *)c->data)[i]); break;
 		case CV_U8:
 		case CV_BOOL: fprintf(f, "%s%u", sep, ((const uint8_t *)c->data)[i]); break;
+		case CV_I16: fprintf(f, "%s%d", sep, ((const int16_t *)c->data)[i]); break;
+		case CV_U16: fprintf(f, "%s%u", sep, ((const uint16_t *)c->data)[i]); break;
+		case CV_U32: fprintf(f, "%s%" PRIu32, sep, ((const uint32_t *)c->data)[i]); break;
+		case CV_U64: fprintf(f, "%s%" PRIu64, sep, ((const uint64_t *)c->data)[i]); break;
 		default: fprintf(f, "%s0x%04x", sep, ((const uint16_t *)c->data)[i]); break;
 		}
 	}

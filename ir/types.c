@@ -12,6 +12,7 @@ static const struct {
 	[CV_I64] = {"i64", 8}, [CV_I32] = {"i32", 4}, [CV_I8] = {"i8", 1},
 	[CV_U8] = {"u8", 1},   [CV_BOOL] = {"bool", 1},
 	[CV_BF16] = {"bf16", 2},
+	[CV_I16] = {"i16", 2}, [CV_U16] = {"u16", 2}, [CV_U32] = {"u32", 4}, [CV_U64] = {"u64", 8},
 };
 
 static const char *const layouts[CV_LAYOUT_COUNT] = {

@@ -6,7 +6,8 @@
 //                    [--threads T] [--bench N]
 //
 // Inputs and outputs are NumPy .npy files, C order, in ONNX graph order:
-// inputs and outputs float32, float64, float16, int64, int32, int8, uint8 or bool.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
+// inputs and outputs float32, float64, float16, int64, int32, int16, int8, uint64, uint32,
+// uint16, uint8 or bool.  --threads sets intraOpNumThreads (default 1; interOpNumThreads is
 // always 1, sequential execution).  --bench N runs one warm-up inference and
 // then N timed ones and prints
 //   latency_ms median=... min=... max=... runs=N
@@ -64,11 +65,15 @@ const NPY_TYPES = {
   i1: { type: 'int8', size: 1, make: (n) => new Int8Array(n) },
   u1: { type: 'uint8', size: 1, make: (n) => new Uint8Array(n) },
   b1: { type: 'bool', size: 1, make: (n) => new Uint8Array(n) },
+  i2: { type: 'int16', size: 2, make: (n) => new Int16Array(n) },
+  u2: { type: 'uint16', size: 2, make: (n) => new Uint16Array(n) },
+  u4: { type: 'uint32', size: 4, make: (n) => new Uint32Array(n) },
+  u8: { type: 'uint64', size: 8, make: (n) => new BigUint64Array(n) },
 };
 // ORT tensor type -> .npy descr
 const NPY_DESCR = {
   float32: '<f4', float64: '<f8', float16: '<f2', int64: '<i8', int32: '<i4', int8: '|i1', uint8: '|u1',
-  bool: '|b1',
+  bool: '|b1', int16: '<i2', uint16: '<u2', uint32: '<u4', uint64: '<u8',
 };
 
 const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY

@@ -133,7 +133,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 static const int npy_of[CV_DTYPE_COUNT] = {
 	[CV_F32] = NPY_F32, [CV_F64] = NPY_F64, [CV_F16] = NPY_F16, [CV_I64] = NPY_I64,
 	[CV_I32] = NPY_I32, [CV_I8] = NPY_I8,   [CV_U8] = NPY_U8,   [CV_BOOL] = NPY_BOOL,
-	[CV_BF16] = NPY_U16,
+	[CV_BF16] = NPY_U16, [CV_I16] = NPY_I16, [CV_U16] = NPY_U16, [CV_U32] = NPY_U32,
+	[CV_U64] = NPY_U64,
 };
 
 /* Read the .npy for every graph input; its dtype and dims must be the input's. */

@@ -105,6 +105,7 @@ static const struct {
 	[NPY_F32] = {"<f4", 4}, [NPY_I64] = {"<i8", 8}, [NPY_I32] = {"<i4", 4},
 	[NPY_F64] = {"<f8", 8}, [NPY_F16] = {"<f2", 2}, [NPY_I8] = {"|i1", 1},
 	[NPY_U8] = {"|u1", 1},  [NPY_BOOL] = {"|b1", 1}, [NPY_U16] = {"<u2", 2},
+	[NPY_I16] = {"<i2", 2}, [NPY_U32] = {"<u4", 4}, [NPY_U64] = {"<u8", 8},
 };
 
 const char *npy_descr(int dtype)

@@ -1,7 +1,7 @@
 /*
  * npy.h - minimal NumPy .npy files for the tools: float32, float64,
- * float16, int64, int32, int8, uint8, bool and uint16 (bfloat16 bit
- * patterns), C order, little-endian, format versions 1.0-3.0 read, 1.0
+ * float16, int64, int32, int16, int8, uint64, uint32, uint16 (also
+ * bfloat16 bit patterns), uint8 and bool, C order, little-endian, format versions 1.0-3.0 read, 1.0
  * written.
  */
 #ifndef CONVC_TOOLS_NPY_H
@@ -12,7 +12,7 @@
 #define NPY_MAX_RANK 8
 
 enum { NPY_F32 = 0, NPY_I64, NPY_I32, NPY_F64, NPY_F16, NPY_I8, NPY_U8, NPY_BOOL, NPY_U16,
-       NPY_DTYPE_COUNT };
+       NPY_I16, NPY_U32, NPY_U64, NPY_DTYPE_COUNT };
 
 typedef struct npy_array {
 	int rank;

@@ -249,6 +249,10 @@ static const char *ctype(cv_dtype dt)
 	case CV_I8: return "int8_t";
 	case CV_U8:
 	case CV_BOOL: return "uint8_t";
+	case CV_I16: return "int16_t";
+	case CV_U16: return "uint16_t";
+	case CV_U32: return "uint32_t";
+	case CV_U64: return "uint64_t";
 	default: return "float";
 	}
 }

@@ -37,6 +37,7 @@ int emit_typed_supports(const cv_node *n)
 	case CV_OP_DIV:
 	case CV_OP_MAX:
 	case CV_OP_MIN:
+	case CV_OP_POW:
 	case CV_OP_NEG:
 	case CV_OP_ABS:
 	CV_CASE_TYPED_OPS:
@@ -97,6 +98,18 @@ static void emit_binary_x(emitter *e, FILE *f)
 	fprintf(f, "%s, s1, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
 }
 
+static void emit_pow_x(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	int rank;
+
+	fputs("\t{\n", f);
+	rank = put_bcast(f, n, 2);
+	fprintf(f, "\t\tcvrt_pow_x(%d, %d, %d, dims, %s, s0, ", (int)n->inputs[0]->type.dtype,
+		(int)n->inputs[1]->type.dtype, rank, P(n->inputs[0]));
+	fprintf(f, "%s, s1, %s);\n\t}\n", P(n->inputs[1]), P(n->outputs[0]));
+}
+
 static void emit_where(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -144,6 +157,51 @@ static void emit_gather(emitter *e, FILE *f)
 	fprintf(f, "%s);\n", P(n->outputs[0]));
 }
 
+/* maxpool_indices (x nchw or plain [N,C,H,W]): the values and the i64
+ * indices of ONNX MaxPool, one thread (cvrt_maxpool2d_x). */
+/* maxpool_indices on x [N,C,D,H,W] (cvrt_maxpool3d_x). */
+static void emit_maxpool3d_indices(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const int64_t *x = n->inputs[0]->type.dims, *y = n->outputs[0]->type.dims;
+	int64_t win[15];
+	int k;
+
+	for (k = 0; k < 3; k++)
+		cv_pool_window(&n->attrs.pool, 3, k, win + 5 * k);
+	fputs("\t{\n", f);
+	emit_i64s(f, "in_dims", x + 2, 3);
+	emit_i64s(f, "out_dims", y + 2, 3);
+	emit_i64s(f, "win", win, 15);
+	fprintf(f, "\t\tcvrt_maxpool3d_x(%d, %" PRId64 ", in_dims, out_dims, win, %d, %s, ",
+		(int)n->inputs[0]->type.dtype, x[0] * x[1], n->attrs.pool.storage_order, P(n->inputs[0]));
+	fprintf(f, "%s, ", P(n->outputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[1]));
+}
+
+static void emit_maxpool_indices(emitter *e, FILE *f)
+{
+	const cv_node *n = e->node;
+	const cv_pool_attrs *a = &n->attrs.pool;
+	const int64_t *x = n->inputs[0]->type.dims, *y = n->outputs[0]->type.dims;
+
+	if (n->inputs[0]->type.rank == 5) {
+		emit_maxpool3d_indices(e, f);
+		return;
+	}
+
+	fprintf(f, "\t{\n\t\tstatic const cvrt_pool2d_params p = {%" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64
+		", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", 0};\n",
+		x[0], x[1], x[2], x[3], y[2], y[3], a->kernel[0], a->kernel[1], a->strides[0],
+		a->strides[1], a->dilations[0], a->dilations[1], a->pads[0], a->pads[1], a->pads[2],
+		a->pads[3]);
+	fprintf(f, "\t\tcvrt_maxpool2d_x(%d, &p, %d, %s, ", (int)n->inputs[0]->type.dtype, a->storage_order,
+		P(n->inputs[0]));
+	fprintf(f, "%s, ", P(n->outputs[0]));
+	fprintf(f, "%s);\n\t}\n", P(n->outputs[1]));
+}
+
 void emit_typed(emitter *e, FILE *f)
 {
 	const cv_node *n = e->node;
@@ -172,6 +230,12 @@ void emit_typed(emitter *e, FILE *f)
 		break;
 	case CV_OP_GATHER:
 		emit_gather(e, f);
+		break;
+	case CV_OP_POW:
+		emit_pow_x(e, f);
+		break;
+	case CV_OP_MAXPOOL_INDICES:
+		emit_maxpool_indices(e, f);
 		break;
 	default:
 		emit_binary_x(e, f);

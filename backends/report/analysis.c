@@ -177,6 +177,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_MATMUL:
 		return RP_GEMM;
 	case CV_OP_POOL2D:
+	case CV_OP_MAXPOOL_INDICES:
 	case CV_OP_REDUCE_MEAN:
 	case CV_OP_REDUCE_SUM:
 	case CV_OP_REDUCE_MAX:

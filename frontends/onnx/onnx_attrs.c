@@ -87,6 +87,10 @@ int onnx_dtype(int32_t t)
 	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: return CV_U8;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return CV_BOOL;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16: return CV_BF16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: return CV_I16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return CV_U16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: return CV_U32;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return CV_U64;
 	default: return -1;
 	}
 }
@@ -98,7 +102,9 @@ static size_t typed_count(const Onnx__TensorProto *t, cv_dtype dt)
 	case CV_F32: return t->n_float_data;
 	case CV_F64: return t->n_double_data;
 	case CV_I64: return t->n_int64_data;
-	default: return t->n_int32_data; /* int32, int8, uint8, bool, float16, bfloat16 */
+	case CV_U32:
+	case CV_U64: return t->n_uint64_data;
+	default: return t->n_int32_data; /* int32, int16, uint16, int8, uint8, bool, f16, bf16 */
 	}
 }
 
@@ -127,6 +133,13 @@ static int copy_typed(const Onnx__TensorProto *t, cv_dtype dt, void *dst, size_t
 			return -1;
 		memcpy(dst, t->int64_data, numel * 8);
 		return 0;
+	case CV_U32:
+	case CV_U64: /* uint32 and uint64 travel in uint64_data */
+		if (t->n_uint64_data != numel)
+			return -1;
+		for (i = 0; i < numel; i++)
+			cv_elem_set_i(dst, dt, (int64_t)i, (int64_t)t->uint64_data[i]);
+		return 0;
 	default:
 		/* int32, int8, uint8, bool, float16 and bfloat16 travel in int32_data. */
 		if (t->n_int32_data != numel)
@@ -137,7 +150,9 @@ static int copy_typed(const Onnx__TensorProto *t, cv_dtype dt, void *dst, size_t
 			case CV_I32: ((int32_t *)dst)[i] = v; break;
 			case CV_I8: ((int8_t *)dst)[i] = (int8_t)v; break;
 			case CV_F16:
-			case CV_BF16: ((uint16_t *)dst)[i] = (uint16_t)v; break;
+			case CV_BF16:
+			case CV_I16:
+			case CV_U16: ((uint16_t *)dst)[i] = (uint16_t)v; break;
 			default: ((uint8_t *)dst)[i] = (uint8_t)v; break;
 			}
 		}

@@ -62,6 +62,10 @@ static int64_t get_i(const cv_value *v, int64_t i)
 	case CV_I8: return ((const int8_t *)p)[i];
 	case CV_U8:
 	case CV_BOOL: return ((const uint8_t *)p)[i];
+	case CV_I16:
+	case CV_U16:
+	case CV_U32:
+	case CV_U64: return cv_elem_get_i(p, v->type.dtype, i);
 	case CV_F32: return f2i(((const float *)p)[i]);
 	case CV_F64: return f2i(((const double *)p)[i]);
 	default: return 0;
@@ -82,6 +86,15 @@ static void set_elem(void *p, cv_dtype t, int64_t i, int64_t iv, double fv, int 
 	case CV_I32: ((int32_t *)p)[i] = (int32_t)(from_float ? f2i(fv) : iv); break;
 	case CV_I8: ((int8_t *)p)[i] = (int8_t)(from_float ? f2i(fv) : iv); break;
 	case CV_BOOL: ((uint8_t *)p)[i] = from_float ? fv != 0 : iv != 0; break;
+	case CV_I16:
+	case CV_U16:
+	case CV_U32:
+	case CV_U64:
+		if (from_float)
+			cv_elem_set_f(p, t, i, fv);
+		else
+			cv_elem_set_i(p, t, i, iv);
+		break;
 	default: ((uint8_t *)p)[i] = (uint8_t)(from_float ? f2i(fv) : iv); break;
 	}
 }

@@ -252,7 +252,8 @@ static cv_status refused_input(imp *im, const char *name, int32_t onnx_type)
 	if (onnx_dtype(onnx_type) < 0)
 		return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
 				     "graph input '%s'%s is %s; convc runs float32, float64, float16, "
-				     "bfloat16, int64, int32, int8, uint8 and bool tensors only",
+				     "bfloat16, int64, int32, int16, int8, uint64, uint32, uint16, uint8 and "
+				     "bool tensors only",
 				     name, reader, onnx_dtype_name(onnx_type));
 	return cv_diag_error(im->d, CV_ERR_UNSUPPORTED,
 			     "graph input '%s'%s is %s and sets a shape, axes or a bound at run time; "

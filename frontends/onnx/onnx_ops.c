@@ -30,7 +30,9 @@ static const int32_t onnx_of[CV_DTYPE_COUNT] = {
 	[CV_F16] = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16, [CV_I64] = ONNX__TENSOR_PROTO__DATA_TYPE__INT64,
 	[CV_I32] = ONNX__TENSOR_PROTO__DATA_TYPE__INT32, [CV_I8] = ONNX__TENSOR_PROTO__DATA_TYPE__INT8,
 	[CV_U8] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, [CV_BOOL] = ONNX__TENSOR_PROTO__DATA_TYPE__BOOL,
-	[CV_BF16] = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16,
+	[CV_BF16] = ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16, [CV_I16] = ONNX__TENSOR_PROTO__DATA_TYPE__INT16,
+	[CV_U16] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT16, [CV_U32] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT32,
+	[CV_U64] = ONNX__TENSOR_PROTO__DATA_TYPE__UINT64,
 };
 
 /* Operands of float32 compute (convolutions, activations, reductions...)
@@ -535,6 +537,150 @@ static cv_status lower_conv_transpose(imp *im)
 	return lower_conv_common(im, 1);
 }
 
+/* ---- BatchNormalization in training mode ---- */
+
+static cv_status inner_binary(imp *im, cv_op op, cv_value *a, cv_value *b, cv_value **out);
+
+/* A one-result node of the current lowering whose result is ONNX result k
+ * (named and bound as it); preset gives a reshape its result type. */
+static cv_status bind_result(imp *im, size_t k, cv_op op, cv_value **ins, int nin, const cv_type *preset)
+{
+	const char *name = NODE->output[k];
+	cv_node *n = cv_graph_add_node(im->g, op, im->node_name, ins, nin, &name, 1);
+	cv_status st;
+
+	if (!n)
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	if (preset)
+		n->outputs[0]->type = *preset;
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	return imp_bind(im, name, n->outputs[0]);
+}
+
+/* A float32 scalar constant (rank 0: broadcasts without raising a rank). */
+static cv_value *bn_scalar(imp *im, float v, cv_status *st)
+{
+	cv_type t;
+	cv_value *c;
+
+	memset(&t, 0, sizeof t);
+	t.dtype = CV_F32;
+	if ((*st = imp_new_const(im, "", &t, &c)))
+		return NULL;
+	*(float *)c->data = v;
+	return c;
+}
+
+/* stat * momentum + batch * (1 - momentum), bound as ONNX result k. */
+static cv_status bn_running(imp *im, size_t k, cv_value *stat, cv_value *batch, float momentum)
+{
+	cv_status st = CV_OK;
+	cv_value *mo = bn_scalar(im, momentum, &st), *rest = mo ? bn_scalar(im, 1.0f - momentum, &st) : NULL;
+	cv_value *ins[2];
+
+	if (st || (st = inner_binary(im, CV_OP_MUL, stat, mo, &ins[0])) ||
+	    (st = inner_binary(im, CV_OP_MUL, batch, rest, &ins[1])))
+		return st;
+	return bind_result(im, k, CV_OP_ADD, ins, 2, NULL);
+}
+
+/*
+ * BatchNormalization in training mode: training_mode=1 (opset 14 on), or,
+ * before opset 14 (which had no such attribute), a running or saved
+ * statistic used by the graph. x [N,C,D1,...] is normalized with the batch's
+ * own statistics per channel, over N and D1...:
+ *   mean_b[c] = mean(x[:,c,...]), var_b[c] = mean((x[:,c,...] - mean_b[c])^2)
+ *   y = (x - mean_b) * (scale / sqrt(var_b + epsilon)) + B
+ *   running_mean = mean * momentum + mean_b * (1 - momentum)      (result 1)
+ *   running_var  = var * momentum + var_b * (1 - momentum)        (result 2)
+ *   saved_mean = mean_b, saved_var = var_b        (results 3, 4, opset < 14)
+ * var_b is the population variance (ONNX's reference and test data), all
+ * [C] results float32, momentum 0.9 by default. Written as reduce_mean,
+ * sub, mul, add, sqrt and div nodes, so every pass, the interpreter and the
+ * backend run it as they run those ops (no batchnorm node: fold-bn, which
+ * folds inference statistics, never sees it).
+ */
+static cv_status lower_batchnorm_training(imp *im, cv_value **ins)
+{
+	cv_status st = CV_OK;
+	cv_value *x = ins[0], *m, *d = NULL, *v, *e, *k = NULL, *sc, *b, *t2[2];
+	float eps = attr_float(NODE, "epsilon", 1e-5f), mom = attr_float(NODE, "momentum", 0.9f);
+	int64_t c;
+	cv_type ct, bt;
+	cv_attrs ra;
+	size_t i;
+	int j;
+
+	if (x->type.rank < 2)
+		return imp_error(im, CV_ERR_INPUT, "input rank %d; BatchNormalization needs [N,C,...]",
+				 x->type.rank);
+	if (NODE->n_output > (im->opset >= 14 ? 3u : 5u))
+		return imp_error(im, CV_ERR_INPUT, "%zu results, at most %d at opset %d", NODE->n_output,
+				 im->opset >= 14 ? 3 : 5, (int)im->opset);
+	c = x->type.dims[1];
+	for (j = 1; j < 5; j++)
+		if (cv_type_numel(&ins[j]->type) != c)
+			return imp_error(im, CV_ERR_INPUT, "operand %d ('%s') has %lld values for %lld channels", j,
+					 ins[j]->name, (long long)cv_type_numel(&ins[j]->type), (long long)c);
+	memset(&ra, 0, sizeof ra);
+	ra.reduce.keepdims = 1;
+	for (j = 0; j < x->type.rank; j++)
+		if (j != 1)
+			ra.reduce.axes |= 1u << j;
+	bt = x->type; /* [1,C,1,...]: broadcasts over x */
+	bt.layout = CV_LAYOUT_PLAIN;
+	for (j = 0; j < bt.rank; j++)
+		bt.dims[j] = j == 1 ? c : 1;
+	memset(&ct, 0, sizeof ct); /* [C] */
+	ct.dtype = CV_F32;
+	ct.rank = 1;
+	ct.dims[0] = c;
+	if (!(m = step(im, CV_OP_REDUCE_MEAN, &x, 1, &ra, NULL, &st)) ||
+	    (st = inner_binary(im, CV_OP_SUB, x, m, &d)) || (st = inner_binary(im, CV_OP_MUL, d, d, &t2[0])) ||
+	    !(v = step(im, CV_OP_REDUCE_MEAN, &t2[0], 1, &ra, NULL, &st)) || !(e = bn_scalar(im, eps, &st)) ||
+	    (st = inner_binary(im, CV_OP_ADD, v, e, &t2[1])) || !(t2[1] = step(im, CV_OP_SQRT, &t2[1], 1, NULL, NULL, &st)) ||
+	    !(sc = view(im, ins[1], &bt, &st)) || !(b = view(im, ins[2], &bt, &st)) ||
+	    (st = inner_binary(im, CV_OP_DIV, sc, t2[1], &k)) || (st = inner_binary(im, CV_OP_MUL, d, k, &t2[0])))
+		return st;
+	t2[1] = b;
+	if ((st = finish(im, CV_OP_ADD, t2, 2, NULL, 1, NULL)))
+		return st;
+	for (i = 1; i < NODE->n_output; i++) {
+		if (!NODE->output[i] || !NODE->output[i][0] || !imp_name_used(im, NODE->output[i], &st)) {
+			if (st)
+				return imp_error(im, st, "out of memory");
+			continue;
+		}
+		if (i <= 2) {
+			cv_value *stat = view(im, ins[i + 2], &ct, &st), *batch = i == 1 ? m : v;
+			if (!stat || !(batch = step(im, CV_OP_RESHAPE, &batch, 1, NULL, &ct, &st)) ||
+			    (st = bn_running(im, i, stat, batch, mom)))
+				return st;
+		} else { /* saved_mean, saved_var */
+			cv_value *batch = i == 3 ? m : v;
+			if ((st = bind_result(im, i, CV_OP_RESHAPE, &batch, 1, &ct)))
+				return st;
+		}
+	}
+	return CV_OK;
+}
+
+/* Whether a BatchNormalization node trains (lower_batchnorm_training). */
+static int bn_is_training(imp *im, cv_status *st)
+{
+	size_t i;
+
+	if (im->opset >= 14)
+		return attr_int(NODE, "training_mode", 0) != 0;
+	if (im->opset < 7 && attr_int(NODE, "is_test", 0))
+		return 0; /* test mode: a used statistic is refused (only_first_result) */
+	for (i = 1; i < NODE->n_output; i++)
+		if (NODE->output[i] && NODE->output[i][0] && imp_name_used(im, NODE->output[i], st))
+			return 1;
+	return 0;
+}
+
 static cv_status lower_batchnorm(imp *im)
 {
 	cv_status st = CV_OK;
@@ -545,13 +691,15 @@ static cv_status lower_batchnorm(imp *im)
 	for (i = 0; i < 5; i++)
 		if (!(ins[i] = operand(im, i, 1, &st)) || (st = need_f32(im, ins[i], i)))
 			return st;
-	if ((st = only_first_result(im)))
-		return st;
-	if (attr_int(NODE, "training_mode", 0))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "training_mode=1 is not supported");
 	/* opsets < 9: spatial=0 keeps statistics per (channel, position) */
 	if (im->opset < 9 && !attr_int(NODE, "spatial", 1))
 		return imp_error(im, CV_ERR_UNSUPPORTED, "spatial=0 is not supported");
+	if (bn_is_training(im, &st))
+		return lower_batchnorm_training(im, ins);
+	if (st)
+		return imp_error(im, st, "out of memory");
+	if ((st = only_first_result(im)))
+		return st;
 	memset(&a, 0, sizeof a);
 	a.bn_eps = attr_float(NODE, "epsilon", 1e-5f);
 	return finish_on_unit_h(im, CV_OP_BATCHNORM, ins, 5, &a);
@@ -887,15 +1035,19 @@ static cv_status lower_sqrt(imp *im) { return lower_math1(im, CV_OP_SQRT); }
  * passes see the ops they match and fuse. Any other exponent, constant or
  * run-time, is the pow op, broadcast NumPy-style.
  */
-/* The pow op; a constant exponent of another dtype (an int64 2 ...) becomes
- * float32 first, as ONNX Runtime computes float Pow with any exponent type. */
+/* The pow op. A float32 base with a constant exponent of another dtype (an
+ * int64 2 ...) takes the exponent as float32, so the float kernels run it.
+ * Any other mix (an integer base, a run-time integer exponent: Pow-12 and
+ * later) is the typed pow, the result of the base's dtype. */
 static cv_status lower_pow_op(imp *im, cv_value *x, cv_value *e)
 {
 	cv_status st;
 	cv_value *ins[2] = {x, e};
 	int64_t i, n = cv_type_numel(&e->type);
 
-	if (e->kind == CV_VALUE_CONST && e->type.dtype != CV_F32) {
+	if ((st = need_number(im, e, 1)))
+		return st;
+	if (x->type.dtype == CV_F32 && e->kind == CV_VALUE_CONST && e->type.dtype != CV_F32) {
 		cv_type t = e->type;
 		float *v;
 		t.dtype = CV_F32;
@@ -905,8 +1057,9 @@ static cv_status lower_pow_op(imp *im, cv_value *x, cv_value *e)
 		for (i = 0; i < n; i++)
 			v[i] = (float)const_float_at(e, i);
 	}
-	if ((st = need_f32(im, ins[1], 1)))
-		return st;
+	if (im->opset < 12 && x->type.dtype != ins[1]->type.dtype)
+		return imp_error(im, CV_ERR_INPUT, "base is %s, exponent %s; Pow before opset 12 takes "
+				 "one type", cv_dtype_name(x->type.dtype), cv_dtype_name(ins[1]->type.dtype));
 	if (im->opset < 7 && (st = legacy_broadcast(im, ins)))
 		return st;
 	return finish(im, CV_OP_POW, ins, 2, NULL, 1, NULL);
@@ -918,9 +1071,10 @@ static cv_status lower_pow(imp *im)
 	cv_value *x = operand(im, 0, 1, &st), *e = operand(im, 1, 1, &st), *ins[2];
 	double k;
 
-	if (st || (st = need_f32(im, x, 0)))
+	if (st || (st = need_number(im, x, 0)) || (st = need_number(im, e, 1)))
 		return st;
-	if (e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1 || e->type.rank > x->type.rank)
+	if (x->type.dtype != CV_F32 || e->kind != CV_VALUE_CONST || cv_type_numel(&e->type) != 1 ||
+	    e->type.rank > x->type.rank)
 		return lower_pow_op(im, x, e);
 	k = const_float_at(e, 0);
 	if (k == 2) {
@@ -1027,6 +1181,48 @@ static cv_status lower_pool3d(imp *im, cv_pool_kind kind, cv_value *x, const str
 	return finish(im, CV_OP_RESHAPE, &x, 1, NULL, 1, &t);
 }
 
+/*
+ * MaxPool whose Indices the graph reads, or on integers: the
+ * maxpool_indices op on x [N,C,H,W] or [N,C,D,H,W] (1-D as unit height: with H = 1 both
+ * index orders number [N,C,W] as ONNX does), its results bound to ONNX
+ * results 0 and 1 (an unread Indices is left unbound and dies with it).
+ */
+static cv_status lower_maxpool_indices(imp *im, cv_value *x, const cv_attrs *a)
+{
+	const char *names[2] = {"", ""};
+	cv_status st = CV_OK;
+	cv_node *n;
+	cv_type t;
+	int k;
+
+	if (x->type.rank != 3) /* [N,C,H,W] or [N,C,D,H,W] */
+		return finish(im, CV_OP_MAXPOOL_INDICES, &x, 1, a, 2, NULL);
+	t = unit_h(&x->type, CV_LAYOUT_NCHW);
+	if (!(x = view(im, x, &t, &st)))
+		return st;
+	if (!(n = cv_graph_add_node(im->g, CV_OP_MAXPOOL_INDICES, im->node_name, &x, 1, names, 2)))
+		return imp_error(im, CV_ERR_NOMEM, "out of memory");
+	n->attrs = *a;
+	if ((st = cv_node_infer_types(n, im->d)))
+		return st;
+	for (k = 0; k < 2 && (size_t)k < NODE->n_output; k++) {
+		cv_value *v = n->outputs[k];
+		if (!NODE->output[k] || !NODE->output[k][0])
+			continue;
+		t = drop_h(&v->type);
+		if ((st = bind_result(im, (size_t)k, CV_OP_RESHAPE, &v, 1, &t)))
+			return st;
+	}
+	return CV_OK;
+}
+
+/* Whether the graph reads MaxPool's result 1, the Indices. */
+static int indices_used(imp *im, cv_status *st)
+{
+	return NODE->n_output >= 2 && NODE->output[1] && NODE->output[1][0] &&
+	       imp_name_used(im, NODE->output[1], st);
+}
+
 static cv_status lower_pool(imp *im, cv_pool_kind kind)
 {
 	cv_status st = CV_OK;
@@ -1035,9 +1231,18 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	cv_attrs a;
 	cv_type t;
 	char b1[96], b2[96];
-	int n, r;
+	int n, r, typed;
 
-	if (st || (st = need_f32(im, x, 0)) || (st = only_first_result(im)))
+	if (st)
+		return st;
+	/* max pooling moves elements: integers take it too (the typed kernel) */
+	typed = kind == CV_POOL_MAX && (indices_used(im, &st) || x->type.dtype != CV_F32);
+	if (st)
+		return imp_error(im, st, "out of memory");
+	if (typed && NODE->n_output > 2)
+		return imp_error(im, CV_ERR_INPUT, "%zu results, MaxPool has at most 2", NODE->n_output);
+	if ((kind == CV_POOL_MAX ? (st = need_number(im, x, 0)) : (st = need_f32(im, x, 0))) ||
+	    (!typed && (st = only_first_result(im))))
 		return st;
 	r = x->type.rank;
 	if (r < 3 || r > 5)
@@ -1050,8 +1255,6 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	if (n != s.nsp)
 		return imp_error(im, CV_ERR_INPUT, "kernel_shape must have %d values for a rank-%d input",
 				 s.nsp, r);
-	if (attr_int(NODE, "storage_order", 0))
-		return imp_error(im, CV_ERR_UNSUPPORTED, "storage_order=1 is not supported");
 	if ((st = read_spatial(im, &x->type, &s, 0)))
 		return st;
 	/* ONNX Runtime: "Pad should be smaller than kernel" (explicit pads;
@@ -1064,10 +1267,35 @@ static cv_status lower_pool(imp *im, cv_pool_kind kind)
 	for (n = 0; n < s.nsp; n++)
 		if (kind == CV_POOL_AVG && s.dilations[n] != 1)
 			return imp_error(im, CV_ERR_UNSUPPORTED, "dilated average pooling is not supported");
-	if (r == 5)
+	if (r == 5 && !typed)
 		return lower_pool3d(im, kind, x, &s);
-	to_2d(&s);
-	pool_attrs(im, kind, &s, &a);
+	if (r == 5) { /* the 3-D maxpool_indices: (h, w) as in 2-D, d in depth[] */
+		struct spatial hw = s;
+		int k;
+		for (k = 0; k < 2; k++) {
+			hw.kernel[k] = s.kernel[1 + k];
+			hw.strides[k] = s.strides[1 + k];
+			hw.dilations[k] = s.dilations[1 + k];
+			hw.pads[k] = s.pads[1 + k];
+			hw.pads[2 + k] = s.pads[4 + k];
+		}
+		pool_attrs(im, kind, &hw, &a);
+		a.pool.depth[0] = s.kernel[0];
+		a.pool.depth[1] = s.strides[0];
+		a.pool.depth[2] = s.dilations[0];
+		a.pool.depth[3] = s.pads[0];
+		a.pool.depth[4] = s.pads[3];
+	} else {
+		to_2d(&s);
+		pool_attrs(im, kind, &s, &a);
+	}
+	if (typed) {
+		/* storage_order orders the Indices only; the values are the same */
+		if ((a.pool.storage_order = (int)attr_int(NODE, "storage_order", 0)) & ~1)
+			return imp_error(im, CV_ERR_INPUT, "storage_order is %d; 0 or 1",
+					 (int)attr_int(NODE, "storage_order", 0));
+		return lower_maxpool_indices(im, x, &a);
+	}
 	if (r == 4)
 		return finish(im, CV_OP_POOL2D, &x, 1, &a, 1, NULL);
 	t = unit_h(&x->type, CV_LAYOUT_NCHW);
@@ -2252,7 +2480,8 @@ static cv_status cast_to_dtype(imp *im, cv_value *x, int32_t to)
 
 	if (dt < 0)
 		return imp_error(im, CV_ERR_UNSUPPORTED, "casts to %s; convc runs float32, float64, float16, "
-				 "bfloat16, int64, int32, int8, uint8 and bool tensors only", onnx_dtype_name(to));
+				 "bfloat16, int64, int32, int16, int8, uint64, uint32, uint16, uint8 and bool "
+				 "tensors only", onnx_dtype_name(to));
 	if ((cv_dtype)dt == x->type.dtype)
 		return alias(im, x);
 	memset(&a, 0, sizeof a);

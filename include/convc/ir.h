@@ -37,6 +37,10 @@ typedef enum cv_dtype {
 	CV_U8,
 	CV_BOOL,     /* one byte, 0 or 1 */
 	CV_BF16,     /* bfloat16: the upper 16 bits of an IEEE float32 */
+	CV_I16,
+	CV_U16,
+	CV_U32,
+	CV_U64,      /* read as an int64 (cv_elem_get_i) holds its bits; compare unsigned */
 	CV_DTYPE_COUNT
 } cv_dtype;
 
@@ -190,7 +194,15 @@ typedef struct cv_pool_attrs {
 	int64_t dilations[2];
 	int count_include_pad; /* avg: padded positions count in the divisor */
 	int ceil_mode;         /* out = ceil(...) + 1; a window starting in the end padding is dropped */
+	int storage_order;     /* maxpool_indices: 0 row-major, 1 column-major indices (ONNX) */
+	int64_t depth[5];      /* maxpool_indices on x [N,C,D,H,W] only: kernel, stride, dilation,
+				* front pad, back pad along D (the others are h, w); 0s for 2-D */
 } cv_pool_attrs;
+
+/* Window k (0 = the first spatial dim) of a pool over nd spatial dims (2;
+ * 3 for a maxpool_indices on [N,C,D,H,W], window 0 from depth[]) as
+ * {kernel, stride, dilation, begin pad, end pad}. */
+void cv_pool_window(const cv_pool_attrs *a, int nd, int k, int64_t w[5]);
 
 typedef struct cv_reduce_attrs {
 	uint32_t axes;   /* bit k set: dim k is reduced */
@@ -453,7 +465,8 @@ void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
 
 /* The case labels of the ops that exist for tensors of any dtype and have
  * no float32-only kernel (cast, the comparisons, not/and/or/xor, where,
- * argmax/argmin, gather): `switch (op) { CV_CASE_TYPED_OPS: ... }`. */
+ * argmax/argmin, gather, maxpool_indices with its i64 result):
+ * `switch (op) { CV_CASE_TYPED_OPS: ... }`. */
 #define CV_CASE_TYPED_OPS \
 	case CV_OP_CAST: \
 	case CV_OP_EQUAL: \
@@ -468,7 +481,8 @@ void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
 	case CV_OP_WHERE: \
 	case CV_OP_ARGMAX: \
 	case CV_OP_ARGMIN: \
-	case CV_OP_GATHER
+	case CV_OP_GATHER: \
+	case CV_OP_MAXPOOL_INDICES
 
 /* Whether node n runs on the typed paths (interp_typed.c, emit_typed.c):
  * one of CV_CASE_TYPED_OPS, or an operand or result that is not f32. */

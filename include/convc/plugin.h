@@ -59,10 +59,15 @@ extern "C" {
  *    the layouts ncdhw and oidhw were appended (CV_LAYOUT_COUNT grew);
  *    cv_dtype took CV_BF16 (CV_DTYPE_COUNT grew); cast, the comparisons,
  *    not/and/or/xor, where, argmax, argmin and gather were appended to the op table
- *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg);
- *    conv_transpose3d was appended to the op table, the layout iodhw to
- *    the layouts, and cv_conv3d_attrs took output_padding (appended). */
-#define CV_PLUGIN_ABI_VERSION 9u
+ *    with CV_ATTRS_CAST and CV_ATTRS_ARG (cv_attrs: cast_to, arg).
+ * 10: conv_transpose3d was appended to the op table, the layout iodhw to
+ *    the layouts, and cv_conv3d_attrs took output_padding (appended);
+ *    maxpool_indices was appended to the op table (two results; one of
+ *    CV_CASE_TYPED_OPS) and cv_pool_attrs took storage_order and depth
+ *    (appended; cv_pool_window() is new);
+ *    cv_dtype took CV_I16, CV_U16, CV_U32 and CV_U64 (appended;
+ *    CV_DTYPE_COUNT grew). */
+#define CV_PLUGIN_ABI_VERSION 10u
 
 typedef struct cv_plugin_info {
 	uint32_t abi_version; /* CV_PLUGIN_ABI_VERSION the plugin was built with */

@@ -667,6 +667,22 @@ def _in_count(c):
     return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"scale has 3", r"2 channels"])
 
 
+@case("pow_bool_exponent", "Pow-15 with a bool exponent (ONNX allows numbers only) -> exit 1")
+def _pow_bool(c):
+    m = save(one_node_model("Pow", ["e"], 15, [np_init("e", [True, False], "bool")], xshape=(1, 2)),
+             os.path.join(c.dir, "pow_bool.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"bool", r"numbers"])
+
+
+@case("bn_training_channel_count", "training-mode BatchNormalization whose mean has 3 values for 2 channels -> exit 1")
+def _bn_train_count(c):
+    inits = [np_init("s", [1.0, 1.0], "float32"), np_init("b", [0.0, 0.0], "float32"),
+             np_init("m", [0.0, 0.0, 0.0], "float32"), np_init("v", [1.0, 1.0], "float32")]
+    m = save(one_node_model("BatchNormalization", ["s", "b", "m", "v"], 15, inits, n_out=3, training_mode=1),
+             os.path.join(c.dir, "bn_train.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"3 values", r"2 channels"])
+
+
 # ---- hostile models: resource limits and contradictory attributes ----------
 
 def attr_case(c, fname, model, keys, exit=BAD_INPUT):

@@ -61,11 +61,19 @@ def init(name, arr):
     return numpy_helper.from_array(arr, name)
 
 
-def graph(nodes, inputs, outputs, inits=()):
-    """inputs: {name: array}; outputs: [name]; output shapes left to ONNX Runtime."""
-    from onnx import helper
-    return helper.make_graph(nodes, "g", [vi(n, list(a.shape)) for n, a in inputs.items()],
-                             [vi(n, None) for n in outputs], list(inits))
+def graph(nodes, inputs, outputs, inits=(), out_dtypes=None):
+    """inputs: {name: array}, each of its array's dtype; outputs: [name], float32 unless
+    out_dtypes {name: numpy dtype} says otherwise; output shapes left to ONNX Runtime."""
+    import numpy as np
+    from onnx import helper, mapping
+
+    def onnx_type(dt):
+        return mapping.NP_TYPE_TO_TENSOR_TYPE[np.dtype(dt)]
+    out_dtypes = out_dtypes or {}
+    return helper.make_graph(nodes, "g", [vi(n, list(a.shape), onnx_type(a.dtype))
+                                          for n, a in inputs.items()],
+                             [vi(n, None, onnx_type(out_dtypes.get(n, np.float32)))
+                              for n in outputs], list(inits))
 
 
 def node(op, ins, outs, **attrs):
@@ -499,6 +507,142 @@ def _lrn1():
     x = {"x": rnd(66, 1, 6, 3, 3)}
     g = graph([node("LRN", ["x"], ["y"], size=3, alpha=0.1, beta=0.5)], x, ["y"])
     return g, x, g
+
+
+@case("op15_pow_integer_types", 15)
+def _pow15():
+    import numpy as np
+    x = {"ai": np.array([[-3, -2, 0, 1], [2, 3, 5, 7]], dtype=np.int32),
+         "ei": np.array([3, 2, 0, 4], dtype=np.int64),
+         "al": np.array([[4, 2, 9, 10], [1, 3, 6, 100]], dtype=np.int64),
+         "ef": f32(0.5, 2.5, -1.0, 1.5),   # a positive base: a NaN has no integer
+         "af": rnd(67, 2, 3, 4),
+         "en": np.array([[[1], [2], [3]]], dtype=np.int32)}
+    return graph([node("Pow", ["ai", "ei"], ["a"]),       # int32 ^ int64 -> int32
+                  node("Pow", ["al", "ef"], ["b"]),       # int64 ^ f32, truncated
+                  node("Pow", ["af", "en"], ["c"]),       # f32 ^ int32, broadcast
+                  node("Pow", ["al", "two"], ["d"]),      # int64 ^ constant int64 2
+                  node("Pow", ["ai", "three"], ["e"])],   # int32 ^ constant f32 3
+                 x, ["a", "b", "c", "d", "e"],
+                 [init("two", ints(2).reshape(())), init("three", f32(3).reshape(()))],
+                 {"a": np.int32, "b": np.int64, "d": np.int64, "e": np.int32}), x
+
+
+def bn_train_twin(x, y, stats, eps, mom, c, rank, names):
+    """Training-mode BatchNormalization written out at opset 13 (ONNX's definition:
+    batch mean and population variance over all dims but 1; running statistics
+    stat * momentum + batch * (1 - momentum)) for ONNX Runtime, which has no
+    training-mode kernel. names: scale, bias, mean, var, as [C] initializers; stats:
+    {onnx result index: output name}, 1/2 running mean/var, 3/4 saved mean/var."""
+    axes = [0] + list(range(2, rank))
+    p = y + "_"
+    bshape = ints(1, c, *([1] * (rank - 2)))
+    nodes = [node("ReduceMean", [x], [p + "m"], axes=axes, keepdims=1),
+             node("Sub", [x, p + "m"], [p + "d"]), node("Mul", [p + "d", p + "d"], [p + "d2"]),
+             node("ReduceMean", [p + "d2"], [p + "v"], axes=axes, keepdims=1),
+             node("Add", [p + "v", p + "eps"], [p + "ve"]), node("Sqrt", [p + "ve"], [p + "sd"]),
+             node("Reshape", [names[0], p + "bs"], [p + "sc"]),
+             node("Reshape", [names[1], p + "bs"], [p + "b"]),
+             node("Div", [p + "sc", p + "sd"], [p + "k"]), node("Mul", [p + "d", p + "k"], [p + "dk"]),
+             node("Add", [p + "dk", p + "b"], [y]),
+             node("Reshape", [p + "m", p + "cs"], [p + "mc"]),
+             node("Reshape", [p + "v", p + "cs"], [p + "vc"])]
+    for k, out in stats.items():
+        batch = p + ("mc" if k in (1, 3) else "vc")
+        if k >= 3:
+            nodes.append(node("Identity", [batch], [out]))
+            continue
+        nodes += [node("Mul", [names[1 + k], p + "mo"], [out + "_a"]),
+                  node("Mul", [batch, p + "rest"], [out + "_b"]),
+                  node("Add", [out + "_a", out + "_b"], [out])]
+    inits = [init(p + "eps", f32(eps).reshape(())), init(p + "mo", f32(mom).reshape(())),
+             init(p + "rest", f32(1 - mom).reshape(())), init(p + "bs", bshape),
+             init(p + "cs", ints(c))]
+    return nodes, inits
+
+
+@case("op15_batchnorm_training_mode", 15)
+def _bn15_train():
+    import numpy as np
+    r = np.random.default_rng(68)
+    x = {"x": rnd(69, 2, 3, 4, 5) * 2 + 0.5, "x1": rnd(70, 3, 2, 7),
+         "s1": (r.random(2) + 0.5).astype(np.float32)}
+    ps = bn_params(3, 71)
+    p1 = [init("b1", f32(0.1, -0.2)), init("m1", f32(0.3, -0.1)), init("v1", f32(1.5, 0.7))]
+    nodes = [node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["y", "rm", "rv"],
+                  training_mode=1, epsilon=1e-3, momentum=0.8),
+             node("Relu", ["y"], ["z"]),
+             # 1-D, a run-time scale, the running var unused, default epsilon and momentum
+             node("BatchNormalization", ["x1", "s1", "b1", "m1", "v1"], ["y1", "rm1", ""],
+                  training_mode=1)]
+    g = graph(nodes, x, ["z", "rm", "rv", "y1", "rm1"], ps + p1)
+    t0, i0 = bn_train_twin("x", "y", {1: "rm", 2: "rv"}, 1e-3, 0.8, 3, 4,
+                           ["scale", "bias", "mean", "var"])
+    t1, i1 = bn_train_twin("x1", "y1", {1: "rm1"}, 1e-5, 0.9, 2, 3, ["s1", "b1", "m1", "v1"])
+    twin = graph(t0 + [node("Relu", ["y"], ["z"])] + t1, x, ["z", "rm", "rv", "y1", "rm1"],
+                 ps + p1 + i0 + i1)
+    return g, x, twin
+
+
+@case("op9_batchnorm_training_saved_statistics", 9)
+def _bn9_train():
+    x = {"x": rnd(72, 3, 4, 3, 3) - 0.3}
+    ps = bn_params(4, 73)
+    outs = ["y", "rm", "rv", "sm", "sv"]
+    g = graph([node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], outs,
+                    epsilon=1e-4, momentum=0.7)], x, outs, ps)
+    t, i = bn_train_twin("x", "y", {1: "rm", 2: "rv", 3: "sm", 4: "sv"}, 1e-4, 0.7, 4, 4,
+                         ["scale", "bias", "mean", "var"])
+    return g, x, graph(t, x, outs, ps + i)
+
+
+@case("op12_maxpool_indices", 12)
+def _maxpool_idx():
+    import numpy as np
+    x = {"x": rnd(74, 2, 3, 7, 8), "x1": rnd(75, 2, 3, 11),
+         "q": np.random.default_rng(76).integers(-128, 127, (1, 2, 5, 6)).astype(np.int8)}
+    nodes = [node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),   # NHWC at -O2: a barrier
+             node("MaxPool", ["c"], ["p", "i"], kernel_shape=[3, 3], strides=[2, 2],
+                  pads=[1, 1, 1, 1]),
+             node("Relu", ["p"], ["r"]),
+             node("MaxPool", ["x"], ["p2", "i2"], kernel_shape=[2, 3], strides=[1, 2],
+                  dilations=[2, 1], storage_order=1, ceil_mode=1),
+             node("MaxPool", ["x1"], ["p1", "i1"], kernel_shape=[3], strides=[2], pads=[1, 0]),
+             node("MaxPool", ["q"], ["pq", "iq"], kernel_shape=[2, 2], auto_pad="SAME_UPPER"),
+             node("MaxPool", ["q"], ["pq2"], kernel_shape=[3, 2], strides=[2, 1])]
+    x["x3"] = rnd(79, 1, 2, 5, 6, 7)
+    nodes += [node("MaxPool", ["x3"], ["p3", "i3"], kernel_shape=[2, 3, 2], strides=[2, 1, 2],
+                   pads=[1, 0, 1, 0, 1, 1]),
+              node("MaxPool", ["x3"], ["p4", "i4"], kernel_shape=[3, 2, 2], dilations=[1, 2, 1],
+                   storage_order=1, ceil_mode=1, strides=[2, 2, 2])]
+    outs = ["r", "i", "p2", "i2", "p1", "i1", "pq", "iq", "pq2", "p3", "i3", "p4", "i4"]
+    i64 = {o: np.int64 for o in ["i", "i2", "i1", "iq", "i3", "i4"]}
+    i64.update({"pq": np.int8, "pq2": np.int8})
+    return graph(nodes, x, outs, [init("w", rnd(77, 4, 3, 3, 3, scale=0.3))], i64), x
+
+
+@case("op13_max_min_uint32_uint64", 13)
+def _maxmin_ints():
+    import numpy as np
+    from onnx import TensorProto
+    r = np.random.default_rng(78)
+    big = np.array([1, 2 ** 63 + 5, 2 ** 64 - 1, 7, 2 ** 63 - 1, 3], dtype=np.uint64)
+    # (ONNX Runtime has no int16/uint16 Max/Min: the node tests cover those)
+    x = {"au32": r.integers(0, 2 ** 32 - 1, (2, 3)).astype(np.uint32),
+         "bu32": np.array([2 ** 31 + 1, 5, 2 ** 32 - 2], dtype=np.uint32),
+         "au64": big.reshape(2, 3), "bu64": big[::-1].copy().reshape(2, 3)}
+    nodes, outs, dts = [], [], {}
+    for t, dt in (("u32", np.uint32), ("u64", np.uint64)):
+        for op in ("Max", "Min"):
+            o = op.lower() + t
+            nodes.append(node(op, ["a" + t, "b" + t], [o]))
+            outs.append(o)
+            dts[o] = dt
+    nodes += [node("Cast", ["au64"], ["f"], to=TensorProto.FLOAT),  # above 2^63 too
+              node("Abs", ["au64"], ["ab"]), node("Div", ["au64", "bu64"], ["dv"])]
+    outs += ["f", "ab", "dv"]
+    dts.update({"ab": np.uint64, "dv": np.uint64})
+    return graph(nodes, x, outs, (), dts), x
 
 
 # ---- generation ---------------------------------------------------------------------

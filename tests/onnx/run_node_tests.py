@@ -113,7 +113,8 @@ def tensor_file_to_array(path):
 # patterns, as the test data stores it).
 NPY_DTYPES = {"FLOAT": "float32", "DOUBLE": "float64", "FLOAT16": "float16",
               "BFLOAT16": "uint16", "INT64": "int64", "INT32": "int32", "INT8": "int8",
-              "UINT8": "uint8", "BOOL": "bool"}
+              "UINT8": "uint8", "BOOL": "bool", "INT16": "int16", "UINT16": "uint16",
+              "UINT32": "uint32", "UINT64": "uint64"}
 
 
 def npy_dtype(elem_type):

@@ -766,14 +766,14 @@ const char *cvrt_isa_name(void);
  */
 enum cvrt_dtype {
 	CVRT_F32 = 0, CVRT_F64, CVRT_F16, CVRT_I64, CVRT_I32, CVRT_I8, CVRT_U8, CVRT_BOOL,
-	CVRT_BF16
+	CVRT_BF16, CVRT_I16, CVRT_U16, CVRT_U32, CVRT_U64
 };
 
 /* Bytes per element of dtype (0 for an unknown one). */
 static inline int cvrt_dtype_size(int dtype)
 {
-	static const unsigned char size[] = {4, 8, 2, 8, 4, 1, 1, 1, 2};
-	return dtype >= 0 && dtype <= CVRT_BF16 ? size[dtype] : 0;
+	static const unsigned char size[] = {4, 8, 2, 8, 4, 1, 1, 1, 2, 2, 2, 4, 8};
+	return dtype >= 0 && dtype <= CVRT_U64 ? size[dtype] : 0;
 }
 
 /* cvrt_strided_copy and cvrt_copy_rows for elements of esize bytes
@@ -803,6 +803,16 @@ enum cvrt_binary_x_op {
 };
 void cvrt_binary_x(int dtype, int op, int ndim, const int64_t *out_dims, const void *a,
 		   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
+
+/*
+ * ONNX Pow with mixed or non-float32 dtypes: y = a^b broadcast as
+ * cvrt_binary_x, a of a_dtype, b of b_dtype (any number dtype), y of
+ * a_dtype. Computed as pow() in double and converted as cvrt_cast converts
+ * a float64 (an integer result truncates toward zero), as ONNX Runtime's
+ * std::pow does. No aliasing.
+ */
+void cvrt_pow_x(int a_dtype, int b_dtype, int ndim, const int64_t *out_dims, const void *a,
+		const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
 
 /* y[i] = -x[i], |x[i]| (dtype; integers wrap) or !x[i] (bool), i < count. */
 enum cvrt_unary_x_op { CVRT_NEG = 0, CVRT_ABS, CVRT_NOT };
@@ -839,5 +849,30 @@ void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len
  */
 void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,
 		 const void *x, const void *idx, int64_t n_idx, void *y);
+
+/*
+ * Max pooling on x of any number dtype with ONNX MaxPool's Indices:
+ * x [n, c, h, w] (NCHW), y [n, c, oh, ow] of dtype, windows as cvrt_maxpool2d
+ * (p; count_include_pad unused). Each y is the window's first largest
+ * element (floats from -inf, a NaN never wins; integers exactly); a window
+ * with no element of x gives -inf (0 for integers). indices (NULL: none
+ * written) [n, c, oh, ow] int64 gets that element's flattened index in x:
+ * (n*c + ci)*h*w + yy*w + xx, or with storage_order 1 (column-major within
+ * the plane) (n*c + ci)*h*w + xx*h + yy; the plane's first element when no
+ * element is in the window. One thread. No aliasing.
+ */
+void cvrt_maxpool2d_x(int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,
+		      void *y, int64_t *indices);
+
+/*
+ * cvrt_maxpool2d_x over three spatial dims: x [planes, d, h, w] (planes =
+ * n*c; in_dims {d, h, w}), y and indices [planes, od, oh, ow] (out_dims);
+ * win: per dim d, h, w five values, kernel, stride, dilation, begin pad,
+ * end pad (ONNX MaxPool's 3-D window). Indices count from x's first
+ * element: plane*d*h*w + (zd*h + zh)*w + zw, or with storage_order 1
+ * plane*d*h*w + (zw*h + zh)*d + zd. One thread. No aliasing.
+ */
+void cvrt_maxpool3d_x(int dtype, int64_t planes, const int64_t *in_dims, const int64_t *out_dims,
+		      const int64_t *win, int storage_order, const void *x, void *y, int64_t *indices);
 
 #endif

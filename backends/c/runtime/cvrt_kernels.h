@@ -160,6 +160,10 @@
 	  (int dtype, int op, int ndim, const int64_t *out_dims, const void *a,           \
 	   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y),   \
 	  (dtype, op, ndim, out_dims, a, a_strides, b, b_strides, y))                     \
+	V(cvrt_pow_x,                                                                     \
+	  (int a_dtype, int b_dtype, int ndim, const int64_t *out_dims, const void *a,    \
+	   const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y),   \
+	  (a_dtype, b_dtype, ndim, out_dims, a, a_strides, b, b_strides, y))              \
 	V(cvrt_unary_x, (int dtype, int op, int64_t count, const void *x, void *y),       \
 	  (dtype, op, count, x, y))                                                       \
 	V(cvrt_cast, (int from, int to, int64_t count, const void *x, void *y),           \
@@ -176,7 +180,16 @@
 	V(cvrt_gather,                                                                    \
 	  (int esize, int idx_dtype, int64_t outer, int64_t len, int64_t inner,           \
 	   const void *x, const void *idx, int64_t n_idx, void *y),                       \
-	  (esize, idx_dtype, outer, len, inner, x, idx, n_idx, y))
+	  (esize, idx_dtype, outer, len, inner, x, idx, n_idx, y))                        \
+	V(cvrt_maxpool2d_x,                                                               \
+	  (int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,      \
+	   void *y, int64_t *indices),                                                    \
+	  (dtype, p, storage_order, x, y, indices))                                       \
+	V(cvrt_maxpool3d_x,                                                               \
+	  (int dtype, int64_t planes, const int64_t *in_dims, const int64_t *out_dims,    \
+	   const int64_t *win, int storage_order, const void *x, void *y,                 \
+	   int64_t *indices),                                                             \
+	  (dtype, planes, in_dims, out_dims, win, storage_order, x, y, indices))
 
 #define CVRT_FAMILIES(F)                                      \
 	F(gemm, CVRT_GEMM_KERNELS, "", 1)                     \

@@ -15,11 +15,14 @@
 #define cvrt_copy_rows_x CVRT_FN(cvrt_copy_rows_x)
 #define cvrt_pad_x CVRT_FN(cvrt_pad_x)
 #define cvrt_binary_x CVRT_FN(cvrt_binary_x)
+#define cvrt_pow_x CVRT_FN(cvrt_pow_x)
 #define cvrt_unary_x CVRT_FN(cvrt_unary_x)
 #define cvrt_cast CVRT_FN(cvrt_cast)
 #define cvrt_where CVRT_FN(cvrt_where)
 #define cvrt_arg CVRT_FN(cvrt_arg)
 #define cvrt_gather CVRT_FN(cvrt_gather)
+#define cvrt_maxpool2d_x CVRT_FN(cvrt_maxpool2d_x)
+#define cvrt_maxpool3d_x CVRT_FN(cvrt_maxpool3d_x)
 
 /* ---- halves: round to nearest even on the way in, exact on the way out ---- */
 
@@ -103,6 +106,10 @@ static int64_t get_i(const void *p, int dt, int64_t i)
 	case CVRT_I8: return ((const int8_t *)p)[i];
 	case CVRT_U8:
 	case CVRT_BOOL: return ((const uint8_t *)p)[i];
+	case CVRT_I16: return ((const int16_t *)p)[i];
+	case CVRT_U16: return ((const uint16_t *)p)[i];
+	case CVRT_U32: return ((const uint32_t *)p)[i];
+	case CVRT_U64: return (int64_t)((const uint64_t *)p)[i]; /* the bits, modulo 2^64 */
 	default: return trunc_i64(get_f(p, dt, i));
 	}
 }
@@ -114,6 +121,7 @@ static double get_f(const void *p, int dt, int64_t i)
 	case CVRT_F64: return ((const double *)p)[i];
 	case CVRT_F16: return f16_to_f32(((const uint16_t *)p)[i]);
 	case CVRT_BF16: return bf16_to_f32(((const uint16_t *)p)[i]);
+	case CVRT_U64: return (double)((const uint64_t *)p)[i];
 	default: return (double)get_i(p, dt, i);
 	}
 }
@@ -128,6 +136,9 @@ static void set_f(void *p, int dt, int64_t i, double v)
 	case CVRT_F16: ((uint16_t *)p)[i] = f32_to_f16((float)v); break;
 	case CVRT_BF16: ((uint16_t *)p)[i] = f32_to_bf16((float)v); break;
 	case CVRT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+	case CVRT_U64: /* from 2^63 up the unsigned range, saturating at 2^64 - 1 */
+		((uint64_t *)p)[i] = v >= 0x1p64 ? UINT64_MAX : v >= 0x1p63 ? (uint64_t)v : (uint64_t)trunc_i64(v);
+		break;
 	default: set_i(p, dt, i, trunc_i64(v)); break;
 	}
 }
@@ -141,6 +152,10 @@ static void set_i(void *p, int dt, int64_t i, int64_t v)
 	case CVRT_I8: ((int8_t *)p)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
 	case CVRT_U8: ((uint8_t *)p)[i] = (uint8_t)(uint64_t)v; break;
 	case CVRT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+	case CVRT_I16: ((int16_t *)p)[i] = (int16_t)(uint16_t)(uint64_t)v; break;
+	case CVRT_U16: ((uint16_t *)p)[i] = (uint16_t)(uint64_t)v; break;
+	case CVRT_U32: ((uint32_t *)p)[i] = (uint32_t)(uint64_t)v; break;
+	case CVRT_U64: ((uint64_t *)p)[i] = (uint64_t)v; break;
 	default: set_f(p, dt, i, (double)v); break;
 	}
 }
@@ -285,6 +300,27 @@ static int64_t int_op(int op, int64_t a, int64_t b)
 	}
 }
 
+/* uint64: the ops whose result depends on the sign bit, on the unsigned
+ * values (add, sub, mul and logic go through int_op: the same bits). */
+static int u64_signed_differs(int op)
+{
+	return op == CVRT_DIV || op == CVRT_MAX || op == CVRT_MIN || (op >= CVRT_EQUAL && op <= CVRT_GREATER_EQUAL);
+}
+
+static int64_t u64_op(int op, uint64_t a, uint64_t b)
+{
+	switch (op) {
+	case CVRT_DIV: return b ? (int64_t)(a / b) : 0;
+	case CVRT_MAX: return (int64_t)(a > b ? a : b);
+	case CVRT_MIN: return (int64_t)(a < b ? a : b);
+	case CVRT_EQUAL: return a == b;
+	case CVRT_LESS: return a < b;
+	case CVRT_GREATER: return a > b;
+	case CVRT_LESS_EQUAL: return a <= b;
+	default: return a >= b; /* CVRT_GREATER_EQUAL */
+	}
+}
+
 static double float_op(int op, double a, double b)
 {
 	switch (op) {
@@ -318,9 +354,26 @@ void cvrt_binary_x(int dtype, int op, int ndim, const int64_t *out_dims, const v
 			double r = float_op(op, get_f(a, dtype, w.off[0]), get_f(b, dtype, w.off[1]));
 			/* a half computes in float and rounds back, as a float op would */
 			set_f(y, ydt, k, dtype == CVRT_F16 || dtype == CVRT_BF16 ? (double)(float)r : r);
+		} else if (dtype == CVRT_U64 && u64_signed_differs(op)) {
+			set_i(y, ydt, k, u64_op(op, (uint64_t)get_i(a, dtype, w.off[0]), (uint64_t)get_i(b, dtype, w.off[1])));
 		} else {
 			set_i(y, ydt, k, int_op(op, get_i(a, dtype, w.off[0]), get_i(b, dtype, w.off[1])));
 		}
+		walk_next(&w, out_dims, st, 2);
+	}
+}
+
+void cvrt_pow_x(int a_dtype, int b_dtype, int ndim, const int64_t *out_dims, const void *a,
+		const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y)
+{
+	const int64_t *st[2] = {a_strides, b_strides};
+	int64_t k, n = count_of(ndim, out_dims);
+	walk w;
+
+	memset(&w, 0, sizeof w);
+	w.nd = ndim;
+	for (k = 0; k < n; k++) {
+		set_f(y, a_dtype, k, pow(get_f(a, a_dtype, w.off[0]), get_f(b, b_dtype, w.off[1])));
 		walk_next(&w, out_dims, st, 2);
 	}
 }
@@ -337,7 +390,8 @@ void cvrt_unary_x(int dtype, int op, int64_t count, const void *x, void *y)
 			set_f(y, dtype, k, op == CVRT_NEG ? -v : fabs(v));
 		} else {
 			int64_t v = get_i(x, dtype, k);
-			set_i(y, dtype, k, op == CVRT_NEG || v < 0 ? (int64_t)(0 - (uint64_t)v) : v);
+			int neg = op == CVRT_NEG || (v < 0 && dtype != CVRT_U64); /* |u64| is itself */
+			set_i(y, dtype, k, neg ? (int64_t)(0 - (uint64_t)v) : v);
 		}
 	}
 }
@@ -346,7 +400,7 @@ void cvrt_cast(int from, int to, int64_t count, const void *x, void *y)
 {
 	int64_t k;
 
-	if (is_float(from))
+	if (is_float(from) || (from == CVRT_U64 && is_float(to)))
 		for (k = 0; k < count; k++)
 			set_f(y, to, k, get_f(x, from, k));
 	else
@@ -388,6 +442,10 @@ void cvrt_arg(int dtype, int is_min, int select_last, int64_t outer, int64_t len
 					double v = get_f(x, dtype, p), bv = get_f(x, dtype, q);
 					better = is_min ? v < bv : v > bv;
 					same = v == bv;
+				} else if (dtype == CVRT_U64) {
+					uint64_t v = (uint64_t)get_i(x, dtype, p), bv = (uint64_t)get_i(x, dtype, q);
+					better = is_min ? v < bv : v > bv;
+					same = v == bv;
 				} else {
 					int64_t v = get_i(x, dtype, p), bv = get_i(x, dtype, q);
 					better = is_min ? v < bv : v > bv;
@@ -417,4 +475,87 @@ void cvrt_gather(int esize, int idx_dtype, int64_t outer, int64_t len, int64_t i
 			else
 				memcpy(dst, (const unsigned char *)x + (o * len + i) * (int64_t)row, row);
 		}
+}
+
+/* Whether element q of x beats the best so far (p; have: there is one):
+ * strictly greater, floats from -inf (a NaN never wins), integers as int64. */
+static int pool_beats(int dtype, const void *x, int64_t q, int64_t p, int have)
+{
+	if (is_float(dtype))
+		return get_f(x, dtype, q) > (have ? get_f(x, dtype, p) : -INFINITY);
+	return !have || get_i(x, dtype, q) > get_i(x, dtype, p);
+}
+
+void cvrt_maxpool2d_x(int dtype, const cvrt_pool2d_params *p, int storage_order, const void *x,
+		      void *y, int64_t *indices)
+{
+	int64_t plane = (int64_t)p->h * p->w, c, k = 0;
+	int i, j, r, s;
+
+	for (c = 0; c < (int64_t)p->n * p->c; c++)
+		for (i = 0; i < p->oh; i++)
+			for (j = 0; j < p->ow; j++, k++) {
+				int64_t best = 0, at = 0;
+				int have = 0;
+				for (r = 0; r < p->kh; r++) {
+					int yy = i * p->sh - p->pad_t + r * p->dh;
+					if (yy < 0 || yy >= p->h)
+						continue;
+					for (s = 0; s < p->kw; s++) {
+						int xx = j * p->sw - p->pad_l + s * p->dw;
+						int64_t q = c * plane + (int64_t)yy * p->w + xx;
+						if (xx < 0 || xx >= p->w || !pool_beats(dtype, x, q, best, have))
+							continue;
+						best = q;
+						have = 1;
+						at = storage_order ? (int64_t)xx * p->h + yy : (int64_t)yy * p->w + xx;
+					}
+				}
+				if (have)
+					memcpy((unsigned char *)y + k * cvrt_dtype_size(dtype),
+					       (const unsigned char *)x + best * cvrt_dtype_size(dtype),
+					       (size_t)cvrt_dtype_size(dtype));
+				else
+					set_f(y, dtype, k, is_float(dtype) ? -INFINITY : 0.0);
+				if (indices)
+					indices[k] = c * plane + at;
+			}
+}
+
+void cvrt_maxpool3d_x(int dtype, int64_t planes, const int64_t *in_dims, const int64_t *out_dims,
+		      const int64_t *win, int storage_order, const void *x, void *y, int64_t *indices)
+{
+	int64_t plane = in_dims[0] * in_dims[1] * in_dims[2], p, k = 0, o[3], t[3];
+	int esize = cvrt_dtype_size(dtype), d;
+
+	for (p = 0; p < planes; p++)
+		for (o[0] = 0; o[0] < out_dims[0]; o[0]++)
+			for (o[1] = 0; o[1] < out_dims[1]; o[1]++)
+				for (o[2] = 0; o[2] < out_dims[2]; o[2]++, k++) {
+					int64_t best = 0, at = 0, z[3], q;
+					int have = 0, inside;
+					for (t[0] = 0; t[0] < win[0]; t[0]++)
+						for (t[1] = 0; t[1] < win[5]; t[1]++)
+							for (t[2] = 0; t[2] < win[10]; t[2]++) {
+								for (inside = 1, d = 0; d < 3; d++) {
+									const int64_t *w = win + 5 * d;
+									z[d] = o[d] * w[1] - w[3] + t[d] * w[2];
+									inside &= z[d] >= 0 && z[d] < in_dims[d];
+								}
+								q = p * plane + (z[0] * in_dims[1] + z[1]) * in_dims[2] + z[2];
+								if (!inside || !pool_beats(dtype, x, q, best, have))
+									continue;
+								best = q;
+								have = 1;
+								at = storage_order ? (z[2] * in_dims[1] + z[1]) * in_dims[0] + z[0]
+										   : q - p * plane;
+							}
+					if (have)
+						memcpy((unsigned char *)y + k * esize, (const unsigned char *)x + best * esize,
+						       (size_t)esize);
+					else
+						set_f(y, dtype, k, is_float(dtype) ? -INFINITY : 0.0);
+					if (indices)
+						indices[k] = p * plane + at;
+				}
 }

@@ -7,8 +7,8 @@
  * Uses only the API of model.h. Tensors travel as NumPy .npy files in C
  * order, little-endian, of each input's and output's dtype (model_input_dtype:
  * '<f4' float32, '<f8' float64, '<f2' float16, '<i8' int64, '<i4' int32,
- * '|i1' int8, '|u1' uint8, '|b1' bool; bfloat16, which NumPy lacks, as its
- * bit patterns '<u2'). Errors print one line
+ * '<i2' int16, '|i1' int8, '<u8' uint64, '<u4' uint32, '<u2' uint16, '|u1'
+ * uint8, '|b1' bool; bfloat16, which NumPy lacks, as its bit patterns '<u2'). Errors print one line
  * "model: error: <what>" on stderr and exit 1 (2 for usage errors).
  *
  * --bench N prints "latency_ms median=M min=A max=B runs=N isa=ISA" (ms;
@@ -250,6 +250,8 @@ static const struct {
 	[MODEL_I32] = {"<i4", NULL, "int32", 4},    [MODEL_I8] = {"|i1", "<i1", "int8", 1},
 	[MODEL_U8] = {"|u1", "<u1", "uint8", 1},    [MODEL_BOOL] = {"|b1", "<b1", "bool", 1},
 	[MODEL_BF16] = {"<u2", NULL, "bfloat16 (as uint16 bit patterns)", 2},
+	[MODEL_I16] = {"<i2", NULL, "int16", 2},    [MODEL_U16] = {"<u2", NULL, "uint16", 2},
+	[MODEL_U32] = {"<u4", NULL, "uint32", 4},   [MODEL_U64] = {"<u8", NULL, "uint64", 8},
 };
 
 static int host_is_little(void)

@@ -41,7 +41,7 @@ size_t model_output_size(int i);
  * float32), MODEL_BOOL one byte holding 0 or 1. */
 enum model_dtype {
 	MODEL_F32 = 0, MODEL_F64, MODEL_F16, MODEL_I64, MODEL_I32, MODEL_I8, MODEL_U8, MODEL_BOOL,
-	MODEL_BF16
+	MODEL_BF16, MODEL_I16, MODEL_U16, MODEL_U32, MODEL_U64
 };
 /* The enum model_dtype of input/output i; -1 out of range. */
 int model_input_dtype(int i);
