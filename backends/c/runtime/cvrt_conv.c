@@ -325,6 +325,33 @@ static void nhwc_epilogue(float *yseg, const float *bseg, const float *rseg, int
 	act_inplace(yseg, len, act);
 }
 
+#ifdef FAST_GEMM
+/* G zeroed, then the window geometry of an NHWC conv of shape p as an
+ * implicit GEMM (fg_run): pixels of p->c floats, channels per group
+ * c / group, mg output columns per group in weight panels, Y rows p->m
+ * floats apart. The caller sets x, b, y, bias, act and what else differs. */
+static void igemm_init(igemm *G, const cvrt_conv2d_params *p, int mg)
+{
+	memset(G, 0, sizeof(*G));
+	G->xpix = p->c;
+	G->h = p->h;
+	G->w = p->w;
+	G->ow = p->ow;
+	G->kh = p->kh;
+	G->kw = p->kw;
+	G->sh = p->sh;
+	G->sw = p->sw;
+	G->dh = p->dh;
+	G->dw = p->dw;
+	G->pad_t = p->pad_t;
+	G->pad_l = p->pad_l;
+	G->cg = p->c / p->group;
+	G->pc = CVRT_PANEL_COLS(mg);
+	G->ldb = G->pc;
+	G->ldy = p->m;
+}
+#endif
+
 /* Floats between output pixels of an NHWC conv: m, or p->ldy when set. */
 static int64_t conv_nhwc_ldy(const cvrt_conv2d_params *p)
 {
@@ -494,23 +521,8 @@ void cvrt_conv2d_nhwc(const cvrt_conv2d_params *p, const float *x, const float *
 	{
 		int pw = conv_is_pointwise(p) && (int64_t)p->n * pixels <= INT32_MAX;
 		igemm G;
-		memset(&G, 0, sizeof(G));
+		igemm_init(&G, p, mg);
 		G.plain = pw;
-		G.xpix = p->c;
-		G.h = p->h;
-		G.w = p->w;
-		G.ow = p->ow;
-		G.kh = p->kh;
-		G.kw = p->kw;
-		G.sh = p->sh;
-		G.sw = p->sw;
-		G.dh = p->dh;
-		G.dw = p->dw;
-		G.pad_t = p->pad_t;
-		G.pad_l = p->pad_l;
-		G.cg = cg;
-		G.pc = CVRT_PANEL_COLS(mg);
-		G.ldb = G.pc;
 		G.ldy = conv_nhwc_ldy(p);
 		G.ldr = p->m;
 		G.act = p->act;

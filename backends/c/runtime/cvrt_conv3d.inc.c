@@ -238,25 +238,13 @@ static void conv3d_run(const cvrt_conv3d_params *p, const float *xt, const float
 	int cg = p->c / p->group, mg = p->m / p->group, g, kz;
 	int64_t k = (int64_t)p->kh * p->kw * cg, per = CVRT_PANELS_FLOATS(k, mg);
 	int64_t in_plane = (int64_t)p->h * p->w * p->c, out_plane = (int64_t)p->oh * p->ow * p->m;
+	/* one depth plane's 2-D geometry */
+	cvrt_conv2d_params p2 = {p->n, p->c, p->h, p->w, p->m, p->oh, p->ow, p->kh, p->kw,
+				 p->sh, p->sw, p->dh, p->dw, p->pad_t, p->pad_l, p->group,
+				 {CVRT_ACT_NONE, 0.0f, 0.0f}, 0, 0, 0};
 	igemm G;
 
-	memset(&G, 0, sizeof(G));
-	G.xpix = p->c;
-	G.h = p->h;
-	G.w = p->w;
-	G.ow = p->ow;
-	G.kh = p->kh;
-	G.kw = p->kw;
-	G.sh = p->sh;
-	G.sw = p->sw;
-	G.dh = p->dh;
-	G.dw = p->dw;
-	G.pad_t = p->pad_t;
-	G.pad_l = p->pad_l;
-	G.cg = cg;
-	G.pc = CVRT_PANEL_COLS(mg);
-	G.ldb = G.pc;
-	G.ldy = p->m;
+	igemm_init(&G, &p2, mg);
 	for (g = 0; g < p->group; g++) {
 		float *yg = yt + oz * out_plane + (int64_t)g * mg;
 		if (k0 > k1) { /* no tap reaches the input: bias, then act */
