@@ -336,12 +336,13 @@ static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwi
  *   - Among those, 3x3 output rows whose 3 window rows all lie inside the
  *     input, with activation none, relu or clip: dw3_run for the interior
  *     columns (all 9 taps in registers).
- *   - NCHW with rows too short to vectorize over ox (column stride != 1, or
- *     fewer than 2 vectors of interior columns), at most 49 taps and planes
- *     small enough for a 64 KiB stack tile: blocks of channels are
- *     transposed into a zero-padded NHWC tile and take the above.
+ *   - NCHW, at most 49 taps, where one output row of a vector of channels
+ *     fits a 64 KiB stack tile with its input rows (rows up to about 1000
+ *     pixels for 3x3): blocks of 1 or 2 vectors of channels and bands of
+ *     output rows are transposed into a zero-padded NHWC tile and take the
+ *     above, then transposed back (cvrt_window.c, dw_tile_plan).
  *   - Everything else (other kw, column dilation > 1 or stride > 2, NCHW on
- *     wide rows): the general window loop.
+ *     wider rows): the general window loop.
  * Same results either way: every path sums the taps of a pixel in the same
  * order (ky, then kx) with one multiply-add each.
  */
