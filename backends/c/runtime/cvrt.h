@@ -337,8 +337,8 @@ static inline void cvrt_pack_winograd(int tile, int c, int m, const float *w_hwi
  *     input, with activation none, relu or clip: dw3_run for the interior
  *     columns (all 9 taps in registers).
  *   - NCHW, at most 49 taps, where one output row of a vector of channels
- *     fits a 64 KiB stack tile with its input rows (rows up to about 1000
- *     pixels for 3x3): blocks of 1 or 2 vectors of channels and bands of
+ *     fits a 64 KiB stack tile with its input rows (3x3: rows up to about
+ *     250 pixels with AVX-512, 500 otherwise): blocks of 1 or 2 vectors of channels and bands of
  *     output rows are transposed into a zero-padded NHWC tile and take the
  *     above, then transposed back (cvrt_window.c, dw_tile_plan).
  *   - Everything else (other kw, column dilation > 1 or stride > 2, NCHW on
