@@ -780,6 +780,7 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_ABS:
 	case CV_OP_RECIPROCAL:
 	case CV_OP_SQRT:
+	case CV_OP_NOT:
 		*out = *in_type(n, 0);
 		return CV_OK;
 	case CV_OP_ADD:
@@ -789,6 +790,9 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 	case CV_OP_MAX:
 	case CV_OP_MIN:
 	case CV_OP_POW:
+	case CV_OP_AND:
+	case CV_OP_OR:
+	case CV_OP_XOR:
 		return infer_broadcast(n, out, d);
 	case CV_OP_LRN:
 		return infer_lrn(n, out, d);
@@ -834,13 +838,6 @@ cv_status cv_node_infer(const cv_node *n, cv_type *out, cv_diag *d)
 			return ERR("cast '%s': unknown dtype %d", n->name, (int)n->attrs.cast_to);
 		out->dtype = n->attrs.cast_to;
 		return CV_OK;
-	case CV_OP_NOT:
-		*out = *in_type(n, 0);
-		return CV_OK;
-	case CV_OP_AND:
-	case CV_OP_OR:
-	case CV_OP_XOR:
-		return infer_broadcast(n, out, d);
 	case CV_OP_EQUAL:
 	case CV_OP_LESS:
 	case CV_OP_GREATER:

@@ -430,14 +430,7 @@ cv_status interp_typed_node(const cv_node *n, const void *const *in, void *const
 	int i;
 
 	switch (n->op) {
-	case CV_OP_RESHAPE:
-	case CV_OP_RESHARD:
-	case CV_OP_TRANSPOSE:
-	case CV_OP_EXPAND:
-	case CV_OP_CONCAT:
-	case CV_OP_SPLIT:
-	case CV_OP_SLICE:
-	case CV_OP_PAD:
+	CV_CASE_MOVED_OPS:
 		return run_moved(n, in, out, d);
 	case CV_OP_ADD:
 	case CV_OP_SUB:

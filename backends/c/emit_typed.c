@@ -14,14 +14,7 @@
 int emit_typed_is_moved(cv_op op)
 {
 	switch (op) {
-	case CV_OP_RESHAPE:
-	case CV_OP_RESHARD:
-	case CV_OP_TRANSPOSE:
-	case CV_OP_EXPAND:
-	case CV_OP_CONCAT:
-	case CV_OP_SPLIT:
-	case CV_OP_SLICE:
-	case CV_OP_PAD:
+	CV_CASE_MOVED_OPS:
 		return 1;
 	default:
 		return 0;

@@ -184,14 +184,7 @@ static rp_category categorize(const cv_node *n)
 	case CV_OP_REDUCE_MIN:
 	case CV_OP_REDUCE_L2:
 		return RP_POOL;
-	case CV_OP_RESHAPE:
-	case CV_OP_RESHARD:
-	case CV_OP_TRANSPOSE:
-	case CV_OP_EXPAND:
-	case CV_OP_CONCAT:
-	case CV_OP_SPLIT:
-	case CV_OP_SLICE:
-	case CV_OP_PAD:
+	CV_CASE_MOVED_OPS:
 	case CV_OP_CAST: /* a conversion moves bytes, it computes nothing */
 	case CV_OP_GATHER:
 		return RP_LAYOUT;

@@ -463,6 +463,20 @@ int64_t cv_elem_get_i(const void *p, cv_dtype dt, int64_t i);
 void cv_elem_set_f(void *p, cv_dtype dt, int64_t i, double v);
 void cv_elem_set_i(void *p, cv_dtype dt, int64_t i, int64_t v);
 
+/* The case labels of the ops that only move or copy elements, whatever
+ * their dtype (reshape, reshard, transpose, expand, concat, split, slice,
+ * pad): the typed interpreter and backend run them bytewise and the report
+ * counts them as layout: `switch (op) { CV_CASE_MOVED_OPS: ... }`. */
+#define CV_CASE_MOVED_OPS \
+	case CV_OP_RESHAPE: \
+	case CV_OP_RESHARD: \
+	case CV_OP_TRANSPOSE: \
+	case CV_OP_EXPAND: \
+	case CV_OP_CONCAT: \
+	case CV_OP_SPLIT: \
+	case CV_OP_SLICE: \
+	case CV_OP_PAD
+
 /* The case labels of the ops that exist for tensors of any dtype and have
  * no float32-only kernel (cast, the comparisons, not/and/or/xor, where,
  * argmax/argmin, gather, maxpool_indices with its i64 result):
