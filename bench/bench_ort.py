@@ -50,8 +50,8 @@ TORCH_RUN = os.path.join(HERE, "torch_run.py")
 LINE = re.compile(r"latency_ms median=([0-9.eE+-]+) min=([0-9.eE+-]+) max=([0-9.eE+-]+) "
                   r"runs=(\d+)")
 ISA = re.compile(r"latency_ms .* isa=(\S+)")
-# Same bound as tests/e2e/run_model.py.
-RTOL, ATOL = 1e-4, 1e-5
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import run_model  # noqa: E402  (the e2e bounds: RTOL, ATOL, HALF_U, HALF_ROUNDINGS)
 
 
 def die(msg):
@@ -150,9 +150,9 @@ def check_output(name, entry, out_dir):
         # a half-precision model against ORT running it: R roundings of u each
         # (tests/e2e/run_model.py, HALF_U and half_roundings)
         half = entry.get("half")
-        rtol = (entry.get("half_roundings", 32) * {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8}[half]
-                if half else RTOL)
-        if err > rtol * float(np.abs(ref.astype(np.float64)).max()) + ATOL:
+        rtol = (entry.get("half_roundings", run_model.HALF_ROUNDINGS) * run_model.HALF_U[half]
+                if half else run_model.RTOL)
+        if err > rtol * float(np.abs(ref.astype(np.float64)).max()) + run_model.ATOL:
             return f"no (err {err:.2g})"
     return "yes"
 
@@ -224,8 +224,8 @@ def main():
                 common = ins + ["--bench", str(a.runs), "--threads", str(t)]
                 cmds = {"convc": [os.path.join(out_dir, "model")] + common,
                         "ORT": ["node", ORT_RUN, os.path.join(MODELS, e["file"])] + common}
-                # no PyTorch for a half-precision model: torch 1.13's CPU convs
-                # refuse float16 ("slow_conv2d_cpu" not implemented for 'Half')
+                # no PyTorch for a half-precision model: torch 1.13 has no
+                # float16 CPU conv (its slow_conv2d_cpu rejects the Half dtype)
                 use_torch = a.torch and not e.get("half")
                 if use_torch:
                     cmds["PyTorch"] = [system_python(), TORCH_RUN, name] + common
