@@ -105,9 +105,9 @@ int rp_epilogue_ops(int kind)
 	case CV_ACT_HARD_SWISH:
 		return 4; /* hard-sigmoid and a mul */
 	case CV_ACT_SIGMOID:
-		return 29;
+		return 21; /* -|x|, exp of it (vm_exp_neg: 17), blend on the sign, add, divide */
 	case CV_ACT_SILU:
-		return 30;
+		return 22; /* sigmoid and a mul */
 	case CV_ACT_EXP:
 		return 23;
 	case CV_ACT_MISH:
@@ -115,7 +115,7 @@ int rp_epilogue_ops(int kind)
 	case CV_ACT_LOG:
 		return 33; /* exponent split 5, denormal and special cases 9, atanh series 19 */
 	case CV_ACT_GELU_TANH:
-		return 33; /* sigmoid of the cubic, a mul */
+		return 25; /* the cubic (3), its sigmoid, a mul */
 	case CV_ACT_ELU:
 		return 37; /* expm1 34 (exp's reduction and polynomial, two scalings), compare, mul, blend */
 	case CV_ACT_SELU:
@@ -127,7 +127,7 @@ int rp_epilogue_ops(int kind)
 	case CV_ACT_ERF:
 		return 61; /* series 12, erfc's fit with the split exp 38, selects and the sign */
 	case CV_ACT_SOFTPLUS:
-		return 66; /* exp, log and the log1p correction */
+		return 58; /* exp of -|x| (18), log and the log1p correction */
 	default:
 		return 0;
 	}

@@ -31,8 +31,10 @@
  * float-to-int conversion).
  *
  * sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|): exp only ever
- * sees a non-positive argument, so nothing overflows; exp + 5 (sign, compare,
- * blend, add, div). SiLU(x) = x * sigmoid(x): one mul more.
+ * sees a non-positive argument, so nothing overflows, and vm_exp_neg skips
+ * the upper clamp and (AVX2) builds 2^n more cheaply; then the sign OR, a
+ * blend on x's sign bit, add, div: 21 operations (AVX-512: 19).
+ * SiLU(x) = x * sigmoid(x): one mul more.
  *
  * tanh(x) = sign(x) * t(|x|): for |x| < 0.625 the odd polynomial
  * t = a + a^3 * P(a^2), P of degree 4 with the coefficients of Cephes'
@@ -107,6 +109,11 @@ typedef __mmask16 vm_cmp;
 						      _mm512_set1_epi32(INT32_MIN), 0xd8))
 /* p * 2^n, n integral: VSCALEFPS rounds once, to a denormal or inf as needed. */
 #define vm_ldexp(p, n) _mm512_scalef_ps((p), (n))
+/* -|x|: the sign bit set (one OR) */
+#define vm_negabs(x)                                                                         \
+	_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN)))
+/* s's sign bit set ? t : f */
+#define vm_sel_sign(s, t, f) _mm512_mask_blend_ps(_mm512_movepi32_mask(_mm512_castps_si512(s)), (f), (t))
 VM_INLINE float vm_hsum(vm_vec v)
 {
 	return _mm512_reduce_add_ps(v);
@@ -141,6 +148,9 @@ typedef __m256 vm_cmp;
 #define vm_abs(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
 #define vm_copysign(t, s)                                                                    \
 	_mm256_or_ps(vm_abs(t), _mm256_and_ps(_mm256_set1_ps(-0.0f), (s)))
+#define vm_negabs(x) _mm256_or_ps((x), _mm256_set1_ps(-0.0f))
+/* BLENDVPS selects on the sign bit of its mask operand */
+#define vm_sel_sign(s, t, f) _mm256_blendv_ps((f), (t), (s))
 VM_INLINE vm_vec vm_ldexp(vm_vec p, vm_vec n)
 {
 	__m256i ni = _mm256_cvtps_epi32(n), bias = _mm256_set1_epi32(127);
@@ -198,6 +208,8 @@ VM_INLINE float vm_sel(int m, float t, float f)
 }
 #define vm_abs(x) fabsf(x)
 #define vm_copysign(t, s) copysignf((t), (s))
+#define vm_negabs(x) (-fabsf(x))
+#define vm_sel_sign(s, t, f) vm_sel(signbit(s), (t), (f))
 #define vm_hsum(v) (v)
 /* Round to nearest even without a libm call: |x| < 2^22 here (or NaN). */
 VM_INLINE float vm_round(float x)
@@ -289,10 +301,53 @@ VM_INLINE vm_vec vm_exp_ab(vm_vec a, vm_vec b)
 	return vm_ldexp(vm_exp_poly(r), n);
 }
 
+/*
+ * exp(x) for x <= 0 (or NaN): what sigmoid, SiLU and softplus need, with
+ * fewer operations than vm_exp where the ISA allows. AVX2: n comes from one
+ * FMA with the shifter 1.5 * 2^23, which leaves round(x * log2(e)) in the
+ * low bits of the sum (the float n is the sum minus the shifter); since
+ * n is in [-150, 0], 2^(n + 64) is a normal float built from those bits by
+ * one integer add and shift, p * 2^(n + 64) is exact, and the product with
+ * 2^-64 rounds once (to a denormal or 0 below FLT_MIN): 6 operations
+ * instead of vm_ldexp's 9 and the round. Elsewhere vm_exp without the
+ * upper clamp.
+ */
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+VM_INLINE vm_vec vm_exp_neg(vm_vec x)
+{
+	const __m256 shifter = _mm256_set1_ps(12582912.0f); /* 1.5 * 2^23 */
+	vm_vec nf, n, r, p;
+	__m256i s;
+
+	x = vm_max(vm_set1(-104.0f), x);
+	nf = vm_fma(x, vm_set1(VM_LOG2E), shifter);
+	n = vm_sub(nf, shifter);
+	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
+	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
+	p = vm_exp_poly(r);
+	/* low bits of nf: 0x400000 + n; + 64 + 127 puts n + 191 in [41, 191]
+	 * in the 9 bits the shift moves into the exponent field */
+	s = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(nf), _mm256_set1_epi32(191)), 23);
+	return vm_mul(vm_mul(p, _mm256_castsi256_ps(s)), vm_set1(5.42101086242752217e-20f)); /* 2^-64 */
+}
+#else
+VM_INLINE vm_vec vm_exp_neg(vm_vec x)
+{
+	vm_vec n, r;
+
+	x = vm_max(vm_set1(-104.0f), x);
+	n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
+	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
+	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
+	return vm_ldexp(vm_exp_poly(r), n);
+}
+#endif
+
 VM_INLINE vm_vec vm_sigmoid(vm_vec x)
 {
-	vm_vec e = vm_exp(vm_copysign(x, vm_set1(-1.0f))); /* exp(-|x|) */
-	vm_vec num = vm_sel(vm_lt(x, vm_set1(0.0f)), e, vm_set1(1.0f));
+	vm_vec e = vm_exp_neg(vm_negabs(x)); /* exp(-|x|) */
+	/* x = -0 takes e = 1, as +0's numerator */
+	vm_vec num = vm_sel_sign(x, e, vm_set1(1.0f));
 
 	return vm_div(num, vm_add(vm_set1(1.0f), e));
 }
@@ -482,7 +537,7 @@ VM_INLINE vm_vec vm_expm1(vm_vec x)
  */
 VM_INLINE vm_vec vm_softplus(vm_vec x)
 {
-	vm_vec t = vm_exp(vm_copysign(x, vm_set1(-1.0f))), u = vm_add(t, vm_set1(1.0f));
+	vm_vec t = vm_exp_neg(vm_negabs(x)), u = vm_add(t, vm_set1(1.0f));
 	vm_vec d = vm_sub(u, vm_set1(1.0f));
 	vm_vec l = vm_sel(vm_lt(vm_set1(0.0f), d), vm_mul(vm_log(u), vm_div(t, d)), t);
 
