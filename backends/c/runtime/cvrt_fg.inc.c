@@ -1030,15 +1030,19 @@ NOCLONE static void fg_tile(const igemm *G, int pix0, int pix1, int j0, int j1)
 	if (G->plain) {
 		ngr = fg_add_groups(grp, 0, pix0, np, 0, maxr);
 	} else {
-		/* One division per tile, not per pixel: with few channels it shows. */
+		/* One division per tile, not per pixel: with few channels it shows;
+		 * and a loop per output row without the wrap test, which the
+		 * compiler vectorizes (the per-pixel loop with it was 4% of a
+		 * 3x3 c8 > 8 conv's time with AVX2, perf on bench_conv). */
 		int oy = pix0 / G->ow, ox = pix0 % G->ow;
-		for (i = 0; i < np; i++) {
-			iy0[i] = oy * G->sh - G->pad_t;
-			ix0[i] = ox * G->sw - G->pad_l;
-			if (++ox == G->ow) {
-				ox = 0;
-				oy++;
+		for (i = 0; i < np; oy++, ox = 0) {
+			int n = G->ow - ox < np - i ? G->ow - ox : np - i, e;
+			int iy = oy * G->sh - G->pad_t, ix = ox * G->sw - G->pad_l;
+			for (e = 0; e < n; e++) {
+				iy0[i + e] = iy;
+				ix0[i + e] = ix + e * G->sw;
 			}
+			i += n;
 		}
 		ngr = fg_conv_groups(G, pix0, pix1, direct, maxr, grp, plist, &npk);
 	}
