@@ -105,29 +105,29 @@ int rp_epilogue_ops(int kind)
 	case CV_ACT_HARD_SWISH:
 		return 4; /* hard-sigmoid and a mul */
 	case CV_ACT_SIGMOID:
-		return 21; /* -|x|, exp of it (vm_exp_neg: 17), blend on the sign, add, divide */
+		return 20; /* -|x|, exp of it (vm_exp_neg: 16), blend on the sign, add, divide */
 	case CV_ACT_SILU:
-		return 22; /* sigmoid and a mul */
+		return 21; /* sigmoid and a mul */
 	case CV_ACT_EXP:
-		return 23;
+		return 22; /* clamps 2, reduction 4, polynomial 8, scaling by 2^n 8 */
 	case CV_ACT_MISH:
-		return 30; /* exp, e * e + 2e, a divide, clamps and a mul */
+		return 29; /* exp, e * e + 2e, a divide, clamps and a mul */
 	case CV_ACT_LOG:
 		return 33; /* exponent split 5, denormal and special cases 9, atanh series 19 */
 	case CV_ACT_GELU_TANH:
-		return 25; /* the cubic (3), its sigmoid, a mul */
+		return 24; /* the cubic (3), its sigmoid, a mul */
 	case CV_ACT_ELU:
 		return 37; /* expm1 34 (exp's reduction and polynomial, two scalings), compare, mul, blend */
 	case CV_ACT_SELU:
 		return 38; /* elu and a mul */
 	case CV_ACT_TANH:
-		return 39; /* exp + the odd polynomial, divide, selects and the sign */
+		return 38; /* exp + the odd polynomial, divide, selects and the sign */
 	case CV_ACT_GELU:
-		return 53; /* erfc with its split exp for Phi, the select and the product */
+		return 52; /* erfc with its split exp for Phi, the select and the product */
 	case CV_ACT_ERF:
-		return 61; /* series 12, erfc's fit with the split exp 38, selects and the sign */
+		return 60; /* series 12, erfc's fit with the split exp 37, selects and the sign */
 	case CV_ACT_SOFTPLUS:
-		return 58; /* exp of -|x| (18), log and the log1p correction */
+		return 57; /* exp of -|x| (17), log and the log1p correction */
 	default:
 		return 0;
 	}
