@@ -375,6 +375,24 @@ arr("reduce_x", rd)
 case("reduce_mean", "{ int64_t d[3] = {2,3,4}; int r[3] = {1,0,1};"
      " cvrt_reduce(CVRT_REDUCE_MEAN, 3, d, r, reduce_x, y); }",
      torch.tensor(rd).mean((0, 2)).numpy(), 3)
+# [outer, reduced, inner] views (an NHWC global pool is [1, h*w, c]): column
+# chunks of 32 (and a partial one), an odd row count, more than one outer
+# index, 16-wide chunks, and max/min/L2 through the row-by-row path.
+for nm, op, dims, fn in (
+        ("reduce_gap_mean", "MEAN", (1, 37, 70), lambda t: t.mean(1)),
+        ("reduce_sum_outer", "SUM", (3, 5, 40), lambda t: t.sum(1)),
+        ("reduce_sum_c16", "SUM", (2, 9, 16), lambda t: t.sum(1)),
+        # one outer index, one 32-chunk: 16-wide chunks with 2+ threads
+        ("reduce_gap_w16", "MEAN", (1, 11, 32), lambda t: t.mean(1)),
+        ("reduce_max_cols", "MAX", (2, 9, 50), lambda t: t.max(1).values),
+        ("reduce_min_cols", "MIN", (1, 4, 33), lambda t: t.min(1).values),
+        ("reduce_l2_cols", "L2", (1, 7, 36), lambda t: t.pow(2).sum(1).sqrt())):
+    xr = rand(*dims)
+    arr(nm + "_x", xr)
+    ref = fn(torch.tensor(xr)).numpy()
+    case(nm, "{ int64_t d[3] = {%d,%d,%d}; int r[3] = {0,1,0};"
+         " cvrt_reduce(CVRT_REDUCE_%s, 3, d, r, %s_x, y); }" % (dims + (op, nm)),
+         ref, ref.size)
 ba, bb = rand(2, 3, 1), rand(4)
 arr("bin_a", ba), arr("bin_b", bb)
 case("binary_bcast", "{ int64_t d[3] = {2,3,4}, sa[3] = {3,1,0}, sb[3] = {0,0,1};"
