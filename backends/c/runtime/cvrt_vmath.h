@@ -324,8 +324,8 @@ VM_INLINE vm_vec vm_exp_ab(vm_vec a, vm_vec b)
  * n is in [-150, 0], 2^(n + 64) is a normal float built from those bits by
  * one integer add and shift, p * 2^(n + 64) is exact, and the product with
  * 2^-64 rounds once (to a denormal or 0 below FLT_MIN): 6 operations
- * instead of vm_ldexp's 9 and the round (16 in all). Elsewhere vm_exp without the
- * upper clamp.
+ * instead of vm_ldexp's 9 and the round (16 in all). Elsewhere vm_exp
+ * without the upper clamp.
  */
 #if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
 VM_INLINE vm_vec vm_exp_neg(vm_vec x)
