@@ -67,8 +67,8 @@ static float reduce_vec(int op, int64_t len, const float *x)
  * reduced into yo[c0, c0 + n), times scale; n <= W, W a constant (16 or
  * 32) so that a sum's two row accumulators stay in vector registers: the
  * old loop added each row into yo in memory, each row's loads waiting on
- * the previous row's stores. Other ops and partial chunks go row by row through a
- * local accumulator (L2 from 0, max/min from the first row).
+ * the previous row's stores. Other ops and partial chunks go row by row
+ * through a local accumulator (L2 from 0, max/min from the first row).
  */
 #define REDUCE_COLS(W)                                                                  \
 	static void reduce_cols##W(int op, int64_t nred, int64_t inner, const float *xo,  \
