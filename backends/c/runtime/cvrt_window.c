@@ -563,7 +563,9 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
  *   10x56x56x144 (from DRAM): 4.1 -> 3.1 (two rows alone 4.5 -> 4.4, 4.0 -> 3.7)
  *   1x80x80x320:              1.20 -> 0.95 (two rows alone 1.22 -> 1.14)
  *   1x40x40x640:              0.39 -> 0.33
- * and AVX2 3.8 -> 3.1, 1.25 -> 1.04, 0.50 -> 0.45. Tried and not kept:
+ * and AVX2 3.8 -> 3.1, 1.25 -> 1.04, 0.50 -> 0.45; bench_dw's own table
+ * (bench/RESULTS.md): 4.15 -> 3.09, 1.07 -> 0.90, 0.338 -> 0.308, that is
+ * 0.30, 0.47 and 0.69 of a 38.7 GB/s stream triad. Tried and not kept:
  * channel vectors outer in bands of 4 blocks or a whole run, prefetching
  * 2-8 blocks ahead or into L2, prefetching the next block's output lines
  * for writing: all within the noise. Non-temporal stores cut 10x56x56x144
