@@ -683,6 +683,19 @@ conv_nhwc("conv_nhwc_m7_5x5", 1, 4, 16, 21, 7, 5, 1, 2, 1, "clip", res=True)
 # 8-lane epilogue rows, not the K-pair kernel.
 conv_nhwc("conv_nhwc_1x1_k3_m5", 1, 3, 7, 9, 5, 1, 1, 0, 1, "sigmoid", res=True)
 conv_nhwc("conv_nhwc_c1_m6_silu", 1, 1, 11, 13, 6, 3, 1, 1, 1, "silu")
+# NHWC 3x3 depthwise (last: the cases above keep their random data), pairs
+# of output rows (dw3_rows2 -> dw3_run1x2, stride 1 both ways): 9 rows,
+# so the last is alone; the first pair touches the top padding (row by row:
+# row 1 alone through dw3_run1); the 13-pixel interiors go 8 + 4 + 1
+# (AVX-512) and 6 * 2 + 1 (AVX2); 21 channels leave a masked vector;
+# residual + hard-swish in registers; two images. Then a one-pixel interior
+# without bias, and stride 2 whose 7-pixel interiors go 4 + 2 + 1 (AVX-512).
+dwconv("dw3x2_nhwc", "nhwc", 2, 21, 9, 15, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "hswish",
+       res=True)
+dwconv("dw3x2_nhwc_w3", "nhwc", 1, 16, 6, 3, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1), "relu",
+       bias=False)
+dwconv("dw3_nhwc_s2_tail", "nhwc", 1, 19, 7, 16, 3, 3, (2, 2), (1, 1), (1, 1, 1, 1), "clip",
+       res=True)
 print("\n".join(arrays))
 print("\nint main(int argc, char **argv)\n{")
 print("\tint rc = test_isa_setup(argc, argv);\n\n\tif (rc >= 0)\n\t\treturn rc;")

@@ -539,94 +539,173 @@ static void win_nhwc_run(const win2d *wn, const win_job *jb, const nhwc_rows *rw
  * each input vector once per tap. For the 3x3, dilation-1 convs of
  * MobileNet- and ShuffleNet-style nets (nearly all their depthwise layers),
  * dw3_run keeps one channel vector's 9 taps in registers over a block of
- * P pixels (DW3_P1 at stride 1, DW3_P2 at stride 2) and loads each input
- * column of the block once per row: a column feeds up to 3 neighbouring
- * pixels at stride 1. Per block and row, (P - 1)*S + 3 loads for 3*P
+ * R output rows by P pixels and loads each input column of the block once
+ * per input row: a column feeds up to 3 neighbouring pixels at stride 1.
+ * Per block and input row, (P - 1)*S + 3 loads; R + 2 input rows for 9*R*P
  * multiply-adds.
  * Measured (one thread, single conv, all of it in this path but the borders):
  * 112x112 c32 s1 0.180 -> 0.113 ms, 56x56 c144 s1 0.211 -> 0.175, 14x14
  * c576 s1 0.054 -> 0.040, 56x56 c144 s2 0.069 -> 0.052.
  * Pixels outer, channels inner, so each input row is swept once in order (the
  * other way round, 112x112 c96 s2 went 0.22 -> 0.24 ms: 6 strided sweeps).
+ *
+ * Large maps are bound by moving the rows, not by the multiply-adds: at
+ * stride 1 both ways win_nhwc hands out pairs of output rows and
+ * dw3_run1x2 (R = 2) computes both from 4 input rows, where two R = 1
+ * passes read 6 (a third fewer L1 fills); each block also prefetches the
+ * columns its successor takes from the input rows that no earlier row pass
+ * touched (rows 2.. of the block), which come from DRAM or L3. A run's last
+ * n % P pixels go in a block of P/2 if they can, then one by one (before:
+ * all one by one).
+ * Measured (Zen 5 EPYC, one thread, the models bench/bench_dw.py --layout
+ * nhwc emits, old and new binary alternated, medians; ms; the machine
+ * shared, so +-5%): AVX-512
+ *   10x56x56x144 (from DRAM): 4.1 -> 3.1 (two rows alone 4.5 -> 4.4, 4.0 -> 3.7)
+ *   1x80x80x320:              1.20 -> 0.95 (two rows alone 1.22 -> 1.14)
+ *   1x40x40x640:              0.39 -> 0.33
+ * and AVX2 3.8 -> 3.1, 1.25 -> 1.04, 0.50 -> 0.45; bench_dw's own table
+ * (bench/RESULTS.md): 4.15 -> 3.09, 1.07 -> 0.90, 0.338 -> 0.308, that is
+ * 0.30, 0.47 and 0.69 of a 38.7 GB/s stream triad. Tried and not kept:
+ * channel vectors outer in bands of 4 blocks or a whole run, prefetching
+ * 2-8 blocks ahead or into L2, prefetching the next block's output lines
+ * for writing: all within the noise. Non-temporal stores cut 10x56x56x144
+ * further to 2.45 ms and 1x80x80x320 to 0.84 (no write-allocate reads), but
+ * the next layer of a net usually reads this output from L2/L3, and the
+ * runtime has no cache size to decide by: not taken.
  */
 #if VW == 16
-#define DW3_P1 8 /* stride 1: 8 accumulators + 9 taps + 10 columns of 32 zmm */
-#define DW3_P2 4 /* stride 2: 4 + 9 + 9 (8 pixels would spill) */
+#define DW3_P1 8  /* stride 1: 8 accumulators + 9 taps + the columns in flight */
+#define DW3_P2 4  /* stride 2: 4 + 9 + the columns in flight */
+#define DW3_P12 8 /* two rows: 16 + 9 + the columns in flight of 32 zmm */
 #else /* 16 vector registers */
 #define DW3_P1 4
 #define DW3_P2 2
+#define DW3_P12 2 /* 4 + 9 + the column in use (4 measured no faster) */
 #endif
 
-/* Pixels [p, p + P) of channel vector cc: taps t, start bv. */
-#define DW3_BLOCK(P, S, LD, ST)                                                         \
+/* Constant trip counts, unrolled whole so that acc_ lives in registers
+ * (GCC 12 left the two-row block's nest rolled, acc_ on the stack:
+ * 1x80x80x320 1.2 -> 2.0 ms). */
+#if defined(__clang__)
+#define DW3_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define DW3_UNROLL _Pragma("GCC unroll 16")
+#else
+#define DW3_UNROLL
+#endif
+
+/* Read prefetch into L1 of the line off_ bytes after p_ (as integers: the
+ * lines after a run's last block may lie past the tensor; a prefetch never
+ * faults). */
+#if defined(__GNUC__)
+#define DW3_PF(p_, off_) \
+	__builtin_prefetch((const void *)((uintptr_t)(p_) + (uintptr_t)(off_)), 0, 3)
+#else
+#define DW3_PF(p_, off_) ((void)(p_), (void)(off_))
+#endif
+
+/*
+ * Pixels [p, p + P) of channel vector cc in output rows 0..R-1: taps t,
+ * start bv. Input row r_ feeds output row o_ through tap row r_ - o_; each
+ * column is loaded once and used at once, so only the accumulators and the
+ * taps stay live. Every accumulator sums its taps in the order ky, kx (as
+ * before the two-row form: the same results to the bit). Rows r_ >= 2 are
+ * new to this row pass: PF (full blocks) prefetches the next block's P*S
+ * new columns of them (measured: rows 0.. or a longer distance were no
+ * better; in the tail blocks too, 10x7x7x960, all in L2, went 0.194 ->
+ * 0.196 ms).
+ */
+#define DW3_BLOCK(R, P, S, PF, LD, ST)                                                  \
 	do {                                                                            \
-		vf acc_[P];                                                             \
-		int j_, kx_, r_;                                                        \
-		for (j_ = 0; j_ < (P); j_++)                                            \
-			acc_[j_] = bv;                                                  \
-		for (r_ = 0; r_ < 3; r_++) {                                            \
-			vf col_[((P) - 1) * (S) + 3];                                   \
+		vf acc_[R][P];                                                          \
+		int j_, kx_, r_, o_, q_;                                                \
+		DW3_UNROLL for (o_ = 0; o_ < (R); o_++)                                 \
+			DW3_UNROLL for (j_ = 0; j_ < (P); j_++)                         \
+				acc_[o_][j_] = bv;                                      \
+		DW3_UNROLL for (r_ = 0; r_ < (R) + 2; r_++) {                           \
 			const float *xr_ = rows[r_] + (ix0 + (int64_t)p * (S)) * c + cc; \
-			for (j_ = 0; j_ < ((P) - 1) * (S) + 3; j_++)                    \
-				col_[j_] = LD(xr_ + (int64_t)j_ * c);                   \
-			for (j_ = 0; j_ < (P); j_++)                                    \
-				for (kx_ = 0; kx_ < 3; kx_++)                           \
-					acc_[j_] = V_FMA(col_[j_ * (S) + kx_], t[r_ * 3 + kx_], acc_[j_]); \
+			if ((PF) && r_ >= 2)                                            \
+				DW3_UNROLL for (j_ = 0; j_ < (P) * (S); j_++)           \
+					DW3_PF(xr_, (j_ + ((P) - 1) * (S) + 3) * c * 4); \
+			DW3_UNROLL for (j_ = 0; j_ < ((P) - 1) * (S) + 3; j_++) {       \
+				vf x_ = LD(xr_ + (int64_t)j_ * c);                      \
+				DW3_UNROLL for (o_ = 0; o_ < (R); o_++) {               \
+					if (r_ - o_ < 0 || r_ - o_ > 2)                 \
+						continue;                               \
+					DW3_UNROLL for (kx_ = 0; kx_ < 3; kx_++) {      \
+						q_ = j_ - kx_;                          \
+						if (q_ < 0 || q_ % (S) ||               \
+						    q_ / (S) >= (P))                    \
+							continue;                       \
+						acc_[o_][q_ / (S)] = V_FMA(             \
+							x_, t[(r_ - o_) * 3 + kx_],     \
+							acc_[o_][q_ / (S)]);            \
+					}                                               \
+				}                                                       \
+			}                                                               \
 		}                                                                       \
-		for (j_ = 0; j_ < (P); j_++) {                                          \
-			vf v_ = acc_[j_];                                               \
-			int64_t o_ = (int64_t)(p + j_) * c + cc;                        \
-			if (rr)                                                         \
-				v_ = V_ADD(v_, LD(rr + o_));                            \
-			ST(y + o_, win_act(v_, act));                                   \
-		}                                                                       \
+		DW3_UNROLL for (o_ = 0; o_ < (R); o_++)                                 \
+			DW3_UNROLL for (j_ = 0; j_ < (P); j_++) {                       \
+				vf v_ = acc_[o_][j_];                                   \
+				int64_t i_ = (int64_t)(p + j_) * c + cc;                \
+				if (rr[o_])                                             \
+					v_ = V_ADD(v_, LD(rr[o_] + i_));                \
+				ST(y[o_] + i_, win_act(v_, act));                       \
+			}                                                               \
 	} while (0)
 
 /*
  * Channel vector cc over pixels [p0, p1): its taps and start value (bias or
- * 0), then one block of P pixels, or pixel by pixel when fewer are left.
+ * 0), then one block of P pixels, or of P/2, or pixel by pixel (the run's
+ * last p1 - p0 < P pixels).
  */
-#define DW3_VECTOR(P, S, LD, ST)                                                        \
+#define DW3_VECTOR(R, P, S, LD, ST)                                                     \
 	do {                                                                            \
 		for (k = 0; k < 9; k++)                                                 \
 			t[k] = LD(wk + k * c + cc);                                     \
 		bv = bias ? LD(bias + cc) : V_SET1(0.0f);                               \
 		p = p0;                                                                 \
 		if (p1 - p0 == (P))                                                     \
-			DW3_BLOCK(P, S, LD, ST);                                        \
+			DW3_BLOCK(R, P, S, 1, LD, ST);                                  \
+		else if ((P) > 2 && p1 - p0 == (P) / 2)                                 \
+			DW3_BLOCK(R, (P) / 2, S, 0, LD, ST);                            \
 		else                                                                    \
 			for (; p < p1; p++)                                             \
-				DW3_BLOCK(1, S, LD, ST);                                \
+				DW3_BLOCK(R, 1, S, 0, LD, ST);                          \
 	} while (0)
 
 /*
- * n output pixels of one row, stride S, all 9 taps inside the input: rows[3]
- * are the input rows ([w, c]), ix0 the input column of pixel 0's first tap,
- * wk the taps ([3, 3, c] hwc), bias [c] or NULL, rr the residual ([n, c]) or
- * NULL, y the output ([n, c]); act in registers (win_act) only.
+ * n output pixels of R output rows, stride S, all 9 taps inside the input:
+ * rows[R + 2] are the input rows ([w, c]), ix0 the input column of pixel 0's
+ * first tap, wk the taps ([3, 3, c] hwc), bias [c] or NULL, rr[R] the
+ * residual rows ([n, c]) or NULLs, y[R] the output rows ([n, c]); act in
+ * registers (win_act) only. R = 2 needs stride 1 down too: output row 1
+ * reads input rows 1..3.
  */
-#define DW3_RUN(NAME, S, P)                                                             \
-	static void NAME(const float *const rows[3], int64_t c, int ix0, int n,         \
+#define DW3_RUN(NAME, R, S, P)                                                          \
+	static void NAME(const float *const rows[], int64_t c, int ix0, int n,          \
 			 const float *wk, const float *bias, const cvrt_act *act,       \
-			 const float *rr, float *y)                                     \
+			 const float *const rr[], float *const y[])                     \
 	{                                                                               \
 		int64_t cc, cbig = c / VW * VW;                                         \
 		vf t[9], bv;                                                            \
 		int k, p, p0, p1;                                                       \
 		for (p0 = 0; p0 < n; p0 = p1) {                                         \
-			p1 = p0 + (P) <= n ? p0 + (P) : n;                              \
+			p1 = p0 + (P) <= n ? p0 + (P)                                   \
+			     : (P) > 2 && p0 + (P) / 2 <= n ? p0 + (P) / 2 : n;         \
 			for (cc = 0; cc < cbig; cc += VW)                               \
-				DW3_VECTOR(P, S, V_LOAD, V_STORE);                      \
+				DW3_VECTOR(R, P, S, V_LOAD, V_STORE);                   \
 			if (cc < c) {                                                   \
 				vmask m_ = V_MASK((int)(c - cc));                       \
 				(void)m_;                                               \
-				DW3_VECTOR(P, S, WIN_LDM, WIN_STM);                     \
+				DW3_VECTOR(R, P, S, WIN_LDM, WIN_STM);                  \
 			}                                                               \
 		}                                                                       \
 	}
 
-DW3_RUN(dw3_run1, 1, DW3_P1)
-DW3_RUN(dw3_run2, 2, DW3_P2)
+DW3_RUN(dw3_run1, 1, 1, DW3_P1)
+DW3_RUN(dw3_run2, 1, 2, DW3_P2)
+DW3_RUN(dw3_run1x2, 2, 1, DW3_P12)
 
 /* Whether row job (wn, jb) takes dw3_run for its interior runs of full rows. */
 static int dw3_ok(const win2d *wn, const win_job *jb)
@@ -659,9 +738,10 @@ static int dw3_ok(const win2d *wn, const win_job *jb)
  * Output row yrow of a depthwise conv dwk_pick takes (dk): the interior
  * columns [xlo, xhi) by dw3_run (3x3 with all 3 rows valid and an
  * activation in registers) or dk, the border columns by dk's edge form.
+ * skip: the caller does the interior (dw3_rows2), this only the borders.
  */
 static void dwk_row(const win2d *wn, const win_job *jb, dwk_fn dk, const nhwc_rows *rw,
-		    const float *rrow, float *yrow)
+		    const float *rrow, float *yrow, int skip)
 {
 	dwk_args a = { rw, jb->c, wn->w, jb->wk, jb->bias, &jb->act };
 	int64_t c = jb->c;
@@ -675,10 +755,13 @@ static void dwk_row(const win2d *wn, const win_job *jb, dwk_fn dk, const nhwc_ro
 	}
 	if (xlo > 0)
 		dk(&a, -wn->pad_l, xlo, 1, rrow, yrow);
-	if (rw->nky == 3 && dw3_ok(wn, jb)) {
+	if (skip) {
+		/* the interior is the caller's */
+	} else if (rw->nky == 3 && dw3_ok(wn, jb)) {
 		const float *rows[3] = { rw->x0, rw->x0 + rw->step, rw->x0 + 2 * rw->step };
+		float *yo = yrow + xlo * c;
 		(wn->sw == 1 ? dw3_run1 : dw3_run2)(rows, c, (int)ix, n, jb->wk, jb->bias, &jb->act,
-						    rr, yrow + xlo * c);
+						    &rr, &yo);
 	} else {
 		dk(&a, ix, n, 0, rr, yrow + xlo * c);
 	}
@@ -688,9 +771,12 @@ static void dwk_row(const win2d *wn, const win_job *jb, dwk_fn dk, const nhwc_ro
 }
 #endif
 
-/* Output row oy of image xi ([h, w, c]) into yrow ([ow, c]). */
+/*
+ * Output row oy of image xi ([h, w, c]) into yrow ([ow, c]). skip: all but
+ * the interior columns [xlo, xhi), which the caller does (dw3_rows2).
+ */
 static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, int oy,
-			 const float *rrow, float *yrow)
+			 const float *rrow, float *yrow, int skip)
 {
 	nhwc_rows rw;
 	int iy0, ky1, ox, ox1, kx0, kx1, rcount = 0;
@@ -705,7 +791,7 @@ static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, in
 	rw.x0 = rw.nky > 0 ? xi + (int64_t)(iy0 + rw.ky0 * wn->dh) * rowlen : xi;
 #if CVRT_USE_DWK
 	if (dk) {
-		dwk_row(wn, jb, dk, &rw, rrow, yrow);
+		dwk_row(wn, jb, dk, &rw, rrow, yrow, skip);
 		return;
 	}
 #endif
@@ -714,13 +800,16 @@ static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, in
 	for (ox = 0; ox < wn->ow; ox = ox1) {
 		float scale = 1.0f;
 		ox1 = win_run(wn, ox, &kx0, &kx1);
+		if (skip && ox == wn->xlo && ox1 == wn->xhi)
+			continue;
 #if !CVRT_USE_DWK
 		if (rw.nky == 3 && kx1 - kx0 == 3 && ox1 - ox > 1 && dw3_ok(wn, jb)) {
 			const float *rows[3] = { rw.x0, rw.x0 + rw.step, rw.x0 + 2 * rw.step };
+			const float *rr = rrow ? rrow + (int64_t)ox * jb->c : NULL;
+			float *yo = yrow + (int64_t)ox * jb->c;
 			(wn->sw == 1 ? dw3_run1 : dw3_run2)(rows, jb->c, ox * wn->sw - wn->pad_l,
 							    ox1 - ox, jb->wk, jb->bias, &jb->act,
-							    rrow ? rrow + (int64_t)ox * jb->c : NULL,
-							    yrow + (int64_t)ox * jb->c);
+							    &rr, &yo);
 			continue;
 		}
 #endif
@@ -735,22 +824,63 @@ static void win_row_nhwc(const win2d *wn, const win_job *jb, const float *xi, in
 	}
 }
 
-/* Row tasks: n*oh output rows. */
+/*
+ * Output rows oy and oy + 1 of image xi ([h, w, c]), rows yrow and
+ * yrow + ow*c, residual likewise. When both rows' 3 input rows lie inside
+ * the image, their interiors go through dw3_run1x2 together (4 input rows
+ * loaded for 2 output rows instead of 6) and only the borders row by row.
+ */
+static void dw3_rows2(const win2d *wn, const win_job *jb, const float *xi, int oy,
+		      const float *rrow, float *yrow)
+{
+	int64_t c = jb->c, rowlen = (int64_t)wn->w * c, out_row = (int64_t)wn->ow * c;
+	int iy0 = oy - wn->pad_t, two = oy + 1 < wn->oh && iy0 >= 0 && iy0 + 4 <= wn->h &&
+					 wn->xhi > wn->xlo;
+	const float *rows[4], *rr[2];
+	float *yo[2];
+	int k;
+
+	win_row_nhwc(wn, jb, xi, oy, rrow, yrow, two);
+	if (oy + 1 < wn->oh)
+		win_row_nhwc(wn, jb, xi, oy + 1, rrow ? rrow + out_row : NULL, yrow + out_row,
+			     two);
+	if (!two)
+		return;
+	for (k = 0; k < 4; k++)
+		rows[k] = xi + (iy0 + k) * rowlen;
+	for (k = 0; k < 2; k++) {
+		rr[k] = rrow ? rrow + k * out_row + wn->xlo * c : NULL;
+		yo[k] = yrow + k * out_row + wn->xlo * c;
+	}
+	dw3_run1x2(rows, c, wn->xlo - wn->pad_l, wn->xhi - wn->xlo, jb->wk, jb->bias, &jb->act,
+		   rr, yo);
+}
+
+/*
+ * Row tasks: n*oh output rows, or n*ceil(oh/2) pairs of them for a 3x3
+ * stride-1 depthwise conv that dw3_run takes (dw3_rows2).
+ */
 static void win_nhwc(const win2d *wn, const win_job *jb, int n, const float *x,
 		     const float *res, float *y)
 {
-	int64_t rows = (int64_t)n * wn->oh, t;
+	int pair = dw3_ok(wn, jb) && wn->sh == 1 && wn->sw == 1;
+	int per = pair ? (wn->oh + 1) / 2 : wn->oh;
+	int64_t rows = (int64_t)n * per, t;
 	int64_t in_img = (int64_t)wn->h * wn->w * jb->c, out_row = (int64_t)wn->ow * jb->c;
-	double work = (double)rows * out_row * wn->kh * wn->kw;
+	double work = (double)n * wn->oh * out_row * wn->kh * wn->kw;
 
 	(void)work;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (rows > 1 && work > PAR_MIN_WORK)
 #endif
 	for (t = 0; t < rows; t++) {
-		int img = (int)(t / wn->oh), oy = (int)(t % wn->oh);
-		win_row_nhwc(wn, jb, x + img * in_img, oy, res ? res + t * out_row : NULL,
-			     y + t * out_row);
+		int img = (int)(t / per), oy = (int)(t % per) * (pair ? 2 : 1);
+		int64_t o = ((int64_t)img * wn->oh + oy) * out_row;
+		if (pair)
+			dw3_rows2(wn, jb, x + img * in_img, oy, res ? res + o : NULL, y + o);
+		else
+			win_row_nhwc(wn, jb, x + img * in_img, oy, res ? res + o : NULL, y + o,
+				     0);
 	}
 }
 
@@ -869,7 +999,7 @@ static void dw_nchw_tiled(const win2d *wn, const win_job *jb, const dw_tile *tp,
 					     row + (int64_t)wn->pad_l * cb, cb, wn->w, nv);
 		}
 		for (oy = 0; oy < nbo; oy++)
-			win_row_nhwc(&lw, &tj, xin, oy, NULL, yout + (int64_t)oy * wn->ow * cb);
+			win_row_nhwc(&lw, &tj, xin, oy, NULL, yout + (int64_t)oy * wn->ow * cb, 0);
 		transpose_2d(yout, cb, y + ob, out_plane, nv, (int64_t)nbo * wn->ow);
 		for (ch = 0; ch < nv; ch++) {
 			float *yp = y + ob + ch * out_plane;
