@@ -34,7 +34,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ORT_RUN = os.path.join(ROOT, "models", "ort_run.mjs")
 SKIP = 77
-HALF_U = {10: 2.0 ** -11, 16: 2.0 ** -8}   # TensorProto.FLOAT16, BFLOAT16
+# TensorProto.FLOAT16, BFLOAT16 -> the names tests/e2e/run_model.py keys its bounds by
+HALF_TYPES = {10: "float16", 16: "bfloat16"}
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
 CASES = []
 
@@ -213,7 +215,7 @@ def twin_of(m):
     t.CopyFrom(m)
 
     def widen(tp):
-        if tp.data_type not in HALF_U:
+        if tp.data_type not in HALF_TYPES:
             return tp
         if tp.data_type == T.FLOAT16:
             a = numpy_helper.to_array(tp).astype("float32")
@@ -230,10 +232,10 @@ def twin_of(m):
         for a in n.attribute:
             if a.type == onnx.AttributeProto.TENSOR:
                 a.t.CopyFrom(widen(a.t))
-            if n.op_type == "Cast" and a.name == "to" and a.i in HALF_U:
+            if n.op_type == "Cast" and a.name == "to" and a.i in HALF_TYPES:
                 a.i = T.FLOAT
     for v in list(t.graph.input) + list(t.graph.output):
-        if v.type.tensor_type.elem_type in HALF_U:
+        if v.type.tensor_type.elem_type in HALF_TYPES:
             v.type.tensor_type.elem_type = T.FLOAT
     return t
 
@@ -241,7 +243,7 @@ def twin_of(m):
 def half_type(m):
     for v in list(m.graph.input) + list(m.graph.initializer):
         t = v.type.tensor_type.elem_type if hasattr(v, "type") else v.data_type
-        if t in HALF_U:
+        if t in HALF_TYPES:
             return t
     return 10
 
@@ -275,19 +277,21 @@ def check(what, out, ref, u, exact):
     if exact:
         bad = int(np.count_nonzero(out != ref))
         return bad == 0, f"{what}: {bad} of {out.size} values differ (exact)"
+    import run_model as e2e  # the e2e bounds (needs numpy, hence not at the top)
     ref_max = float(np.abs(ref).max()) if ref.size else 0.0
     err = float(np.abs(out - ref).max()) if ref.size else 0.0
-    bound = u * ref_max + 1e-5
+    bound = u * ref_max + e2e.ATOL
     return err <= bound, f"{what}: max|out-ref| = {err:.3e}, bound = {bound:.3e}"
 
 
 def run_case(a, name, build):
     import numpy as np
     import onnx
+    import run_model as e2e
     m, feeds = build()
     onnx.checker.check_model(m)
     elem = half_type(m)
-    u = HALF_U[elem]
+    u = e2e.HALF_U[HALF_TYPES[elem]]
     work = os.path.join(a.work, name)
     os.makedirs(work, exist_ok=True)
     path, tpath = os.path.join(work, "model.onnx"), os.path.join(work, "twin.onnx")
@@ -323,11 +327,11 @@ def run_case(a, name, build):
         for k, v in enumerate(outs):
             declared = v.type.tensor_type.elem_type
             out = np.load(res[k])
-            exact = declared not in HALF_U and declared != 1
+            exact = declared not in HALF_TYPES and declared != 1
             o = out if exact else as_float(out, elem, declared)
-            checks = [("twin", np.load(twin_ref[k]), u + 1e-4)]
+            checks = [("twin", np.load(twin_ref[k]), u + e2e.RTOL)]
             if has_ort:
-                checks.append(("ORT", np.load(ort_ref[k]), 32 * u))
+                checks.append(("ORT", np.load(ort_ref[k]), e2e.HALF_ROUNDINGS * u))
             for who, ref, tol in checks:
                 if exact and who == "twin" and has_ort:
                     continue  # integers: against ORT on the graph itself
