@@ -254,6 +254,13 @@ VM_INLINE float vm_ldexp(float p, float n)
 #define VM_LN2_HI 0.693145751953125f        /* 0x3f317200 */
 #define VM_LN2_LO 1.42860682030941723212e-6f /* ln 2 - VM_LN2_HI */
 
+/* x - n * ln2 in Cody and Waite's two steps (n * VM_LN2_HI is exact): the
+ * reduced argument of exp, exp of -|x| and expm1. */
+VM_INLINE vm_vec vm_ln2_rem(vm_vec x, vm_vec n)
+{
+	return vm_fma(n, vm_set1(-VM_LN2_LO), vm_fma(n, vm_set1(-VM_LN2_HI), x));
+}
+
 /* exp(r) - 1 for |r| <= ln2 / 2 (expm1 only): the Taylor polynomial to degree 7
  * without its constant term. */
 VM_INLINE vm_vec vm_expm1_poly(vm_vec r)
@@ -288,15 +295,17 @@ VM_INLINE vm_vec vm_exp_poly(vm_vec r)
 	return vm_add(vm_fma(vm_mul(r, r), q, r), vm_set1(1.0f));
 }
 
+/* exp(x) for x already in [-104, 89] (or NaN). */
+VM_INLINE vm_vec vm_exp_clamped(vm_vec x)
+{
+	vm_vec n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
+
+	return vm_ldexp(vm_exp_poly(vm_ln2_rem(x, n)), n);
+}
+
 VM_INLINE vm_vec vm_exp(vm_vec x)
 {
-	vm_vec n, r;
-
-	x = vm_min(vm_set1(89.0f), vm_max(vm_set1(-104.0f), x));
-	n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
-	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
-	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
-	return vm_ldexp(vm_exp_poly(r), n);
+	return vm_exp_clamped(vm_min(vm_set1(89.0f), vm_max(vm_set1(-104.0f), x)));
 }
 
 /*
@@ -307,13 +316,11 @@ VM_INLINE vm_vec vm_exp(vm_vec x)
  */
 VM_INLINE vm_vec vm_exp_ab(vm_vec a, vm_vec b)
 {
-	vm_vec n, r;
+	vm_vec n;
 
 	a = vm_max(vm_set1(-104.0f), a);
 	n = vm_round(vm_mul(vm_add(a, b), vm_set1(VM_LOG2E)));
-	r = vm_fma(n, vm_set1(-VM_LN2_HI), a);
-	r = vm_add(vm_fma(n, vm_set1(-VM_LN2_LO), r), b);
-	return vm_ldexp(vm_exp_poly(r), n);
+	return vm_ldexp(vm_exp_poly(vm_add(vm_ln2_rem(a, n), b)), n);
 }
 
 /*
@@ -331,15 +338,13 @@ VM_INLINE vm_vec vm_exp_ab(vm_vec a, vm_vec b)
 VM_INLINE vm_vec vm_exp_neg(vm_vec x)
 {
 	const __m256 shifter = _mm256_set1_ps(12582912.0f); /* 1.5 * 2^23 */
-	vm_vec nf, n, r, p;
+	vm_vec nf, n, p;
 	__m256i s;
 
 	x = vm_max(vm_set1(-104.0f), x);
 	nf = vm_fma(x, vm_set1(VM_LOG2E), shifter);
 	n = vm_sub(nf, shifter);
-	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
-	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
-	p = vm_exp_poly(r);
+	p = vm_exp_poly(vm_ln2_rem(x, n));
 	/* low bits of nf: 0x400000 + n; + 64 + 127 puts n + 191 in [41, 191]
 	 * in the 9 bits the shift moves into the exponent field */
 	s = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(nf), _mm256_set1_epi32(191)), 23);
@@ -348,13 +353,7 @@ VM_INLINE vm_vec vm_exp_neg(vm_vec x)
 #else
 VM_INLINE vm_vec vm_exp_neg(vm_vec x)
 {
-	vm_vec n, r;
-
-	x = vm_max(vm_set1(-104.0f), x);
-	n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
-	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
-	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
-	return vm_ldexp(vm_exp_poly(r), n);
+	return vm_exp_clamped(vm_max(vm_set1(-104.0f), x));
 }
 #endif
 
@@ -533,14 +532,12 @@ VM_INLINE vm_vec vm_log(vm_vec x)
  */
 VM_INLINE vm_vec vm_expm1(vm_vec x)
 {
-	vm_vec n, r, c;
+	vm_vec n, c;
 
 	x = vm_min(vm_set1(89.0f), vm_max(vm_set1(-20.0f), x));
 	n = vm_round(vm_mul(x, vm_set1(VM_LOG2E)));
-	r = vm_fma(n, vm_set1(-VM_LN2_HI), x);
-	r = vm_fma(n, vm_set1(-VM_LN2_LO), r);
 	c = vm_sub(vm_set1(1.0f), vm_ldexp(vm_set1(1.0f), vm_sub(vm_set1(0.0f), n)));
-	return vm_ldexp(vm_add(vm_expm1_poly(r), c), n);
+	return vm_ldexp(vm_add(vm_expm1_poly(vm_ln2_rem(x, n)), c), n);
 }
 
 /*
