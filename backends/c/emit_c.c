@@ -274,8 +274,13 @@ const char *emit_ptr(emitter *e, const cv_value *v)
 	if (v->kind == CV_VALUE_CONST)
 		return emit_wptr(e, v, W_PLAIN);
 	buf = e->pbuf[e->pi++ % 8];
-	snprintf(buf, sizeof e->pbuf[0], "(%s *)(a + AOFF(%zu, %zu))", ctype(v->type.dtype),
-		 cv_memplan_offset(&e->plan, v), cv_memplan_guard_offset(&e->plan, v));
+	if (cv_memplan_io(&e->plan, v) >= 0)
+		snprintf(buf, sizeof e->pbuf[0], "(%s *)IOFF(%d, %zu, %zu)", ctype(v->type.dtype),
+			 cv_memplan_io(&e->plan, v), cv_memplan_offset(&e->plan, v),
+			 cv_memplan_guard_offset(&e->plan, v));
+	else
+		snprintf(buf, sizeof e->pbuf[0], "(%s *)(a + AOFF(%zu, %zu))", ctype(v->type.dtype),
+			 cv_memplan_offset(&e->plan, v), cv_memplan_guard_offset(&e->plan, v));
 	return buf;
 }
 
@@ -350,13 +355,13 @@ static void emit_io_tables(emitter *e, FILE *f, const char *kind, cv_value *cons
 		const struct wslot *w = vals[i]->kind == CV_VALUE_CONST ? find_slot(e, vals[i], W_PLAIN) : NULL;
 		fputs("\t{", f);
 		emit_c_string(f, vals[i]->name);
-		fprintf(f, ", %d, %s_dims_%d, %" PRId64 ", %s(%zu, %zu), %d, %zu, %d},\n", vals[i]->type.rank, kind,
-			i, cv_type_numel(&vals[i]->type), w ? "WOFF" : "AOFF",
+		fprintf(f, ", %d, %s_dims_%d, %" PRId64 ", %s(%zu, %zu), %d, %zu, %d, %d},\n", vals[i]->type.rank,
+			kind, i, cv_type_numel(&vals[i]->type), w ? "WOFF" : "AOFF",
 			w ? w->off : cv_memplan_offset(&e->plan, vals[i]),
 			w ? w->goff : cv_memplan_guard_offset(&e->plan, vals[i]), (int)vals[i]->type.dtype,
-			cv_dtype_size(vals[i]->type.dtype), w != NULL);
+			cv_dtype_size(vals[i]->type.dtype), w != NULL, w ? -1 : cv_memplan_io(&e->plan, vals[i]));
 	}
-	fprintf(f, "\t{0, 0, 0, 0, 0, 0, 0, 0}\n};\n\n");
+	fprintf(f, "\t{0, 0, 0, 0, 0, 0, 0, 0, -1}\n};\n\n");
 }
 
 static const char prologue[] =
@@ -371,10 +376,18 @@ static const char prologue[] =
 	" * red zones (see \"Guarded tensors\" below). */\n"
 	"#ifdef CVRT_GUARD\n#define AOFF(plain, guarded) (guarded)\n#define WOFF(plain, guarded) (guarded)\n"
 	"#else\n#define AOFF(plain, guarded) (plain)\n#define WOFF(plain, guarded) (plain)\n#endif\n\n"
+	"/* A graph input or output whose bytes are the caller's buffer (convc's\n"
+	" * memory plan: model_run copies nothing for it): IOFF(k, plain, guarded) is\n"
+	" * plain bytes into io[k], which model_run points at inputs[k], or at\n"
+	" * outputs[k - model_num_inputs()]. The guarded build keeps every tensor in\n"
+	" * its guarded slot and copies all inputs and outputs (IO_COPY). */\n"
+	"#ifdef CVRT_GUARD\n#define IOFF(k, plain, guarded) (a + (guarded))\n#define IO_COPY(k) 1\n"
+	"#else\n#define IOFF(k, plain, guarded) (io[k] + (plain))\n#define IO_COPY(k) ((k) < 0)\n#endif\n\n"
 	"struct io_desc {\n\tconst char *name;\n\tint rank;\n\tconst int64_t *dims;\n"
 	"\tint64_t numel;\n\tsize_t offset; /* bytes into the arena */\n"
 	"\tint dtype;     /* enum model_dtype */\n\tsize_t esize;  /* bytes per element */\n"
-	"\tint in_weights; /* a constant output: offset is into the weights */\n};\n\n"
+	"\tint in_weights; /* a constant output: offset is into the weights */\n"
+	"\tint io;         /* -1, or its io[] index: the caller's buffer (IOFF) */\n};\n\n"
 	"struct model_ctx {\n\tunsigned char *weights; /* weights.bin, 64-byte aligned */\n"
 	"\tunsigned char *arena;   /* activations */\n\tfloat *scratch;         /* kernel workspace */\n"
 	"\tint threads;\n"
@@ -424,12 +437,13 @@ static void emit_thread_cap(emitter *e, FILE *f)
 #define NODES_PER_CHUNK 128
 
 static const char chunk_params[] =
-	"(const unsigned char *w, unsigned char *a, float *scratch, double *prof, int threads)";
+	"(const unsigned char *w, unsigned char *a, unsigned char *const *io,\n"
+	"\t\t\t\t    float *scratch, double *prof, int threads)";
 
 static void chunk_open(FILE *f, int j)
 {
 	fprintf(f, "static NOINLINE void run_nodes_%d%s\n{\n", j, chunk_params);
-	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)prof;\n\t(void)threads;\n", f);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)io;\n\t(void)scratch;\n\t(void)prof;\n\t(void)threads;\n", f);
 }
 
 /* Each node's statements between two clock readings (when profiling):
@@ -458,13 +472,14 @@ static void emit_body(emitter *e, FILE *f)
 	}
 	if (k)
 		fputs("}\n\n", f);
-	fputs("/* prof: NULL, or NUM_NODES + 1 doubles for the clock readings. */\n"
-	      "static void run_nodes(const unsigned char *w, unsigned char *a, float *scratch,\n"
-	      "\t\t      double *prof, int threads)\n{\n", f);
-	fputs("\t(void)w;\n\t(void)a;\n\t(void)scratch;\n\t(void)threads;\n", f);
+	fputs("/* io: NUM_IO caller's buffers (IOFF); prof: NULL, or NUM_NODES + 1\n"
+	      " * doubles for the clock readings. */\n"
+	      "static void run_nodes(const unsigned char *w, unsigned char *a, unsigned char *const *io,\n"
+	      "\t\t      float *scratch, double *prof, int threads)\n{\n", f);
+	fputs("\t(void)w;\n\t(void)a;\n\t(void)io;\n\t(void)scratch;\n\t(void)threads;\n", f);
 	fputs("\tPROF_MARK(0);\n", f);
 	for (j = 0; j < chunks; j++)
-		fprintf(f, "\trun_nodes_%d(w, a, scratch, prof, threads);\n", j);
+		fprintf(f, "\trun_nodes_%d(w, a, io, scratch, prof, threads);\n", j);
 	fputs("}\n\n", f);
 }
 
@@ -487,14 +502,16 @@ static const char epilogue_fmt[] =
 	"size_t model_output_bytes(int i) { return out_at(i) ? (size_t)out_at(i)->numel * out_at(i)->esize : 0; }\n\n"
 	"#define WEIGHTS_BYTES ((size_t)%zuu)\n"
 	"#define WEIGHTS_FNV1A UINT64_C(0x%016" PRIx64 ")\n"
-	"#define ARENA_BYTES ((size_t)%zuu)\n\n";
+	"#define ARENA_BYTES ((size_t)%zuu)\n"
+	"#define NUM_IO %d /* io[]: the inputs, then the outputs (at least 1) */\n\n";
 
 static void emit_api(emitter *e, FILE *f)
 {
 	const cv_graph *g = &e->m->graph;
 
 	fprintf(f, epilogue_fmt, g->num_inputs, g->num_outputs, g->num_inputs, g->num_outputs,
-		e->weights_bytes, e->weights_hash, e->plan.arena_bytes);
+		e->weights_bytes, e->weights_hash, e->plan.arena_bytes,
+		g->num_inputs + g->num_outputs > 0 ? g->num_inputs + g->num_outputs : 1);
 	fputs(emit_api_source, f);
 }
 

@@ -46,6 +46,10 @@ struct mp_slot {
 	size_t bytes, goff;   /* exact bytes; offset in the guarded layout */
 	int def, last;        /* node indices: defined at, last used at */
 	int in_place;         /* a concat operand living in the concat's result */
+	int io;               /* root: -1 arena, else the caller's buffer k
+			       * (cv_memplan_io); claims counts graph inputs
+			       * and outputs whose bytes are this block */
+	int claims;
 	UT_hash_handle hh;
 };
 
@@ -62,6 +66,13 @@ size_t cv_memplan_offset(const cv_memplan *p, const cv_value *v)
 	struct mp_slot *s = find(p, v);
 
 	return s ? s->root->off + s->sub : (size_t)-1;
+}
+
+int cv_memplan_io(const cv_memplan *p, const cv_value *v)
+{
+	struct mp_slot *s = find(p, v);
+
+	return s ? s->root->io : -1;
 }
 
 size_t cv_memplan_guard_offset(const cv_memplan *p, const cv_value *v)
@@ -131,6 +142,7 @@ static struct mp_slot *add(cv_memplan *p, const cv_value *v, int def, cv_diag *d
 	}
 	s->v = v;
 	s->root = s;
+	s->io = -1;
 	s->bytes = (size_t)numel * cv_dtype_size(v->type.dtype);
 	s->size = (s->bytes + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	s->def = s->last = def;
@@ -180,6 +192,31 @@ static cv_status liveness(const cv_graph *g, cv_memplan *p, int *count, cv_diag 
 	for (i = 0; i < g->num_outputs; i++)
 		touch(p, g->outputs[i], *count);
 	return CV_OK;
+}
+
+/*
+ * The caller's-buffer blocks (memplan.h): each graph input's own block, and
+ * the block of a graph output that starts at its first byte and is exactly
+ * its size, when no other input or output claims that block.
+ */
+static void io_blocks(const cv_graph *g, cv_memplan *p)
+{
+	struct mp_slot *s;
+	int i;
+
+	for (i = 0; i < g->num_inputs + g->num_outputs; i++) {
+		s = find(p, i < g->num_inputs ? g->inputs[i] : g->outputs[i - g->num_inputs]);
+		if (s) {
+			s->root->claims++;
+			if (s->sub == 0 && s->bytes == s->root->bytes)
+				s->root->io = i;
+			else
+				s->root->claims++; /* a part of a block: never the caller's */
+		}
+	}
+	for (s = p->slots; s; s = s->hh.next)
+		if (s->root == s && s->claims != 1)
+			s->io = -1;
 }
 
 static int overlaps(const struct mp_slot *a, const struct mp_slot *b)
@@ -257,6 +294,7 @@ cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d)
 	memset(p, 0, sizeof *p);
 	if ((st = liveness(g, p, &count, d)))
 		return st;
+	io_blocks(g, p);
 	roots = malloc((HASH_COUNT(p->slots) + 1) * sizeof *roots);
 	placed = malloc((HASH_COUNT(p->slots) + 1) * sizeof *placed);
 	min_def = malloc((HASH_COUNT(p->slots) + 1) * sizeof *min_def);
@@ -275,6 +313,8 @@ cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d)
 			if (placed[k]->last >= min_def[i])
 				placed[keep++] = placed[k];
 		nplaced = keep;
+		if (s->io >= 0)
+			continue; /* the caller's buffer: no arena bytes */
 		p->naive_bytes += s->size;
 		s->off = first_fit(s, placed, nplaced);
 		if (s->off > SIZE_MAX - s->size) {

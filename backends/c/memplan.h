@@ -9,11 +9,25 @@
  * written in place aliases its channel slice of the concat's result, which
  * starts the result's lifetime at the operand's definition.
  *
+ * Caller's buffers. A graph input's block, and a graph output's block when
+ * the output starts it and fills it, is the caller's own buffer (model_run's
+ * inputs[i] / outputs[j]) rather than arena bytes, so model_run copies
+ * nothing in or out for it: the first kernels read the input where the
+ * caller left it and the last ones write the output where the caller wants
+ * it. A block takes this form only when exactly one graph input or output
+ * claims it (an input that is also an output, or an output listed twice or
+ * aliased by another output, stays in the arena and is copied as before).
+ * Such a block has no arena offset; its aliases' offsets count bytes into
+ * the caller's buffer.
+ *
  * The guarded layout (the emitted code's GUARD=1 build, docs/guard.md) is a
  * second set of offsets for the same values: no reuse, every block in its own
  * slot starting on a 64-byte boundary, its exact bytes followed by at least
  * CV_GUARD_REDZONE bytes that belong to no value (and as many before the
- * first block). Aliases keep their byte offset into their block.
+ * first block). Aliases keep their byte offset into their block. The
+ * caller's-buffer blocks get slots there too: that build copies every input
+ * and output, so the red zones check the kernels at the graph's edges as
+ * well.
  */
 #ifndef CONVC_MEMPLAN_H
 #define CONVC_MEMPLAN_H
@@ -52,8 +66,14 @@ typedef struct cv_memplan {
  * cv_memplan_free() on every path. */
 cv_status cv_memplan_build(const cv_graph *g, cv_memplan *p, cv_diag *d);
 void cv_memplan_free(cv_memplan *p);
-/* Byte offset of a run-time value; (size_t)-1 if v has none (a constant). */
+/* Byte offset of a run-time value: into the arena, or into the caller's
+ * buffer when cv_memplan_io(p, v) >= 0; (size_t)-1 if v has none (a
+ * constant). */
 size_t cv_memplan_offset(const cv_memplan *p, const cv_value *v);
+/* Whose bytes v lives in: -1 the arena (or v is a constant), else k, the
+ * caller's buffer of graph input k (k < g->num_inputs) or of graph output
+ * k - g->num_inputs (the graph p was built from). */
+int cv_memplan_io(const cv_memplan *p, const cv_value *v);
 /* The same in the guarded layout. */
 size_t cv_memplan_guard_offset(const cv_memplan *p, const cv_value *v);
 /* Whether v, an operand of a channel-axis NHWC concat, lives in place in its

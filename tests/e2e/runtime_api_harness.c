@@ -14,6 +14,17 @@
  *       "null_ctx=-1 null_inputs=-1 ...", and model_threads(NULL),
  *       model_free(NULL).
  *
+ *   harness io WEIGHTS
+ *       the caller's buffers (io_buffers_test.py): fills the float32 inputs
+ *       with a fixed pattern, runs once with every buffer 64-byte aligned
+ *       and once with every buffer 4 bytes past that, and prints
+ *       "aligned=R0 shifted=R1 max_diff=D" (D the largest absolute
+ *       difference over all output elements, as %g); then model_run with
+ *       output 0 at input 0's address, at input 0's last float, right after
+ *       input 0's bytes, and (with two outputs or more) output 1 inside
+ *       output 0: "same=R in_tail=R adjacent=R out_out=R" (out_out=n/a with
+ *       one output). Needs float32 inputs and outputs.
+ *
  * Exit status: 0 when the calls returned (whatever they returned), 2 on a
  * usage error. A crash or sanitizer report is the failure the test looks for.
  */
@@ -102,6 +113,103 @@ static int run_null(const char *path)
 	return 0;
 }
 
+/* A 64-byte aligned block of n floats, or exit 3. */
+static float *alloc64f(size_t n)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)))
+		exit(3);
+	memset(p, 0, (n ? n : 1) * sizeof(float));
+	return p;
+}
+
+static int io_run(model_ctx *ctx, float **in, float **out)
+{
+	return model_run(ctx, (const float *const *)in, out);
+}
+
+static int io_cases(const char *path)
+{
+	char err[512];
+	model_ctx *ctx = model_create(path, 1, err, sizeof err);
+	int ni = model_num_inputs(), no = model_num_outputs(), i, r0, r1;
+	float *in[16], *out[16], *in_s[16], *out_s[16], *ref[16], *blk;
+	double diff = 0;
+	size_t k, n;
+
+	if (!ctx) {
+		printf("model_create failed: %s\n", err);
+		return 1;
+	}
+	if (ni > 16 || no > 16 || no < 1 || ni < 1) {
+		printf("io: needs 1 to 16 inputs and outputs\n");
+		model_free(ctx);
+		return 1;
+	}
+	/* in_s[i] / out_s[i]: 4 bytes past a 64-byte boundary (block[1]) */
+	for (i = 0; i < ni; i++) {
+		n = model_input_size(i);
+		in[i] = alloc64f(n);
+		in_s[i] = alloc64f(n + 1) + 1;
+		for (k = 0; k < n; k++)
+			in[i][k] = in_s[i][k] = (float)((int)((k * 37 + (size_t)i * 11) % 101) - 50) / 25.0f;
+	}
+	for (i = 0; i < no; i++) {
+		out[i] = alloc64f(model_output_size(i));
+		out_s[i] = alloc64f(model_output_size(i) + 1) + 1;
+		ref[i] = alloc64f(model_output_size(i));
+	}
+	r0 = io_run(ctx, in, out);
+	for (i = 0; i < no; i++)
+		memcpy(ref[i], out[i], model_output_size(i) * sizeof(float));
+	r1 = io_run(ctx, in_s, out_s);
+	for (i = 0; i < no; i++)
+		for (k = 0; k < model_output_size(i); k++) {
+			double d = (double)out_s[i][k] - (double)ref[i][k];
+			d = d < 0 ? -d : d;
+			if (d > diff || d != d)
+				diff = d;
+		}
+	printf("aligned=%d shifted=%d max_diff=%g\n", r0, r1, diff);
+
+	n = model_input_size(0);
+	blk = alloc64f(n + model_output_size(0) + 16);
+	memcpy(blk, in[0], n * sizeof(float));
+	{
+		float *save_in = in[0], *save_out = out[0];
+		in[0] = blk;
+		out[0] = blk;
+		printf("same=%d", io_run(ctx, in, out));
+		out[0] = n ? blk + n - 1 : blk;
+		printf(" in_tail=%d", io_run(ctx, in, out));
+		out[0] = blk + n;
+		printf(" adjacent=%d", io_run(ctx, in, out));
+		in[0] = save_in;
+		out[0] = save_out;
+	}
+	if (no > 1) {
+		float *save = out[1];
+		out[1] = out[0] + model_output_size(0) / 2;
+		printf(" out_out=%d\n", io_run(ctx, in, out));
+		out[1] = save;
+	} else {
+		printf(" out_out=n/a\n");
+	}
+	free(blk);
+	for (i = 0; i < ni; i++) {
+		free(in[i]);
+		free(in_s[i] - 1);
+	}
+	for (i = 0; i < no; i++) {
+		free(out[i]);
+		free(out_s[i] - 1);
+		free(ref[i]);
+	}
+	model_free(ctx);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "create"))
@@ -109,6 +217,9 @@ int main(int argc, char **argv)
 			      argc > 4 ? (size_t)strtoul(argv[4], NULL, 10) : 512);
 	if (argc == 3 && !strcmp(argv[1], "run-null"))
 		return run_null(argv[2]);
-	fprintf(stderr, "usage: harness create PATH|- THREADS [ERR_SIZE] | harness run-null WEIGHTS\n");
+	if (argc == 3 && !strcmp(argv[1], "io"))
+		return io_cases(argv[2]);
+	fprintf(stderr, "usage: harness create PATH|- THREADS [ERR_SIZE] | harness run-null WEIGHTS |\n"
+			"       harness io WEIGHTS\n");
 	return 2;
 }

@@ -572,12 +572,15 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Room for count elements of dtype. */
+/* Room for count elements of dtype, 64-byte aligned (model_run reads the
+ * inputs and writes the outputs in place: model.h). free() releases it. */
 static float *alloc_elems(size_t count, int dtype)
 {
+	void *p = NULL;
+
 	if (dtype < 0 || count > SIZE_MAX / 8)
 		return NULL;
-	return malloc(count ? count * dtypes[dtype].size : 1);
+	return posix_memalign(&p, 64, count ? count * dtypes[dtype].size : 1) ? NULL : (float *)p;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -95,9 +95,15 @@ int model_threads(const model_ctx *ctx);
  * float32 input; pass other element types' buffers cast to float *),
  * outputs[i] at model_output_bytes(i) bytes (an output that convc computed
  * at compile time, e.g. a Shape, is copied from the weights); both are
- * owned by the caller and
- * may not overlap. Returns 0, or -1 without running when ctx, inputs, outputs
- * or one of their model_num_inputs() / model_num_outputs() pointers is NULL.
+ * owned by the caller. The kernels read most inputs where the caller left
+ * them and write most outputs straight into outputs[i] (convc copies only
+ * an input that is also an output, an output two outputs share, and the
+ * like); they never write an input. Any alignment of the element type
+ * works; 64-byte aligned buffers load fastest (a vector then never
+ * straddles two cache lines).
+ * Returns 0, or -1 without running when ctx, inputs, outputs or one of
+ * their model_num_inputs() / model_num_outputs() pointers is NULL, or when
+ * an output's bytes overlap an input's or another output's.
  * Allocates nothing. A context runs one call at a time.
  */
 int model_run(model_ctx *ctx, const float *const *inputs, float *const *outputs);
