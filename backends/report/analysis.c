@@ -84,12 +84,13 @@ char *rp_shapes_text(const cv_node *n, char *buf, size_t size)
 
 /*
  * Operations per element of each activation in cvrt_vmath.h's AVX2 + FMA
- * form, counted in its source: exp is 23 (2 clamps, mul, round, 2 fma for
- * the range reduction, 8 for the polynomial, and 9 to scale by 2^n: convert,
- * shift, sub, 2 adds, 2 shifts, 2 muls); sigmoid adds 6 (abs and sign,
- * compare, blend, add, div), SiLU one mul more; the others as noted (both
- * branches of a select count). (AVX-512 scales with one VSCALEFPS and flips
- * the sign with one op: exp 15, sigmoid 20, SiLU 21.)
+ * form, counted in its source: exp is 21 (2 clamps, mul, round, 2 fma for
+ * the range reduction, 6 for the degree-6 polynomial by Horner's rule, and
+ * 9 to scale by 2^n: convert, shift, sub, 2 adds, 2 shifts, 2 muls);
+ * sigmoid is 18 (-|x|, vm_exp_neg's 14, the blend on the sign, add,
+ * divide), SiLU one mul
+ * more; the others as noted (both branches of a select count). The AVX-512
+ * forms of the exp-based three: rp_epilogue_ops_avx512.
  */
 int rp_epilogue_ops(int kind)
 {
@@ -105,31 +106,53 @@ int rp_epilogue_ops(int kind)
 	case CV_ACT_HARD_SWISH:
 		return 4; /* hard-sigmoid and a mul */
 	case CV_ACT_SIGMOID:
-		return 20; /* -|x|, exp of it (vm_exp_neg: 16), blend on the sign, add, divide */
+		return 18; /* -|x|, exp of it (vm_exp_neg: 14), blend on the sign, add, divide */
 	case CV_ACT_SILU:
-		return 21; /* sigmoid and a mul */
+		return 19; /* sigmoid and a mul */
 	case CV_ACT_EXP:
-		return 22; /* clamps 2, reduction 4, polynomial 8, scaling by 2^n 8 */
+		return 21; /* clamps 2, reduction 4, polynomial 6, scaling by 2^n 9 */
 	case CV_ACT_MISH:
-		return 29; /* exp, e * e + 2e, a divide, clamps and a mul */
+		return 28; /* exp, e * e + 2e, a divide, clamps and a mul */
 	case CV_ACT_LOG:
 		return 33; /* exponent split 5, denormal and special cases 9, atanh series 19 */
 	case CV_ACT_GELU_TANH:
-		return 24; /* the cubic (3), its sigmoid, a mul */
+		return 22; /* the cubic (3), its sigmoid, a mul */
 	case CV_ACT_ELU:
 		return 37; /* expm1 34 (exp's reduction and polynomial, two scalings), compare, mul, blend */
 	case CV_ACT_SELU:
 		return 38; /* elu and a mul */
 	case CV_ACT_TANH:
-		return 38; /* exp + the odd polynomial, divide, selects and the sign */
+		return 37; /* exp + the odd polynomial, divide, selects and the sign */
 	case CV_ACT_GELU:
-		return 52; /* erfc with its split exp for Phi, the select and the product */
+		return 51; /* erfc with its split exp for Phi, the select and the product */
 	case CV_ACT_ERF:
-		return 60; /* series 12, erfc's fit with the split exp 37, selects and the sign */
+		return 59; /* series 12, erfc's fit with the split exp 36, selects and the sign */
 	case CV_ACT_SOFTPLUS:
-		return 57; /* exp of -|x| (17), log and the log1p correction */
+		return 55; /* exp of -|x| (15), log and the log1p correction */
 	default:
 		return 0;
+	}
+}
+
+/*
+ * The same for cvrt_vmath.h's AVX-512 form of exp, sigmoid and SiLU, which
+ * scales by 2^n with one VSCALEFPS and selects on the sign with a mask
+ * (movepi32_mask, blend): exp 13 (2 clamps, mul, round, 2 + 6, scalef),
+ * sigmoid 17 (-|x|, vm_exp_neg = exp without the upper clamp: 12, mask,
+ * blend, add, divide), SiLU 18; rp_epilogue_ops(kind) for the others (an
+ * upper bound: they scale by 2^n the same cheaper way).
+ */
+int rp_epilogue_ops_avx512(int kind)
+{
+	switch (kind) {
+	case CV_ACT_EXP:
+		return 13;
+	case CV_ACT_SIGMOID:
+		return 17;
+	case CV_ACT_SILU:
+		return 18;
+	default:
+		return rp_epilogue_ops(kind);
 	}
 }
 

@@ -110,8 +110,11 @@ cv_status rp_rank(rp_report *r, cv_diag *d);
 
 /* Vector operations per result element of cvrt_vmath.h's form of a fused
  * activation (enum cv_act_kind) with AVX2 + FMA, the report's vectors:
- * 0 for none, 1 for relu, 30 for silu (docs/report.md has the table). */
+ * 0 for none, 1 for relu, 19 for silu (docs/report.md has the table). */
 int rp_epilogue_ops(int kind);
+/* The same with AVX-512 (16 lanes): fewer for exp, sigmoid and SiLU (13,
+ * 17, 18), rp_epilogue_ops(kind) for the others (analysis.c says why). */
+int rp_epilogue_ops_avx512(int kind);
 /* The activation an op applies as a fused epilogue (conv, gemm, binary
  * ops), or NULL when it has none (borrowed from n). */
 const cv_act *rp_fused_act(const cv_node *n);

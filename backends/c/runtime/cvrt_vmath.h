@@ -19,21 +19,21 @@
  *   n = round(x * log2(e)), r = x - n * ln2 in two steps (ln2 = hi + lo, hi
  *   with 12 trailing zero bits so n * hi is exact for |n| <= 2^12), so
  *   |r| <= ln2 / 2;
- *   exp(r) = 1 + r + r^2 * (c2 + c3 r + ... + c6 r^4), a fit of degree 6
- *   (vm_exp_poly): 3.8e-9 relative (0.06 ULP);
+ *   exp(r) = 1 + r + c2 r^2 + ... + c6 r^6, a fit of degree 6 by Horner's
+ *   rule (vm_exp_poly): 3.8e-9 relative (0.06 ULP);
  *   exp(x) = exp(r) * 2^n, scaled exactly and rounded once: AVX-512 with
  *   VSCALEFPS, elsewhere as (exp(r) * 2^(n>>1)) * 2^(n - (n>>1)), both factors
  *   normal, so results between FLT_TRUE_MIN and FLT_MIN are correctly
  *   rounded denormals on every ISA and results above FLT_MAX are inf.
  * Operations (one vector, AVX-512): 2 clamp + 1 mul + 1 round + 2 fma
- * (reduction) + 4 fma (Horner) + 1 mul + 1 fma + 1 add + 1 scalef = 14;
- * AVX2: 22 as the report counts them (the scaling is 7 integer/float
- * operations instead of 1, plus the float-to-int conversion).
+ * (reduction) + 6 fma (Horner) + 1 scalef = 13; AVX2: 21 as the report
+ * counts them (the scaling is 7 integer/float operations instead of 1,
+ * plus the float-to-int conversion).
  *
  * sigmoid(x) = (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|): exp only ever
  * sees a non-positive argument, so nothing overflows, and vm_exp_neg skips
  * the upper clamp and (AVX2) builds 2^n more cheaply; then the sign OR, a
- * blend on x's sign bit, add, div: 20 operations (AVX-512: 18).
+ * blend on x's sign bit, add, div: 18 operations (AVX-512: 17).
  * SiLU(x) = x * sigmoid(x): one mul more.
  *
  * tanh(x) = sign(x) * t(|x|): for |x| < 0.625 the odd polynomial
@@ -275,25 +275,33 @@ VM_INLINE vm_vec vm_expm1_poly(vm_vec r)
 }
 
 /*
- * exp(r) for |r| <= ln2 / 2: 1 + r + r^2 * (c2 + c3 r + ... + c6 r^4), c2..c6
- * fitted here for the least maximum error relative to e^r (Lawson's
- * iteratively reweighted least squares on 20,001 Chebyshev points, numpy,
- * coefficients then rounded to float): 3.8e-9 relative with the float
- * coefficients (0.06 ULP), against 7.0e-9 for the Taylor polynomial of
- * degree 7, with one multiply-add fewer (SiLU 0.333 -> 0.309 ns an element
- * with AVX2, 0.150 -> 0.138 with AVX-512, a loop over 4096 floats, AMD EPYC
- * Zen 5). expm1 keeps the Taylor form: near r = 0 this fit's error,
- * (c2 - 1/2) r^2, would be up to 0.5 ULP of expm1(r) ~ r.
+ * exp(r) * s for |r| <= ln2 / 2 and s a power of 2: the polynomial
+ * 1 + r + c2 r^2 + ... + c6 r^6, c2..c6 fitted here for the least maximum
+ * error relative to e^r (Lawson's iteratively reweighted least squares on
+ * 20,001 Chebyshev points, numpy, coefficients then rounded to float):
+ * 3.8e-9 relative with the float coefficients (0.06 ULP), against 7.0e-9
+ * for the Taylor polynomial of degree 7, with one multiply-add fewer.
+ * Evaluated by Horner's rule from c6 down to the constant 1, six
+ * multiply-adds; every coefficient is multiplied by s at compile time
+ * (exactly: a power of 2), so a scale vm_exp_neg needs costs nothing. The
+ * split form 1 + (r + r^2 q) took a multiply and an add more: AVX2 exp of
+ * -|x| 7.2 -> 5.8 cycles a vector, SiLU 10.7 -> 9.5 (a loop over 4096
+ * floats, AMD EPYC Zen 5), and the largest error of vm_exp_neg over
+ * [-104, 0] went 1.02 -> 0.90 ULP. expm1 keeps its Taylor form: near r = 0
+ * this fit's error, (c2 - 1/2) r^2, would be up to 0.5 ULP of expm1(r) ~ r.
  */
-VM_INLINE vm_vec vm_exp_poly(vm_vec r)
+VM_INLINE vm_vec vm_exp_poly_s(vm_vec r, float s)
 {
-	vm_vec q = vm_fma(vm_set1(1.3791731325909495e-3f), r, vm_set1(8.368829265236855e-3f));
+	vm_vec q = vm_fma(vm_set1(1.3791731325909495e-3f * s), r, vm_set1(8.368829265236855e-3f * s));
 
-	q = vm_fma(q, r, vm_set1(4.166880249977112e-2f));
-	q = vm_fma(q, r, vm_set1(1.666651964187622e-1f));
-	q = vm_fma(q, r, vm_set1(4.9999991059303284e-1f));
-	return vm_add(vm_fma(vm_mul(r, r), q, r), vm_set1(1.0f));
+	q = vm_fma(q, r, vm_set1(4.166880249977112e-2f * s));
+	q = vm_fma(q, r, vm_set1(1.666651964187622e-1f * s));
+	q = vm_fma(q, r, vm_set1(4.9999991059303284e-1f * s));
+	q = vm_fma(q, r, vm_set1(s));
+	return vm_fma(q, r, vm_set1(s));
 }
+
+#define vm_exp_poly(r) vm_exp_poly_s((r), 1.0f)
 
 /* exp(x) for x already in [-104, 89] (or NaN). */
 VM_INLINE vm_vec vm_exp_clamped(vm_vec x)
@@ -329,10 +337,11 @@ VM_INLINE vm_vec vm_exp_ab(vm_vec a, vm_vec b)
  * FMA with the shifter 1.5 * 2^23, which leaves round(x * log2(e)) in the
  * low bits of the sum (the float n is the sum minus the shifter); since
  * n is in [-150, 0], 2^(n + 64) is a normal float built from those bits by
- * one integer add and shift, p * 2^(n + 64) is exact, and the product with
- * 2^-64 rounds once (to a denormal or 0 below FLT_MIN): 6 operations
- * instead of vm_ldexp's 9 and the round (16 in all). Elsewhere vm_exp
- * without the upper clamp.
+ * one integer add and shift. The polynomial comes out times 2^-64 (its
+ * coefficients scaled, vm_exp_poly_s: a normal float near 5.4e-20), and
+ * its product with 2^(n + 64) rounds once (to a denormal or 0 below
+ * FLT_MIN): 4 operations instead of vm_ldexp's 9 and the round (14 in
+ * all). Elsewhere vm_exp without the upper clamp.
  */
 #if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
 VM_INLINE vm_vec vm_exp_neg(vm_vec x)
@@ -344,11 +353,11 @@ VM_INLINE vm_vec vm_exp_neg(vm_vec x)
 	x = vm_max(vm_set1(-104.0f), x);
 	nf = vm_fma(x, vm_set1(VM_LOG2E), shifter);
 	n = vm_sub(nf, shifter);
-	p = vm_exp_poly(vm_ln2_rem(x, n));
+	p = vm_exp_poly_s(vm_ln2_rem(x, n), 5.42101086242752217e-20f); /* 2^-64 */
 	/* low bits of nf: 0x400000 + n; + 64 + 127 puts n + 191 in [41, 191]
 	 * in the 9 bits the shift moves into the exponent field */
 	s = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(nf), _mm256_set1_epi32(191)), 23);
-	return vm_mul(vm_mul(p, _mm256_castsi256_ps(s)), vm_set1(5.42101086242752217e-20f)); /* 2^-64 */
+	return vm_mul(p, _mm256_castsi256_ps(s));
 }
 #else
 VM_INLINE vm_vec vm_exp_neg(vm_vec x)
