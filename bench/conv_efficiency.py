@@ -24,6 +24,7 @@ conv layers reach? And the same for the AVX-512 kernels against the AVX-512 peak
 4. Per model and ISA: conv MFLOP / conv ms = GFLOP/s of the conv layers together, its
    percentage of the peak, and the share of conv time spent in layers at >= 70% of it;
    the three slowest convs by lost time (ms spent beyond what 100% of peak would take).
+   A model with no conv2d layer (r3d_small: conv3d only) prints a row of dashes.
 
 Prints the CPU model, its widest ISA and the date first. Numbers depend on the machine's
 load: run it on a quiet machine (the script prints the load average).
@@ -153,6 +154,9 @@ def main():
     for name, best in results:
         for isa in isas:
             ms, rows = best[isa]
+            if not rows:  # e.g. r3d_small: conv3d only, no conv2d layer to count
+                print(f"| {name} | {isa} | - | - | - | - | no conv2d layers |", flush=True)
+                continue
             mflop = sum(float(r["MFLOP"]) for r in rows)
             gf = mflop / ms if ms > 0 else 0.0
             good = sum(float(r["measured ms"]) for r in rows
