@@ -213,13 +213,25 @@ static inline fg_vec fg_leaky(fg_vec v, float a)
  */
 #define FG_GR 12
 
-/* The activations of a few operations run in fg_fin, on the accumulators;
- * the ones built on exp (cvrt_vmath.h) in fg_act_rows, after the stores. */
+/*
+ * The activations of a few operations, and SiLU, run in fg_fin on the
+ * accumulators before the store; the other ones built on exp (cvrt_vmath.h)
+ * in fg_act_rows, after the stores. SiLU, the one the detectors and
+ * EfficientNet put after nearly every conv, moved into fg_fin: reloading
+ * each row just stored and storing it again cost more than its 19
+ * operations (bench_conv with CONV_ACT=silu, 1 thread pinned, alternated,
+ * AMD EPYC Zen 5: AVX2 1x1 c16>96 0.857-0.868 -> 0.744-0.759 ms, c24>144
+ * 0.416 -> 0.342, mobilenet_v2's 3x3/2 stem 0.363 -> 0.339, squeezenet
+ * fire4 3x3 c32>128 0.591 -> 0.499; AVX-512 c16>96 0.392-0.397 -> 0.364,
+ * c24>144 0.18 -> 0.164, the stem 0.18 -> 0.165; 3x3 convs with K >= 144
+ * unchanged), for 80 KB more code and 0.8 s more compile time per
+ * object. The others stay out: rarer after a conv, and longer.
+ */
 static int fg_act_inreg(int kind)
 {
 	return kind == CVRT_ACT_NONE || kind == CVRT_ACT_RELU || kind == CVRT_ACT_CLIP ||
 	       kind == CVRT_ACT_LEAKY_RELU || kind == CVRT_ACT_HARD_SIGMOID ||
-	       kind == CVRT_ACT_HARD_SWISH;
+	       kind == CVRT_ACT_HARD_SWISH || kind == CVRT_ACT_SILU;
 }
 
 #if FG_VW == 16
@@ -256,7 +268,8 @@ static int fg_act_inreg(int kind)
  * vectors, the last one m-masked), a vector at a time while the rows are
  * in L1. Not in fg_fin itself: expanded there, each of the 72 kernels
  * would carry 24 copies of the exp polynomial, and its call would spill
- * the accumulators of the rows not yet stored.
+ * the accumulators of the rows not yet stored (SiLU takes that price:
+ * fg_act_inreg).
  */
 #define FG_ELU(v) vm_elu((v), k->act.a)
 #define FG_SELU(v) vm_selu((v), k->act.a, k->act.b)
@@ -267,9 +280,6 @@ static NOINLINE void fg_act_rows(const fg_args *k, int mr, int nv, fg_mask m)
 	switch (k->act.kind) {
 	case CVRT_ACT_SIGMOID:
 		FG_ACT_ROWS(vm_sigmoid)
-		break;
-	case CVRT_ACT_SILU:
-		FG_ACT_ROWS(vm_silu)
 		break;
 	/* The tile's 1 or 2 vectors per row are too few for act_inplace's
 	 * loop (its call, constants and tail per row cost 10% of a GELU 1x1
@@ -316,6 +326,8 @@ static ALWAYS_INLINE fg_vec fg_act(fg_vec v, const cvrt_act *act)
 	switch (act->kind) {
 	case CVRT_ACT_RELU:
 		return fg_max(v, fg_zero());
+	case CVRT_ACT_SILU:
+		return vm_silu(v);
 	case CVRT_ACT_CLIP:
 		return fg_min(fg_max(v, fg_set1(act->a)), fg_set1(act->b));
 	case CVRT_ACT_LEAKY_RELU:
@@ -588,11 +600,10 @@ static ALWAYS_INLINE void fg_pfin(const fg_args *k, int r, int two, fg_mask m8, 
 			fg_vec hi = two ? fg_loadm8(m8, k->rr[r + 1] + k->j) : fg_zero();
 			s = fg_add(s, _mm512_insertf32x8(fg_loadm8(m8, r0), _mm512_castps512_ps256(hi), 1));
 		}
-		/* SiLU and sigmoid (the small detectors' convs end in them) on
-		 * the two rows in registers; other exp-based ones in fg_act_rows */
-		if (k->act.kind == CVRT_ACT_SILU)
-			s = vm_silu(s);
-		else if (k->act.kind == CVRT_ACT_SIGMOID)
+		/* SiLU (fg_act) and sigmoid (the small detectors' convs end in
+		 * them) on the two rows in registers; other exp-based ones in
+		 * fg_act_rows */
+		if (k->act.kind == CVRT_ACT_SIGMOID)
 			s = vm_sigmoid(s);
 		else
 			s = fg_act(s, &k->act);
@@ -663,8 +674,7 @@ static ALWAYS_INLINE void fg_pbody(const int mr, const int mode, const fg_args *
 		}
 	}
 	FG_PAIRS(FG_PFIN)
-	if (k->epi && !fg_act_inreg(k->act.kind) && k->act.kind != CVRT_ACT_SILU &&
-	    k->act.kind != CVRT_ACT_SIGMOID)
+	if (k->epi && !fg_act_inreg(k->act.kind) && k->act.kind != CVRT_ACT_SIGMOID)
 		fg_act_rows(k, mr, 1, m8);
 }
 
