@@ -390,9 +390,10 @@ static void epilogue_kernel(const rp_report *r, const rp_op *o, tb *t)
 		tb_printf(t, " against %lld multiply-adds (K=%lld)", (long long)g.k,
 			  (long long)g.k);
 	if (o->epi->kind == CV_ACT_SIGMOID || o->epi->kind == CV_ACT_SILU)
-		tb_printf(t, "; it already runs on the vector exp (cvrt_vmath.h) while the tile is "
-			  "in L1, so only a cheaper activation (hard_swish: %d operations, no exp) "
-			  "or wider vectors (AVX-512: %d operations for 16 lanes) shrink it further",
+		tb_printf(t, "; it already runs on the vector exp (cvrt_vmath.h) inside the kernel "
+			  "(SiLU on the accumulators, sigmoid while the tile is in L1), so only a "
+			  "cheaper activation (hard_swish: %d operations, no exp) or wider vectors "
+			  "(AVX-512: %d operations for 16 lanes) shrink it further",
 			  rp_epilogue_ops(CV_ACT_HARD_SWISH), rp_epilogue_ops_avx512(o->epi->kind));
 	else if (ops > rp_epilogue_ops(CV_ACT_HARD_SWISH))
 		tb_printf(t, "; it already runs on cvrt_vmath.h's vector code while the tile is in "
