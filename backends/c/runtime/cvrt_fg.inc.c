@@ -221,11 +221,12 @@ static inline fg_vec fg_leaky(fg_vec v, float a)
  * each row just stored and storing it again cost more than its 19
  * operations (bench_conv with CONV_ACT=silu, 1 thread pinned, alternated,
  * AMD EPYC Zen 5: AVX2 1x1 c16>96 0.857-0.868 -> 0.744-0.759 ms, c24>144
- * 0.416 -> 0.342, mobilenet_v2's 3x3/2 stem 0.363 -> 0.339, squeezenet
- * fire4 3x3 c32>128 0.591 -> 0.499; AVX-512 c16>96 0.392-0.397 -> 0.364,
- * c24>144 0.18 -> 0.164, the stem 0.18 -> 0.165; 3x3 convs with K >= 144
- * unchanged), for 80 KB more code and 0.8 s more compile time per
- * object. The others stay out: rarer after a conv, and longer.
+ * 0.416 -> 0.342, mobilenet_v2's 3x3/2 stem 0.363 -> 0.339; AVX-512
+ * c16>96 0.392-0.397 -> 0.364, c24>144 0.18 -> 0.164, the stem 0.18 ->
+ * 0.165; 3x3 convs with K >= 144 and the M = 8 stems unchanged), for 80 KB
+ * more code and 0.8 s more compile time per object (squeezenet1_1's
+ * runner 12.9 -> 13.6 s with make -j2). The others stay out: rarer after
+ * a conv, and longer.
  */
 static int fg_act_inreg(int kind)
 {
