@@ -270,14 +270,15 @@ const char *emit_wptr(emitter *e, const cv_value *v, int form)
 const char *emit_ptr(emitter *e, const cv_value *v)
 {
 	char *buf;
+	int io;
 
 	if (v->kind == CV_VALUE_CONST)
 		return emit_wptr(e, v, W_PLAIN);
 	buf = e->pbuf[e->pi++ % 8];
-	if (cv_memplan_io(&e->plan, v) >= 0)
-		snprintf(buf, sizeof e->pbuf[0], "(%s *)IOFF(%d, %zu, %zu)", ctype(v->type.dtype),
-			 cv_memplan_io(&e->plan, v), cv_memplan_offset(&e->plan, v),
-			 cv_memplan_guard_offset(&e->plan, v));
+	io = cv_memplan_io(&e->plan, v);
+	if (io >= 0)
+		snprintf(buf, sizeof e->pbuf[0], "(%s *)IOFF(%d, %zu, %zu)", ctype(v->type.dtype), io,
+			 cv_memplan_offset(&e->plan, v), cv_memplan_guard_offset(&e->plan, v));
 	else
 		snprintf(buf, sizeof e->pbuf[0], "(%s *)(a + AOFF(%zu, %zu))", ctype(v->type.dtype),
 			 cv_memplan_offset(&e->plan, v), cv_memplan_guard_offset(&e->plan, v));
@@ -359,7 +360,7 @@ static void emit_io_tables(emitter *e, FILE *f, const char *kind, cv_value *cons
 			kind, i, cv_type_numel(&vals[i]->type), w ? "WOFF" : "AOFF",
 			w ? w->off : cv_memplan_offset(&e->plan, vals[i]),
 			w ? w->goff : cv_memplan_guard_offset(&e->plan, vals[i]), (int)vals[i]->type.dtype,
-			cv_dtype_size(vals[i]->type.dtype), w != NULL, w ? -1 : cv_memplan_io(&e->plan, vals[i]));
+			cv_dtype_size(vals[i]->type.dtype), w != NULL, cv_memplan_io(&e->plan, vals[i]));
 	}
 	fprintf(f, "\t{0, 0, 0, 0, 0, 0, 0, 0, -1}\n};\n\n");
 }

@@ -117,7 +117,7 @@ def check_model_c(d, level):
         check(f"IOFF({k}, " in text, f"-O{level}: a kernel addresses io[{k}] (IOFF({k}, ...))")
 
 
-def compare(d, work, tag, refs, ins):
+def compare(d, tag, refs, ins):
     import numpy as np
     import run_model as rm
     outs = [os.path.join(d, f"out_{n}.npy") for n in EXPECT_OUT]
@@ -169,7 +169,7 @@ def main():
             check_model_c(d, level)
     d = os.path.join(a.work, "O2")
     if check(run(rm.make_cmd(d) + ["EXTRA_CFLAGS=-Werror"])[0] == 0, "make builds the model"):
-        compare(d, a.work, "plain build", refs, ins)
+        compare(d, "plain build", refs, ins)
         objs = sorted(f for f in os.listdir(d) if f.endswith(".o") and f != "main.o")
         harness = os.path.join(a.work, "harness")
         rc, _ = run([os.environ.get("CC", "cc"), "-std=c99", "-O1", "-fopenmp", "-I", d,
@@ -185,7 +185,7 @@ def main():
     shutil.copytree(d, g)
     if check(run(rm.make_cmd(g) + ["GUARD=1", "EXTRA_CFLAGS=-Werror"])[0] == 0,
              "make GUARD=1 builds the model"):
-        compare(g, a.work, "guarded build", refs, ins)
+        compare(g, "guarded build", refs, ins)
     print(f"{'FAIL' if FAILS else 'PASS'}: {len(FAILS)} failed check(s)")
     return 1 if FAILS else 0
 
