@@ -2193,6 +2193,23 @@ static cv_status keep_aspect(imp *im, const cv_value *x, const int map[CV_MAX_RA
 	return CV_OK;
 }
 
+/*
+ * floor(dim * scale) into *out: the size ONNX gives dim k resized by scale
+ * (Resize and Upsample). CV_ERR_INPUT when it is no int64 (a NaN or
+ * infinite scale, or one whose product overflows): converting such a
+ * double is undefined behaviour in C.
+ */
+static cv_status scaled_dim(imp *im, int64_t dim, double scale, int k, int64_t *out)
+{
+	double v = floor((double)dim * scale);
+
+	if (!(v > -9.2e18 && v < 9.2e18))
+		return imp_error(im, CV_ERR_INPUT, "scale %g on dim %d (size %lld) gives no size", scale, k,
+				 (long long)dim);
+	*out = (int64_t)v;
+	return CV_OK;
+}
+
 /* Resize/Upsample scales or sizes: only the last two dims may change. */
 static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 {
@@ -2227,7 +2244,8 @@ static cv_status resize_target(imp *im, const cv_value *x, cv_attrs *a)
 				       : not_constant(im, scales, "scales", "a constant");
 		for (k = 0; k < rank; k++) { /* ONNX: out = floor(in * scale) */
 			scale[k] = map[k] >= 0 ? const_float_at(scales, map[k]) : 1.0;
-			sz[k] = (int64_t)floor((double)x->type.dims[k] * scale[k]);
+			if ((st = scaled_dim(im, x->type.dims[k], scale[k], k, &sz[k])))
+				return st;
 		}
 	} else {
 		return imp_error(im, CV_ERR_INPUT, "neither scales nor sizes is given");
@@ -2378,9 +2396,11 @@ static cv_status lower_upsample(imp *im)
 		return imp_error(im, CV_ERR_INPUT, "scales has %d values for rank %d", n, rank);
 	memset(&a, 0, sizeof a);
 	for (k = 0; k < rank; k++) {
-		int64_t out = (int64_t)floor((double)x->type.dims[k] * scales[k]);
+		int64_t out = 0;
 		if (!(scales[k] >= 1))
 			return imp_error(im, CV_ERR_INPUT, "scale %g on dim %d; Upsample scales are >= 1", scales[k], k);
+		if ((st = scaled_dim(im, x->type.dims[k], scales[k], k, &out)))
+			return st;
 		if (k < rank - 2 && out != x->type.dims[k])
 			return imp_error(im, CV_ERR_UNSUPPORTED, "resizing dim %d; convc resizes the last two dims only", k);
 		if (k >= rank - 2) {

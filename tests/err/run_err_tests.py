@@ -643,6 +643,28 @@ def _crop_c(c):
     return Spec([m, "-o", c.out], UNSUPPORTED, [m], [r"\bn0\b", r"roi crops dim 1", r"last two dims"])
 
 
+@case("resize_scale_nan", "Resize whose scales hold a NaN -> exit 1 naming the node, the scale and the dim")
+def _rs_nan(c):
+    m = save(one_node_model("Resize", ["", "sc"], 13,
+                            [np_init("sc", [1, 1, float("nan"), 2], "float32")]),
+             os.path.join(c.dir, "rsnan.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"scale -?nan on dim 2", r"gives no size"])
+
+
+@case("resize_scale_huge", "Resize by 1e30 (the size overflows int64) -> exit 1 naming the node and the dim")
+def _rs_huge(c):
+    m = save(one_node_model("Resize", ["", "sc"], 13, [np_init("sc", [1, 1, 2, 1e30], "float32")]),
+             os.path.join(c.dir, "rshuge.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"scale 1e\+30 on dim 3", r"gives no size"])
+
+
+@case("upsample_scale_huge", "Upsample-9 by 1e30 (the size overflows int64) -> exit 1 naming the node and the dim")
+def _up_huge(c):
+    m = save(one_node_model("Upsample", ["sc"], 9, [np_init("sc", [1, 1, 1e30, 2], "float32")]),
+             os.path.join(c.dir, "uphuge.onnx"), check=False)
+    return Spec([m, "-o", c.out], BAD_INPUT, [m], [r"\bn0\b", r"scale 1e\+30 on dim 2", r"gives no size"])
+
+
 @case("opset19_pad_wrap_too_far", "Pad-19 wrap by more than the dim -> exit 3 naming the axis")
 def _wrap(c):
     m = save(one_node_model("Pad", ["p"], 19, [np_init("p", [0, 0, 5, 0, 0, 0, 0, 0], "int64")],
